@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The port every dataplane implements. The controller drives a dataplane only
+ * through this ops table and never knows which one it has; adapters under
+ * dataplane/ include this header, never the reverse.
+ */
+#ifndef BALLAST_RECONCILE_DATAPLANE_H
+#define BALLAST_RECONCILE_DATAPLANE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "reconcile/diff.h"
+#include "reconcile/model.h"
+
+struct dp; /* a driver's private context */
+
+/* What the command line hands a driver besides the config. */
+struct dp_open_args {
+	const struct cfg *cfg;      /* may be NULL for read-only tools */
+	const char *state_path;     /* fake: persist state here (overrides config) */
+	const char *faults;         /* fake: "N:ERRNO[,N:ERRNO...]" fail op N (1-based) */
+	bool read_only;             /* plan/show: never modify anything on open */
+};
+
+/* Per-operation outcome of apply(): err[i] is 0 or -errno for plan->ops[i]. */
+struct dp_result {
+	int *err;
+	size_t n;
+	size_t n_ok;
+	size_t n_failed;
+	char **detail;              /* optional per-op message (kernel ext-ack), may be NULL */
+};
+
+void dp_result_free(struct dp_result *r);
+/* Allocate err/detail for n ops, all zero. 0 or -ENOMEM. */
+int dp_result_alloc(struct dp_result *r, size_t n)
+	__attribute__((warn_unused_result));
+
+/* Named dataplane-wide counters (verdicts, errors), for metrics. */
+struct dp_counter {
+	char name[48];
+	uint64_t value;
+};
+
+struct dp_stats {
+	struct dp_counter *counters;
+	size_t n;
+};
+
+void dp_stats_free(struct dp_stats *s);
+
+struct dp_ops {
+	const char *name;
+	enum cfg_driver driver;     /* capabilities: cfg_driver_caps(driver) */
+	int (*open)(struct dp **out, const struct dp_open_args *args)
+		__attribute__((warn_unused_result));
+	/* Fill `actual` (initialised, empty) with live state, sorted. */
+	int (*read)(struct dp *dp, struct rc_state *actual)
+		__attribute__((warn_unused_result));
+	/*
+	 * Execute plan->ops in order. Returns 0 when every op succeeded, else
+	 * the first failure's negative errno; res tells which op failed how.
+	 */
+	int (*apply)(struct dp *dp, const struct rc_plan *plan,
+		     struct dp_result *res) __attribute__((warn_unused_result));
+	int (*stats)(struct dp *dp, struct dp_stats *out)
+		__attribute__((warn_unused_result));
+	/* detach=false leaves the programmed state in place (restart, SIGTERM). */
+	void (*close)(struct dp *dp, bool detach);
+};
+
+#endif

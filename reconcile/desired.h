@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Desired-state builder: configuration plus effective weights (health results,
+ * runtime overrides) become the rc_state the dataplane should hold.
+ */
+#ifndef BALLAST_RECONCILE_DESIRED_H
+#define BALLAST_RECONCILE_DESIRED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "reconcile/model.h"
+
+/*
+ * Where effective weights come from. With no source, every enabled backend
+ * gets its configured weight and disabled ones get 0.
+ */
+struct rc_weight_src {
+	void *ctx;
+	/* Effective weight of one backend of one pool. */
+	uint32_t (*weight)(void *ctx, const struct cfg_pool *pool,
+			   const struct cfg_backend *b);
+	/* True when no real of the pool can take traffic (all down). */
+	bool (*pool_down)(void *ctx, const struct cfg_pool *pool);
+};
+
+/*
+ * Build the desired state for every service the config names. When a pool is
+ * down and the service has a fallback pool, the fallback's reals are used;
+ * with no fallback the pool's reals keep their configured weights (failing
+ * open beats black-holing). `out` must be initialised and empty; it is
+ * sorted on return. 0, -ENOMEM, or -EEXIST for duplicate keys.
+ */
+int rc_desired_build(const struct cfg *cfg, const struct rc_weight_src *src,
+		     struct rc_state *out) __attribute__((warn_unused_result));
+
+#endif
