@@ -2,11 +2,12 @@
 /*
  * diff(desired, actual): one linear merge over two sorted states.
  *
- * The merge runs twice: the first pass only counts operations per kind, the
- * second writes each one straight into its kind's slice of an exactly sized
- * array. That yields the safe global order (every SVC_ADD, then SVC_EDIT,
- * REAL_ADD, REAL_EDIT, REAL_DEL, SVC_DEL) with no sort and one allocation,
- * and within a kind the ops follow key order, so plans are deterministic.
+ * The merge appends each operation to a bucket for its kind; the buckets
+ * are then concatenated in kind order. That yields the safe global order
+ * (every SVC_ADD, then SVC_EDIT, REAL_ADD, REAL_EDIT, REAL_DEL, SVC_DEL) with
+ * no sort and a single read of both states (the diff is bound by memory
+ * traffic, not by comparisons), and within a kind the ops follow key order,
+ * so plans are deterministic.
  *
  * A service that leaves gets a REAL_DEL for each of its reals before its
  * SVC_DEL. A kernel would drop the reals with the service anyway, but the
@@ -21,26 +22,51 @@
 
 #define N_KINDS (RC_OP_SVC_DEL + 1)
 
-struct emitter {
-	bool counting;
-	size_t count[N_KINDS];
-	size_t n_foreign;
-	/* second pass */
-	size_t next[N_KINDS];
-	struct rc_plan *plan;
+struct bucket {
+	struct rc_op *ops;
+	size_t n;
+	size_t cap;
 };
+
+struct emitter {
+	struct bucket b[N_KINDS];
+	const struct rc_service **foreign;
+	size_t n_foreign;
+	size_t cap_foreign;
+	int err;                /* -ENOMEM once any append failed */
+};
+
+/* Grow an array geometrically; 0 or -ENOMEM. */
+static int reserve(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
 
 static void emit(struct emitter *e, enum rc_op_kind kind, uint32_t changed,
 		 const struct rc_service *svc, const struct rc_service *old_svc,
 		 const struct rc_real *real, const struct rc_real *old_real)
 {
+	struct bucket *b = &e->b[kind];
 	struct rc_op *op;
 
-	if (e->counting) {
-		e->count[kind]++;
+	if (e->err)
+		return;
+	if (reserve((void **)&b->ops, &b->cap, b->n, sizeof(*b->ops))) {
+		e->err = -ENOMEM;
 		return;
 	}
-	op = &e->plan->ops[e->next[kind]++];
+	op = &b->ops[b->n++];
 	op->kind = kind;
 	op->changed = changed;
 	op->svc = svc;
@@ -51,10 +77,14 @@ static void emit(struct emitter *e, enum rc_op_kind kind, uint32_t changed,
 
 static void emit_foreign(struct emitter *e, const struct rc_service *svc)
 {
-	if (e->counting)
-		e->n_foreign++;
-	else
-		e->plan->foreign[e->plan->n_foreign++] = svc;
+	if (e->err)
+		return;
+	if (reserve((void **)&e->foreign, &e->cap_foreign, e->n_foreign,
+		    sizeof(*e->foreign))) {
+		e->err = -ENOMEM;
+		return;
+	}
+	e->foreign[e->n_foreign++] = svc;
 }
 
 static uint32_t svc_changes(const struct rc_service *d,
@@ -89,6 +119,22 @@ static uint32_t real_changes(const struct rc_real *d, const struct rc_real *a)
 	return ch;
 }
 
+/*
+ * The merge's hot path compares 100,000 real keys twice; an inlined compare
+ * (same order as rc_real_key_cmp) keeps it off a cross-file call chain.
+ */
+static inline int real_key_cmp(const struct rc_real *a, const struct rc_real *b)
+{
+	int c;
+
+	if (a->addr.family != b->addr.family)
+		return a->addr.family < b->addr.family ? -1 : 1;
+	c = memcmp(a->addr.b, b->addr.b, sizeof(a->addr.b));
+	if (c)
+		return c;
+	return a->port < b->port ? -1 : a->port > b->port;
+}
+
 static void add_service(struct emitter *e, const struct rc_service *d)
 {
 	emit(e, RC_OP_SVC_ADD, 0, d, NULL, NULL, NULL);
@@ -115,7 +161,7 @@ static void merge_service(struct emitter *e, const struct rc_service *d,
 	while (i < d->n_reals || j < a->n_reals) {
 		const struct rc_real *dr = i < d->n_reals ? &d->reals[i] : NULL;
 		const struct rc_real *ar = j < a->n_reals ? &a->reals[j] : NULL;
-		int c = !dr ? 1 : !ar ? -1 : rc_real_key_cmp(dr, ar);
+		int c = !dr ? 1 : !ar ? -1 : real_key_cmp(dr, ar);
 
 		if (c < 0) {
 			emit(e, RC_OP_REAL_ADD, 0, d, NULL, dr, NULL);
@@ -182,36 +228,51 @@ int rc_diff(const struct rc_state *desired, const struct rc_state *actual,
 {
 	struct emitter e;
 	size_t total = 0;
+	int k, err;
 
 	memset(&e, 0, sizeof(e));
-	e.counting = true;
 	walk(&e, desired, actual, opts);
-	for (int k = 0; k < N_KINDS; k++) {
-		e.next[k] = total;
-		total += e.count[k];
-	}
-
+	err = e.err;
 	rc_plan_free(plan);
-	if (total) {
-		plan->ops = calloc(total, sizeof(*plan->ops));
-		if (!plan->ops)
-			return -ENOMEM;
-		plan->cap = total;
-	}
-	if (e.n_foreign) {
-		plan->foreign = calloc(e.n_foreign, sizeof(*plan->foreign));
-		if (!plan->foreign) {
-			rc_plan_free(plan);
-			return -ENOMEM;
-		}
-		plan->cap_foreign = e.n_foreign;
-	}
+	if (err)
+		goto out;
+	for (k = 0; k < N_KINDS; k++)
+		total += e.b[k].n;
 
-	e.counting = false;
-	e.plan = plan;
-	walk(&e, desired, actual, opts);
+	/*
+	 * Hand a non-empty bucket over when it is the only one (a full sync
+	 * is all adds); otherwise concatenate into one exact allocation.
+	 */
+	for (k = 0; k < N_KINDS && e.b[k].n != total; k++)
+		;
+	if (total && k < N_KINDS) {
+		plan->ops = e.b[k].ops;
+		plan->cap = e.b[k].cap;
+		e.b[k].ops = NULL;
+	} else if (total) {
+		plan->ops = malloc(total * sizeof(*plan->ops));
+		if (!plan->ops) {
+			err = -ENOMEM;
+			goto out;
+		}
+		plan->cap = total;
+		for (k = 0; k < N_KINDS; k++) {
+			if (e.b[k].n)
+				memcpy(plan->ops + plan->n, e.b[k].ops,
+				       e.b[k].n * sizeof(*plan->ops));
+			plan->n += e.b[k].n;
+		}
+	}
 	plan->n = total;
-	return 0;
+	plan->foreign = e.foreign;
+	plan->n_foreign = e.n_foreign;
+	plan->cap_foreign = e.cap_foreign;
+	e.foreign = NULL;
+out:
+	for (k = 0; k < N_KINDS; k++)
+		free(e.b[k].ops);
+	free(e.foreign);
+	return err;
 }
 
 const char *rc_op_kind_name(enum rc_op_kind k)
