@@ -12,24 +12,24 @@
 
 /* Scheduler names as dataplanes spell them, in enum cfg_sched order. */
 static const char *const sched_names[CFG_SCHED__COUNT] = {
-	[CFG_SCHED_MAGLEV] = "maglev", [CFG_SCHED_RR] = "rr",
-	[CFG_SCHED_WRR] = "wrr",       [CFG_SCHED_LC] = "lc",
-	[CFG_SCHED_WLC] = "wlc",       [CFG_SCHED_LBLC] = "lblc",
-	[CFG_SCHED_LBLCR] = "lblcr",   [CFG_SCHED_DH] = "dh",
-	[CFG_SCHED_SH] = "sh",         [CFG_SCHED_SED] = "sed",
-	[CFG_SCHED_NQ] = "nq",         [CFG_SCHED_FO] = "fo",
-	[CFG_SCHED_OVF] = "ovf",       [CFG_SCHED_MH] = "mh",
-	[CFG_SCHED_TWOS] = "twos",
+    [CFG_SCHED_MAGLEV] = "maglev", [CFG_SCHED_RR] = "rr",
+    [CFG_SCHED_WRR] = "wrr",	   [CFG_SCHED_LC] = "lc",
+    [CFG_SCHED_WLC] = "wlc",	   [CFG_SCHED_LBLC] = "lblc",
+    [CFG_SCHED_LBLCR] = "lblcr",   [CFG_SCHED_DH] = "dh",
+    [CFG_SCHED_SH] = "sh",	   [CFG_SCHED_SED] = "sed",
+    [CFG_SCHED_NQ] = "nq",	   [CFG_SCHED_FO] = "fo",
+    [CFG_SCHED_OVF] = "ovf",	   [CFG_SCHED_MH] = "mh",
+    [CFG_SCHED_TWOS] = "twos",
 };
 
 static const struct {
 	uint32_t cfg;
 	uint32_t rc;
 } flag_map[] = {
-	{ CFG_SVC_ANY_PORT, RC_SVC_F_ANY_PORT },
-	{ CFG_SVC_SCHED_FALLBACK, RC_SVC_F_SCHED_FALLBACK },
-	{ CFG_SVC_SCHED_PORT, RC_SVC_F_SCHED_PORT },
-	{ CFG_SVC_PERSISTENT, RC_SVC_F_PERSISTENT },
+    {CFG_SVC_ANY_PORT, RC_SVC_F_ANY_PORT},
+    {CFG_SVC_SCHED_FALLBACK, RC_SVC_F_SCHED_FALLBACK},
+    {CFG_SVC_SCHED_PORT, RC_SVC_F_SCHED_PORT},
+    {CFG_SVC_PERSISTENT, RC_SVC_F_PERSISTENT},
 };
 
 static uint8_t tunnel_of(enum cfg_tunnel_type t)
@@ -56,8 +56,8 @@ static int set_forwarding(struct rc_real *r, const struct cfg *cfg,
 			  const struct cfg_service *svc,
 			  const struct cfg_backend *b)
 {
-	enum cfg_fwd f = b->forwarding != CFG_FWD_DEFAULT ? b->forwarding :
-							    svc->forwarding;
+	enum cfg_fwd f =
+	    b->forwarding != CFG_FWD_DEFAULT ? b->forwarding : svc->forwarding;
 	enum cfg_tunnel_type tt;
 	uint16_t tport;
 
@@ -164,7 +164,8 @@ static int add_service(const struct cfg *cfg, const struct cfg_service *cs,
 		struct rc_real *r;
 		int err;
 
-		r = rc_service_add_real(svc, &b->addr, b->port ? b->port : cs->port);
+		r = rc_service_add_real(svc, &b->addr,
+					b->port ? b->port : cs->port);
 		if (!r)
 			return -ENOMEM;
 		r->weight = backend_weight(src, use_src, pool, b);

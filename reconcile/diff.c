@@ -33,7 +33,7 @@ struct emitter {
 	const struct rc_service **foreign;
 	size_t n_foreign;
 	size_t cap_foreign;
-	int err;                /* -ENOMEM once any append failed */
+	int err; /* -ENOMEM once any append failed */
 };
 
 /* Grow an array geometrically; 0 or -ENOMEM. */
@@ -188,8 +188,10 @@ static void walk(struct emitter *e, const struct rc_state *desired,
 	size_t i = 0, j = 0;
 
 	while (i < desired->n || j < actual->n) {
-		const struct rc_service *d = i < desired->n ? &desired->svcs[i] : NULL;
-		const struct rc_service *a = j < actual->n ? &actual->svcs[j] : NULL;
+		const struct rc_service *d =
+		    i < desired->n ? &desired->svcs[i] : NULL;
+		const struct rc_service *a =
+		    j < actual->n ? &actual->svcs[j] : NULL;
 		int c = !d ? 1 : !a ? -1 : rc_svc_key_cmp(&d->key, &a->key);
 
 		if (c < 0) {
@@ -278,12 +280,9 @@ out:
 const char *rc_op_kind_name(enum rc_op_kind k)
 {
 	static const char *const names[] = {
-		[RC_OP_SVC_ADD] = "svc-add",
-		[RC_OP_SVC_EDIT] = "svc-edit",
-		[RC_OP_REAL_ADD] = "real-add",
-		[RC_OP_REAL_EDIT] = "real-edit",
-		[RC_OP_REAL_DEL] = "real-del",
-		[RC_OP_SVC_DEL] = "svc-del",
+	    [RC_OP_SVC_ADD] = "svc-add",   [RC_OP_SVC_EDIT] = "svc-edit",
+	    [RC_OP_REAL_ADD] = "real-add", [RC_OP_REAL_EDIT] = "real-edit",
+	    [RC_OP_REAL_DEL] = "real-del", [RC_OP_SVC_DEL] = "svc-del",
 	};
 
 	return (unsigned)k < N_KINDS ? names[k] : "unknown";

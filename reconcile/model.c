@@ -196,7 +196,8 @@ int rc_state_sort(struct rc_state *s)
 			qsort(svc->reals, svc->n_reals, sizeof(*svc->reals),
 			      real_qsort_cmp);
 		for (size_t j = 1; j < svc->n_reals; j++)
-			if (!rc_real_key_cmp(&svc->reals[j - 1], &svc->reals[j]))
+			if (!rc_real_key_cmp(&svc->reals[j - 1],
+					     &svc->reals[j]))
 				err = -EEXIST;
 	}
 	return err;
@@ -281,7 +282,8 @@ bool rc_state_remove_service(struct rc_state *s, const struct rc_svc_key *key)
 		return false;
 	i = (size_t)(svc - s->svcs);
 	service_release(svc);
-	memmove(&s->svcs[i], &s->svcs[i + 1], (s->n - i - 1) * sizeof(*s->svcs));
+	memmove(&s->svcs[i], &s->svcs[i + 1],
+		(s->n - i - 1) * sizeof(*s->svcs));
 	s->n--;
 	return true;
 }
@@ -318,9 +320,9 @@ const char *rc_svc_key_fmt(const struct rc_svc_key *k, char *buf, size_t len)
 const char *rc_fwd_name(uint8_t fwd)
 {
 	static const char *const names[] = {
-		[RC_FWD_MASQ] = "masq",
-		[RC_FWD_DR] = "dr",
-		[RC_FWD_TUNNEL] = "tunnel",
+	    [RC_FWD_MASQ] = "masq",
+	    [RC_FWD_DR] = "dr",
+	    [RC_FWD_TUNNEL] = "tunnel",
 	};
 
 	return fwd < sizeof(names) / sizeof(names[0]) ? names[fwd] : "unknown";
@@ -329,9 +331,9 @@ const char *rc_fwd_name(uint8_t fwd)
 const char *rc_tunnel_name(uint8_t tun)
 {
 	static const char *const names[] = {
-		[RC_TUN_IPIP] = "ipip",
-		[RC_TUN_GUE] = "gue",
-		[RC_TUN_GRE] = "gre",
+	    [RC_TUN_IPIP] = "ipip",
+	    [RC_TUN_GUE] = "gue",
+	    [RC_TUN_GRE] = "gre",
 	};
 
 	return tun < sizeof(names) / sizeof(names[0]) ? names[tun] : "unknown";

@@ -17,21 +17,21 @@ static const struct {
 	uint32_t bit;
 	const char *name;
 } svc_flag_names[] = {
-	{ RC_SVC_F_HASH_SRC, "hash-source" },
-	{ RC_SVC_F_ANY_PORT, "any-port" },
-	{ RC_SVC_F_SCHED_FALLBACK, "sched-fallback" },
-	{ RC_SVC_F_SCHED_PORT, "sched-port" },
-	{ RC_SVC_F_PERSISTENT, "persistent" },
+    {RC_SVC_F_HASH_SRC, "hash-source"},
+    {RC_SVC_F_ANY_PORT, "any-port"},
+    {RC_SVC_F_SCHED_FALLBACK, "sched-fallback"},
+    {RC_SVC_F_SCHED_PORT, "sched-port"},
+    {RC_SVC_F_PERSISTENT, "persistent"},
 };
 
 static const struct {
 	uint32_t bit;
 	const char *name;
 } change_names[] = {
-	{ RC_CH_SCHED, "scheduler" },   { RC_CH_FLAGS, "flags" },
-	{ RC_CH_TIMEOUT, "timeout" },   { RC_CH_NETMASK, "netmask" },
-	{ RC_CH_WEIGHT, "weight" },     { RC_CH_FWD, "forwarding" },
-	{ RC_CH_TUNNEL, "tunnel" },     { RC_CH_THRESHOLDS, "thresholds" },
+    {RC_CH_SCHED, "scheduler"}, {RC_CH_FLAGS, "flags"},
+    {RC_CH_TIMEOUT, "timeout"}, {RC_CH_NETMASK, "netmask"},
+    {RC_CH_WEIGHT, "weight"},	{RC_CH_FWD, "forwarding"},
+    {RC_CH_TUNNEL, "tunnel"},	{RC_CH_THRESHOLDS, "thresholds"},
 };
 
 /* A bounded string builder: appends never overflow, output is truncated. */
@@ -41,8 +41,8 @@ struct sb {
 	size_t used;
 };
 
-__attribute__((format(printf, 2, 3)))
-static void sb_printf(struct sb *s, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void
+sb_printf(struct sb *s, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -105,7 +105,8 @@ static void put_flags(struct sb *s, uint32_t flags)
 		sb_printf(s, "none");
 		return;
 	}
-	for (size_t i = 0; i < sizeof(svc_flag_names) / sizeof(svc_flag_names[0]); i++) {
+	for (size_t i = 0;
+	     i < sizeof(svc_flag_names) / sizeof(svc_flag_names[0]); i++) {
 		if (!(flags & svc_flag_names[i].bit))
 			continue;
 		sb_printf(s, "%s%s", first ? "" : ",", svc_flag_names[i].name);
@@ -151,15 +152,17 @@ static void put_real_attrs(struct sb *s, const struct rc_real *r)
 	sb_printf(s, " weight=%u forward=", r->weight);
 	put_fwd(s, r);
 	if (r->u_threshold || r->l_threshold)
-		sb_printf(s, " thresholds=%u/%u", r->l_threshold, r->u_threshold);
+		sb_printf(s, " thresholds=%u/%u", r->l_threshold,
+			  r->u_threshold);
 }
 
 static void put_real_id(struct sb *s, const struct rc_op *op)
 {
 	char a[LB_ADDR_STRLEN];
 
-	sb_printf(s, "real %s of ",
-		  lb_addr_port_fmt(&op->real->addr, op->real->port, a, sizeof(a)));
+	sb_printf(
+	    s, "real %s of ",
+	    lb_addr_port_fmt(&op->real->addr, op->real->port, a, sizeof(a)));
 	put_svc_id(s, op->svc);
 }
 
@@ -169,8 +172,9 @@ static void put_svc_edit(struct sb *s, const struct rc_op *op)
 	const char *sep = ": ";
 
 	if (op->changed & RC_CH_SCHED) {
-		sb_printf(s, "%sscheduler %.*s → %.*s", sep, (int)sizeof(o->sched),
-			  o->sched, (int)sizeof(n->sched), n->sched);
+		sb_printf(s, "%sscheduler %.*s → %.*s", sep,
+			  (int)sizeof(o->sched), o->sched,
+			  (int)sizeof(n->sched), n->sched);
 		sep = ", ";
 	}
 	if (op->changed & RC_CH_FLAGS) {
@@ -181,11 +185,13 @@ static void put_svc_edit(struct sb *s, const struct rc_op *op)
 		sep = ", ";
 	}
 	if (op->changed & RC_CH_TIMEOUT) {
-		sb_printf(s, "%stimeout %us → %us", sep, o->timeout, n->timeout);
+		sb_printf(s, "%stimeout %us → %us", sep, o->timeout,
+			  n->timeout);
 		sep = ", ";
 	}
 	if (op->changed & RC_CH_NETMASK)
-		sb_printf(s, "%snetmask /%u → /%u", sep, o->netmask, n->netmask);
+		sb_printf(s, "%snetmask /%u → /%u", sep, o->netmask,
+			  n->netmask);
 }
 
 static void put_real_edit(struct sb *s, const struct rc_op *op)
@@ -211,7 +217,7 @@ static void put_real_edit(struct sb *s, const struct rc_op *op)
 
 const char *rc_op_fmt(const struct rc_op *op, char *buf, size_t len)
 {
-	struct sb s = { buf, len, 0 };
+	struct sb s = {buf, len, 0};
 
 	if (!len)
 		return buf;
@@ -276,16 +282,19 @@ static void print_foreign(FILE *f, const struct rc_plan *plan, bool color)
 	char line[LINE_MAX_LEN];
 
 	for (size_t i = 0; i < plan->n_foreign; i++) {
-		struct sb s = { line, sizeof(line), 0 };
+		struct sb s = {line, sizeof(line), 0};
 
 		line[0] = '\0';
 		put_svc_id(&s, plan->foreign[i]);
-		fprintf(f, "%s!%s foreign service %s (not managed; --prune removes it)\n",
+		fprintf(f,
+			"%s!%s foreign service %s (not managed; --prune "
+			"removes it)\n",
 			color ? COL_FOREIGN : "", color ? COL_RESET : "", line);
 	}
 }
 
-static const char in_sync[] = "No changes. Dataplane is in sync with configuration.\n";
+static const char in_sync[] =
+    "No changes. Dataplane is in sync with configuration.\n";
 
 void rc_plan_print(FILE *f, const struct rc_plan *plan,
 		   const struct rc_plan_fmt_opts *opts)
@@ -314,8 +323,8 @@ void rc_plan_print_result(FILE *f, const struct rc_plan *plan,
 
 	for (size_t i = 0; i < plan->n; i++) {
 		int err = res && i < res->n ? res->err[i] : 0;
-		const char *detail = res && res->detail && i < res->n ?
-					     res->detail[i] : NULL;
+		const char *detail =
+		    res && res->detail && i < res->n ? res->detail[i] : NULL;
 		char suffix[LINE_MAX_LEN];
 
 		suffix[0] = '\0';
@@ -342,7 +351,9 @@ void rc_plan_print_result(FILE *f, const struct rc_plan *plan,
 
 static const char *family_name(uint8_t family)
 {
-	return family == AF_INET6 ? "inet6" : family == AF_INET ? "inet" : "unspec";
+	return family == AF_INET6  ? "inet6"
+	       : family == AF_INET ? "inet"
+				   : "unspec";
 }
 
 static const char *proto_name(uint8_t proto)
@@ -369,26 +380,35 @@ json_t *rc_service_to_json(const struct rc_service *svc, bool with_attrs)
 		      rc_svc_key_fmt(&svc->key, k, sizeof(k)), "family",
 		      family_name(svc->key.addr.family), "address",
 		      lb_addr_fmt(&svc->key.addr, a, sizeof(a)), "port",
-		      (int)svc->key.port, "fwmark", (json_int_t)svc->key.fwmark);
+		      (int)svc->key.port, "fwmark",
+		      (json_int_t)svc->key.fwmark);
 	if (!o)
 		return NULL;
-	if (json_object_set_new(o, "protocol", pn ? json_string(pn) :
-						    json_integer(svc->key.proto)) ||
-	    json_object_set_new(o, "name", svc->name[0] ?
-			json_stringn(svc->name, strnlen(svc->name, sizeof(svc->name))) :
-			json_null()))
+	if (json_object_set_new(o, "protocol",
+				pn ? json_string(pn)
+				   : json_integer(svc->key.proto)) ||
+	    json_object_set_new(
+		o, "name",
+		svc->name[0]
+		    ? json_stringn(svc->name,
+				   strnlen(svc->name, sizeof(svc->name)))
+		    : json_null()))
 		goto fail;
 	if (!with_attrs)
 		return o;
 	flags = json_array();
 	if (!flags || json_object_set_new(o, "flags", flags))
 		goto fail;
-	for (size_t i = 0; i < sizeof(svc_flag_names) / sizeof(svc_flag_names[0]); i++)
+	for (size_t i = 0;
+	     i < sizeof(svc_flag_names) / sizeof(svc_flag_names[0]); i++)
 		if ((svc->flags & svc_flag_names[i].bit) &&
-		    json_array_append_new(flags, json_string(svc_flag_names[i].name)))
+		    json_array_append_new(flags,
+					  json_string(svc_flag_names[i].name)))
 			goto fail;
-	if (json_object_set_new(o, "scheduler",
-				json_stringn(svc->sched, strnlen(svc->sched, sizeof(svc->sched)))) ||
+	if (json_object_set_new(
+		o, "scheduler",
+		json_stringn(svc->sched,
+			     strnlen(svc->sched, sizeof(svc->sched)))) ||
 	    json_object_set_new(o, "timeout", json_integer(svc->timeout)) ||
 	    json_object_set_new(o, "netmask", json_integer(svc->netmask)))
 		goto fail;
@@ -402,14 +422,14 @@ json_t *rc_real_to_json(const struct rc_real *r)
 {
 	char a[LB_ADDR_STRLEN];
 
-	return json_pack("{s:s, s:i, s:I, s:s, s:s, s:i, s:I, s:I}", "address",
-			 lb_addr_fmt(&r->addr, a, sizeof(a)), "port", (int)r->port,
-			 "weight", (json_int_t)r->weight, "forward",
-			 rc_fwd_name(r->fwd), "tunnel",
-			 r->fwd == RC_FWD_TUNNEL ? rc_tunnel_name(r->tunnel) : "none",
-			 "tunnel_port", (int)r->tunnel_port, "upper_threshold",
-			 (json_int_t)r->u_threshold, "lower_threshold",
-			 (json_int_t)r->l_threshold);
+	return json_pack(
+	    "{s:s, s:i, s:I, s:s, s:s, s:i, s:I, s:I}", "address",
+	    lb_addr_fmt(&r->addr, a, sizeof(a)), "port", (int)r->port, "weight",
+	    (json_int_t)r->weight, "forward", rc_fwd_name(r->fwd), "tunnel",
+	    r->fwd == RC_FWD_TUNNEL ? rc_tunnel_name(r->tunnel) : "none",
+	    "tunnel_port", (int)r->tunnel_port, "upper_threshold",
+	    (json_int_t)r->u_threshold, "lower_threshold",
+	    (json_int_t)r->l_threshold);
 }
 
 static const char *op_verb(const struct rc_op *op)
@@ -435,11 +455,14 @@ static json_t *side_json(const struct rc_op *op, bool new_side)
 {
 	switch (op->kind) {
 	case RC_OP_SVC_ADD:
-		return new_side ? rc_service_to_json(op->svc, true) : json_null();
+		return new_side ? rc_service_to_json(op->svc, true)
+				: json_null();
 	case RC_OP_SVC_EDIT:
-		return rc_service_to_json(new_side ? op->svc : op->old_svc, true);
+		return rc_service_to_json(new_side ? op->svc : op->old_svc,
+					  true);
 	case RC_OP_SVC_DEL:
-		return new_side ? json_null() : rc_service_to_json(op->svc, true);
+		return new_side ? json_null()
+				: rc_service_to_json(op->svc, true);
 	case RC_OP_REAL_ADD:
 		return new_side ? rc_real_to_json(op->real) : json_null();
 	case RC_OP_REAL_EDIT:
@@ -465,20 +488,24 @@ static json_t *op_json(const struct rc_op *op, const struct dp_result *res,
 	changed = json_array();
 	if (!changed || json_object_set_new(o, "changed", changed))
 		goto fail;
-	for (size_t i = 0; i < sizeof(change_names) / sizeof(change_names[0]); i++)
+	for (size_t i = 0; i < sizeof(change_names) / sizeof(change_names[0]);
+	     i++)
 		if ((op->changed & change_names[i].bit) &&
-		    json_array_append_new(changed, json_string(change_names[i].name)))
+		    json_array_append_new(changed,
+					  json_string(change_names[i].name)))
 			goto fail;
 	if (res) {
 		int err = idx < res->n ? res->err[idx] : 0;
-		const char *detail = res->detail && idx < res->n ? res->detail[idx] : NULL;
+		const char *detail =
+		    res->detail && idx < res->n ? res->detail[idx] : NULL;
 		json_t *e;
 
 		if (!err)
 			e = json_null();
 		else if (detail)
-			e = json_pack("{s:i, s:s, s:s}", "errno", -err, "message",
-				      strerror(-err), "detail", detail);
+			e = json_pack("{s:i, s:s, s:s}", "errno", -err,
+				      "message", strerror(-err), "detail",
+				      detail);
 		else
 			e = json_pack("{s:i, s:s}", "errno", -err, "message",
 				      strerror(-err));
@@ -500,17 +527,19 @@ json_t *rc_plan_to_json(const struct rc_plan *plan, const struct dp_result *res)
 	root = json_pack("{s:[], s:[], s:{s:I, s:I, s:I, s:I}}", "changes",
 			 "foreign", "summary", "add", (json_int_t)sum.add,
 			 "change", (json_int_t)sum.change, "destroy",
-			 (json_int_t)sum.destroy, "foreign", (json_int_t)sum.foreign);
+			 (json_int_t)sum.destroy, "foreign",
+			 (json_int_t)sum.foreign);
 	if (!root)
 		return NULL;
 	changes = json_object_get(root, "changes");
 	foreign = json_object_get(root, "foreign");
 	for (size_t i = 0; i < plan->n; i++)
-		if (json_array_append_new(changes, op_json(&plan->ops[i], res, i)))
+		if (json_array_append_new(changes,
+					  op_json(&plan->ops[i], res, i)))
 			goto fail;
 	for (size_t i = 0; i < plan->n_foreign; i++)
-		if (json_array_append_new(foreign,
-					  rc_service_to_json(plan->foreign[i], true)))
+		if (json_array_append_new(
+			foreign, rc_service_to_json(plan->foreign[i], true)))
 			goto fail;
 	return root;
 fail:

@@ -15,13 +15,14 @@
 #include "reconcile/diff.h"
 
 struct rc_plan_fmt_opts {
-	bool color; /* ANSI colours (+ green, ~ yellow, - red); off by default */
+	bool
+	    color; /* ANSI colours (+ green, ~ yellow, - red); off by default */
 };
 
 /* Terraform-style counts: services and reals are both resources. */
 struct rc_plan_summary {
-	size_t add;     /* SVC_ADD + REAL_ADD */
-	size_t change;  /* SVC_EDIT + REAL_EDIT */
+	size_t add;	/* SVC_ADD + REAL_ADD */
+	size_t change;	/* SVC_EDIT + REAL_EDIT */
 	size_t destroy; /* REAL_DEL + SVC_DEL */
 	size_t foreign; /* services left alone */
 };
@@ -64,7 +65,8 @@ void rc_plan_print_result(FILE *f, const struct rc_plan *plan,
  * With res non-NULL each change also carries "error": null or
  * {"errno": N, "message": "..."}. NULL on allocation failure.
  */
-json_t *rc_plan_to_json(const struct rc_plan *plan, const struct dp_result *res);
+json_t *rc_plan_to_json(const struct rc_plan *plan,
+			const struct dp_result *res);
 
 /* JSON objects for one service's identity and attributes, or one real's. */
 json_t *rc_service_to_json(const struct rc_service *svc, bool with_attrs);

@@ -17,13 +17,13 @@
 #define ERR_LEN 512
 
 struct dp {
-	struct rc_state st;         /* in memory; mirrors the file when one is used */
-	char *path;                 /* state file, or NULL */
+	struct rc_state st; /* in memory; mirrors the file when one is used */
+	char *path;	    /* state file, or NULL */
 	char *lock_path;
 	bool read_only;
 	struct dp_fake_fault *faults;
 	size_t n_faults;
-	unsigned long op_seq;       /* ops attempted through this handle */
+	unsigned long op_seq; /* ops attempted through this handle */
 	uint64_t n_applies;
 	uint64_t n_ok;
 	uint64_t n_failed;
@@ -72,13 +72,16 @@ int dp_fake_faults_parse(const char *spec, struct dp_fake_fault **out,
 	copy = strdup(spec);
 	if (!copy)
 		return -ENOMEM;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
 		char *colon = strchr(tok, ':'), *end;
 		unsigned long num;
 		int e;
 
 		if (!colon) {
-			snprintf(err, errlen, "fault '%s': expected N:ERRNO, e.g. 3:EBUSY", tok);
+			snprintf(err, errlen,
+				 "fault '%s': expected N:ERRNO, e.g. 3:EBUSY",
+				 tok);
 			ret = -EINVAL;
 			goto fail;
 		}
@@ -86,20 +89,25 @@ int dp_fake_faults_parse(const char *spec, struct dp_fake_fault **out,
 		errno = 0;
 		num = strtoul(tok, &end, 10);
 		if (errno || *end || !num || *tok == '-') {
-			snprintf(err, errlen, "fault '%s:%s': N must be an operation number from 1",
+			snprintf(err, errlen,
+				 "fault '%s:%s': N must be an operation number "
+				 "from 1",
 				 tok, colon + 1);
 			ret = -EINVAL;
 			goto fail;
 		}
 		if (parse_errno(colon + 1, &e)) {
-			snprintf(err, errlen, "fault '%s:%s': unknown errno (use a name like EBUSY or a number)",
+			snprintf(err, errlen,
+				 "fault '%s:%s': unknown errno (use a name "
+				 "like EBUSY or a number)",
 				 tok, colon + 1);
 			ret = -EINVAL;
 			goto fail;
 		}
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 4;
-			struct dp_fake_fault *p = realloc(faults, ncap * sizeof(*p));
+			struct dp_fake_fault *p =
+			    realloc(faults, ncap * sizeof(*p));
 
 			if (!p) {
 				ret = -ENOMEM;
@@ -221,7 +229,8 @@ static int fake_open(struct dp **out, const struct dp_open_args *args)
 		path = args->cfg->dataplane.fake.state_file;
 	if (path && *path) {
 		dp->path = strdup(path);
-		if (!dp->path || asprintf(&dp->lock_path, "%s.lock", path) < 0) {
+		if (!dp->path ||
+		    asprintf(&dp->lock_path, "%s.lock", path) < 0) {
 			dp->lock_path = NULL;
 			ret = -ENOMEM;
 			goto fail;
@@ -256,7 +265,7 @@ static int fake_read(struct dp *dp, struct rc_state *actual)
 }
 
 static void set_detail(struct dp_result *res, size_t i, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void set_detail(struct dp_result *res, size_t i, const char *fmt, ...)
 {
@@ -364,12 +373,12 @@ static int fake_stats(struct dp *dp, struct dp_stats *out)
 		const char *name;
 		uint64_t value;
 	} c[] = {
-		{ "applies", dp->n_applies },
-		{ "ops_applied", dp->n_ok },
-		{ "ops_failed", dp->n_failed },
-		{ "faults_injected", dp->n_injected },
-		{ "services", dp->st.n },
-		{ "reals", rc_state_count_reals(&dp->st) },
+	    {"applies", dp->n_applies},
+	    {"ops_applied", dp->n_ok},
+	    {"ops_failed", dp->n_failed},
+	    {"faults_injected", dp->n_injected},
+	    {"services", dp->st.n},
+	    {"reals", rc_state_count_reals(&dp->st)},
 	};
 	size_t n = sizeof(c) / sizeof(c[0]);
 
@@ -400,7 +409,8 @@ int dp_fake_seed(struct dp *dp, const struct rc_state *st)
 	if (dp->path) {
 		ret = lock_state(dp, &lock_fd);
 		if (!ret)
-			ret = dp_fake_state_save(dp->path, &tmp, err, sizeof(err));
+			ret = dp_fake_state_save(dp->path, &tmp, err,
+						 sizeof(err));
 		if (ret) {
 			if (lock_fd >= 0)
 				lb_err("fake dataplane: %s", err);
@@ -417,11 +427,11 @@ out:
 }
 
 const struct dp_ops dp_fake_ops = {
-	.name = "fake",
-	.driver = CFG_DRIVER_FAKE,
-	.open = fake_open,
-	.read = fake_read,
-	.apply = fake_apply,
-	.stats = fake_stats,
-	.close = fake_close,
+    .name = "fake",
+    .driver = CFG_DRIVER_FAKE,
+    .open = fake_open,
+    .read = fake_read,
+    .apply = fake_apply,
+    .stats = fake_stats,
+    .close = fake_close,
 };

@@ -28,16 +28,16 @@ extern const struct dp_ops dp_fake_ops;
  * state, including services Ballast does not own. 0 or -errno.
  */
 int dp_fake_seed(struct dp *dp, const struct rc_state *st)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Parse a fault spec; on error -EINVAL and a message in err. */
 struct dp_fake_fault {
 	unsigned long n; /* 1-based op sequence number */
-	int err;         /* positive errno */
+	int err;	 /* positive errno */
 };
 
 int dp_fake_faults_parse(const char *spec, struct dp_fake_fault **out,
 			 size_t *n_out, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 #endif

@@ -118,8 +118,10 @@ int dp_fake_apply_op(struct rc_state *st, const struct rc_op *op)
 		copy_real_attrs(r, op->real);
 		return 0;
 	case RC_OP_REAL_DEL:
-		return rc_service_remove_real(svc, &op->real->addr, op->real->port) ?
-			       0 : -ENOENT;
+		return rc_service_remove_real(svc, &op->real->addr,
+					      op->real->port)
+			   ? 0
+			   : -ENOENT;
 	case RC_OP_SVC_ADD:
 	default:
 		return -EINVAL;

@@ -21,9 +21,8 @@ json_t *dp_fake_state_to_json(const struct rc_state *st);
  * Parse a state document into `out` (initialised, empty; sorted on return).
  * -EINVAL with a message ("services[2].reals[0].address: ...") in err.
  */
-int dp_fake_state_from_json(const json_t *doc, struct rc_state *out,
-			    char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+int dp_fake_state_from_json(const json_t *doc, struct rc_state *out, char *err,
+			    size_t errlen) __attribute__((warn_unused_result));
 
 /*
  * Load a state file. A missing file is an empty state. Errors are reported
@@ -40,6 +39,6 @@ int dp_fake_state_save(const char *path, const struct rc_state *st, char *err,
  * -ENOMEM. The state stays sorted.
  */
 int dp_fake_apply_op(struct rc_state *st, const struct rc_op *op)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 #endif

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const fwd_names[] = { "masq", "dr", "tunnel" };
-static const char *const tun_names[] = { "ipip", "gue", "gre" };
+static const char *const fwd_names[] = {"masq", "dr", "tunnel"};
+static const char *const tun_names[] = {"ipip", "gue", "gre"};
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -41,15 +41,15 @@ static json_t *real_json(const struct rc_real *r)
 {
 	char a[LB_ADDR_STRLEN];
 
-	return json_pack("{s:s, s:i, s:I, s:s, s:s, s:i, s:I, s:I}", "address",
-			 lb_addr_fmt(&r->addr, a, sizeof(a)), "port", (int)r->port,
-			 "weight", (json_int_t)r->weight, "forward",
-			 r->fwd < ARRAY_LEN(fwd_names) ? fwd_names[r->fwd] : "?",
-			 "tunnel",
-			 r->tunnel < ARRAY_LEN(tun_names) ? tun_names[r->tunnel] : "?",
-			 "tunnel_port", (int)r->tunnel_port, "upper_threshold",
-			 (json_int_t)r->u_threshold, "lower_threshold",
-			 (json_int_t)r->l_threshold);
+	return json_pack(
+	    "{s:s, s:i, s:I, s:s, s:s, s:i, s:I, s:I}", "address",
+	    lb_addr_fmt(&r->addr, a, sizeof(a)), "port", (int)r->port, "weight",
+	    (json_int_t)r->weight, "forward",
+	    r->fwd < ARRAY_LEN(fwd_names) ? fwd_names[r->fwd] : "?", "tunnel",
+	    r->tunnel < ARRAY_LEN(tun_names) ? tun_names[r->tunnel] : "?",
+	    "tunnel_port", (int)r->tunnel_port, "upper_threshold",
+	    (json_int_t)r->u_threshold, "lower_threshold",
+	    (json_int_t)r->l_threshold);
 }
 
 static json_t *service_json(const struct rc_service *svc)
@@ -66,16 +66,16 @@ static json_t *service_json(const struct rc_service *svc)
 			return NULL;
 		}
 	}
-	o = json_pack("{s:s, s:i, s:o, s:I, s:s%, s:I, s:I, s:i, s:s%, s:b, s:o}",
-		      "address", lb_addr_fmt(&svc->key.addr, a, sizeof(a)),
-		      "port", (int)svc->key.port, "protocol",
-		      proto_json(svc->key.proto), "fwmark",
-		      (json_int_t)svc->key.fwmark, "scheduler", svc->sched,
-		      strnlen(svc->sched, sizeof(svc->sched)), "flags",
-		      (json_int_t)svc->flags, "timeout", (json_int_t)svc->timeout,
-		      "netmask", (int)svc->netmask, "name", svc->name,
-		      strnlen(svc->name, sizeof(svc->name)), "owned",
-		      (int)svc->owned, "reals", reals);
+	o = json_pack(
+	    "{s:s, s:i, s:o, s:I, s:s%, s:I, s:I, s:i, s:s%, s:b, s:o}",
+	    "address", lb_addr_fmt(&svc->key.addr, a, sizeof(a)), "port",
+	    (int)svc->key.port, "protocol", proto_json(svc->key.proto),
+	    "fwmark", (json_int_t)svc->key.fwmark, "scheduler", svc->sched,
+	    strnlen(svc->sched, sizeof(svc->sched)), "flags",
+	    (json_int_t)svc->flags, "timeout", (json_int_t)svc->timeout,
+	    "netmask", (int)svc->netmask, "name", svc->name,
+	    strnlen(svc->name, sizeof(svc->name)), "owned", (int)svc->owned,
+	    "reals", reals);
 	return o;
 }
 
@@ -114,7 +114,8 @@ static int parse_real(json_t *jr, struct rc_service *svc, const char *where,
 	json_error_t je;
 	int fwd, tun;
 
-	if (json_unpack_ex(jr, &je, JSON_STRICT, "{s:s, s:I, s:I, s:s, s?s, s?I, s?I, s?I}",
+	if (json_unpack_ex(jr, &je, JSON_STRICT,
+			   "{s:s, s:I, s:I, s:s, s?s, s?I, s?I, s?I}",
 			   "address", &addr_s, "port", &port, "weight", &weight,
 			   "forward", &fwd_s, "tunnel", &tun_s, "tunnel_port",
 			   &tport, "upper_threshold", &uth, "lower_threshold",
@@ -157,9 +158,10 @@ static int parse_proto(json_t *jp, uint8_t *out)
 	static const struct {
 		const char *name;
 		uint8_t num;
-	} names[] = { { "tcp", 6 }, { "udp", 17 }, { "sctp", 132 } };
+	} names[] = {{"tcp", 6}, {"udp", 17}, {"sctp", 132}};
 
-	if (json_is_integer(jp) && in_range(json_integer_value(jp), UINT8_MAX)) {
+	if (json_is_integer(jp) &&
+	    in_range(json_integer_value(jp), UINT8_MAX)) {
 		*out = (uint8_t)json_integer_value(jp);
 		return 0;
 	}
@@ -188,12 +190,13 @@ static int parse_service(json_t *js, struct rc_state *out, size_t idx,
 	size_t i;
 
 	snprintf(where, sizeof(where), "services[%zu]", idx);
-	if (json_unpack_ex(js, &je, JSON_STRICT,
-			   "{s:s, s?I, s?o, s?I, s:s, s?I, s?I, s?I, s?s, s?b, s?o}",
-			   "address", &addr_s, "port", &port, "protocol", &jproto,
-			   "fwmark", &fwmark, "scheduler", &sched, "flags", &flags,
-			   "timeout", &timeout, "netmask", &netmask, "name", &name,
-			   "owned", &owned, "reals", &jreals)) {
+	if (json_unpack_ex(
+		js, &je, JSON_STRICT,
+		"{s:s, s?I, s?o, s?I, s:s, s?I, s?I, s?I, s?s, s?b, s?o}",
+		"address", &addr_s, "port", &port, "protocol", &jproto,
+		"fwmark", &fwmark, "scheduler", &sched, "flags", &flags,
+		"timeout", &timeout, "netmask", &netmask, "name", &name,
+		"owned", &owned, "reals", &jreals)) {
 		snprintf(err, errlen, "%s: %s", where, je.text);
 		return -EINVAL;
 	}
@@ -210,7 +213,8 @@ static int parse_service(json_t *js, struct rc_state *out, size_t idx,
 			 where);
 		return -EINVAL;
 	}
-	if (strlen(sched) >= RC_SCHED_NAME_MAX || strlen(name) >= RC_SVC_NAME_MAX) {
+	if (strlen(sched) >= RC_SCHED_NAME_MAX ||
+	    strlen(name) >= RC_SVC_NAME_MAX) {
 		snprintf(err, errlen, "%s: scheduler or name too long", where);
 		return -EINVAL;
 	}
@@ -228,7 +232,8 @@ static int parse_service(json_t *js, struct rc_state *out, size_t idx,
 	svc->timeout = (uint32_t)timeout;
 	svc->netmask = (uint8_t)netmask;
 	svc->owned = owned;
-	json_array_foreach(jreals, i, jr) {
+	json_array_foreach(jreals, i, jr)
+	{
 		char rwhere[96];
 
 		snprintf(rwhere, sizeof(rwhere), "%s.reals[%zu]", where, i);
@@ -239,8 +244,8 @@ static int parse_service(json_t *js, struct rc_state *out, size_t idx,
 	return 0;
 }
 
-int dp_fake_state_from_json(const json_t *doc, struct rc_state *out,
-			    char *err, size_t errlen)
+int dp_fake_state_from_json(const json_t *doc, struct rc_state *out, char *err,
+			    size_t errlen)
 {
 	const char *format;
 	json_t *svcs, *js;
@@ -254,7 +259,8 @@ int dp_fake_state_from_json(const json_t *doc, struct rc_state *out,
 		snprintf(err, errlen, "%s", je.text);
 		return -EINVAL;
 	}
-	if (strcmp(format, DP_FAKE_STATE_FORMAT) || version != DP_FAKE_STATE_VERSION) {
+	if (strcmp(format, DP_FAKE_STATE_FORMAT) ||
+	    version != DP_FAKE_STATE_VERSION) {
 		snprintf(err, errlen, "not a version %d %s document",
 			 DP_FAKE_STATE_VERSION, DP_FAKE_STATE_FORMAT);
 		return -EINVAL;
@@ -263,7 +269,8 @@ int dp_fake_state_from_json(const json_t *doc, struct rc_state *out,
 		snprintf(err, errlen, "services: expected an array");
 		return -EINVAL;
 	}
-	json_array_foreach(svcs, i, js) {
+	json_array_foreach(svcs, i, js)
+	{
 		ret = parse_service(js, out, i, err, errlen);
 		if (ret)
 			goto fail;

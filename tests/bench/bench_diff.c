@@ -41,7 +41,8 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static void v4(struct lb_addr *a, uint8_t b0, uint8_t b1, uint8_t b2, uint8_t b3)
+static void v4(struct lb_addr *a, uint8_t b0, uint8_t b1, uint8_t b2,
+	       uint8_t b3)
 {
 	memset(a, 0, sizeof(*a));
 	a->family = AF_INET;
@@ -51,7 +52,8 @@ static void v4(struct lb_addr *a, uint8_t b0, uint8_t b1, uint8_t b2, uint8_t b3
 	a->b[3] = b3;
 }
 
-/* Services and reals appended in shuffled order, as a config might list them. */
+/* Services and reals appended in shuffled order, as a config might list them.
+ */
 static int build_desired(struct rc_state *st)
 {
 	static unsigned order[N_SVCS];
@@ -80,7 +82,8 @@ static int build_desired(struct rc_state *st)
 		for (unsigned r = N_REALS; r-- > 0;) {
 			struct rc_real *re;
 
-			v4(&a, 10, (uint8_t)(s >> 8), (uint8_t)s, (uint8_t)(r + 1));
+			v4(&a, 10, (uint8_t)(s >> 8), (uint8_t)s,
+			   (uint8_t)(r + 1));
 			re = rc_service_add_real(svc, &a, 8080);
 			if (!re)
 				return -ENOMEM;
@@ -184,7 +187,8 @@ int main(void)
 	qsort(sort_t, RUNS, sizeof(sort_t[0]), cmp_double);
 	sort_med = sort_t[RUNS / 2];
 
-	/* A separate copy: comparing a state with itself would halve the memory traffic. */
+	/* A separate copy: comparing a state with itself would halve the memory
+	 * traffic. */
 	err = rc_state_copy(&same, &desired);
 	if (!err)
 		err = rc_state_copy(&actual, &desired);
@@ -200,15 +204,18 @@ int main(void)
 		goto fail;
 	getrusage(RUSAGE_SELF, &ru);
 
-	printf("diff %ux%u 1%%: median %.2f ms over %d runs, %zu ops (goal ≤ %.0f ms: %s, %.0fx under)\n",
+	printf("diff %ux%u 1%%: median %.2f ms over %d runs, %zu ops (goal ≤ "
+	       "%.0f ms: %s, %.0fx under)\n",
 	       N_SVCS, N_REALS, med_1pct, RUNS, ops_1pct, GOAL_MS,
 	       med_1pct <= GOAL_MS ? "met" : "MISSED", GOAL_MS / med_1pct);
-	printf("diff %ux%u identical: median %.2f ms, %zu ops\n", N_SVCS, N_REALS,
-	       med_same, ops_same);
-	printf("diff %ux%u from empty: median %.2f ms, %zu ops\n", N_SVCS, N_REALS,
-	       med_full, ops_full);
-	printf("sort %ux%u shuffled: median %.2f ms\n", N_SVCS, N_REALS, sort_med);
-	printf("peak RSS: %.1f MiB (states of %zu reals, each %zu bytes per real)\n",
+	printf("diff %ux%u identical: median %.2f ms, %zu ops\n", N_SVCS,
+	       N_REALS, med_same, ops_same);
+	printf("diff %ux%u from empty: median %.2f ms, %zu ops\n", N_SVCS,
+	       N_REALS, med_full, ops_full);
+	printf("sort %ux%u shuffled: median %.2f ms\n", N_SVCS, N_REALS,
+	       sort_med);
+	printf("peak RSS: %.1f MiB (states of %zu reals, each %zu bytes per "
+	       "real)\n",
 	       (double)ru.ru_maxrss / 1024.0, rc_state_count_reals(&desired),
 	       sizeof(struct rc_real));
 	rc_state_free(&shuffled);

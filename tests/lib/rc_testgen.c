@@ -31,8 +31,8 @@ bool tg_chance(struct tg_rng *r, uint32_t pct)
 	return tg_below(r, 100) < pct;
 }
 
-static const char *const scheds[] = { "maglev", "wrr", "rr", "mh" };
-static const uint32_t weights[] = { 0, 1, 50, 100, 1000 };
+static const char *const scheds[] = {"maglev", "wrr", "rr", "mh"};
+static const uint32_t weights[] = {0, 1, 50, 100, 1000};
 
 #define N_SVC_KEYS 24
 #define N_REAL_KEYS 24
@@ -79,7 +79,8 @@ static void real_id(unsigned i, struct lb_addr *a, uint16_t *port)
 
 static void random_svc_attrs(struct tg_rng *r, struct rc_service *s)
 {
-	snprintf(s->sched, sizeof(s->sched), "%s", scheds[tg_below(r, LEN(scheds))]);
+	snprintf(s->sched, sizeof(s->sched), "%s",
+		 scheds[tg_below(r, LEN(scheds))]);
 	s->flags = tg_chance(r, 20) ? tg_below(r, 32) : 0;
 	s->timeout = tg_chance(r, 20) ? 300 : 0;
 	s->netmask = tg_chance(r, 20) ? 24 : 0;
@@ -110,7 +111,8 @@ static int add_random_real(struct tg_rng *r, struct rc_service *s, unsigned id)
 	if (rc_service_find_real(s, &a, port))
 		return 0;
 	for (size_t i = 0; i < s->n_reals; i++)
-		if (!lb_addr_cmp(&s->reals[i].addr, &a) && s->reals[i].port == port)
+		if (!lb_addr_cmp(&s->reals[i].addr, &a) &&
+		    s->reals[i].port == port)
 			return 0;
 	re = rc_service_add_real(s, &a, port);
 	if (!re)
@@ -148,7 +150,8 @@ int tg_random_state(struct tg_rng *r, struct rc_state *out, uint32_t owned_pct)
 	unsigned n = tg_below(r, 12);
 
 	for (unsigned i = 0; i < n; i++)
-		if (add_random_service(r, out, tg_below(r, N_SVC_KEYS), owned_pct))
+		if (add_random_service(r, out, tg_below(r, N_SVC_KEYS),
+				       owned_pct))
 			return -ENOMEM;
 	return rc_state_sort(out);
 }
@@ -188,7 +191,8 @@ int tg_mutate_state(struct tg_rng *r, const struct rc_state *base,
 			return -ENOMEM;
 	}
 	for (unsigned n = tg_below(r, 3); n; n--)
-		if (add_random_service(r, out, tg_below(r, N_SVC_KEYS), owned_pct))
+		if (add_random_service(r, out, tg_below(r, N_SVC_KEYS),
+				       owned_pct))
 			return -ENOMEM;
 	return rc_state_sort(out);
 }
@@ -221,8 +225,8 @@ int tg_expected(const struct rc_state *desired, const struct rc_state *actual,
 		s->reals = NULL;
 		s->n_reals = s->cap_reals = 0;
 		for (size_t j = 0; j < a->n_reals; j++) {
-			struct rc_real *re = rc_service_add_real(s, &a->reals[j].addr,
-								 a->reals[j].port);
+			struct rc_real *re = rc_service_add_real(
+			    s, &a->reals[j].addr, a->reals[j].port);
 			if (!re)
 				return -ENOMEM;
 			*re = a->reals[j];
@@ -246,10 +250,12 @@ bool tg_states_equal(const struct rc_state *a, const struct rc_state *b,
 		rc_svc_key_fmt(&x->key, k, sizeof(k));
 		if (rc_svc_key_cmp(&x->key, &y->key) ||
 		    memcmp(&x->key, &y->key, sizeof(x->key))) {
-			snprintf(why, len, "service %zu: %s vs other key", i, k);
+			snprintf(why, len, "service %zu: %s vs other key", i,
+				 k);
 			return false;
 		}
-		if (!rc_service_attrs_equal(x, y) || (check_owned && x->owned != y->owned)) {
+		if (!rc_service_attrs_equal(x, y) ||
+		    (check_owned && x->owned != y->owned)) {
 			snprintf(why, len, "service %s: attributes differ", k);
 			return false;
 		}
@@ -261,7 +267,8 @@ bool tg_states_equal(const struct rc_state *a, const struct rc_state *b,
 		for (size_t j = 0; j < x->n_reals; j++) {
 			if (rc_real_key_cmp(&x->reals[j], &y->reals[j]) ||
 			    !rc_real_attrs_equal(&x->reals[j], &y->reals[j])) {
-				snprintf(why, len, "service %s: real %zu differs", k, j);
+				snprintf(why, len,
+					 "service %s: real %zu differs", k, j);
 				return false;
 			}
 		}
@@ -283,11 +290,13 @@ static uint32_t real_bits(const struct rc_real *d, const struct rc_real *a)
 {
 	return (d->weight != a->weight ? RC_CH_WEIGHT : 0) |
 	       (d->fwd != a->fwd ? RC_CH_FWD : 0) |
-	       (d->tunnel != a->tunnel || d->tunnel_port != a->tunnel_port ?
-			RC_CH_TUNNEL : 0) |
+	       (d->tunnel != a->tunnel || d->tunnel_port != a->tunnel_port
+		    ? RC_CH_TUNNEL
+		    : 0) |
 	       (d->u_threshold != a->u_threshold ||
-				d->l_threshold != a->l_threshold ?
-			RC_CH_THRESHOLDS : 0);
+			d->l_threshold != a->l_threshold
+		    ? RC_CH_THRESHOLDS
+		    : 0);
 }
 
 struct op_id {
@@ -312,10 +321,10 @@ static int op_id_cmp(const void *pa, const void *pb)
 	return a->port < b->port ? -1 : a->port > b->port;
 }
 
-#define FAIL(...)                                      \
-	do {                                           \
-		snprintf(why, len, __VA_ARGS__);       \
-		goto out;                              \
+#define FAIL(...)                                                              \
+	do {                                                                   \
+		snprintf(why, len, __VA_ARGS__);                               \
+		goto out;                                                      \
 	} while (0)
 
 static size_t expected_ops(const struct rc_state *desired,
@@ -336,13 +345,15 @@ static size_t expected_ops(const struct rc_state *desired,
 		n += svc_bits(d, a) ? 1 : 0;
 		for (size_t j = 0; j < d->n_reals; j++) {
 			const struct rc_real *ar = rc_service_find_real(
-				a, &d->reals[j].addr, d->reals[j].port);
+			    a, &d->reals[j].addr, d->reals[j].port);
 
 			n += !ar || real_bits(&d->reals[j], ar) ? 1 : 0;
 		}
 		for (size_t j = 0; j < a->n_reals; j++)
 			n += rc_service_find_real(d, &a->reals[j].addr,
-						  a->reals[j].port) ? 0 : 1;
+						  a->reals[j].port)
+				 ? 0
+				 : 1;
 	}
 	for (size_t i = 0; i < actual->n; i++) {
 		const struct rc_service *a = &actual->svcs[i];
@@ -367,8 +378,12 @@ static bool check_op(const struct rc_op *op, const struct rc_state *desired,
 	const char *kn = rc_op_kind_name(op->kind);
 
 	if (op->real) {
-		dr = d ? rc_service_find_real(d, &op->real->addr, op->real->port) : NULL;
-		ar = a ? rc_service_find_real(a, &op->real->addr, op->real->port) : NULL;
+		dr =
+		    d ? rc_service_find_real(d, &op->real->addr, op->real->port)
+		      : NULL;
+		ar =
+		    a ? rc_service_find_real(a, &op->real->addr, op->real->port)
+		      : NULL;
 	}
 	switch (op->kind) {
 	case RC_OP_SVC_ADD:
@@ -439,7 +454,9 @@ bool tg_plan_valid(const struct rc_plan *plan, const struct rc_state *desired,
 
 		if (f->owned || rc_state_find(desired, &f->key) ||
 		    rc_state_find(actual, &f->key) != f)
-			FAIL("foreign[%zu] is not an unowned service of actual only", i);
+			FAIL("foreign[%zu] is not an unowned service of actual "
+			     "only",
+			     i);
 	}
 	/* One op per service and per real: an edit is never a delete + add. */
 	ids = calloc(plan->n ? plan->n : 1, sizeof(*ids));

@@ -28,36 +28,65 @@ struct fixture {
 static void fixture_init(struct fixture *f)
 {
 	memset(f, 0, sizeof(*f));
-	f->web[0] = (struct cfg_backend){ .addr = addr("10.0.1.2"), .port = 0, .weight = 100 };
-	f->web[1] = (struct cfg_backend){ .addr = addr("10.0.1.1"), .port = 8080, .weight = 0 };
-	f->web[2] = (struct cfg_backend){ .addr = addr("10.0.1.3"), .weight = 50, .disabled = true };
-	f->spare[0] = (struct cfg_backend){ .addr = addr("10.0.9.1"), .weight = 5 };
-	f->spare[1] = (struct cfg_backend){ .addr = addr("10.0.9.2"), .weight = 6,
-					    .forwarding = CFG_FWD_NAT };
-	f->dns[0] = (struct cfg_backend){ .addr = addr("2001:db8:1::53"), .weight = 1,
-					  .upper_threshold = 1000, .lower_threshold = 800 };
-	f->pools[0] = (struct cfg_pool){ .name = "web", .backends = f->web, .n_backends = 3 };
-	f->pools[1] = (struct cfg_pool){ .name = "spare", .backends = f->spare, .n_backends = 2 };
-	f->pools[2] = (struct cfg_pool){ .name = "dns", .backends = f->dns, .n_backends = 1 };
+	f->web[0] = (struct cfg_backend){
+	    .addr = addr("10.0.1.2"), .port = 0, .weight = 100};
+	f->web[1] = (struct cfg_backend){
+	    .addr = addr("10.0.1.1"), .port = 8080, .weight = 0};
+	f->web[2] = (struct cfg_backend){
+	    .addr = addr("10.0.1.3"), .weight = 50, .disabled = true};
+	f->spare[0] =
+	    (struct cfg_backend){.addr = addr("10.0.9.1"), .weight = 5};
+	f->spare[1] = (struct cfg_backend){
+	    .addr = addr("10.0.9.2"), .weight = 6, .forwarding = CFG_FWD_NAT};
+	f->dns[0] = (struct cfg_backend){.addr = addr("2001:db8:1::53"),
+					 .weight = 1,
+					 .upper_threshold = 1000,
+					 .lower_threshold = 800};
+	f->pools[0] = (struct cfg_pool){
+	    .name = "web", .backends = f->web, .n_backends = 3};
+	f->pools[1] = (struct cfg_pool){
+	    .name = "spare", .backends = f->spare, .n_backends = 2};
+	f->pools[2] = (struct cfg_pool){
+	    .name = "dns", .backends = f->dns, .n_backends = 1};
 
 	f->svcs[0] = (struct cfg_service){
-		.name = "web", .addr = addr("192.0.2.10"), .port = 80,
-		.proto = CFG_PROTO_TCP, .pool = 0, .fallback_pool = 1,
-		.sched = CFG_SCHED_MAGLEV, .hash = CFG_HASH_SOURCE,
-		.forwarding = CFG_FWD_DSR, .flags = CFG_SVC_ANY_PORT,
+	    .name = "web",
+	    .addr = addr("192.0.2.10"),
+	    .port = 80,
+	    .proto = CFG_PROTO_TCP,
+	    .pool = 0,
+	    .fallback_pool = 1,
+	    .sched = CFG_SCHED_MAGLEV,
+	    .hash = CFG_HASH_SOURCE,
+	    .forwarding = CFG_FWD_DSR,
+	    .flags = CFG_SVC_ANY_PORT,
 	};
 	f->svcs[1] = (struct cfg_service){
-		.name = "dns", .addr = addr("2001:db8::53"), .port = 53,
-		.proto = CFG_PROTO_UDP, .pool = 2, .fallback_pool = -1,
-		.sched = CFG_SCHED_TWOS, .forwarding = CFG_FWD_TUNNEL,
-		.tunnel_type = CFG_TUN_GUE, .tunnel_port = 6080,
-		.flags = CFG_SVC_PERSISTENT | CFG_SVC_SCHED_FALLBACK | CFG_SVC_SCHED_PORT,
-		.persistence_s = 300, .persistence_prefix = 64,
+	    .name = "dns",
+	    .addr = addr("2001:db8::53"),
+	    .port = 53,
+	    .proto = CFG_PROTO_UDP,
+	    .pool = 2,
+	    .fallback_pool = -1,
+	    .sched = CFG_SCHED_TWOS,
+	    .forwarding = CFG_FWD_TUNNEL,
+	    .tunnel_type = CFG_TUN_GUE,
+	    .tunnel_port = 6080,
+	    .flags = CFG_SVC_PERSISTENT | CFG_SVC_SCHED_FALLBACK |
+		     CFG_SVC_SCHED_PORT,
+	    .persistence_s = 300,
+	    .persistence_prefix = 64,
 	};
 	f->svcs[2] = (struct cfg_service){
-		.name = "marked", .addr = addr("0.0.0.0"), .port = 0,
-		.proto = CFG_PROTO_TCP, .fwmark = 42, .pool = 1, .fallback_pool = -1,
-		.sched = CFG_SCHED_WLC, .forwarding = CFG_FWD_DR,
+	    .name = "marked",
+	    .addr = addr("0.0.0.0"),
+	    .port = 0,
+	    .proto = CFG_PROTO_TCP,
+	    .fwmark = 42,
+	    .pool = 1,
+	    .fallback_pool = -1,
+	    .sched = CFG_SCHED_WLC,
+	    .forwarding = CFG_FWD_DR,
 	};
 	f->cfg.pools = f->pools;
 	f->cfg.n_pools = 3;
@@ -66,8 +95,9 @@ static void fixture_init(struct fixture *f)
 	f->cfg.dataplane.ipvs.tunnel_type = CFG_TUN_IPIP;
 }
 
-static const struct rc_service *find_svc(const struct rc_state *st, const char *a,
-					 uint16_t port, uint8_t proto, uint32_t mark)
+static const struct rc_service *find_svc(const struct rc_state *st,
+					 const char *a, uint16_t port,
+					 uint8_t proto, uint32_t mark)
 {
 	struct lb_addr la = addr(a);
 	struct rc_svc_key k;
@@ -76,8 +106,8 @@ static const struct rc_service *find_svc(const struct rc_state *st, const char *
 	return rc_state_find(st, &k);
 }
 
-static const struct rc_real *find_real(const struct rc_service *s, const char *a,
-				       uint16_t port)
+static const struct rc_real *find_real(const struct rc_service *s,
+				       const char *a, uint16_t port)
 {
 	struct lb_addr la = addr(a);
 
@@ -113,7 +143,8 @@ START_TEST(maps_config)
 	ck_assert_uint_eq(r->tunnel, RC_TUN_IPIP);
 	r = find_real(s, "10.0.1.1", 8080);
 	ck_assert_ptr_nonnull(r);
-	ck_assert_uint_eq(r->weight, 0); /* weight 0 stays a real with weight 0 */
+	ck_assert_uint_eq(r->weight,
+			  0); /* weight 0 stays a real with weight 0 */
 	r = find_real(s, "10.0.1.3", 80);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_uint_eq(r->weight, 0); /* disabled */
@@ -121,8 +152,9 @@ START_TEST(maps_config)
 	s = find_svc(&st, "2001:db8::53", 53, 17, 0);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_str_eq(s->sched, "twos");
-	ck_assert_uint_eq(s->flags, RC_SVC_F_PERSISTENT | RC_SVC_F_SCHED_FALLBACK |
-					    RC_SVC_F_SCHED_PORT);
+	ck_assert_uint_eq(s->flags, RC_SVC_F_PERSISTENT |
+					RC_SVC_F_SCHED_FALLBACK |
+					RC_SVC_F_SCHED_PORT);
 	ck_assert_uint_eq(s->timeout, 300);
 	ck_assert_uint_eq(s->netmask, 64);
 	r = find_real(s, "2001:db8:1::53", 53);
@@ -153,9 +185,9 @@ END_TEST
 
 START_TEST(every_scheduler_has_its_name)
 {
-	static const char *const want[] = { "maglev", "rr", "wrr", "lc", "wlc",
-					    "lblc", "lblcr", "dh", "sh", "sed",
-					    "nq", "fo", "ovf", "mh", "twos" };
+	static const char *const want[] = {
+	    "maglev", "rr",  "wrr", "lc", "wlc", "lblc", "lblcr", "dh",
+	    "sh",     "sed", "nq",  "fo", "ovf", "mh",	 "twos"};
 	struct fixture f;
 
 	ck_assert_uint_eq(sizeof(want) / sizeof(want[0]), CFG_SCHED__COUNT);
@@ -202,8 +234,8 @@ static bool h_pool_down(void *ctx, const struct cfg_pool *pool)
 
 START_TEST(weights_and_fallback)
 {
-	struct health h = { .halve = 1 };
-	struct rc_weight_src src = { &h, h_weight, h_pool_down };
+	struct health h = {.halve = 1};
+	struct rc_weight_src src = {&h, h_weight, h_pool_down};
 	const struct rc_service *s;
 	struct fixture f;
 	struct rc_state st;

@@ -20,8 +20,8 @@ static struct lb_addr addr(const char *s)
 	return a;
 }
 
-static struct rc_service *svc(struct rc_state *st, const char *vip, uint16_t port,
-			      bool owned)
+static struct rc_service *svc(struct rc_state *st, const char *vip,
+			      uint16_t port, bool owned)
 {
 	struct lb_addr a = addr(vip);
 	struct rc_svc_key k;
@@ -48,7 +48,7 @@ static struct rc_real *real(struct rc_service *s, const char *ip, uint32_t w)
 static void diff_ok(const struct rc_state *d, const struct rc_state *a,
 		    bool prune, struct rc_plan *p)
 {
-	struct rc_diff_opts o = { .prune = prune };
+	struct rc_diff_opts o = {.prune = prune};
 
 	rc_plan_init(p);
 	ck_assert_int_eq(rc_diff(d, a, &o, p), 0);
@@ -76,9 +76,9 @@ START_TEST(exact_plan_and_order)
 	struct rc_service *s;
 	struct rc_plan p;
 	static const enum rc_op_kind want[] = {
-		RC_OP_SVC_ADD,  RC_OP_SVC_EDIT, RC_OP_REAL_ADD, RC_OP_REAL_ADD,
-		RC_OP_REAL_EDIT, RC_OP_REAL_DEL, RC_OP_REAL_DEL, RC_OP_REAL_DEL,
-		RC_OP_SVC_DEL,
+	    RC_OP_SVC_ADD,  RC_OP_SVC_EDIT,  RC_OP_REAL_ADD,
+	    RC_OP_REAL_ADD, RC_OP_REAL_EDIT, RC_OP_REAL_DEL,
+	    RC_OP_REAL_DEL, RC_OP_REAL_DEL,  RC_OP_SVC_DEL,
 	};
 
 	rc_state_init(&d);
@@ -159,7 +159,8 @@ START_TEST(unowned_but_configured_is_edited)
 	ck_assert_uint_eq(p.n_foreign, 0);
 	ck_assert_int_eq(p.ops[0].kind, RC_OP_REAL_EDIT);
 	ck_assert_uint_eq(p.ops[0].changed, RC_CH_WEIGHT);
-	ck_assert_uint_eq(p.ops[0].real->weight, 0); /* weight 0 is kept, not a removal */
+	ck_assert_uint_eq(p.ops[0].real->weight,
+			  0); /* weight 0 is kept, not a removal */
 	ck_assert_int_eq(p.ops[1].kind, RC_OP_REAL_EDIT);
 	ck_assert_uint_eq(p.ops[1].changed, RC_CH_FWD);
 	rc_plan_free(&p);
@@ -191,7 +192,7 @@ END_TEST
 /* Every plan satisfies the oracle: right ops, one per object, safe order. */
 START_TEST(random_plans_are_valid)
 {
-	size_t total_ops = 0, kinds[RC_OP_SVC_DEL + 1] = { 0 };
+	size_t total_ops = 0, kinds[RC_OP_SVC_DEL + 1] = {0};
 
 	for (uint32_t i = 0; i < N_RANDOM; i++) {
 		uint32_t seed = SEED_BASE + 7919 * i;
@@ -208,8 +209,9 @@ START_TEST(random_plans_are_valid)
 			struct rc_plan p;
 
 			diff_ok(&d, &a, prune, &p);
-			ck_assert_msg(tg_plan_valid(&p, &d, &a, prune, why, sizeof(why)),
-				      "seed %u prune %d: %s", seed, prune, why);
+			ck_assert_msg(
+			    tg_plan_valid(&p, &d, &a, prune, why, sizeof(why)),
+			    "seed %u prune %d: %s", seed, prune, why);
 			total_ops += p.n;
 			for (size_t k = 0; k < p.n; k++)
 				kinds[p.ops[k].kind]++;
@@ -238,7 +240,7 @@ START_TEST(apply_converges)
 	for (uint32_t i = 0; i < N_RANDOM; i++) {
 		uint32_t seed = SEED_BASE + 104729 * i;
 		bool prune = (i % 4) == 3;
-		struct dp_open_args args = { 0 };
+		struct dp_open_args args = {0};
 		struct rc_state d, a, want, got;
 		struct rc_plan p, p2;
 		struct dp_result res;
@@ -263,11 +265,13 @@ START_TEST(apply_converges)
 		ck_assert_uint_eq(res.n_ok, p.n);
 		ck_assert_uint_eq(res.n_failed, 0);
 		ck_assert_int_eq(dp_fake_ops.read(dp, &got), 0);
-		ck_assert_msg(tg_states_equal(&got, &want, false, why, sizeof(why)),
-			      "seed %u prune %d: %s", seed, prune, why);
+		ck_assert_msg(
+		    tg_states_equal(&got, &want, false, why, sizeof(why)),
+		    "seed %u prune %d: %s", seed, prune, why);
 
 		diff_ok(&d, &got, prune, &p2);
-		ck_assert_msg(p2.n == 0, "seed %u: %zu ops left after apply", seed, p2.n);
+		ck_assert_msg(p2.n == 0, "seed %u: %zu ops left after apply",
+			      seed, p2.n);
 		ck_assert_uint_eq(p2.n_foreign, prune ? 0 : p.n_foreign);
 		foreign_seen += p2.n_foreign;
 

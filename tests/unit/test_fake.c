@@ -59,7 +59,7 @@ static const char *tmp_path(const char *name, char *buf, size_t len)
 
 static struct dp *open_fake(const char *path, const char *faults)
 {
-	struct dp_open_args args = { .state_path = path, .faults = faults };
+	struct dp_open_args args = {.state_path = path, .faults = faults};
 	struct dp *dp = NULL;
 
 	ck_assert_int_eq(dp_fake_ops.open(&dp, &args), 0);
@@ -104,30 +104,34 @@ static struct rc_real *real(struct rc_service *s, const char *ip, uint32_t w)
 
 START_TEST(fault_spec_parsing)
 {
-	static const char *const bad[] = { "x:EBUSY", "3", "3:EWHAT", "0:EBUSY",
-					   "-1:EBUSY", ",", "3:0", "3:", ":EBUSY",
-					   "2:EBUSY,4" };
+	static const char *const bad[] = {
+	    "x:EBUSY", "3",   "3:EWHAT", "0:EBUSY", "-1:EBUSY",
+	    ",",       "3:0", "3:",	 ":EBUSY",  "2:EBUSY,4"};
 	struct dp_fake_fault *f;
 	char err[256];
 	size_t n;
 
-	ck_assert_int_eq(dp_fake_faults_parse("3:EBUSY", &f, &n, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    dp_fake_faults_parse("3:EBUSY", &f, &n, err, sizeof(err)), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(f[0].n, 3);
 	ck_assert_int_eq(f[0].err, EBUSY);
 	free(f);
-	ck_assert_int_eq(dp_fake_faults_parse("2:16,5:ENOSPC,9:EPERM", &f, &n, err,
-					      sizeof(err)), 0);
+	ck_assert_int_eq(dp_fake_faults_parse("2:16,5:ENOSPC,9:EPERM", &f, &n,
+					      err, sizeof(err)),
+			 0);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_int_eq(f[0].err, 16);
 	ck_assert_int_eq(f[1].err, ENOSPC);
 	ck_assert_uint_eq(f[2].n, 9);
 	free(f);
-	ck_assert_int_eq(dp_fake_faults_parse(NULL, &f, &n, err, sizeof(err)), 0);
+	ck_assert_int_eq(dp_fake_faults_parse(NULL, &f, &n, err, sizeof(err)),
+			 0);
 	ck_assert_uint_eq(n, 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		ck_assert_msg(dp_fake_faults_parse(bad[i], &f, &n, err, sizeof(err)) == -EINVAL,
+		ck_assert_msg(dp_fake_faults_parse(bad[i], &f, &n, err,
+						   sizeof(err)) == -EINVAL,
 			      "'%s' accepted", bad[i]);
 		ck_assert_msg(err[0], "no message for '%s'", bad[i]);
 	}
@@ -136,7 +140,7 @@ END_TEST
 
 START_TEST(bad_fault_spec_fails_open)
 {
-	struct dp_open_args args = { .faults = "1:ENOPE" };
+	struct dp_open_args args = {.faults = "1:ENOPE"};
 	struct dp *dp = (struct dp *)&args;
 
 	ck_assert_int_eq(dp_fake_ops.open(&dp, &args), -EINVAL);
@@ -170,16 +174,22 @@ START_TEST(ops_fail_like_a_kernel)
 	ck_assert_int_eq(rc_state_sort(&d), 0);
 
 	memset(ops, 0, sizeof(ops));
-	ops[0] = (struct rc_op){ .kind = RC_OP_SVC_ADD, .svc = &d.svcs[0] };   /* exists */
-	ops[1] = (struct rc_op){ .kind = RC_OP_REAL_ADD, .svc = &d.svcs[0],
-				 .real = &d.svcs[0].reals[0] };                 /* exists */
-	ops[2] = (struct rc_op){ .kind = RC_OP_REAL_EDIT, .svc = &d.svcs[0],
-				 .real = &d.svcs[0].reals[1] };                 /* absent */
-	ops[3] = (struct rc_op){ .kind = RC_OP_REAL_ADD, .svc = &d.svcs[1],
-				 .real = &d.svcs[0].reals[1] };                 /* no service */
-	ops[4] = (struct rc_op){ .kind = RC_OP_SVC_EDIT, .svc = &d.svcs[1] };  /* absent */
-	ops[5] = (struct rc_op){ .kind = RC_OP_REAL_ADD, .svc = &d.svcs[0],
-				 .real = &d.svcs[0].reals[1] };                 /* fine */
+	ops[0] = (struct rc_op){.kind = RC_OP_SVC_ADD,
+				.svc = &d.svcs[0]}; /* exists */
+	ops[1] = (struct rc_op){.kind = RC_OP_REAL_ADD,
+				.svc = &d.svcs[0],
+				.real = &d.svcs[0].reals[0]}; /* exists */
+	ops[2] = (struct rc_op){.kind = RC_OP_REAL_EDIT,
+				.svc = &d.svcs[0],
+				.real = &d.svcs[0].reals[1]}; /* absent */
+	ops[3] = (struct rc_op){.kind = RC_OP_REAL_ADD,
+				.svc = &d.svcs[1],
+				.real = &d.svcs[0].reals[1]}; /* no service */
+	ops[4] = (struct rc_op){.kind = RC_OP_SVC_EDIT,
+				.svc = &d.svcs[1]}; /* absent */
+	ops[5] = (struct rc_op){.kind = RC_OP_REAL_ADD,
+				.svc = &d.svcs[0],
+				.real = &d.svcs[0].reals[1]}; /* fine */
 	rc_plan_init(&p);
 	p.ops = ops;
 	p.n = 6;
@@ -206,7 +216,7 @@ START_TEST(ops_fail_like_a_kernel)
 	ck_assert_uint_eq(got.svcs[0].reals[0].weight, 1);
 
 	/* SVC_DEL removes a service with its reals; the next one is ENOENT */
-	ops[0] = (struct rc_op){ .kind = RC_OP_SVC_DEL, .svc = &got.svcs[0] };
+	ops[0] = (struct rc_op){.kind = RC_OP_SVC_DEL, .svc = &got.svcs[0]};
 	ops[1] = ops[0];
 	p.n = 2;
 	ck_assert_int_eq(dp_fake_ops.apply(dp, &p, &res), -ENOENT);
@@ -226,7 +236,7 @@ END_TEST
 
 START_TEST(stats_and_read_only)
 {
-	struct dp_open_args args = { .read_only = true };
+	struct dp_open_args args = {.read_only = true};
 	struct rc_state d;
 	struct rc_plan p;
 	struct dp_result res;
@@ -296,11 +306,14 @@ START_TEST(state_file_round_trip)
 		rc_state_init(&st);
 		rc_state_init(&back);
 		ck_assert_int_eq(tg_random_state(&r, &st, 50), 0);
-		ck_assert_int_eq(dp_fake_state_save(path, &st, err, sizeof(err)), 0);
-		ck_assert_msg(dp_fake_state_load(path, &back, err, sizeof(err)) == 0,
-			      "seed %u: %s", seed, err);
-		ck_assert_msg(tg_states_equal(&st, &back, true, why, sizeof(why)),
-			      "seed %u: %s", seed, why);
+		ck_assert_int_eq(
+		    dp_fake_state_save(path, &st, err, sizeof(err)), 0);
+		ck_assert_msg(
+		    dp_fake_state_load(path, &back, err, sizeof(err)) == 0,
+		    "seed %u: %s", seed, err);
+		ck_assert_msg(
+		    tg_states_equal(&st, &back, true, why, sizeof(why)),
+		    "seed %u: %s", seed, why);
 		for (size_t j = 0; j < st.n; j++)
 			ck_assert_str_eq(st.svcs[j].name, back.svcs[j].name);
 		rc_state_free(&st);
@@ -321,7 +334,7 @@ static void write_file(const char *path, const char *text)
 
 START_TEST(state_file_errors)
 {
-	struct dp_open_args args = { 0 };
+	struct dp_open_args args = {0};
 	char path[300], err[512];
 	struct rc_state st;
 	struct dp *dp;
@@ -334,34 +347,52 @@ START_TEST(state_file_errors)
 	ck_assert_uint_eq(st.n, 0);
 
 	/* malformed JSON: file, line and column */
-	write_file(path, "{\n  \"format\": \"ballast-fake-state\",\n  \"version\": ,\n}\n");
-	ck_assert_int_eq(dp_fake_state_load(path, &st, err, sizeof(err)), -EINVAL);
-	ck_assert_msg(strstr(err, path) && strstr(err, ":3:"), "message: %s", err);
+	write_file(
+	    path,
+	    "{\n  \"format\": \"ballast-fake-state\",\n  \"version\": ,\n}\n");
+	ck_assert_int_eq(dp_fake_state_load(path, &st, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_msg(strstr(err, path) && strstr(err, ":3:"), "message: %s",
+		      err);
 	args.state_path = path;
 	ck_assert_int_eq(dp_fake_ops.open(&dp, &args), -EINVAL);
 
 	/* well-formed JSON, wrong content: names the field */
-	write_file(path, "{\"format\": \"ballast-fake-state\", \"version\": 1, \"services\": "
-			 "[{\"address\": \"192.0.2.1\", \"port\": 80, \"protocol\": \"tcp\", "
-			 "\"scheduler\": \"wrr\", \"reals\": [{\"address\": \"nope\", "
-			 "\"port\": 80, \"weight\": 1, \"forward\": \"dr\"}]}]}");
-	ck_assert_int_eq(dp_fake_state_load(path, &st, err, sizeof(err)), -EINVAL);
-	ck_assert_msg(strstr(err, "services[0].reals[0].address"), "message: %s", err);
+	write_file(
+	    path, "{\"format\": \"ballast-fake-state\", \"version\": 1, "
+		  "\"services\": "
+		  "[{\"address\": \"192.0.2.1\", \"port\": 80, \"protocol\": "
+		  "\"tcp\", "
+		  "\"scheduler\": \"wrr\", \"reals\": [{\"address\": \"nope\", "
+		  "\"port\": 80, \"weight\": 1, \"forward\": \"dr\"}]}]}");
+	ck_assert_int_eq(dp_fake_state_load(path, &st, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_msg(strstr(err, "services[0].reals[0].address"),
+		      "message: %s", err);
 
-	write_file(path, "{\"format\": \"ballast-fake-state\", \"version\": 1, \"services\": "
-			 "[{\"address\": \"192.0.2.1\", \"port\": 80, \"scheduler\": \"wrr\", "
+	write_file(path, "{\"format\": \"ballast-fake-state\", \"version\": 1, "
+			 "\"services\": "
+			 "[{\"address\": \"192.0.2.1\", \"port\": 80, "
+			 "\"scheduler\": \"wrr\", "
 			 "\"colour\": \"red\"}]}");
-	ck_assert_int_eq(dp_fake_state_load(path, &st, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(dp_fake_state_load(path, &st, err, sizeof(err)),
+			 -EINVAL);
 	ck_assert_msg(strstr(err, "services[0]"), "message: %s", err);
 
-	write_file(path, "{\"format\": \"something-else\", \"version\": 1, \"services\": []}");
-	ck_assert_int_eq(dp_fake_state_load(path, &st, err, sizeof(err)), -EINVAL);
+	write_file(path, "{\"format\": \"something-else\", \"version\": 1, "
+			 "\"services\": []}");
+	ck_assert_int_eq(dp_fake_state_load(path, &st, err, sizeof(err)),
+			 -EINVAL);
 
 	/* duplicate service */
-	write_file(path, "{\"format\": \"ballast-fake-state\", \"version\": 1, \"services\": ["
-			 "{\"address\": \"192.0.2.1\", \"port\": 80, \"scheduler\": \"wrr\"},"
-			 "{\"address\": \"192.0.2.1\", \"port\": 80, \"scheduler\": \"rr\"}]}");
-	ck_assert_int_eq(dp_fake_state_load(path, &st, err, sizeof(err)), -EINVAL);
+	write_file(path, "{\"format\": \"ballast-fake-state\", \"version\": 1, "
+			 "\"services\": ["
+			 "{\"address\": \"192.0.2.1\", \"port\": 80, "
+			 "\"scheduler\": \"wrr\"},"
+			 "{\"address\": \"192.0.2.1\", \"port\": 80, "
+			 "\"scheduler\": \"rr\"}]}");
+	ck_assert_int_eq(dp_fake_state_load(path, &st, err, sizeof(err)),
+			 -EINVAL);
 	ck_assert_uint_eq(st.n, 0);
 	unlink(path);
 }
@@ -371,7 +402,7 @@ END_TEST
 START_TEST(state_file_from_config)
 {
 	struct cfg cfg;
-	struct dp_open_args args = { .cfg = &cfg };
+	struct dp_open_args args = {.cfg = &cfg};
 	char path[300], why[256] = "";
 	struct rc_state d, empty, got;
 	struct rc_plan p;
@@ -380,7 +411,8 @@ START_TEST(state_file_from_config)
 	struct stat sb;
 
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.dataplane.fake.state_file = tmp_path("cfg-state.json", path, sizeof(path));
+	cfg.dataplane.fake.state_file =
+	    tmp_path("cfg-state.json", path, sizeof(path));
 	rc_state_init(&d);
 	rc_state_init(&empty);
 	rc_state_init(&got);
@@ -398,7 +430,8 @@ START_TEST(state_file_from_config)
 	/* a second invocation sees it: "in sync" */
 	ck_assert_int_eq(dp_fake_ops.open(&dp, &args), 0);
 	ck_assert_int_eq(dp_fake_ops.read(dp, &got), 0);
-	ck_assert_msg(tg_states_equal(&got, &d, true, why, sizeof(why)), "%s", why);
+	ck_assert_msg(tg_states_equal(&got, &d, true, why, sizeof(why)), "%s",
+		      why);
 	ck_assert_str_eq(got.svcs[0].name, "n-192.0.2.7");
 	ck_assert_uint_eq(got.svcs[0].reals[0].weight, 0);
 	ck_assert_int_eq(rc_diff(&d, &got, NULL, &p), 0);
@@ -429,7 +462,7 @@ START_TEST(concurrent_writers)
 		if (kids[c])
 			continue;
 		for (int i = 0; i < PER_CHILD; i++) {
-			struct dp_open_args args = { .state_path = path };
+			struct dp_open_args args = {.state_path = path};
 			struct rc_state d;
 			struct rc_plan p;
 			struct dp_result res;
@@ -440,7 +473,8 @@ START_TEST(concurrent_writers)
 			rc_state_init(&d);
 			snprintf(vip, sizeof(vip), "192.0.%d.%d", 2 + c, 1 + i);
 			svc(&d, vip, true);
-			op = (struct rc_op){ .kind = RC_OP_SVC_ADD, .svc = &d.svcs[0] };
+			op = (struct rc_op){.kind = RC_OP_SVC_ADD,
+					    .svc = &d.svcs[0]};
 			rc_plan_init(&p);
 			p.ops = &op;
 			p.n = 1;
@@ -476,7 +510,7 @@ END_TEST
 static const struct {
 	const char *name;
 	int err;
-} fault_errs[] = { { "EBUSY", EBUSY }, { "ENOMEM", ENOMEM }, { "EPERM", EPERM } };
+} fault_errs[] = {{"EBUSY", EBUSY}, {"ENOMEM", ENOMEM}, {"EPERM", EPERM}};
 
 /* A REAL_DEL whose service the same plan deletes: SVC_DEL takes it anyway. */
 static bool covered_by_svc_del(const struct rc_plan *p, size_t idx)
@@ -507,7 +541,7 @@ START_TEST(fault_injection_random)
 	for (uint32_t i = 0; i < N_RANDOM; i++) {
 		uint32_t seed = SEED_BASE + 31337 * i;
 		bool prune = i % 3 == 0, file = i % 5 == 0;
-		struct rc_diff_opts o = { .prune = prune };
+		struct rc_diff_opts o = {.prune = prune};
 		struct rc_state d, a, got, ref, want;
 		struct rc_plan p, q, p2;
 		struct dp_result res, qres;
@@ -543,8 +577,9 @@ START_TEST(fault_injection_random)
 		}
 		dp = open_fake(file ? path : NULL, spec);
 		ck_assert_int_eq(dp_fake_seed(dp, &a), 0);
-		ck_assert_msg(dp_fake_ops.apply(dp, &p, &res) == -e,
-			      "seed %u: apply did not return the injected error", seed);
+		ck_assert_msg(
+		    dp_fake_ops.apply(dp, &p, &res) == -e,
+		    "seed %u: apply did not return the injected error", seed);
 		ck_assert_int_eq(res.err[n - 1], -e);
 		ck_assert_uint_eq(res.n_ok + res.n_failed, p.n);
 
@@ -561,13 +596,15 @@ START_TEST(fault_injection_random)
 			if (j == n - 1)
 				continue;
 			ck_assert_msg(res.err[j] == qres.err[jq],
-				      "seed %u: op %zu: %d with the fault, %d without op %zu",
+				      "seed %u: op %zu: %d with the fault, %d "
+				      "without op %zu",
 				      seed, j, res.err[j], qres.err[jq], n);
 			jq++;
 		}
 		ck_assert_int_eq(dp_fake_ops.read(rdp, &ref), 0);
 
-		/* What was reached, read back from a fresh handle when persisted. */
+		/* What was reached, read back from a fresh handle when
+		 * persisted. */
 		if (file) {
 			struct dp *fresh = open_fake(path, NULL);
 
@@ -576,29 +613,32 @@ START_TEST(fault_injection_random)
 		} else {
 			ck_assert_int_eq(dp_fake_ops.read(dp, &got), 0);
 		}
-		ck_assert_msg(tg_states_equal(&got, &ref, true, why, sizeof(why)),
-			      "seed %u: reached state differs: %s", seed, why);
+		ck_assert_msg(
+		    tg_states_equal(&got, &ref, true, why, sizeof(why)),
+		    "seed %u: reached state differs: %s", seed, why);
 
 		/* The remaining work shows, and applying it converges. */
 		ck_assert_int_eq(rc_diff(&d, &got, &o, &p2), 0);
 		ck_assert_msg(p2.n > 0 || covered_by_svc_del(&p, n - 1),
 			      "seed %u: failed op left no work", seed);
-		ck_assert_msg(tg_plan_valid(&p2, &d, &got, prune, why, sizeof(why)),
-			      "seed %u: %s", seed, why);
+		ck_assert_msg(
+		    tg_plan_valid(&p2, &d, &got, prune, why, sizeof(why)),
+		    "seed %u: %s", seed, why);
 		dp_result_free(&res);
 		ck_assert_msg(dp_fake_ops.apply(dp, &p2, &res) == 0,
 			      "seed %u: second apply failed", seed);
 		rc_state_free(&got);
 		ck_assert_int_eq(dp_fake_ops.read(dp, &got), 0);
 		ck_assert_int_eq(tg_expected(&d, &a, prune, &want), 0);
-		ck_assert_msg(tg_states_equal(&got, &want, false, why, sizeof(why)),
-			      "seed %u: not converged: %s", seed, why);
+		ck_assert_msg(
+		    tg_states_equal(&got, &want, false, why, sizeof(why)),
+		    "seed %u: not converged: %s", seed, why);
 
 		dp_result_free(&res);
 		dp_result_free(&qres);
 		dp_fake_ops.close(dp, false);
 		dp_fake_ops.close(rdp, false);
-next:
+	next:
 		rc_plan_free(&p);
 		rc_plan_free(&q);
 		rc_plan_free(&p2);

@@ -59,23 +59,25 @@ END_TEST
 
 START_TEST(key_order)
 {
-	struct rc_svc_key a = key("10.0.0.1", 80, 6), b = key("10.0.0.1", 443, 6),
-			  c = key("10.0.0.1", 80, 17), d = key("10.0.0.2", 1, 6),
-			  e = key("::1", 1, 6);
+	struct rc_svc_key a = key("10.0.0.1", 80, 6),
+			  b = key("10.0.0.1", 443, 6),
+			  c = key("10.0.0.1", 80, 17),
+			  d = key("10.0.0.2", 1, 6), e = key("::1", 1, 6);
 
 	ck_assert_int_lt(rc_svc_key_cmp(&a, &b), 0);
 	ck_assert_int_lt(rc_svc_key_cmp(&a, &c), 0);
 	ck_assert_int_lt(rc_svc_key_cmp(&b, &d), 0);
-	ck_assert_int_lt(rc_svc_key_cmp(&d, &e), 0); /* AF_INET before AF_INET6 */
+	ck_assert_int_lt(rc_svc_key_cmp(&d, &e),
+			 0); /* AF_INET before AF_INET6 */
 	ck_assert_int_gt(rc_svc_key_cmp(&e, &a), 0);
 }
 END_TEST
 
 static void build(struct rc_state *s)
 {
-	static const char *const vips[] = { "10.0.0.3", "10.0.0.1", "2001:db8::1",
-					    "10.0.0.2" };
-	static const char *const rips[] = { "10.1.0.9", "10.1.0.1", "10.1.0.5" };
+	static const char *const vips[] = {"10.0.0.3", "10.0.0.1",
+					   "2001:db8::1", "10.0.0.2"};
+	static const char *const rips[] = {"10.1.0.9", "10.1.0.1", "10.1.0.5"};
 
 	rc_state_init(s);
 	for (size_t i = 0; i < 4; i++) {
@@ -97,14 +99,16 @@ static void build(struct rc_state *s)
 START_TEST(sort_find_remove)
 {
 	struct rc_state s;
-	struct rc_svc_key k = key("10.0.0.2", 80, 6), missing = key("10.0.0.9", 80, 6);
+	struct rc_svc_key k = key("10.0.0.2", 80, 6),
+			  missing = key("10.0.0.9", 80, 6);
 	struct lb_addr r1 = addr("10.1.0.1"), r5 = addr("10.1.0.5");
 	struct rc_service *svc;
 
 	build(&s);
 	ck_assert_int_eq(rc_state_sort(&s), 0);
 	for (size_t i = 1; i < s.n; i++)
-		ck_assert_int_lt(rc_svc_key_cmp(&s.svcs[i - 1].key, &s.svcs[i].key), 0);
+		ck_assert_int_lt(
+		    rc_svc_key_cmp(&s.svcs[i - 1].key, &s.svcs[i].key), 0);
 	svc = rc_state_find(&s, &k);
 	ck_assert_ptr_nonnull(svc);
 	ck_assert_ptr_eq(svc, &s.svcs[1]);
@@ -171,17 +175,24 @@ END_TEST
 START_TEST(formatting)
 {
 	char buf[96];
-	struct rc_svc_key k = key("192.0.2.1", 80, 6), k6 = key("2001:db8::1", 53, 17),
-			  ks = key("192.0.2.1", 9, 132), kp = key("192.0.2.1", 9, 47);
+	struct rc_svc_key k = key("192.0.2.1", 80, 6),
+			  k6 = key("2001:db8::1", 53, 17),
+			  ks = key("192.0.2.1", 9, 132),
+			  kp = key("192.0.2.1", 9, 47);
 	struct lb_addr a6 = addr("::");
 	struct rc_svc_key km;
 
 	rc_svc_key_init(&km, &a6, 0, 0, 7);
-	ck_assert_str_eq(rc_svc_key_fmt(&k, buf, sizeof(buf)), "tcp 192.0.2.1:80");
-	ck_assert_str_eq(rc_svc_key_fmt(&k6, buf, sizeof(buf)), "udp [2001:db8::1]:53");
-	ck_assert_str_eq(rc_svc_key_fmt(&ks, buf, sizeof(buf)), "sctp 192.0.2.1:9");
-	ck_assert_str_eq(rc_svc_key_fmt(&kp, buf, sizeof(buf)), "proto-47 192.0.2.1:9");
-	ck_assert_str_eq(rc_svc_key_fmt(&km, buf, sizeof(buf)), "fwmark 7 (inet6)");
+	ck_assert_str_eq(rc_svc_key_fmt(&k, buf, sizeof(buf)),
+			 "tcp 192.0.2.1:80");
+	ck_assert_str_eq(rc_svc_key_fmt(&k6, buf, sizeof(buf)),
+			 "udp [2001:db8::1]:53");
+	ck_assert_str_eq(rc_svc_key_fmt(&ks, buf, sizeof(buf)),
+			 "sctp 192.0.2.1:9");
+	ck_assert_str_eq(rc_svc_key_fmt(&kp, buf, sizeof(buf)),
+			 "proto-47 192.0.2.1:9");
+	ck_assert_str_eq(rc_svc_key_fmt(&km, buf, sizeof(buf)),
+			 "fwmark 7 (inet6)");
 	ck_assert_str_eq(rc_fwd_name(RC_FWD_MASQ), "masq");
 	ck_assert_str_eq(rc_fwd_name(RC_FWD_TUNNEL), "tunnel");
 	ck_assert_str_eq(rc_fwd_name(77), "unknown");

@@ -15,8 +15,8 @@ static struct lb_addr addr(const char *s)
 	return a;
 }
 
-static struct rc_service *svc(struct rc_state *st, const char *vip, uint16_t port,
-			      const char *name, bool owned)
+static struct rc_service *svc(struct rc_state *st, const char *vip,
+			      uint16_t port, const char *name, bool owned)
 {
 	struct lb_addr a = addr(vip);
 	struct rc_svc_key k;
@@ -51,7 +51,7 @@ struct pair {
 static void pair_build(struct pair *x)
 {
 	struct rc_service *s;
-	struct rc_diff_opts o = { 0 };
+	struct rc_diff_opts o = {0};
 
 	rc_state_init(&x->d);
 	rc_state_init(&x->a);
@@ -82,7 +82,7 @@ static void pair_free(struct pair *x)
 static char *render(const struct rc_plan *p, const struct dp_result *res,
 		    bool color)
 {
-	struct rc_plan_fmt_opts o = { .color = color };
+	struct rc_plan_fmt_opts o = {.color = color};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -101,15 +101,19 @@ START_TEST(text_plan)
 	struct pair x;
 	char *out;
 	static const char want[] =
-		"+ service tcp [2001:db8::10]:443 (tls) scheduler=maglev flags=hash-source\n"
-		"~ service tcp 192.0.2.10:80 (web): scheduler wrr → maglev\n"
-		"+ real 10.0.1.3:80 of tcp 192.0.2.10:80 (web) weight=100 forward=dr\n"
-		"+ real [2001:db8:1::1]:8443 of tcp [2001:db8::10]:443 (tls) weight=0 forward=tunnel/ipip\n"
-		"~ real 10.0.1.1:80 of tcp 192.0.2.10:80 (web): weight 100 → 50\n"
-		"- real 10.0.1.2:80 of tcp 192.0.2.10:80 (web)\n"
-		"! foreign service tcp 192.0.2.99:80 (not managed; --prune removes it)\n"
-		"\n"
-		"Plan: 3 to add, 2 to change, 1 to destroy.\n";
+	    "+ service tcp [2001:db8::10]:443 (tls) scheduler=maglev "
+	    "flags=hash-source\n"
+	    "~ service tcp 192.0.2.10:80 (web): scheduler wrr → maglev\n"
+	    "+ real 10.0.1.3:80 of tcp 192.0.2.10:80 (web) weight=100 "
+	    "forward=dr\n"
+	    "+ real [2001:db8:1::1]:8443 of tcp [2001:db8::10]:443 (tls) "
+	    "weight=0 forward=tunnel/ipip\n"
+	    "~ real 10.0.1.1:80 of tcp 192.0.2.10:80 (web): weight 100 → 50\n"
+	    "- real 10.0.1.2:80 of tcp 192.0.2.10:80 (web)\n"
+	    "! foreign service tcp 192.0.2.99:80 (not managed; --prune removes "
+	    "it)\n"
+	    "\n"
+	    "Plan: 3 to add, 2 to change, 1 to destroy.\n";
 
 	pair_build(&x);
 	out = render(&x.p, NULL, false);
@@ -134,7 +138,8 @@ START_TEST(in_sync)
 	rc_plan_init(&p);
 	ck_assert_int_eq(rc_diff(&e, &e, NULL, &p), 0);
 	out = render(&p, NULL, false);
-	ck_assert_str_eq(out, "No changes. Dataplane is in sync with configuration.\n");
+	ck_assert_str_eq(
+	    out, "No changes. Dataplane is in sync with configuration.\n");
 	free(out);
 }
 END_TEST
@@ -143,7 +148,8 @@ START_TEST(edit_lines)
 {
 	struct rc_real o, n;
 	struct rc_service so, sn;
-	struct rc_op op = { .kind = RC_OP_REAL_EDIT, .svc = &sn, .real = &n, .old_real = &o };
+	struct rc_op op = {
+	    .kind = RC_OP_REAL_EDIT, .svc = &sn, .real = &n, .old_real = &o};
 	char buf[256];
 
 	memset(&o, 0, sizeof(o));
@@ -170,14 +176,19 @@ START_TEST(edit_lines)
 	sn.netmask = 24;
 	op.changed = RC_CH_FWD | RC_CH_TUNNEL | RC_CH_THRESHOLDS;
 	ck_assert_str_eq(rc_op_fmt(&op, buf, sizeof(buf)),
-			 "real 10.0.0.1:80 of udp 192.0.2.1:53: forward tunnel/gue:6080 → masq, "
+			 "real 10.0.0.1:80 of udp 192.0.2.1:53: forward "
+			 "tunnel/gue:6080 → masq, "
 			 "thresholds 0/0 → 10/100");
 	ck_assert_int_eq(rc_op_sign(&op), '~');
 
-	op = (struct rc_op){ .kind = RC_OP_SVC_EDIT, .svc = &sn, .old_svc = &so,
-			     .changed = RC_CH_SCHED | RC_CH_FLAGS | RC_CH_TIMEOUT | RC_CH_NETMASK };
+	op = (struct rc_op){.kind = RC_OP_SVC_EDIT,
+			    .svc = &sn,
+			    .old_svc = &so,
+			    .changed = RC_CH_SCHED | RC_CH_FLAGS |
+				       RC_CH_TIMEOUT | RC_CH_NETMASK};
 	ck_assert_str_eq(rc_op_fmt(&op, buf, sizeof(buf)),
-			 "service udp 192.0.2.1:53: scheduler rr → sh, flags none → sched-port,persistent, "
+			 "service udp 192.0.2.1:53: scheduler rr → sh, flags "
+			 "none → sched-port,persistent, "
 			 "timeout 0s → 300s, netmask /0 → /24");
 	/* truncation is safe */
 	ck_assert_uint_eq(strlen(rc_op_fmt(&op, buf, 12)), 11);
@@ -197,8 +208,11 @@ START_TEST(result_lines)
 	res.n_ok = x.p.n - 1;
 	res.n_failed = 1;
 	out = render(&x.p, &res, false);
-	ck_assert_ptr_nonnull(strstr(out, "~ real 10.0.1.1:80 of tcp 192.0.2.10:80 (web): weight 100 → 50"
-					  "  FAILED: Device or resource busy: injected fault at operation 5\n"));
+	ck_assert_ptr_nonnull(strstr(
+	    out,
+	    "~ real 10.0.1.1:80 of tcp 192.0.2.10:80 (web): weight 100 → 50"
+	    "  FAILED: Device or resource busy: injected fault at operation "
+	    "5\n"));
 	ck_assert_ptr_nonnull(strstr(out, "\nApply: 5 applied, 1 failed.\n"));
 	free(out);
 	dp_result_free(&res);
@@ -218,36 +232,44 @@ START_TEST(json_plan)
 	pair_build(&x);
 	j = rc_plan_to_json(&x.p, NULL);
 	ck_assert_ptr_nonnull(j);
-	ck_assert_int_eq(json_unpack(j, "{s:{s:I, s:I, s:I, s:I}}", "summary", "add", &add,
-				     "change", &change, "destroy", &destroy, "foreign",
-				     &foreign), 0);
+	ck_assert_int_eq(json_unpack(j, "{s:{s:I, s:I, s:I, s:I}}", "summary",
+				     "add", &add, "change", &change, "destroy",
+				     &destroy, "foreign", &foreign),
+			 0);
 	ck_assert_int_eq(add, 3);
 	ck_assert_int_eq(change, 2);
 	ck_assert_int_eq(destroy, 1);
 	ck_assert_int_eq(foreign, 1);
-	ck_assert_uint_eq(json_array_size(json_object_get(j, "changes")), x.p.n);
+	ck_assert_uint_eq(json_array_size(json_object_get(j, "changes")),
+			  x.p.n);
 	ck_assert_uint_eq(json_array_size(json_object_get(j, "foreign")), 1);
 
 	c = json_array_get(json_object_get(j, "changes"), 4);
-	ck_assert_int_eq(json_unpack(c, "{s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "op", &op,
-				     "kind", &kind, "service", &svc, "real", &real, "old",
-				     &old, "new", &nw, "changed", &changed), 0);
+	ck_assert_int_eq(json_unpack(c, "{s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
+				     "op", &op, "kind", &kind, "service", &svc,
+				     "real", &real, "old", &old, "new", &nw,
+				     "changed", &changed),
+			 0);
 	ck_assert_str_eq(op, "change");
 	ck_assert_str_eq(kind, "real");
 	ck_assert_int_eq(json_unpack(svc, "{s:s}", "name", &name), 0);
 	ck_assert_str_eq(name, "web");
-	ck_assert_int_eq(json_integer_value(json_object_get(old, "weight")), 100);
+	ck_assert_int_eq(json_integer_value(json_object_get(old, "weight")),
+			 100);
 	ck_assert_int_eq(json_integer_value(json_object_get(nw, "weight")), 50);
 	ck_assert_uint_eq(json_array_size(changed), 1);
-	ck_assert_str_eq(json_string_value(json_array_get(changed, 0)), "weight");
+	ck_assert_str_eq(json_string_value(json_array_get(changed, 0)),
+			 "weight");
 	ck_assert_ptr_null(json_object_get(c, "error"));
 
 	c = json_array_get(json_object_get(j, "changes"), 0);
 	ck_assert(json_is_null(json_object_get(c, "old")));
 	ck_assert(json_is_null(json_object_get(c, "real")));
-	ck_assert_str_eq(json_string_value(json_object_get(c, "kind")), "service");
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(c, "new"),
-							   "scheduler")), "maglev");
+	ck_assert_str_eq(json_string_value(json_object_get(c, "kind")),
+			 "service");
+	ck_assert_str_eq(json_string_value(json_object_get(
+			     json_object_get(c, "new"), "scheduler")),
+			 "maglev");
 	json_decref(j);
 
 	/* with results: an error object on the failed op only */
@@ -256,8 +278,9 @@ START_TEST(json_plan)
 	j = rc_plan_to_json(&x.p, &res);
 	ck_assert_ptr_nonnull(j);
 	c = json_array_get(json_object_get(j, "changes"), 1);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(c, "error"),
-							    "errno")), ENOENT);
+	ck_assert_int_eq(json_integer_value(json_object_get(
+			     json_object_get(c, "error"), "errno")),
+			 ENOENT);
 	c = json_array_get(json_object_get(j, "changes"), 0);
 	ck_assert(json_is_null(json_object_get(c, "error")));
 	json_decref(j);
