@@ -78,7 +78,8 @@ void rc_plan_free(struct rc_plan *p);
  * Compute the operations that turn `actual` into `desired`. Services in
  * `actual` that are owned (created by Ballast) and absent from `desired` are
  * deleted; unowned ones are listed in plan->foreign unless opts->prune.
- * Returns 0 or -ENOMEM.
+ * `plan` must be initialised (rc_plan_init); what it held is released.
+ * opts may be NULL (no pruning). Returns 0 or -ENOMEM.
  */
 int rc_diff(const struct rc_state *desired, const struct rc_state *actual,
 	    const struct rc_diff_opts *opts, struct rc_plan *plan)

@@ -400,6 +400,8 @@ int dp_fake_seed(struct dp *dp, const struct rc_state *st)
 	char err[ERR_LEN];
 	int lock_fd = -1, ret;
 
+	if (dp->read_only)
+		return -EROFS;
 	rc_state_init(&tmp);
 	ret = rc_state_copy(&tmp, st);
 	if (!ret)

@@ -25,7 +25,8 @@ extern const struct dp_ops dp_fake_ops;
 /*
  * Replace the whole state (deep copy, sorted) and persist it when a state
  * file is in use: how tests and demonstrations start from a given "live"
- * state, including services Ballast does not own. 0 or -errno.
+ * state, including services Ballast does not own. 0 or -errno (-EROFS on a
+ * read-only handle).
  */
 int dp_fake_seed(struct dp *dp, const struct rc_state *st)
     __attribute__((warn_unused_result));

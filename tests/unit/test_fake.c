@@ -280,6 +280,7 @@ START_TEST(stats_and_read_only)
 
 	ck_assert_int_eq(dp_fake_ops.open(&dp, &args), 0);
 	ck_assert_int_eq(dp_fake_ops.apply(dp, &p, &res), -EROFS);
+	ck_assert_int_eq(dp_fake_seed(dp, &d), -EROFS);
 	ck_assert_uint_eq(res.n_failed, 2);
 	dp_result_free(&res);
 	dp_result_free(NULL);
