@@ -15,7 +15,19 @@
 #define DP_FAKE_STATE_FORMAT "ballast-fake-state"
 #define DP_FAKE_STATE_VERSION 1
 
-/* {"format": ..., "version": 1, "services": [...]}; NULL on ENOMEM. */
+/*
+ * The document, one object per service, sorted by key:
+ *   {"format": "ballast-fake-state", "version": 1, "services": [
+ *     {"address": "192.0.2.10", "port": 80, "protocol": "tcp", "fwmark": 0,
+ *      "scheduler": "maglev", "flags": 0, "timeout": 0, "netmask": 0,
+ *      "name": "web", "owned": true,
+ *      "reals": [{"address": "10.0.1.1", "port": 80, "weight": 100,
+ *                 "forward": "masq", "tunnel": "ipip", "tunnel_port": 0,
+ *                 "upper_threshold": 0, "lower_threshold": 0}]}]}
+ * "owned": false marks a service Ballast did not create (a hand-edited file
+ * can add one to show how foreign services are left alone). Unknown keys
+ * are errors. flags are RC_SVC_F_* bits. NULL on ENOMEM.
+ */
 json_t *dp_fake_state_to_json(const struct rc_state *st);
 /*
  * Parse a state document into `out` (initialised, empty; sorted on return).
