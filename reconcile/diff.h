@@ -15,7 +15,9 @@
 /*
  * Operation kinds in the order a plan lists them: services appear before their
  * reals, reals gain capacity (add, weight changes) before any is removed, and
- * reals leave before their service does.
+ * reals leave before their service does. A service that leaves gets a
+ * REAL_DEL for every real it still has, then its SVC_DEL, so a plan shows
+ * each real that stops taking traffic (dataplanes apply them as usual).
  */
 enum rc_op_kind {
 	RC_OP_SVC_ADD = 0,
