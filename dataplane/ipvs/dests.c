@@ -83,10 +83,10 @@ int ipvs_put_dest(struct nl_msg *msg, const struct rc_service *svc,
 		if (nla_put_u32(msg, IPVS_DEST_ATTR_FWD_METHOD,
 				fwd_to_kernel(r->fwd)) < 0 ||
 		    nla_put_u32(msg, IPVS_DEST_ATTR_WEIGHT, r->weight) < 0 ||
-		    nla_put_u32(msg, IPVS_DEST_ATTR_U_THRESH,
-				r->u_threshold) < 0 ||
-		    nla_put_u32(msg, IPVS_DEST_ATTR_L_THRESH,
-				r->l_threshold) < 0)
+		    nla_put_u32(msg, IPVS_DEST_ATTR_U_THRESH, r->u_threshold) <
+			0 ||
+		    nla_put_u32(msg, IPVS_DEST_ATTR_L_THRESH, r->l_threshold) <
+			0)
 			return -EMSGSIZE;
 		/* Tunnel attributes exist since Linux 5.3; only send them
 		 * where they mean something so older kernels keep working. */
@@ -116,9 +116,9 @@ static int dest_cb(void *ctx, struct nlattr **cmd)
 	    !tb[IPVS_DEST_ATTR_ADDR] || !tb[IPVS_DEST_ATTR_PORT])
 		return -EBADMSG;
 	memset(&addr, 0, sizeof(addr));
-	addr.family = tb[IPVS_DEST_ATTR_ADDR_FAMILY] ?
-		(uint8_t)nla_get_u16(tb[IPVS_DEST_ATTR_ADDR_FAMILY]) :
-		svc->key.addr.family;
+	addr.family = tb[IPVS_DEST_ATTR_ADDR_FAMILY]
+			  ? (uint8_t)nla_get_u16(tb[IPVS_DEST_ATTR_ADDR_FAMILY])
+			  : svc->key.addr.family;
 	nla_memcpy(addr.b, tb[IPVS_DEST_ATTR_ADDR],
 		   addr.family == AF_INET6 ? 16 : 4);
 	port = ntohs(nla_get_u16(tb[IPVS_DEST_ATTR_PORT]));
@@ -126,8 +126,8 @@ static int dest_cb(void *ctx, struct nlattr **cmd)
 	if (!r)
 		return -ENOMEM;
 	if (tb[IPVS_DEST_ATTR_FWD_METHOD])
-		r->fwd = fwd_from_kernel(
-			nla_get_u32(tb[IPVS_DEST_ATTR_FWD_METHOD]));
+		r->fwd =
+		    fwd_from_kernel(nla_get_u32(tb[IPVS_DEST_ATTR_FWD_METHOD]));
 	if (tb[IPVS_DEST_ATTR_WEIGHT])
 		r->weight = nla_get_u32(tb[IPVS_DEST_ATTR_WEIGHT]);
 	if (tb[IPVS_DEST_ATTR_U_THRESH])
@@ -141,10 +141,10 @@ static int dest_cb(void *ctx, struct nlattr **cmd)
 	if (r->fwd == RC_FWD_TUNNEL) {
 		if (tb[IPVS_DEST_ATTR_TUN_TYPE])
 			r->tunnel = tunnel_from_kernel(
-				nla_get_u8(tb[IPVS_DEST_ATTR_TUN_TYPE]));
+			    nla_get_u8(tb[IPVS_DEST_ATTR_TUN_TYPE]));
 		if (tb[IPVS_DEST_ATTR_TUN_PORT])
 			r->tunnel_port =
-				ntohs(nla_get_u16(tb[IPVS_DEST_ATTR_TUN_PORT]));
+			    ntohs(nla_get_u16(tb[IPVS_DEST_ATTR_TUN_PORT]));
 	}
 	ipvs_parse_stats(tb[IPVS_DEST_ATTR_STATS64], tb[IPVS_DEST_ATTR_STATS],
 			 &r->stats);

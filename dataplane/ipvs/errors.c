@@ -28,23 +28,33 @@ static const char *hint(const struct rc_op *op, int err)
 	switch (-err) {
 	case EPERM:
 	case EACCES:
-		return "programming IPVS needs CAP_NET_ADMIN (run as root or grant the capability)";
+		return "programming IPVS needs CAP_NET_ADMIN (run as root or "
+		       "grant the capability)";
 	case ENOENT:
 		if (op->kind == RC_OP_SVC_ADD || op->kind == RC_OP_SVC_EDIT)
-			return "the scheduler is not available: load it with `modprobe ip_vs_<scheduler>`";
-		return "the destination does not exist (removed out of band); the next pass reads the kernel again";
+			return "the scheduler is not available: load it with "
+			       "`modprobe ip_vs_<scheduler>`";
+		return "the destination does not exist (removed out of band); "
+		       "the next pass reads the kernel again";
 	case ESRCH:
-		return "the service does not exist (removed out of band, or its creation failed)";
+		return "the service does not exist (removed out of band, or "
+		       "its creation failed)";
 	case EEXIST:
-		return "it already exists (created out of band); the next pass reads the kernel again";
+		return "it already exists (created out of band); the next pass "
+		       "reads the kernel again";
 	case EINVAL:
 		if (svc_op)
-			return "the kernel rejected the service attributes (family, persistence netmask, flags)";
-		return "the kernel rejected the destination: it must be a unicast address routable from this host, and tunnel type/port must be supported";
+			return "the kernel rejected the service attributes "
+			       "(family, persistence netmask, flags)";
+		return "the kernel rejected the destination: it must be a "
+		       "unicast address routable from this host, and tunnel "
+		       "type/port must be supported";
 	case EAFNOSUPPORT:
-		return "this kernel's IPVS lacks support for the address family or for mixing families";
+		return "this kernel's IPVS lacks support for the address "
+		       "family or for mixing families";
 	case EOPNOTSUPP:
-		return "this kernel's IPVS lacks the feature (tunnel type or mixed families)";
+		return "this kernel's IPVS lacks the feature (tunnel type or "
+		       "mixed families)";
 	default:
 		return NULL;
 	}
@@ -77,7 +87,8 @@ void ipvs_explain(char *buf, size_t len, const struct rc_op *op, int err,
 		if (-err == ENOENT &&
 		    (op->kind == RC_OP_SVC_ADD || op->kind == RC_OP_SVC_EDIT))
 			snprintf(buf + n, len - (size_t)n,
-				 "; scheduler \"%s\" is not available: load it with `modprobe ip_vs_%s`",
+				 "; scheduler \"%s\" is not available: load it "
+				 "with `modprobe ip_vs_%s`",
 				 op->svc->sched, op->svc->sched);
 		else
 			snprintf(buf + n, len - (size_t)n, "; %s", h);

@@ -60,7 +60,8 @@ static int ipvs_read(struct dp *dp, struct rc_state *actual)
 
 	err = ipvs_dump_services(dp->nl, actual);
 	if (err == -EPERM || err == -EACCES)
-		lb_err("ipvs: reading IPVS needs CAP_NET_ADMIN (run as root or grant the capability)");
+		lb_err("ipvs: reading IPVS needs CAP_NET_ADMIN (run as root or "
+		       "grant the capability)");
 	else if (err)
 		lb_err("ipvs: dumping services: %s", strerror(-err));
 	if (err)
@@ -116,12 +117,12 @@ static struct nl_msg *op_msg(struct ipvs_nl *nl, const struct rc_op *op,
 			     int *err)
 {
 	static const uint8_t cmd[] = {
-		[RC_OP_SVC_ADD] = IPVS_CMD_NEW_SERVICE,
-		[RC_OP_SVC_EDIT] = IPVS_CMD_SET_SERVICE,
-		[RC_OP_REAL_ADD] = IPVS_CMD_NEW_DEST,
-		[RC_OP_REAL_EDIT] = IPVS_CMD_SET_DEST,
-		[RC_OP_REAL_DEL] = IPVS_CMD_DEL_DEST,
-		[RC_OP_SVC_DEL] = IPVS_CMD_DEL_SERVICE,
+	    [RC_OP_SVC_ADD] = IPVS_CMD_NEW_SERVICE,
+	    [RC_OP_SVC_EDIT] = IPVS_CMD_SET_SERVICE,
+	    [RC_OP_REAL_ADD] = IPVS_CMD_NEW_DEST,
+	    [RC_OP_REAL_EDIT] = IPVS_CMD_SET_DEST,
+	    [RC_OP_REAL_DEL] = IPVS_CMD_DEL_DEST,
+	    [RC_OP_SVC_DEL] = IPVS_CMD_DEL_SERVICE,
 	};
 	struct nl_msg *msg;
 
@@ -189,7 +190,8 @@ static void update_owned(struct dp *dp, const struct rc_plan *plan,
 				ipvs_owned_del(&dp->owned, &op->svc->key);
 				changed = true;
 			}
-		} else if (!had && (!res->err[i] || op->kind != RC_OP_SVC_ADD)) {
+		} else if (!had &&
+			   (!res->err[i] || op->kind != RC_OP_SVC_ADD)) {
 			/* services a plan touches are services the config
 			 * names: ours from now on */
 			if (ipvs_owned_add(&dp->owned, &op->svc->key) == 0)
@@ -200,14 +202,16 @@ static void update_owned(struct dp *dp, const struct rc_plan *plan,
 		return;
 	err = ipvs_owned_save(&dp->owned, dp->owned_path);
 	if (err)
-		lb_warn("ipvs: cannot write ownership file %s: %s; services created now will be treated as foreign after a restart",
-			dp->owned_path, strerror(-err));
+		lb_warn(
+		    "ipvs: cannot write ownership file %s: %s; services "
+		    "created now will be treated as foreign after a restart",
+		    dp->owned_path, strerror(-err));
 }
 
 static int ipvs_apply(struct dp *dp, const struct rc_plan *plan,
 		      struct dp_result *res)
 {
-	struct apply_ctx a = { .dp = dp, .plan = plan, .res = res };
+	struct apply_ctx a = {.dp = dp, .plan = plan, .res = res};
 	char why[320] = "";
 	size_t i;
 	int err;
@@ -267,10 +271,9 @@ transport:
 
 static int ipvs_stats(struct dp *dp, struct dp_stats *out)
 {
-	static const char *names[] = { "ipvs_ops_ok", "ipvs_ops_failed",
-				       "ipvs_reads", "ipvs_owned_services" };
-	uint64_t vals[] = { dp->ops_ok, dp->ops_failed, dp->reads,
-			    dp->owned.n };
+	static const char *names[] = {"ipvs_ops_ok", "ipvs_ops_failed",
+				      "ipvs_reads", "ipvs_owned_services"};
+	uint64_t vals[] = {dp->ops_ok, dp->ops_failed, dp->reads, dp->owned.n};
 	size_t i, n = sizeof(names) / sizeof(names[0]);
 
 	out->counters = calloc(n, sizeof(*out->counters));
@@ -321,11 +324,11 @@ static void ipvs_close(struct dp *dp, bool detach)
 }
 
 const struct dp_ops dp_ipvs_ops = {
-	.name = "ipvs",
-	.driver = CFG_DRIVER_IPVS,
-	.open = ipvs_open,
-	.read = ipvs_read,
-	.apply = ipvs_apply,
-	.stats = ipvs_stats,
-	.close = ipvs_close,
+    .name = "ipvs",
+    .driver = CFG_DRIVER_IPVS,
+    .open = ipvs_open,
+    .read = ipvs_read,
+    .apply = ipvs_apply,
+    .stats = ipvs_stats,
+    .close = ipvs_close,
 };

@@ -35,7 +35,7 @@ int ipvs_put_service(struct nl_msg *msg, const struct rc_service *svc,
 		     bool full);
 /* Append every service in the kernel to st (without reals). */
 int ipvs_dump_services(struct ipvs_nl *nl, struct rc_state *st)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Counters from *_ATTR_STATS64 (preferred) or the 32-bit *_ATTR_STATS. */
 void ipvs_parse_stats(struct nlattr *s64, struct nlattr *s32,
 		      struct rc_counters *c);
@@ -48,25 +48,24 @@ int ipvs_put_dest(struct nl_msg *msg, const struct rc_service *svc,
 		  const struct rc_real *real, bool full);
 /* Append every destination of svc to it. */
 int ipvs_dump_dests(struct ipvs_nl *nl, struct rc_service *svc)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* ---- sched.c ---- */
 /*
  * Check that every scheduler a plan needs is available, before any op is
  * sent. -ENOENT naming `modprobe ip_vs_<name>` in why when one is missing.
  */
-int ipvs_sched_check(struct ipvs_nl *nl, const struct rc_plan *plan,
-		     char *why, size_t why_len)
-	__attribute__((warn_unused_result));
+int ipvs_sched_check(struct ipvs_nl *nl, const struct rc_plan *plan, char *why,
+		     size_t why_len) __attribute__((warn_unused_result));
 
 /* ---- owned.c ---- */
 int ipvs_owned_load(struct ipvs_owned *o, const char *path)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 int ipvs_owned_save(const struct ipvs_owned *o, const char *path)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 bool ipvs_owned_has(const struct ipvs_owned *o, const struct rc_svc_key *k);
 int ipvs_owned_add(struct ipvs_owned *o, const struct rc_svc_key *k)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void ipvs_owned_del(struct ipvs_owned *o, const struct rc_svc_key *k);
 void ipvs_owned_free(struct ipvs_owned *o);
 

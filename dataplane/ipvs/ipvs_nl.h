@@ -24,7 +24,7 @@ struct ipvs_nl;
  * message naming the fix.
  */
 int ipvs_nl_open(struct ipvs_nl **out, char *why, size_t why_len)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void ipvs_nl_close(struct ipvs_nl *nl);
 
 /* A request for `cmd` with `flags` (NLM_F_DUMP or 0); NULL on ENOMEM. */
@@ -45,7 +45,7 @@ typedef void (*ipvs_ack_fn)(void *ctx, size_t tag, int err, const char *ext);
 int ipvs_nl_push(struct ipvs_nl *nl, struct nl_msg *msg, size_t tag,
 		 ipvs_ack_fn fn, void *ctx) __attribute__((warn_unused_result));
 int ipvs_nl_flush(struct ipvs_nl *nl, ipvs_ack_fn fn, void *ctx)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* One synchronous request; 0 or -errno, ext-ack text copied into ext. */
 int ipvs_nl_exec(struct ipvs_nl *nl, struct nl_msg *msg, char *ext,

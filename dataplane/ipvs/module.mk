@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # IPVS dataplane over generic netlink, and its VM test harness.
 LIB_SRCS += $(wildcard dataplane/ipvs/*.c)
-DEPS_PKGS += qemu-system-x86 linux-image-amd64 busybox-static ipvsadm cpio kmod
+DEPS_PKGS += qemu-system-x86 linux-image-amd64 busybox-static ipvsadm cpio
 CHECK_TARGETS += test-vm
 BENCH_TARGETS += bench-ipvs
 
 IPVS_PROBE := $(BUILD)/tests/vm/ipvs_probe
 
-$(IPVS_PROBE): $(BUILD)/tests/vm/ipvs_probe.o $(LIBBALLAST)
+# (LIBBALLAST is defined after module.mk files are read: name the file.)
+$(IPVS_PROBE): $(BUILD)/tests/vm/ipvs_probe.o $(BUILD)/libballast.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 

@@ -29,10 +29,12 @@
 /*
  * Requests per sendmsg. The kernel queues one ack per request on our socket
  * before we read any, so the batch must fit the receive buffer (an ack skb
- * costs about 1 KiB of buffer accounting).
+ * costs about 1 KiB of buffer accounting). The bytes stay below one page:
+ * larger netlink requests are vmalloc'ed by the kernel, and measured under
+ * load that made batches slower than single requests.
  */
 #define IPVS_BATCH_MSGS 128
-#define IPVS_BATCH_BYTES (64 * 1024)
+#define IPVS_BATCH_BYTES 3072
 #define IPVS_RBUF_BYTES (256 * 1024)
 #define IPVS_RCV_TIMEOUT_S 10
 
@@ -47,6 +49,7 @@ struct ipvs_nl {
 	uint32_t first_seq;
 	size_t tags[IPVS_BATCH_MSGS];
 	size_t n_q;
+	size_t batch; /* requests per sendmsg, 1..IPVS_BATCH_MSGS */
 	char *rbuf;
 };
 
@@ -71,7 +74,7 @@ static int nle_to_errno(int nle)
 int ipvs_nl_open(struct ipvs_nl **out, char *why, size_t why_len)
 {
 	struct ipvs_nl *nl;
-	struct timeval tv = { .tv_sec = IPVS_RCV_TIMEOUT_S };
+	struct timeval tv = {.tv_sec = IPVS_RCV_TIMEOUT_S};
 	int one = 1, bufsz = 4 << 20;
 	int err;
 
@@ -101,12 +104,15 @@ int ipvs_nl_open(struct ipvs_nl **out, char *why, size_t why_len)
 		err = nle_to_errno(nl->family);
 		if (why && err == -ENOENT)
 			snprintf(why, why_len,
-				 "IPVS is not available: generic netlink family \"%s\" not found; load the kernel module with `modprobe ip_vs`",
+				 "IPVS is not available: generic netlink "
+				 "family \"%s\" not found; load the kernel "
+				 "module with `modprobe ip_vs`",
 				 IPVS_GENL_NAME);
 		else if (why)
-			snprintf(why, why_len,
-				 "cannot resolve generic netlink family \"%s\": %s",
-				 IPVS_GENL_NAME, strerror(-err));
+			snprintf(
+			    why, why_len,
+			    "cannot resolve generic netlink family \"%s\": %s",
+			    IPVS_GENL_NAME, strerror(-err));
 		goto fail;
 	}
 	/* Best effort: errors then simply carry less text. */
@@ -121,6 +127,13 @@ int ipvs_nl_open(struct ipvs_nl **out, char *why, size_t why_len)
 	/* A lost ack must not hang the controller. */
 	(void)setsockopt(nl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	nl->seq = (uint32_t)time(NULL);
+	nl->batch = IPVS_BATCH_MSGS;
+	if (getenv("BALLAST_IPVS_BATCH")) {
+		long b = strtol(getenv("BALLAST_IPVS_BATCH"), NULL, 10);
+
+		if (b >= 1 && b <= IPVS_BATCH_MSGS)
+			nl->batch = (size_t)b;
+	}
 	*out = nl;
 	return 0;
 fail:
@@ -243,7 +256,7 @@ int ipvs_nl_push(struct ipvs_nl *nl, struct nl_msg *msg, size_t tag,
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
-	if (nl->n_q == IPVS_BATCH_MSGS || nl->len + sz > IPVS_BATCH_BYTES) {
+	if (nl->n_q >= nl->batch || nl->len + sz > IPVS_BATCH_BYTES) {
 		err = ipvs_nl_flush(nl, fn, ctx);
 		if (err) {
 			nlmsg_free(msg);
@@ -282,7 +295,7 @@ static void exec_ack(void *ctx, size_t tag, int err, const char *ext)
 int ipvs_nl_exec(struct ipvs_nl *nl, struct nl_msg *msg, char *ext,
 		 size_t ext_len)
 {
-	struct exec_ctx c = { .err = 0, .ext = ext, .ext_len = ext_len };
+	struct exec_ctx c = {.err = 0, .ext = ext, .ext_len = ext_len};
 	int err;
 
 	if (ext && ext_len)
@@ -340,7 +353,8 @@ int ipvs_nl_dump(struct ipvs_nl *nl, struct nl_msg *msg, ipvs_dump_fn fn,
 			}
 			if (cb_err)
 				continue; /* drain the dump to its end */
-			if (genlmsg_parse(nh, 0, tb, IPVS_CMD_ATTR_MAX, NULL) < 0) {
+			if (genlmsg_parse(nh, 0, tb, IPVS_CMD_ATTR_MAX, NULL) <
+			    0) {
 				cb_err = -EBADMSG;
 				continue;
 			}

@@ -70,7 +70,8 @@ void ipvs_owned_del(struct ipvs_owned *o, const struct rc_svc_key *k)
 
 	if (i >= o->n || rc_svc_key_cmp(&o->keys[i], k) != 0)
 		return;
-	memmove(&o->keys[i], &o->keys[i + 1], (o->n - i - 1) * sizeof(*o->keys));
+	memmove(&o->keys[i], &o->keys[i + 1],
+		(o->n - i - 1) * sizeof(*o->keys));
 	o->n--;
 }
 
@@ -155,7 +156,8 @@ int ipvs_owned_save(const struct ipvs_owned *o, const char *path)
 		close(fd);
 		goto fail;
 	}
-	fprintf(f, "# IPVS services created by ballast: family proto address port fwmark\n");
+	fprintf(f, "# IPVS services created by ballast: family proto address "
+		   "port fwmark\n");
 	for (i = 0; i < o->n; i++) {
 		const struct rc_svc_key *k = &o->keys[i];
 

@@ -27,7 +27,8 @@ static bool sched_name_ok(const char *s)
 	if (!n || n >= IP_VS_SCHEDNAME_MAXLEN)
 		return false;
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9')))
 			return false;
 	return true;
 }
@@ -76,8 +77,8 @@ static int sched_probe(struct ipvs_nl *nl, const char *name)
 	return probe_cmd(nl, IPVS_CMD_DEL_SERVICE, &svc, false);
 }
 
-int ipvs_sched_check(struct ipvs_nl *nl, const struct rc_plan *plan,
-		     char *why, size_t why_len)
+int ipvs_sched_check(struct ipvs_nl *nl, const struct rc_plan *plan, char *why,
+		     size_t why_len)
 {
 	const char *checked[32];
 	size_t n_checked = 0, i, j;
@@ -104,19 +105,25 @@ int ipvs_sched_check(struct ipvs_nl *nl, const struct rc_plan *plan,
 		if (!sched_loaded(name)) {
 			err = sched_probe(nl, name);
 			if (err == -ENOENT) {
-				snprintf(why, why_len,
-					 "IPVS scheduler \"%s\" is not available in this kernel: load it with `modprobe ip_vs_%s`; nothing was applied",
-					 name, name);
+				snprintf(
+				    why, why_len,
+				    "IPVS scheduler \"%s\" is not available in "
+				    "this kernel: load it with `modprobe "
+				    "ip_vs_%s`; nothing was applied",
+				    name, name);
 				return err;
 			}
 			if (err == -EPERM || err == -EACCES) {
 				snprintf(why, why_len,
-					 "programming IPVS needs CAP_NET_ADMIN (run as root or grant the capability); nothing was applied");
+					 "programming IPVS needs CAP_NET_ADMIN "
+					 "(run as root or grant the "
+					 "capability); nothing was applied");
 				return err;
 			}
 			if (err) {
 				snprintf(why, why_len,
-					 "cannot check IPVS scheduler \"%s\": %s; nothing was applied",
+					 "cannot check IPVS scheduler \"%s\": "
+					 "%s; nothing was applied",
 					 name, strerror(-err));
 				return err;
 			}

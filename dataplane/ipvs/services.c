@@ -84,14 +84,14 @@ int ipvs_put_service(struct nl_msg *msg, const struct rc_service *svc,
 	}
 	if (full) {
 		struct ip_vs_flags fl = {
-			.flags = ipvs_flags_from_rc(svc->flags),
-			.mask = ~0u,
+		    .flags = ipvs_flags_from_rc(svc->flags),
+		    .mask = ~0u,
 		};
-		uint8_t prefix = (svc->flags & RC_SVC_F_PERSISTENT) ?
-			svc->netmask : 0;
+		uint8_t prefix =
+		    (svc->flags & RC_SVC_F_PERSISTENT) ? svc->netmask : 0;
 
-		if (nla_put_string(msg, IPVS_SVC_ATTR_SCHED_NAME,
-				   svc->sched) < 0 ||
+		if (nla_put_string(msg, IPVS_SVC_ATTR_SCHED_NAME, svc->sched) <
+			0 ||
 		    nla_put(msg, IPVS_SVC_ATTR_FLAGS, sizeof(fl), &fl) < 0 ||
 		    nla_put_u32(msg, IPVS_SVC_ATTR_TIMEOUT, svc->timeout) < 0 ||
 		    nla_put_u32(msg, IPVS_SVC_ATTR_NETMASK,
@@ -116,12 +116,12 @@ void ipvs_parse_stats(struct nlattr *s64, struct nlattr *s32,
 			c->packets_in = nla_get_u64(tb[IPVS_STATS_ATTR_INPKTS]);
 		if (tb[IPVS_STATS_ATTR_OUTPKTS])
 			c->packets_out =
-				nla_get_u64(tb[IPVS_STATS_ATTR_OUTPKTS]);
+			    nla_get_u64(tb[IPVS_STATS_ATTR_OUTPKTS]);
 		if (tb[IPVS_STATS_ATTR_INBYTES])
 			c->bytes_in = nla_get_u64(tb[IPVS_STATS_ATTR_INBYTES]);
 		if (tb[IPVS_STATS_ATTR_OUTBYTES])
 			c->bytes_out =
-				nla_get_u64(tb[IPVS_STATS_ATTR_OUTBYTES]);
+			    nla_get_u64(tb[IPVS_STATS_ATTR_OUTBYTES]);
 		return;
 	}
 	if (s32 && nla_parse_nested(tb, IPVS_STATS_ATTR_MAX, s32, NULL) == 0) {
@@ -131,12 +131,12 @@ void ipvs_parse_stats(struct nlattr *s64, struct nlattr *s32,
 			c->packets_in = nla_get_u32(tb[IPVS_STATS_ATTR_INPKTS]);
 		if (tb[IPVS_STATS_ATTR_OUTPKTS])
 			c->packets_out =
-				nla_get_u32(tb[IPVS_STATS_ATTR_OUTPKTS]);
+			    nla_get_u32(tb[IPVS_STATS_ATTR_OUTPKTS]);
 		if (tb[IPVS_STATS_ATTR_INBYTES])
 			c->bytes_in = nla_get_u64(tb[IPVS_STATS_ATTR_INBYTES]);
 		if (tb[IPVS_STATS_ATTR_OUTBYTES])
 			c->bytes_out =
-				nla_get_u64(tb[IPVS_STATS_ATTR_OUTBYTES]);
+			    nla_get_u64(tb[IPVS_STATS_ATTR_OUTBYTES]);
 	}
 }
 
@@ -177,7 +177,7 @@ static int service_cb(void *ctx, struct nlattr **cmd)
 		nla_strlcpy(svc->sched, tb[IPVS_SVC_ATTR_SCHED_NAME],
 			    sizeof(svc->sched));
 	if (tb[IPVS_SVC_ATTR_FLAGS]) {
-		struct ip_vs_flags fl = { 0, 0 };
+		struct ip_vs_flags fl = {0, 0};
 
 		nla_memcpy(&fl, tb[IPVS_SVC_ATTR_FLAGS], sizeof(fl));
 		svc->flags = ipvs_flags_to_rc(fl.flags);
@@ -186,9 +186,9 @@ static int service_cb(void *ctx, struct nlattr **cmd)
 		svc->timeout = nla_get_u32(tb[IPVS_SVC_ATTR_TIMEOUT]);
 	if (tb[IPVS_SVC_ATTR_NETMASK] && (svc->flags & RC_SVC_F_PERSISTENT))
 		svc->netmask = netmask_from_kernel(
-			addr.family, nla_get_u32(tb[IPVS_SVC_ATTR_NETMASK]));
+		    addr.family, nla_get_u32(tb[IPVS_SVC_ATTR_NETMASK]));
 	ipvs_parse_stats(tb[IPVS_SVC_ATTR_STATS64], tb[IPVS_SVC_ATTR_STATS],
-		    &svc->stats);
+			 &svc->stats);
 	return 0;
 }
 

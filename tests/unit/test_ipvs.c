@@ -25,8 +25,8 @@ static struct nl_msg *new_msg(void)
 	struct nl_msg *msg = nlmsg_alloc();
 
 	ck_assert_ptr_nonnull(msg);
-	ck_assert_ptr_nonnull(genlmsg_put(msg, 0, 0, 42, 0, 0,
-					  IPVS_CMD_NEW_SERVICE, 1));
+	ck_assert_ptr_nonnull(
+	    genlmsg_put(msg, 0, 0, 42, 0, 0, IPVS_CMD_NEW_SERVICE, 1));
 	return msg;
 }
 
@@ -35,8 +35,8 @@ static void parse_nested(struct nl_msg *msg, int top, struct nlattr **tb,
 {
 	struct nlattr *cmd[IPVS_CMD_ATTR_MAX + 1];
 
-	ck_assert_int_eq(genlmsg_parse(nlmsg_hdr(msg), 0, cmd,
-				       IPVS_CMD_ATTR_MAX, NULL), 0);
+	ck_assert_int_eq(
+	    genlmsg_parse(nlmsg_hdr(msg), 0, cmd, IPVS_CMD_ATTR_MAX, NULL), 0);
 	ck_assert_ptr_nonnull(cmd[top]);
 	ck_assert_int_eq(nla_parse_nested(tb, max, cmd[top], NULL), 0);
 }
@@ -60,8 +60,8 @@ START_TEST(service_v4_persistent)
 
 	make_svc(&svc, "192.0.2.1", 443, 6, 0);
 	snprintf(svc.sched, sizeof(svc.sched), "sh");
-	svc.flags = RC_SVC_F_PERSISTENT | RC_SVC_F_SCHED_FALLBACK |
-		    RC_SVC_F_SCHED_PORT;
+	svc.flags =
+	    RC_SVC_F_PERSISTENT | RC_SVC_F_SCHED_FALLBACK | RC_SVC_F_SCHED_PORT;
 	svc.timeout = 300;
 	svc.netmask = 24;
 	ck_assert_int_eq(ipvs_put_service(msg, &svc, true), 0);
@@ -73,7 +73,8 @@ START_TEST(service_v4_persistent)
 	ck_assert_str_eq(nla_get_string(tb[IPVS_SVC_ATTR_SCHED_NAME]), "sh");
 	nla_memcpy(&fl, tb[IPVS_SVC_ATTR_FLAGS], sizeof(fl));
 	ck_assert_uint_eq(fl.flags, IP_VS_SVC_F_PERSISTENT |
-				    IP_VS_SVC_F_SCHED1 | IP_VS_SVC_F_SCHED2);
+					IP_VS_SVC_F_SCHED1 |
+					IP_VS_SVC_F_SCHED2);
 	ck_assert_uint_eq(nla_get_u32(tb[IPVS_SVC_ATTR_TIMEOUT]), 300);
 	/* IPv4 netmask travels as a mask in network order */
 	ck_assert_uint_eq(nla_get_u32(tb[IPVS_SVC_ATTR_NETMASK]),
@@ -97,7 +98,8 @@ START_TEST(service_v6_fwmark_default_mask)
 	ck_assert_uint_eq(nla_get_u32(tb[IPVS_SVC_ATTR_FWMARK]), 8);
 	ck_assert_ptr_null(tb[IPVS_SVC_ATTR_ADDR]);
 	ck_assert_ptr_null(tb[IPVS_SVC_ATTR_PORT]);
-	/* IPv6 netmask is a prefix length; not persistent means whole address */
+	/* IPv6 netmask is a prefix length; not persistent means whole address
+	 */
 	ck_assert_uint_eq(nla_get_u32(tb[IPVS_SVC_ATTR_NETMASK]), 128);
 	nlmsg_free(msg);
 }
@@ -144,7 +146,8 @@ START_TEST(dest_tunnel_gue)
 	ck_assert_uint_eq(nla_get_u32(tb[IPVS_DEST_ATTR_WEIGHT]), 0);
 	ck_assert_uint_eq(nla_get_u8(tb[IPVS_DEST_ATTR_TUN_TYPE]),
 			  IP_VS_CONN_F_TUNNEL_TYPE_GUE);
-	ck_assert_uint_eq(ntohs(nla_get_u16(tb[IPVS_DEST_ATTR_TUN_PORT])), 6080);
+	ck_assert_uint_eq(ntohs(nla_get_u16(tb[IPVS_DEST_ATTR_TUN_PORT])),
+			  6080);
 	ck_assert_uint_eq(nla_get_u32(tb[IPVS_DEST_ATTR_U_THRESH]), 100);
 	ck_assert_uint_eq(nla_get_u32(tb[IPVS_DEST_ATTR_L_THRESH]), 10);
 	ck_assert_uint_eq(ntohs(nla_get_u16(tb[IPVS_DEST_ATTR_PORT])), 8080);
@@ -177,8 +180,8 @@ END_TEST
 
 START_TEST(flags_round_trip)
 {
-	uint32_t all = RC_SVC_F_PERSISTENT | RC_SVC_F_SCHED_FALLBACK |
-		       RC_SVC_F_SCHED_PORT;
+	uint32_t all =
+	    RC_SVC_F_PERSISTENT | RC_SVC_F_SCHED_FALLBACK | RC_SVC_F_SCHED_PORT;
 
 	ck_assert_uint_eq(ipvs_flags_to_rc(ipvs_flags_from_rc(all)), all);
 	/* the kernel's own bookkeeping flag is not state */
@@ -189,7 +192,7 @@ END_TEST
 START_TEST(owned_file_round_trip)
 {
 	char dir[] = "/tmp/ballast-ipvs-XXXXXX", path[128];
-	struct ipvs_owned o = { 0 }, back = { 0 };
+	struct ipvs_owned o = {0}, back = {0};
 	struct rc_service a, b, c;
 	FILE *f;
 
@@ -233,7 +236,7 @@ START_TEST(explain_names_object_and_fix)
 {
 	struct rc_service svc;
 	struct rc_real r;
-	struct rc_op op = { 0 };
+	struct rc_op op = {0};
 	char buf[512];
 
 	make_svc(&svc, "192.0.2.1", 80, 6, 0);
@@ -261,7 +264,7 @@ END_TEST
 /* The host kernel has no IPVS: open() says how to fix it. */
 START_TEST(open_without_ipvs)
 {
-	struct dp_open_args args = { .read_only = true };
+	struct dp_open_args args = {.read_only = true};
 	struct dp *dp = NULL;
 	int err;
 

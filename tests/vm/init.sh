@@ -10,6 +10,12 @@ mount -t devtmpfs dev /dev 2>/dev/null
 mount -t tmpfs run /run
 mount -t tmpfs tmp /tmp
 mode=$(sed -n 's/.*ballast_mode=\([a-z]*\).*/\1/p' /proc/cmdline)
+# optional benchmark size and batch size: ballast_bench=NSVCxNREAL ballast_batch=N
+bench=$(sed -n 's/.*ballast_bench=\([0-9x]*\).*/\1/p' /proc/cmdline)
+[ -n "$bench" ] && export NSVC=${bench%x*} NREAL=${bench#*x}
+export SIDE=$(sed -n 's/.*ballast_side=\([a-z]*\).*/\1/p' /proc/cmdline)
+batch=$(sed -n 's/.*ballast_batch=\([0-9]*\).*/\1/p' /proc/cmdline)
+[ -n "$batch" ] && export BALLAST_IPVS_BATCH=$batch
 
 ip link set lo up
 echo "INFO: kernel $(uname -r), mode $mode"

@@ -97,7 +97,8 @@ static int svc_opts(struct rc_service *svc, char **tok, int n)
 		} else if (sscanf(tok[i], "persistent=%u", &t) == 1) {
 			svc->flags |= RC_SVC_F_PERSISTENT;
 			svc->timeout = t;
-			svc->netmask = svc->key.addr.family == AF_INET6 ? 128 : 32;
+			svc->netmask =
+			    svc->key.addr.family == AF_INET6 ? 128 : 32;
 		} else {
 			return -EINVAL;
 		}
@@ -173,10 +174,11 @@ static int load_rules(const char *path, struct rc_state *st)
 
 			memset(&a, 0, sizeof(a));
 			if (!strcmp(tok[1], "fwmark") && n >= 5) {
-				a.family = !strcmp(tok[3], "inet6") ? AF_INET6 :
-								      AF_INET;
-				rc_svc_key_init(&key, &a, 0, 0,
-						(uint32_t)strtoul(tok[2], NULL, 0));
+				a.family = !strcmp(tok[3], "inet6") ? AF_INET6
+								    : AF_INET;
+				rc_svc_key_init(
+				    &key, &a, 0, 0,
+				    (uint32_t)strtoul(tok[2], NULL, 0));
 				first = 4;
 			} else {
 				int proto = parse_proto(tok[1]);
@@ -184,7 +186,8 @@ static int load_rules(const char *path, struct rc_state *st)
 				if (proto < 0 ||
 				    parse_addr_port(tok[2], &a, &port) < 0)
 					break;
-				rc_svc_key_init(&key, &a, port, (uint8_t)proto, 0);
+				rc_svc_key_init(&key, &a, port, (uint8_t)proto,
+						0);
 				first = 3;
 			}
 			svc = rc_state_add_service(st, &key);
@@ -193,10 +196,12 @@ static int load_rules(const char *path, struct rc_state *st)
 				break;
 			}
 			svc->owned = true;
-			snprintf(svc->sched, sizeof(svc->sched), "%s", tok[first]);
+			snprintf(svc->sched, sizeof(svc->sched), "%s",
+				 tok[first]);
 			err = svc_opts(svc, tok + first + 1, n - first - 1);
 			cur = st->n - 1;
-		} else if (!strcmp(tok[0], "real") && n >= 4 && cur != (size_t)-1) {
+		} else if (!strcmp(tok[0], "real") && n >= 4 &&
+			   cur != (size_t)-1) {
 			struct rc_real *r;
 			struct lb_addr a;
 			uint16_t port;
@@ -241,7 +246,7 @@ static void print_op(const struct rc_op *op)
 
 static int open_dp(struct dp **dp, bool read_only)
 {
-	struct dp_open_args args = { .read_only = read_only };
+	struct dp_open_args args = {.read_only = read_only};
 	int err = dp_ipvs_ops.open(dp, &args);
 
 	if (err)
@@ -251,7 +256,7 @@ static int open_dp(struct dp **dp, bool read_only)
 
 static int cmd_plan_apply(const char *path, bool apply, bool prune)
 {
-	struct rc_diff_opts opts = { .prune = prune };
+	struct rc_diff_opts opts = {.prune = prune};
 	struct rc_state desired, actual;
 	struct dp_result res;
 	struct rc_plan plan;
@@ -296,7 +301,8 @@ static int cmd_plan_apply(const char *path, bool apply, bool prune)
 		for (size_t i = 0; i < res.n; i++)
 			if (res.detail && res.detail[i])
 				printf("error %s\n", res.detail[i]);
-		printf("time read %.3f ms diff %.3f ms apply %.3f ms total %.3f ms\n",
+		printf("time read %.3f ms diff %.3f ms apply %.3f ms total "
+		       "%.3f ms\n",
 		       t_read - t0, t_diff - t_read, t_apply - t_diff,
 		       t_apply - t0);
 	} else {
@@ -335,7 +341,8 @@ static int cmd_dump(void)
 		const struct rc_service *s = &st.svcs[i];
 		char key[96], addr[LB_ADDR_STRLEN];
 
-		printf("svc %s sched %s flags 0x%x timeout %u netmask %u owned %d conns %llu pkts_in %llu bytes_in %llu\n",
+		printf("svc %s sched %s flags 0x%x timeout %u netmask %u owned "
+		       "%d conns %llu pkts_in %llu bytes_in %llu\n",
 		       rc_svc_key_fmt(&s->key, key, sizeof(key)), s->sched,
 		       s->flags, s->timeout, s->netmask, s->owned,
 		       (unsigned long long)s->stats.conns,
@@ -344,19 +351,21 @@ static int cmd_dump(void)
 		for (size_t j = 0; j < s->n_reals && j < 1000; j++) {
 			const struct rc_real *r = &s->reals[j];
 
-			printf("real %s %s fwd %s tunnel %s:%u weight %u u %u l %u active %u inactive %u conns %llu pkts_in %llu pkts_out %llu bytes_in %llu bytes_out %llu\n",
-			       key,
-			       lb_addr_port_fmt(&r->addr, r->port, addr,
-						sizeof(addr)),
-			       rc_fwd_name(r->fwd), rc_tunnel_name(r->tunnel),
-			       r->tunnel_port, r->weight, r->u_threshold,
-			       r->l_threshold, r->active_conns,
-			       r->inactive_conns,
-			       (unsigned long long)r->stats.conns,
-			       (unsigned long long)r->stats.packets_in,
-			       (unsigned long long)r->stats.packets_out,
-			       (unsigned long long)r->stats.bytes_in,
-			       (unsigned long long)r->stats.bytes_out);
+			printf(
+			    "real %s %s fwd %s tunnel %s:%u weight %u u %u l "
+			    "%u active %u inactive %u conns %llu pkts_in %llu "
+			    "pkts_out %llu bytes_in %llu bytes_out %llu\n",
+			    key,
+			    lb_addr_port_fmt(&r->addr, r->port, addr,
+					     sizeof(addr)),
+			    rc_fwd_name(r->fwd), rc_tunnel_name(r->tunnel),
+			    r->tunnel_port, r->weight, r->u_threshold,
+			    r->l_threshold, r->active_conns, r->inactive_conns,
+			    (unsigned long long)r->stats.conns,
+			    (unsigned long long)r->stats.packets_in,
+			    (unsigned long long)r->stats.packets_out,
+			    (unsigned long long)r->stats.bytes_in,
+			    (unsigned long long)r->stats.bytes_out);
 		}
 	}
 	printf("services %zu reals %zu dump %.3f ms\n", st.n,
@@ -377,15 +386,18 @@ static int cmd_gen(int nsvc, int nreal, const char *path, const char *rules)
 		return 1;
 	}
 	for (int i = 0; i < nsvc; i++) {
-		fprintf(f, "svc tcp 10.200.%d.%d:80 wrr\n", i / 250, i % 250 + 1);
+		fprintf(f, "svc tcp 10.200.%d.%d:80 wrr\n", i / 250,
+			i % 250 + 1);
 		fprintf(r, "-A -t 10.200.%d.%d:80 -s wrr\n", i / 250,
 			i % 250 + 1);
 		for (int j = 0; j < nreal; j++) {
 			fprintf(f, "real 10.1.%d.%d:80 dr %d\n", j / 250,
 				j % 250 + 1, 1 + j % 7);
-			fprintf(r, "-a -t 10.200.%d.%d:80 -r 10.1.%d.%d:80 -g -w %d\n",
-				i / 250, i % 250 + 1, j / 250, j % 250 + 1,
-				1 + j % 7);
+			fprintf(
+			    r,
+			    "-a -t 10.200.%d.%d:80 -r 10.1.%d.%d:80 -g -w %d\n",
+			    i / 250, i % 250 + 1, j / 250, j % 250 + 1,
+			    1 + j % 7);
 		}
 	}
 	fclose(f);
@@ -449,7 +461,7 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "reweight"))
 		return cmd_reweight(argv[2]);
-	fprintf(stderr,
-		"usage: ipvs_probe plan|apply FILE [--prune] | dump | gen NSVC NREAL FILE RULES | reweight FILE | now\n");
+	fprintf(stderr, "usage: ipvs_probe plan|apply FILE [--prune] | dump | "
+			"gen NSVC NREAL FILE RULES | reweight FILE | now\n");
 	return 2;
 }

@@ -40,21 +40,27 @@ log=$work/console-$mode.log
 
 mem=512
 limit=170
+sides=test
 if [[ $mode == bench ]]; then
 	mem=2048
 	limit=590
+	sides="ref ours"
 fi
-echo "vm: booting $kver ($mode), console in $log"
-start=$(date +%s)
-set +e
-timeout "$limit" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m "$mem" \
-	-nographic -no-reboot -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
-	-append "console=ttyS0 quiet panic=-1 ballast_mode=$mode" </dev/null >"$log" 2>&1
-rc=$?
-set -e
-end=$(date +%s)
-tr -d '\r' <"$log" >"$log.txt"
-echo "vm: finished in $((end - start)) s (qemu exit $rc)"
+: >"$log.txt"
+for side in $sides; do
+	echo "vm: booting $kver ($mode${side:+ $side}), console in $log"
+	start=$(date +%s)
+	set +e
+	timeout "$limit" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m "$mem" \
+		-nographic -no-reboot -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
+		-append "console=ttyS0 quiet panic=-1 ballast_mode=$mode ballast_side=$side ${BALLAST_VM_ARGS:-}" \
+		</dev/null >"$log" 2>&1
+	rc=$?
+	set -e
+	end=$(date +%s)
+	tr -d '\r' <"$log" >>"$log.txt"
+	echo "vm: finished in $((end - start)) s (qemu exit $rc)"
+done
 
 while IFS= read -r line; do
 	case "$line" in
@@ -64,7 +70,16 @@ while IFS= read -r line; do
 	BENCH:* | INFO:*) echo "$line" ;;
 	esac
 done <"$log.txt"
-if ! grep -q '^VMDONE' "$log.txt"; then
+if [[ $mode == bench ]]; then
+	ref=$(sed -n 's/^BENCH: ref-load-ms //p' "$log.txt")
+	ours=$(sed -n 's/^BENCH: ours-load-ms //p' "$log.txt")
+	if [[ -n $ref && -n $ours ]]; then
+		echo "BENCH: initial load: ballast $ours ms, ipvsadm -R $ref ms, ratio $(awk -v a="$ours" -v b="$ref" 'BEGIN { printf "%.2f", a / b }') (goal <= 1.0)"
+	fi
+fi
+want=1
+[[ $mode == bench ]] && want=2
+if [[ $(grep -c '^VMDONE' "$log.txt") -ne $want ]]; then
 	t_fail "$suite-complete" "the VM did not finish (qemu exit $rc, see $log.txt)"
 	tail -20 "$log.txt"
 fi
