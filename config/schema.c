@@ -535,7 +535,7 @@ ODESC(service_o, "service", service_f);
 /* Keys that only make sense together or apart: the shape of a service. */
 static void check_service_shape(struct cfg_ctx *c, yaml_node_t *n,
 				struct raw_service *rs,
-				const struct cfg_path *p)
+				const struct cfg_path *p, size_t errors_before)
 {
 	char path[256];
 	struct cfg_loc at = cfg_node_loc(n);
@@ -565,7 +565,8 @@ static void check_service_shape(struct cfg_ctx *c, yaml_node_t *n,
 	if (rs->any_port && SEEN(rs, SV_PORT))
 		cfg_err(c, CFG_DIAG_SCHEMA, rs->loc[SV_PORT], path,
 			"%s: 'any_port: true' matches every port; remove 'port'", path);
-	else if (!rs->any_port && !SEEN(rs, SV_PORT))
+	else if (!rs->any_port && !SEEN(rs, SV_PORT) &&
+		 !(SEEN(rs, SV_ANY_PORT) && c->n_errors > errors_before))
 		cfg_err(c, CFG_DIAG_SCHEMA, at, path,
 			"%s: missing required key 'port' in service (or 'any_port: true')", path);
 }
@@ -599,8 +600,10 @@ static void dec_services(struct cfg_ctx *c, yaml_node_t *n,
 			cfg_type_error(c, in, &ip, "a service (a mapping)");
 			continue;
 		}
+		size_t before = c->n_errors;
+
 		cfg_decode_object(c, in, &service_o, &so, &ip);
-		check_service_shape(c, in, rs, &ip);
+		check_service_shape(c, in, rs, &ip, before);
 	}
 }
 

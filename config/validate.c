@@ -242,13 +242,19 @@ static int bk_key_cmp(const void *a, const void *b)
 
 /* ---- pools ------------------------------------------------------------- */
 
+static const char *bk_path(char *buf, size_t len, const char *pool, size_t k)
+{
+	snprintf(buf, len, "pools.%s.backends[%zu]", pool, k);
+	return buf;
+}
+
 static void check_pool(struct vctx *v, size_t pi, struct bk_key *keys)
 {
 	const struct raw_pool *rp = &v->root->pools[pi];
 	const struct cfg_pool *p = &v->cfg->pools[pi];
 	bool ipvs_like = v->cfg->dataplane.driver != CFG_DRIVER_XDP;
 	char path[160], a[LB_ADDR_STRLEN], a2[LB_ADDR_STRLEN];
-	size_t zero = 0;
+	size_t zero = 0, n_srcfam = 0, src_bad = 0;
 
 	for (size_t k = 0; k < p->n_backends; k++) {
 		const struct raw_backend *rb = &rp->bk[k];
@@ -257,28 +263,38 @@ static void check_pool(struct vctx *v, size_t pi, struct bk_key *keys)
 		keys[k] = (struct bk_key){ .addr = b->addr, .port = b->port,
 					   .idx = (uint32_t)k };
 		zero += b->weight == 0;
-		snprintf(path, sizeof(path), "pools.%s.backends[%zu]", p->name, k);
 		if (!ipvs_like && SEEN(rb, BK_FORWARDING))
-			E(v, rb->loc[BK_FORWARDING], path,
+			E(v, rb->loc[BK_FORWARDING], bk_path(path, sizeof(path), p->name, k),
 			  "a per-backend 'forwarding' is an IPVS setting; with xdp set the service's 'forwarding'");
 		if (!ipvs_like && SEEN(rb, BK_UPPER))
-			E(v, rb->loc[BK_UPPER], path,
+			E(v, rb->loc[BK_UPPER], bk_path(path, sizeof(path), p->name, k),
 			  "'upper_threshold' is an IPVS connection limit; the xdp driver has none");
 		if (!ipvs_like && SEEN(rb, BK_LOWER))
-			E(v, rb->loc[BK_LOWER], path,
+			E(v, rb->loc[BK_LOWER], bk_path(path, sizeof(path), p->name, k),
 			  "'lower_threshold' is an IPVS connection limit; the xdp driver has none");
 		if (b->upper_threshold && b->lower_threshold > b->upper_threshold)
-			E(v, rb->loc[BK_LOWER], path,
+			E(v, rb->loc[BK_LOWER], bk_path(path, sizeof(path), p->name, k),
 			  "lower_threshold %u is above upper_threshold %u",
 			  b->lower_threshold, b->upper_threshold);
 		if (b->health->source.family &&
-		    b->health->source.family != b->addr.family)
-			E(v, b->loc, path,
-			  "backend %s is %s but its health check source %s is %s; set a source of the same family",
-			  lb_addr_fmt(&b->addr, a, sizeof(a)),
-			  fam_name(b->addr.family),
-			  lb_addr_fmt(&b->health->source, a2, sizeof(a2)),
-			  fam_name(b->health->source.family));
+		    b->health->source.family != b->addr.family &&
+		    !n_srcfam++)
+			src_bad = k;
+	}
+	if (n_srcfam) {
+		const struct cfg_backend *b = &p->backends[src_bad];
+		char more[64] = "";
+
+		if (n_srcfam > 1)
+			snprintf(more, sizeof(more), " (%zu more backend%s of the pool too)",
+				 n_srcfam - 1, n_srcfam > 2 ? "s" : "");
+		snprintf(path, sizeof(path), "pools.%s.backends[%zu]", p->name,
+			 src_bad);
+		E(v, b->loc, path,
+		  "backend %s is %s but its health check source %s is %s; set a source of the same family%s",
+		  lb_addr_fmt(&b->addr, a, sizeof(a)), fam_name(b->addr.family),
+		  lb_addr_fmt(&b->health->source, a2, sizeof(a2)),
+		  fam_name(b->health->source.family), more);
 	}
 	if (p->n_backends && zero == p->n_backends)
 		W(v, rp->at, "pools", "every backend of pool '%s' has weight 0; it takes no new flows",
