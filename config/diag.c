@@ -73,6 +73,15 @@ void cfg_diag_add(struct cfg_diags *d, const char *file, uint32_t line,
 	va_end(ap);
 }
 
+/* Place order; diagnostics tied to no place ("too many errors") go last. */
+static bool diag_after(const struct cfg_diag *a, const struct cfg_diag *b)
+{
+	uint64_t ka = a->line ? ((uint64_t)a->line << 32 | a->col) : UINT64_MAX;
+	uint64_t kb = b->line ? ((uint64_t)b->line << 32 | b->col) : UINT64_MAX;
+
+	return ka > kb;
+}
+
 void cfg_diags_sort(struct cfg_diags *d, size_t from)
 {
 	/* Insertion sort: stable, and the lists are short. */
@@ -80,9 +89,7 @@ void cfg_diags_sort(struct cfg_diags *d, size_t from)
 		struct cfg_diag it = d->items[i];
 		size_t j = i;
 
-		while (j > from && (d->items[j - 1].line > it.line ||
-				    (d->items[j - 1].line == it.line &&
-				     d->items[j - 1].col > it.col))) {
+		while (j > from && diag_after(&d->items[j - 1], &it)) {
 			d->items[j] = d->items[j - 1];
 			j--;
 		}
