@@ -5,10 +5,11 @@ DEPS_PKGS += libssl-dev python3-yaml python3-jsonschema
 
 # Validation time and peak memory on a generated 1,000 x 100 configuration.
 BENCH_VALIDATE_CFG := $(BUILD)/bench/validate-1000x100.yaml
-$(BUILD)/bench/bench_validate: tests/bench/bench_validate.c $(LIBBALLAST)
+# Included before LIBBALLAST is defined: name the archive directly.
+$(BUILD)/bench/bench_validate: tests/bench/bench_validate.c $(BUILD)/libballast.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBALLAST) $(LDLIBS_ALL)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libballast.a $(LDLIBS_ALL)
 
 $(BENCH_VALIDATE_CFG): tests/bench/gen_config.py
 	$(call msg,GEN,$@)
