@@ -90,7 +90,7 @@ static void check_dataplane(struct vctx *v)
 	if (dp->driver == CFG_DRIVER_XDP && !dp->interface)
 		E(v, root_loc(v, RT_DATAPLANE), "dataplane.interface",
 		  "the xdp driver needs 'interface': the network device to attach to (e.g. 'interface: eth0')");
-	if (dp->driver == CFG_DRIVER_XDP || SEEN(v->root, XDP_RING_SIZE)) {
+	if (dp->driver == CFG_DRIVER_XDP) {
 		struct cfg_loc at = SEEN(v->root, XDP_RING_SIZE)
 			? v->root->loc[XDP_RING_SIZE] : root_loc(v, RT_DATAPLANE);
 
