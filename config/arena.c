@@ -40,7 +40,8 @@ void *cfg_arena_alloc(struct cfg_arena *a, size_t size)
 		c->size = want;
 		if (want == size && a->head) {
 			/* A big block gets its own chunk behind the current
-			 * one so the current chunk's free space stays usable. */
+			 * one so the current chunk's free space stays usable.
+			 */
 			c->next = a->head->next;
 			a->head->next = c;
 		} else {

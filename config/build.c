@@ -16,21 +16,21 @@
 #define HID(flag) ((unsigned)__builtin_ctz(flag))
 #define HSEEN(rh, flag) ((rh)->h.set & (flag))
 
-static const struct cfg_code_range default_expect[] = { { 200, 399 } };
+static const struct cfg_code_range default_expect[] = {{200, 399}};
 
 const struct cfg_health cfg_health_builtin = {
-	.type = CFG_HC_TCP,
-	.interval_ms = 2000,
-	.fast_interval_ms = 1000,
-	.timeout_ms = 1000,
-	.rise = 2,
-	.fall = 3,
-	.method = "GET",
-	.path = "/",
-	.expect = default_expect,
-	.n_expect = 1,
-	.max_response = 65536,
-	.tls_verify = true,
+    .type = CFG_HC_TCP,
+    .interval_ms = 2000,
+    .fast_interval_ms = 1000,
+    .timeout_ms = 1000,
+    .rise = 2,
+    .fall = 3,
+    .method = "GET",
+    .path = "/",
+    .expect = default_expect,
+    .n_expect = 1,
+    .max_response = 65536,
+    .tls_verify = true,
 };
 
 /* Copy the fields src sets (src->set) over dst. */
@@ -38,10 +38,10 @@ static void health_merge(struct cfg_health *dst, const struct cfg_health *src)
 {
 	uint32_t s = src->set;
 
-#define M(flag, field)                                                     \
-	do {                                                               \
-		if (s & (flag))                                            \
-			dst->field = src->field;                           \
+#define M(flag, field)                                                         \
+	do {                                                                   \
+		if (s & (flag))                                                \
+			dst->field = src->field;                               \
 	} while (0)
 	M(CFG_HF_TYPE, type);
 	M(CFG_HF_INTERVAL, interval_ms);
@@ -98,8 +98,8 @@ static struct cfg_loc hloc(const struct raw_health *rh, uint32_t flag)
 	return HSEEN(rh, flag) ? rh->loc[HID(flag)] : rh->at;
 }
 
-#define HTTP_BITS                                                          \
-	(CFG_HF_METHOD | CFG_HF_PATH | CFG_HF_HOST | CFG_HF_EXPECT |       \
+#define HTTP_BITS                                                              \
+	(CFG_HF_METHOD | CFG_HF_PATH | CFG_HF_HOST | CFG_HF_EXPECT |           \
 	 CFG_HF_BODY | CFG_HF_BODY_REGEX | CFG_HF_MAX_RESPONSE)
 #define TLS_BITS (CFG_HF_TLS_VERIFY | CFG_HF_CA_FILE | CFG_HF_SNI)
 #define UDP_BITS (CFG_HF_PAYLOAD | CFG_HF_EXPECT_PAYLOAD)
@@ -115,54 +115,64 @@ static void health_check(struct cfg_ctx *c, const struct raw_health *rh,
 
 	/* Timings are judged where they are written, not at every level
 	 * that inherits them. */
-	if (!(h->set & (CFG_HF_INTERVAL | CFG_HF_TIMEOUT | CFG_HF_FAST_INTERVAL)))
+	if (!(h->set &
+	      (CFG_HF_INTERVAL | CFG_HF_TIMEOUT | CFG_HF_FAST_INTERVAL)))
 		;
 	else if (h->timeout_ms >= h->interval_ms)
-		cfg_err(c, CFG_DIAG_SEMANTIC,
-			hloc(rh, HSEEN(rh, CFG_HF_TIMEOUT) ? CFG_HF_TIMEOUT
-							  : CFG_HF_INTERVAL),
-			path,
-			"health timeout %s must be shorter than the interval %s",
-			cfg_fmt_duration(h->timeout_ms, a, sizeof(a)),
-			cfg_fmt_duration(h->interval_ms, b, sizeof(b)));
+		cfg_err(
+		    c, CFG_DIAG_SEMANTIC,
+		    hloc(rh, HSEEN(rh, CFG_HF_TIMEOUT) ? CFG_HF_TIMEOUT
+						       : CFG_HF_INTERVAL),
+		    path,
+		    "health timeout %s must be shorter than the interval %s",
+		    cfg_fmt_duration(h->timeout_ms, a, sizeof(a)),
+		    cfg_fmt_duration(h->interval_ms, b, sizeof(b)));
 	else if (h->fast_interval_ms > h->interval_ms)
 		cfg_err(c, CFG_DIAG_SEMANTIC, hloc(rh, CFG_HF_FAST_INTERVAL),
 			path,
-			"health fast_interval %s must not be longer than the interval %s",
+			"health fast_interval %s must not be longer than the "
+			"interval %s",
 			cfg_fmt_duration(h->fast_interval_ms, a, sizeof(a)),
 			cfg_fmt_duration(h->interval_ms, b, sizeof(b)));
 	else if (h->fast_interval_ms < h->timeout_ms)
 		cfg_err(c, CFG_DIAG_SEMANTIC, hloc(rh, CFG_HF_FAST_INTERVAL),
 			path,
-			"health fast_interval %s is shorter than the timeout %s; probes would overlap",
+			"health fast_interval %s is shorter than the timeout "
+			"%s; probes would overlap",
 			cfg_fmt_duration(h->fast_interval_ms, a, sizeof(a)),
 			cfg_fmt_duration(h->timeout_ms, b, sizeof(b)));
 
 	if ((h->set & HTTP_BITS) && h->type != CFG_HC_HTTP &&
 	    h->type != CFG_HC_HTTPS)
 		cfg_err(c, CFG_DIAG_SEMANTIC, rh->loc[HL_HTTP], path,
-			"'http' settings apply to http and https checks, but this check is '%s'; set 'type: http' or remove them",
+			"'http' settings apply to http and https checks, but "
+			"this check is '%s'; set 'type: http' or remove them",
 			type);
 	if ((h->set & TLS_BITS) && h->type != CFG_HC_HTTPS)
 		cfg_err(c, CFG_DIAG_SEMANTIC, rh->loc[HL_TLS], path,
-			"'tls' settings apply to https checks, but this check is '%s'; set 'type: https' or remove them",
+			"'tls' settings apply to https checks, but this check "
+			"is '%s'; set 'type: https' or remove them",
 			type);
 	if ((h->set & UDP_BITS) && h->type != CFG_HC_UDP)
 		cfg_err(c, CFG_DIAG_SEMANTIC, rh->loc[HL_UDP], path,
-			"'udp' settings apply to udp checks, but this check is '%s'; set 'type: udp' or remove them",
+			"'udp' settings apply to udp checks, but this check is "
+			"'%s'; set 'type: udp' or remove them",
 			type);
 	if ((h->set & CFG_HF_COMMAND) && h->type != CFG_HC_EXEC)
 		cfg_err(c, CFG_DIAG_SEMANTIC, rh->loc[HL_EXEC], path,
-			"'exec' settings apply to exec checks, but this check is '%s'; set 'type: exec' or remove them",
+			"'exec' settings apply to exec checks, but this check "
+			"is '%s'; set 'type: exec' or remove them",
 			type);
 	if (h->type == CFG_HC_EXEC && !h->n_command &&
 	    (h->set & (CFG_HF_TYPE | CFG_HF_COMMAND)))
 		cfg_err(c, CFG_DIAG_SEMANTIC, hloc(rh, CFG_HF_TYPE), path,
-			"an exec check needs a program: add 'exec: {command: [/path/to/check, ARG...]}'");
+			"an exec check needs a program: add 'exec: {command: "
+			"[/path/to/check, ARG...]}'");
 	if ((h->set & CFG_HF_COMMAND) && h->n_command &&
 	    h->command[0][0] != '/')
 		cfg_err(c, CFG_DIAG_SEMANTIC, hloc(rh, CFG_HF_COMMAND), path,
-			"exec command '%s' is not an absolute path; the check runs without a shell or PATH lookup",
+			"exec command '%s' is not an absolute path; the check "
+			"runs without a shell or PATH lookup",
 			h->command[0]);
 	if (h->set & CFG_HF_BODY_REGEX) {
 		r = regcomp(&re, h->body_regex, REG_EXTENDED | REG_NOSUB);
@@ -170,8 +180,10 @@ static void health_check(struct cfg_ctx *c, const struct raw_health *rh,
 			char why[128];
 
 			regerror(r, &re, why, sizeof(why));
-			cfg_err(c, CFG_DIAG_SEMANTIC, hloc(rh, CFG_HF_BODY_REGEX),
-				path, "body_regex is not a POSIX extended regular expression: %s",
+			cfg_err(c, CFG_DIAG_SEMANTIC,
+				hloc(rh, CFG_HF_BODY_REGEX), path,
+				"body_regex is not a POSIX extended regular "
+				"expression: %s",
 				why);
 		} else {
 			regfree(&re);
@@ -182,7 +194,8 @@ static void health_check(struct cfg_ctx *c, const struct raw_health *rh,
 /* Resolve one level: parent's settings, then this level's. */
 static void health_level(struct cfg_ctx *c, const struct cfg_health *parent,
 			 uint32_t parent_cum, const struct raw_health *rh,
-			 struct cfg_health *out, uint32_t *cum, const char *path)
+			 struct cfg_health *out, uint32_t *cum,
+			 const char *path)
 {
 	*out = *parent;
 	out->set = 0;
@@ -192,7 +205,8 @@ static void health_level(struct cfg_ctx *c, const struct cfg_health *parent,
 	health_merge(out, &rh->h);
 	*cum |= rh->h.set;
 	/* Derived timings are re-derived only when this level moved them. */
-	if (rh->h.set & (CFG_HF_INTERVAL | CFG_HF_TIMEOUT | CFG_HF_FAST_INTERVAL))
+	if (rh->h.set &
+	    (CFG_HF_INTERVAL | CFG_HF_TIMEOUT | CFG_HF_FAST_INTERVAL))
 		health_derive(out, *cum);
 	health_check(c, rh, out, path);
 }
@@ -208,12 +222,11 @@ static int name_cmp(const void *a, const void *b)
 		      ((const struct name_ref *)b)->name);
 }
 
-static ssize_t pool_find(const struct name_ref *idx, size_t n,
-			 const char *name)
+static ssize_t pool_find(const struct name_ref *idx, size_t n, const char *name)
 {
-	struct name_ref key = { name, 0 };
-	const struct name_ref *hit = bsearch(&key, idx, n, sizeof(*idx),
-					     name_cmp);
+	struct name_ref key = {name, 0};
+	const struct name_ref *hit =
+	    bsearch(&key, idx, n, sizeof(*idx), name_cmp);
 
 	return hit ? (ssize_t)hit->idx : -1;
 }
@@ -222,7 +235,7 @@ static void undefined_pool(struct cfg_ctx *c, const struct raw_root *root,
 			   const struct raw_service *rs, size_t i, int id,
 			   const char *what, const char *name)
 {
-	const char *names[256] = { 0 };
+	const char *names[256] = {0};
 	size_t n = root->n_pools < 256 ? root->n_pools : 256;
 	char path[64];
 	const char *sug;
@@ -233,16 +246,19 @@ static void undefined_pool(struct cfg_ctx *c, const struct raw_root *root,
 	snprintf(path, sizeof(path), "services[%zu].%s", i,
 		 id == SV_POOL ? "pool" : "fallback_pool");
 	if (sug)
-		cfg_err(c, CFG_DIAG_SEMANTIC, rs->loc[id], path,
-			"service '%s' names undefined %s '%s'; did you mean '%s'?",
-			rs->s.name, what, name, sug);
+		cfg_err(
+		    c, CFG_DIAG_SEMANTIC, rs->loc[id], path,
+		    "service '%s' names undefined %s '%s'; did you mean '%s'?",
+		    rs->s.name, what, name, sug);
 	else if (!root->n_pools)
 		cfg_err(c, CFG_DIAG_SEMANTIC, rs->loc[id], path,
-			"service '%s' names undefined %s '%s'; define it under 'pools:'",
+			"service '%s' names undefined %s '%s'; define it under "
+			"'pools:'",
 			rs->s.name, what, name);
 	else
 		cfg_err(c, CFG_DIAG_SEMANTIC, rs->loc[id], path,
-			"service '%s' names undefined %s '%s'; define it under 'pools:' or name an existing pool",
+			"service '%s' names undefined %s '%s'; define it under "
+			"'pools:' or name an existing pool",
 			rs->s.name, what, name);
 }
 
@@ -253,8 +269,8 @@ static void build_pools(struct cfg_ctx *c, const struct raw_root *root,
 {
 	char path[160];
 
-	cfg->pools = cfg_arena_calloc(c->arena, root->n_pools ? root->n_pools : 1,
-				      sizeof(*cfg->pools));
+	cfg->pools = cfg_arena_calloc(
+	    c->arena, root->n_pools ? root->n_pools : 1, sizeof(*cfg->pools));
 	if (!cfg->pools)
 		return;
 	cfg->n_pools = root->n_pools;
@@ -268,8 +284,8 @@ static void build_pools(struct cfg_ctx *c, const struct raw_root *root,
 		snprintf(path, sizeof(path), "pools.%s.health", rp->name);
 		health_level(c, &cfg->health, top_cum, rp->health, &p->health,
 			     &pool_cum, path);
-		p->backends = cfg_arena_calloc(c->arena, rp->n_bk ? rp->n_bk : 1,
-					       sizeof(*p->backends));
+		p->backends = cfg_arena_calloc(
+		    c->arena, rp->n_bk ? rp->n_bk : 1, sizeof(*p->backends));
 		if (!p->backends)
 			return;
 		p->n_backends = rp->n_bk;
@@ -286,10 +302,10 @@ static void build_pools(struct cfg_ctx *c, const struct raw_root *root,
 			h = cfg_arena_alloc(c->arena, sizeof(*h));
 			if (!h)
 				return;
-			snprintf(path, sizeof(path), "pools.%s.backends[%zu].health",
-				 rp->name, k);
-			health_level(c, &p->health, pool_cum, rb->health, h, &cum,
-				     path);
+			snprintf(path, sizeof(path),
+				 "pools.%s.backends[%zu].health", rp->name, k);
+			health_level(c, &p->health, pool_cum, rb->health, h,
+				     &cum, path);
 			b->health = h;
 		}
 	}
@@ -303,13 +319,12 @@ static void build_services(struct cfg_ctx *c, const struct raw_root *root,
 
 	idx = cfg_arena_calloc(c->scratch, root->n_pools ? root->n_pools : 1,
 			       sizeof(*idx));
-	cfg->services = cfg_arena_calloc(c->arena,
-					 root->n_svcs ? root->n_svcs : 1,
-					 sizeof(*cfg->services));
+	cfg->services = cfg_arena_calloc(
+	    c->arena, root->n_svcs ? root->n_svcs : 1, sizeof(*cfg->services));
 	if (!idx || !cfg->services)
 		return;
 	for (size_t i = 0; i < root->n_pools; i++)
-		idx[i] = (struct name_ref){ root->pools[i].name, i };
+		idx[i] = (struct name_ref){root->pools[i].name, i};
 	qsort(idx, root->n_pools, sizeof(*idx), name_cmp);
 	cfg->n_services = root->n_svcs;
 
@@ -321,11 +336,13 @@ static void build_services(struct cfg_ctx *c, const struct raw_root *root,
 		*s = rs->s;
 		pi = pool_find(idx, root->n_pools, rs->pool);
 		if (pi < 0)
-			undefined_pool(c, root, rs, i, SV_POOL, "pool", rs->pool);
+			undefined_pool(c, root, rs, i, SV_POOL, "pool",
+				       rs->pool);
 		s->pool = pi < 0 ? SIZE_MAX : (size_t)pi;
 		s->fallback_pool = -1;
 		if (rs->fallback) {
-			s->fallback_pool = pool_find(idx, root->n_pools, rs->fallback);
+			s->fallback_pool =
+			    pool_find(idx, root->n_pools, rs->fallback);
 			if (s->fallback_pool < 0)
 				undefined_pool(c, root, rs, i, SV_FALLBACK,
 					       "fallback pool", rs->fallback);
@@ -333,8 +350,9 @@ static void build_services(struct cfg_ctx *c, const struct raw_root *root,
 		if (SEEN(rs, SV_FWMARK))
 			s->addr.family = (uint8_t)rs->family;
 		if (!SEEN(rs, SV_SCHEDULER))
-			s->sched = dp->driver == CFG_DRIVER_IPVS ? CFG_SCHED_WLC
-								 : CFG_SCHED_MAGLEV;
+			s->sched = dp->driver == CFG_DRIVER_IPVS
+				       ? CFG_SCHED_WLC
+				       : CFG_SCHED_MAGLEV;
 		if (s->forwarding == CFG_FWD_DEFAULT) {
 			if (dp->driver == CFG_DRIVER_XDP)
 				s->forwarding = dp->xdp.forwarding;
@@ -343,17 +361,19 @@ static void build_services(struct cfg_ctx *c, const struct raw_root *root,
 			else
 				s->forwarding = CFG_FWD_NAT;
 		}
-		s->tunnel_type = dp->driver == CFG_DRIVER_IPVS ? dp->ipvs.tunnel_type
-							       : CFG_TUN_IPIP;
-		s->tunnel_port = dp->driver == CFG_DRIVER_IPVS ? dp->ipvs.tunnel_port
-							       : 0;
+		s->tunnel_type = dp->driver == CFG_DRIVER_IPVS
+				     ? dp->ipvs.tunnel_type
+				     : CFG_TUN_IPIP;
+		s->tunnel_port =
+		    dp->driver == CFG_DRIVER_IPVS ? dp->ipvs.tunnel_port : 0;
 		s->flags = rs->sched_flags;
 		if (rs->any_port)
 			s->flags |= CFG_SVC_ANY_PORT;
 		if (SEEN(rs, SV_PERSISTENCE)) {
 			s->flags |= CFG_SVC_PERSISTENT;
 			s->persistence_s = rs->pers_timeout_ms / 1000;
-			s->persistence_prefix = SEEN(rs, SV_PERS_NETMASK)
+			s->persistence_prefix =
+			    SEEN(rs, SV_PERS_NETMASK)
 				? (uint8_t)rs->pers_netmask
 				: (s->addr.family == AF_INET6 ? 128 : 32);
 		}

@@ -9,7 +9,7 @@
 
 struct cfg_loc cfg_node_loc(const yaml_node_t *n)
 {
-	struct cfg_loc l = { 0, 0 };
+	struct cfg_loc l = {0, 0};
 
 	if (n) {
 		l.line = (uint32_t)n->start_mark.line + 1;
@@ -68,8 +68,8 @@ void cfg_err_at(struct cfg_ctx *c, yaml_node_t *n, const struct cfg_path *p,
 		*path ? ": " : "", msg);
 }
 
-void cfg_type_error(struct cfg_ctx *c, yaml_node_t *n,
-		    const struct cfg_path *p, const char *expected)
+void cfg_type_error(struct cfg_ctx *c, yaml_node_t *n, const struct cfg_path *p,
+		    const char *expected)
 {
 	char d[64];
 
@@ -112,7 +112,7 @@ int cfg_decode_enum(struct cfg_ctx *c, yaml_node_t *n,
 		    const struct cfg_enum_def *en, const struct cfg_path *p,
 		    int *out)
 {
-	const char *names[32] = { 0 };
+	const char *names[32] = {0};
 	char list[512], want[600];
 	const char *s, *sug;
 
@@ -129,9 +129,11 @@ int cfg_decode_enum(struct cfg_ctx *c, yaml_node_t *n,
 		if (i < NELEM(names))
 			names[i] = en->v[i].name;
 	}
-	sug = cfg_suggest(s, names, en->n < NELEM(names) ? en->n : NELEM(names));
+	sug =
+	    cfg_suggest(s, names, en->n < NELEM(names) ? en->n : NELEM(names));
 	if (sug)
-		cfg_err_at(c, n, p, "unknown %s '%s'; did you mean '%s'? (allowed: %s)",
+		cfg_err_at(c, n, p,
+			   "unknown %s '%s'; did you mean '%s'? (allowed: %s)",
 			   en->what, s, sug, list);
 	else
 		cfg_err_at(c, n, p, "unknown %s '%s'; allowed: %s", en->what, s,
@@ -166,8 +168,8 @@ static void range_error(struct cfg_ctx *c, yaml_node_t *n,
 static int decode_bool(struct cfg_ctx *c, yaml_node_t *n,
 		       const struct cfg_path *p, bool *out)
 {
-	static const char *const yes[] = { "true", "True", "TRUE" };
-	static const char *const no[] = { "false", "False", "FALSE" };
+	static const char *const yes[] = {"true", "True", "TRUE"};
+	static const char *const no[] = {"false", "False", "FALSE"};
 	const char *s = cfg_node_str(c, n, p, "true or false");
 
 	if (!s)
@@ -186,8 +188,8 @@ static int decode_bool(struct cfg_ctx *c, yaml_node_t *n,
 	}
 	cfg_err_at(c, n, p, "expected true or false, got '%s'%s", s,
 		   n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE
-			   ? " (a quoted string; remove the quotes)"
-			   : "");
+		       ? " (a quoted string; remove the quotes)"
+		       : "");
 	return -EINVAL;
 }
 
@@ -236,8 +238,9 @@ static int decode_dur(struct cfg_ctx *c, yaml_node_t *n,
 		return r;
 	}
 	if (r || ms < f->min || ms > f->max) {
-		cfg_err_at(c, n, p, "duration '%s' is out of range; allowed %s..%s",
-			   s, cfg_fmt_duration((uint32_t)f->min, lo, sizeof(lo)),
+		cfg_err_at(c, n, p,
+			   "duration '%s' is out of range; allowed %s..%s", s,
+			   cfg_fmt_duration((uint32_t)f->min, lo, sizeof(lo)),
 			   cfg_fmt_duration((uint32_t)f->max, hi, sizeof(hi)));
 		return -ERANGE;
 	}
@@ -256,11 +259,18 @@ static int decode_addr(struct cfg_ctx *c, yaml_node_t *n,
 		return -EINVAL;
 	if (lb_addr_parse(s, &a)) {
 		if (strchr(s, '/'))
-			cfg_err_at(c, n, p, "'%s' is not an IP address: write the address without a prefix length", s);
+			cfg_err_at(c, n, p,
+				   "'%s' is not an IP address: write the "
+				   "address without a prefix length",
+				   s);
 		else if (strchr(s, ']') || (strchr(s, ':') && strchr(s, '.')))
-			cfg_err_at(c, n, p, "'%s' is not an IP address: write the port in its own 'port' key", s);
+			cfg_err_at(c, n, p,
+				   "'%s' is not an IP address: write the port "
+				   "in its own 'port' key",
+				   s);
 		else
-			cfg_err_at(c, n, p, "'%s' is not an IPv4 or IPv6 address", s);
+			cfg_err_at(c, n, p,
+				   "'%s' is not an IPv4 or IPv6 address", s);
 		return -EINVAL;
 	}
 	if (f->min && a.family != f->min) {
@@ -269,7 +279,9 @@ static int decode_addr(struct cfg_ctx *c, yaml_node_t *n,
 		return -EINVAL;
 	}
 	if (lb_addr_is_zero(&a)) {
-		cfg_err_at(c, n, p, "'%s' is the unspecified address; name a real address", s);
+		cfg_err_at(
+		    c, n, p,
+		    "'%s' is the unspecified address; name a real address", s);
 		return -EINVAL;
 	}
 	*out = a;
@@ -288,7 +300,10 @@ static int decode_string(struct cfg_ctx *c, yaml_node_t *n,
 	case FK_PATH:
 		s = cfg_node_str(c, n, p, "an absolute path");
 		if (s && s[0] != '/') {
-			cfg_err_at(c, n, p, "'%s' is not an absolute path; start it with '/'", s);
+			cfg_err_at(
+			    c, n, p,
+			    "'%s' is not an absolute path; start it with '/'",
+			    s);
 			return -EINVAL;
 		}
 		break;
@@ -296,28 +311,39 @@ static int decode_string(struct cfg_ctx *c, yaml_node_t *n,
 		s = cfg_node_str(c, n, p, "an interface name");
 		if (s && (!*s || strlen(s) > 15 || strpbrk(s, "/: \t") ||
 			  !strcmp(s, ".") || !strcmp(s, ".."))) {
-			cfg_err_at(c, n, p, "'%s' is not a valid interface name (1 to 15 characters, no '/', ':' or spaces)", s);
+			cfg_err_at(c, n, p,
+				   "'%s' is not a valid interface name (1 to "
+				   "15 characters, no '/', ':' or spaces)",
+				   s);
 			return -EINVAL;
 		}
 		break;
 	case FK_NAME:
 		s = cfg_node_str(c, n, p, "a name");
 		if (s && !cfg_name_valid(s)) {
-			cfg_err_at(c, n, p, "'%s' is not a valid name: use letters, digits, '_', '-' and '.', starting with a letter or digit, at most %d characters", s, CFG_NAME_MAX);
+			cfg_err_at(c, n, p,
+				   "'%s' is not a valid name: use letters, "
+				   "digits, '_', '-' and '.', starting with a "
+				   "letter or digit, at most %d characters",
+				   s, CFG_NAME_MAX);
 			return -EINVAL;
 		}
 		break;
 	case FK_HOSTPORT:
 		s = cfg_node_str(c, n, p, "an 'address:port'");
 		if (s && cfg_parse_hostport(s, &a, &port)) {
-			cfg_err_at(c, n, p, "'%s' is not an 'address:port' (e.g. '127.0.0.1:9469' or '[::1]:9469')", s);
+			cfg_err_at(c, n, p,
+				   "'%s' is not an 'address:port' (e.g. "
+				   "'127.0.0.1:9469' or '[::1]:9469')",
+				   s);
 			return -EINVAL;
 		}
 		break;
 	default:
 		s = cfg_node_str(c, n, p, "a string");
 		if (s && f->max && strlen(s) > f->max) {
-			cfg_err_at(c, n, p, "the value is longer than %llu characters",
+			cfg_err_at(c, n, p,
+				   "the value is longer than %llu characters",
 				   (unsigned long long)f->max);
 			return -EINVAL;
 		}
@@ -391,7 +417,7 @@ static int decode_field(struct cfg_ctx *c, yaml_node_t *n,
 static void unknown_key(struct cfg_ctx *c, yaml_node_t *kn, const char *key,
 			const struct cfg_odesc *od, const struct cfg_path *p)
 {
-	const char *names[64] = { 0 };
+	const char *names[64] = {0};
 	char list[700];
 	size_t n = 0, at = 0;
 	const char *sug;
@@ -408,8 +434,9 @@ static void unknown_key(struct cfg_ctx *c, yaml_node_t *kn, const char *key,
 		at += (size_t)k;
 	}
 	if (sug)
-		cfg_err_at(c, kn, p, "unknown key '%s' in %s; did you mean '%s'?",
-			   key, od->what, sug);
+		cfg_err_at(c, kn, p,
+			   "unknown key '%s' in %s; did you mean '%s'?", key,
+			   od->what, sug);
 	else
 		cfg_err_at(c, kn, p, "unknown key '%s' in %s; allowed keys: %s",
 			   key, od->what, list);
@@ -430,7 +457,7 @@ void cfg_decode_object(struct cfg_ctx *c, yaml_node_t *n,
 		yaml_node_t *kn = cfg_node(c, pr->key);
 		yaml_node_t *vn = cfg_node(c, pr->value);
 		const struct cfg_fdesc *f = NULL;
-		struct cfg_path fp = { p, NULL, 0 };
+		struct cfg_path fp = {p, NULL, 0};
 		const char *key;
 
 		if (!kn || kn->type != YAML_SCALAR_NODE) {

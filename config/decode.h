@@ -12,14 +12,14 @@
 #include "config/internal.h"
 
 enum cfg_fkind {
-	FK_OBJ,      /* nested mapping sharing the parent's storage */
-	FK_STR,      /* any string */
-	FK_PATH,     /* absolute file-system path */
-	FK_IFNAME,   /* network interface name */
-	FK_NAME,     /* service or pool name */
+	FK_OBJ,	   /* nested mapping sharing the parent's storage */
+	FK_STR,	   /* any string */
+	FK_PATH,   /* absolute file-system path */
+	FK_IFNAME, /* network interface name */
+	FK_NAME,   /* service or pool name */
 	FK_BOOL,
 	FK_UINT,     /* size bytes: 1, 2 or 4 */
-	FK_DUR,      /* milliseconds, uint32_t */
+	FK_DUR,	     /* milliseconds, uint32_t */
 	FK_ENUM,     /* int, or with size 1 the name as a const char * */
 	FK_ADDR,     /* struct lb_addr; min: required family or 0 */
 	FK_HOSTPORT, /* "addr:port" kept as a string */
@@ -40,9 +40,9 @@ struct cfg_enum_def {
 /* The storage one mapping decodes into. */
 struct cfg_dobj {
 	void *base;
-	uint64_t *seen;             /* bit per field id */
-	struct cfg_loc *loc;        /* location of each field's value */
-	uint32_t *hset;             /* health objects: cfg_health.set */
+	uint64_t *seen;	     /* bit per field id */
+	struct cfg_loc *loc; /* location of each field's value */
+	uint32_t *hset;	     /* health objects: cfg_health.set */
 };
 
 struct cfg_fdesc;
@@ -52,7 +52,7 @@ typedef void (*cfg_custom_fn)(struct cfg_ctx *c, yaml_node_t *n,
 			      const struct cfg_path *p);
 
 struct cfg_odesc {
-	const char *what;           /* "service", "health check", ... */
+	const char *what; /* "service", "health check", ... */
 	const struct cfg_fdesc *f;
 	size_t n;
 };
@@ -63,23 +63,23 @@ struct cfg_fdesc {
 	uint8_t id;
 	uint8_t size;
 	bool required;
-	bool nullable;              /* null means "off": stores NULL/0 */
+	bool nullable; /* null means "off": stores NULL/0 */
 	size_t off;
-	uint32_t hf;                /* CFG_HF_* bit to set when present */
+	uint32_t hf; /* CFG_HF_* bit to set when present */
 	uint64_t min, max;
-	uint64_t def;               /* default for numbers, enums, bools */
-	const char *dstr;           /* default for strings */
+	uint64_t def;	  /* default for numbers, enums, bools */
+	const char *dstr; /* default for strings */
 	const struct cfg_enum_def *en;
 	const struct cfg_odesc *obj;
 	cfg_custom_fn custom;
-	const char *hint;           /* added to range errors */
+	const char *hint; /* added to range errors */
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-#define ODESC(name, what_, table)                                          \
-	static const struct cfg_odesc name = { what_, table, NELEM(table) }
-#define EDEF(name, what_, table)                                           \
-	static const struct cfg_enum_def name = { what_, table, NELEM(table) }
+#define ODESC(name, what_, table)                                              \
+	static const struct cfg_odesc name = {what_, table, NELEM(table)}
+#define EDEF(name, what_, table)                                               \
+	static const struct cfg_enum_def name = {what_, table, NELEM(table)}
 
 struct cfg_loc cfg_node_loc(const yaml_node_t *n);
 yaml_node_t *cfg_node(struct cfg_ctx *c, int id);
@@ -87,8 +87,8 @@ bool cfg_node_is_null(const yaml_node_t *n);
 /* "a list", "a mapping", "null", "'text'" for messages. */
 const char *cfg_node_desc(const yaml_node_t *n, char *buf, size_t len);
 /* Report that n is not what was expected. */
-void cfg_type_error(struct cfg_ctx *c, yaml_node_t *n,
-		    const struct cfg_path *p, const char *expected);
+void cfg_type_error(struct cfg_ctx *c, yaml_node_t *n, const struct cfg_path *p,
+		    const char *expected);
 /* The scalar's text, or NULL after reporting a type error. */
 const char *cfg_node_str(struct cfg_ctx *c, yaml_node_t *n,
 			 const struct cfg_path *p, const char *expected);

@@ -32,7 +32,8 @@ void cfg_diag_vadd(struct cfg_diags *d, const char *file, uint32_t line,
 	lf = strlen(file) + 1;
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 16;
-		struct cfg_diag *items = realloc(d->items, cap * sizeof(*items));
+		struct cfg_diag *items =
+		    realloc(d->items, cap * sizeof(*items));
 
 		if (!items)
 			return;
@@ -131,8 +132,8 @@ void cfg_err(struct cfg_ctx *c, enum cfg_diag_kind kind, struct cfg_loc loc,
 	}
 	c->n_errors++;
 	va_start(ap, fmt);
-	cfg_diag_vadd(c->diags, c->file, loc.line, loc.col, CFG_SEV_ERROR,
-		      kind, path, fmt, ap);
+	cfg_diag_vadd(c->diags, c->file, loc.line, loc.col, CFG_SEV_ERROR, kind,
+		      path, fmt, ap);
 	va_end(ap);
 }
 

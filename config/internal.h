@@ -21,10 +21,10 @@
 /* Bump allocator: every allocation lives until cfg_arena_free(). */
 struct cfg_arena {
 	struct cfg_arena_chunk *head;
-	bool failed;                /* an allocation failed at some point */
+	bool failed; /* an allocation failed at some point */
 };
 
-void *cfg_arena_alloc(struct cfg_arena *a, size_t size);  /* zeroed */
+void *cfg_arena_alloc(struct cfg_arena *a, size_t size); /* zeroed */
 void *cfg_arena_calloc(struct cfg_arena *a, size_t n, size_t size);
 char *cfg_arena_strndup(struct cfg_arena *a, const char *s, size_t len);
 char *cfg_arena_strdup(struct cfg_arena *a, const char *s);
@@ -38,11 +38,11 @@ void cfg_arena_free(struct cfg_arena *a);
 void cfg_diag_vadd(struct cfg_diags *d, const char *file, uint32_t line,
 		   uint32_t col, enum cfg_severity sev, enum cfg_diag_kind kind,
 		   const char *path, const char *fmt, va_list ap)
-	__attribute__((format(printf, 8, 0)));
+    __attribute__((format(printf, 8, 0)));
 void cfg_diag_add(struct cfg_diags *d, const char *file, uint32_t line,
 		  uint32_t col, enum cfg_severity sev, enum cfg_diag_kind kind,
 		  const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 8, 9)));
+    __attribute__((format(printf, 8, 9)));
 
 /* Order diagnostics from index `from` on by line and column, stably. */
 void cfg_diags_sort(struct cfg_diags *d, size_t from);
@@ -61,7 +61,8 @@ int cfg_parse_duration(const char *s, uint32_t *ms, const char **why);
 int cfg_parse_uint(const char *s, uint64_t *out);
 /* "1.2.3.4:80", "[2001:db8::1]:80". 0 or -EINVAL. */
 int cfg_parse_hostport(const char *s, struct lb_addr *addr, uint16_t *port);
-/* Backend shorthand: "1.2.3.4", "1.2.3.4:80", "2001:db8::1", "[2001:db8::1]:80". */
+/* Backend shorthand: "1.2.3.4", "1.2.3.4:80", "2001:db8::1",
+ * "[2001:db8::1]:80". */
 int cfg_parse_addr_opt_port(const char *s, struct lb_addr *addr,
 			    uint16_t *port);
 /* Names of services and pools: [A-Za-z0-9][A-Za-z0-9_.-]*, at most 63. */
@@ -75,7 +76,7 @@ bool cfg_is_prime(uint32_t n);
 /* A path to a node, kept on the stack while decoding: key, or [idx]. */
 struct cfg_path {
 	const struct cfg_path *up;
-	const char *key;            /* NULL: an index */
+	const char *key; /* NULL: an index */
 	size_t idx;
 };
 
@@ -94,7 +95,7 @@ enum {
 };
 
 struct raw_health {
-	struct cfg_health h;        /* fields set at this level; h.set says which */
+	struct cfg_health h; /* fields set at this level; h.set says which */
 	uint64_t seen;
 	struct cfg_loc loc[HL__COUNT];
 	struct cfg_loc at;
@@ -127,7 +128,7 @@ enum {
 
 struct raw_pool {
 	const char *name;
-	struct cfg_loc at;          /* the key naming the pool */
+	struct cfg_loc at; /* the key naming the pool */
 	struct raw_health *health;
 	struct raw_backend *bk;
 	size_t n_bk;
@@ -159,9 +160,9 @@ struct raw_service {
 	struct cfg_service s;
 	const char *pool;
 	const char *fallback;
-	int family;                 /* with fwmark: AF_INET or AF_INET6 */
+	int family; /* with fwmark: AF_INET or AF_INET6 */
 	bool any_port;
-	uint32_t sched_flags;       /* CFG_SVC_SCHED_* */
+	uint32_t sched_flags; /* CFG_SVC_SCHED_* */
 	uint32_t pers_timeout_ms;
 	uint32_t pers_netmask;
 	uint64_t seen;
@@ -229,16 +230,16 @@ struct raw_root {
 struct cfg_ctx {
 	const char *file;
 	struct cfg_diags *diags;
-	struct cfg_arena *arena;    /* owned by the resulting struct cfg */
-	struct cfg_arena *scratch;  /* freed when loading ends */
+	struct cfg_arena *arena;   /* owned by the resulting struct cfg */
+	struct cfg_arena *scratch; /* freed when loading ends */
 	yaml_document_t *doc;
-	size_t n_errors;            /* errors this load added */
-	bool truncated;             /* CFG_MAX_ERRORS reached */
+	size_t n_errors; /* errors this load added */
+	bool truncated;	 /* CFG_MAX_ERRORS reached */
 };
 
 void cfg_err(struct cfg_ctx *c, enum cfg_diag_kind kind, struct cfg_loc loc,
 	     const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 void cfg_warn(struct cfg_ctx *c, struct cfg_loc loc, const char *path,
 	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

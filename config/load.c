@@ -28,8 +28,8 @@ struct cfg_owner {
 static void syntax_error(struct cfg_ctx *c, const yaml_parser_t *ps,
 			 const char *buf, size_t len)
 {
-	struct cfg_loc at = { (uint32_t)ps->problem_mark.line + 1,
-			      (uint32_t)ps->problem_mark.column + 1 };
+	struct cfg_loc at = {(uint32_t)ps->problem_mark.line + 1,
+			     (uint32_t)ps->problem_mark.column + 1};
 	const char *problem = ps->problem ? ps->problem : "malformed YAML";
 	size_t idx = ps->problem_mark.index;
 
@@ -55,8 +55,8 @@ static int key_cmp(const void *a, const void *b)
 	const yaml_node_t *x = ((const struct key_ref *)a)->key;
 	const yaml_node_t *y = ((const struct key_ref *)b)->key;
 	size_t l = x->data.scalar.length < y->data.scalar.length
-			   ? x->data.scalar.length
-			   : y->data.scalar.length;
+		       ? x->data.scalar.length
+		       : y->data.scalar.length;
 	int r = memcmp(x->data.scalar.value, y->data.scalar.value, l);
 
 	if (r)
@@ -78,7 +78,8 @@ static void dup_key_error(struct cfg_ctx *c, const yaml_node_t *first,
 			  const yaml_node_t *again)
 {
 	cfg_err(c, CFG_DIAG_SCHEMA, cfg_node_loc(again), "",
-		"duplicate key '%s' (first at line %zu, column %zu); each key may appear once",
+		"duplicate key '%s' (first at line %zu, column %zu); each key "
+		"may appear once",
 		(const char *)again->data.scalar.value,
 		first->start_mark.line + 1, first->start_mark.column + 1);
 }
@@ -104,14 +105,18 @@ void cfg_check_duplicate_keys(struct cfg_ctx *c)
 			continue;
 		if (cnt <= 16) {
 			for (size_t i = 1; i < cnt; i++) {
-				yaml_node_t *ki = cfg_node(c, n->data.mapping.pairs.start[i].key);
+				yaml_node_t *ki = cfg_node(
+				    c, n->data.mapping.pairs.start[i].key);
 
 				if (!ki || ki->type != YAML_SCALAR_NODE)
 					continue;
 				for (size_t j = 0; j < i; j++) {
-					yaml_node_t *kj = cfg_node(c, n->data.mapping.pairs.start[j].key);
+					yaml_node_t *kj = cfg_node(
+					    c,
+					    n->data.mapping.pairs.start[j].key);
 
-					if (kj && kj->type == YAML_SCALAR_NODE &&
+					if (kj &&
+					    kj->type == YAML_SCALAR_NODE &&
 					    kj != ki && same_key(ki, kj)) {
 						dup_key_error(c, kj, ki);
 						break;
@@ -129,7 +134,8 @@ void cfg_check_duplicate_keys(struct cfg_ctx *c)
 			cap = cnt;
 		}
 		for (size_t i = 0; i < cnt; i++) {
-			yaml_node_t *ki = cfg_node(c, n->data.mapping.pairs.start[i].key);
+			yaml_node_t *ki =
+			    cfg_node(c, n->data.mapping.pairs.start[i].key);
 
 			if (ki && ki->type == YAML_SCALAR_NODE)
 				refs[k++].key = ki;
@@ -171,15 +177,16 @@ static void check_single_document(struct cfg_ctx *c, yaml_parser_t *ps,
 	root = yaml_document_get_root_node(&next);
 	if (root)
 		cfg_err(c, CFG_DIAG_SYNTAX, cfg_node_loc(root), "",
-			"a second YAML document starts here; the configuration is one document");
+			"a second YAML document starts here; the configuration "
+			"is one document");
 	yaml_document_delete(&next);
 }
 
 int cfg_load_buffer(const char *name, const char *buf, size_t len,
 		    struct cfg **out, struct cfg_diags *diags)
 {
-	struct cfg_diags local = { 0 };
-	struct cfg_arena scratch = { 0 };
+	struct cfg_diags local = {0};
+	struct cfg_arena scratch = {0};
 	struct raw_root *root = NULL;
 	struct cfg_owner *own;
 	yaml_parser_t parser;
@@ -202,11 +209,13 @@ int cfg_load_buffer(const char *name, const char *buf, size_t len,
 		cfg_diags_free(&local);
 		return -ENOMEM;
 	}
-	c = (struct cfg_ctx){ .file = name, .diags = diags,
-			      .arena = &own->arena, .scratch = &scratch,
-			      .doc = &doc };
+	c = (struct cfg_ctx){.file = name,
+			     .diags = diags,
+			     .arena = &own->arena,
+			     .scratch = &scratch,
+			     .doc = &doc};
 	if (!yaml_parser_initialize(&parser)) {
-		cfg_err(&c, CFG_DIAG_SYNTAX, (struct cfg_loc){ 0, 0 }, "",
+		cfg_err(&c, CFG_DIAG_SYNTAX, (struct cfg_loc){0, 0}, "",
 			"out of memory");
 		ret = -ENOMEM;
 		goto out_free;
@@ -244,7 +253,7 @@ int cfg_load_buffer(const char *name, const char *buf, size_t len,
 	goto out_parser;
 
 out_nomem:
-	cfg_err(&c, CFG_DIAG_SYNTAX, (struct cfg_loc){ 0, 0 }, "",
+	cfg_err(&c, CFG_DIAG_SYNTAX, (struct cfg_loc){0, 0}, "",
 		"out of memory while loading the configuration");
 	ret = -ENOMEM;
 out_parser:
@@ -339,10 +348,11 @@ int cfg_load(const char *path, struct cfg **out, struct cfg_diags *diags)
 		path = cfg_default_path(NULL);
 	err = read_file(path, &buf, &len);
 	if (err) {
-		cfg_diag_add(diags, path, 0, 0, CFG_SEV_ERROR, CFG_DIAG_SYNTAX,
-			     "", "cannot read the configuration: %s%s",
-			     strerror(-err),
-			     err == -ENOENT ? " (pass -c FILE or set " CFG_ENV_PATH ")" : "");
+		cfg_diag_add(
+		    diags, path, 0, 0, CFG_SEV_ERROR, CFG_DIAG_SYNTAX, "",
+		    "cannot read the configuration: %s%s", strerror(-err),
+		    err == -ENOENT ? " (pass -c FILE or set " CFG_ENV_PATH ")"
+				   : "");
 		return err;
 	}
 	err = cfg_load_buffer(path, buf, len, out, diags);

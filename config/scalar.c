@@ -31,8 +31,11 @@ int cfg_parse_duration(const char *s, uint32_t *ms, const char **why)
 		const char *unit;
 		uint64_t ms;
 	} units[] = {
-		/* "ms" before "m" so the longer unit wins. */
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+	    /* "ms" before "m" so the longer unit wins. */
+	    {"ms", 1},
+	    {"s", 1000},
+	    {"m", 60000},
+	    {"h", 3600000},
 	};
 	uint64_t total = 0;
 	const char *p = s;
@@ -57,8 +60,9 @@ int cfg_parse_duration(const char *s, uint32_t *ms, const char **why)
 			nd++;
 		}
 		if (!nd) {
-			*why = "a duration is a number followed by a unit: "
-			       "'500ms', '2s', '1m', '1h' (or a sum like '1m30s')";
+			*why =
+			    "a duration is a number followed by a unit: "
+			    "'500ms', '2s', '1m', '1h' (or a sum like '1m30s')";
 			return -EINVAL;
 		}
 		if (!*p) {
@@ -170,8 +174,7 @@ int cfg_parse_hostport(const char *s, struct lb_addr *addr, uint16_t *port)
 	return split_hostport(s, addr, port, true);
 }
 
-int cfg_parse_addr_opt_port(const char *s, struct lb_addr *addr,
-			    uint16_t *port)
+int cfg_parse_addr_opt_port(const char *s, struct lb_addr *addr, uint16_t *port)
 {
 	return split_hostport(s, addr, port, false);
 }

@@ -23,7 +23,7 @@ struct vctx {
 	const char *drv;
 };
 
-#define E(v, loc, path, ...)                                               \
+#define E(v, loc, path, ...)                                                   \
 	cfg_err((v)->c, CFG_DIAG_SEMANTIC, loc, path, __VA_ARGS__)
 #define W(v, loc, path, ...) cfg_warn((v)->c, loc, path, __VA_ARGS__)
 
@@ -56,8 +56,9 @@ static size_t sched_list(uint32_t mask, char *buf, size_t len)
 	buf[0] = 0;
 	for (int s = 0; s < CFG_SCHED__COUNT && at < len; s++) {
 		if (mask & BIT(s)) {
-			int k = snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
-					 cfg_sched_name((enum cfg_sched)s));
+			int k =
+			    snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
+				     cfg_sched_name((enum cfg_sched)s));
 			if (k > 0)
 				at += (size_t)k;
 		}
@@ -72,8 +73,9 @@ static size_t fwd_list(uint32_t mask, char *buf, size_t len)
 	buf[0] = 0;
 	for (int f = CFG_FWD_DSR; f < CFG_FWD__COUNT && at < len; f++) {
 		if (mask & BIT(f)) {
-			int k = snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
-					 cfg_fwd_name((enum cfg_fwd)f));
+			int k =
+			    snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
+				     cfg_fwd_name((enum cfg_fwd)f));
 			if (k > 0)
 				at += (size_t)k;
 		}
@@ -89,45 +91,59 @@ static void check_dataplane(struct vctx *v)
 
 	if (dp->driver == CFG_DRIVER_XDP && !dp->interface)
 		E(v, root_loc(v, RT_DATAPLANE), "dataplane.interface",
-		  "the xdp driver needs 'interface': the network device to attach to (e.g. 'interface: eth0')");
+		  "the xdp driver needs 'interface': the network device to "
+		  "attach to (e.g. 'interface: eth0')");
 	if (dp->driver == CFG_DRIVER_XDP) {
 		struct cfg_loc at = SEEN(v->root, XDP_RING_SIZE)
-			? v->root->loc[XDP_RING_SIZE] : root_loc(v, RT_DATAPLANE);
+					? v->root->loc[XDP_RING_SIZE]
+					: root_loc(v, RT_DATAPLANE);
 
 		if (rs < 251 || rs > 655373)
 			E(v, at, "dataplane.xdp.ring_size",
-			  "ring_size %u is out of range; allowed 251..655373 and prime (e.g. 65537)",
+			  "ring_size %u is out of range; allowed 251..655373 "
+			  "and prime (e.g. 65537)",
 			  rs);
 		else if (!cfg_is_prime(rs))
 			E(v, at, "dataplane.xdp.ring_size",
-			  "ring_size %u is not prime; Maglev needs a prime table size (the next prime is %u)",
+			  "ring_size %u is not prime; Maglev needs a prime "
+			  "table size (the next prime is %u)",
 			  rs, next_prime(rs));
 	}
 	if (dp->driver == CFG_DRIVER_XDP) {
 		if (dp->xdp.max_services > xc->max_services)
-			E(v, v->root->loc[XDP_MAX_SERVICES], "dataplane.xdp.max_services",
-			  "max_services %u is above what the xdp driver can hold (%u)",
+			E(v, v->root->loc[XDP_MAX_SERVICES],
+			  "dataplane.xdp.max_services",
+			  "max_services %u is above what the xdp driver can "
+			  "hold (%u)",
 			  dp->xdp.max_services, xc->max_services);
 		if (dp->xdp.max_reals > xc->max_reals)
-			E(v, v->root->loc[XDP_MAX_REALS], "dataplane.xdp.max_reals",
-			  "max_reals %u is above what the xdp driver can hold (%u)",
+			E(v, v->root->loc[XDP_MAX_REALS],
+			  "dataplane.xdp.max_reals",
+			  "max_reals %u is above what the xdp driver can hold "
+			  "(%u)",
 			  dp->xdp.max_reals, xc->max_reals);
 	}
 	if (dp->driver == CFG_DRIVER_IPVS) {
-		if (dp->ipvs.tunnel_type == CFG_TUN_GUE && !dp->ipvs.tunnel_port)
-			E(v, v->root->loc[IPVS_TUNNEL_TYPE], "dataplane.ipvs.tunnel_port",
-			  "a gue tunnel needs 'tunnel_port': the UDP port the backends decapsulate on");
+		if (dp->ipvs.tunnel_type == CFG_TUN_GUE &&
+		    !dp->ipvs.tunnel_port)
+			E(v, v->root->loc[IPVS_TUNNEL_TYPE],
+			  "dataplane.ipvs.tunnel_port",
+			  "a gue tunnel needs 'tunnel_port': the UDP port the "
+			  "backends decapsulate on");
 		if (dp->ipvs.tunnel_type != CFG_TUN_GUE &&
 		    SEEN(v->root, IPVS_TUNNEL_PORT))
-			E(v, v->root->loc[IPVS_TUNNEL_PORT], "dataplane.ipvs.tunnel_port",
+			E(v, v->root->loc[IPVS_TUNNEL_PORT],
+			  "dataplane.ipvs.tunnel_port",
 			  "tunnel_port applies to 'tunnel_type: gue' only");
 	}
 	if (v->cfg->ha.mode == CFG_HA_VRRP && !v->cfg->ha.interface)
 		E(v, root_loc(v, RT_HA), "ha.interface",
-		  "vrrp HA needs 'interface': the device the virtual addresses appear on");
+		  "vrrp HA needs 'interface': the device the virtual addresses "
+		  "appear on");
 	if (v->cfg->daemon.api_listen && !v->cfg->daemon.api_token_file)
 		E(v, v->root->loc[DM_API_LISTEN], "daemon.api_listen",
-		  "a TCP API needs 'api_token_file' so clients must present a bearer token");
+		  "a TCP API needs 'api_token_file' so clients must present a "
+		  "bearer token");
 }
 
 /* ---- duplicates -------------------------------------------------------- */
@@ -166,8 +182,10 @@ static void check_service_duplicates(struct vctx *v)
 {
 	const struct raw_root *root = v->root;
 	size_t n = root->n_svcs;
-	struct svc_key *keys = cfg_arena_calloc(v->c->scratch, n ? n : 1, sizeof(*keys));
-	struct name_key *names = cfg_arena_calloc(v->c->scratch, n ? n : 1, sizeof(*names));
+	struct svc_key *keys =
+	    cfg_arena_calloc(v->c->scratch, n ? n : 1, sizeof(*keys));
+	struct name_key *names =
+	    cfg_arena_calloc(v->c->scratch, n ? n : 1, sizeof(*names));
 	char path[64], a[LB_ADDR_STRLEN];
 
 	if (!keys || !names)
@@ -183,14 +201,15 @@ static void check_service_duplicates(struct vctx *v)
 			keys[i].port = s->port;
 			keys[i].proto = (uint8_t)s->proto;
 		}
-		names[i] = (struct name_key){ s->name, i };
+		names[i] = (struct name_key){s->name, i};
 	}
 	qsort(keys, n, sizeof(*keys), svc_key_cmp);
 	qsort(names, n, sizeof(*names), name_key_cmp);
 	for (size_t i = 1, first = 0; i < n; i++) {
 		const struct raw_service *rs, *r0;
 
-		if (memcmp(&keys[first], &keys[i], offsetof(struct svc_key, idx))) {
+		if (memcmp(&keys[first], &keys[i],
+			   offsetof(struct svc_key, idx))) {
 			first = i;
 			continue;
 		}
@@ -199,14 +218,17 @@ static void check_service_duplicates(struct vctx *v)
 		snprintf(path, sizeof(path), "services[%zu]", keys[i].idx);
 		if (rs->s.fwmark)
 			E(v, svc_loc(rs, SV_FWMARK), path,
-			  "service '%s' uses fwmark %u (%s) like service '%s' (line %u); each fwmark service needs its own mark",
+			  "service '%s' uses fwmark %u (%s) like service '%s' "
+			  "(line %u); each fwmark service needs its own mark",
 			  rs->s.name, rs->s.fwmark, fam_name(rs->family),
 			  r0->s.name, r0->s.loc.line);
 		else
 			E(v, svc_loc(rs, SV_ADDRESS), path,
-			  "service '%s' has the same address, port and protocol (%s %s) as service '%s' (line %u)",
+			  "service '%s' has the same address, port and "
+			  "protocol (%s %s) as service '%s' (line %u)",
 			  rs->s.name,
-			  lb_addr_port_fmt(&rs->s.addr, rs->s.port, a, sizeof(a)),
+			  lb_addr_port_fmt(&rs->s.addr, rs->s.port, a,
+					   sizeof(a)),
 			  cfg_proto_name(rs->s.proto), r0->s.name,
 			  r0->s.loc.line);
 	}
@@ -218,9 +240,11 @@ static void check_service_duplicates(struct vctx *v)
 			continue;
 		}
 		rs = &root->svcs[names[i].idx];
-		snprintf(path, sizeof(path), "services[%zu].name", names[i].idx);
+		snprintf(path, sizeof(path), "services[%zu].name",
+			 names[i].idx);
 		E(v, svc_loc(rs, SV_NAME), path,
-		  "service name '%s' is already used by the service at line %u; names must be unique",
+		  "service name '%s' is already used by the service at line "
+		  "%u; names must be unique",
 		  rs->s.name, root->svcs[names[first].idx].s.loc.line);
 	}
 }
@@ -260,25 +284,32 @@ static void check_pool(struct vctx *v, size_t pi, struct bk_key *keys)
 		const struct raw_backend *rb = &rp->bk[k];
 		const struct cfg_backend *b = &p->backends[k];
 
-		keys[k] = (struct bk_key){ .addr = b->addr, .port = b->port,
-					   .idx = (uint32_t)k };
+		keys[k] = (struct bk_key){
+		    .addr = b->addr, .port = b->port, .idx = (uint32_t)k};
 		zero += b->weight == 0;
 		if (!ipvs_like && SEEN(rb, BK_FORWARDING))
-			E(v, rb->loc[BK_FORWARDING], bk_path(path, sizeof(path), p->name, k),
-			  "a per-backend 'forwarding' is an IPVS setting; with xdp set the service's 'forwarding'");
+			E(v, rb->loc[BK_FORWARDING],
+			  bk_path(path, sizeof(path), p->name, k),
+			  "a per-backend 'forwarding' is an IPVS setting; with "
+			  "xdp set the service's 'forwarding'");
 		if (!ipvs_like && SEEN(rb, BK_UPPER))
-			E(v, rb->loc[BK_UPPER], bk_path(path, sizeof(path), p->name, k),
-			  "'upper_threshold' is an IPVS connection limit; the xdp driver has none");
+			E(v, rb->loc[BK_UPPER],
+			  bk_path(path, sizeof(path), p->name, k),
+			  "'upper_threshold' is an IPVS connection limit; the "
+			  "xdp driver has none");
 		if (!ipvs_like && SEEN(rb, BK_LOWER))
-			E(v, rb->loc[BK_LOWER], bk_path(path, sizeof(path), p->name, k),
-			  "'lower_threshold' is an IPVS connection limit; the xdp driver has none");
-		if (b->upper_threshold && b->lower_threshold > b->upper_threshold)
-			E(v, rb->loc[BK_LOWER], bk_path(path, sizeof(path), p->name, k),
+			E(v, rb->loc[BK_LOWER],
+			  bk_path(path, sizeof(path), p->name, k),
+			  "'lower_threshold' is an IPVS connection limit; the "
+			  "xdp driver has none");
+		if (b->upper_threshold &&
+		    b->lower_threshold > b->upper_threshold)
+			E(v, rb->loc[BK_LOWER],
+			  bk_path(path, sizeof(path), p->name, k),
 			  "lower_threshold %u is above upper_threshold %u",
 			  b->lower_threshold, b->upper_threshold);
 		if (b->health->source.family &&
-		    b->health->source.family != b->addr.family &&
-		    !n_srcfam++)
+		    b->health->source.family != b->addr.family && !n_srcfam++)
 			src_bad = k;
 	}
 	if (n_srcfam) {
@@ -286,24 +317,29 @@ static void check_pool(struct vctx *v, size_t pi, struct bk_key *keys)
 		char more[64] = "";
 
 		if (n_srcfam > 1)
-			snprintf(more, sizeof(more), " (%zu more backend%s of the pool too)",
+			snprintf(more, sizeof(more),
+				 " (%zu more backend%s of the pool too)",
 				 n_srcfam - 1, n_srcfam > 2 ? "s" : "");
 		snprintf(path, sizeof(path), "pools.%s.backends[%zu]", p->name,
 			 src_bad);
 		E(v, b->loc, path,
-		  "backend %s is %s but its health check source %s is %s; set a source of the same family%s",
+		  "backend %s is %s but its health check source %s is %s; set "
+		  "a source of the same family%s",
 		  lb_addr_fmt(&b->addr, a, sizeof(a)), fam_name(b->addr.family),
 		  lb_addr_fmt(&b->health->source, a2, sizeof(a2)),
 		  fam_name(b->health->source.family), more);
 	}
 	if (p->n_backends && zero == p->n_backends)
-		W(v, rp->at, "pools", "every backend of pool '%s' has weight 0; it takes no new flows",
+		W(v, rp->at, "pools",
+		  "every backend of pool '%s' has weight 0; it takes no new "
+		  "flows",
 		  p->name);
 	qsort(keys, p->n_backends, sizeof(*keys), bk_key_cmp);
 	for (size_t i = 1, first = 0; i < p->n_backends; i++) {
 		const struct cfg_backend *b;
 
-		if (memcmp(&keys[first], &keys[i], offsetof(struct bk_key, idx))) {
+		if (memcmp(&keys[first], &keys[i],
+			   offsetof(struct bk_key, idx))) {
 			first = i;
 			continue;
 		}
@@ -333,25 +369,32 @@ static void check_pair(struct vctx *v, const struct raw_service *rs,
 	char path[160], a[LB_ADDR_STRLEN];
 
 	if (b->addr.family != s->addr.family &&
-	    !(v->caps->mixed_family && (fwd == CFG_FWD_DSR || fwd == CFG_FWD_TUNNEL))) {
+	    !(v->caps->mixed_family &&
+	      (fwd == CFG_FWD_DSR || fwd == CFG_FWD_TUNNEL))) {
 		snprintf(path, sizeof(path), "pools.%s.backends[%zu].address",
 			 p->name, k);
 		E(v, rb->loc[BK_ADDRESS], path,
-		  "backend %s is %s but service '%s' is %s; %s forwarding cannot cross address families (dsr and tunnel can)",
+		  "backend %s is %s but service '%s' is %s; %s forwarding "
+		  "cannot cross address families (dsr and tunnel can)",
 		  lb_addr_fmt(&b->addr, a, sizeof(a)), fam_name(b->addr.family),
 		  s->name, fam_name(s->addr.family), cfg_fwd_name(fwd));
 	}
 	if (b->port && b->port != s->port &&
-	    (fwd == CFG_FWD_DSR || fwd == CFG_FWD_DR || fwd == CFG_FWD_TUNNEL)) {
+	    (fwd == CFG_FWD_DSR || fwd == CFG_FWD_DR ||
+	     fwd == CFG_FWD_TUNNEL)) {
 		snprintf(path, sizeof(path), "pools.%s.backends[%zu].port",
 			 p->name, k);
 		if (s->port)
 			E(v, rb->loc[BK_PORT], path,
-			  "backend port %u differs from service '%s' port %u, but %s forwarding cannot rewrite ports; remove the backend's port or use nat",
+			  "backend port %u differs from service '%s' port %u, "
+			  "but %s forwarding cannot rewrite ports; remove the "
+			  "backend's port or use nat",
 			  b->port, s->name, s->port, cfg_fwd_name(fwd));
 		else
 			E(v, rb->loc[BK_PORT], path,
-			  "backend port %u: service '%s' matches every port and %s forwarding keeps it; remove the backend's port",
+			  "backend port %u: service '%s' matches every port "
+			  "and %s forwarding keeps it; remove the backend's "
+			  "port",
 			  b->port, s->name, cfg_fwd_name(fwd));
 	}
 	(void)rs;
@@ -364,8 +407,7 @@ static const char *svc_path(char *buf, size_t len, size_t i, const char *key)
 }
 #define SP(buf, i, key) svc_path(buf, sizeof(buf), i, key)
 
-static void check_service(struct vctx *v, size_t i, size_t *reals,
-			  bool *used)
+static void check_service(struct vctx *v, size_t i, size_t *reals, bool *used)
 {
 	const struct raw_service *rs = &v->root->svcs[i];
 	const struct cfg_service *s = &v->cfg->services[i];
@@ -376,13 +418,15 @@ static void check_service(struct vctx *v, size_t i, size_t *reals,
 	if (!(caps->schedulers & BIT(s->sched))) {
 		sched_list(caps->schedulers, list, sizeof(list));
 		E(v, svc_loc(rs, SV_SCHEDULER), SP(path, i, "scheduler"),
-		  "scheduler '%s' of service '%s' is not supported by the %s driver; it supports: %s",
+		  "scheduler '%s' of service '%s' is not supported by the %s "
+		  "driver; it supports: %s",
 		  cfg_sched_name(s->sched), s->name, v->drv, list);
 	}
 	if (!(caps->forwarding & BIT(s->forwarding))) {
 		fwd_list(caps->forwarding, list, sizeof(list));
 		E(v, svc_loc(rs, SV_FORWARDING), SP(path, i, "forwarding"),
-		  "forwarding '%s' of service '%s' is not supported by the %s driver; it supports: %s",
+		  "forwarding '%s' of service '%s' is not supported by the %s "
+		  "driver; it supports: %s",
 		  cfg_fwd_name(s->forwarding), s->name, v->drv, list);
 	}
 	if (s->proto == CFG_PROTO_SCTP && !caps->sctp)
@@ -390,16 +434,19 @@ static void check_service(struct vctx *v, size_t i, size_t *reals,
 		  "the %s driver cannot balance sctp", v->drv);
 	if (s->fwmark && !caps->fwmark)
 		E(v, svc_loc(rs, SV_FWMARK), SP(path, i, "fwmark"),
-		  "the %s driver cannot match firewall marks; give service '%s' an address and port",
+		  "the %s driver cannot match firewall marks; give service "
+		  "'%s' an address and port",
 		  v->drv, s->name);
 	if ((s->flags & CFG_SVC_ANY_PORT) && !caps->any_port)
 		E(v, svc_loc(rs, SV_ANY_PORT), SP(path, i, "any_port"),
-		  "the %s driver cannot match every port of an address; give service '%s' a port (or a fwmark)",
+		  "the %s driver cannot match every port of an address; give "
+		  "service '%s' a port (or a fwmark)",
 		  v->drv, s->name);
 	if (SEEN(rs, SV_HASH) && s->hash == CFG_HASH_SOURCE &&
 	    s->sched != CFG_SCHED_MAGLEV)
 		E(v, rs->loc[SV_HASH], SP(path, i, "hash"),
-		  "'hash: source' applies to the maglev scheduler; with '%s' use 'scheduler: sh' or 'persistence' for client affinity",
+		  "'hash: source' applies to the maglev scheduler; with '%s' "
+		  "use 'scheduler: sh' or 'persistence' for client affinity",
 		  cfg_sched_name(s->sched));
 	if ((s->flags & (CFG_SVC_SCHED_FALLBACK | CFG_SVC_SCHED_PORT)) &&
 	    s->sched != CFG_SCHED_SH && s->sched != CFG_SCHED_MH)
@@ -408,14 +455,21 @@ static void check_service(struct vctx *v, size_t i, size_t *reals,
 		  cfg_sched_name(s->sched));
 	if (s->flags & CFG_SVC_PERSISTENT) {
 		if (v->cfg->dataplane.driver == CFG_DRIVER_XDP)
-			E(v, rs->loc[SV_PERSISTENCE], SP(path, i, "persistence"),
-			  "persistence is an IPVS setting; with xdp keep clients on one backend with 'hash: source'");
+			E(v, rs->loc[SV_PERSISTENCE],
+			  SP(path, i, "persistence"),
+			  "persistence is an IPVS setting; with xdp keep "
+			  "clients on one backend with 'hash: source'");
 		if (rs->pers_timeout_ms % 1000)
-			E(v, rs->loc[SV_PERS_TIMEOUT], SP(path, i, "persistence.timeout"),
-			  "persistence timeout counts whole seconds; write e.g. '300s'");
-		if (s->persistence_prefix > (s->addr.family == AF_INET6 ? 128 : 32))
-			E(v, rs->loc[SV_PERS_NETMASK], SP(path, i, "persistence.netmask"),
-			  "persistence netmask /%u is too long for an %s service (at most /%u)",
+			E(v, rs->loc[SV_PERS_TIMEOUT],
+			  SP(path, i, "persistence.timeout"),
+			  "persistence timeout counts whole seconds; write "
+			  "e.g. '300s'");
+		if (s->persistence_prefix >
+		    (s->addr.family == AF_INET6 ? 128 : 32))
+			E(v, rs->loc[SV_PERS_NETMASK],
+			  SP(path, i, "persistence.netmask"),
+			  "persistence netmask /%u is too long for an %s "
+			  "service (at most /%u)",
 			  s->persistence_prefix, fam_name(s->addr.family),
 			  s->addr.family == AF_INET6 ? 128 : 32);
 	}
@@ -430,7 +484,8 @@ static void check_service(struct vctx *v, size_t i, size_t *reals,
 		used[fb] = true;
 		if (fb == s->pool)
 			W(v, rs->loc[SV_FALLBACK], SP(path, i, "fallback_pool"),
-			  "service '%s' falls back to its own pool '%s'; the fallback can never help",
+			  "service '%s' falls back to its own pool '%s'; the "
+			  "fallback can never help",
 			  s->name, v->cfg->pools[fb].name);
 		if (v->cfg->pools[fb].n_backends > n)
 			n = v->cfg->pools[fb].n_backends;
@@ -439,20 +494,24 @@ static void check_service(struct vctx *v, size_t i, size_t *reals,
 	*reals += v->cfg->pools[s->pool].n_backends;
 	if (n > caps->max_reals_per_service)
 		E(v, svc_loc(rs, SV_POOL), SP(path, i, "pool"),
-		  "service '%s' would have %zu reals; the %s driver allows %u per service",
+		  "service '%s' would have %zu reals; the %s driver allows %u "
+		  "per service",
 		  s->name, n, v->drv, caps->max_reals_per_service);
 	else if (v->cfg->dataplane.driver == CFG_DRIVER_XDP &&
 		 n >= v->cfg->dataplane.xdp.ring_size)
 		E(v, svc_loc(rs, SV_POOL), SP(path, i, "pool"),
-		  "service '%s' has %zu reals, not fewer than the Maglev ring_size %u; raise dataplane.xdp.ring_size",
+		  "service '%s' has %zu reals, not fewer than the Maglev "
+		  "ring_size %u; raise dataplane.xdp.ring_size",
 		  s->name, n, v->cfg->dataplane.xdp.ring_size);
 	if (v->cfg->pools[s->pool].n_backends == 0)
 		W(v, svc_loc(rs, SV_POOL), SP(path, i, "pool"),
-		  "pool '%s' of service '%s' has no backends; the service drops its traffic",
+		  "pool '%s' of service '%s' has no backends; the service "
+		  "drops its traffic",
 		  v->cfg->pools[s->pool].name, s->name);
 	else if (v->cfg->pools[s->pool].n_backends == 1)
 		W(v, svc_loc(rs, SV_POOL), SP(path, i, "pool"),
-		  "pool '%s' of service '%s' has a single backend; there is no redundancy",
+		  "pool '%s' of service '%s' has a single backend; there is no "
+		  "redundancy",
 		  v->cfg->pools[s->pool].name, s->name);
 
 	for (size_t k = 0; k < v->cfg->pools[s->pool].n_backends; k++)
@@ -477,25 +536,28 @@ static void check_totals(struct vctx *v, size_t reals)
 	else if (cfg->dataplane.driver == CFG_DRIVER_XDP &&
 		 cfg->n_services > cfg->dataplane.xdp.max_services)
 		E(v, at, "services",
-		  "%zu services are more than dataplane.xdp.max_services (%u); raise it (up to %u)",
+		  "%zu services are more than dataplane.xdp.max_services (%u); "
+		  "raise it (up to %u)",
 		  cfg->n_services, cfg->dataplane.xdp.max_services,
 		  v->caps->max_services);
 	if (reals > v->caps->max_reals)
 		E(v, at, "services",
-		  "the services use %zu reals (service-backend pairs), more than the %s driver can hold (%u)",
+		  "the services use %zu reals (service-backend pairs), more "
+		  "than the %s driver can hold (%u)",
 		  reals, v->drv, v->caps->max_reals);
 	else if (cfg->dataplane.driver == CFG_DRIVER_XDP &&
 		 reals > cfg->dataplane.xdp.max_reals)
 		E(v, at, "services",
-		  "the services use %zu reals (service-backend pairs), more than dataplane.xdp.max_reals (%u); raise it (up to %u)",
+		  "the services use %zu reals (service-backend pairs), more "
+		  "than dataplane.xdp.max_reals (%u); raise it (up to %u)",
 		  reals, cfg->dataplane.xdp.max_reals, v->caps->max_reals);
 }
 
 void cfg_validate(struct cfg_ctx *c, const struct raw_root *root,
 		  const struct cfg *cfg)
 {
-	struct vctx v = { c, root, cfg, cfg_driver_caps(cfg->dataplane.driver),
-			  cfg_driver_name(cfg->dataplane.driver) };
+	struct vctx v = {c, root, cfg, cfg_driver_caps(cfg->dataplane.driver),
+			 cfg_driver_name(cfg->dataplane.driver)};
 	size_t max_bk = 1, reals = 0;
 	struct bk_key *keys;
 	bool *used;

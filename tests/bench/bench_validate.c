@@ -41,7 +41,7 @@ int main(int argc, char **argv)
 	if (!t)
 		return 1;
 	for (int i = 0; i < runs; i++) {
-		struct cfg_diags d = { 0 };
+		struct cfg_diags d = {0};
 		struct cfg *cfg = NULL;
 		double t0 = now_ms();
 		int err = cfg_load(argv[1], &cfg, &d);
@@ -49,10 +49,11 @@ int main(int argc, char **argv)
 		t[i] = now_ms() - t0;
 		if (err) {
 			for (size_t k = 0; k < d.n && k < 10; k++)
-				fprintf(stderr, "%s:%u:%u: %s\n", d.items[k].file,
-					d.items[k].line, d.items[k].col,
-					d.items[k].message);
-			fprintf(stderr, "bench-validate: %s does not load (%d)\n",
+				fprintf(stderr, "%s:%u:%u: %s\n",
+					d.items[k].file, d.items[k].line,
+					d.items[k].col, d.items[k].message);
+			fprintf(stderr,
+				"bench-validate: %s does not load (%d)\n",
 				argv[1], err);
 			cfg_diags_free(&d);
 			free(t);
@@ -67,9 +68,11 @@ int main(int argc, char **argv)
 	}
 	qsort(t, (size_t)runs, sizeof(*t), cmp_double);
 	getrusage(RUSAGE_SELF, &ru);
-	printf("bench-validate: %zu services, %zu reals, %d runs: median %.1f ms (min %.1f, max %.1f), peak RSS %.1f MiB; goal <= 500 ms: %s\n",
-	       services, reals, runs, t[runs / 2], t[0], t[runs - 1],
-	       ru.ru_maxrss / 1024.0, t[runs / 2] <= 500.0 ? "met" : "MISSED");
+	printf(
+	    "bench-validate: %zu services, %zu reals, %d runs: median %.1f ms "
+	    "(min %.1f, max %.1f), peak RSS %.1f MiB; goal <= 500 ms: %s\n",
+	    services, reals, runs, t[runs / 2], t[0], t[runs - 1],
+	    ru.ru_maxrss / 1024.0, t[runs / 2] <= 500.0 ? "met" : "MISSED");
 	free(t);
 	return 0;
 }

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cfg_diags d = { 0 };
+	struct cfg_diags d = {0};
 	struct cfg *cfg = NULL;
 
 	if (!cfg_load_buffer("fuzz.yaml", (const char *)data, size, &cfg, &d)) {

@@ -32,15 +32,16 @@ START_TEST(duration_valid)
 		const char *s;
 		uint32_t ms;
 	} ok[] = {
-		{ "500ms", 500 }, { "2s", 2000 },     { "1m", 60000 },
-		{ "1h", 3600000 }, { "1m30s", 90000 }, { "0s", 0 },
-		{ "1h1m1s1ms", 3661001 },
+	    {"500ms", 500},	    {"2s", 2000},     {"1m", 60000},
+	    {"1h", 3600000},	    {"1m30s", 90000}, {"0s", 0},
+	    {"1h1m1s1ms", 3661001},
 	};
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		uint32_t ms = 1;
 
-		ck_assert_msg(!cfg_parse_duration(ok[i].s, &ms, NULL), "%s", ok[i].s);
+		ck_assert_msg(!cfg_parse_duration(ok[i].s, &ms, NULL), "%s",
+			      ok[i].s);
 		ck_assert_uint_eq(ms, ok[i].ms);
 	}
 }
@@ -48,8 +49,8 @@ END_TEST
 
 START_TEST(duration_invalid)
 {
-	static const char *const bad[] = { "", "5", "5x", "s", "-1s", "1.5s",
-					   " 1s", "1s ", "1sec", "ms" };
+	static const char *const bad[] = {"",	  "5",	 "5x",	"s",	"-1s",
+					  "1.5s", " 1s", "1s ", "1sec", "ms"};
 	const char *why;
 	uint32_t ms;
 
@@ -77,7 +78,8 @@ START_TEST(uint_parse)
 	ck_assert_int_eq(cfg_parse_uint("", &v), -EINVAL);
 	ck_assert_int_eq(cfg_parse_uint("-1", &v), -EINVAL);
 	ck_assert_int_eq(cfg_parse_uint("0x10", &v), -EINVAL);
-	ck_assert_int_eq(cfg_parse_uint("99999999999999999999999", &v), -ERANGE);
+	ck_assert_int_eq(cfg_parse_uint("99999999999999999999999", &v),
+			 -ERANGE);
 }
 END_TEST
 
@@ -96,34 +98,43 @@ START_TEST(addresses)
 	ck_assert_int_eq(cfg_parse_hostport("::1:80", &a, &port), -EINVAL);
 	ck_assert_int_eq(cfg_parse_hostport("1.2.3.4", &a, &port), -EINVAL);
 	ck_assert_int_eq(cfg_parse_hostport("1.2.3.4:0", &a, &port), -EINVAL);
-	ck_assert_int_eq(cfg_parse_hostport("1.2.3.4:65536", &a, &port), -EINVAL);
-	ck_assert_int_eq(cfg_parse_hostport("[1.2.3.4]:80", &a, &port), -EINVAL);
-	ck_assert_int_eq(cfg_parse_hostport("localhost:80", &a, &port), -EINVAL);
+	ck_assert_int_eq(cfg_parse_hostport("1.2.3.4:65536", &a, &port),
+			 -EINVAL);
+	ck_assert_int_eq(cfg_parse_hostport("[1.2.3.4]:80", &a, &port),
+			 -EINVAL);
+	ck_assert_int_eq(cfg_parse_hostport("localhost:80", &a, &port),
+			 -EINVAL);
 
 	ck_assert_int_eq(cfg_parse_addr_opt_port("10.0.0.1", &a, &port), 0);
 	ck_assert_uint_eq(port, 0);
-	ck_assert_int_eq(cfg_parse_addr_opt_port("10.0.0.1:8080", &a, &port), 0);
+	ck_assert_int_eq(cfg_parse_addr_opt_port("10.0.0.1:8080", &a, &port),
+			 0);
 	ck_assert_uint_eq(port, 8080);
 	ck_assert_str_eq(lb_addr_fmt(&a, buf, sizeof(buf)), "10.0.0.1");
 	ck_assert_int_eq(cfg_parse_addr_opt_port("2001:db8::1", &a, &port), 0);
 	ck_assert_int_eq(a.family, AF_INET6);
 	ck_assert_uint_eq(port, 0);
-	ck_assert_int_eq(cfg_parse_addr_opt_port("[2001:db8::1]:443", &a, &port), 0);
+	ck_assert_int_eq(
+	    cfg_parse_addr_opt_port("[2001:db8::1]:443", &a, &port), 0);
 	ck_assert_uint_eq(port, 443);
-	ck_assert_int_eq(cfg_parse_addr_opt_port("10.0.0.1:", &a, &port), -EINVAL);
-	ck_assert_int_eq(cfg_parse_addr_opt_port("[2001:db8::1]x", &a, &port), -EINVAL);
+	ck_assert_int_eq(cfg_parse_addr_opt_port("10.0.0.1:", &a, &port),
+			 -EINVAL);
+	ck_assert_int_eq(cfg_parse_addr_opt_port("[2001:db8::1]x", &a, &port),
+			 -EINVAL);
 }
 END_TEST
 
 START_TEST(names_primes_suggest)
 {
-	static const char *const keys[] = { "interval", "timeout", "rise", "fall" };
+	static const char *const keys[] = {"interval", "timeout", "rise",
+					   "fall"};
 
 	ck_assert(cfg_name_valid("web-v4.prod_1"));
 	ck_assert(!cfg_name_valid("-web"));
 	ck_assert(!cfg_name_valid("web front"));
 	ck_assert(!cfg_name_valid(""));
-	ck_assert(!cfg_name_valid("a123456789012345678901234567890123456789012345678901234567890123"));
+	ck_assert(!cfg_name_valid("a1234567890123456789012345678901234567890123"
+				  "45678901234567890123"));
 	ck_assert(cfg_is_prime(65537));
 	ck_assert(cfg_is_prime(251));
 	ck_assert(cfg_is_prime(655373));
@@ -140,7 +151,8 @@ START_TEST(enum_names)
 	enum cfg_sched s;
 
 	for (int i = 0; i < CFG_SCHED__COUNT; i++) {
-		ck_assert_int_eq(cfg_sched_parse(cfg_sched_name((enum cfg_sched)i), &s), 0);
+		ck_assert_int_eq(
+		    cfg_sched_parse(cfg_sched_name((enum cfg_sched)i), &s), 0);
 		ck_assert_int_eq(s, i);
 	}
 	ck_assert_int_eq(cfg_sched_parse("nope", &s), -EINVAL);
@@ -188,13 +200,14 @@ END_TEST
 START_TEST(defaults_resolved)
 {
 	static const char text[] = "version: 1\ndataplane:\n  driver: fake\n";
-	struct cfg_diags d = { 0 };
+	struct cfg_diags d = {0};
 	struct cfg *cfg = load_str(text, &d);
 
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert_uint_eq(d.n, 0);
-	ck_assert_str_eq(cfg->sha256,
-			 "79198c46f7bba42bcbfe2b5806ba6ffb8d8008708d4e87c73d88b70b07513726");
+	ck_assert_str_eq(
+	    cfg->sha256,
+	    "79198c46f7bba42bcbfe2b5806ba6ffb8d8008708d4e87c73d88b70b07513726");
 	ck_assert_str_eq(cfg->path, "test.yaml");
 	ck_assert_uint_eq(cfg->version, 1);
 	ck_assert_int_eq(cfg->dataplane.driver, CFG_DRIVER_FAKE);
@@ -228,12 +241,13 @@ END_TEST
 START_TEST(small_example_resolved)
 {
 	char path[4096];
-	struct cfg_diags d = { 0 };
+	struct cfg_diags d = {0};
 	struct cfg *cfg = NULL;
 	const struct cfg_service *s;
 	const struct cfg_pool *p;
 
-	snprintf(path, sizeof(path), "%s/dist/examples/small.yaml", test_srcdir());
+	snprintf(path, sizeof(path), "%s/dist/examples/small.yaml",
+		 test_srcdir());
 	ck_assert_int_eq(cfg_load(path, &cfg, &d), 0);
 	ck_assert_uint_eq(d.n_errors, 0);
 	ck_assert_uint_eq(cfg->n_services, 1);
@@ -262,14 +276,14 @@ END_TEST
 START_TEST(driver_defaults)
 {
 	static const char ipvs[] =
-		"version: 1\ndataplane: {driver: ipvs}\n"
-		"pools: {p: {backends: [10.0.0.1, 10.0.0.2]}}\n"
-		"services: [{name: s, address: 192.0.2.1, port: 80, pool: p}]\n";
+	    "version: 1\ndataplane: {driver: ipvs}\n"
+	    "pools: {p: {backends: [10.0.0.1, 10.0.0.2]}}\n"
+	    "services: [{name: s, address: 192.0.2.1, port: 80, pool: p}]\n";
 	static const char xdp[] =
-		"version: 1\ndataplane: {driver: xdp, interface: eth0}\n"
-		"pools: {p: {backends: [10.0.0.1, 10.0.0.2]}}\n"
-		"services: [{name: s, address: 192.0.2.1, port: 80, pool: p}]\n";
-	struct cfg_diags d = { 0 };
+	    "version: 1\ndataplane: {driver: xdp, interface: eth0}\n"
+	    "pools: {p: {backends: [10.0.0.1, 10.0.0.2]}}\n"
+	    "services: [{name: s, address: 192.0.2.1, port: 80, pool: p}]\n";
+	struct cfg_diags d = {0};
 	struct cfg *cfg = load_str(ipvs, &d);
 
 	ck_assert_ptr_nonnull(cfg);
@@ -289,12 +303,13 @@ END_TEST
 START_TEST(health_resolution)
 {
 	char path[4096];
-	struct cfg_diags d = { 0 };
+	struct cfg_diags d = {0};
 	struct cfg *cfg = NULL;
 	const struct cfg_pool *fast, *plain;
 	const struct cfg_health *bh;
 
-	snprintf(path, sizeof(path), "%s/tests/configs/valid/health-inheritance.yaml",
+	snprintf(path, sizeof(path),
+		 "%s/tests/configs/valid/health-inheritance.yaml",
 		 test_srcdir());
 	ck_assert_int_eq(cfg_load(path, &cfg, &d), 0);
 	/* Top level: 10s interval, derived timeout and fast interval. */
@@ -334,22 +349,25 @@ END_TEST
 START_TEST(service_features)
 {
 	char path[4096];
-	struct cfg_diags d = { 0 };
+	struct cfg_diags d = {0};
 	struct cfg *cfg = NULL;
 	const struct cfg_service *s;
 
-	snprintf(path, sizeof(path), "%s/tests/configs/valid/ipvs-features.yaml",
-		 test_srcdir());
+	snprintf(path, sizeof(path),
+		 "%s/tests/configs/valid/ipvs-features.yaml", test_srcdir());
 	ck_assert_int_eq(cfg_load(path, &cfg, &d), 0);
 	s = &cfg->services[0];
 	ck_assert_int_eq(s->proto, CFG_PROTO_SCTP);
 	ck_assert_int_eq(s->sched, CFG_SCHED_SH);
-	ck_assert_uint_eq(s->flags, CFG_SVC_SCHED_FALLBACK | CFG_SVC_SCHED_PORT);
+	ck_assert_uint_eq(s->flags,
+			  CFG_SVC_SCHED_FALLBACK | CFG_SVC_SCHED_PORT);
 	ck_assert_int_eq(s->forwarding, CFG_FWD_TUNNEL);
 	ck_assert_int_eq(s->tunnel_type, CFG_TUN_GUE);
 	ck_assert_uint_eq(s->tunnel_port, 6080);
-	ck_assert_int_eq(cfg->pools[s->pool].backends[0].forwarding, CFG_FWD_NAT);
-	ck_assert_uint_eq(cfg->pools[s->pool].backends[0].upper_threshold, 1000);
+	ck_assert_int_eq(cfg->pools[s->pool].backends[0].forwarding,
+			 CFG_FWD_NAT);
+	ck_assert_uint_eq(cfg->pools[s->pool].backends[0].upper_threshold,
+			  1000);
 	s = &cfg->services[1];
 	ck_assert_uint_eq(s->fwmark, 42);
 	ck_assert_int_eq(s->addr.family, AF_INET6);
@@ -367,18 +385,21 @@ END_TEST
 
 START_TEST(diags_all_reported)
 {
-	/* Five independent schema errors on five lines: all of them, in order. */
+	/* Five independent schema errors on five lines: all of them, in order.
+	 */
 	static const char text[] =
-		"version: 1\n"
-		"dataplane: {driver: fake}\n"
-		"health: {interval: 5}\n"
-		"pools: {p: {backends: [10.0.0.256]}}\n"
-		"services:\n"
-		"  - {name: a, address: 192.0.2.1, port: 0, pool: p}\n"
-		"  - {name: b, address: 192.0.2.2, port: 80, pool: p, colour: red}\n"
-		"  - {name: c, address: 192.0.2.3, port: 80, pool: p, protocol: icmp}\n";
-	static const uint32_t lines[] = { 3, 4, 6, 7, 8 };
-	struct cfg_diags d = { 0 };
+	    "version: 1\n"
+	    "dataplane: {driver: fake}\n"
+	    "health: {interval: 5}\n"
+	    "pools: {p: {backends: [10.0.0.256]}}\n"
+	    "services:\n"
+	    "  - {name: a, address: 192.0.2.1, port: 0, pool: p}\n"
+	    "  - {name: b, address: 192.0.2.2, port: 80, pool: p, colour: "
+	    "red}\n"
+	    "  - {name: c, address: 192.0.2.3, port: 80, pool: p, protocol: "
+	    "icmp}\n";
+	static const uint32_t lines[] = {3, 4, 6, 7, 8};
+	struct cfg_diags d = {0};
 	struct cfg *cfg = load_str(text, &d);
 
 	ck_assert_ptr_null(cfg);
@@ -401,13 +422,13 @@ END_TEST
 START_TEST(diags_exit_codes)
 {
 	static const char semantic[] =
-		"version: 1\ndataplane: {driver: fake}\n"
-		"services: [{name: s, address: 192.0.2.1, port: 80, pool: none}]\n";
+	    "version: 1\ndataplane: {driver: fake}\n"
+	    "services: [{name: s, address: 192.0.2.1, port: 80, pool: none}]\n";
 	static const char warn[] =
-		"version: 1\ndataplane: {driver: fake}\n"
-		"pools: {p: {backends: [10.0.0.1]}}\n"
-		"services: [{name: s, address: 192.0.2.1, port: 80, pool: p}]\n";
-	struct cfg_diags d = { 0 };
+	    "version: 1\ndataplane: {driver: fake}\n"
+	    "pools: {p: {backends: [10.0.0.1]}}\n"
+	    "services: [{name: s, address: 192.0.2.1, port: 80, pool: p}]\n";
+	struct cfg_diags d = {0};
 	struct cfg *cfg;
 
 	ck_assert_int_eq(cfg_diags_exit_code(&d), 0);
@@ -439,14 +460,16 @@ END_TEST
 
 START_TEST(missing_file)
 {
-	struct cfg_diags d = { 0 };
+	struct cfg_diags d = {0};
 	struct cfg *cfg = (struct cfg *)1;
 
-	ck_assert_int_eq(cfg_load("/nonexistent/ballast.yaml", &cfg, &d), -ENOENT);
+	ck_assert_int_eq(cfg_load("/nonexistent/ballast.yaml", &cfg, &d),
+			 -ENOENT);
 	ck_assert_ptr_null(cfg);
 	ck_assert_uint_eq(d.n_errors, 1);
 	ck_assert_str_eq(d.items[0].file, "/nonexistent/ballast.yaml");
-	ck_assert_ptr_nonnull(strstr(d.items[0].message, "No such file or directory"));
+	ck_assert_ptr_nonnull(
+	    strstr(d.items[0].message, "No such file or directory"));
 	ck_assert_int_eq(cfg_diags_exit_code(&d), 1);
 	cfg_diags_free(&d);
 	ck_assert_int_eq(cfg_load("/", &cfg, &d), -EISDIR);
@@ -459,17 +482,20 @@ START_TEST(error_cap)
 	/* A file with thousands of errors stops at the cap and says so. */
 	size_t n = 1000, len = 0, cap = 64 + n * 64;
 	char *text = malloc(cap);
-	struct cfg_diags d = { 0 };
+	struct cfg_diags d = {0};
 	struct cfg *cfg;
 
 	ck_assert_ptr_nonnull(text);
-	len += (size_t)snprintf(text, cap, "version: 1\ndataplane: {driver: fake}\nservices:\n");
+	len += (size_t)snprintf(
+	    text, cap, "version: 1\ndataplane: {driver: fake}\nservices:\n");
 	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(text + len, cap - len, "  - {name: s%zu, port: 0}\n", i);
+		len += (size_t)snprintf(text + len, cap - len,
+					"  - {name: s%zu, port: 0}\n", i);
 	cfg = load_str(text, &d);
 	ck_assert_ptr_null(cfg);
 	ck_assert_uint_eq(d.n_errors, CFG_MAX_ERRORS + 1);
-	ck_assert_ptr_nonnull(strstr(d.items[d.n - 1].message, "too many errors"));
+	ck_assert_ptr_nonnull(
+	    strstr(d.items[d.n - 1].message, "too many errors"));
 	cfg_diags_free(&d);
 	free(text);
 }
@@ -499,11 +525,14 @@ static size_t read_expectations(const char *path, int *exit_code,
 		line[strcspn(line, "\n")] = 0;
 		if (sscanf(line, "# expect-exit: %d", exit_code) == 1)
 			continue;
-		if (n < max && sscanf(line, "# expect: %u:%u: %15[a-z]: %n",
-				      &ex[n].line, &ex[n].col, sev, &off) == 3 && off) {
+		if (n < max &&
+		    sscanf(line, "# expect: %u:%u: %15[a-z]: %n", &ex[n].line,
+			   &ex[n].col, sev, &off) == 3 &&
+		    off) {
 			ex[n].sev = strcmp(sev, "warning") ? CFG_SEV_ERROR
 							   : CFG_SEV_WARNING;
-			snprintf(ex[n].text, sizeof(ex[n].text), "%s", line + off);
+			snprintf(ex[n].text, sizeof(ex[n].text), "%s",
+				 line + off);
 			n++;
 		}
 	}
@@ -514,7 +543,7 @@ static size_t read_expectations(const char *path, int *exit_code,
 static void check_corpus_file(const char *path, int default_exit)
 {
 	struct expect ex[32];
-	struct cfg_diags d = { 0 };
+	struct cfg_diags d = {0};
 	struct cfg *cfg = NULL;
 	int want_exit = default_exit, err;
 	size_t n = read_expectations(path, &want_exit, ex, 32);
@@ -526,7 +555,8 @@ static void check_corpus_file(const char *path, int default_exit)
 		      cfg_diags_exit_code(&d), want_exit,
 		      d.n ? d.items[0].line : 0, d.n ? d.items[0].col : 0,
 		      d.n ? d.items[0].message : "-");
-	ck_assert_msg((err == 0) == (want_exit == 0), "%s: returned %d", path, err);
+	ck_assert_msg((err == 0) == (want_exit == 0), "%s: returned %d", path,
+		      err);
 	for (size_t i = 0; i < n; i++) {
 		bool found = false;
 
@@ -577,7 +607,8 @@ START_TEST(corpus_invalid)
 	size_t n = read_expectations(path, &code, ex, 32);
 
 	/* Every invalid file states its exit code and at least one error. */
-	ck_assert_msg(code == 1 || code == 2, "%s: no '# expect-exit: 1|2'", path);
+	ck_assert_msg(code == 1 || code == 2, "%s: no '# expect-exit: 1|2'",
+		      path);
 	ck_assert_msg(n > 0, "%s: no '# expect:' line", path);
 	check_corpus_file(path, -1);
 }
