@@ -203,6 +203,14 @@ static int decode_uint(struct cfg_ctx *c, yaml_node_t *n,
 
 	if (!s)
 		return -EINVAL;
+	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
+		/* A quoted number is a string: editors and the JSON Schema
+		 * say so too, so the loader agrees with them. */
+		cfg_err_at(c, n, p,
+			   "expected a whole number, got the string \"%s\"; remove the quotes",
+			   s);
+		return -EINVAL;
+	}
 	r = cfg_parse_uint(s, &v);
 	if (r == -EINVAL) {
 		if (s[0] == '-')

@@ -22,7 +22,7 @@ SHAPE_ERRORS = [
     "services-not-list", "missing-pool-key", "missing-port",
     "fwmark-with-address", "fwmark-no-family", "family-without-fwmark",
     "bad-protocol", "bad-service-name", "bad-http-path", "bad-expect-code",
-    "weight-out-of-range", "bad-metrics-listen", "bad-interface",
+    "weight-out-of-range", "bad-metrics-listen", "bad-interface", "quoted-number",
     "pool-without-backends", "exec-command-not-list", "rise-zero",
     "wrong-type-mapping", "schema-multiple", "ring-size-out-of-range",
 ]
