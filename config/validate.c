@@ -407,7 +407,47 @@ static const char *svc_path(char *buf, size_t len, size_t i, const char *key)
 }
 #define SP(buf, i, key) svc_path(buf, sizeof(buf), i, key)
 
-static void check_service(struct vctx *v, size_t i, size_t *reals, bool *used)
+/*
+ * "10.0.0.1" and "10.0.0.1:80" differ in the pool but are one real for a
+ * service on port 80. Only pools mixing both forms need the second look.
+ */
+static void check_effective_ports(struct vctx *v, const struct cfg_service *s,
+				  const struct cfg_pool *p, struct bk_key *keys)
+{
+	size_t with_port = 0;
+	char path[160], a[LB_ADDR_STRLEN];
+
+	for (size_t k = 0; k < p->n_backends; k++)
+		with_port += p->backends[k].port != 0;
+	if (!with_port || with_port == p->n_backends)
+		return;
+	for (size_t k = 0; k < p->n_backends; k++) {
+		const struct cfg_backend *b = &p->backends[k];
+
+		keys[k] = (struct bk_key){.addr = b->addr,
+					  .port = b->port ? b->port : s->port,
+					  .idx = (uint32_t)k};
+	}
+	qsort(keys, p->n_backends, sizeof(*keys), bk_key_cmp);
+	for (size_t i = 1, first = 0; i < p->n_backends; i++) {
+		const struct cfg_backend *b;
+
+		if (memcmp(&keys[first], &keys[i],
+			   offsetof(struct bk_key, idx))) {
+			first = i;
+			continue;
+		}
+		b = &p->backends[keys[i].idx];
+		E(v, b->loc, bk_path(path, sizeof(path), p->name, keys[i].idx),
+		  "backend %s is the same real as the backend at line %u for "
+		  "service '%s' (port %u); list it once",
+		  lb_addr_port_fmt(&b->addr, keys[i].port, a, sizeof(a)),
+		  p->backends[keys[first].idx].loc.line, s->name, s->port);
+	}
+}
+
+static void check_service(struct vctx *v, size_t i, size_t *reals, bool *used,
+			  struct bk_key *keys)
 {
 	const struct raw_service *rs = &v->root->svcs[i];
 	const struct cfg_service *s = &v->cfg->services[i];
@@ -516,11 +556,13 @@ static void check_service(struct vctx *v, size_t i, size_t *reals, bool *used)
 
 	for (size_t k = 0; k < v->cfg->pools[s->pool].n_backends; k++)
 		check_pair(v, rs, s, &v->cfg->pools[s->pool], s->pool, k);
+	check_effective_ports(v, s, &v->cfg->pools[s->pool], keys);
 	if (s->fallback_pool >= 0 && (size_t)s->fallback_pool != s->pool) {
 		size_t fb = (size_t)s->fallback_pool;
 
 		for (size_t k = 0; k < v->cfg->pools[fb].n_backends; k++)
 			check_pair(v, rs, s, &v->cfg->pools[fb], fb, k);
+		check_effective_ports(v, s, &v->cfg->pools[fb], keys);
 	}
 }
 
@@ -575,7 +617,7 @@ void cfg_validate(struct cfg_ctx *c, const struct raw_root *root,
 		check_pool(&v, i, keys);
 	check_service_duplicates(&v);
 	for (size_t i = 0; i < cfg->n_services; i++)
-		check_service(&v, i, &reals, used);
+		check_service(&v, i, &reals, used, keys);
 	check_totals(&v, reals);
 	for (size_t i = 0; i < cfg->n_pools; i++)
 		if (!used[i])
