@@ -341,7 +341,6 @@ static const struct cfg_fdesc http_f[] = {
     {.key = "host",
      .kind = FK_STR,
      .max = 255,
-     .required = false,
      .id = HID(CFG_HF_HOST),
      .hf = CFG_HF_HOST,
      .off = RH(host)},
@@ -947,7 +946,6 @@ static const struct cfg_fdesc fake_f[] = {
     {.key = "state_file",
      .kind = FK_STR,
      .max = 4096,
-     .required = false,
      .id = FAKE_STATE_FILE,
      .off = RT(dp.fake.state_file)},
 };

@@ -359,9 +359,8 @@ static void check_pool(struct vctx *v, size_t pi, struct bk_key *keys)
 /* ---- services ---------------------------------------------------------- */
 
 /* Can this (service, backend) pair be forwarded at all? */
-static void check_pair(struct vctx *v, const struct raw_service *rs,
-		       const struct cfg_service *s, const struct cfg_pool *p,
-		       size_t pi, size_t k)
+static void check_pair(struct vctx *v, const struct cfg_service *s,
+		       const struct cfg_pool *p, size_t pi, size_t k)
 {
 	const struct raw_backend *rb = &v->root->pools[pi].bk[k];
 	const struct cfg_backend *b = &p->backends[k];
@@ -397,7 +396,6 @@ static void check_pair(struct vctx *v, const struct raw_service *rs,
 			  "port",
 			  b->port, s->name, cfg_fwd_name(fwd));
 	}
-	(void)rs;
 }
 
 static const char *svc_path(char *buf, size_t len, size_t i, const char *key)
@@ -555,13 +553,13 @@ static void check_service(struct vctx *v, size_t i, size_t *reals, bool *used,
 		  v->cfg->pools[s->pool].name, s->name);
 
 	for (size_t k = 0; k < v->cfg->pools[s->pool].n_backends; k++)
-		check_pair(v, rs, s, &v->cfg->pools[s->pool], s->pool, k);
+		check_pair(v, s, &v->cfg->pools[s->pool], s->pool, k);
 	check_effective_ports(v, s, &v->cfg->pools[s->pool], keys);
 	if (s->fallback_pool >= 0 && (size_t)s->fallback_pool != s->pool) {
 		size_t fb = (size_t)s->fallback_pool;
 
 		for (size_t k = 0; k < v->cfg->pools[fb].n_backends; k++)
-			check_pair(v, rs, s, &v->cfg->pools[fb], fb, k);
+			check_pair(v, s, &v->cfg->pools[fb], fb, k);
 		check_effective_ports(v, s, &v->cfg->pools[fb], keys);
 	}
 }

@@ -501,6 +501,38 @@ START_TEST(error_cap)
 }
 END_TEST
 
+START_TEST(reals_per_service_cap)
+{
+	/* One more backend than the xdp driver holds per service. */
+	const struct cfg_driver_caps *caps = cfg_driver_caps(CFG_DRIVER_XDP);
+	size_t n = caps->max_reals_per_service + 1, len = 0;
+	size_t cap = 512 + n * 32;
+	char *text = malloc(cap);
+	struct cfg_diags d = {0};
+	struct cfg *cfg;
+
+	ck_assert_ptr_nonnull(text);
+	len += (size_t)snprintf(
+	    text, cap,
+	    "version: 1\ndataplane: {driver: xdp, interface: eth0}\n"
+	    "services: [{name: big, address: 192.0.2.1, port: 80, pool: p}]\n"
+	    "pools:\n  p:\n    backends:\n");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+					"      - 10.%zu.%zu.%zu\n", i >> 16,
+					(i >> 8) & 255, i & 255);
+	cfg = load_str(text, &d);
+	ck_assert_ptr_null(cfg);
+	ck_assert_uint_eq(d.n_errors, 1);
+	ck_assert_int_eq(d.items[0].kind, CFG_DIAG_SEMANTIC);
+	ck_assert_uint_eq(d.items[0].line, 3);
+	ck_assert_ptr_nonnull(
+	    strstr(d.items[0].message, "allows 4096 per service"));
+	cfg_diags_free(&d);
+	free(text);
+}
+END_TEST
+
 /* ---- corpus ------------------------------------------------------------ */
 
 struct expect {
@@ -650,6 +682,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, diags_exit_codes);
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, error_cap);
+	tcase_add_test(tc, reals_per_service_cap);
 	suite_add_tcase(s, tc);
 
 	corpus_glob();
