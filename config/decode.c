@@ -160,9 +160,16 @@ static void range_error(struct cfg_ctx *c, yaml_node_t *n,
 			const struct cfg_path *p, const struct cfg_fdesc *f,
 			const char *got)
 {
-	cfg_err_at(c, n, p, "%s is out of range; allowed %llu..%llu%s%s", got,
-		   (unsigned long long)f->min, (unsigned long long)f->max,
-		   f->hint ? "; " : "", f->hint ? f->hint : "");
+	if (f->min == f->max)
+		cfg_err_at(c, n, p,
+			   "%s is not supported; the value must be %llu%s%s",
+			   got, (unsigned long long)f->min, f->hint ? "; " : "",
+			   f->hint ? f->hint : "");
+	else
+		cfg_err_at(
+		    c, n, p, "%s is out of range; allowed %llu..%llu%s%s", got,
+		    (unsigned long long)f->min, (unsigned long long)f->max,
+		    f->hint ? "; " : "", f->hint ? f->hint : "");
 }
 
 static int decode_bool(struct cfg_ctx *c, yaml_node_t *n,
@@ -207,7 +214,8 @@ static int decode_uint(struct cfg_ctx *c, yaml_node_t *n,
 		/* A quoted number is a string: editors and the JSON Schema
 		 * say so too, so the loader agrees with them. */
 		cfg_err_at(c, n, p,
-			   "expected a whole number, got the string \"%s\"; remove the quotes",
+			   "expected a whole number, got the string \"%s\"; "
+			   "remove the quotes",
 			   s);
 		return -EINVAL;
 	}
