@@ -26,17 +26,14 @@ static const char apply_usage[] =
 	"\n"
 	"Exit status: 0 converged, 1 some operation failed or an error occurred.\n";
 
-static int verify(struct cmd_session *s, const struct rc_diff_opts *dopts)
+static int verify(struct cmd_session *s, bool prune)
 {
 	const struct rc_plan *again;
-	int ret;
+	int code;
 
-	ret = rc_ctl_plan(s->ctl, s->cfg, NULL, dopts, &again);
-	if (ret) {
-		fprintf(stderr, "ballast: cannot read the %s dataplane back: %s\n",
-			s->ops->name, strerror(-ret));
-		return CMD_EXIT_ERROR;
-	}
+	code = cmd_session_plan(s, prune, &again);
+	if (code)
+		return code;
 	if (!again->n)
 		return CMD_EXIT_OK;
 	fprintf(stderr, "ballast: not converged; %zu change%s still pending:\n",
@@ -47,7 +44,6 @@ static int verify(struct cmd_session *s, const struct rc_diff_opts *dopts)
 
 int cmd_apply(int argc, char **argv)
 {
-	struct rc_diff_opts dopts = { 0 };
 	struct dp_result res = { 0 };
 	const struct rc_plan *plan;
 	struct cmd_session s;
@@ -64,14 +60,9 @@ int cmd_apply(int argc, char **argv)
 	if (code)
 		return code;
 
-	dopts.prune = o.prune;
-	ret = rc_ctl_plan(s.ctl, s.cfg, NULL, &dopts, &plan);
-	if (ret) {
-		fprintf(stderr, "ballast: cannot read the %s dataplane: %s\n",
-			s.ops->name, strerror(-ret));
-		code = CMD_EXIT_ERROR;
+	code = cmd_session_plan(&s, o.prune, &plan);
+	if (code)
 		goto out;
-	}
 	if (o.dry_run || !plan->n) {
 		rc_plan_print(stdout, plan, NULL);
 		if (o.dry_run && plan->n)
@@ -82,7 +73,7 @@ int cmd_apply(int argc, char **argv)
 
 	ret = rc_ctl_apply(s.ctl, &res);
 	rc_plan_print_result(stdout, plan, &res, NULL);
-	code = verify(&s, &dopts);
+	code = verify(&s, o.prune);
 	if (ret && !code)
 		code = CMD_EXIT_ERROR;
 out:

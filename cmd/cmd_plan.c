@@ -27,11 +27,10 @@ static const char plan_usage[] =
 
 int cmd_plan(int argc, char **argv)
 {
-	struct rc_diff_opts dopts = { 0 };
 	const struct rc_plan *plan;
 	struct cmd_session s;
 	struct cmd_options o;
-	int code, ret;
+	int code;
 
 	if (cmd_parse_options(argc, argv,
 			      CMD_OPT_CONFIG | CMD_OPT_JSON | CMD_OPT_DATAPLANE |
@@ -42,14 +41,9 @@ int cmd_plan(int argc, char **argv)
 	if (code)
 		return code;
 
-	dopts.prune = o.prune;
-	ret = rc_ctl_plan(s.ctl, s.cfg, NULL, &dopts, &plan);
-	if (ret) {
-		fprintf(stderr, "ballast: cannot read the %s dataplane: %s\n",
-			s.ops->name, strerror(-ret));
-		code = CMD_EXIT_ERROR;
+	code = cmd_session_plan(&s, o.prune, &plan);
+	if (code)
 		goto out;
-	}
 	if (o.json) {
 		if (cmd_print_json(stdout, rc_plan_to_json(plan, NULL))) {
 			code = CMD_EXIT_ERROR;

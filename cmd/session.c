@@ -67,3 +67,17 @@ void cmd_session_close(struct cmd_session *s)
 	cfg_free(s->cfg);
 	memset(s, 0, sizeof(*s));
 }
+
+int cmd_session_plan(struct cmd_session *s, bool prune,
+		     const struct rc_plan **plan)
+{
+	struct rc_diff_opts dopts = { .prune = prune };
+	int ret;
+
+	ret = rc_ctl_plan(s->ctl, s->cfg, NULL, &dopts, plan);
+	if (!ret)
+		return 0;
+	fprintf(stderr, "ballast: cannot read the %s dataplane: %s\n",
+		s->ops->name, strerror(-ret));
+	return CMD_EXIT_ERROR;
+}

@@ -22,4 +22,11 @@ int cmd_session_open(struct cmd_session *s, const struct cmd_options *o,
 		     bool read_only);
 void cmd_session_close(struct cmd_session *s);
 
+/*
+ * Read the dataplane and compute the plan (weights as configured). Returns 0,
+ * or an exit code after printing why the dataplane could not be read.
+ */
+int cmd_session_plan(struct cmd_session *s, bool prune,
+		     const struct rc_plan **plan);
+
 #endif
