@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include "dataplane/fake/fake.h"
+#include "dataplane/ipvs/ipvs.h"
 
 static const struct dp_ops *const dataplanes[] = {
 	&dp_fake_ops,
+	&dp_ipvs_ops,
 };
 
 #define N_DATAPLANES (sizeof(dataplanes) / sizeof(dataplanes[0]))

@@ -14,9 +14,9 @@ $(IPVS_PROBE): $(BUILD)/tests/vm/ipvs_probe.o $(BUILD)/libballast.a
 
 # IPVS needs a real kernel: boot Debian's under qemu (tests/vm/run.sh).
 .PHONY: test-vm bench-ipvs
-test-vm: $(IPVS_PROBE)
+test-vm: ballast $(IPVS_PROBE)
 	$(Q)mkdir -p $(RESULTS)
-	$(Q)tests/vm/run.sh test $(IPVS_PROBE)
+	$(Q)tests/vm/run.sh test ballast $(IPVS_PROBE)
 
 bench-ipvs: $(IPVS_PROBE)
 	$(Q)tests/vm/run.sh bench $(IPVS_PROBE)

@@ -70,7 +70,7 @@ done
 
 cp "$here"/init.sh "$root/init"
 cp "$here"/suite.sh "$here"/traffic.sh "$here"/bench.sh "$root/tests/"
-cp -r "$here"/rules "$root/tests/rules"
+cp -r "$here"/configs "$root/tests/configs"
 chmod +x "$root/init" "$root"/tests/*.sh
 
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"

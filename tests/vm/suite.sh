@@ -1,9 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# IPVS rule-level suite, run inside the test VM (busybox sh). Prints
-# PASS:/FAIL:/SKIP: lines that tests/vm/run.sh counts on the host.
+# IPVS suite run inside the test VM (busybox sh) through the real command
+# line: `ballast apply/plan -c FILE --dataplane ipvs`, with `ipvsadm` as the
+# reference. Prints PASS:/FAIL: lines that tests/vm/run.sh counts on the host.
+B="/bin/ballast"
 P=/bin/ipvs_probe
-R=/tests/rules
+C=/tests/configs
 T=/tmp/suite
 mkdir -p $T
 
@@ -11,6 +13,8 @@ pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1${2:+: $2}"; }
 
 rules() { ipvsadm -Sn | sort; }
+
+bl() { $B "$1" -c "$2" --dataplane ipvs $3; }
 
 # check_rules NAME EXPECTED_FILE
 check_rules() {
@@ -23,31 +27,22 @@ check_rules() {
 	fi
 }
 
-# expect_ops NAME N OUTPUT_FILE: the plan/apply printed "ops N"
-expect_ops() {
-	if grep -q "^ops $2 " "$3"; then
-		pass "$1"
-	else
-		fail "$1" "expected ops $2, got: $(grep '^ops' "$3")"
-		sed 's/^/INFO:   /' "$3" | head -20
-	fi
-}
+# changes FILE: number of change lines in plan/apply output
+changes() { grep -c '^[-+~] ' "$1"; }
 
 # run NAME CMD...: the command must succeed; output in $T/out
 run() {
 	local name=$1
 	shift
-	if "$@" >$T/out 2>&1; then
-		return 0
-	fi
+	"$@" >$T/out 2>&1 && return 0
 	fail "$name" "command failed: $*"
 	sed 's/^/INFO:   /' $T/out | head -20
 	return 1
 }
 
 premod() {
-	if $P dump >$T/out 2>&1; then
-		fail premod-missing-ip_vs "dump succeeded without ip_vs"
+	if $B plan -c $C/all.yaml --dataplane ipvs >$T/out 2>&1; then
+		fail premod-missing-ip_vs "plan succeeded without ip_vs"
 	elif grep -q 'modprobe ip_vs`' $T/out; then
 		pass premod-missing-ip_vs-names-modprobe
 	else
@@ -56,87 +51,89 @@ premod() {
 }
 
 main() {
-	# The expected table: the rule file written out in ipvsadm -S form.
-	exp=$R/all.expected
+	exp=$C/all.expected
 	nrules=$(grep -c '^-' $exp)
 
-	run apply-all $P apply $R/all.rules && {
-		grep -q "^applied ok $nrules failed 0" $T/out &&
-			pass apply-all-ops-ok || fail apply-all-ops-ok "$(grep applied $T/out)"
-	}
+	run apply-all bl apply $C/all.yaml &&
+		{ grep -q "^Apply: $nrules applied, 0 failed" $T/out && pass apply-all-ops ||
+			fail apply-all-ops "$(grep '^Apply' $T/out)"; }
 	check_rules apply-all-rules $exp
 
-	run reapply $P apply $R/all.rules && expect_ops reapply-zero-ops 0 $T/out
-	run plan-clean $P plan $R/all.rules && expect_ops plan-clean-zero-ops 0 $T/out
+	run reapply bl apply $C/all.yaml &&
+		{ [ "$(changes $T/out)" = 0 ] && grep -q '^No changes' $T/out &&
+			pass reapply-zero-ops || fail reapply-zero-ops "$(head -5 $T/out)"; }
+	run plan-clean bl plan $C/all.yaml &&
+		{ grep -q '^No changes' $T/out && pass plan-clean-in-sync || fail plan-clean-in-sync "$(head -5 $T/out)"; }
 
-	# Counters and ownership are read back.
+	# Read-back: ownership, tunnel, thresholds, persistence.
 	$P dump >$T/dump
-	if [ "$(grep -c '^svc .* owned 1' $T/dump)" = "$(grep -c '^-A' $exp)" ]; then
-		pass dump-owned
-	else
-		fail dump-owned "$(grep -c '^svc .* owned 1' $T/dump) owned"
-	fi
-	grep -q 'fwd tunnel tunnel gue:6080' $T/dump && pass dump-gue-port ||
-		fail dump-gue-port "$(grep 10.0.2.4 $T/dump)"
+	nsvc=$(grep -c '^-A' $exp)
+	[ "$(grep -c '^svc .* owned 1' $T/dump)" = "$nsvc" ] && pass dump-owned ||
+		fail dump-owned "$(grep -c '^svc .* owned 1' $T/dump) of $nsvc owned"
 	grep -q 'real .*10.0.2.1:80 fwd masq .* weight 3 u 100 l 10' $T/dump &&
 		pass dump-thresholds || fail dump-thresholds "$(grep 10.0.2.1 $T/dump)"
-	# ipvsadm -S has no thresholds; its listing does.
+	grep -q '^svc tcp 192.0.2.21:443 sched rr flags 0x10 timeout 300 netmask 24' $T/dump &&
+		pass dump-persistence || fail dump-persistence "$(grep 192.0.2.21 $T/dump)"
 	ipvsadm -Ln --thresholds -t 192.0.2.20:80 | grep -q '10.0.2.1:80 *100 *10' &&
 		pass thresholds-in-kernel || fail thresholds-in-kernel "$(ipvsadm -Ln --thresholds -t 192.0.2.20:80)"
-	if [ -s /run/ballast/ipvs-owned ] &&
-		[ "$(grep -vc '^#' /run/ballast/ipvs-owned)" = "$(grep -c '^-A' $exp)" ]; then
-		pass ownership-file
-	else
-		fail ownership-file "$(cat /run/ballast/ipvs-owned 2>&1 | head -3)"
-	fi
+	[ "$(grep -vc '^#' /run/ballast/ipvs-owned)" = "$nsvc" ] && pass ownership-file ||
+		fail ownership-file "$(head -3 /run/ballast/ipvs-owned 2>&1)"
 
-	# Drift, one kind at a time: plan shows it, apply repairs exactly.
+	# Drift, one kind at a time: plan shows it (exit 2), apply repairs it.
 	drift() {
-		local name=$1 nops=$2 kind=$3
+		local name=$1 nops=$2 what=$3
 		shift 3
 		"$@"
-		run "$name-plan" $P plan $R/all.rules && {
-			expect_ops "$name-plan-ops" "$nops" $T/out
-			grep -q "^op $kind " $T/out && pass "$name-plan-$kind" ||
-				fail "$name-plan-$kind" "$(grep '^op' $T/out | head -3)"
-		}
-		run "$name-apply" $P apply $R/all.rules
+		bl plan $C/all.yaml >$T/out 2>&1
+		rc=$?
+		if [ $rc = 2 ] && [ "$(changes $T/out)" = "$nops" ] && grep -q "^$what" $T/out; then
+			pass "$name-plan"
+		else
+			fail "$name-plan" "exit $rc, $(changes $T/out) changes, want $nops '$what'"
+			sed 's/^/INFO:   /' $T/out | head -8
+		fi
+		run "$name-apply" bl apply $C/all.yaml
 		check_rules "$name-repaired" $exp
 	}
-	drift drift-d 1 real-add ipvsadm -d -t 192.0.2.1:80 -r 10.0.1.1:80
-	drift drift-e 1 real-edit ipvsadm -e -t 192.0.2.2:80 -r 10.0.1.2:80 -m -w 9
-	drift drift-e-fwd 1 real-edit ipvsadm -e -t 192.0.2.20:80 -r 10.0.2.2:80 -m -w 2
-	drift drift-E 1 svc-edit ipvsadm -E -t 192.0.2.3:80 -s rr
-	drift drift-D 6 svc-add ipvsadm -D -t 192.0.2.20:80
-	drift drift-a 1 real-del ipvsadm -a -t 192.0.2.3:80 -r 10.0.1.9:80 -m
-	drift drift-C "$nrules" svc-add ipvsadm -C
+	drift drift-d 1 '+ real 10.0.1.1:80 of tcp 192.0.2.1:80' \
+		ipvsadm -d -t 192.0.2.1:80 -r 10.0.1.1:80
+	drift drift-e-weight 1 '~ real 10.0.1.2:80 of tcp 192.0.2.2:80' \
+		ipvsadm -e -t 192.0.2.2:80 -r 10.0.1.2:80 -m -w 9
+	drift drift-e-fwd 1 '~ real 10.0.2.2:80 of tcp 192.0.2.20:80' \
+		ipvsadm -e -t 192.0.2.20:80 -r 10.0.2.2:80 -m -w 2
+	drift drift-E-sched 1 '~ service tcp 192.0.2.3:80' \
+		ipvsadm -E -t 192.0.2.3:80 -s rr
+	drift drift-D 4 '+ service tcp 192.0.2.20:80' \
+		ipvsadm -D -t 192.0.2.20:80
+	drift drift-a-extra 1 '- real 10.0.9.9:80 of tcp 192.0.2.3:80' \
+		ipvsadm -a -t 192.0.2.3:80 -r 10.0.9.9:80 -m
+	drift drift-C "$nrules" '+ service' ipvsadm -C
 
-	# Foreign services are listed and left alone, removed with --prune.
+	# Foreign services: shown, left alone, removed with --prune.
 	ipvsadm -A -t 192.0.2.99:80 -s rr
 	ipvsadm -a -t 192.0.2.99:80 -r 10.0.9.1:80 -m
-	run foreign-plan $P plan $R/all.rules && {
-		grep -q '^foreign tcp 192.0.2.99:80' $T/out && expect_ops foreign-listed 0 $T/out ||
-			fail foreign-listed "$(grep -e '^ops' -e '^foreign' $T/out)"
-	}
-	run foreign-apply $P apply $R/all.rules
+	bl plan $C/all.yaml >$T/out 2>&1
+	grep -q '^! foreign service tcp 192.0.2.99:80' $T/out && [ "$(changes $T/out)" = 0 ] &&
+		pass foreign-listed || fail foreign-listed "$(head -5 $T/out)"
+	run foreign-apply bl apply $C/all.yaml
 	ipvsadm -Sn | grep -q '192.0.2.99:80' && pass foreign-untouched ||
 		fail foreign-untouched "foreign service removed without --prune"
-	run foreign-prune $P apply $R/all.rules --prune
+	run foreign-prune bl apply $C/all.yaml --prune
 	check_rules foreign-pruned $exp
 
-	# Owned services leave with the config; foreign ones do not come back.
-	sed '/^# Protocols/,$d' $R/all.rules >$T/subset.rules
-	grep -v -e ' -f ' -e '192\.0\.2\.3[01]:' -e 2001:db8 $exp >$T/subset.expected
-	run owned-removed $P apply $T/subset.rules
-	check_rules owned-removed-rules $T/subset.expected
-	run owned-restore $P apply $R/all.rules
-	check_rules owned-restored $exp
+	# Owned services leave with the config (and GUE / GRE tunnels).
+	run tunnel-gue bl apply $C/gue.yaml
+	check_rules tunnel-gue-rules-and-owned-removed $C/gue.expected
+	run tunnel-gre bl apply $C/gre.yaml
+	check_rules tunnel-gre-rules $C/gre.expected
+	run restore-all bl apply $C/all.yaml
+	check_rules restored-all $exp
 
 	# A scheduler the kernel lacks: refused before anything is sent.
-	cp $R/all.rules $T/twos.rules
-	printf 'svc tcp 192.0.2.50:80 twos\nreal 10.0.1.1:80 masq 1\n' >>$T/twos.rules
+	cp $C/all.yaml $T/twos.yaml
+	echo '  - {name: twos, address: 192.0.2.50, port: 80, pool: one, scheduler: twos}' >>$T/twos.yaml
 	ipvsadm -d -t 192.0.2.1:80 -r 10.0.1.1:80 # a pending op that must not run
-	if $P apply $T/twos.rules >$T/out 2>&1; then
+	if bl apply $T/twos.yaml >$T/out 2>&1; then
 		fail missing-sched-refused "apply succeeded"
 	else
 		grep -q 'modprobe ip_vs_twos' $T/out && pass missing-sched-names-modprobe ||
@@ -144,27 +141,34 @@ main() {
 		ipvsadm -Sn | grep -q -e 192.0.2.50 -e '192.0.2.1:80 -r 10.0.1.1:80' &&
 			fail missing-sched-nothing-applied || pass missing-sched-nothing-applied
 	fi
-	run missing-sched-recover $P apply $R/all.rules
+	run missing-sched-recover bl apply $C/all.yaml
 	check_rules missing-sched-recovered $exp
 
 	# Without CAP_NET_ADMIN (a user namespace): say so.
-	if unshare -r $P apply $R/all.rules >$T/out 2>&1; then
+	if unshare -r $B apply -c $C/all.yaml --dataplane ipvs >$T/out 2>&1; then
 		fail no-cap-refused "apply succeeded without CAP_NET_ADMIN"
 	else
 		grep -q CAP_NET_ADMIN $T/out && pass no-cap-names-capability ||
 			fail no-cap-names-capability "$(head -3 $T/out)"
 	fi
 
-	# A kernel rejection names the object: a destination with no route.
-	printf 'svc tcp 192.0.2.60:80 rr\nreal 224.1.1.1:80 masq 1\n' >$T/bad.rules
-	if $P apply $T/bad.rules >$T/out 2>&1; then
+	# A kernel rejection names the object: a multicast real.
+	cat >$T/bad.yaml <<-EOF
+	version: 1
+	dataplane: {driver: ipvs}
+	pools:
+	  p: {backends: [{address: 224.1.1.1, weight: 1}]}
+	services:
+	  - {name: bad, address: 192.0.2.60, port: 80, pool: p, scheduler: rr}
+	EOF
+	if bl apply $T/bad.yaml >$T/out 2>&1; then
 		fail kernel-error-reported "apply succeeded"
 	else
-		grep -q 'real 224.1.1.1:80 of service tcp 192.0.2.60:80' $T/out &&
+		grep -q 'real 224.1.1.1:80 of service tcp 192.0.2.60:80: Invalid argument' $T/out &&
 			pass kernel-error-names-object ||
-			fail kernel-error-names-object "$(grep error $T/out | head -2)"
+			fail kernel-error-names-object "$(grep -i error $T/out | head -2)"
 	fi
-	run bad-recover $P apply $R/all.rules
+	run bad-recover bl apply $C/all.yaml
 	check_rules bad-recovered $exp
 }
 

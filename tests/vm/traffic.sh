@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # End-to-end traffic through an IPVS NAT service, inside the test VM: a
 # client namespace and three busybox httpd backends on veth pairs.
+B=/bin/ballast
 P=/bin/ipvs_probe
-R=/tests/rules
+C=/tests/configs
 T=/tmp/traffic
 VIP=172.16.100.1
 # busybox sh prefers its own applets; iproute2 is needed for netns
@@ -52,15 +53,15 @@ within() {
 	[ $((d * 100)) -le $(($2 * 15)) ]
 }
 
-# rules with backend $1's weight set to $2
+# the config with backend $1's weight set to $2
 reweight() {
-	sed "s/^real \(172\.16\.$1\.2:80\) masq [0-9]*/real \1 masq $2/" $R/traffic.rules >$T/w.rules
+	sed "s/address: 172\.16\.$1\.2, weight: [0-9]*/address: 172.16.$1.2, weight: $2/" $C/traffic.yaml >$T/w.yaml
 }
 
 conns_of() { $P dump | grep "^real .* 172.16.$1.2:80 " | sed 's/.* conns \([0-9]*\) .*/\1/'; }
 
 setup
-if $P apply $R/traffic.rules >$T/out 2>&1; then
+if $B apply -c $C/traffic.yaml --dataplane ipvs >$T/out 2>&1; then
 	pass traffic-apply
 else
 	fail traffic-apply "$(grep error $T/out | head -2)"
@@ -103,11 +104,11 @@ echo "INFO: held connection on b$held"
 # Drain it: weight 0 is an in-place edit, no new connections reach it.
 c_before=$(conns_of $held)
 reweight $held 0
-$P apply $T/w.rules >$T/out 2>&1
-if grep -q "^op real-edit .*172.16.$held.2:80 weight 0" $T/out && ! grep -q -e real-del -e real-add $T/out; then
+$B apply -c $T/w.yaml --dataplane ipvs >$T/out 2>&1
+if grep -q "^~ real 172.16.$held.2:80 .*: weight [0-9]* → 0$" $T/out && ! grep -q '^[-+] ' $T/out; then
 	pass drain-is-edit
 else
-	fail drain-is-edit "$(grep '^op' $T/out)"
+	fail drain-is-edit "$(cat $T/out)"
 fi
 get 60 $T/get60
 nd=$(grep -c "backend b$held" $T/get60)
@@ -130,14 +131,14 @@ grep -q "backend b$held" $T/held.out && pass drain-open-connection-works ||
 # 0 -> 5 edits in place: counters of the destination persist.
 c_mid=$(conns_of $held)
 reweight $held 5
-$P apply $T/w.rules >$T/out 2>&1
+$B apply -c $T/w.yaml --dataplane ipvs >$T/out 2>&1
 c_after=$(conns_of $held)
 echo "INFO: b$held conns before drain $c_before, drained $c_mid, after 0->5 $c_after"
-if grep -q "^op real-edit .*172.16.$held.2:80 weight 5" $T/out && ! grep -q -e real-del -e real-add $T/out &&
+if grep -q "^~ real 172.16.$held.2:80 .*: weight 0 → 5$" $T/out && ! grep -q '^[-+] ' $T/out &&
 	[ -n "$c_after" ] && [ "$c_after" -ge "$c_mid" ] && [ "$c_mid" -gt 0 ]; then
 	pass undrain-edit-keeps-counters
 else
-	fail undrain-edit-keeps-counters "$(grep '^op' $T/out) conns $c_mid -> $c_after"
+	fail undrain-edit-keeps-counters "$(grep '^[-+~]' $T/out) conns $c_mid -> $c_after"
 fi
 ipvsadm -Ln | grep -q "172.16.$held.2:80 *Masq *5" && pass undrain-weight-live ||
 	fail undrain-weight-live "$(ipvsadm -Ln | grep 172.16.$held.2)"
