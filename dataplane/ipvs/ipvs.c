@@ -19,6 +19,30 @@
 /* Environment override of the ownership file (tests, several instances). */
 #define DP_IPVS_OWNED_ENV "BALLAST_IPVS_OWNED"
 
+/*
+ * Keys of the services the config names, built the same way as the desired
+ * state's. Copied, because the config may be replaced while the dataplane
+ * stays open.
+ */
+static int named_keys(struct ipvs_owned *named, const struct cfg *cfg)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; cfg && i < cfg->n_services; i++) {
+		const struct cfg_service *cs = &cfg->services[i];
+		struct rc_svc_key k;
+
+		rc_svc_key_init(&k, &cs->addr, cs->fwmark ? 0 : cs->port,
+				cs->fwmark ? 0 : (uint8_t)cs->proto,
+				cs->fwmark);
+		err = ipvs_owned_add(named, &k);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int ipvs_open(struct dp **out, const struct dp_open_args *args)
 {
 	char why[256] = "";
@@ -31,6 +55,9 @@ static int ipvs_open(struct dp **out, const struct dp_open_args *args)
 	if (!dp)
 		return -ENOMEM;
 	dp->read_only = args && args->read_only;
+	err = named_keys(&dp->named, args ? args->cfg : NULL);
+	if (err)
+		goto fail;
 	snprintf(dp->owned_path, sizeof(dp->owned_path), "%s",
 		 path && path[0] ? path : DP_IPVS_OWNED_PATH);
 	err = ipvs_nl_open(&dp->nl, why, sizeof(why));
@@ -49,8 +76,35 @@ static int ipvs_open(struct dp **out, const struct dp_open_args *args)
 fail:
 	ipvs_nl_close(dp->nl);
 	ipvs_owned_free(&dp->owned);
+	ipvs_owned_free(&dp->named);
 	free(dp);
 	return err;
+}
+
+static void save_owned(struct dp *dp)
+{
+	int err = ipvs_owned_save(&dp->owned, dp->owned_path);
+
+	if (err)
+		lb_warn(
+		    "ipvs: cannot write ownership file %s: %s; services "
+		    "created now will be treated as foreign after a restart",
+		    dp->owned_path, strerror(-err));
+}
+
+static bool claim(struct dp *dp, const struct rc_svc_key *k)
+{
+	if (ipvs_owned_has(&dp->owned, k))
+		return false;
+	return ipvs_owned_add(&dp->owned, k) == 0;
+}
+
+static bool release(struct dp *dp, const struct rc_svc_key *k)
+{
+	if (!ipvs_owned_has(&dp->owned, k))
+		return false;
+	ipvs_owned_del(&dp->owned, k);
+	return true;
 }
 
 static int ipvs_read(struct dp *dp, struct rc_state *actual)
@@ -82,6 +136,19 @@ static int ipvs_read(struct dp *dp, struct rc_state *actual)
 			return err;
 		}
 		svc->owned = ipvs_owned_has(&dp->owned, &svc->key);
+	}
+	/*
+	 * A handle opened to apply claims what the config names right away:
+	 * a converged table produces no plan, and the claim must not wait
+	 * for the next change (e.g. after the ownership file was lost).
+	 */
+	if (!dp->read_only) {
+		bool changed = false;
+
+		for (i = 0; i < dp->named.n; i++)
+			changed |= claim(dp, &dp->named.keys[i]);
+		if (changed)
+			save_owned(dp);
 	}
 	dp->reads++;
 	return rc_state_sort(actual);
@@ -174,38 +241,43 @@ static void refuse_all(struct dp_result *res, int err, const char *why)
 	res->n_failed = res->n;
 }
 
+/*
+ * After an apply: every service the config names is ours (built the same way
+ * as the desired state's keys), as is every service a plan created or
+ * changed; deleted services and creations that failed are not.
+ */
 static void update_owned(struct dp *dp, const struct rc_plan *plan,
 			 const struct dp_result *res)
 {
 	bool changed = false;
 	size_t i;
-	int err;
 
+	for (i = 0; i < dp->named.n; i++)
+		changed |= claim(dp, &dp->named.keys[i]);
 	for (i = 0; i < plan->n; i++) {
 		const struct rc_op *op = &plan->ops[i];
-		bool had = ipvs_owned_has(&dp->owned, &op->svc->key);
 
-		if (op->kind == RC_OP_SVC_DEL) {
-			if (!res->err[i] && had) {
-				ipvs_owned_del(&dp->owned, &op->svc->key);
-				changed = true;
-			}
-		} else if (!had &&
-			   (!res->err[i] || op->kind != RC_OP_SVC_ADD)) {
-			/* services a plan touches are services the config
-			 * names: ours from now on */
-			if (ipvs_owned_add(&dp->owned, &op->svc->key) == 0)
-				changed = true;
+		switch (op->kind) {
+		case RC_OP_SVC_DEL:
+			if (!res->err[i])
+				changed |= release(dp, &op->svc->key);
+			break;
+		case RC_OP_SVC_ADD:
+			if (res->err[i])
+				changed |= release(dp, &op->svc->key);
+			else
+				changed |= claim(dp, &op->svc->key);
+			break;
+		case RC_OP_REAL_DEL:
+			break; /* also emitted for foreign services with --prune
+				*/
+		default:
+			changed |= claim(dp, &op->svc->key);
+			break;
 		}
 	}
-	if (!changed)
-		return;
-	err = ipvs_owned_save(&dp->owned, dp->owned_path);
-	if (err)
-		lb_warn(
-		    "ipvs: cannot write ownership file %s: %s; services "
-		    "created now will be treated as foreign after a restart",
-		    dp->owned_path, strerror(-err));
+	if (changed)
+		save_owned(dp);
 }
 
 static int ipvs_apply(struct dp *dp, const struct rc_plan *plan,
@@ -223,8 +295,11 @@ static int ipvs_apply(struct dp *dp, const struct rc_plan *plan,
 			return err;
 	}
 	res->n_ok = res->n_failed = 0;
-	if (!plan->n)
+	if (!plan->n) {
+		if (!dp->read_only)
+			update_owned(dp, plan, res);
 		return 0;
+	}
 	if (dp->read_only) {
 		refuse_all(res, -EROFS, "ipvs: opened read-only");
 		return -EROFS;
@@ -320,6 +395,7 @@ static void ipvs_close(struct dp *dp, bool detach)
 	}
 	ipvs_nl_close(dp->nl);
 	ipvs_owned_free(&dp->owned);
+	ipvs_owned_free(&dp->named);
 	free(dp);
 }
 

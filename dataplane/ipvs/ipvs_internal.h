@@ -22,6 +22,7 @@ struct dp {
 	char owned_path[256];
 	struct ipvs_owned owned;
 	bool read_only;
+	struct ipvs_owned named; /* keys the config names: ours on apply */
 	/* counters for stats() */
 	uint64_t ops_ok;
 	uint64_t ops_failed;

@@ -121,6 +121,13 @@ main() {
 	run foreign-prune bl apply $C/all.yaml --prune
 	check_rules foreign-pruned $exp
 
+	# With the ownership file lost, an apply claims what the config names.
+	rm -f /run/ballast/ipvs-owned
+	run no-file-apply bl apply $C/all.yaml
+	[ "$(grep -vc '^#' /run/ballast/ipvs-owned 2>/dev/null)" = "$nsvc" ] &&
+		pass no-file-config-services-claimed ||
+		fail no-file-config-services-claimed "$(cat /run/ballast/ipvs-owned 2>&1 | head -3)"
+
 	# Owned services leave with the config (and GUE / GRE tunnels).
 	run tunnel-gue bl apply $C/gue.yaml
 	check_rules tunnel-gue-rules-and-owned-removed $C/gue.expected
