@@ -58,7 +58,8 @@ reweight() {
 	sed "s/address: 172\.16\.$1\.2, weight: [0-9]*/address: 172.16.$1.2, weight: $2/" $C/traffic.yaml >$T/w.yaml
 }
 
-conns_of() { $P dump | grep "^real .* 172.16.$1.2:80 " | sed 's/.* conns \([0-9]*\) .*/\1/'; }
+# connections scheduled to backend $1 so far, as ipvsadm reports them
+conns_of() { ipvsadm -Ln --stats --exact -t $VIP:80 | awk -v r="172.16.$1.2:80" '$2 == r { print $3 }'; }
 
 setup
 if $B apply -c $C/traffic.yaml --dataplane ipvs >$T/out 2>&1; then
