@@ -50,3 +50,5 @@ grep '^time' $T/w.out | sed 's/^/BENCH: one weight change (read + diff + apply):
 
 $P dump >$T/dump.out
 tail -1 $T/dump.out | sed 's/^/BENCH: full dump: /'
+# where the dump's time goes: user space (parsing) or kernel (filling)
+time -f '%e s elapsed, %U s user, %S s system' $P dump 2>&1 >/dev/null | sed 's/^/BENCH: full dump cpu: /'
