@@ -71,6 +71,8 @@ done
 cp "$here"/init.sh "$root/init"
 cp "$here"/suite.sh "$here"/traffic.sh "$here"/bench.sh "$root/tests/"
 cp -r "$here"/configs "$root/tests/configs"
+# the project's own IPVS example from the config corpus
+cp "$here"/../configs/valid/ipvs-features.yaml "$root/tests/configs/"
 chmod +x "$root/init" "$root"/tests/*.sh
 
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"

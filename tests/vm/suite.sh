@@ -133,6 +133,13 @@ main() {
 	check_rules tunnel-gue-rules-and-owned-removed $C/gue.expected
 	run tunnel-gre bl apply $C/gre.yaml
 	check_rules tunnel-gre-rules $C/gre.expected
+	# The config corpus's IPVS example (sctp, sh flags, gue, mixed families).
+	run example-ipvs-features bl apply $C/ipvs-features.yaml
+	check_rules example-ipvs-features-rules $C/ipvs-features.expected
+	run example-ipvs-features-again bl apply $C/ipvs-features.yaml &&
+		{ grep -q '^No changes' $T/out && pass example-ipvs-features-zero-ops ||
+			fail example-ipvs-features-zero-ops "$(head -3 $T/out)"; }
+
 	run restore-all bl apply $C/all.yaml
 	check_rules restored-all $exp
 
