@@ -18,5 +18,5 @@ test-vm: ballast $(IPVS_PROBE)
 	$(Q)mkdir -p $(RESULTS)
 	$(Q)tests/vm/run.sh test ballast $(IPVS_PROBE)
 
-bench-ipvs: $(IPVS_PROBE)
-	$(Q)tests/vm/run.sh bench $(IPVS_PROBE)
+bench-ipvs: ballast $(IPVS_PROBE)
+	$(Q)tests/vm/run.sh bench ballast $(IPVS_PROBE)

@@ -15,8 +15,9 @@
  *   ipvs_probe plan FILE [--prune]     print the plan, change nothing
  *   ipvs_probe apply FILE [--prune]    apply; exit 1 if an op failed
  *   ipvs_probe dump                    print the live state with counters
- *   ipvs_probe gen NSVC NREAL FILE RULES   write a rule file and the same
- *                                      rules in `ipvsadm -R` format
+ *   ipvs_probe gen NSVC NREAL FILE RULES [YAML]   write a rule file, the
+ *                                      same rules in `ipvsadm -R` format and
+ *                                      as a Ballast configuration
  *   ipvs_probe now                     monotonic clock in ms (busybox
  *                                      date has no sub-second format)
  *   ipvs_probe reweight FILE           change the first real's weight in
@@ -377,19 +378,26 @@ out:
 }
 
 /* n services x m DR reals; addresses from 10.0.0.0/8 (a route the VM has). */
-static int cmd_gen(int nsvc, int nreal, const char *path, const char *rules)
+static int cmd_gen(int nsvc, int nreal, const char *path, const char *rules,
+		   const char *yaml)
 {
 	FILE *f = fopen(path, "we"), *r = fopen(rules, "we");
+	FILE *y = yaml ? fopen(yaml, "we") : NULL;
 
-	if (!f || !r) {
+	if (!f || !r || (yaml && !y)) {
 		perror("gen");
 		return 1;
 	}
+	if (y)
+		fprintf(y, "version: 1\ndataplane: {driver: ipvs, ipvs: "
+			   "{forwarding: dr}}\npools:\n");
 	for (int i = 0; i < nsvc; i++) {
 		fprintf(f, "svc tcp 10.200.%d.%d:80 wrr\n", i / 250,
 			i % 250 + 1);
 		fprintf(r, "-A -t 10.200.%d.%d:80 -s wrr\n", i / 250,
 			i % 250 + 1);
+		if (y)
+			fprintf(y, "  p%d:\n    backends:\n", i);
 		for (int j = 0; j < nreal; j++) {
 			fprintf(f, "real 10.1.%d.%d:80 dr %d\n", j / 250,
 				j % 250 + 1, 1 + j % 7);
@@ -398,7 +406,21 @@ static int cmd_gen(int nsvc, int nreal, const char *path, const char *rules)
 			    "-a -t 10.200.%d.%d:80 -r 10.1.%d.%d:80 -g -w %d\n",
 			    i / 250, i % 250 + 1, j / 250, j % 250 + 1,
 			    1 + j % 7);
+			if (y)
+				fprintf(y,
+					"      - {address: 10.1.%d.%d, "
+					"weight: %d}\n",
+					j / 250, j % 250 + 1, 1 + j % 7);
 		}
+	}
+	if (y) {
+		fprintf(y, "services:\n");
+		for (int i = 0; i < nsvc; i++)
+			fprintf(y,
+				"  - {name: s%d, address: 10.200.%d.%d, "
+				"port: 80, pool: p%d, scheduler: wrr}\n",
+				i, i / 250, i % 250 + 1, i);
+		fclose(y);
 	}
 	fclose(f);
 	fclose(r);
@@ -454,14 +476,19 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "dump"))
 		return cmd_dump();
 	if (argc == 6 && !strcmp(argv[1], "gen"))
-		return cmd_gen(atoi(argv[2]), atoi(argv[3]), argv[4], argv[5]);
+		return cmd_gen(atoi(argv[2]), atoi(argv[3]), argv[4], argv[5],
+			       NULL);
+	if (argc == 7 && !strcmp(argv[1], "gen"))
+		return cmd_gen(atoi(argv[2]), atoi(argv[3]), argv[4], argv[5],
+			       argv[6]);
 	if (argc == 2 && !strcmp(argv[1], "now")) {
 		printf("%.0f\n", now_ms());
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "reweight"))
 		return cmd_reweight(argv[2]);
-	fprintf(stderr, "usage: ipvs_probe plan|apply FILE [--prune] | dump | "
-			"gen NSVC NREAL FILE RULES | reweight FILE | now\n");
+	fprintf(stderr,
+		"usage: ipvs_probe plan|apply FILE [--prune] | dump | "
+		"gen NSVC NREAL FILE RULES [YAML] | reweight FILE | now\n");
 	return 2;
 }
