@@ -652,6 +652,7 @@ int hc_engine_load(struct hc_engine *e, const struct cfg *cfg)
 	/* Old targets stay findable while the new set is built. */
 	e->buckets = NULL;
 	e->n_buckets = 0;
+	e->n_targets = 0;
 	if (rehash(e, total))
 		goto fail_restore;
 	for (size_t p = 0; p < cfg->n_pools; p++) {

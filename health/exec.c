@@ -64,8 +64,9 @@ static int exec_start(struct hc_target *t)
 	struct exec_run *r;
 	int err, fd;
 
-	if (!h->n_command || !h->command || !h->command[0])
-		return -EINVAL;
+	/* Refresh from the live config: a reload may have replaced it. */
+	for (size_t i = 0; i < h->n_command; i++)
+		((const char **)t->prep)[i] = h->command[i];
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
@@ -98,7 +99,7 @@ static int exec_start(struct hc_target *t)
 		posix_spawnattr_setsigdefault(&at, &all);
 	}
 	err = posix_spawn(&r->pid, h->command[0], &fa, &at,
-			  (char *const *)h->command, envp);
+			  (char *const *)t->prep, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	if (err) {
@@ -157,8 +158,36 @@ static void exec_stop(struct hc_target *t)
 	free(r);
 }
 
+/* The config's argv is counted; posix_spawn wants it NULL-terminated. */
+static int exec_prepare(struct hc_target *t)
+{
+	const struct cfg_health *h = t->h;
+	const char **argv;
+
+	if (!h->n_command || !h->command || !h->command[0] ||
+	    h->command[0][0] != '/') {
+		lb_err("health: exec check needs a command whose first word is an absolute path");
+		return -EINVAL;
+	}
+	argv = calloc(h->n_command + 1, sizeof(*argv));
+	if (!argv)
+		return -ENOMEM;
+	for (size_t i = 0; i < h->n_command; i++)
+		argv[i] = h->command[i];
+	t->prep = argv;
+	return 0;
+}
+
+static void exec_unprepare(struct hc_target *t)
+{
+	free(t->prep);
+	t->prep = NULL;
+}
+
 const struct hc_probe_ops hc_exec_ops = {
 	.name = "exec",
+	.prepare = exec_prepare,
+	.unprepare = exec_unprepare,
 	.start = exec_start,
 	.stop = exec_stop,
 };

@@ -47,7 +47,7 @@ int hc_http_prepare(struct hc_target *t)
 	}
 	p->req_len = (size_t)n;
 	if (h->body_regex) {
-		err = regcomp(&p->re, h->body_regex, REG_EXTENDED | REG_NOSUB);
+		err = regcomp(&p->re, h->body_regex, REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
 		if (err) {
 			char msg[128];
 

@@ -224,9 +224,12 @@ void lb_timer_cancel(struct lb_loop *l, struct lb_timer **owner)
 
 static int timers_run(struct lb_loop *l)
 {
+	uint64_t limit = l->seq;
 	int n = 0;
 
-	while (l->n_heap && l->heap[0]->when <= l->now_ms) {
+	/* Timers armed by these callbacks wait for the next round. */
+	while (l->n_heap && l->heap[0]->when <= l->now_ms &&
+	       l->heap[0]->seq < limit) {
 		struct lb_timer *t = l->heap[0];
 		lb_timer_fn fn = t->fn;
 		void *arg = t->arg;
