@@ -81,6 +81,11 @@ const char *hc_state_name(enum hc_state s)
 	return (unsigned int)s < HC_STATE__COUNT ? state_names[s] : "?";
 }
 
+const char *hc_type_name(enum cfg_hc_type t)
+{
+	return (unsigned int)t < CFG_HC__COUNT ? probe_ops[t]->name : "?";
+}
+
 const char *hc_admin_name(enum hc_admin a)
 {
 	return (unsigned int)a < HC_ADMIN__COUNT ? admin_names[a] : "?";
@@ -847,6 +852,11 @@ void hc_engine_free(struct hc_engine *e)
 	free(e);
 }
 
+const struct cfg *hc_engine_cfg(const struct hc_engine *e)
+{
+	return e->cfg;
+}
+
 int hc_engine_subscribe(struct hc_engine *e, hc_event_fn fn, void *arg)
 {
 	struct hc_sub *s = realloc(e->subs, (e->n_subs + 1) * sizeof(*s));
@@ -856,6 +866,17 @@ int hc_engine_subscribe(struct hc_engine *e, hc_event_fn fn, void *arg)
 	e->subs = s;
 	s[e->n_subs++] = (struct hc_sub){ fn, arg };
 	return 0;
+}
+
+void hc_engine_unsubscribe(struct hc_engine *e, hc_event_fn fn, void *arg)
+{
+	for (size_t i = 0; i < e->n_subs; i++)
+		if (e->subs[i].fn == fn && e->subs[i].arg == arg) {
+			memmove(&e->subs[i], &e->subs[i + 1],
+				(e->n_subs - i - 1) * sizeof(*e->subs));
+			e->n_subs--;
+			return;
+		}
 }
 
 int hc_engine_set_admin(struct hc_engine *e, const struct lb_addr *addr,

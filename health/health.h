@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config/config.h"
 #include "lib/addr.h"
@@ -111,9 +112,15 @@ void hc_engine_free(struct hc_engine *e);
 int hc_engine_load(struct hc_engine *e, const struct cfg *cfg)
 	__attribute__((warn_unused_result));
 
+/* The configuration last loaded, or NULL. */
+const struct cfg *hc_engine_cfg(const struct hc_engine *e);
+
 /* One subscriber per call; all are told of every transition. */
 int hc_engine_subscribe(struct hc_engine *e, hc_event_fn fn, void *arg)
 	__attribute__((warn_unused_result));
+
+/* Remove a subscription added with the same fn and arg. */
+void hc_engine_unsubscribe(struct hc_engine *e, hc_event_fn fn, void *arg);
 
 /*
  * Set the admin state of every target probing `addr` (port 0: any port).
@@ -143,5 +150,22 @@ void hc_engine_stats(const struct hc_engine *e, struct hc_stats *out);
 
 const char *hc_state_name(enum hc_state s);
 const char *hc_admin_name(enum hc_admin a);
+const char *hc_type_name(enum cfg_hc_type t);
+
+/* ---- reporting (ballast probe, tests, benchmarks) ------------------------ */
+
+struct hc_report;
+
+/*
+ * Print every transition of `e` to `out` as it happens: one text line, or
+ * one JSON object per line with `json`. Subscribes to the engine.
+ */
+int hc_report_new(struct hc_engine *e, FILE *out, bool json,
+		  struct hc_report **r) __attribute__((warn_unused_result));
+/* Print the state of every real of the loaded config (and the stats). */
+void hc_report_summary(struct hc_report *r);
+/* Number of transitions printed so far. */
+unsigned long hc_report_count(const struct hc_report *r);
+void hc_report_free(struct hc_report *r);
 
 #endif
