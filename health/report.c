@@ -49,8 +49,9 @@ static void on_event(void *arg, const struct hc_event *ev)
 	lb_addr_fmt(ev->addr, addr, sizeof(addr));
 	if (r->json) {
 		emit_json(r->out,
-			  json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:i}",
+			  json_pack("{s:s, s:s, s:I, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:i}",
 				    "event", "transition", "time", when,
+				    "unix_ms", (json_int_t)ev->tr->wall_ms,
 				    "address", addr, "port", (int)ev->port,
 				    "type", hc_type_name(ev->type),
 				    "from", hc_state_name(ev->tr->from),
