@@ -68,6 +68,14 @@ static void tcp_ready(struct lb_loop *loop, struct lb_watch *w, uint32_t ev)
 	}
 	if (getsockopt(w->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
+	/*
+	 * A reset can only follow a completed handshake (a refused SYN gives
+	 * ECONNREFUSED): something listens and closed at once, which is up.
+	 */
+	if (err == ECONNRESET) {
+		hc_probe_done(t, HC_R_OK, "connected (then reset by the real)");
+		return;
+	}
 	hc_tcp_fail(t, err ? err : ECONNRESET, "connect");
 }
 

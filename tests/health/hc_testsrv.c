@@ -36,6 +36,7 @@ struct conn {
 	int kind; /* 0 listener, 1 connection, 2 stdin, 3 udp */
 	int fd;
 	SSL *ssl;
+	bool draining; /* answered; waiting for the peer to close */
 	size_t len;
 	char buf[1024];
 };
@@ -166,10 +167,17 @@ static void on_conn(struct srv *s, struct conn *c, uint32_t ev)
 		if (n <= 0)
 			break;
 		c->len += (size_t)n;
-		if (s->mode != M_HANG && memmem(c->buf, c->len, "\r\n\r\n", 4)) {
+		if (!c->draining && s->mode != M_HANG &&
+		    memmem(c->buf, c->len, "\r\n\r\n", 4)) {
+			/*
+			 * Half-close and let the prober close: a reset sent
+			 * right after the answer can destroy it in flight.
+			 */
 			answer(s, c);
-			close_conn(c);
-			return;
+			if (c->ssl)
+				SSL_shutdown(c->ssl);
+			shutdown(c->fd, SHUT_WR);
+			c->draining = true;
 		}
 	}
 	if (c->ssl) {
