@@ -35,6 +35,8 @@ struct lb_loop {
 	bool stop;
 	uint64_t now_ms;
 	uint64_t armed_ms;        /* deadline the timerfd holds; 0 = disarmed */
+	bool tfd_fired;           /* expired and not re-armed since */
+	unsigned int slack_ms;
 	uint64_t seq;
 	/* min-heap of armed timers */
 	struct lb_timer **heap;
@@ -132,23 +134,35 @@ static void heap_remove(struct lb_loop *l, struct lb_timer *t)
 		heap_down(l, i);
 }
 
-/* Point the timerfd at the earliest deadline, only when it changed. */
+void lb_loop_set_timer_slack(struct lb_loop *l, unsigned int slack_ms)
+{
+	l->slack_ms = slack_ms ? slack_ms : 1;
+}
+
+/*
+ * Point the timerfd at the earliest deadline (rounded up by the slack), only
+ * when that changed or the timerfd expired: setting it also clears the
+ * expiry, which saves reading the timerfd.
+ */
 static void timer_rearm(struct lb_loop *l)
 {
 	struct itimerspec its = { 0 };
-	uint64_t want = l->n_heap ? l->heap[0]->when : 0;
+	uint64_t want = 0;
 
-	if (want == l->armed_ms)
+	if (l->n_heap) {
+		want = l->heap[0]->when;
+		want = (want + l->slack_ms - 1) / l->slack_ms * l->slack_ms;
+	}
+	if (want == l->armed_ms && !l->tfd_fired)
 		return;
 	if (want) {
-		/* 0 would disarm: a deadline in the past fires at once anyway */
-		uint64_t w = want ? want : 1;
-
-		its.it_value.tv_sec = (time_t)(w / 1000);
-		its.it_value.tv_nsec = (long)(w % 1000) * 1000000L;
+		its.it_value.tv_sec = (time_t)(want / 1000);
+		its.it_value.tv_nsec = (long)(want % 1000) * 1000000L;
 	}
-	if (timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+	if (timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL) == 0) {
 		l->armed_ms = want;
+		l->tfd_fired = false;
+	}
 }
 
 uint64_t lb_timer_when(const struct lb_timer *t)
@@ -193,7 +207,7 @@ int lb_timer_add_at(struct lb_loop *l, struct lb_timer **owner,
 	heap_up(l, t->idx);
 	*owner = t;
 	/* Only an earlier deadline needs the timerfd moved. */
-	if (!l->armed_ms || t->when < l->armed_ms)
+	if (!l->armed_ms || t->when + l->slack_ms <= l->armed_ms)
 		timer_rearm(l);
 	return 0;
 }
@@ -245,11 +259,8 @@ static int timers_run(struct lb_loop *l)
 
 static void timerfd_ready(struct lb_loop *l, struct lb_watch *w, uint32_t ev)
 {
-	uint64_t ticks;
-
-	if (read(l->tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
-		return;
-	l->armed_ms = 0;
+	/* Re-arming after this round clears the expiry; no read needed. */
+	l->tfd_fired = true;
 }
 
 /* ---- watches ----------------------------------------------------------- */
@@ -400,6 +411,7 @@ int lb_loop_new(struct lb_loop **out)
 	if (err)
 		goto fail;
 	l->now_ms = mono_ms();
+	l->slack_ms = LB_LOOP_DEFAULT_SLACK_MS;
 	*out = l;
 	return 0;
 fail:

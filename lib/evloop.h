@@ -100,6 +100,13 @@ int lb_timer_add_at(struct lb_loop *loop, struct lb_timer **owner,
 void lb_timer_cancel(struct lb_loop *loop, struct lb_timer **owner);
 /* Deadline of an armed timer (CLOCK_MONOTONIC ms). */
 uint64_t lb_timer_when(const struct lb_timer *t);
+/*
+ * Timer slack: deadlines are rounded up to a multiple of slack_ms so timers
+ * due close together fire in one wake-up (never early, at most slack_ms
+ * late). Default LB_LOOP_DEFAULT_SLACK_MS; 0 or 1 means millisecond precision.
+ */
+#define LB_LOOP_DEFAULT_SLACK_MS 4
+void lb_loop_set_timer_slack(struct lb_loop *loop, unsigned int slack_ms);
 /* Number of armed timers. */
 unsigned int lb_loop_timer_count(const struct lb_loop *loop);
 

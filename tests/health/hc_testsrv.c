@@ -167,7 +167,7 @@ static void on_conn(struct srv *s, struct conn *c, uint32_t ev)
 		if (n <= 0)
 			break;
 		c->len += (size_t)n;
-		if (!c->draining && s->mode != M_HANG &&
+		if (!c->draining && s->mode != M_HANG && s->mode != M_TCP &&
 		    memmem(c->buf, c->len, "\r\n\r\n", 4)) {
 			/*
 			 * Half-close and let the prober close: a reset sent
@@ -208,10 +208,7 @@ static void on_accept(struct srv *s, struct conn *l)
 		}
 		c->kind = 1;
 		c->fd = fd;
-		if (s->mode == M_TCP) {
-			close_conn(c);
-			continue;
-		}
+		/* tcp mode waits, like any server, for the prober to close */
 		if (s->mode == M_HTTPS) {
 			c->ssl = SSL_new(s->tls);
 			SSL_set_fd(c->ssl, fd);
