@@ -36,8 +36,17 @@ struct hc_ssl_ctx {
 	SSL_CTX *ctx;
 };
 
+#define HC_POOL_MAX 512
+
+struct hc_sock_pool {
+	int fds[HC_POOL_MAX];
+	unsigned int n;
+};
+
 struct hc_engine {
 	struct lb_loop *loop;
+	struct hc_sock_pool pool4;   /* idle TCP sockets, by family */
+	struct hc_sock_pool pool6;
 	uint64_t rng;
 	const struct cfg *cfg;
 	/* targets, hashed by key */
@@ -111,6 +120,31 @@ static uint64_t rng_next(struct hc_engine *e)
 	e->rng ^= e->rng << 25;
 	e->rng ^= e->rng >> 27;
 	return e->rng * 2685821657736338717ull;
+}
+
+/* ---- idle sockets ------------------------------------------------------ */
+
+int hc_engine_sock_get(struct hc_engine *e, int family)
+{
+	struct hc_sock_pool *p = family == AF_INET6 ? &e->pool6 : &e->pool4;
+
+	return p->n ? p->fds[--p->n] : -1;
+}
+
+void hc_engine_sock_put(struct hc_engine *e, int family, int fd)
+{
+	struct hc_sock_pool *p = family == AF_INET6 ? &e->pool6 : &e->pool4;
+
+	if (p->n < HC_POOL_MAX)
+		p->fds[p->n++] = fd;
+	else
+		close(fd); /* also drops its epoll registration */
+}
+
+static void pool_drain(struct hc_sock_pool *p)
+{
+	while (p->n)
+		close(p->fds[--p->n]);
 }
 
 /* ---- TLS contexts, shared by every https target with the same settings -- */
@@ -249,13 +283,37 @@ static bool unconfirmed(const struct hc_target *t)
 static void probe_run(struct lb_loop *loop, void *arg);
 static void probe_timeout(struct lb_loop *loop, void *arg);
 
-/* interval ±10 %, never below 1 ms */
-static uint64_t jittered(struct hc_engine *e, uint32_t ms)
+/*
+ * interval ±10 %, never below 1 ms. While a verdict is pending only the
+ * early half applies (−10 %..0), so confirming a failure never takes longer
+ * than fall fast intervals: detection stays within one jittered interval
+ * plus (fall − 1) fast intervals plus the timeout.
+ */
+static uint64_t jittered(struct hc_engine *e, uint32_t ms, bool early_only)
 {
-	uint64_t span = ms / 5; /* 20 % */
+	uint64_t span = early_only ? ms / 10 : ms / 5;
 	uint64_t v = ms - ms / 10 + (span ? rng_next(e) % (span + 1) : 0);
 
 	return v ? v : 1;
+}
+
+/*
+ * Probe starts are rounded up to a slot of interval/40 (at most 25 ms), so
+ * probes due close together start in one wake-up of the loop: thousands of
+ * targets cost tens of wake-ups a second instead of one per probe. The
+ * jitter keeps its spread at that granularity.
+ */
+#define HC_BATCH_MAX_MS 25
+
+static uint64_t batch_slot(uint64_t when, uint32_t interval_ms)
+{
+	uint64_t q = interval_ms / 40;
+
+	if (q > HC_BATCH_MAX_MS)
+		q = HC_BATCH_MAX_MS;
+	if (q <= 1)
+		return when;
+	return (when + q - 1) / q * q;
 }
 
 static void schedule_at(struct hc_target *t, uint64_t when)
@@ -272,15 +330,16 @@ static void schedule_next(struct hc_target *t)
 {
 	uint32_t ival = t->h->interval_ms;
 	uint64_t now = lb_loop_now_ms(t->e->loop), when;
+	bool pending = unconfirmed(t);
 
 	if (t->admin == HC_ADMIN_PAUSED || t->ops == &hc_none_ops ||
 	    t->config_error)
 		return;
-	if (unconfirmed(t) && t->h->fast_interval_ms)
+	if (pending && t->h->fast_interval_ms)
 		ival = t->h->fast_interval_ms;
 	/* Period measured from the start, so slow answers do not drift it. */
-	when = t->started_ms + jittered(t->e, ival);
-	schedule_at(t, when > now ? when : now);
+	when = t->started_ms + jittered(t->e, ival, pending);
+	schedule_at(t, batch_slot(when > now ? when : now, ival));
 }
 
 static void log_internal(struct hc_target *t, const char *cause)
@@ -763,10 +822,11 @@ int hc_engine_load(struct hc_engine *e, const struct cfg *cfg)
 					lb_addr_fmt(&t->addr, a, sizeof(a)));
 				continue;
 			}
-			schedule_at(t, lb_loop_now_ms(e->loop) +
-					       rng_next(e) % (t->h->interval_ms ?
-								      t->h->interval_ms :
-								      1));
+			schedule_at(t, batch_slot(lb_loop_now_ms(e->loop) +
+							  rng_next(e) % (t->h->interval_ms ?
+									 t->h->interval_ms :
+									 1),
+						  t->h->interval_ms));
 		}
 	free(k.p);
 	return 0;
@@ -840,6 +900,8 @@ void hc_engine_free(struct hc_engine *e)
 			n = t->hnext;
 			target_free(t);
 		}
+	pool_drain(&e->pool4);
+	pool_drain(&e->pool6);
 	for (size_t i = 0; i < e->n_ssl; i++) {
 		SSL_CTX_free(e->ssl[i].ctx);
 		free(e->ssl[i].ca_file);

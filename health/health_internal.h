@@ -109,6 +109,17 @@ int hc_tcp_connect(struct hc_target *t, bool *connected);
 /* Report a failed connect from errno or SO_ERROR with a readable cause. */
 void hc_tcp_fail(struct hc_target *t, int err, const char *what);
 
+/*
+ * Idle TCP sockets kept for reuse: a finished check disconnects its socket
+ * (connect AF_UNSPEC sends the RST) and parks it, still registered with the
+ * loop but disarmed (EPOLLONESHOT); the next check reconnects it. Saves the
+ * socket's allocation, options and epoll registration on every check.
+ * Returns an fd (*fresh false) or -1 when none is idle.
+ */
+int hc_engine_sock_get(struct hc_engine *e, int family);
+/* Park a disconnected socket, or close it when the pool is full. */
+void hc_engine_sock_put(struct hc_engine *e, int family, int fd);
+
 /* Shared TLS context for (verify, ca_file); NULL on failure (logged). */
 struct ssl_ctx_st *hc_engine_ssl_ctx(struct hc_engine *e, bool verify,
 				     const char *ca_file);

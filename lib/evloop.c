@@ -311,6 +311,33 @@ static void batch_forget(struct lb_loop *l, struct lb_watch *w)
 			l->batch[i].data.ptr = NULL;
 }
 
+int lb_loop_watch_adopt(struct lb_loop *l, struct lb_watch *w, int fd,
+			uint32_t events, lb_watch_fn fn, void *arg)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	if (fd < 0 || !fn)
+		return -EINVAL;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
+		return -errno;
+	w->fd = fd;
+	w->events = events;
+	w->fn = fn;
+	w->arg = arg;
+	return 0;
+}
+
+int lb_loop_watch_detach(struct lb_loop *l, struct lb_watch *w)
+{
+	int fd = w->fd;
+
+	if (fd >= 0)
+		batch_forget(l, w);
+	w->fd = -1;
+	w->events = 0;
+	return fd;
+}
+
 void lb_loop_watch_del(struct lb_loop *l, struct lb_watch *w)
 {
 	if (!w || w->fd < 0)

@@ -74,6 +74,20 @@ int lb_loop_watch_add(struct lb_loop *loop, struct lb_watch *w, int fd,
 	__attribute__((warn_unused_result));
 int lb_loop_watch_mod(struct lb_loop *loop, struct lb_watch *w,
 		      uint32_t events) __attribute__((warn_unused_result));
+/*
+ * Point an fd that is already registered with this loop (but detached, see
+ * lb_loop_watch_detach) at a new watch: one EPOLL_CTL_MOD instead of an
+ * ADD. For sockets reused across owners.
+ */
+int lb_loop_watch_adopt(struct lb_loop *loop, struct lb_watch *w, int fd,
+			uint32_t events, lb_watch_fn fn, void *arg)
+	__attribute__((warn_unused_result));
+/*
+ * Detach the watch from its fd without touching epoll and return the fd,
+ * still registered. Only for fds whose registration is disarmed (an
+ * EPOLLONESHOT that fired), so no event can arrive for them until adopted.
+ */
+int lb_loop_watch_detach(struct lb_loop *loop, struct lb_watch *w);
 /* Unregister; the fd stays open. Safe on an inactive watch. */
 void lb_loop_watch_del(struct lb_loop *loop, struct lb_watch *w);
 /*

@@ -28,6 +28,11 @@ struct run {
 	struct rusage ru0;
 	uint64_t probes0;
 	uint64_t t0;
+	/* end of the window, when shorter than the run */
+	bool closed;
+	struct rusage ru1;
+	uint64_t probes1;
+	uint64_t t1;
 };
 
 static uint64_t cpu_us(const struct rusage *r)
@@ -46,6 +51,18 @@ static void start_window(struct lb_loop *loop, void *arg)
 	r->probes0 = st.probes;
 	r->t0 = lb_loop_now_ms_fresh(loop);
 	r->measuring = true;
+}
+
+static void end_window(struct lb_loop *loop, void *arg)
+{
+	struct run *r = arg;
+	struct hc_stats st;
+
+	hc_engine_stats(r->e, &st);
+	getrusage(RUSAGE_SELF, &r->ru1);
+	r->probes1 = st.probes;
+	r->t1 = lb_loop_now_ms_fresh(loop);
+	r->closed = true;
 }
 
 static void stop(struct lb_loop *loop, void *arg)
@@ -82,6 +99,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "nofile", required_argument, NULL, 'n' },
+		{ "window", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cfg cfg = { 0 };
@@ -97,7 +115,8 @@ int main(int argc, char **argv)
 	bool json = false, quiet = false;
 	struct run r = { 0 };
 	struct hc_report *rep = NULL;
-	struct lb_timer *t_stop = NULL, *t_warm = NULL;
+	struct lb_timer *t_stop = NULL, *t_warm = NULL, *t_end = NULL;
+	uint64_t window_ms = 0;
 	const char *addrs[64];
 	size_t n_addrs = 0;
 	int c, err;
@@ -145,6 +164,7 @@ int main(int argc, char **argv)
 			break;
 		case 'f': for_ms = strtoull(optarg, NULL, 10); break;
 		case 'w': r.warm_ms = strtoull(optarg, NULL, 10); break;
+		case 'e': window_ms = strtoull(optarg, NULL, 10); break;
 		case 'j': json = true; break;
 		case 'q': quiet = true; break;
 		case 'n': {
@@ -192,6 +212,8 @@ int main(int argc, char **argv)
 	    (!quiet && (err = hc_report_new(r.e, stdout, json, &rep))) ||
 	    (err = lb_timer_add(r.loop, &t_stop, for_ms, stop, NULL)) ||
 	    (err = lb_timer_add(r.loop, &t_warm, r.warm_ms, start_window, &r)) ||
+	    (window_ms && (err = lb_timer_add(r.loop, &t_end, r.warm_ms + window_ms,
+					      end_window, &r))) ||
 	    (err = hc_engine_load(r.e, &cfg))) {
 		fprintf(stderr, "hc_tool: %s\n", strerror(-err));
 		return 1;
@@ -209,6 +231,11 @@ int main(int argc, char **argv)
 
 		getrusage(RUSAGE_SELF, &ru);
 		hc_engine_stats(r.e, &st);
+		if (r.closed) {
+			ru = r.ru1;
+			st.probes = r.probes1;
+			win = r.t1 - r.t0;
+		}
 		used = cpu_us(&ru) - cpu_us(&r.ru0);
 		checks = st.probes - r.probes0;
 		printf("measure window_ms=%llu cpu_us=%llu checks=%llu us_per_check=%.2f core_pct=%.2f ok=%llu failed=%llu internal=%llu targets=%zu\n",
