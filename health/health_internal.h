@@ -88,6 +88,7 @@ struct hc_target {
 	bool mark;                   /* reload bookkeeping */
 	/* probe run state */
 	struct lb_watch w;
+	bool w_armed;                /* t->w's one-shot can still fire */
 	void *run;                   /* per-run data of the probe type */
 	void *prep;                  /* per-target data of the probe type */
 	uint16_t echo_seq;
@@ -101,11 +102,25 @@ struct lb_loop *hc_target_loop(const struct hc_target *t);
 bool hc_errno_internal(int err);
 
 /*
- * Non-blocking stream socket connecting to the target (SO_LINGER 0 so the
- * close sends RST and leaves no TIME_WAIT). Returns the fd with *connected
- * set when connect() finished at once, or -errno.
+ * Start a TCP connection to the target on t->w, registered EPOLLOUT |
+ * EPOLLONESHOT with `fn`: an idle pooled socket when there is one, else a
+ * new one (SO_LINGER 0, so every close or disconnect sends RST and leaves
+ * no TIME_WAIT). 0, or -errno when no socket could be had (EMFILE...);
+ * a refused connect is reported through hc_tcp_fail() and returns 0.
  */
-int hc_tcp_connect(struct hc_target *t, bool *connected);
+int hc_tcp_open(struct hc_target *t, lb_watch_fn fn);
+/* The one-shot registration fired and was not re-armed. */
+static inline void hc_tcp_fired(struct hc_target *t)
+{
+	t->w_armed = false;
+}
+/* Re-arm t->w for `events` (one-shot); reports failure itself. */
+int hc_tcp_wait(struct hc_target *t, uint32_t events);
+/*
+ * End of a run: park the socket for reuse when `clean` (the exchange ended
+ * without a socket error and the registration is disarmed), else close it.
+ */
+void hc_tcp_release(struct hc_target *t, bool clean);
 /* Report a failed connect from errno or SO_ERROR with a readable cause. */
 void hc_tcp_fail(struct hc_target *t, int err, const char *what);
 
@@ -142,6 +157,7 @@ struct hc_http_run {
 	unsigned long tls_err;       /* last OpenSSL error, for the cause */
 	int ssl_ret;                 /* last SSL_get_error() */
 	bool connected;
+	bool clean;                  /* verdict from a clean exchange: reuse */
 	size_t sent;
 	char *buf;
 	size_t len;

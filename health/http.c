@@ -83,7 +83,7 @@ void hc_http_stop(struct hc_target *t)
 {
 	struct hc_http_run *r = t->run;
 
-	lb_loop_watch_close(hc_target_loop(t), &t->w);
+	hc_tcp_release(t, r && r->clean);
 	if (!r)
 		return;
 	if (r->ssl)
@@ -170,11 +170,7 @@ static bool evaluate(struct hc_target *t, struct hc_http_run *r, bool eof)
 
 static int watch_for(struct hc_target *t, uint32_t events)
 {
-	int err = lb_loop_watch_mod(hc_target_loop(t), &t->w, events);
-
-	if (err)
-		hc_probe_done(t, HC_R_INTERNAL, "epoll: %s", strerror(-err));
-	return err;
+	return hc_tcp_wait(t, events);
 }
 
 static void http_io(struct hc_target *t, struct hc_http_run *r)
@@ -237,11 +233,14 @@ static void http_io(struct hc_target *t, struct hc_http_run *r)
 				 0);
 		if (n > 0) {
 			r->len += (size_t)n;
+			r->clean = true;
 			if (evaluate(t, r, false))
 				return;
+			r->clean = false;
 			continue;
 		}
 		if (n == 0) {
+			r->clean = true;
 			evaluate(t, r, true);
 			return;
 		}
@@ -266,6 +265,7 @@ static void http_ready(struct lb_loop *loop, struct lb_watch *w, uint32_t ev)
 	struct hc_target *t = w->arg;
 	struct hc_http_run *r = t->run;
 
+	hc_tcp_fired(t);
 	if (!r->connected) {
 		if (ev & (EPOLLERR | EPOLLHUP)) {
 			int err = 0;
@@ -305,8 +305,7 @@ static void http_ready(struct lb_loop *loop, struct lb_watch *w, uint32_t ev)
 int hc_http_start(struct hc_target *t)
 {
 	struct hc_http_run *r;
-	bool connected;
-	int fd, err;
+	int err;
 
 	if (t->type == CFG_HC_HTTPS &&
 	    !((struct hc_http_prep *)t->prep)->ssl_ctx) {
@@ -316,22 +315,13 @@ int hc_http_start(struct hc_target *t)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	fd = hc_tcp_connect(t, &connected);
-	if (fd < 0) {
-		free(r);
-		if (fd == -EMFILE || fd == -ENFILE)
-			return fd;
-		hc_tcp_fail(t, fd, "connect");
-		return 0;
-	}
 	t->run = r;
-	err = lb_loop_watch_add(hc_target_loop(t), &t->w, fd, EPOLLOUT,
-				http_ready, t);
+	err = hc_tcp_open(t, http_ready);
 	if (err) {
-		close(fd);
-		return err;
+		t->run = NULL;
+		free(r);
 	}
-	return 0;
+	return err;
 }
 
 static int http_prepare(struct hc_target *t)

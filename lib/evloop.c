@@ -289,6 +289,18 @@ int lb_loop_watch_add(struct lb_loop *l, struct lb_watch *w, int fd,
 	return 0;
 }
 
+int lb_loop_watch_rearm(struct lb_loop *l, struct lb_watch *w, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	if (w->fd < 0)
+		return -EINVAL;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0)
+		return -errno;
+	w->events = events;
+	return 0;
+}
+
 int lb_loop_watch_mod(struct lb_loop *l, struct lb_watch *w, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = w };

@@ -88,6 +88,9 @@ int lb_loop_watch_adopt(struct lb_loop *loop, struct lb_watch *w, int fd,
  * EPOLLONESHOT that fired), so no event can arrive for them until adopted.
  */
 int lb_loop_watch_detach(struct lb_loop *loop, struct lb_watch *w);
+/* Set the events even when unchanged (re-arms an EPOLLONESHOT watch). */
+int lb_loop_watch_rearm(struct lb_loop *loop, struct lb_watch *w,
+			uint32_t events) __attribute__((warn_unused_result));
 /* Unregister; the fd stays open. Safe on an inactive watch. */
 void lb_loop_watch_del(struct lb_loop *loop, struct lb_watch *w);
 /*
