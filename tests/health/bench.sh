@@ -72,11 +72,32 @@ start_targets() { # NAME TYPE FIRST N PORT
 }
 stop_targets() { ctl "$1a" quit; ctl "$1b" quit; }
 
+# Sum of HAProxy's failed checks (chkfail) over every server, from its stats.
+hap_failed() {
+	python3 - "$TMP/hap.sock" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"show stat\n")
+d = b""
+while True:
+    x = s.recv(65536)
+    if not x:
+        break
+    d += x
+lines = d.decode().splitlines()
+hdr = lines[0].lstrip("# ").split(",")
+i = hdr.index("chkfail")
+print(sum(int(f.split(",")[i] or 0) for f in lines[1:] if f and f.split(",")[1] not in ("FRONTEND", "BACKEND")))
+PY
+}
+
 haproxy_cfg() { # TYPE N FIRST PORT FEPORT
 	local type=$1 n=$2 first=$3 port=$4 fe=$5 i a
 	cat <<CFG
 global
     nbthread 1
+    stats socket $TMP/hap.sock mode 600 level admin
     maxconn $(min $((n * 2 + 1000)) $(((FDMAX - n - 1000) / 2)))
     ulimit-n $FDMAX
 defaults
@@ -118,6 +139,8 @@ pair() {
 	h0=$(ticks $hap) b0=$(ticks $bal)
 	sleep "$WIN" # the measured window
 	h1=$(ticks $hap) b1=$(ticks $bal)
+	local hfail
+	hfail=$(hap_failed)
 	wait $bal
 	local bchecks hchecks bus hus
 	bchecks=$(sed -n 's/.*checks=\([0-9]*\).*/\1/p' "$TMP/$name.tool")
@@ -135,6 +158,7 @@ pair() {
 		printf "| %-4s | %6d | %8d | %8.1f | %5.1f %% | %8d | %8.1f | %5.1f %% | %5.2fx |\n",
 			t, n, bc, bp, bu / (w * 10000), hc, hp, hu / (w * 10000), hp ? bp / hp : 0 }'
 	grep -E 'ok=|internal' "$TMP/$name.tool" | sed 's/^/    ballast: /' >&2
+	echo "    haproxy: failed checks over the run: $hfail" >&2
 }
 
 echo "Health checking benchmark: $(nproc) cores, $(uname -r), $(haproxy -v | head -1 | awk '{print $1, $3}')"
