@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd/commands.h"
+#include "cmd/diag_print.h"
 #include "config/config.h"
 #include "health/health.h"
 #include "lib/evloop.h"
@@ -58,18 +59,6 @@ static void on_stop_signal(struct lb_loop *loop, int signo, void *arg)
 static void on_deadline(struct lb_loop *loop, void *arg)
 {
 	lb_loop_stop(loop);
-}
-
-static void print_diags(const struct cfg_diags *d)
-{
-	for (size_t i = 0; i < d->n; i++) {
-		const struct cfg_diag *g = &d->items[i];
-
-		fprintf(stderr, "%s:%u:%u: %s: %s%s%s\n", g->file ? g->file : "?",
-			g->line, g->col,
-			g->severity == CFG_SEV_ERROR ? "error" : "warning",
-			g->path ? g->path : "", g->path ? ": " : "", g->message);
-	}
 }
 
 int cmd_probe(int argc, char **argv)
@@ -125,7 +114,7 @@ int cmd_probe(int argc, char **argv)
 	}
 	path = cfg_default_path(path);
 	err = cfg_load(path, &cfg, &diags);
-	print_diags(&diags);
+	cmd_diags_print(stderr, &diags);
 	if (err) {
 		fprintf(stderr, "ballast probe: %s: configuration not loaded\n",
 			path);

@@ -114,7 +114,8 @@ void hc_report_summary(struct hc_report *r)
 
 			if (hc_engine_real_status(r->e, p, b, &s))
 				continue;
-			lb_addr_port_fmt(&s.addr, s.probe_port, a, sizeof(a));
+			lb_addr_port_fmt(&s.addr, s.probe_port ? s.probe_port : s.port,
+					 a, sizeof(a));
 			if (r->json) {
 				lb_addr_fmt(&s.addr, addr, sizeof(addr));
 				json_array_append_new(

@@ -1,26 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Desired-state builder. Maps the validated configuration onto the state
- * model; the mapping tables are local so that reconcile/ depends only on the
- * config's data, not on the loader's code.
+ * model. Scheduler names come from config/, the one table of them.
  */
 #include "reconcile/desired.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-/* Scheduler names as dataplanes spell them, in enum cfg_sched order. */
-static const char *const sched_names[CFG_SCHED__COUNT] = {
-    [CFG_SCHED_MAGLEV] = "maglev", [CFG_SCHED_RR] = "rr",
-    [CFG_SCHED_WRR] = "wrr",	   [CFG_SCHED_LC] = "lc",
-    [CFG_SCHED_WLC] = "wlc",	   [CFG_SCHED_LBLC] = "lblc",
-    [CFG_SCHED_LBLCR] = "lblcr",   [CFG_SCHED_DH] = "dh",
-    [CFG_SCHED_SH] = "sh",	   [CFG_SCHED_SED] = "sed",
-    [CFG_SCHED_NQ] = "nq",	   [CFG_SCHED_FO] = "fo",
-    [CFG_SCHED_OVF] = "ovf",	   [CFG_SCHED_MH] = "mh",
-    [CFG_SCHED_TWOS] = "twos",
-};
 
 static const struct {
 	uint32_t cfg;
@@ -147,7 +134,7 @@ static int add_service(const struct cfg *cfg, const struct cfg_service *cs,
 	svc = rc_state_add_service(out, &key);
 	if (!svc)
 		return -ENOMEM;
-	snprintf(svc->sched, sizeof(svc->sched), "%s", sched_names[cs->sched]);
+	snprintf(svc->sched, sizeof(svc->sched), "%s", cfg_sched_name(cs->sched));
 	if (cs->hash == CFG_HASH_SOURCE)
 		flags |= RC_SVC_F_HASH_SRC;
 	for (size_t i = 0; i < sizeof(flag_map) / sizeof(flag_map[0]); i++)

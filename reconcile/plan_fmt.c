@@ -329,8 +329,11 @@ void rc_plan_print_result(FILE *f, const struct rc_plan *plan,
 
 		suffix[0] = '\0';
 		if (err) {
-			snprintf(suffix, sizeof(suffix), "  %sFAILED: %s%s%s%s",
+			const char *ename = strerrorname_np(-err);
+
+			snprintf(suffix, sizeof(suffix), "  %sFAILED: %s (%s)%s%s%s",
 				 color ? COL_DEL : "", strerror(-err),
+				 ename ? ename : "?",
 				 detail ? ": " : "", detail ? detail : "",
 				 color ? COL_RESET : "");
 			failed++;

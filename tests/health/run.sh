@@ -152,6 +152,65 @@ else
 	t_fail "TIME_WAIT build-up" "before $before after $after"
 fi
 
+# ---- ballast probe on a configuration file --------------------------------
+if [[ -x ./ballast ]] && ./ballast probe --help >/dev/null 2>&1; then
+	P=18610
+	start_srv cli "$SRV" -p $P -a 127.0.0.1 -a 127.0.0.2 -m http
+	cat >"$TMP/probe.yaml" <<YAML
+version: 1
+dataplane:
+  driver: fake
+health:
+  type: http
+  interval: 100ms
+  rise: 2
+  fall: 2
+pools:
+  web:
+    backends:
+      - 127.0.0.1:$P
+      - 127.0.0.1:$((P + 1))
+      - address: 127.0.0.2
+        port: $((P + 1))
+        health: { type: tcp, port: $P }
+  other:
+    backends: [127.0.0.1:$P]
+services:
+  - name: web
+    address: 192.0.2.30
+    port: 80
+    pool: web
+  - name: other
+    address: 192.0.2.31
+    port: 80
+    pool: other
+YAML
+	./ballast probe -c "$TMP/probe.yaml" --json --for 1500ms >"$TMP/cli.json" 2>"$TMP/cli.err"
+	rc=$?
+	sum=$(grep '"summary"' "$TMP/cli.json")
+	if [[ $rc -eq 0 ]] && grep -q "\"port\":$P,.*\"to\":\"up\"" "$TMP/cli.json" &&
+		grep -q "\"port\":$((P + 1)),.*\"to\":\"down\"" "$TMP/cli.json" &&
+		[[ "$sum" == *'"targets":3'* ]] && [[ "$sum" == *'"reals":4'* ]]; then
+		t_pass "ballast probe --json: transitions, summary, one probe shared by two pools"
+	else
+		t_fail "ballast probe --json" "rc=$rc $(head -c 600 "$TMP/cli.json") $(cat "$TMP/cli.err")"
+	fi
+	out=$(./ballast probe -c "$TMP/probe.yaml" --for 800ms 2>&1)
+	if [[ "$out" == *"unknown -> up"* ]] && [[ "$out" == *"POOL"* ]] && [[ "$out" == *"probe targets"* ]]; then
+		t_pass "ballast probe: text transitions and summary"
+	else
+		t_fail "ballast probe text" "$out"
+	fi
+	echo "pools: {" >"$TMP/bad.yaml"
+	if ! ./ballast probe -c "$TMP/bad.yaml" --for 1s >/dev/null 2>"$TMP/bad.err" && grep -q "bad.yaml:" "$TMP/bad.err"; then
+		t_pass "ballast probe: a broken file is reported with its location"
+	else
+		t_fail "ballast probe bad file" "$(cat "$TMP/bad.err")"
+	fi
+else
+	t_skip "ballast probe" "./ballast not built"
+fi
+
 # ---- detection time and ICMP across a namespace link ---------------------
 if ip netns add "$NS" 2>/dev/null && ip link add "$VETH" type veth peer name "${VETH}n" &&
 	ip link set "${VETH}n" netns "$NS" &&

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "health/health.h"
+#include "reconcile/desired.h"
+#include "reconcile/model.h"
 #include "tests/lib/check_main.h"
 
 /* ---- fixture: a config built by hand ------------------------------------ */
@@ -727,6 +729,45 @@ START_TEST(initial_up_takes_traffic_before_a_verdict)
 }
 END_TEST
 
+/* The engine as the desired-state builder's weight source, end to end. */
+START_TEST(desired_state_uses_fallback_when_pool_down)
+{
+	struct fx f;
+	uint16_t up = 0;
+	int lfd = listen_tcp(&up, 128);
+	struct rc_weight_src src;
+	struct rc_state st;
+	struct rc_svc_key key;
+
+	fx_init(&f);
+	fx_backend(&f, 0, "127.0.0.1", 1, 10);  /* closed port: down */
+	fx_backend(&f, 1, "127.0.0.1", up, 20); /* fallback: up */
+	f.cfg.n_services = 1;
+	f.svc[0].name = "web";
+	f.svc[0].addr = a4("192.0.2.30");
+	f.svc[0].port = 80;
+	f.svc[0].proto = CFG_PROTO_TCP;
+	f.svc[0].pool = 0;
+	f.svc[0].fallback_pool = 1;
+	f.svc[0].sched = CFG_SCHED_MAGLEV;
+	f.svc[0].forwarding = CFG_FWD_NAT;
+	fx_load(&f);
+	ck_assert(wait_state(&f, 0, 0, HC_STATE_DOWN, 2000));
+	ck_assert(wait_state(&f, 1, 0, HC_STATE_UP, 2000));
+	hc_engine_weight_src(f.e, &src);
+	rc_state_init(&st);
+	ck_assert_int_eq(rc_desired_build(&f.cfg, &src, &st), 0);
+	rc_svc_key_init(&key, &f.svc[0].addr, 80, CFG_PROTO_TCP, 0);
+	ck_assert_ptr_nonnull(rc_state_find(&st, &key));
+	ck_assert_uint_eq(rc_state_find(&st, &key)->n_reals, 1);
+	ck_assert_uint_eq(rc_state_find(&st, &key)->reals[0].port, up);
+	ck_assert_uint_eq(rc_state_find(&st, &key)->reals[0].weight, 20);
+	rc_state_free(&st);
+	close(lfd);
+	fx_free(&f);
+}
+END_TEST
+
 /* ---- admin ------------------------------------------------------------- */
 
 START_TEST(admin_pause_freezes_and_disable_zeroes)
@@ -937,6 +978,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, slow_start_ramps_weight);
 	tcase_add_test(tc, pool_down_and_fallback);
 	tcase_add_test(tc, initial_up_takes_traffic_before_a_verdict);
+	tcase_add_test(tc, desired_state_uses_fallback_when_pool_down);
 	tcase_add_test(tc, admin_pause_freezes_and_disable_zeroes);
 	tcase_add_test(tc, shared_target_is_probed_once);
 	tcase_add_test(tc, reload_keeps_state_of_unchanged_targets);

@@ -211,7 +211,7 @@ START_TEST(result_lines)
 	ck_assert_ptr_nonnull(strstr(
 	    out,
 	    "~ real 10.0.1.1:80 of tcp 192.0.2.10:80 (web): weight 100 → 50"
-	    "  FAILED: Device or resource busy: injected fault at operation "
+	    "  FAILED: Device or resource busy (EBUSY): injected fault at operation "
 	    "5\n"));
 	ck_assert_ptr_nonnull(strstr(out, "\nApply: 5 applied, 1 failed.\n"));
 	free(out);
