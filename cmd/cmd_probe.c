@@ -64,16 +64,16 @@ static void on_deadline(struct lb_loop *loop, void *arg)
 int cmd_probe(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "for", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"config", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"for", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *path = NULL;
 	bool json = false;
 	uint64_t for_ms = 0;
-	struct cfg_diags diags = { 0 };
+	struct cfg_diags diags = {0};
 	struct cfg *cfg = NULL;
 	struct lb_loop *loop = NULL;
 	struct hc_engine *e = NULL;
@@ -93,7 +93,8 @@ int cmd_probe(int argc, char **argv)
 		case 'f':
 			if (parse_duration_ms(optarg, &for_ms) || !for_ms) {
 				fprintf(stderr,
-					"ballast probe: --for %s: expected a duration such as 500ms, 30s or 2m\n",
+					"ballast probe: --for %s: expected a "
+					"duration such as 500ms, 30s or 2m\n",
 					optarg);
 				return 2;
 			}
@@ -138,13 +139,15 @@ int cmd_probe(int argc, char **argv)
 	}
 	err = hc_engine_load(e, cfg);
 	if (err) {
-		fprintf(stderr, "ballast probe: %s: health checks not started: %s\n",
+		fprintf(stderr,
+			"ballast probe: %s: health checks not started: %s\n",
 			path, strerror(-err));
 		goto out;
 	}
 	err = lb_loop_run(loop);
 	if (err) {
-		fprintf(stderr, "ballast probe: event loop: %s\n", strerror(-err));
+		fprintf(stderr, "ballast probe: event loop: %s\n",
+			strerror(-err));
 		goto out;
 	}
 	hc_report_summary(rep);

@@ -14,13 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lib/log.h"
 
 struct hc_real {
-	struct hc_target *t;          /* NULL: nothing to probe (fail open) */
+	struct hc_target *t; /* NULL: nothing to probe (fail open) */
 	const struct cfg_pool *pool;
 	const struct cfg_backend *b;
 };
@@ -45,8 +46,9 @@ struct hc_sock_pool {
 
 struct hc_engine {
 	struct lb_loop *loop;
-	struct hc_sock_pool pool4;   /* idle TCP sockets, by family */
+	struct hc_sock_pool pool4; /* idle TCP sockets, by family */
 	struct hc_sock_pool pool6;
+	struct hc_reaper *reapers;   /* killed exec children not yet reaped */
 	uint64_t rng;
 	const struct cfg *cfg;
 	/* targets, hashed by key */
@@ -67,22 +69,22 @@ struct hc_engine {
 };
 
 static const struct hc_probe_ops *const probe_ops[CFG_HC__COUNT] = {
-	[CFG_HC_TCP] = &hc_tcp_ops,   [CFG_HC_HTTP] = &hc_http_ops,
-	[CFG_HC_HTTPS] = &hc_https_ops, [CFG_HC_UDP] = &hc_udp_ops,
-	[CFG_HC_ICMP] = &hc_icmp_ops, [CFG_HC_EXEC] = &hc_exec_ops,
-	[CFG_HC_NONE] = &hc_none_ops,
+    [CFG_HC_TCP] = &hc_tcp_ops,	    [CFG_HC_HTTP] = &hc_http_ops,
+    [CFG_HC_HTTPS] = &hc_https_ops, [CFG_HC_UDP] = &hc_udp_ops,
+    [CFG_HC_ICMP] = &hc_icmp_ops,   [CFG_HC_EXEC] = &hc_exec_ops,
+    [CFG_HC_NONE] = &hc_none_ops,
 };
 
 static const char *const state_names[HC_STATE__COUNT] = {
-	[HC_STATE_UNKNOWN] = "unknown",
-	[HC_STATE_UP] = "up",
-	[HC_STATE_DOWN] = "down",
+    [HC_STATE_UNKNOWN] = "unknown",
+    [HC_STATE_UP] = "up",
+    [HC_STATE_DOWN] = "down",
 };
 
 static const char *const admin_names[HC_ADMIN__COUNT] = {
-	[HC_ADMIN_NONE] = "none",
-	[HC_ADMIN_PAUSED] = "paused",
-	[HC_ADMIN_DISABLED] = "disabled",
+    [HC_ADMIN_NONE] = "none",
+    [HC_ADMIN_PAUSED] = "paused",
+    [HC_ADMIN_DISABLED] = "disabled",
 };
 
 const char *hc_state_name(enum hc_state s)
@@ -141,6 +143,22 @@ void hc_engine_sock_put(struct hc_engine *e, int family, int fd)
 		close(fd); /* also drops its epoll registration */
 }
 
+void hc_engine_reaper_add(struct hc_engine *e, struct hc_reaper *r)
+{
+	r->next = e->reapers;
+	if (r->next)
+		r->next->pprev = &r->next;
+	r->pprev = &e->reapers;
+	e->reapers = r;
+}
+
+void hc_engine_reaper_del(struct hc_reaper *r)
+{
+	*r->pprev = r->next;
+	if (r->next)
+		r->next->pprev = r->pprev;
+}
+
 static void pool_drain(struct hc_sock_pool *p)
 {
 	while (p->n)
@@ -158,8 +176,7 @@ struct ssl_ctx_st *hc_engine_ssl_ctx(struct hc_engine *e, bool verify,
 	for (size_t i = 0; i < e->n_ssl; i++) {
 		struct hc_ssl_ctx *c = &e->ssl[i];
 
-		if (c->verify == verify &&
-		    (!c->ca_file == !ca_file) &&
+		if (c->verify == verify && (!c->ca_file == !ca_file) &&
 		    (!ca_file || !strcmp(c->ca_file, ca_file)))
 			return c->ctx;
 	}
@@ -171,11 +188,12 @@ struct ssl_ctx_st *hc_engine_ssl_ctx(struct hc_engine *e, bool verify,
 	SSL_CTX_set_verify(ctx, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,
 			   NULL);
 	if (verify) {
-		int ok = ca_file ? SSL_CTX_load_verify_locations(ctx, ca_file,
-								 NULL)
-				 : SSL_CTX_set_default_verify_paths(ctx);
+		int ok = ca_file
+			     ? SSL_CTX_load_verify_locations(ctx, ca_file, NULL)
+			     : SSL_CTX_set_default_verify_paths(ctx);
 		if (ok != 1) {
-			lb_err("health: cannot load CA file %s: check the path and that it holds PEM certificates",
+			lb_err("health: cannot load CA file %s: check the path "
+			       "and that it holds PEM certificates",
 			       ca_file ? ca_file : "(system default)");
 			SSL_CTX_free(ctx);
 			return NULL;
@@ -201,11 +219,11 @@ struct ssl_ctx_st *hc_engine_ssl_ctx(struct hc_engine *e, bool verify,
 static void publish(struct hc_target *t, const struct hc_transition *tr)
 {
 	struct hc_event ev = {
-		.addr = &t->addr,
-		.port = t->port,
-		.type = t->type,
-		.tr = tr,
-		.n_reals = t->n_reals,
+	    .addr = &t->addr,
+	    .port = t->port,
+	    .type = t->type,
+	    .tr = tr,
+	    .n_reals = t->n_reals,
 	};
 
 	for (size_t i = 0; i < t->e->n_subs; i++)
@@ -219,7 +237,8 @@ static void record(struct hc_target *t, enum hc_state to, const char *cause)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	tr->time_ms = lb_loop_now_ms_fresh(t->e->loop);
-	tr->wall_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	tr->wall_ms =
+	    (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	tr->from = (uint8_t)t->state;
 	tr->to = (uint8_t)to;
 	tr->admin = (uint8_t)t->admin;
@@ -265,9 +284,9 @@ static void sm_nop(struct hc_target *t, const char *cause)
 }
 
 static const struct sm_handler sm[HC_STATE__COUNT] = {
-	[HC_STATE_UNKNOWN] = { sm_ok_to_up, sm_fail_to_down },
-	[HC_STATE_UP] = { sm_nop, sm_fail_to_down },
-	[HC_STATE_DOWN] = { sm_ok_to_up, sm_nop },
+    [HC_STATE_UNKNOWN] = {sm_ok_to_up, sm_fail_to_down},
+    [HC_STATE_UP] = {sm_nop, sm_fail_to_down},
+    [HC_STATE_DOWN] = {sm_ok_to_up, sm_nop},
 };
 
 /* A verdict is unconfirmed while a run against the state is building. */
@@ -351,12 +370,13 @@ static void log_internal(struct hc_target *t, const char *cause)
 	e->internal_since_log++;
 	if (e->last_internal_log_ms && now - e->last_internal_log_ms < 1000)
 		return;
-	lb_err("health: cannot check %s (%s): %s; failing open, reals keep their weight%s (%llu such errors since last report)",
+	lb_err("health: cannot check %s (%s): %s; failing open, reals keep "
+	       "their weight%s (%llu such errors since last report)",
 	       lb_addr_port_fmt(&t->addr, t->port, a, sizeof(a)), t->ops->name,
 	       cause,
-	       strstr(cause, "descriptors") ?
-		       "; raise the open-files limit (ulimit -n, LimitNOFILE=)" :
-		       "",
+	       strstr(cause, "descriptors")
+		   ? "; raise the open-files limit (ulimit -n, LimitNOFILE=)"
+		   : "",
 	       (unsigned long long)e->internal_since_log);
 	e->last_internal_log_ms = now;
 	e->internal_since_log = 0;
@@ -379,8 +399,9 @@ void hc_probe_done(struct hc_target *t, enum hc_result r, const char *fmt, ...)
 	vsnprintf(cause, sizeof(cause), fmt, ap);
 	va_end(ap);
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	t->last_rtt_us = (uint32_t)((now.tv_sec - t->started_ts.tv_sec) * 1000000 +
-				    (now.tv_nsec - t->started_ts.tv_nsec) / 1000);
+	t->last_rtt_us =
+	    (uint32_t)((now.tv_sec - t->started_ts.tv_sec) * 1000000 +
+		       (now.tv_nsec - t->started_ts.tv_nsec) / 1000);
 	memcpy(t->last_cause, cause, sizeof(cause));
 	t->probes++;
 	e->st.probes++;
@@ -448,8 +469,8 @@ static void probe_run(struct lb_loop *loop, void *arg)
 				      strerror(-err));
 		else
 			hc_probe_done(t,
-				      hc_errno_internal(err) ? HC_R_INTERNAL :
-							       HC_R_FAIL,
+				      hc_errno_internal(err) ? HC_R_INTERNAL
+							     : HC_R_FAIL,
 				      "%s", strerror(-err));
 	}
 }
@@ -630,8 +651,8 @@ static struct hc_target *target_new(struct hc_engine *e, struct keybuf *k,
 	t->e = e;
 	t->h = h;
 	t->type = h->type;
-	t->ops = probe_ops[(unsigned int)h->type < CFG_HC__COUNT ? h->type :
-								  CFG_HC_NONE];
+	t->ops = probe_ops[(unsigned int)h->type < CFG_HC__COUNT ? h->type
+								 : CFG_HC_NONE];
 	t->addr = *addr;
 	t->port = port;
 	fill_sockaddr(&t->sa, &t->salen, addr, port);
@@ -691,9 +712,12 @@ static void check_fd_budget(size_t n_targets)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    n_targets + 64 > rl.rlim_cur)
-		lb_warn("health: %zu probe targets may need as many open sockets at once but the open-files limit is %llu; raise it (ulimit -n, LimitNOFILE=) or probes that cannot get a socket fail open",
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && n_targets + 64 > rl.rlim_cur)
+		lb_warn("health: %zu probe targets may need as many open "
+			"sockets at once but the open-files limit is %llu; "
+			"raise it (ulimit -n, LimitNOFILE=) or probes that "
+			"cannot get a socket fail open",
 			n_targets, (unsigned long long)rl.rlim_cur);
 }
 
@@ -703,7 +727,7 @@ int hc_engine_load(struct hc_engine *e, const struct cfg *cfg)
 	size_t old_nb = e->n_buckets, total = 0, ri = 0;
 	struct hc_real *reals = NULL;
 	size_t *off = NULL;
-	struct keybuf k = { 0 };
+	struct keybuf k = {0};
 	int err = -ENOMEM;
 
 	for (size_t p = 0; p < cfg->n_pools; p++)
@@ -725,8 +749,8 @@ int hc_engine_load(struct hc_engine *e, const struct cfg *cfg)
 		off[p] = ri;
 		for (size_t bi = 0; bi < pool->n_backends; bi++, ri++) {
 			const struct cfg_backend *b = &pool->backends[bi];
-			const struct cfg_health *h = b->health ? b->health :
-								 &pool->health;
+			const struct cfg_health *h =
+			    b->health ? b->health : &pool->health;
 			uint16_t port = probe_port(cfg, p, b);
 			uint64_t hash;
 
@@ -743,7 +767,8 @@ int hc_engine_load(struct hc_engine *e, const struct cfg *cfg)
 			if (!t) {
 				struct hc_target **pp = NULL;
 
-				/* Same target and parameters as before: adopt. */
+				/* Same target and parameters as before: adopt.
+				 */
 				if (old_nb)
 					for (pp = &old[hash % old_nb]; *pp;
 					     pp = &(*pp)->hnext)
@@ -764,10 +789,10 @@ int hc_engine_load(struct hc_engine *e, const struct cfg *cfg)
 					t->mark = true;
 					if (t->ops->needs_port && !port)
 						t->config_error = true;
-					err = !t->config_error &&
-						      t->ops->prepare ?
-						      t->ops->prepare(t) :
-						      0;
+					err =
+					    !t->config_error && t->ops->prepare
+						? t->ops->prepare(t)
+						: 0;
 					if (err) {
 						target_free(t);
 						goto fail_restore_err;
@@ -785,8 +810,8 @@ int hc_engine_load(struct hc_engine *e, const struct cfg *cfg)
 	off[cfg->n_pools] = ri;
 	/* Adopted targets read their (equal) parameters from the new config. */
 	for (size_t i = 0; i < total; i++)
-		reals[i].t->h = reals[i].b->health ? reals[i].b->health :
-						     &reals[i].pool->health;
+		reals[i].t->h = reals[i].b->health ? reals[i].b->health
+						   : &reals[i].pool->health;
 
 	/* Targets no longer named are gone. */
 	for (size_t i = 0; i < old_nb; i++)
@@ -818,15 +843,19 @@ int hc_engine_load(struct hc_engine *e, const struct cfg *cfg)
 			if (t->config_error) {
 				char a[LB_ADDR_STRLEN];
 
-				lb_warn("health: %s: no port to probe (set health.port, the backend's port or a service port); failing open",
+				lb_warn("health: %s: no port to probe (set "
+					"health.port, the backend's port or a "
+					"service port); failing open",
 					lb_addr_fmt(&t->addr, a, sizeof(a)));
 				continue;
 			}
-			schedule_at(t, batch_slot(lb_loop_now_ms(e->loop) +
-							  rng_next(e) % (t->h->interval_ms ?
-									 t->h->interval_ms :
-									 1),
-						  t->h->interval_ms));
+			schedule_at(t,
+				    batch_slot(lb_loop_now_ms(e->loop) +
+						   rng_next(e) %
+						       (t->h->interval_ms
+							    ? t->h->interval_ms
+							    : 1),
+					       t->h->interval_ms));
 		}
 	free(k.p);
 	return 0;
@@ -902,6 +931,15 @@ void hc_engine_free(struct hc_engine *e)
 		}
 	pool_drain(&e->pool4);
 	pool_drain(&e->pool6);
+	/* Children were SIGKILLed: waiting for them is brief. */
+	while (e->reapers) {
+		struct hc_reaper *r = e->reapers;
+
+		hc_engine_reaper_del(r);
+		waitpid(r->pid, NULL, 0);
+		lb_loop_watch_close(e->loop, &r->w);
+		free(r);
+	}
 	for (size_t i = 0; i < e->n_ssl; i++) {
 		SSL_CTX_free(e->ssl[i].ctx);
 		free(e->ssl[i].ca_file);
@@ -926,7 +964,7 @@ int hc_engine_subscribe(struct hc_engine *e, hc_event_fn fn, void *arg)
 	if (!s)
 		return -ENOMEM;
 	e->subs = s;
-	s[e->n_subs++] = (struct hc_sub){ fn, arg };
+	s[e->n_subs++] = (struct hc_sub){fn, arg};
 	return 0;
 }
 
@@ -996,8 +1034,8 @@ static struct hc_real *real_of(struct hc_engine *e, const struct cfg_pool *pool,
 static bool real_healthy(const struct hc_real *r)
 {
 	const struct hc_target *t = r->t;
-	const struct cfg_health *h = r->b->health ? r->b->health :
-						    &r->pool->health;
+	const struct cfg_health *h =
+	    r->b->health ? r->b->health : &r->pool->health;
 
 	if (!t || t->config_error || t->internal_error)
 		return true; /* the checker cannot tell: fail open */
@@ -1018,8 +1056,8 @@ static bool real_disabled(const struct hc_real *r)
 
 static uint32_t real_weight(struct hc_engine *e, const struct hc_real *r)
 {
-	const struct cfg_health *h = r->b->health ? r->b->health :
-						    &r->pool->health;
+	const struct cfg_health *h =
+	    r->b->health ? r->b->health : &r->pool->health;
 	uint64_t now = lb_loop_now_ms(e->loop), el;
 	uint32_t w = r->b->weight;
 
@@ -1072,8 +1110,8 @@ uint64_t hc_engine_ramp_deadline(struct hc_engine *e)
 
 	for (size_t i = 0; i < e->n_reals; i++) {
 		const struct hc_real *r = &e->reals[i];
-		const struct cfg_health *h = r->b->health ? r->b->health :
-							    &r->pool->health;
+		const struct cfg_health *h =
+		    r->b->health ? r->b->health : &r->pool->health;
 		uint64_t end;
 
 		if (!r->t || r->t->state != HC_STATE_UP || !h->slow_start_ms)
@@ -1129,7 +1167,8 @@ int hc_engine_real_status(struct hc_engine *e, size_t pi, size_t bi,
 		out->type = r->t->type;
 		out->state = r->t->state;
 		out->admin = r->t->admin;
-		out->internal_error = r->t->internal_error || r->t->config_error;
+		out->internal_error =
+		    r->t->internal_error || r->t->config_error;
 		out->since_ms = r->t->since_ms;
 		out->probes = r->t->probes;
 		out->failures = r->t->failures;
@@ -1149,8 +1188,8 @@ size_t hc_engine_real_history(struct hc_engine *e, size_t pi, size_t bi,
 	if (!r || !(t = r->t))
 		return 0;
 	for (unsigned int i = 0; i < t->hist_n && n < max; i++) {
-		unsigned int at = (t->hist_head + HC_HISTORY - t->hist_n + i) %
-				  HC_HISTORY;
+		unsigned int at =
+		    (t->hist_head + HC_HISTORY - t->hist_n + i) % HC_HISTORY;
 
 		out[n++] = t->hist[at];
 	}

@@ -21,9 +21,8 @@
 #include "lib/log.h"
 
 struct exec_run {
-	pid_t pid;
+	pid_t pid; /* 0 once reaped */
 	struct lb_loop *loop;
-	struct lb_watch w;           /* a killed child, still to be reaped */
 };
 
 static int pidfd_open_(pid_t pid)
@@ -55,10 +54,15 @@ static int exec_start(struct hc_target *t)
 {
 	const struct cfg_health *h = t->h;
 	char addr[LB_ADDR_STRLEN], e_addr[LB_ADDR_STRLEN + 32], e_port[48],
-		e_fam[40], e_to[48], e_type[40];
-	char *envp[] = { e_addr, e_port, e_fam, e_to, e_type,
-			 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-			 NULL };
+	    e_fam[40], e_to[48], e_type[40];
+	char *envp[] = {
+	    e_addr,
+	    e_port,
+	    e_fam,
+	    e_to,
+	    e_type,
+	    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	    NULL};
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	struct exec_run *r;
@@ -70,7 +74,6 @@ static int exec_start(struct hc_target *t)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	lb_watch_init(&r->w);
 	r->loop = hc_target_loop(t);
 	snprintf(e_addr, sizeof(e_addr), "BALLAST_REAL_ADDRESS=%s",
 		 lb_addr_fmt(&t->addr, addr, sizeof(addr)));
@@ -88,8 +91,8 @@ static int exec_start(struct hc_target *t)
 	/* Own process group, so a timeout kills the command's children too. */
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
-					      POSIX_SPAWN_SETSIGMASK |
-					      POSIX_SPAWN_SETSIGDEF);
+					  POSIX_SPAWN_SETSIGMASK |
+					  POSIX_SPAWN_SETSIGDEF);
 	{
 		sigset_t none, all;
 
@@ -104,9 +107,9 @@ static int exec_start(struct hc_target *t)
 	posix_spawnattr_destroy(&at);
 	if (err) {
 		free(r);
-		hc_probe_done(t, hc_errno_internal(err) ? HC_R_INTERNAL :
-							  HC_R_FAIL,
-			      "cannot run %s: %s", h->command[0], strerror(err));
+		hc_probe_done(
+		    t, hc_errno_internal(err) ? HC_R_INTERNAL : HC_R_FAIL,
+		    "cannot run %s: %s", h->command[0], strerror(err));
 		return 0;
 	}
 	t->run = r;
@@ -121,11 +124,11 @@ static int exec_start(struct hc_target *t)
 
 static void reap_ready(struct lb_loop *loop, struct lb_watch *w, uint32_t ev)
 {
-	struct exec_run *r = w->arg;
-
+	struct hc_reaper *r = w->arg;
 	pid_t p = waitpid(r->pid, NULL, WNOHANG);
 
 	if (p == r->pid || (p < 0 && errno == ECHILD)) {
+		hc_engine_reaper_del(r);
 		lb_loop_watch_close(loop, &r->w);
 		free(r);
 	}
@@ -134,27 +137,35 @@ static void reap_ready(struct lb_loop *loop, struct lb_watch *w, uint32_t ev)
 static void exec_stop(struct hc_target *t)
 {
 	struct exec_run *r = t->run;
-	int fd = t->w.fd;
+	struct hc_reaper *rp;
+	int fd;
 
 	t->run = NULL;
-	if (!r) {
+	if (!r || !r->pid) {
 		lb_loop_watch_close(hc_target_loop(t), &t->w);
-		return;
-	}
-	if (!r->pid) {
-		lb_loop_watch_close(r->loop, &t->w);
 		free(r);
 		return;
 	}
 	/* Still running (timeout or shutdown): kill, then reap on the loop. */
 	kill(-r->pid, SIGKILL);
 	kill(r->pid, SIGKILL);
+	fd = t->w.fd;
 	lb_loop_watch_del(r->loop, &t->w);
-	if (fd >= 0 && waitpid(r->pid, NULL, WNOHANG) != r->pid &&
-	    lb_loop_watch_add(r->loop, &r->w, fd, EPOLLIN, reap_ready, r) == 0)
-		return;
+	rp = calloc(1, sizeof(*rp));
+	if (fd >= 0 && rp && waitpid(r->pid, NULL, WNOHANG) != r->pid) {
+		rp->pid = r->pid;
+		lb_watch_init(&rp->w);
+		if (lb_loop_watch_add(r->loop, &rp->w, fd, EPOLLIN, reap_ready,
+				      rp) == 0) {
+			hc_engine_reaper_add(t->e, rp);
+			free(r);
+			return;
+		}
+	}
+	/* Already reaped, or it cannot be watched (left to init). */
 	if (fd >= 0)
 		close(fd);
+	free(rp);
 	free(r);
 }
 
@@ -166,7 +177,8 @@ static int exec_prepare(struct hc_target *t)
 
 	if (!h->n_command || !h->command || !h->command[0] ||
 	    h->command[0][0] != '/') {
-		lb_err("health: exec check needs a command whose first word is an absolute path");
+		lb_err("health: exec check needs a command whose first word is "
+		       "an absolute path");
 		return -EINVAL;
 	}
 	argv = calloc(h->n_command + 1, sizeof(*argv));
@@ -185,9 +197,9 @@ static void exec_unprepare(struct hc_target *t)
 }
 
 const struct hc_probe_ops hc_exec_ops = {
-	.name = "exec",
-	.prepare = exec_prepare,
-	.unprepare = exec_unprepare,
-	.start = exec_start,
-	.stop = exec_stop,
+    .name = "exec",
+    .prepare = exec_prepare,
+    .unprepare = exec_unprepare,
+    .start = exec_start,
+    .stop = exec_stop,
 };

@@ -33,9 +33,9 @@ enum hc_state {
 
 /* Administrative state, set by an operator. */
 enum hc_admin {
-	HC_ADMIN_NONE = 0,  /* probes run and decide */
-	HC_ADMIN_PAUSED,    /* probing stops, state frozen, weight as before */
-	HC_ADMIN_DISABLED,  /* out of rotation (weight 0); probing continues */
+	HC_ADMIN_NONE = 0, /* probes run and decide */
+	HC_ADMIN_PAUSED,   /* probing stops, state frozen, weight as before */
+	HC_ADMIN_DISABLED, /* out of rotation (weight 0); probing continues */
 	HC_ADMIN__COUNT,
 };
 
@@ -44,11 +44,11 @@ enum hc_admin {
 #define HC_CAUSE_MAX 96
 
 struct hc_transition {
-	uint64_t time_ms;       /* CLOCK_MONOTONIC */
-	uint64_t wall_ms;       /* CLOCK_REALTIME, for display */
-	uint8_t from;           /* enum hc_state */
+	uint64_t time_ms; /* CLOCK_MONOTONIC */
+	uint64_t wall_ms; /* CLOCK_REALTIME, for display */
+	uint8_t from;	  /* enum hc_state */
 	uint8_t to;
-	uint8_t admin;          /* enum hc_admin after the change */
+	uint8_t admin; /* enum hc_admin after the change */
 	char cause[HC_CAUSE_MAX];
 };
 
@@ -58,7 +58,7 @@ struct hc_event {
 	uint16_t port;
 	enum cfg_hc_type type;
 	const struct hc_transition *tr;
-	unsigned int n_reals;   /* reals (pool, backend) sharing this target */
+	unsigned int n_reals; /* reals (pool, backend) sharing this target */
 };
 
 typedef void (*hc_event_fn)(void *arg, const struct hc_event *ev);
@@ -67,24 +67,24 @@ typedef void (*hc_event_fn)(void *arg, const struct hc_event *ev);
 struct hc_real_status {
 	const char *pool;
 	struct lb_addr addr;
-	uint16_t port;          /* the backend's port */
-	uint16_t probe_port;    /* the port probed */
+	uint16_t port;	     /* the backend's port */
+	uint16_t probe_port; /* the port probed */
 	enum cfg_hc_type type;
 	enum hc_state state;
 	enum hc_admin admin;
-	bool internal_error;    /* the checker itself failed; failing open */
-	uint32_t weight;        /* configured */
-	uint32_t effective;     /* what the weight source returns now */
-	uint64_t since_ms;      /* CLOCK_MONOTONIC time of the last change */
-	uint64_t probes;        /* probes completed */
+	bool internal_error; /* the checker itself failed; failing open */
+	uint32_t weight;     /* configured */
+	uint32_t effective;  /* what the weight source returns now */
+	uint64_t since_ms;   /* CLOCK_MONOTONIC time of the last change */
+	uint64_t probes;     /* probes completed */
 	uint64_t failures;
 	uint32_t last_rtt_us;
 	char last_cause[HC_CAUSE_MAX];
 };
 
 struct hc_stats {
-	size_t targets;         /* distinct probe targets */
-	size_t reals;           /* (pool, backend) pairs */
+	size_t targets; /* distinct probe targets */
+	size_t reals;	/* (pool, backend) pairs */
 	size_t in_flight;
 	uint64_t probes;
 	uint64_t successes;
@@ -98,7 +98,7 @@ struct hc_stats {
  * `seed` seeds the jitter (0: from the clock).
  */
 int hc_engine_new(struct lb_loop *loop, uint64_t seed, struct hc_engine **out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Cancels every probe and closes every socket. NULL ok. */
 void hc_engine_free(struct hc_engine *e);
 
@@ -110,14 +110,14 @@ void hc_engine_free(struct hc_engine *e);
  * 0, -ENOMEM, or -EINVAL with a message logged (bad regex, CA file...).
  */
 int hc_engine_load(struct hc_engine *e, const struct cfg *cfg)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* The configuration last loaded, or NULL. */
 const struct cfg *hc_engine_cfg(const struct hc_engine *e);
 
 /* One subscriber per call; all are told of every transition. */
 int hc_engine_subscribe(struct hc_engine *e, hc_event_fn fn, void *arg)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Remove a subscription added with the same fn and arg. */
 void hc_engine_unsubscribe(struct hc_engine *e, hc_event_fn fn, void *arg);

@@ -14,8 +14,8 @@
 /* Outcome of one probe. */
 enum hc_result {
 	HC_R_OK = 0,
-	HC_R_FAIL,       /* the real failed the check */
-	HC_R_INTERNAL,   /* the checker could not check: fail open */
+	HC_R_FAIL,     /* the real failed the check */
+	HC_R_INTERNAL, /* the checker could not check: fail open */
 };
 
 struct hc_target;
@@ -35,7 +35,8 @@ struct hc_probe_ops {
 	int (*start)(struct hc_target *t);
 	void (*stop)(struct hc_target *t);
 	/* Verdict when the timeout expires; NULL means failure. */
-	enum hc_result (*timed_out)(struct hc_target *t, char *cause, size_t len);
+	enum hc_result (*timed_out)(struct hc_target *t, char *cause,
+				    size_t len);
 };
 
 extern const struct hc_probe_ops hc_tcp_ops;
@@ -49,54 +50,54 @@ extern const struct hc_probe_ops hc_none_ops;
 /* A distinct probe target, shared by every real that maps to it. */
 struct hc_target {
 	struct hc_engine *e;
-	struct hc_target *hnext;     /* hash chain */
-	char *key;                   /* type, address, port and parameters */
+	struct hc_target *hnext; /* hash chain */
+	char *key;		 /* type, address, port and parameters */
 	size_t key_len;
 	uint64_t hash;
-	const struct cfg_health *h;  /* parameters (any sharer's; all equal) */
+	const struct cfg_health *h; /* parameters (any sharer's; all equal) */
 	const struct hc_probe_ops *ops;
 	enum cfg_hc_type type;
 	struct lb_addr addr;
-	uint16_t port;               /* the port probed */
-	struct sockaddr_storage sa;  /* addr:port */
+	uint16_t port;		    /* the port probed */
+	struct sockaddr_storage sa; /* addr:port */
 	socklen_t salen;
 	struct sockaddr_storage src; /* source to bind, when set */
 	socklen_t srclen;
 	/* state machine */
 	enum hc_state state;
 	enum hc_admin admin;
-	bool internal_error;         /* last probe could not run: fail open */
-	bool config_error;           /* cannot ever probe (no port): fail open */
-	uint32_t ok_run;             /* consecutive successes */
-	uint32_t fail_run;           /* consecutive failures */
-	uint64_t since_ms;           /* last transition */
-	uint64_t up_since_ms;        /* last transition to up (slow start) */
+	bool internal_error;  /* last probe could not run: fail open */
+	bool config_error;    /* cannot ever probe (no port): fail open */
+	uint32_t ok_run;      /* consecutive successes */
+	uint32_t fail_run;    /* consecutive failures */
+	uint64_t since_ms;    /* last transition */
+	uint64_t up_since_ms; /* last transition to up (slow start) */
 	uint64_t probes;
 	uint64_t failures;
 	uint32_t last_rtt_us;
 	char last_cause[HC_CAUSE_MAX];
 	struct hc_transition hist[HC_HISTORY];
-	unsigned int hist_head;      /* next slot */
+	unsigned int hist_head; /* next slot */
 	unsigned int hist_n;
 	/* scheduling */
-	struct lb_timer *t_next;     /* next probe */
-	struct lb_timer *t_timeout;  /* deadline of the running probe */
+	struct lb_timer *t_next;    /* next probe */
+	struct lb_timer *t_timeout; /* deadline of the running probe */
 	bool in_flight;
 	uint64_t started_ms;
 	struct timespec started_ts;
 	unsigned int n_reals;
-	bool mark;                   /* reload bookkeeping */
+	bool mark; /* reload bookkeeping */
 	/* probe run state */
 	struct lb_watch w;
-	bool w_armed;                /* t->w's one-shot can still fire */
-	void *run;                   /* per-run data of the probe type */
-	void *prep;                  /* per-target data of the probe type */
+	bool w_armed; /* t->w's one-shot can still fire */
+	void *run;    /* per-run data of the probe type */
+	void *prep;   /* per-target data of the probe type */
 	uint16_t echo_seq;
 };
 
 /* Report the outcome of the running probe (once per run). */
 void hc_probe_done(struct hc_target *t, enum hc_result r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 struct lb_loop *hc_target_loop(const struct hc_target *t);
 /* errno values that mean "the checker ran out of something". */
 bool hc_errno_internal(int err);
@@ -135,6 +136,21 @@ int hc_engine_sock_get(struct hc_engine *e, int family);
 /* Park a disconnected socket, or close it when the pool is full. */
 void hc_engine_sock_put(struct hc_engine *e, int family, int fd);
 
+/*
+ * A killed exec child still to be reaped from the loop. The engine keeps the
+ * list so that freeing it reaps (SIGKILLed children exit at once) instead of
+ * leaking them.
+ */
+struct hc_reaper {
+	struct hc_reaper *next;
+	struct hc_reaper **pprev;
+	pid_t pid;
+	struct lb_watch w; /* the child's pidfd */
+};
+
+void hc_engine_reaper_add(struct hc_engine *e, struct hc_reaper *r);
+void hc_engine_reaper_del(struct hc_reaper *r);
+
 /* Shared TLS context for (verify, ca_file); NULL on failure (logged). */
 struct ssl_ctx_st *hc_engine_ssl_ctx(struct hc_engine *e, bool verify,
 				     const char *ca_file);
@@ -142,22 +158,22 @@ struct ssl_ctx_st *hc_engine_ssl_ctx(struct hc_engine *e, bool verify,
 /* ---- http and https share one implementation ---------------------------- */
 
 struct hc_http_prep {
-	char *req;                   /* the request, built once */
+	char *req; /* the request, built once */
 	size_t req_len;
 	bool has_regex;
 	regex_t re;
-	struct ssl_ctx_st *ssl_ctx;  /* https: the engine's shared context */
-	char *sni;                   /* https: server name, or NULL */
-	char *verify_host;           /* https: name to verify, or NULL */
+	struct ssl_ctx_st *ssl_ctx; /* https: the engine's shared context */
+	char *sni;		    /* https: server name, or NULL */
+	char *verify_host;	    /* https: name to verify, or NULL */
 };
 
 struct hc_http_run {
-	struct ssl_st *ssl;          /* https only */
-	bool tls_done;               /* handshake finished */
-	unsigned long tls_err;       /* last OpenSSL error, for the cause */
-	int ssl_ret;                 /* last SSL_get_error() */
+	struct ssl_st *ssl;    /* https only */
+	bool tls_done;	       /* handshake finished */
+	unsigned long tls_err; /* last OpenSSL error, for the cause */
+	int ssl_ret;	       /* last SSL_get_error() */
 	bool connected;
-	bool clean;                  /* verdict from a clean exchange: reuse */
+	bool clean; /* verdict from a clean exchange: reuse */
 	size_t sent;
 	char *buf;
 	size_t len;

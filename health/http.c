@@ -36,23 +36,25 @@ int hc_http_prepare(struct hc_target *t)
 	} else {
 		lb_addr_port_fmt(&t->addr, t->port, host, sizeof(host));
 	}
-	n = asprintf(&p->req,
-		     "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ballast-health\r\n"
-		     "Accept: */*\r\nConnection: close\r\n\r\n",
-		     h->method ? h->method : "GET", h->path ? h->path : "/",
-		     host);
+	n = asprintf(
+	    &p->req,
+	    "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ballast-health\r\n"
+	    "Accept: */*\r\nConnection: close\r\n\r\n",
+	    h->method ? h->method : "GET", h->path ? h->path : "/", host);
 	if (n < 0) {
 		free(p);
 		return -ENOMEM;
 	}
 	p->req_len = (size_t)n;
 	if (h->body_regex) {
-		err = regcomp(&p->re, h->body_regex, REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
+		err = regcomp(&p->re, h->body_regex,
+			      REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
 		if (err) {
 			char msg[128];
 
 			regerror(err, &p->re, msg, sizeof(msg));
-			lb_err("health: body_regex \"%s\": %s; fix the expression (POSIX extended syntax)",
+			lb_err("health: body_regex \"%s\": %s; fix the "
+			       "expression (POSIX extended syntax)",
 			       h->body_regex, msg);
 			free(p->req);
 			free(p);
@@ -121,10 +123,12 @@ static bool evaluate(struct hc_target *t, struct hc_http_run *r, bool eof)
 	if (!end) {
 		if (!eof && !full)
 			return false;
-		hc_probe_done(t, HC_R_FAIL, full ?
-			      "response headers longer than max_response (%u bytes)" :
-			      "connection closed before the response headers",
-			      max_response(t));
+		hc_probe_done(
+		    t, HC_R_FAIL,
+		    full
+			? "response headers longer than max_response (%u bytes)"
+			: "connection closed before the response headers",
+		    max_response(t));
 		return true;
 	}
 	if (sscanf(r->buf, "HTTP/%*d.%*d %3d", &code) != 1) {
@@ -153,15 +157,16 @@ static bool evaluate(struct hc_target *t, struct hc_http_run *r, bool eof)
 		if (want < 0 || body_len < (size_t)want)
 			return false;
 	}
-	if (h->body && !memmem(r->buf + hdr_len, body_len, h->body,
-			       strlen(h->body))) {
+	if (h->body &&
+	    !memmem(r->buf + hdr_len, body_len, h->body, strlen(h->body))) {
 		hc_probe_done(t, HC_R_FAIL, "HTTP %d, body lacks \"%.32s\"",
 			      code, h->body);
 		return true;
 	}
 	if (p->has_regex && regexec(&p->re, r->buf + hdr_len, 0, NULL, 0)) {
-		hc_probe_done(t, HC_R_FAIL, "HTTP %d, body does not match /%.32s/",
-			      code, h->body_regex);
+		hc_probe_done(t, HC_R_FAIL,
+			      "HTTP %d, body does not match /%.32s/", code,
+			      h->body_regex);
 		return true;
 	}
 	hc_probe_done(t, HC_R_OK, "HTTP %d, body matches", code);
@@ -184,8 +189,8 @@ static void http_io(struct hc_target *t, struct hc_http_run *r)
 			n = hc_tls_write(r, p->req + r->sent,
 					 p->req_len - r->sent, &want);
 		else
-			n = send(t->w.fd, p->req + r->sent, p->req_len - r->sent,
-				 MSG_NOSIGNAL);
+			n = send(t->w.fd, p->req + r->sent,
+				 p->req_len - r->sent, MSG_NOSIGNAL);
 		if (n > 0) {
 			r->sent += (size_t)n;
 			continue;
@@ -219,7 +224,8 @@ static void http_io(struct hc_target *t, struct hc_http_run *r)
 				cap = (size_t)max + 1;
 			b = realloc(r->buf, cap);
 			if (!b) {
-				hc_probe_done(t, HC_R_INTERNAL, "out of memory");
+				hc_probe_done(t, HC_R_INTERNAL,
+					      "out of memory");
 				return;
 			}
 			r->buf = b;
@@ -282,7 +288,8 @@ static void http_ready(struct lb_loop *loop, struct lb_watch *w, uint32_t ev)
 		int rc;
 
 		if (!r->ssl && hc_tls_setup(t, r) < 0) {
-			hc_probe_done(t, HC_R_INTERNAL, "TLS initialisation failed");
+			hc_probe_done(t, HC_R_INTERNAL,
+				      "TLS initialisation failed");
 			return;
 		}
 		rc = hc_tls_handshake(t, r, &want);
@@ -330,10 +337,10 @@ static int http_prepare(struct hc_target *t)
 }
 
 const struct hc_probe_ops hc_http_ops = {
-	.name = "http",
-	.needs_port = true,
-	.prepare = http_prepare,
-	.unprepare = hc_http_unprepare,
-	.start = hc_http_start,
-	.stop = hc_http_stop,
+    .name = "http",
+    .needs_port = true,
+    .prepare = http_prepare,
+    .unprepare = hc_http_unprepare,
+    .start = hc_http_start,
+    .stop = hc_http_stop,
 };

@@ -63,7 +63,7 @@ int hc_tls_setup(struct hc_target *t, struct hc_http_run *r)
 			if (!X509_VERIFY_PARAM_set1_host(vp, p->verify_host, 0))
 				goto fail;
 		} else if (!X509_VERIFY_PARAM_set1_ip_asc(
-				   vp, lb_addr_fmt(&t->addr, ip, sizeof(ip)))) {
+			       vp, lb_addr_fmt(&t->addr, ip, sizeof(ip)))) {
 			goto fail;
 		}
 	}
@@ -97,8 +97,7 @@ static int ssl_want(struct hc_http_run *r, int ret, uint32_t *want)
 	}
 }
 
-int hc_tls_handshake(struct hc_target *t, struct hc_http_run *r,
-		     uint32_t *want)
+int hc_tls_handshake(struct hc_target *t, struct hc_http_run *r, uint32_t *want)
 {
 	int ret = SSL_do_handshake(r->ssl);
 
@@ -159,10 +158,10 @@ void hc_tls_free(struct hc_http_run *r)
 }
 
 const struct hc_probe_ops hc_https_ops = {
-	.name = "https",
-	.needs_port = true,
-	.prepare = https_prepare,
-	.unprepare = hc_http_unprepare,
-	.start = hc_http_start,
-	.stop = hc_http_stop,
+    .name = "https",
+    .needs_port = true,
+    .prepare = https_prepare,
+    .unprepare = hc_http_unprepare,
+    .start = hc_http_start,
+    .stop = hc_http_stop,
 };

@@ -127,14 +127,15 @@ static int icmp_start(struct hc_target *t)
 	if (!v6)
 		pkt.h.csum = csum16(&pkt, sizeof(pkt));
 	/* connect() makes a raw socket take only this peer's packets. */
-	if ((t->srclen && bind(fd, (struct sockaddr *)&t->src, t->srclen) < 0) ||
+	if ((t->srclen &&
+	     bind(fd, (struct sockaddr *)&t->src, t->srclen) < 0) ||
 	    connect(fd, (struct sockaddr *)&t->sa, t->salen) < 0 ||
 	    send(fd, &pkt, sizeof(pkt), 0) < 0) {
 		err = errno;
 		close(fd);
-		hc_probe_done(t, hc_errno_internal(err) ? HC_R_INTERNAL :
-							  HC_R_FAIL,
-			      "echo: %s", strerror(err));
+		hc_probe_done(
+		    t, hc_errno_internal(err) ? HC_R_INTERNAL : HC_R_FAIL,
+		    "echo: %s", strerror(err));
 		return 0;
 	}
 	err = lb_loop_watch_add(hc_target_loop(t), &t->w, fd, EPOLLIN,
@@ -150,7 +151,7 @@ static void icmp_stop(struct hc_target *t)
 }
 
 const struct hc_probe_ops hc_icmp_ops = {
-	.name = "icmp",
-	.start = icmp_start,
-	.stop = icmp_stop,
+    .name = "icmp",
+    .start = icmp_start,
+    .stop = icmp_stop,
 };

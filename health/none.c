@@ -13,7 +13,7 @@ static void none_stop(struct hc_target *t)
 }
 
 const struct hc_probe_ops hc_none_ops = {
-	.name = "none",
-	.start = none_start,
-	.stop = none_stop,
+    .name = "none",
+    .start = none_start,
+    .stop = none_stop,
 };

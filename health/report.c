@@ -49,16 +49,16 @@ static void on_event(void *arg, const struct hc_event *ev)
 	lb_addr_fmt(ev->addr, addr, sizeof(addr));
 	if (r->json) {
 		emit_json(r->out,
-			  json_pack("{s:s, s:s, s:I, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:i}",
+			  json_pack("{s:s, s:s, s:I, s:s, s:i, s:s, s:s, s:s, "
+				    "s:s, s:s, s:i}",
 				    "event", "transition", "time", when,
 				    "unix_ms", (json_int_t)ev->tr->wall_ms,
 				    "address", addr, "port", (int)ev->port,
-				    "type", hc_type_name(ev->type),
-				    "from", hc_state_name(ev->tr->from),
-				    "to", hc_state_name(ev->tr->to),
-				    "admin", hc_admin_name(ev->tr->admin),
-				    "cause", ev->tr->cause,
-				    "reals", (int)ev->n_reals));
+				    "type", hc_type_name(ev->type), "from",
+				    hc_state_name(ev->tr->from), "to",
+				    hc_state_name(ev->tr->to), "admin",
+				    hc_admin_name(ev->tr->admin), "cause",
+				    ev->tr->cause, "reals", (int)ev->n_reals));
 		return;
 	}
 	lb_addr_port_fmt(ev->addr, ev->port, addr, sizeof(addr));
@@ -104,7 +104,8 @@ void hc_report_summary(struct hc_report *r)
 
 	hc_engine_stats(r->e, &st);
 	if (!r->json)
-		fprintf(r->out, "\n%-16s %-24s %-5s %-8s %-8s %6s %6s %8s %8s  %s\n",
+		fprintf(r->out,
+			"\n%-16s %-24s %-5s %-8s %-8s %6s %6s %8s %8s  %s\n",
 			"POOL", "REAL", "CHECK", "STATE", "ADMIN", "WEIGHT",
 			"EFFECT", "PROBES", "FAILED", "LAST");
 	for (size_t p = 0; cfg && p < cfg->n_pools; p++) {
@@ -114,29 +115,34 @@ void hc_report_summary(struct hc_report *r)
 
 			if (hc_engine_real_status(r->e, p, b, &s))
 				continue;
-			lb_addr_port_fmt(&s.addr, s.probe_port ? s.probe_port : s.port,
+			lb_addr_port_fmt(&s.addr,
+					 s.probe_port ? s.probe_port : s.port,
 					 a, sizeof(a));
 			if (r->json) {
 				lb_addr_fmt(&s.addr, addr, sizeof(addr));
 				json_array_append_new(
-					arr,
-					json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:s}",
-						  "pool", s.pool, "address", addr,
-						  "port", (int)s.port,
-						  "probe_port", (int)s.probe_port,
-						  "type", hc_type_name(s.type),
-						  "state", hc_state_name(s.state),
-						  "admin", hc_admin_name(s.admin),
-						  "failing_open", s.internal_error,
-						  "weight", (json_int_t)s.weight,
-						  "effective", (json_int_t)s.effective,
-						  "probes", (json_int_t)s.probes,
-						  "failures", (json_int_t)s.failures,
-						  "last_rtt_us", (json_int_t)s.last_rtt_us,
-						  "last", s.last_cause));
+				    arr,
+				    json_pack(
+					"{s:s, s:s, s:i, s:i, s:s, s:s, s:s, "
+					"s:b, s:I, s:I, s:I, s:I, s:I, s:s}",
+					"pool", s.pool, "address", addr, "port",
+					(int)s.port, "probe_port",
+					(int)s.probe_port, "type",
+					hc_type_name(s.type), "state",
+					hc_state_name(s.state), "admin",
+					hc_admin_name(s.admin), "failing_open",
+					s.internal_error, "weight",
+					(json_int_t)s.weight, "effective",
+					(json_int_t)s.effective, "probes",
+					(json_int_t)s.probes, "failures",
+					(json_int_t)s.failures, "last_rtt_us",
+					(json_int_t)s.last_rtt_us, "last",
+					s.last_cause));
 				continue;
 			}
-			fprintf(r->out, "%-16s %-24s %-5s %-8s %-8s %6u %6u %8llu %8llu  %s%s\n",
+			fprintf(r->out,
+				"%-16s %-24s %-5s %-8s %-8s %6u %6u %8llu "
+				"%8llu  %s%s\n",
 				s.pool, a, hc_type_name(s.type),
 				hc_state_name(s.state), hc_admin_name(s.admin),
 				s.weight, s.effective,
@@ -147,20 +153,22 @@ void hc_report_summary(struct hc_report *r)
 		}
 	}
 	if (r->json) {
-		emit_json(r->out,
-			  json_pack("{s:s, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
-				    "event", "summary", "reals", arr, "stats",
-				    "targets", (json_int_t)st.targets,
-				    "reals", (json_int_t)st.reals,
-				    "probes", (json_int_t)st.probes,
-				    "successes", (json_int_t)st.successes,
-				    "failures", (json_int_t)st.failures,
-				    "internal_errors", (json_int_t)st.internal_errors,
-				    "transitions", (json_int_t)st.transitions));
+		emit_json(
+		    r->out,
+		    json_pack(
+			"{s:s, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+			"event", "summary", "reals", arr, "stats", "targets",
+			(json_int_t)st.targets, "reals", (json_int_t)st.reals,
+			"probes", (json_int_t)st.probes, "successes",
+			(json_int_t)st.successes, "failures",
+			(json_int_t)st.failures, "internal_errors",
+			(json_int_t)st.internal_errors, "transitions",
+			(json_int_t)st.transitions));
 		return;
 	}
 	fprintf(r->out,
-		"\n%zu reals, %zu probe targets, %llu probes (%llu ok, %llu failed, %llu checker errors), %llu transitions\n",
+		"\n%zu reals, %zu probe targets, %llu probes (%llu ok, %llu "
+		"failed, %llu checker errors), %llu transitions\n",
 		st.reals, st.targets, (unsigned long long)st.probes,
 		(unsigned long long)st.successes,
 		(unsigned long long)st.failures,

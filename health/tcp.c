@@ -19,7 +19,7 @@
 /* A new non-blocking socket, connect started. fd or -errno. */
 static int tcp_socket(struct hc_target *t)
 {
-	static const struct linger rst = { .l_onoff = 1, .l_linger = 0 };
+	static const struct linger rst = {.l_onoff = 1, .l_linger = 0};
 	int fd, err;
 
 	fd = socket(t->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -53,7 +53,7 @@ fail:
  */
 static int tcp_connect(struct hc_target *t, int fd)
 {
-	setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &(int){ 0 }, sizeof(int));
+	setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &(int){0}, sizeof(int));
 	if (connect(fd, (struct sockaddr *)&t->sa, t->salen) == 0 ||
 	    errno == EINPROGRESS)
 		return 0;
@@ -117,7 +117,7 @@ int hc_tcp_wait(struct hc_target *t, uint32_t events)
 void hc_tcp_release(struct hc_target *t, bool clean)
 {
 	struct lb_loop *loop = hc_target_loop(t);
-	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	struct sockaddr unspec = {.sa_family = AF_UNSPEC};
 	int fd;
 
 	if (!lb_watch_active(&t->w))
@@ -185,8 +185,8 @@ static void tcp_stop(struct hc_target *t)
 }
 
 const struct hc_probe_ops hc_tcp_ops = {
-	.name = "tcp",
-	.needs_port = true,
-	.start = tcp_start,
-	.stop = tcp_stop,
+    .name = "tcp",
+    .needs_port = true,
+    .start = tcp_start,
+    .stop = tcp_stop,
 };

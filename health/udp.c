@@ -24,8 +24,8 @@ static void udp_ready(struct lb_loop *loop, struct lb_watch *w, uint32_t ev)
 		if (errno == EAGAIN)
 			return;
 		hc_probe_done(t, HC_R_FAIL, "%s",
-			      errno == ECONNREFUSED ? "port unreachable" :
-						      strerror(errno));
+			      errno == ECONNREFUSED ? "port unreachable"
+						    : strerror(errno));
 		return;
 	}
 	if (want && !memmem(buf, (size_t)n, want, strlen(want))) {
@@ -40,17 +40,19 @@ static int udp_start(struct hc_target *t)
 	const char *pl = t->h->payload ? t->h->payload : "";
 	int fd, err;
 
-	fd = socket(t->sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(t->sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
 	if (fd < 0)
 		return -errno;
-	if ((t->srclen && bind(fd, (struct sockaddr *)&t->src, t->srclen) < 0) ||
+	if ((t->srclen &&
+	     bind(fd, (struct sockaddr *)&t->src, t->srclen) < 0) ||
 	    connect(fd, (struct sockaddr *)&t->sa, t->salen) < 0 ||
 	    send(fd, pl, strlen(pl), 0) < 0) {
 		err = errno;
 		close(fd);
-		hc_probe_done(t, hc_errno_internal(err) ? HC_R_INTERNAL :
-							  HC_R_FAIL,
-			      "send: %s", strerror(err));
+		hc_probe_done(
+		    t, hc_errno_internal(err) ? HC_R_INTERNAL : HC_R_FAIL,
+		    "send: %s", strerror(err));
 		return 0;
 	}
 	err = lb_loop_watch_add(hc_target_loop(t), &t->w, fd, EPOLLIN,
@@ -78,9 +80,9 @@ static enum hc_result udp_timed_out(struct hc_target *t, char *cause,
 }
 
 const struct hc_probe_ops hc_udp_ops = {
-	.name = "udp",
-	.needs_port = true,
-	.start = udp_start,
-	.stop = udp_stop,
-	.timed_out = udp_timed_out,
+    .name = "udp",
+    .needs_port = true,
+    .start = udp_start,
+    .stop = udp_stop,
+    .timed_out = udp_timed_out,
 };

@@ -13,9 +13,9 @@
 #define LOOP_BATCH 256
 
 struct lb_timer {
-	uint64_t when;           /* CLOCK_MONOTONIC ms */
-	uint64_t seq;            /* FIFO order among equal deadlines */
-	unsigned int idx;        /* position in the heap */
+	uint64_t when;	  /* CLOCK_MONOTONIC ms */
+	uint64_t seq;	  /* FIFO order among equal deadlines */
+	unsigned int idx; /* position in the heap */
 	lb_timer_fn fn;
 	void *arg;
 	struct lb_timer **owner; /* cleared on fire or cancel */
@@ -30,12 +30,12 @@ struct lb_sig_hook {
 
 struct lb_loop {
 	int epfd;
-	int tfd;                  /* timerfd for the heap's earliest deadline */
-	int sfd;                  /* signalfd, -1 until a signal is hooked */
+	int tfd; /* timerfd for the heap's earliest deadline */
+	int sfd; /* signalfd, -1 until a signal is hooked */
 	bool stop;
 	uint64_t now_ms;
-	uint64_t armed_ms;        /* deadline the timerfd holds; 0 = disarmed */
-	bool tfd_fired;           /* expired and not re-armed since */
+	uint64_t armed_ms; /* deadline the timerfd holds; 0 = disarmed */
+	bool tfd_fired;	   /* expired and not re-armed since */
 	unsigned int slack_ms;
 	uint64_t seq;
 	/* min-heap of armed timers */
@@ -43,12 +43,13 @@ struct lb_loop {
 	unsigned int n_heap;
 	unsigned int cap_heap;
 	struct lb_timer *free_timers;
-	/* events of the round being dispatched, so a removed watch is skipped */
+	/* events of the round being dispatched, so a removed watch is skipped
+	 */
 	struct epoll_event *batch;
 	int batch_next;
 	int batch_n;
-	struct lb_watch tw;       /* the timerfd's own watch */
-	struct lb_watch sw;       /* the signalfd's watch */
+	struct lb_watch tw; /* the timerfd's own watch */
+	struct lb_watch sw; /* the signalfd's watch */
 	sigset_t sigs;
 	struct lb_sig_hook *hooks;
 	unsigned int n_hooks;
@@ -110,7 +111,8 @@ static void heap_down(struct lb_loop *l, unsigned int i)
 
 		if (c >= l->n_heap)
 			break;
-		if (c + 1 < l->n_heap && timer_before(l->heap[c + 1], l->heap[c]))
+		if (c + 1 < l->n_heap &&
+		    timer_before(l->heap[c + 1], l->heap[c]))
 			c++;
 		if (!timer_before(l->heap[c], t))
 			break;
@@ -146,7 +148,7 @@ void lb_loop_set_timer_slack(struct lb_loop *l, unsigned int slack_ms)
  */
 static void timer_rearm(struct lb_loop *l)
 {
-	struct itimerspec its = { 0 };
+	struct itimerspec its = {0};
 	uint64_t want = 0;
 
 	if (l->n_heap) {
@@ -276,7 +278,7 @@ void lb_watch_init(struct lb_watch *w)
 int lb_loop_watch_add(struct lb_loop *l, struct lb_watch *w, int fd,
 		      uint32_t events, lb_watch_fn fn, void *arg)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = w };
+	struct epoll_event ev = {.events = events, .data.ptr = w};
 
 	if (fd < 0 || !fn)
 		return -EINVAL;
@@ -291,7 +293,7 @@ int lb_loop_watch_add(struct lb_loop *l, struct lb_watch *w, int fd,
 
 int lb_loop_watch_rearm(struct lb_loop *l, struct lb_watch *w, uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = w };
+	struct epoll_event ev = {.events = events, .data.ptr = w};
 
 	if (w->fd < 0)
 		return -EINVAL;
@@ -303,7 +305,7 @@ int lb_loop_watch_rearm(struct lb_loop *l, struct lb_watch *w, uint32_t events)
 
 int lb_loop_watch_mod(struct lb_loop *l, struct lb_watch *w, uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = w };
+	struct epoll_event ev = {.events = events, .data.ptr = w};
 
 	if (w->fd < 0)
 		return -EINVAL;
@@ -326,7 +328,7 @@ static void batch_forget(struct lb_loop *l, struct lb_watch *w)
 int lb_loop_watch_adopt(struct lb_loop *l, struct lb_watch *w, int fd,
 			uint32_t events, lb_watch_fn fn, void *arg)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = w };
+	struct epoll_event ev = {.events = events, .data.ptr = w};
 
 	if (fd < 0 || !fn)
 		return -EINVAL;
@@ -416,7 +418,7 @@ int lb_loop_signal(struct lb_loop *l, int signo, lb_signal_fn fn, void *arg)
 			return err;
 		}
 	}
-	h[l->n_hooks++] = (struct lb_sig_hook){ signo, fn, arg };
+	h[l->n_hooks++] = (struct lb_sig_hook){signo, fn, arg};
 	return 0;
 }
 
@@ -446,7 +448,8 @@ int lb_loop_new(struct lb_loop **out)
 		err = -errno;
 		goto fail;
 	}
-	err = lb_loop_watch_add(l, &l->tw, l->tfd, EPOLLIN, timerfd_ready, NULL);
+	err =
+	    lb_loop_watch_add(l, &l->tw, l->tfd, EPOLLIN, timerfd_ready, NULL);
 	if (err)
 		goto fail;
 	l->now_ms = mono_ms();

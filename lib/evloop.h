@@ -32,10 +32,10 @@ typedef void (*lb_signal_fn)(struct lb_loop *loop, int signo, void *arg);
 
 /* Caller-owned storage for one fd registration; treat fields as private. */
 struct lb_watch {
-	int fd;             /* -1 when not registered */
-	uint32_t events;    /* currently requested */
+	int fd;		 /* -1 when not registered */
+	uint32_t events; /* currently requested */
 	lb_watch_fn fn;
-	void *arg;          /* for the callback's use */
+	void *arg; /* for the callback's use */
 };
 
 int lb_loop_new(struct lb_loop **out) __attribute__((warn_unused_result));
@@ -71,9 +71,9 @@ static inline bool lb_watch_active(const struct lb_watch *w)
 
 int lb_loop_watch_add(struct lb_loop *loop, struct lb_watch *w, int fd,
 		      uint32_t events, lb_watch_fn fn, void *arg)
-	__attribute__((warn_unused_result));
-int lb_loop_watch_mod(struct lb_loop *loop, struct lb_watch *w,
-		      uint32_t events) __attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
+int lb_loop_watch_mod(struct lb_loop *loop, struct lb_watch *w, uint32_t events)
+    __attribute__((warn_unused_result));
 /*
  * Point an fd that is already registered with this loop (but detached, see
  * lb_loop_watch_detach) at a new watch: one EPOLL_CTL_MOD instead of an
@@ -81,7 +81,7 @@ int lb_loop_watch_mod(struct lb_loop *loop, struct lb_watch *w,
  */
 int lb_loop_watch_adopt(struct lb_loop *loop, struct lb_watch *w, int fd,
 			uint32_t events, lb_watch_fn fn, void *arg)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /*
  * Detach the watch from its fd without touching epoll and return the fd,
  * still registered. Only for fds whose registration is disarmed (an
@@ -108,11 +108,11 @@ void lb_loop_watch_close(struct lb_loop *loop, struct lb_watch *w);
  */
 int lb_timer_add(struct lb_loop *loop, struct lb_timer **owner,
 		 uint64_t delay_ms, lb_timer_fn fn, void *arg)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* The same with an absolute CLOCK_MONOTONIC deadline in milliseconds. */
 int lb_timer_add_at(struct lb_loop *loop, struct lb_timer **owner,
 		    uint64_t when_ms, lb_timer_fn fn, void *arg)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Cancel the timer *owner holds, if any, and set *owner to NULL. */
 void lb_timer_cancel(struct lb_loop *loop, struct lb_timer **owner);
 /* Deadline of an armed timer (CLOCK_MONOTONIC ms). */
@@ -133,7 +133,7 @@ unsigned int lb_loop_timer_count(const struct lb_loop *loop);
  * Deliver a signal through the loop (signalfd): the signal is blocked for
  * the calling thread and fn runs from the loop. One hook per signal.
  */
-int lb_loop_signal(struct lb_loop *loop, int signo, lb_signal_fn fn,
-		   void *arg) __attribute__((warn_unused_result));
+int lb_loop_signal(struct lb_loop *loop, int signo, lb_signal_fn fn, void *arg)
+    __attribute__((warn_unused_result));
 
 #endif

@@ -29,8 +29,8 @@
 
 enum mode { M_TCP, M_HTTP, M_HTTPS, M_HANG, M_REFUSE, M_UDP };
 
-static const char *const mode_names[] = { "tcp", "http", "https",
-					  "hang", "refuse", "udp" };
+static const char *const mode_names[] = {"tcp",	 "http",   "https",
+					 "hang", "refuse", "udp"};
 
 struct conn {
 	int kind; /* 0 listener, 1 connection, 2 stdin, 3 udp */
@@ -63,7 +63,7 @@ static void die(const char *what)
 
 static void add(struct srv *s, struct conn *c, uint32_t ev)
 {
-	struct epoll_event e = { .events = ev, .data.ptr = c };
+	struct epoll_event e = {.events = ev, .data.ptr = c};
 
 	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, c->fd, &e) < 0)
 		die("epoll_ctl");
@@ -72,7 +72,7 @@ static void add(struct srv *s, struct conn *c, uint32_t ev)
 static void close_conn(struct conn *c)
 {
 	/* RST, so the server side leaves no TIME_WAIT to skew counts */
-	static const struct linger rst = { 1, 0 };
+	static const struct linger rst = {1, 0};
 
 	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
 	if (c->ssl)
@@ -87,14 +87,17 @@ static void open_listeners(struct srv *s)
 
 	for (size_t i = 0; i < s->n_addrs; i++) {
 		int one = 1;
-		int fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) |
-						 SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		int fd = socket(AF_INET,
+				(udp ? SOCK_DGRAM : SOCK_STREAM) |
+				    SOCK_NONBLOCK | SOCK_CLOEXEC,
+				0);
 		struct conn *c = calloc(1, sizeof(*c));
 
 		if (fd < 0 || !c)
 			die("socket");
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, (struct sockaddr *)&s->addrs[i], sizeof(s->addrs[i])) < 0)
+		if (bind(fd, (struct sockaddr *)&s->addrs[i],
+			 sizeof(s->addrs[i])) < 0)
 			die("bind");
 		if (!udp && listen(fd, 4096) < 0)
 			die("listen");
@@ -131,7 +134,8 @@ static void answer(struct srv *s, struct conn *c)
 {
 	char resp[1024];
 	int n = snprintf(resp, sizeof(resp),
-			 "HTTP/1.1 %d X\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+			 "HTTP/1.1 %d X\r\nContent-Length: %zu\r\nConnection: "
+			 "close\r\n\r\n%s",
 			 s->code, strlen(s->body), s->body);
 
 	if (c->ssl)
@@ -151,7 +155,8 @@ static void on_conn(struct srv *s, struct conn *c, uint32_t ev)
 		if (r <= 0) {
 			int e = SSL_get_error(c->ssl, r);
 
-			if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+			if (e != SSL_ERROR_WANT_READ &&
+			    e != SSL_ERROR_WANT_WRITE)
 				close_conn(c);
 			ERR_clear_error();
 			return;
@@ -195,7 +200,8 @@ static void on_conn(struct srv *s, struct conn *c, uint32_t ev)
 static void on_accept(struct srv *s, struct conn *l)
 {
 	for (int k = 0; k < 64; k++) {
-		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd =
+		    accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct conn *c;
 
 		if (fd < 0)
@@ -272,22 +278,23 @@ static bool on_stdin(struct srv *s, struct conn *c)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "cert", required_argument, NULL, 'C' },
-		{ "key", required_argument, NULL, 'K' },
-		{ NULL, 0, NULL, 0 },
+	    {"cert", required_argument, NULL, 'C'},
+	    {"key", required_argument, NULL, 'K'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct srv s = { .code = 200, .mode = M_TCP };
+	struct srv s = {.code = 200, .mode = M_TCP};
 	const char *cert = NULL, *key = NULL, *first = NULL;
 	size_t count = 0, cap = 0;
 	struct rlimit rl;
 	unsigned long nofile = 65536;
-	struct conn in = { .kind = 2, .fd = 0 };
+	struct conn in = {.kind = 2, .fd = 0};
 	struct epoll_event evs[256];
 	uint16_t port = 0;
 	int c;
 
 	snprintf(s.body, sizeof(s.body), "ok");
-	while ((c = getopt_long(argc, argv, "p:a:r:m:c:b:n:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:a:r:m:c:b:n:", opts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'p':
 			port = (uint16_t)atoi(optarg);
@@ -295,11 +302,13 @@ int main(int argc, char **argv)
 		case 'a':
 			if (s.n_addrs == cap) {
 				cap = cap ? cap * 2 : 16;
-				s.addrs = realloc(s.addrs, cap * sizeof(*s.addrs));
+				s.addrs =
+				    realloc(s.addrs, cap * sizeof(*s.addrs));
 			}
 			memset(&s.addrs[s.n_addrs], 0, sizeof(*s.addrs));
 			s.addrs[s.n_addrs].sin_family = AF_INET;
-			if (inet_pton(AF_INET, optarg, &s.addrs[s.n_addrs].sin_addr) != 1)
+			if (inet_pton(AF_INET, optarg,
+				      &s.addrs[s.n_addrs].sin_addr) != 1)
 				die("address");
 			s.n_addrs++;
 			break;
@@ -338,12 +347,13 @@ int main(int argc, char **argv)
 
 		if (inet_pton(AF_INET, first, &a) != 1)
 			die("address");
-		s.addrs = realloc(s.addrs, (s.n_addrs + count) * sizeof(*s.addrs));
+		s.addrs =
+		    realloc(s.addrs, (s.n_addrs + count) * sizeof(*s.addrs));
 		for (size_t i = 0; i < count; i++) {
 			memset(&s.addrs[s.n_addrs], 0, sizeof(*s.addrs));
 			s.addrs[s.n_addrs].sin_family = AF_INET;
 			s.addrs[s.n_addrs].sin_addr.s_addr =
-				htonl(ntohl(a.s_addr) + (uint32_t)i);
+			    htonl(ntohl(a.s_addr) + (uint32_t)i);
 			s.n_addrs++;
 		}
 	}
@@ -358,8 +368,10 @@ int main(int argc, char **argv)
 	if (cert && key) {
 		s.tls = SSL_CTX_new(TLS_server_method());
 		if (!s.tls ||
-		    SSL_CTX_use_certificate_file(s.tls, cert, SSL_FILETYPE_PEM) != 1 ||
-		    SSL_CTX_use_PrivateKey_file(s.tls, key, SSL_FILETYPE_PEM) != 1)
+		    SSL_CTX_use_certificate_file(s.tls, cert,
+						 SSL_FILETYPE_PEM) != 1 ||
+		    SSL_CTX_use_PrivateKey_file(s.tls, key, SSL_FILETYPE_PEM) !=
+			1)
 			die("TLS certificate");
 	}
 	if (s.mode == M_HTTPS && !s.tls)

@@ -82,28 +82,28 @@ static enum cfg_hc_type parse_type(const char *s)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "rise", required_argument, NULL, 'R' },
-		{ "fall", required_argument, NULL, 'L' },
-		{ "path", required_argument, NULL, 'P' },
-		{ "host", required_argument, NULL, 'H' },
-		{ "sni", required_argument, NULL, 'S' },
-		{ "verify", no_argument, NULL, 'V' },
-		{ "ca", required_argument, NULL, 'A' },
-		{ "body", required_argument, NULL, 'B' },
-		{ "regex", required_argument, NULL, 'X' },
-		{ "expect", required_argument, NULL, 'E' },
-		{ "method", required_argument, NULL, 'M' },
-		{ "slow-start", required_argument, NULL, 'W' },
-		{ "for", required_argument, NULL, 'f' },
-		{ "warmup", required_argument, NULL, 'w' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "nofile", required_argument, NULL, 'n' },
-		{ "window", required_argument, NULL, 'e' },
-		{ NULL, 0, NULL, 0 },
+	    {"rise", required_argument, NULL, 'R'},
+	    {"fall", required_argument, NULL, 'L'},
+	    {"path", required_argument, NULL, 'P'},
+	    {"host", required_argument, NULL, 'H'},
+	    {"sni", required_argument, NULL, 'S'},
+	    {"verify", no_argument, NULL, 'V'},
+	    {"ca", required_argument, NULL, 'A'},
+	    {"body", required_argument, NULL, 'B'},
+	    {"regex", required_argument, NULL, 'X'},
+	    {"expect", required_argument, NULL, 'E'},
+	    {"method", required_argument, NULL, 'M'},
+	    {"slow-start", required_argument, NULL, 'W'},
+	    {"for", required_argument, NULL, 'f'},
+	    {"warmup", required_argument, NULL, 'w'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"nofile", required_argument, NULL, 'n'},
+	    {"window", required_argument, NULL, 'e'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct cfg cfg = { 0 };
-	struct cfg_pool pool = { .name = "probe" };
+	struct cfg cfg = {0};
+	struct cfg_pool pool = {.name = "probe"};
 	struct cfg_health *h = &pool.health;
 	struct cfg_code_range range;
 	struct cfg_backend *be = NULL;
@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 	uint16_t port = 0;
 	uint64_t for_ms = 5000;
 	bool json = false, quiet = false;
-	struct run r = { 0 };
+	struct run r = {0};
 	struct hc_report *rep = NULL;
 	struct lb_timer *t_stop = NULL, *t_warm = NULL, *t_end = NULL;
 	uint64_t window_ms = 0;
@@ -132,7 +132,9 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "t:a:r:p:i:F:T:jqf:w:n:", opts,
 				NULL)) != -1) {
 		switch (c) {
-		case 't': h->type = parse_type(optarg); break;
+		case 't':
+			h->type = parse_type(optarg);
+			break;
 		case 'a':
 			if (n_addrs < 64)
 				addrs[n_addrs++] = optarg;
@@ -141,32 +143,73 @@ int main(int argc, char **argv)
 			first = optarg;
 			count = strtoul(argv[optind++], NULL, 10);
 			break;
-		case 'p': port = (uint16_t)atoi(optarg); break;
-		case 'i': h->interval_ms = (uint32_t)atoi(optarg); break;
-		case 'F': h->fast_interval_ms = (uint32_t)atoi(optarg); break;
-		case 'T': h->timeout_ms = (uint32_t)atoi(optarg); break;
-		case 'R': h->rise = (uint32_t)atoi(optarg); break;
-		case 'L': h->fall = (uint32_t)atoi(optarg); break;
-		case 'P': h->path = optarg; break;
-		case 'H': h->host = optarg; break;
-		case 'S': h->sni = optarg; break;
-		case 'V': h->tls_verify = true; break;
-		case 'A': h->ca_file = optarg; break;
-		case 'B': h->body = optarg; break;
-		case 'X': h->body_regex = optarg; break;
-		case 'M': h->method = optarg; break;
-		case 'W': h->slow_start_ms = (uint32_t)atoi(optarg); break;
+		case 'p':
+			port = (uint16_t)atoi(optarg);
+			break;
+		case 'i':
+			h->interval_ms = (uint32_t)atoi(optarg);
+			break;
+		case 'F':
+			h->fast_interval_ms = (uint32_t)atoi(optarg);
+			break;
+		case 'T':
+			h->timeout_ms = (uint32_t)atoi(optarg);
+			break;
+		case 'R':
+			h->rise = (uint32_t)atoi(optarg);
+			break;
+		case 'L':
+			h->fall = (uint32_t)atoi(optarg);
+			break;
+		case 'P':
+			h->path = optarg;
+			break;
+		case 'H':
+			h->host = optarg;
+			break;
+		case 'S':
+			h->sni = optarg;
+			break;
+		case 'V':
+			h->tls_verify = true;
+			break;
+		case 'A':
+			h->ca_file = optarg;
+			break;
+		case 'B':
+			h->body = optarg;
+			break;
+		case 'X':
+			h->body_regex = optarg;
+			break;
+		case 'M':
+			h->method = optarg;
+			break;
+		case 'W':
+			h->slow_start_ms = (uint32_t)atoi(optarg);
+			break;
 		case 'E':
-			if (sscanf(optarg, "%hu-%hu", &range.lo, &range.hi) != 2)
+			if (sscanf(optarg, "%hu-%hu", &range.lo, &range.hi) !=
+			    2)
 				range.hi = range.lo = (uint16_t)atoi(optarg);
 			h->expect = &range;
 			h->n_expect = 1;
 			break;
-		case 'f': for_ms = strtoull(optarg, NULL, 10); break;
-		case 'w': r.warm_ms = strtoull(optarg, NULL, 10); break;
-		case 'e': window_ms = strtoull(optarg, NULL, 10); break;
-		case 'j': json = true; break;
-		case 'q': quiet = true; break;
+		case 'f':
+			for_ms = strtoull(optarg, NULL, 10);
+			break;
+		case 'w':
+			r.warm_ms = strtoull(optarg, NULL, 10);
+			break;
+		case 'e':
+			window_ms = strtoull(optarg, NULL, 10);
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
 		case 'n': {
 			struct rlimit rl;
 
@@ -208,12 +251,15 @@ int main(int argc, char **argv)
 	cfg.pools = &pool;
 	cfg.n_pools = 1;
 
-	if ((err = lb_loop_new(&r.loop)) || (err = hc_engine_new(r.loop, 0, &r.e)) ||
+	if ((err = lb_loop_new(&r.loop)) ||
+	    (err = hc_engine_new(r.loop, 0, &r.e)) ||
 	    (!quiet && (err = hc_report_new(r.e, stdout, json, &rep))) ||
 	    (err = lb_timer_add(r.loop, &t_stop, for_ms, stop, NULL)) ||
-	    (err = lb_timer_add(r.loop, &t_warm, r.warm_ms, start_window, &r)) ||
-	    (window_ms && (err = lb_timer_add(r.loop, &t_end, r.warm_ms + window_ms,
-					      end_window, &r))) ||
+	    (err =
+		 lb_timer_add(r.loop, &t_warm, r.warm_ms, start_window, &r)) ||
+	    (window_ms &&
+	     (err = lb_timer_add(r.loop, &t_end, r.warm_ms + window_ms,
+				 end_window, &r))) ||
 	    (err = hc_engine_load(r.e, &cfg))) {
 		fprintf(stderr, "hc_tool: %s\n", strerror(-err));
 		return 1;
@@ -227,7 +273,8 @@ int main(int argc, char **argv)
 	{
 		struct rusage ru;
 		struct hc_stats st;
-		uint64_t win = lb_loop_now_ms_fresh(r.loop) - r.t0, used, checks;
+		uint64_t win = lb_loop_now_ms_fresh(r.loop) - r.t0, used,
+			 checks;
 
 		getrusage(RUSAGE_SELF, &ru);
 		hc_engine_stats(r.e, &st);
@@ -238,7 +285,9 @@ int main(int argc, char **argv)
 		}
 		used = cpu_us(&ru) - cpu_us(&r.ru0);
 		checks = st.probes - r.probes0;
-		printf("measure window_ms=%llu cpu_us=%llu checks=%llu us_per_check=%.2f core_pct=%.2f ok=%llu failed=%llu internal=%llu targets=%zu\n",
+		printf("measure window_ms=%llu cpu_us=%llu checks=%llu "
+		       "us_per_check=%.2f core_pct=%.2f ok=%llu failed=%llu "
+		       "internal=%llu targets=%zu\n",
 		       (unsigned long long)win, (unsigned long long)used,
 		       (unsigned long long)checks,
 		       checks ? (double)used / (double)checks : 0.0,

@@ -131,7 +131,8 @@ static bool run_until(struct fx *f, bool (*pred)(struct fx *, void *),
 
 		if (now >= end)
 			return false;
-		ck_assert_int_ge(lb_loop_run_once(f->loop, (int)(end - now)), 0);
+		ck_assert_int_ge(lb_loop_run_once(f->loop, (int)(end - now)),
+				 0);
 	}
 	return true;
 }
@@ -141,9 +142,10 @@ static void run_for(struct fx *f, uint64_t ms)
 	uint64_t end = lb_loop_now_ms_fresh(f->loop) + ms;
 
 	while (lb_loop_now_ms_fresh(f->loop) < end)
-		ck_assert_int_ge(lb_loop_run_once(f->loop,
-						  (int)(end - lb_loop_now_ms(f->loop))),
-				 0);
+		ck_assert_int_ge(
+		    lb_loop_run_once(f->loop,
+				     (int)(end - lb_loop_now_ms(f->loop))),
+		    0);
 }
 
 struct want {
@@ -157,14 +159,14 @@ static bool state_is(struct fx *f, void *arg)
 	struct hc_real_status st;
 
 	ck_assert_int_eq(hc_engine_real_status(f->e, (size_t)w->pool,
-					       (size_t)w->backend, &st), 0);
+					       (size_t)w->backend, &st),
+			 0);
 	return st.state == w->state;
 }
 
-static bool wait_state(struct fx *f, int p, int b, enum hc_state s,
-		       uint64_t ms)
+static bool wait_state(struct fx *f, int p, int b, enum hc_state s, uint64_t ms)
 {
-	struct want w = { p, b, s };
+	struct want w = {p, b, s};
 
 	return run_until(f, state_is, &w, ms);
 }
@@ -173,7 +175,8 @@ static struct hc_real_status status(struct fx *f, int p, int b)
 {
 	struct hc_real_status st;
 
-	ck_assert_int_eq(hc_engine_real_status(f->e, (size_t)p, (size_t)b, &st), 0);
+	ck_assert_int_eq(hc_engine_real_status(f->e, (size_t)p, (size_t)b, &st),
+			 0);
 	return st;
 }
 
@@ -181,7 +184,7 @@ static struct hc_real_status status(struct fx *f, int p, int b)
 
 static int listen_tcp(uint16_t *port, int backlog)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa = {.sin_family = AF_INET};
 	socklen_t len = sizeof(sa);
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 
@@ -215,9 +218,9 @@ static void http_conn(struct lb_loop *l, struct lb_watch *w, uint32_t ev)
 	if (n > 0 && s->hang)
 		return;
 	if (n > 0 && memmem(buf, (size_t)n, "\r\n\r\n", 4))
-		ck_assert_int_eq(send(w->fd, s->resp, strlen(s->resp),
-				      MSG_NOSIGNAL),
-				 (ssize_t)strlen(s->resp));
+		ck_assert_int_eq(
+		    send(w->fd, s->resp, strlen(s->resp), MSG_NOSIGNAL),
+		    (ssize_t)strlen(s->resp));
 	if (n > 0 && !memmem(buf, (size_t)n, "\r\n\r\n", 4))
 		return;
 	lb_loop_watch_close(l, w);
@@ -234,7 +237,8 @@ static void http_accept(struct lb_loop *l, struct lb_watch *w, uint32_t ev)
 	for (int i = 0; i < 64; i++)
 		if (!lb_watch_active(&s->cw[i])) {
 			ck_assert_int_eq(lb_loop_watch_add(l, &s->cw[i], fd,
-							   EPOLLIN, http_conn, s),
+							   EPOLLIN, http_conn,
+							   s),
 					 0);
 			return;
 		}
@@ -248,8 +252,10 @@ static void http_srv_start(struct fx *f, struct http_srv *s, const char *resp)
 	lb_watch_init(&s->lw);
 	for (int i = 0; i < 64; i++)
 		lb_watch_init(&s->cw[i]);
-	ck_assert_int_eq(lb_loop_watch_add(f->loop, &s->lw, listen_tcp(&s->port, 64),
-					   EPOLLIN, http_accept, s), 0);
+	ck_assert_int_eq(lb_loop_watch_add(f->loop, &s->lw,
+					   listen_tcp(&s->port, 64), EPOLLIN,
+					   http_accept, s),
+			 0);
 }
 
 static void http_srv_stop(struct fx *f, struct http_srv *s)
@@ -273,13 +279,14 @@ static void udp_in(struct lb_loop *l, struct lb_watch *w, uint32_t ev)
 	struct sockaddr_storage from;
 	socklen_t fl = sizeof(from);
 	char buf[512];
-	ssize_t n = recvfrom(w->fd, buf, sizeof(buf), 0,
-			     (struct sockaddr *)&from, &fl);
+	ssize_t n =
+	    recvfrom(w->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
 	char step;
 
 	if (n < 0)
 		return;
-	step = s->script[s->n] ? s->script[s->n] : s->script[strlen(s->script) - 1];
+	step = s->script[s->n] ? s->script[s->n]
+			       : s->script[strlen(s->script) - 1];
 	s->n++;
 	if (step == 'S')
 		sendto(w->fd, "pong", 4, 0, (struct sockaddr *)&from, fl);
@@ -287,7 +294,7 @@ static void udp_in(struct lb_loop *l, struct lb_watch *w, uint32_t ev)
 
 static void udp_srv_start(struct fx *f, struct udp_srv *s, const char *script)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa = {.sin_family = AF_INET};
 	socklen_t len = sizeof(sa);
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 
@@ -298,7 +305,8 @@ static void udp_srv_start(struct fx *f, struct udp_srv *s, const char *script)
 	getsockname(fd, (struct sockaddr *)&sa, &len);
 	s->port = ntohs(sa.sin_port);
 	lb_watch_init(&s->w);
-	ck_assert_int_eq(lb_loop_watch_add(f->loop, &s->w, fd, EPOLLIN, udp_in, s), 0);
+	ck_assert_int_eq(
+	    lb_loop_watch_add(f->loop, &s->w, fd, EPOLLIN, udp_in, s), 0);
 }
 
 /* ---- tcp --------------------------------------------------------------- */
@@ -326,7 +334,8 @@ START_TEST(tcp_rise_and_fall_are_exact)
 	close(lfd); /* refused from now on */
 	ck_assert(wait_state(&f, 0, 0, HC_STATE_DOWN, 2000));
 	st = status(&f, 0, 0);
-	ck_assert_uint_eq(st.probes - at_up, 2); /* down on the fall-th failure */
+	ck_assert_uint_eq(st.probes - at_up,
+			  2); /* down on the fall-th failure */
 	ck_assert_ptr_nonnull(strstr(st.last_cause, "refused"));
 	ck_assert_uint_eq(hc_engine_weight(f.e, &f.pools[0], &f.be[0][0]), 0);
 	lfd = listen_tcp(&port, 128);
@@ -388,9 +397,9 @@ START_TEST(tcp_timeout_when_syn_unanswered)
 	struct fx f;
 	uint16_t port = 0;
 	int lfd = listen_tcp(&port, 0), fill[4];
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons(port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 
 	/* fill the accept queue, never accept */
 	for (int i = 0; i < 4; i++) {
@@ -409,9 +418,48 @@ START_TEST(tcp_timeout_when_syn_unanswered)
 }
 END_TEST
 
+/* IPv6 targets and a configured source address. */
+START_TEST(tcp_ipv6_and_source_address)
+{
+	struct fx f;
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t len = sizeof(sa);
+	int lfd = socket(AF_INET6, SOCK_STREAM, 0);
+	uint16_t port4 = 0;
+	int lfd4 = listen_tcp(&port4, 16);
+
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(lfd, 16), 0);
+	getsockname(lfd, (struct sockaddr *)&sa, &len);
+	fx_init(&f);
+	fx_backend(&f, 0, "::1", ntohs(sa.sin6_port), 1);
+	/*
+	 * pool 1 probes from 127.0.0.2; a source that is not local is the
+	 * checker's problem, not the real's: it fails open
+	 */
+	f.pools[1].health.source = a4("127.0.0.2");
+	fx_backend(&f, 1, "127.0.0.1", port4, 1);
+	f.pools[2].health.source = a4("192.0.2.99");
+	fx_backend(&f, 2, "127.0.0.1", port4, 1);
+	fx_load(&f);
+	ck_assert(wait_state(&f, 0, 0, HC_STATE_UP, 2000));
+	ck_assert(wait_state(&f, 1, 0, HC_STATE_UP, 2000));
+	run_for(&f, 200);
+	ck_assert_int_eq(status(&f, 2, 0).state, HC_STATE_UNKNOWN);
+	ck_assert(status(&f, 2, 0).internal_error);
+	ck_assert_uint_eq(status(&f, 2, 0).effective, 1);
+	ck_assert_msg(strstr(status(&f, 2, 0).last_cause, "assign"), "%s",
+		      status(&f, 2, 0).last_cause);
+	close(lfd);
+	close(lfd4);
+	fx_free(&f);
+}
+END_TEST
+
 /* ---- http -------------------------------------------------------------- */
 
-#define RESP(code, body)                                                     \
+#define RESP(code, body)                                                       \
 	"HTTP/1.1 " code "\r\nContent-Length: " #body "\r\n\r\n"
 
 static void http_case(const char *resp, const char *body, const char *regex,
@@ -438,8 +486,8 @@ static void http_case(const char *resp, const char *body, const char *regex,
 	ck_assert(wait_state(&f, 0, 0, want, 2000));
 	if (cause)
 		ck_assert_msg(strstr(status(&f, 0, 0).last_cause, cause),
-			      "cause '%s' lacks '%s'", status(&f, 0, 0).last_cause,
-			      cause);
+			      "cause '%s' lacks '%s'",
+			      status(&f, 0, 0).last_cause, cause);
 	http_srv_stop(&f, &s);
 	fx_free(&f);
 }
@@ -460,20 +508,22 @@ END_TEST
 
 START_TEST(http_expected_ranges)
 {
-	static const struct cfg_code_range r[] = { { 500, 503 }, { 204, 204 } };
+	static const struct cfg_code_range r[] = {{500, 503}, {204, 204}};
 
 	http_case("HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n", NULL, NULL,
 		  r, 2, false, HC_STATE_UP, "HTTP 503");
-	http_case("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", NULL, NULL,
-		  r, 2, false, HC_STATE_DOWN, "HTTP 200 not expected");
+	http_case("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", NULL, NULL, r,
+		  2, false, HC_STATE_DOWN, "HTTP 200 not expected");
 }
 END_TEST
 
 START_TEST(http_body_substring_and_regex)
 {
-	const char *ok = "HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\nstatus: ready\n";
+	const char *ok =
+	    "HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\nstatus: ready\n";
 
-	http_case(ok, "ready", NULL, NULL, 0, false, HC_STATE_UP, "body matches");
+	http_case(ok, "ready", NULL, NULL, 0, false, HC_STATE_UP,
+		  "body matches");
 	http_case(ok, "healthy", NULL, NULL, 0, false, HC_STATE_DOWN,
 		  "body lacks");
 	http_case(ok, NULL, "^status: (ready|ok)$", NULL, 0, false, HC_STATE_UP,
@@ -611,14 +661,14 @@ static void exec_case(const char *const *argv, size_t argc, uint32_t timeout,
 
 START_TEST(exec_exit_status_decides)
 {
-	static const char *const ok[] = { "/bin/true" };
-	static const char *const bad[] = { "/bin/false" };
+	static const char *const ok[] = {"/bin/true"};
+	static const char *const bad[] = {"/bin/false"};
 	static const char *const env[] = {
-		"/bin/sh", "-c",
-		"test \"$BALLAST_REAL_ADDRESS\" = 127.0.0.1 && test \"$BALLAST_REAL_PORT\" = 8080"
-	};
-	static const char *const slow[] = { "/bin/sleep", "10" };
-	static const char *const missing[] = { "/nonexistent/check" };
+	    "/bin/sh", "-c",
+	    "test \"$BALLAST_REAL_ADDRESS\" = 127.0.0.1 && test "
+	    "\"$BALLAST_REAL_PORT\" = 8080"};
+	static const char *const slow[] = {"/bin/sleep", "10"};
+	static const char *const missing[] = {"/nonexistent/check"};
 
 	exec_case(ok, 1, 200, HC_STATE_UP, "exit 0");
 	exec_case(bad, 1, 200, HC_STATE_DOWN, "exit 1");
@@ -703,7 +753,8 @@ START_TEST(pool_down_and_fallback)
 	ck_assert(!src.pool_down(src.ctx, &f.pools[1]));
 	ck_assert_uint_eq(src.weight(src.ctx, &f.pools[0], &f.be[0][0]), 0);
 	ck_assert_uint_eq(src.weight(src.ctx, &f.pools[1], &f.be[1][0]), 10);
-	/* disabled reals do not count: a pool of only disabled reals is not down */
+	/* disabled reals do not count: a pool of only disabled reals is not
+	 * down */
 	f.be[0][0].disabled = true;
 	f.be[0][1].disabled = true;
 	ck_assert(!src.pool_down(src.ctx, &f.pools[0]));
@@ -740,7 +791,7 @@ START_TEST(desired_state_uses_fallback_when_pool_down)
 	struct rc_svc_key key;
 
 	fx_init(&f);
-	fx_backend(&f, 0, "127.0.0.1", 1, 10);  /* closed port: down */
+	fx_backend(&f, 0, "127.0.0.1", 1, 10);	/* closed port: down */
 	fx_backend(&f, 1, "127.0.0.1", up, 20); /* fallback: up */
 	f.cfg.n_services = 1;
 	f.svc[0].name = "web";
@@ -782,7 +833,8 @@ START_TEST(admin_pause_freezes_and_disable_zeroes)
 	fx_backend(&f, 0, "127.0.0.1", port, 4);
 	fx_load(&f);
 	ck_assert(wait_state(&f, 0, 0, HC_STATE_UP, 2000));
-	ck_assert_int_eq(hc_engine_set_admin(f.e, &a, port, HC_ADMIN_PAUSED), 1);
+	ck_assert_int_eq(hc_engine_set_admin(f.e, &a, port, HC_ADMIN_PAUSED),
+			 1);
 	probes = status(&f, 0, 0).probes;
 	close(lfd);
 	run_for(&f, 300);
@@ -791,9 +843,11 @@ START_TEST(admin_pause_freezes_and_disable_zeroes)
 	ck_assert_uint_eq(hc_engine_weight(f.e, &f.pools[0], &f.be[0][0]), 4);
 	ck_assert_int_eq(hc_engine_set_admin(f.e, &a, 0, HC_ADMIN_DISABLED), 1);
 	ck_assert_uint_eq(hc_engine_weight(f.e, &f.pools[0], &f.be[0][0]), 0);
-	ck_assert(wait_state(&f, 0, 0, HC_STATE_DOWN, 2000)); /* probing resumed */
+	ck_assert(
+	    wait_state(&f, 0, 0, HC_STATE_DOWN, 2000)); /* probing resumed */
 	ck_assert_int_eq(status(&f, 0, 0).admin, HC_ADMIN_DISABLED);
-	ck_assert_int_eq(hc_engine_set_admin(f.e, &a, 9, HC_ADMIN_NONE), -ENOENT);
+	ck_assert_int_eq(hc_engine_set_admin(f.e, &a, 9, HC_ADMIN_NONE),
+			 -ENOENT);
 	fx_free(&f);
 }
 END_TEST
@@ -821,14 +875,16 @@ START_TEST(shared_target_is_probed_once)
 	fx_init(&f);
 	lb_watch_init(&lw);
 	ck_assert_int_eq(lb_loop_watch_add(f.loop, &lw, listen_tcp(&port, 128),
-					   EPOLLIN, count_accept, &accepted), 0);
+					   EPOLLIN, count_accept, &accepted),
+			 0);
 	/* the same real in three pools, two services */
 	fx_backend(&f, 0, "127.0.0.1", port, 1);
 	fx_backend(&f, 1, "127.0.0.1", port, 2);
 	fx_backend(&f, 2, "127.0.0.1", port, 3);
 	f.pools[0].health.interval_ms = f.pools[1].health.interval_ms =
-		f.pools[2].health.interval_ms = 100;
-	f.pools[0].health.fast_interval_ms = f.pools[1].health.fast_interval_ms =
+	    f.pools[2].health.interval_ms = 100;
+	f.pools[0].health.fast_interval_ms =
+	    f.pools[1].health.fast_interval_ms =
 		f.pools[2].health.fast_interval_ms = 100;
 	fx_load(&f);
 	hc_engine_stats(f.e, &st);
@@ -867,7 +923,8 @@ START_TEST(reload_keeps_state_of_unchanged_targets)
 	fx_backend(&f, 0, "127.0.0.2", port, 1);
 	fx_load(&f);
 	ck_assert(wait_state(&f, 0, 0, HC_STATE_UP, 2000));
-	ck_assert(wait_state(&f, 0, 1, HC_STATE_DOWN, 2000)); /* nothing on .2 */
+	ck_assert(
+	    wait_state(&f, 0, 1, HC_STATE_DOWN, 2000)); /* nothing on .2 */
 	probes = status(&f, 0, 0).probes;
 	evs = f.n_ev;
 	/* a new config: same first real, the second gone, a third new */
@@ -903,13 +960,13 @@ START_TEST(out_of_fds_fails_open)
 	enum { N = 5000 };
 	struct fx f;
 	struct cfg_backend *be = calloc(N, sizeof(*be));
-	struct rlimit rl = { 64, 64 };
+	struct rlimit rl = {64, 64};
 	struct hc_stats st;
 	char addr[32];
 	uint16_t port = 0;
 	struct lb_watch lw;
 	int accepted = 0, lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa = {.sin_family = AF_INET};
 	socklen_t sl = sizeof(sa);
 
 	/* every 127.1.x.y reaches this listener */
@@ -920,9 +977,11 @@ START_TEST(out_of_fds_fails_open)
 	fx_init(&f);
 	lb_watch_init(&lw);
 	ck_assert_int_eq(lb_loop_watch_add(f.loop, &lw, lfd, EPOLLIN,
-					   count_accept, &accepted), 0);
+					   count_accept, &accepted),
+			 0);
 	for (int i = 0; i < N; i++) {
-		snprintf(addr, sizeof(addr), "127.1.%d.%d", i / 250, i % 250 + 1);
+		snprintf(addr, sizeof(addr), "127.1.%d.%d", i / 250,
+			 i % 250 + 1);
 		be[i].addr = a4(addr);
 		be[i].port = port;
 		be[i].weight = 3;
@@ -963,6 +1022,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, tcp_rise_and_fall_are_exact);
 	tcase_add_test(tc, tcp_detection_time_is_bounded);
 	tcase_add_test(tc, tcp_timeout_when_syn_unanswered);
+	tcase_add_test(tc, tcp_ipv6_and_source_address);
 	tcase_add_test(tc, http_200_is_up);
 	tcase_add_test(tc, http_503_is_down);
 	tcase_add_test(tc, http_expected_ranges);

@@ -31,21 +31,23 @@ static void run_for(struct lb_loop *l, uint64_t ms)
 	uint64_t end = lb_loop_now_ms_fresh(l) + ms;
 
 	while (lb_loop_now_ms_fresh(l) < end)
-		ck_assert_int_ge(lb_loop_run_once(l, (int)(end - lb_loop_now_ms(l))), 0);
+		ck_assert_int_ge(
+		    lb_loop_run_once(l, (int)(end - lb_loop_now_ms(l))), 0);
 }
 
 START_TEST(timers_fire_in_deadline_order)
 {
 	struct lb_loop *l;
-	struct lb_timer *t[5] = { 0 };
-	struct order o = { 0 };
+	struct lb_timer *t[5] = {0};
+	struct order o = {0};
 	struct tctx c[5];
-	const int delay[5] = { 40, 10, 30, 10, 20 };
+	const int delay[5] = {40, 10, 30, 10, 20};
 
 	ck_assert_int_eq(lb_loop_new(&l), 0);
 	for (int i = 0; i < 5; i++) {
-		c[i] = (struct tctx){ &o, i };
-		ck_assert_int_eq(lb_timer_add(l, &t[i], delay[i], note, &c[i]), 0);
+		c[i] = (struct tctx){&o, i};
+		ck_assert_int_eq(lb_timer_add(l, &t[i], delay[i], note, &c[i]),
+				 0);
 		ck_assert_ptr_nonnull(t[i]);
 	}
 	ck_assert_uint_eq(lb_loop_timer_count(l), 5);
@@ -67,8 +69,8 @@ START_TEST(cancel_clears_owner_and_never_fires)
 {
 	struct lb_loop *l;
 	struct lb_timer *a = NULL, *b = NULL;
-	struct order o = { 0 };
-	struct tctx ca = { &o, 1 }, cb = { &o, 2 };
+	struct order o = {0};
+	struct tctx ca = {&o, 1}, cb = {&o, 2};
 
 	ck_assert_int_eq(lb_loop_new(&l), 0);
 	ck_assert_int_eq(lb_timer_add(l, &a, 5, note, &ca), 0);
@@ -90,8 +92,8 @@ START_TEST(free_clears_pending_owners)
 {
 	struct lb_loop *l;
 	struct lb_timer *a = NULL;
-	struct order o = { 0 };
-	struct tctx ca = { &o, 1 };
+	struct order o = {0};
+	struct tctx ca = {&o, 1};
 
 	ck_assert_int_eq(lb_loop_new(&l), 0);
 	ck_assert_int_eq(lb_timer_add(l, &a, 10000, note, &ca), 0);
@@ -119,14 +121,15 @@ static void kill_other(struct lb_loop *l, struct lb_watch *w, uint32_t ev)
 START_TEST(watch_removed_mid_dispatch_is_skipped)
 {
 	struct lb_loop *l;
-	struct pair p = { 0 };
+	struct pair p = {0};
 
 	ck_assert_int_eq(lb_loop_new(&l), 0);
 	for (int i = 0; i < 2; i++) {
 		ck_assert_int_eq(pipe(p.fds[i]), 0);
 		lb_watch_init(&p.w[i]);
 		ck_assert_int_eq(lb_loop_watch_add(l, &p.w[i], p.fds[i][0],
-						   EPOLLIN, kill_other, &p), 0);
+						   EPOLLIN, kill_other, &p),
+				 0);
 		ck_assert_int_eq(write(p.fds[i][1], "x", 1), 1);
 	}
 	ck_assert_int_ge(lb_loop_run_once(l, 100), 1);
@@ -174,14 +177,15 @@ START_TEST(heap_holds_thousands)
 	enum { N = 5000 };
 	struct lb_loop *l;
 	struct lb_timer **t = calloc(N, sizeof(*t));
-	uint64_t st[2] = { 0, 0 };
+	uint64_t st[2] = {0, 0};
 	unsigned int cancelled = 0;
 
 	ck_assert_int_eq(lb_loop_new(&l), 0);
 	srand(7);
 	for (int i = 0; i < N; i++)
 		ck_assert_int_eq(lb_timer_add(l, &t[i], (uint64_t)(rand() % 50),
-					      count_fire, st), 0);
+					      count_fire, st),
+				 0);
 	for (int i = 0; i < N; i += 3) {
 		lb_timer_cancel(l, &t[i]);
 		cancelled++;
