@@ -953,6 +953,53 @@ START_TEST(reload_keeps_state_of_unchanged_targets)
 }
 END_TEST
 
+/* A reload that fails leaves the running set exactly as it was. */
+START_TEST(failed_reload_keeps_running_set)
+{
+	struct fx f;
+	uint16_t port = 0;
+	int lfd = listen_tcp(&port, 128);
+	struct cfg cfg2;
+	struct cfg_pool pools2[2];
+	struct cfg_backend be2[2];
+	struct hc_stats st;
+	uint64_t probes;
+
+	fx_init(&f);
+	fx_backend(&f, 0, "127.0.0.1", port, 5);
+	fx_load(&f);
+	ck_assert(wait_state(&f, 0, 0, HC_STATE_UP, 2000));
+	/* same first pool, plus a pool whose regex does not compile */
+	cfg2 = f.cfg;
+	pools2[0] = f.pools[0];
+	pools2[0].backends = &be2[0];
+	be2[0] = f.be[0][0];
+	be2[0].health = &pools2[0].health;
+	pools2[1] = f.pools[1];
+	pools2[1].health.type = CFG_HC_HTTP;
+	pools2[1].health.body_regex = "([";
+	pools2[1].backends = &be2[1];
+	pools2[1].n_backends = 1;
+	be2[1] = f.be[0][0];
+	be2[1].addr = a4("127.0.0.9");
+	be2[1].health = &pools2[1].health;
+	cfg2.pools = pools2;
+	cfg2.n_pools = 2;
+	ck_assert_int_eq(hc_engine_load(f.e, &cfg2), -EINVAL);
+	ck_assert_ptr_eq(hc_engine_cfg(f.e), &f.cfg);
+	hc_engine_stats(f.e, &st);
+	ck_assert_uint_eq(st.targets, 1);
+	ck_assert_int_eq(status(&f, 0, 0).state, HC_STATE_UP);
+	ck_assert_uint_eq(hc_engine_weight(f.e, &f.pools[0], &f.be[0][0]), 5);
+	probes = status(&f, 0, 0).probes;
+	run_for(&f, 200);
+	ck_assert_uint_gt(status(&f, 0, 0).probes, probes); /* still probing */
+	close(lfd);
+	ck_assert(wait_state(&f, 0, 0, HC_STATE_DOWN, 2000));
+	fx_free(&f);
+}
+END_TEST
+
 /* ---- resource exhaustion ------------------------------------------------- */
 
 START_TEST(out_of_fds_fails_open)
@@ -1042,6 +1089,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, admin_pause_freezes_and_disable_zeroes);
 	tcase_add_test(tc, shared_target_is_probed_once);
 	tcase_add_test(tc, reload_keeps_state_of_unchanged_targets);
+	tcase_add_test(tc, failed_reload_keeps_running_set);
 	tcase_add_test(tc, out_of_fds_fails_open);
 	suite_add_tcase(s, tc);
 	return s;
