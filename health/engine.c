@@ -44,8 +44,24 @@ struct hc_sock_pool {
 	unsigned int n;
 };
 
+/*
+ * Running probes with the same timeout, in start order, which is also
+ * deadline order: starting and finishing a probe is a list append and
+ * unlink, and one loop timer per queue fires at the head's deadline. (A
+ * timer per probe cost two heap operations on every check.)
+ */
+struct hc_tq {
+	struct hc_tq *next;
+	struct hc_engine *e;
+	uint32_t timeout_ms;
+	struct hc_target *head;
+	struct hc_target **tailp;
+	struct lb_timer *t; /* may fire for a head that already finished */
+};
+
 struct hc_engine {
 	struct lb_loop *loop;
+	struct hc_tq *tqs;
 	struct hc_sock_pool pool4; /* idle TCP sockets, by family */
 	struct hc_sock_pool pool6;
 	struct hc_reaper *reapers;   /* killed exec children not yet reaped */
@@ -301,6 +317,7 @@ static bool unconfirmed(const struct hc_target *t)
 
 static void probe_run(struct lb_loop *loop, void *arg);
 static void probe_timeout(struct lb_loop *loop, void *arg);
+static void tq_unlink(struct hc_target *t);
 
 /*
  * interval ±10 %, never below 1 ms. While a verdict is pending only the
@@ -393,7 +410,7 @@ void hc_probe_done(struct hc_target *t, enum hc_result r, const char *fmt, ...)
 		return;
 	t->in_flight = false;
 	e->st.in_flight--;
-	lb_timer_cancel(e->loop, &t->t_timeout);
+	tq_unlink(t);
 	t->ops->stop(t);
 	va_start(ap, fmt);
 	vsnprintf(cause, sizeof(cause), fmt, ap);
@@ -443,6 +460,78 @@ static void probe_timeout(struct lb_loop *loop, void *arg)
 	hc_probe_done(t, r, "%s", cause);
 }
 
+static void tq_unlink(struct hc_target *t)
+{
+	struct hc_tq *q = t->tq;
+
+	if (!t->tq_pprev)
+		return;
+	*t->tq_pprev = t->tq_next;
+	if (t->tq_next)
+		t->tq_next->tq_pprev = t->tq_pprev;
+	else
+		q->tailp = t->tq_pprev;
+	t->tq_pprev = NULL;
+	t->tq_next = NULL;
+}
+
+static void tq_fire(struct lb_loop *loop, void *arg);
+
+static void tq_arm(struct hc_tq *q)
+{
+	if (q->head && !q->t &&
+	    lb_timer_add_at(q->e->loop, &q->t, q->head->deadline_ms, tq_fire,
+			    q))
+		lb_err("health: cannot arm probe timeouts");
+}
+
+static void tq_fire(struct lb_loop *loop, void *arg)
+{
+	struct hc_tq *q = arg;
+	uint64_t now = lb_loop_now_ms(loop);
+
+	while (q->head && q->head->deadline_ms <= now) {
+		struct hc_target *t = q->head;
+
+		tq_unlink(t);
+		probe_timeout(loop, t);
+	}
+	tq_arm(q);
+}
+
+static struct hc_tq *tq_find(struct hc_engine *e, uint32_t timeout_ms)
+{
+	struct hc_tq *q;
+
+	for (q = e->tqs; q; q = q->next)
+		if (q->timeout_ms == timeout_ms)
+			return q;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	q->e = e;
+	q->timeout_ms = timeout_ms;
+	q->tailp = &q->head;
+	q->next = e->tqs;
+	e->tqs = q;
+	return q;
+}
+
+static int tq_push(struct hc_target *t)
+{
+	struct hc_tq *q = t->tq;
+
+	if (!q && !(q = t->tq = tq_find(t->e, t->h->timeout_ms)))
+		return -ENOMEM;
+	t->deadline_ms = t->started_ms + t->h->timeout_ms;
+	t->tq_next = NULL;
+	t->tq_pprev = q->tailp;
+	*q->tailp = t;
+	q->tailp = &t->tq_next;
+	tq_arm(q);
+	return 0;
+}
+
 static void probe_run(struct lb_loop *loop, void *arg)
 {
 	struct hc_target *t = arg;
@@ -454,8 +543,7 @@ static void probe_run(struct lb_loop *loop, void *arg)
 	t->e->st.in_flight++;
 	t->started_ms = lb_loop_now_ms(loop);
 	clock_gettime(CLOCK_MONOTONIC, &t->started_ts);
-	err = lb_timer_add(loop, &t->t_timeout, t->h->timeout_ms, probe_timeout,
-			   t);
+	err = tq_push(t);
 	if (err) {
 		hc_probe_done(t, HC_R_INTERNAL, "cannot arm timeout: %s",
 			      strerror(-err));
@@ -480,7 +568,7 @@ static void target_stop(struct hc_target *t)
 	struct hc_engine *e = t->e;
 
 	lb_timer_cancel(e->loop, &t->t_next);
-	lb_timer_cancel(e->loop, &t->t_timeout);
+	tq_unlink(t);
 	if (t->in_flight) {
 		t->in_flight = false;
 		e->st.in_flight--;
@@ -931,6 +1019,13 @@ void hc_engine_free(struct hc_engine *e)
 		}
 	pool_drain(&e->pool4);
 	pool_drain(&e->pool6);
+	while (e->tqs) {
+		struct hc_tq *q = e->tqs;
+
+		e->tqs = q->next;
+		lb_timer_cancel(e->loop, &q->t);
+		free(q);
+	}
 	/* Children were SIGKILLed: waiting for them is brief. */
 	while (e->reapers) {
 		struct hc_reaper *r = e->reapers;
