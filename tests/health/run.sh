@@ -237,6 +237,27 @@ if ip netns add "$NS" 2>/dev/null && ip link add "$VETH" type veth peer name "${
 	fi
 	ip -n "$NS" link set "${VETH}n" up
 	expect_event det "netns tcp real back up after link restored" 3 up 3000
+
+	# ICMP without CAP_NET_RAW: the ping socket when the namespace allows
+	# it, else a clear checker error that fails open.
+	nopriv() { ip netns exec "$NS" setpriv --inh-caps=-net_raw --bounding-set=-net_raw "$@"; }
+	if ip netns exec "$NS" sysctl -qw net.ipv4.ping_group_range="1 0"; then
+		out=$(nopriv "$TOOL" --json -t icmp -a 127.0.0.1 -i 100 -T 80 --rise 1 --for 600 2>&1)
+		if [[ "$out" == *'"failing_open":true'* ]] && [[ "$out" == *"ping_group_range"* ]]; then
+			t_pass "icmp without CAP_NET_RAW nor ping sockets: checker error, failing open"
+		else
+			t_fail "icmp unprivileged, no ping sockets" "$(tail -c 400 <<<"$out")"
+		fi
+		ip netns exec "$NS" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+		out=$(nopriv "$TOOL" --json -t icmp -a 127.0.0.1 -i 100 -T 80 --rise 1 --for 600 2>&1)
+		if [[ "$out" == *'"to":"up"'* ]] && [[ "$out" == *'"last":"echo reply"'* ]]; then
+			t_pass "icmp without CAP_NET_RAW: unprivileged ping socket"
+		else
+			t_fail "icmp ping socket" "$(tail -c 400 <<<"$out")"
+		fi
+	else
+		t_skip "icmp unprivileged" "cannot set net.ipv4.ping_group_range in the namespace"
+	fi
 else
 	t_skip "netns" "cannot create a network namespace"
 fi

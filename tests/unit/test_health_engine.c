@@ -536,6 +536,29 @@ START_TEST(http_body_substring_and_regex)
 }
 END_TEST
 
+/* HEAD: the status decides, no body is awaited even with a body check. */
+START_TEST(http_head_request)
+{
+	struct fx f;
+	struct http_srv s;
+	struct cfg_health *h;
+
+	fx_init(&f);
+	http_srv_start(&f, &s, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
+	h = &f.pools[0].health;
+	h->type = CFG_HC_HTTP;
+	h->method = "HEAD";
+	h->body = "never sent";
+	h->rise = 1;
+	fx_backend(&f, 0, "127.0.0.1", s.port, 1);
+	fx_load(&f);
+	ck_assert(wait_state(&f, 0, 0, HC_STATE_UP, 2000));
+	ck_assert_str_eq(status(&f, 0, 0).last_cause, "HTTP 200");
+	http_srv_stop(&f, &s);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(http_accepts_but_never_answers)
 {
 	http_case("", NULL, NULL, NULL, 0, true, HC_STATE_DOWN,
@@ -1074,6 +1097,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, http_503_is_down);
 	tcase_add_test(tc, http_expected_ranges);
 	tcase_add_test(tc, http_body_substring_and_regex);
+	tcase_add_test(tc, http_head_request);
 	tcase_add_test(tc, http_accepts_but_never_answers);
 	tcase_add_test(tc, http_response_cap);
 	tcase_add_test(tc, http_bad_regex_is_rejected_at_load);
