@@ -59,12 +59,29 @@ struct hc_tq {
 	struct lb_timer *t; /* may fire for a head that already finished */
 };
 
+/*
+ * Probes due at the same (slot-rounded) time, started by one loop timer:
+ * scheduling a target is a list push rather than a heap insertion into a
+ * heap of thousands, and starting the slot pops them all.
+ */
+#define HC_SLOT_BUCKETS 256
+
+struct hc_slot {
+	struct hc_slot *hnext; /* hash chain, by time */
+	struct hc_engine *e;
+	uint64_t when;
+	struct hc_target *head;
+	struct lb_timer *t;
+};
+
 struct hc_engine {
 	struct lb_loop *loop;
+	struct hc_slot *slots[HC_SLOT_BUCKETS];
+	struct hc_slot *free_slots;
 	struct hc_tq *tqs;
 	struct hc_sock_pool pool4; /* idle TCP sockets, by family */
 	struct hc_sock_pool pool6;
-	struct hc_reaper *reapers;   /* killed exec children not yet reaped */
+	struct hc_reaper *reapers; /* killed exec children not yet reaped */
 	uint64_t rng;
 	const struct cfg *cfg;
 	/* targets, hashed by key */
@@ -315,7 +332,7 @@ static bool unconfirmed(const struct hc_target *t)
 
 /* ---- the scheduler ----------------------------------------------------- */
 
-static void probe_run(struct lb_loop *loop, void *arg);
+static void probe_run(struct lb_loop *loop, struct hc_target *t);
 static void probe_timeout(struct lb_loop *loop, void *arg);
 static void tq_unlink(struct hc_target *t);
 
@@ -352,14 +369,80 @@ static uint64_t batch_slot(uint64_t when, uint32_t interval_ms)
 	return (when + q - 1) / q * q;
 }
 
+static void slot_unlink(struct hc_target *t)
+{
+	if (!t->slot)
+		return;
+	*t->s_pprev = t->s_next;
+	if (t->s_next)
+		t->s_next->s_pprev = t->s_pprev;
+	t->slot = NULL;
+	t->s_next = NULL;
+	t->s_pprev = NULL;
+}
+
+static void slot_release(struct hc_engine *e, struct hc_slot *sl)
+{
+	sl->hnext = e->free_slots;
+	e->free_slots = sl;
+}
+
+static void slot_fire(struct lb_loop *loop, void *arg)
+{
+	struct hc_slot *sl = arg, **pp;
+	struct hc_engine *e = sl->e;
+	struct hc_target *t;
+
+	/* Out of the table first: probes rescheduled now go to a new slot. */
+	for (pp = &e->slots[sl->when % HC_SLOT_BUCKETS]; *pp;
+	     pp = &(*pp)->hnext)
+		if (*pp == sl) {
+			*pp = sl->hnext;
+			break;
+		}
+	while ((t = sl->head)) {
+		slot_unlink(t);
+		probe_run(loop, t);
+	}
+	slot_release(e, sl);
+}
+
 static void schedule_at(struct hc_target *t, uint64_t when)
 {
+	struct hc_engine *e = t->e;
+	struct hc_slot *sl, **b = &e->slots[when % HC_SLOT_BUCKETS];
 	int err;
 
-	lb_timer_cancel(t->e->loop, &t->t_next);
-	err = lb_timer_add_at(t->e->loop, &t->t_next, when, probe_run, t);
-	if (err)
-		lb_err("health: cannot schedule a probe: %s", strerror(-err));
+	slot_unlink(t);
+	for (sl = *b; sl && sl->when != when; sl = sl->hnext)
+		;
+	if (!sl) {
+		sl = e->free_slots;
+		if (sl)
+			e->free_slots = sl->hnext;
+		else if (!(sl = malloc(sizeof(*sl))))
+			goto fail;
+		sl->e = e;
+		sl->when = when;
+		sl->head = NULL;
+		sl->t = NULL;
+		err = lb_timer_add_at(e->loop, &sl->t, when, slot_fire, sl);
+		if (err) {
+			slot_release(e, sl);
+			goto fail;
+		}
+		sl->hnext = *b;
+		*b = sl;
+	}
+	t->slot = sl;
+	t->s_next = sl->head;
+	if (t->s_next)
+		t->s_next->s_pprev = &t->s_next;
+	t->s_pprev = &sl->head;
+	sl->head = t;
+	return;
+fail:
+	lb_err("health: cannot schedule a probe: out of memory");
 }
 
 static void schedule_next(struct hc_target *t)
@@ -532,9 +615,8 @@ static int tq_push(struct hc_target *t)
 	return 0;
 }
 
-static void probe_run(struct lb_loop *loop, void *arg)
+static void probe_run(struct lb_loop *loop, struct hc_target *t)
 {
-	struct hc_target *t = arg;
 	int err;
 
 	if (t->in_flight || t->admin == HC_ADMIN_PAUSED)
@@ -567,7 +649,7 @@ static void target_stop(struct hc_target *t)
 {
 	struct hc_engine *e = t->e;
 
-	lb_timer_cancel(e->loop, &t->t_next);
+	slot_unlink(t);
 	tq_unlink(t);
 	if (t->in_flight) {
 		t->in_flight = false;
@@ -1019,6 +1101,20 @@ void hc_engine_free(struct hc_engine *e)
 		}
 	pool_drain(&e->pool4);
 	pool_drain(&e->pool6);
+	for (size_t i = 0; i < HC_SLOT_BUCKETS; i++)
+		while (e->slots[i]) {
+			struct hc_slot *sl = e->slots[i];
+
+			e->slots[i] = sl->hnext;
+			lb_timer_cancel(e->loop, &sl->t);
+			free(sl);
+		}
+	while (e->free_slots) {
+		struct hc_slot *sl = e->free_slots;
+
+		e->free_slots = sl->hnext;
+		free(sl);
+	}
 	while (e->tqs) {
 		struct hc_tq *q = e->tqs;
 

@@ -80,11 +80,13 @@ struct hc_target {
 	unsigned int hist_head; /* next slot */
 	unsigned int hist_n;
 	/* scheduling */
-	struct lb_timer *t_next;    /* next probe */
-	struct hc_tq *tq;            /* timeout queue for this timeout value */
+	struct hc_slot *slot;	  /* start slot of the next probe, or NULL */
+	struct hc_target *s_next; /* place in that slot's list */
+	struct hc_target **s_pprev;
+	struct hc_tq *tq;	     /* timeout queue for this timeout value */
 	struct hc_target *tq_next;   /* place in it while a probe runs */
 	struct hc_target **tq_pprev; /* NULL when not queued */
-	uint64_t deadline_ms;        /* of the running probe */
+	uint64_t deadline_ms;	     /* of the running probe */
 	bool in_flight;
 	uint64_t started_ms;
 	struct timespec started_ts;

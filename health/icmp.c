@@ -117,8 +117,10 @@ static int icmp_start(struct hc_target *t)
 	fd = icmp_socket(t, &raw);
 	if (fd == -EACCES || fd == -EPERM) {
 		/* The checker's permissions, not the real: fail open. */
-		hc_probe_done(t, HC_R_INTERNAL,
-			      "no raw socket (needs CAP_NET_RAW) and ping sockets not allowed (net.ipv4.ping_group_range)");
+		hc_probe_done(
+		    t, HC_R_INTERNAL,
+		    "no raw socket (needs CAP_NET_RAW) and ping sockets not "
+		    "allowed (net.ipv4.ping_group_range)");
 		return 0;
 	}
 	if (fd < 0)

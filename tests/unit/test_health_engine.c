@@ -422,8 +422,8 @@ END_TEST
 START_TEST(tcp_ipv6_and_source_address)
 {
 	struct fx f;
-	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
-				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6,
+				  .sin6_addr = IN6ADDR_LOOPBACK_INIT};
 	socklen_t len = sizeof(sa);
 	int lfd = socket(AF_INET6, SOCK_STREAM, 0);
 	uint16_t port4 = 0;
@@ -544,7 +544,8 @@ START_TEST(http_head_request)
 	struct cfg_health *h;
 
 	fx_init(&f);
-	http_srv_start(&f, &s, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
+	http_srv_start(&f, &s,
+		       "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
 	h = &f.pools[0].health;
 	h->type = CFG_HC_HTTP;
 	h->method = "HEAD";
