@@ -129,9 +129,9 @@ pair() {
 	haproxy -db -f "$TMP/$name.cfg" >"$TMP/$name.hap.log" 2>&1 &
 	local hap=$!
 	PIDS+=($hap)
-	"$TOOL" --quiet -t "$type" -r "$first" "$n" -p "$port" -i 1000 -F 500 -T 500 \
+	"$TOOL" --json -t "$type" -r "$first" "$n" -p "$port" -i 1000 -F 500 -T 500 \
 		--rise 2 --fall 3 --for $(((WARM + WIN + 2) * 1000)) -w $((WARM * 1000)) \
-		--window $((WIN * 1000)) --nofile "$FDMAX" >"$TMP/$name.tool" 2>&1 &
+		--window $((WIN * 1000)) --nofile "$FDMAX" ${TOOL_ARGS:-} >"$TMP/$name.tool" 2>&1 &
 	local bal=$!
 	PIDS+=($bal)
 	sleep "$WARM" # let first probes spread and both settle
@@ -157,7 +157,14 @@ pair() {
 		bp = bc ? bu / bc : 0; hp = hc ? hu / hc : 0
 		printf "| %-4s | %6d | %8d | %8.1f | %5.1f %% | %8d | %8.1f | %5.1f %% | %5.2fx |\n",
 			t, n, bc, bp, bu / (w * 10000), hc, hp, hu / (w * 10000), hp ? bp / hp : 0 }'
-	grep -E 'ok=|internal' "$TMP/$name.tool" | sed 's/^/    ballast: /' >&2
+	grep '^measure' "$TMP/$name.tool" | sed 's/^/    ballast: /' >&2
+	# why checks failed, when some did
+	grep '"transition"' "$TMP/$name.tool" | grep -v '"to":"up"' |
+		sed 's/.*"cause":"\([^"]*\)".*/\1/' | sort | uniq -c | sort -rn | head -3 |
+		sed 's/^/    ballast down transitions: /' >&2
+	# with TOOL_ARGS=--debug: every failed check's cause
+	grep -o 'check failed: .*' "$TMP/$name.tool" | sort | uniq -c | sort -rn | head -3 |
+		sed 's/^/    ballast failed checks: /' >&2
 	echo "    haproxy: failed checks over the run: $hfail" >&2
 }
 

@@ -100,6 +100,7 @@ int main(int argc, char **argv)
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"nofile", required_argument, NULL, 'n'},
 	    {"window", required_argument, NULL, 'e'},
+	    {"debug", no_argument, NULL, 'D'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct cfg cfg = {0};
@@ -203,6 +204,9 @@ int main(int argc, char **argv)
 			break;
 		case 'e':
 			window_ms = strtoull(optarg, NULL, 10);
+			break;
+		case 'D':
+			lb_log_set_level(LB_LOG_DEBUG);
 			break;
 		case 'j':
 			json = true;
