@@ -175,13 +175,13 @@ static void on_conn(struct srv *s, struct conn *c, uint32_t ev)
 		if (!c->draining && s->mode != M_HANG && s->mode != M_TCP &&
 		    memmem(c->buf, c->len, "\r\n\r\n", 4)) {
 			/*
-			 * Half-close and let the prober close: a reset sent
-			 * right after the answer can destroy it in flight.
+			 * Answer (with Content-Length) and let the prober
+			 * close first: a reset sent right after the answer
+			 * can destroy it in flight, and a FIN of ours would
+			 * leave TIME_WAIT sockets here that later SYNs from
+			 * the same ports run into. The close is a reset.
 			 */
 			answer(s, c);
-			if (c->ssl)
-				SSL_shutdown(c->ssl);
-			shutdown(c->fd, SHUT_WR);
 			c->draining = true;
 		}
 	}
