@@ -185,6 +185,8 @@ static void http_io(struct hc_target *t, struct hc_http_run *r)
 	ssize_t n;
 
 	while (r->sent < p->req_len) {
+		bool first = !r->sent;
+
 		if (r->ssl)
 			n = hc_tls_write(r, p->req + r->sent,
 					 p->req_len - r->sent, &want);
@@ -193,6 +195,15 @@ static void http_io(struct hc_target *t, struct hc_http_run *r)
 				 p->req_len - r->sent, MSG_NOSIGNAL);
 		if (n > 0) {
 			r->sent += (size_t)n;
+			/*
+			 * A plain request just sent in one go cannot have been
+			 * answered yet: wait instead of a recv bound to fail.
+			 * (TLS may hold records already read, so it reads.)
+			 */
+			if (!r->ssl && first && r->sent == p->req_len) {
+				watch_for(t, EPOLLIN);
+				return;
+			}
 			continue;
 		}
 		if (r->ssl && n == -EAGAIN) {
