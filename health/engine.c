@@ -517,9 +517,10 @@ void hc_probe_done(struct hc_target *t, enum hc_result r, const char *fmt, ...)
 		if (lb_log_get_level() >= LB_LOG_DEBUG) {
 			char a[LB_ADDR_STRLEN];
 
-			lb_debug("health: %s %s: check failed: %s",
-				 lb_addr_port_fmt(&t->addr, t->port, a, sizeof(a)),
-				 t->ops->name, cause);
+			lb_debug(
+			    "health: %s %s: check failed: %s",
+			    lb_addr_port_fmt(&t->addr, t->port, a, sizeof(a)),
+			    t->ops->name, cause);
 		}
 		e->st.failures++;
 		t->failures++;
