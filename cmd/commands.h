@@ -6,5 +6,7 @@
 int cmd_validate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+/* ballast probe [-c FILE] [--json] [--for DURATION] */
+int cmd_probe(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{ "validate", cmd_validate, "check a configuration file (for CI)" },
 	{ "plan", cmd_plan, "show what apply would change in the dataplane" },
 	{ "apply", cmd_apply, "converge the dataplane to the configuration" },
+	{ "probe", cmd_probe, "run the health checks and show each real's state" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "help on a command" },
 };
