@@ -54,7 +54,7 @@ json_check() { # NAME PYTHON-EXPR over `d` (the parsed stdout)
 run 0 "version" -- $bin version && expect_in "$out" "version prints name" '^ballast '
 run 0 "--version" -- $bin --version
 run 0 "help" -- $bin help && expect_in "$out" "help lists commands" 'validate'
-for c in validate plan apply version help; do
+for c in validate plan apply probe version help; do
 	run 0 "$c --help" -- $bin $c --help && expect_in "$out" "$c --help shows usage" '^Usage: ballast'
 	run 0 "help $c" -- $bin help $c
 done
