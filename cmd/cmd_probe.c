@@ -21,34 +21,18 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ballast probe [-c FILE] [--json] [--for DURATION]\n"
+		"Usage: ballast probe [-c FILE] [--json] [--for DURATION]\n"
+		"\n"
+		"Run the configuration's health checks against every real, print\n"
+		"each state change as it happens and a summary at the end. Nothing\n"
+		"in the dataplane is changed.\n"
+		"\n"
+		"Options:\n"
 		"  -c, --config FILE   configuration (default: $%s or %s)\n"
 		"  -j, --json          one JSON object per line\n"
 		"  -f, --for DURATION  stop after DURATION (500ms, 30s, 2m);\n"
 		"                      default: until interrupted\n",
 		CFG_ENV_PATH, CFG_DEFAULT_PATH);
-}
-
-/* "250ms", "30s", "2m", "1h"; a bare number is seconds. */
-static int parse_duration_ms(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	if (!*end || !strcmp(end, "s"))
-		v *= 1000;
-	else if (!strcmp(end, "m"))
-		v *= 60000;
-	else if (!strcmp(end, "h"))
-		v *= 3600000;
-	else if (strcmp(end, "ms"))
-		return -EINVAL;
-	*out = v;
-	return 0;
 }
 
 static void on_stop_signal(struct lb_loop *loop, int signo, void *arg)
@@ -72,7 +56,8 @@ int cmd_probe(int argc, char **argv)
 	};
 	const char *path = NULL;
 	bool json = false;
-	uint64_t for_ms = 0;
+	uint32_t for_ms = 0;
+	const char *why = NULL;
 	struct cfg_diags diags = {0};
 	struct cfg *cfg = NULL;
 	struct lb_loop *loop = NULL;
@@ -91,12 +76,13 @@ int cmd_probe(int argc, char **argv)
 			json = true;
 			break;
 		case 'f':
-			if (parse_duration_ms(optarg, &for_ms) || !for_ms) {
+			if (cfg_parse_duration(optarg, &for_ms, &why) ||
+			    !for_ms) {
 				fprintf(stderr,
-					"ballast probe: --for %s: expected a "
-					"duration such as 500ms, 30s or 2m\n",
-					optarg);
-				return 2;
+					"ballast probe: --for %s: %s\n",
+					optarg,
+					why ? why : "expected a duration such as 500ms, 30s or 2m");
+				return 1;
 			}
 			break;
 		case 'h':
@@ -104,14 +90,14 @@ int cmd_probe(int argc, char **argv)
 			return 0;
 		default:
 			usage(stderr);
-			return 2;
+			return 1;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "ballast probe: unexpected argument '%s'\n",
 			argv[optind]);
 		usage(stderr);
-		return 2;
+		return 1;
 	}
 	path = cfg_default_path(path);
 	err = cfg_load(path, &cfg, &diags);

@@ -378,6 +378,14 @@ int cfg_load_buffer(const char *name, const char *buf, size_t len,
 	__attribute__((warn_unused_result));
 void cfg_free(struct cfg *cfg);
 
+/*
+ * "500ms", "2s", "1m", "1h", and sums such as "1m30s", as the file writes
+ * durations; commands use it for their own duration options. 0, or -EINVAL
+ * with *why saying what is wrong (a bare number gets a hint about units), or
+ * -ERANGE above UINT32_MAX milliseconds.
+ */
+int cfg_parse_duration(const char *s, uint32_t *ms, const char **why);
+
 /* The path to use: explicit, else $BALLAST_CONFIG, else the default. */
 const char *cfg_default_path(const char *explicit_path);
 

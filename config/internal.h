@@ -51,12 +51,6 @@ const char *cfg_suggest(const char *word, const char *const *cands, size_t n);
 
 /* ---- scalar parsers (pure; unit-tested) ------------------------------- */
 
-/*
- * "500ms", "2s", "1m", "1h", and sums such as "1m30s". 0, or -EINVAL with
- * *why saying what is wrong (a bare number gets a hint about units), or
- * -ERANGE above UINT32_MAX milliseconds.
- */
-int cfg_parse_duration(const char *s, uint32_t *ms, const char **why);
 /* Decimal unsigned integer, no sign, no spaces. 0, -EINVAL or -ERANGE. */
 int cfg_parse_uint(const char *s, uint64_t *out);
 /* "1.2.3.4:80", "[2001:db8::1]:80". 0 or -EINVAL. */
