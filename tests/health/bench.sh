@@ -18,42 +18,11 @@ VETH=bhb$$
 PIDS=()
 HZ=$(getconf CLK_TCK)
 
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	ip link del "$VETH" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-now_ms() { date +%s%3N; }
-wait_for() {
-	local end=$(($(now_ms) + $1))
-	shift
-	while ! "$@" 2>/dev/null; do
-		(($(now_ms) < end)) || return 1
-		sleep 0.01
-	done
-}
+SRV_START_MS=10000
+CTL_MS=5000
+. tests/health/harness.sh
 # CPU ticks (user + system) of a process.
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-
-start_srv() { # NAME ARGS...
-	local name=$1
-	shift
-	mkfifo "$TMP/$name.ctl"
-	"$@" <"$TMP/$name.ctl" >"$TMP/$name.out" 2>&1 &
-	PIDS+=($!)
-	eval "exec {fd_$name}>\"$TMP/$name.ctl\""
-	wait_for 10000 grep -q ready "$TMP/$name.out"
-}
-ctl() { # NAME COMMAND: send, wait for the acknowledgement
-	local n fdvar=fd_$1
-	n=$(grep -c '^ok' "$TMP/$1.out")
-	echo "$2" >&"${!fdvar}"
-	wait_for 5000 test "$(grep -c '^ok' "$TMP/$1.out")" -gt "$n"
-}
 
 FDMAX=$(($(ulimit -Hn) - 500))
 min() { echo $(($1 < $2 ? $1 : $2)); }

@@ -14,45 +14,7 @@ NS=ballast-hc-$$
 VETH=bhc$$
 PIDS=()
 
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	ip link del "$VETH" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-now_ms() { date +%s%3N; }
-
-# wait_for TIMEOUT_MS COMMAND...: poll until COMMAND succeeds or time runs out.
-wait_for() {
-	local end=$(($(now_ms) + $1))
-	shift
-	while ! "$@" 2>/dev/null; do
-		(($(now_ms) < end)) || return 1
-		sleep 0.01
-	done
-}
-
-# start_srv NAME [netns] ARGS...: server with a control fifo; waits for ready.
-start_srv() {
-	local name=$1
-	shift
-	mkfifo "$TMP/$name.ctl"
-	"$@" <"$TMP/$name.ctl" >"$TMP/$name.out" 2>&1 &
-	PIDS+=($!)
-	eval "exec {fd_$name}>\"$TMP/$name.ctl\""
-	wait_for 3000 grep -q ready "$TMP/$name.out"
-}
-
-# ctl NAME COMMAND: send a command and wait for its acknowledgement.
-ctl() {
-	local n fdvar=fd_$1
-	n=$(grep -c '^ok' "$TMP/$1.out")
-	echo "$2" >&"${!fdvar}"
-	wait_for 3000 test "$(grep -c '^ok' "$TMP/$1.out")" -gt "$n"
-}
+. tests/health/harness.sh
 
 # start_tool NAME ARGS...: engine driver writing JSON lines.
 start_tool() {
