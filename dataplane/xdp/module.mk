@@ -45,16 +45,16 @@ BPF_TEST_BIN  := $(BUILD)/tests/bpf/golden
 BPF_BENCH_BIN := $(BUILD)/tests/bench/bench_bpf
 MAGLEV_BENCH_BIN := $(BUILD)/tests/bench/bench_maglev
 
-$(BPF_TEST_BIN): $(patsubst %.c,$(BUILD)/%.o,$(BPF_TEST_SRCS)) $(LIBBALLAST)
+$(BPF_TEST_BIN): $(patsubst %.c,$(BUILD)/%.o,$(BPF_TEST_SRCS)) $(BUILD)/libballast.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 $(BPF_BENCH_BIN): $(BUILD)/tests/bench/bench_bpf.o $(BUILD)/tests/bpf/pkt.o \
-		  $(BUILD)/tests/bpf/lab.o $(LIBBALLAST)
+		  $(BUILD)/tests/bpf/lab.o $(BUILD)/libballast.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-$(MAGLEV_BENCH_BIN): $(BUILD)/tests/bench/bench_maglev.o $(LIBBALLAST)
+$(MAGLEV_BENCH_BIN): $(BUILD)/tests/bench/bench_maglev.o $(BUILD)/libballast.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
