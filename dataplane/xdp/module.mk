@@ -61,10 +61,10 @@ $(MAGLEV_BENCH_BIN): $(BUILD)/tests/bench/bench_maglev.o $(BUILD)/libballast.a
 .PHONY: test-bpf bench-bpf bench-maglev
 test-bpf: $(BPF_TEST_BIN)
 	$(Q)mkdir -p $(RESULTS)
-	$(Q)tests/bpf/run.sh $(BPF_TEST_BIN) $(XDP_BUILD)
+	$(Q)tests/bpf/run.sh $(BPF_TEST_BIN)
 
 bench-bpf: $(BPF_BENCH_BIN)
-	$(Q)tests/bpf/run.sh $(BPF_BENCH_BIN) $(XDP_BUILD)
+	$(Q)tests/bpf/run.sh $(BPF_BENCH_BIN)
 
 bench-maglev: $(MAGLEV_BENCH_BIN)
 	$(Q)$(MAGLEV_BENCH_BIN)
