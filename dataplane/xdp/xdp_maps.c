@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "dataplane/xdp/xdp_maps.h"
 
+#include "dataplane/xdp/bpf/lb_hash.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,4 +95,16 @@ int dp_xdp_percpu_sum(int fd, uint32_t key, unsigned int n_u64, uint64_t *out)
 	}
 	free(vals);
 	return err;
+}
+
+int dp_xdp_vip_filter_adjust(int fd, const uint32_t addr[4], int delta)
+{
+	uint32_t slot = lb_vip_slot(addr), n = 0;
+
+	if (bpf_map_lookup_elem(fd, &slot, &n))
+		return -errno;
+	if (delta < 0 && n < (uint32_t)-delta)
+		return -ERANGE;
+	n += (uint32_t)delta;
+	return bpf_map_update_elem(fd, &slot, &n, BPF_ANY) ? -errno : 0;
 }

@@ -27,6 +27,13 @@ int dp_xdp_ring_publish(int rings_fd, int state_fd, uint32_t svc_id,
 int dp_xdp_percpu_sum(int fd, uint32_t key, unsigned int n_u64, uint64_t *out)
 	__attribute__((warn_unused_result));
 
+/*
+ * Account for a VIP address added (delta +1) or removed (-1) in lb_vip_filter
+ * (fd); addr in the BPF layout. Call it alongside every lb_vips change.
+ */
+int dp_xdp_vip_filter_adjust(int fd, const uint32_t addr[4], int delta)
+	__attribute__((warn_unused_result));
+
 /* Human name of an lb_stat index ("tx", "drop_no_real", ...), or NULL. */
 const char *dp_xdp_stat_name(unsigned int idx);
 

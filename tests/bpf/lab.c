@@ -29,12 +29,13 @@ void lab_addr(const char *s, uint32_t out[4])
 		inet_pton(AF_INET, s, out);
 }
 
-int lab_open(struct lab *l, uint32_t m)
+int lab_open(struct lab *l, uint32_t m, uint32_t flows)
 {
 	struct lb_bpf *s;
 	int err;
 
 	memset(l, 0, sizeof(*l));
+	l->fib_refresh = 256;
 	l->ifindex = (int)if_nametoindex(LAB_IF);
 	l->ifindex_x = (int)if_nametoindex(LAB_IF_X);
 	if (!l->ifindex || !l->ifindex_x)
@@ -49,10 +50,10 @@ int lab_open(struct lab *l, uint32_t m)
 	if (bpf_map__set_max_entries(s->maps.lb_services, 32) ||
 	    bpf_map__set_max_entries(s->maps.lb_svc_state, 32) ||
 	    bpf_map__set_max_entries(s->maps.lb_svc_ctr, 32) ||
-	    bpf_map__set_max_entries(s->maps.lb_reals, 64) ||
-	    bpf_map__set_max_entries(s->maps.lb_real_ctr, 64) ||
+	    bpf_map__set_max_entries(s->maps.lb_reals, 256) ||
+	    bpf_map__set_max_entries(s->maps.lb_real_ctr, 256) ||
 	    bpf_map__set_max_entries(s->maps.lb_rings, 32 * LB_RING_SLOTS * m) ||
-	    bpf_map__set_max_entries(s->maps.lb_flows, 4096) ||
+	    bpf_map__set_max_entries(s->maps.lb_flows, flows) ||
 	    bpf_map__set_max_entries(s->maps.lb_ct, 4096))
 		return -EINVAL;
 	err = lb_bpf__load(s);
@@ -60,6 +61,7 @@ int lab_open(struct lab *l, uint32_t m)
 		return err;
 	l->fd_vips = bpf_map__fd(s->maps.lb_vips);
 	l->fd_services = bpf_map__fd(s->maps.lb_services);
+	l->fd_vip_filter = bpf_map__fd(s->maps.lb_vip_filter);
 	l->fd_state = bpf_map__fd(s->maps.lb_svc_state);
 	l->fd_reals = bpf_map__fd(s->maps.lb_reals);
 	l->fd_rings = bpf_map__fd(s->maps.lb_rings);
@@ -88,7 +90,9 @@ int lab_vip(struct lab *l, int family, const char *addr, uint32_t flags)
 	struct lb_vip_val v = { .flags = flags };
 
 	lab_addr(addr, k.addr);
-	return bpf_map_update_elem(l->fd_vips, &k, &v, BPF_ANY) ? -errno : 0;
+	if (bpf_map_update_elem(l->fd_vips, &k, &v, BPF_ANY))
+		return -errno;
+	return dp_xdp_vip_filter_adjust(l->fd_vip_filter, k.addr, 1);
 }
 
 int lab_service(struct lab *l, int family, const char *addr, uint16_t port,
@@ -132,7 +136,8 @@ int lab_ring(struct lab *l, uint32_t svc_id, const uint32_t *ids, size_t n)
 
 int lab_cfg(struct lab *l, uint64_t new_flow_rate)
 {
-	struct lb_cfg c = { .new_flow_rate = new_flow_rate };
+	struct lb_cfg c = { .new_flow_rate = new_flow_rate,
+			    .fib_refresh = l->fib_refresh };
 	uint32_t zero = 0, a[4];
 
 	lab_addr("10.0.0.1", a);

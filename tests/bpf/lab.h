@@ -24,7 +24,8 @@ struct lab {
 	struct lb_bpf *skel;
 	int ifindex, ifindex_x;
 	uint32_t m;
-	int fd_vips, fd_services, fd_state, fd_reals, fd_rings, fd_flows,
+	uint32_t fib_refresh; /* lb_cfg.fib_refresh written by lab_cfg() */
+	int fd_vips, fd_vip_filter, fd_services, fd_state, fd_reals, fd_rings, fd_flows,
 	    fd_ct, fd_cfg, fd_stats, fd_svc_ctr, fd_real_ctr;
 	int prog_xdp, prog_tc;
 };
@@ -32,8 +33,8 @@ struct lab {
 /* Parse a literal address into the BPF layout. */
 void lab_addr(const char *s, uint32_t out[4]);
 
-/* Load lb.bpf.o with ring size m and small limits. 0 or negative errno. */
-int lab_open(struct lab *l, uint32_t m);
+/* Load lb.bpf.o with ring size m, a flow table of flows entries, small limits. 0 or negative errno. */
+int lab_open(struct lab *l, uint32_t m, uint32_t flows);
 void lab_close(struct lab *l);
 
 int lab_vip(struct lab *l, int family, const char *addr, uint32_t flags);

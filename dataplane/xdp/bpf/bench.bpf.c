@@ -14,7 +14,7 @@
 
 struct bench_frame {
 	__u32 len;      /* original frame length */
-	__u32 sport_off; /* non-zero: bump the 16-bit word here every iteration */
+	__u32 seq_off;  /* non-zero: write an iteration count (32 bits) here */
 	__u8 data[BENCH_COPY];
 };
 
@@ -82,10 +82,10 @@ int xdp_restore(struct xdp_md *ctx)
 	if (data + BENCH_COPY > end)
 		return XDP_ABORTED;
 	__builtin_memcpy(data, f->data, BENCH_COPY);
-	if (f->sport_off && f->sport_off < BENCH_COPY - 2) {
+	if (f->seq_off) {
 		seq = bpf_map_lookup_elem(&bench_seq, &zero);
 		if (seq) {
-			__u16 *w = data + (f->sport_off & 0x3f);
+			__u32 *w = data + (f->seq_off & 0x3f);
 
 			*seq += 1;
 			if ((void *)(w + 1) <= end)

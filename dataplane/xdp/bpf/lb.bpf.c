@@ -159,17 +159,47 @@ pick_real(struct lb_pkt *p, const struct lb_svc_val *svc,
 
 /* ---- transmit -------------------------------------------------------------- */
 
-/* Resolve the next hop toward dst, set the MACs, and send the frame. */
-static __noinline int xmit(struct xdp_md *ctx, __u8 family,
-				const __u32 *src, const __u32 *dst)
+static __always_inline int send(struct xdp_md *ctx, __u32 ifindex,
+				const __u8 *dmac, const __u8 *smac)
 {
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > end)
+		return verdict(LB_STAT_DROP_MALFORMED, XDP_DROP);
+	__builtin_memcpy(eth->h_dest, dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, smac, ETH_ALEN);
+	if (ifindex == ctx->ingress_ifindex)
+		return verdict(LB_STAT_TX, XDP_TX);
+	stat_inc(LB_STAT_REDIRECT);
+	return bpf_redirect(ifindex, 0);
+}
+
+/*
+ * Resolve the next hop toward the real with bpf_fib_lookup, set the MACs, and
+ * send the frame. A successful answer is kept per CPU and per real for
+ * cfg->fib_refresh packets, or until userspace bumps cfg->fib_gen after a
+ * route or neighbour change; unresolved neighbours are never cached.
+ */
+static __noinline int xmit(struct xdp_md *ctx, const __u32 *src,
+			   const struct lb_real *real, __u32 real_id,
+			   const struct lb_cfg *cfg)
+{
+	const __u32 *dst = real->addr;
 	struct bpf_fib_lookup f = {};
-	void *data, *end;
-	struct ethhdr *eth;
+	struct lb_nh *nh = NULL;
 	int rc;
 
+	if (cfg && cfg->fib_refresh) {
+		nh = bpf_map_lookup_elem(&lb_nh_cache, &real_id);
+		if (nh && nh->budget && nh->gen == cfg->fib_gen) {
+			nh->budget--;
+			return send(ctx, nh->ifindex, nh->dmac, nh->smac);
+		}
+	}
 	f.ifindex = ctx->ingress_ifindex;
-	if (family == LB_AF_INET) {
+	if (real->family == LB_AF_INET) {
 		f.family = LB_AF_INET;
 		f.ipv4_src = src[0];
 		f.ipv4_dst = dst[0];
@@ -183,18 +213,14 @@ static __noinline int xmit(struct xdp_md *ctx, __u8 family,
 		return verdict(LB_STAT_PASS_NO_NEIGH, XDP_PASS);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return verdict(LB_STAT_DROP_NO_ROUTE, XDP_DROP);
-
-	data = (void *)(long)ctx->data;
-	end = (void *)(long)ctx->data_end;
-	eth = data;
-	if ((void *)(eth + 1) > end)
-		return verdict(LB_STAT_DROP_MALFORMED, XDP_DROP);
-	__builtin_memcpy(eth->h_dest, f.dmac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, f.smac, ETH_ALEN);
-	if (f.ifindex == ctx->ingress_ifindex)
-		return verdict(LB_STAT_TX, XDP_TX);
-	stat_inc(LB_STAT_REDIRECT);
-	return bpf_redirect(f.ifindex, 0);
+	if (nh) {
+		nh->gen = cfg->fib_gen;
+		nh->budget = cfg->fib_refresh - 1;
+		nh->ifindex = f.ifindex;
+		__builtin_memcpy(nh->dmac, f.dmac, ETH_ALEN);
+		__builtin_memcpy(nh->smac, f.smac, ETH_ALEN);
+	}
+	return send(ctx, f.ifindex, f.dmac, f.smac);
 }
 
 /* ---- DSR: IPIP / IP6IP6 / IPv4-in-IPv6 --------------------------------------- */
@@ -211,7 +237,7 @@ static __always_inline __u16 ip4_csum(const struct iphdr *ip)
 }
 
 static __always_inline int encap(struct xdp_md *ctx, struct lb_pkt *p,
-				 const struct lb_real *real,
+				 const struct lb_real *real, __u32 real_id,
 				 const struct lb_cfg *cfg, const __u32 L2)
 {
 	__u32 inner_len = p->len - L2;
@@ -265,7 +291,7 @@ static __always_inline int encap(struct xdp_md *ctx, struct lb_pkt *p,
 		o->saddr = cfg->src4;
 		o->daddr = real->addr[0];
 		o->check = ip4_csum(o);
-		return xmit(ctx, LB_AF_INET, &cfg->src4, real->addr);
+		return xmit(ctx, &cfg->src4, real, real_id, cfg);
 	} else {
 		struct ipv6hdr *o6;
 		__u32 fl = lb_hash_flow(&p->k, 0) & 0xfffff;
@@ -293,7 +319,7 @@ static __always_inline int encap(struct xdp_md *ctx, struct lb_pkt *p,
 		o6->hop_limit = 64;
 		copy128(o6->saddr.in6_u.u6_addr32, cfg->src6);
 		copy128(o6->daddr.in6_u.u6_addr32, real->addr);
-		return xmit(ctx, LB_AF_INET6, cfg->src6, real->addr);
+		return xmit(ctx, cfg->src6, real, real_id, cfg);
 	}
 }
 
@@ -353,7 +379,8 @@ static __always_inline int l4_csum_fix(void *data, void *end, __u32 off,
 }
 
 static __always_inline int nat(struct xdp_md *ctx, struct lb_pkt *p,
-			       const struct lb_real *real, __u32 svc_id,
+			       const struct lb_real *real, __u32 real_id,
+			       __u32 svc_id, const struct lb_cfg *cfg,
 			       const __u32 L2)
 {
 	void *data = (void *)(long)ctx->data;
@@ -401,16 +428,19 @@ static __always_inline int nat(struct xdp_md *ctx, struct lb_pkt *p,
 	if (p->k.family == LB_AF_INET) {
 		struct iphdr *ip = data + L2;
 
+		__u32 src[4] = {};
+
 		if ((void *)(ip + 1) > end)
 			return verdict(LB_STAT_DROP_MALFORMED, XDP_DROP);
-		return xmit(ctx, LB_AF_INET, &ip->saddr, real->addr);
+		src[0] = ip->saddr;
+		return xmit(ctx, src, real, real_id, cfg);
 	} else {
 		struct ipv6hdr *ip6 = data + L2;
 
 		if ((void *)(ip6 + 1) > end)
 			return verdict(LB_STAT_DROP_MALFORMED, XDP_DROP);
-		return xmit(ctx, LB_AF_INET6, ip6->saddr.in6_u.u6_addr32,
-			    real->addr);
+		return xmit(ctx, ip6->saddr.in6_u.u6_addr32, real,
+			    real_id, cfg);
 	}
 }
 
@@ -421,7 +451,8 @@ static __always_inline int nat(struct xdp_md *ctx, struct lb_pkt *p,
  * data the error does not carry).
  */
 static __always_inline int nat_icmp(struct xdp_md *ctx, struct lb_pkt *p,
-				    const struct lb_real *real, const __u32 L2)
+				    const struct lb_real *real, __u32 real_id,
+				    const struct lb_cfg *cfg, const __u32 L2)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -477,16 +508,19 @@ static __always_inline int nat_icmp(struct xdp_md *ctx, struct lb_pkt *p,
 	if (p->k.family == LB_AF_INET) {
 		struct iphdr *ip = data + L2;
 
+		__u32 src[4] = {};
+
 		if ((void *)(ip + 1) > end)
 			return verdict(LB_STAT_DROP_MALFORMED, XDP_DROP);
-		return xmit(ctx, LB_AF_INET, &ip->saddr, real->addr);
+		src[0] = ip->saddr;
+		return xmit(ctx, src, real, real_id, cfg);
 	} else {
 		struct ipv6hdr *ip6 = data + L2;
 
 		if ((void *)(ip6 + 1) > end)
 			return verdict(LB_STAT_DROP_MALFORMED, XDP_DROP);
-		return xmit(ctx, LB_AF_INET6, ip6->saddr.in6_u.u6_addr32,
-			    real->addr);
+		return xmit(ctx, ip6->saddr.in6_u.u6_addr32, real,
+			    real_id, cfg);
 	}
 }
 
@@ -510,12 +544,12 @@ static __noinline int forward(struct xdp_md *ctx, struct lb_pkt *p,
 	if (p->frag)
 		stat_inc(LB_STAT_FRAG_FWD);
 	if (!(svc->flags & LB_SVC_NAT))
-		return encap(ctx, p, real, cfg, L2);
+		return encap(ctx, p, real, real_id, cfg, L2);
 	if (p->frag)
 		return verdict(LB_STAT_DROP_FRAG, XDP_DROP);
 	if (p->icmp_err)
-		return nat_icmp(ctx, p, real, L2);
-	return nat(ctx, p, real, svc->id, L2);
+		return nat_icmp(ctx, p, real, real_id, cfg, L2);
+	return nat(ctx, p, real, real_id, svc->id, cfg, L2);
 }
 
 static __always_inline struct lb_svc_val *
@@ -747,22 +781,85 @@ static __always_inline int icmp6(struct xdp_md *ctx, struct lb_pkt *p,
 	return verdict(LB_STAT_ICMP_PASS, XDP_PASS);
 }
 
+static __always_inline struct lb_vip_val *vip_get(const struct lb_pkt *p)
+{
+	struct lb_vip_key vk = {};
+
+	copy128(vk.addr, p->k.dst);
+	vk.family = p->k.family;
+	return bpf_map_lookup_elem(&lb_vips, &vk);
+}
+
+/* Zero when the address is certainly not a VIP. */
+static __always_inline int vip_maybe(const __u32 *addr)
+{
+	__u32 slot = lb_vip_slot(addr);
+	__u32 *n = bpf_map_lookup_elem(&lb_vip_filter, &slot);
+
+	return n && *n;
+}
+
+/*
+ * After the IP header: p holds addresses, protocol and l4. The common case
+ * (TCP/UDP/SCTP to an exact service) costs one hash lookup; the VIP's flags
+ * are only read when that misses.
+ */
+static __always_inline int dispatch(struct xdp_md *ctx, struct lb_pkt *p,
+				    int frag, const __u32 L2)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct lb_vip_val *vip;
+	struct lb_svc_key sk;
+	struct lb_svc_val *svc;
+
+	if (frag || !is_l4(p->k.proto) || parse_l4(data, end, p->l4, p)) {
+		vip = vip_get(p);
+		if (!vip)
+			return verdict(LB_STAT_PASS_NOT_VIP, XDP_PASS);
+		if (frag)
+			return is_l4(p->k.proto) ? fragment(ctx, p, L2) :
+						   verdict(LB_STAT_DROP_FRAG, XDP_DROP);
+		if (p->k.proto == IPPROTO_ICMP && p->k.family == LB_AF_INET)
+			return icmp4(ctx, p, vip, L2);
+		if (p->k.proto == IPPROTO_ICMPV6 && p->k.family == LB_AF_INET6)
+			return icmp6(ctx, p, vip, L2);
+		if (is_l4(p->k.proto))
+			return verdict(LB_STAT_DROP_MALFORMED, XDP_DROP);
+		if (p->k.family == LB_AF_INET6)
+			return verdict(LB_STAT_DROP_V6_EXT, XDP_DROP);
+		return verdict(LB_STAT_PASS_NOT_SERVICE, XDP_PASS);
+	}
+	copy128(sk.addr, p->k.dst);
+	sk.port = p->k.dport;
+	sk.proto = p->k.proto;
+	sk.family = p->k.family;
+	svc = bpf_map_lookup_elem(&lb_services, &sk);
+	if (svc)
+		return forward(ctx, p, svc, L2);
+	vip = vip_get(p);
+	if (!vip)
+		return verdict(LB_STAT_PASS_NOT_VIP, XDP_PASS);
+	if (vip->flags & LB_VIP_ANY_PORT) {
+		sk.port = 0;
+		svc = bpf_map_lookup_elem(&lb_services, &sk);
+		if (svc)
+			return forward(ctx, p, svc, L2);
+	}
+	return verdict(LB_STAT_PASS_NOT_SERVICE, XDP_PASS);
+}
+
 static __always_inline int lb_ipv4(struct xdp_md *ctx, const __u32 L2)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct iphdr *ip = data + L2;
-	struct lb_vip_key vk = {};
-	struct lb_vip_val *vip;
-	struct lb_svc_val *svc;
 	struct lb_pkt p = {};
 
 	if ((void *)(ip + 1) > end)
 		return verdict(LB_STAT_DROP_MALFORMED, XDP_DROP);
-	vk.addr[0] = ip->daddr;
-	vk.family = LB_AF_INET;
-	vip = bpf_map_lookup_elem(&lb_vips, &vk);
-	if (!vip)
+	p.k.dst[0] = ip->daddr;
+	if (!vip_maybe(p.k.dst))
 		return verdict(LB_STAT_PASS_NOT_VIP, XDP_PASS);
 	if (ip->version != 4 || ip->ihl < 5)
 		return verdict(LB_STAT_DROP_MALFORMED, XDP_DROP);
@@ -774,23 +871,8 @@ static __always_inline int lb_ipv4(struct xdp_md *ctx, const __u32 L2)
 	p.k.family = LB_AF_INET;
 	p.k.proto = ip->protocol;
 	p.k.src[0] = ip->saddr;
-	p.k.dst[0] = ip->daddr;
-
-	if (ip->frag_off & bpf_htons(LB_IP_MF | LB_IP_OFFSET)) {
-		if (!is_l4(p.k.proto))
-			return verdict(LB_STAT_DROP_FRAG, XDP_DROP);
-		return fragment(ctx, &p, L2);
-	}
-	if (p.k.proto == IPPROTO_ICMP)
-		return icmp4(ctx, &p, vip, L2);
-	if (!is_l4(p.k.proto))
-		return verdict(LB_STAT_PASS_NOT_SERVICE, XDP_PASS);
-	if (parse_l4(data, end, p.l4, &p))
-		return verdict(LB_STAT_DROP_MALFORMED, XDP_DROP);
-	svc = find_service(&p, vip);
-	if (!svc)
-		return verdict(LB_STAT_PASS_NOT_SERVICE, XDP_PASS);
-	return forward(ctx, &p, svc, L2);
+	return dispatch(ctx, &p, ip->frag_off & bpf_htons(LB_IP_MF | LB_IP_OFFSET),
+			L2);
 }
 
 static __always_inline int lb_ipv6(struct xdp_md *ctx, const __u32 L2)
@@ -798,17 +880,13 @@ static __always_inline int lb_ipv6(struct xdp_md *ctx, const __u32 L2)
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct ipv6hdr *ip6 = data + L2;
-	struct lb_vip_key vk = {};
-	struct lb_vip_val *vip;
-	struct lb_svc_val *svc;
 	struct lb_pkt p = {};
+	int frag = 0;
 
 	if ((void *)(ip6 + 1) > end)
 		return verdict(LB_STAT_DROP_MALFORMED, XDP_DROP);
-	copy128(vk.addr, ip6->daddr.in6_u.u6_addr32);
-	vk.family = LB_AF_INET6;
-	vip = bpf_map_lookup_elem(&lb_vips, &vk);
-	if (!vip)
+	copy128(p.k.dst, ip6->daddr.in6_u.u6_addr32);
+	if (!vip_maybe(p.k.dst))
 		return verdict(LB_STAT_PASS_NOT_VIP, XDP_PASS);
 	if (ip6->version != 6)
 		return verdict(LB_STAT_DROP_MALFORMED, XDP_DROP);
@@ -818,28 +896,18 @@ static __always_inline int lb_ipv6(struct xdp_md *ctx, const __u32 L2)
 	p.k.family = LB_AF_INET6;
 	p.k.proto = ip6->nexthdr;
 	copy128(p.k.src, ip6->saddr.in6_u.u6_addr32);
-	copy128(p.k.dst, ip6->daddr.in6_u.u6_addr32);
-
 	if (p.k.proto == IPPROTO_FRAGMENT) {
 		struct lb_frag_hdr *fh = data + p.l4;
 
-		if ((void *)(fh + 1) > end)
+		if ((void *)(fh + 1) > end) {
+			if (!vip_get(&p))
+				return verdict(LB_STAT_PASS_NOT_VIP, XDP_PASS);
 			return verdict(LB_STAT_DROP_MALFORMED, XDP_DROP);
+		}
 		p.k.proto = fh->nexthdr;
-		if (!is_l4(p.k.proto))
-			return verdict(LB_STAT_DROP_FRAG, XDP_DROP);
-		return fragment(ctx, &p, L2);
+		frag = 1;
 	}
-	if (p.k.proto == IPPROTO_ICMPV6)
-		return icmp6(ctx, &p, vip, L2);
-	if (!is_l4(p.k.proto))
-		return verdict(LB_STAT_DROP_V6_EXT, XDP_DROP);
-	if (parse_l4(data, end, p.l4, &p))
-		return verdict(LB_STAT_DROP_MALFORMED, XDP_DROP);
-	svc = find_service(&p, vip);
-	if (!svc)
-		return verdict(LB_STAT_PASS_NOT_SERVICE, XDP_PASS);
-	return forward(ctx, &p, svc, L2);
+	return dispatch(ctx, &p, frag, L2);
 }
 
 static __always_inline int lb_l3(struct xdp_md *ctx, __be16 proto,

@@ -56,6 +56,13 @@ static __always_inline __u32 lb_hash_flow(const struct lb_flow_key *k,
 	return lb_hash_final(h);
 }
 
+/* Slot of a destination address in lb_vip_filter. */
+static __always_inline __u32 lb_vip_slot(const __u32 *addr)
+{
+	return lb_hash_final(addr[0] ^ addr[1] ^ addr[2] ^ addr[3]) &
+	       (LB_VIP_FILTER_SIZE - 1);
+}
+
 /* Map a hash onto [0, m) without a division. */
 static __always_inline __u32 lb_hash_reduce(__u32 h, __u32 m)
 {

@@ -21,6 +21,20 @@ struct {
 } lb_vips SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_VIP_FILTER_SIZE);
+	__type(key, __u32);
+	__type(value, __u32);
+} lb_vip_filter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct lb_nh);
+} lb_nh_cache SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 256);
 	__type(key, struct lb_svc_key);
@@ -48,8 +62,10 @@ struct {
 	__type(value, __u32);
 } lb_rings SEC(".maps");
 
+/* Per-CPU LRU lists too: no shared lock on insert. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__uint(max_entries, 65536);
 	__type(key, struct lb_flow_key);
 	__type(value, __u32);

@@ -100,9 +100,30 @@ struct lb_ct_val {
 struct lb_cfg {
 	__u32 src6[4];       /* outer source of IP6IP6 / IPv4-in-IPv6 */
 	__u32 src4;          /* outer source of IPIP */
-	__u32 pad;
+	__u32 fib_refresh;   /* packets a cached next hop serves per CPU; 0: no cache */
 	__u64 new_flow_rate; /* new flows inserted per CPU per second; 0: no limit */
+	__u32 fib_gen;       /* bump to drop every cached next hop (route/neigh change) */
+	__u32 pad;
 };
+
+/* ---- lb_nh_cache: per-CPU next hop per real id (from bpf_fib_lookup) ---- */
+
+struct lb_nh {
+	__u32 gen;     /* lb_cfg.fib_gen it was resolved under */
+	__u32 budget;  /* packets left before the next lookup */
+	__u32 ifindex; /* egress interface */
+	__u8 dmac[6];
+	__u8 smac[6];
+};
+
+/* ---- lb_vip_filter: cheap pre-check before any hash lookup -------------- */
+
+/*
+ * An array of LB_VIP_FILTER_SIZE counters indexed by lb_vip_slot(): the number
+ * of lb_vips entries hashing there. Zero means "certainly not a VIP", so most
+ * non-service packets leave after one inlined array read.
+ */
+#define LB_VIP_FILTER_SIZE 65536
 
 /* ---- counters ------------------------------------------------------------ */
 
@@ -155,7 +176,8 @@ _Static_assert(sizeof(struct lb_svc_state) == 8, "lb_svc_state layout");
 _Static_assert(sizeof(struct lb_real) == 28, "lb_real layout");
 _Static_assert(sizeof(struct lb_flow_key) == 40, "lb_flow_key layout");
 _Static_assert(sizeof(struct lb_ct_val) == 24, "lb_ct_val layout");
-_Static_assert(sizeof(struct lb_cfg) == 32, "lb_cfg layout");
+_Static_assert(sizeof(struct lb_cfg) == 40, "lb_cfg layout");
+_Static_assert(sizeof(struct lb_nh) == 24, "lb_nh layout");
 _Static_assert(sizeof(struct lb_ctr) == 16, "lb_ctr layout");
 
 #endif
