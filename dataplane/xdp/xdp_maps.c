@@ -108,3 +108,36 @@ int dp_xdp_vip_filter_adjust(int fd, const uint32_t addr[4], int delta)
 	n += (uint32_t)delta;
 	return bpf_map_update_elem(fd, &slot, &n, BPF_ANY) ? -errno : 0;
 }
+
+int dp_xdp_flow_lookup(int fd, uint32_t mask, const struct lb_flow_key *key,
+		       uint32_t *real_id)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint32_t idx = lb_hash_flow(key, 0) & mask;
+	struct lb_flow_set *sets;
+	int err = -ENOENT;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	sets = calloc((size_t)ncpu, sizeof(*sets));
+	if (!sets)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &idx, sets)) {
+		err = -errno;
+		goto out;
+	}
+	for (int c = 0; c < ncpu && err == -ENOENT; c++) {
+		for (int w = 0; w < LB_FLOW_WAYS; w++) {
+			const struct lb_flow_ent *e = &sets[c].e[w];
+
+			if (e->real_id && !memcmp(&e->k, key, sizeof(*key))) {
+				*real_id = e->real_id;
+				err = 0;
+				break;
+			}
+		}
+	}
+out:
+	free(sets);
+	return err;
+}

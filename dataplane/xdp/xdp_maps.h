@@ -34,6 +34,13 @@ int dp_xdp_percpu_sum(int fd, uint32_t key, unsigned int n_u64, uint64_t *out)
 int dp_xdp_vip_filter_adjust(int fd, const uint32_t addr[4], int delta)
 	__attribute__((warn_unused_result));
 
+/*
+ * Find a flow in lb_flows (fd) with lb_flow_mask mask on any CPU: 0 and the
+ * real id in *real_id, -ENOENT, or another negative errno.
+ */
+int dp_xdp_flow_lookup(int fd, uint32_t mask, const struct lb_flow_key *key,
+		       uint32_t *real_id) __attribute__((warn_unused_result));
+
 /* Human name of an lb_stat index ("tx", "drop_no_real", ...), or NULL. */
 const char *dp_xdp_stat_name(unsigned int idx);
 

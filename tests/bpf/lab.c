@@ -46,14 +46,20 @@ int lab_open(struct lab *l, uint32_t m, uint32_t flows)
 	l->skel = s;
 	l->m = m;
 	s->rodata->lb_ring_size = m;
+	/* Sets of LB_FLOW_WAYS flows, a power of two. */
+	l->flow_sets = 1;
+	while (l->flow_sets * LB_FLOW_WAYS < flows)
+		l->flow_sets *= 2;
+	s->rodata->lb_flow_mask = l->flow_sets - 1;
 	/* Limits are load-time settings. */
 	if (bpf_map__set_max_entries(s->maps.lb_services, 32) ||
 	    bpf_map__set_max_entries(s->maps.lb_svc_state, 32) ||
 	    bpf_map__set_max_entries(s->maps.lb_svc_ctr, 32) ||
 	    bpf_map__set_max_entries(s->maps.lb_reals, 256) ||
 	    bpf_map__set_max_entries(s->maps.lb_real_ctr, 256) ||
+	    bpf_map__set_max_entries(s->maps.lb_nh_cache, 256) ||
 	    bpf_map__set_max_entries(s->maps.lb_rings, 32 * LB_RING_SLOTS * m) ||
-	    bpf_map__set_max_entries(s->maps.lb_flows, flows) ||
+	    bpf_map__set_max_entries(s->maps.lb_flows, l->flow_sets) ||
 	    bpf_map__set_max_entries(s->maps.lb_ct, 4096))
 		return -EINVAL;
 	err = lb_bpf__load(s);

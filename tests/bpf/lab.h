@@ -24,6 +24,7 @@ struct lab {
 	struct lb_bpf *skel;
 	int ifindex, ifindex_x;
 	uint32_t m;
+	uint32_t flow_sets;   /* lb_flows entries (sets of LB_FLOW_WAYS) */
 	uint32_t fib_refresh; /* lb_cfg.fib_refresh written by lab_cfg() */
 	int fd_vips, fd_vip_filter, fd_services, fd_state, fd_reals, fd_rings, fd_flows,
 	    fd_ct, fd_cfg, fd_stats, fd_svc_ctr, fd_real_ctr;

@@ -26,6 +26,7 @@
 
 /* Load-time settings, written by the loader before load. */
 const volatile __u32 lb_ring_size = 65537;
+const volatile __u32 lb_flow_mask = 16383; /* lb_flows sets - 1 (power of two) */
 
 /*
  * Variable header offsets (IPv4 IHL, ICMP quotes) are masked so the verifier
@@ -40,6 +41,7 @@ struct lb_pkt {
 	__u32 l4;             /* offset of the transport (or ICMP) header */
 	__u32 in_l3;          /* ICMP error: offset of the quoted IP header */
 	__u32 in_l4;          /* ICMP error: offset of the quoted L4 header */
+	__u32 hash;           /* lb_hash_flow(k, 0), set by pick_real */
 	__u8 tcp_flags;
 	__u8 frag;            /* fragment: ports unknown, no flow state */
 	__u8 icmp_err;        /* ICMP error quoting k (reversed) */
@@ -104,6 +106,45 @@ static __always_inline int flood_allow(const struct lb_cfg *cfg)
 
 /* ---- real selection -------------------------------------------------------- */
 
+static __always_inline int key_eq(const struct lb_flow_key *a,
+				  const struct lb_flow_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] &&
+	       x[4] == y[4];
+}
+
+/* Remember flow -> real in its set: same key, else an empty way, else LRU. */
+static __always_inline void flow_store(struct lb_flow_set *set,
+				       const struct lb_flow_key *k, __u32 id)
+{
+	__u32 victim = 0, best = 0;
+
+#pragma unroll
+	for (__u32 w = 0; w < LB_FLOW_WAYS; w++) {
+		struct lb_flow_ent *e = &set->e[w];
+		/* Age since last use; clock - stamp is right across wrap-around. */
+		__u32 age = e->real_id ? set->clock - e->stamp : 0xffffffff;
+
+		if (e->real_id && key_eq(&e->k, k)) {
+			victim = w;
+			break;
+		}
+		if (age >= best) {
+			best = age;
+			victim = w;
+		}
+	}
+	if (victim < LB_FLOW_WAYS) {
+		struct lb_flow_ent *e = &set->e[victim];
+
+		e->k = *k;
+		e->real_id = id;
+		e->stamp = ++set->clock;
+	}
+}
+
 /*
  * Flow table first (unless the packet is a fragment), then the service's
  * active Maglev ring. Returns the real or NULL (no usable real).
@@ -112,20 +153,32 @@ static __always_inline struct lb_real *
 pick_real(struct lb_pkt *p, const struct lb_svc_val *svc,
 	  const struct lb_cfg *cfg, __u32 *real_id)
 {
+	struct lb_flow_set *set = NULL;
 	struct lb_svc_state *st;
 	struct lb_real *real;
 	__u32 id, idx, m = lb_ring_size;
 	__u32 *v;
 
+	p->hash = lb_hash_flow(&p->k, 0);
 	if (!p->frag) {
-		v = bpf_map_lookup_elem(&lb_flows, &p->k);
-		if (v && *v) {
-			id = *v;
-			real = bpf_map_lookup_elem(&lb_reals, &id);
-			if (real && real->family && real->svc_id == svc->id) {
-				stat_inc(LB_STAT_LRU_HIT);
-				*real_id = id;
-				return real;
+		idx = p->hash & lb_flow_mask;
+		set = bpf_map_lookup_elem(&lb_flows, &idx);
+		if (set) {
+#pragma unroll
+			for (__u32 w = 0; w < LB_FLOW_WAYS; w++) {
+				struct lb_flow_ent *e = &set->e[w];
+
+				if (!e->real_id || !key_eq(&e->k, &p->k))
+					continue;
+				id = e->real_id;
+				real = bpf_map_lookup_elem(&lb_reals, &id);
+				if (real && real->family && real->svc_id == svc->id) {
+					e->stamp = ++set->clock;
+					stat_inc(LB_STAT_LRU_HIT);
+					*real_id = id;
+					return real;
+				}
+				break;
 			}
 		}
 		stat_inc(LB_STAT_LRU_MISS);
@@ -135,8 +188,8 @@ pick_real(struct lb_pkt *p, const struct lb_svc_val *svc,
 	if (!st)
 		return NULL;
 	idx = (svc->id * LB_RING_SLOTS + (st->ring_slot & 1)) * m +
-	      lb_hash_reduce(lb_hash_flow(&p->k, p->frag ||
-				      (svc->flags & LB_SVC_SRC_HASH)), m);
+	      lb_hash_reduce(p->frag || (svc->flags & LB_SVC_SRC_HASH) ?
+				     lb_hash_flow(&p->k, 1) : p->hash, m);
 	v = bpf_map_lookup_elem(&lb_rings, &idx);
 	if (!v || !*v)
 		return NULL;
@@ -147,10 +200,10 @@ pick_real(struct lb_pkt *p, const struct lb_svc_val *svc,
 	*real_id = id;
 
 	/* Remember the choice, except for RST, ICMP errors and fragments. */
-	if (!p->frag && !p->icmp_err &&
+	if (set && !p->icmp_err &&
 	    !(p->k.proto == IPPROTO_TCP && (p->tcp_flags & 0x04))) {
 		if (flood_allow(cfg))
-			bpf_map_update_elem(&lb_flows, &p->k, &id, BPF_ANY);
+			flow_store(set, &p->k, id);
 		else
 			stat_inc(LB_STAT_FLOOD_BYPASS);
 	}
@@ -294,7 +347,7 @@ static __always_inline int encap(struct xdp_md *ctx, struct lb_pkt *p,
 		return xmit(ctx, &cfg->src4, real, real_id, cfg);
 	} else {
 		struct ipv6hdr *o6;
-		__u32 fl = lb_hash_flow(&p->k, 0) & 0xfffff;
+		__u32 fl = p->hash & 0xfffff;
 
 		if (bpf_xdp_adjust_head(ctx, -(int)sizeof(struct ipv6hdr)))
 			return verdict(LB_STAT_DROP_ENCAP, XDP_DROP);

@@ -62,13 +62,12 @@ struct {
 	__type(value, __u32);
 } lb_rings SEC(".maps");
 
-/* Per-CPU LRU lists too: no shared lock on insert. */
+/* max_entries = number of sets = lb_flow_mask + 1 (set by the loader). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_COMMON_LRU);
-	__uint(max_entries, 65536);
-	__type(key, struct lb_flow_key);
-	__type(value, __u32);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct lb_flow_set);
 } lb_flows SEC(".maps");
 
 struct {

@@ -74,7 +74,7 @@ struct lb_real {
 	__u32 weight; /* configured weight, kept for read-back */
 };
 
-/* ---- lb_flows (per-CPU LRU) and lb_ct (shared LRU) keys ----------------- */
+/* ---- lb_flows (per-CPU, set-associative LRU) and lb_ct keys ------------ */
 
 struct lb_flow_key {
 	__u32 src[4];
@@ -84,6 +84,27 @@ struct lb_flow_key {
 	__u8 proto;
 	__u8 family;
 	__u8 pad[2];
+} __attribute__((aligned(8)));
+
+/*
+ * The flow table is a per-CPU array of sets (lb_flow_mask + 1 of them, a
+ * power of two), each holding LB_FLOW_WAYS flows. A flow lives in set
+ * lb_hash_flow(key, 0) & mask; a new flow replaces an empty way or the least
+ * recently used one of its set (stamp against the set's clock). Lookups and
+ * inserts are one inlined array access: no locks, no allocation.
+ */
+#define LB_FLOW_WAYS 4
+
+struct lb_flow_ent {
+	struct lb_flow_key k;
+	__u32 real_id; /* 0: empty way */
+	__u32 stamp;   /* set clock at last use */
+};
+
+struct lb_flow_set {
+	__u32 clock;
+	__u32 pad;
+	struct lb_flow_ent e[LB_FLOW_WAYS];
 };
 
 /* lb_ct is keyed by the reply's tuple: real -> client. */
@@ -175,6 +196,8 @@ _Static_assert(sizeof(struct lb_svc_val) == 8, "lb_svc_val layout");
 _Static_assert(sizeof(struct lb_svc_state) == 8, "lb_svc_state layout");
 _Static_assert(sizeof(struct lb_real) == 28, "lb_real layout");
 _Static_assert(sizeof(struct lb_flow_key) == 40, "lb_flow_key layout");
+_Static_assert(sizeof(struct lb_flow_ent) == 48, "lb_flow_ent layout");
+_Static_assert(sizeof(struct lb_flow_set) == 8 + 48 * LB_FLOW_WAYS, "lb_flow_set layout");
 _Static_assert(sizeof(struct lb_ct_val) == 24, "lb_ct_val layout");
 _Static_assert(sizeof(struct lb_cfg) == 40, "lb_cfg layout");
 _Static_assert(sizeof(struct lb_nh) == 24, "lb_nh layout");
