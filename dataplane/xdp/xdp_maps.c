@@ -141,3 +141,69 @@ out:
 	free(sets);
 	return err;
 }
+
+static int svc_set_write(int fd, uint32_t idx, const struct lb_svc_set *set)
+{
+	return bpf_map_update_elem(fd, &idx, set, BPF_ANY) ? -errno : 0;
+}
+
+int dp_xdp_service_put(int svc_fd, int sets_fd, uint32_t mask,
+		       const struct lb_svc_key *key, const struct lb_svc_val *val)
+{
+	uint32_t idx = lb_hash_svc(key) & mask;
+	struct lb_svc_set set;
+	int way = -1, err;
+
+	if (!val->id)
+		return -EINVAL;
+	if (bpf_map_update_elem(svc_fd, key, val, BPF_ANY))
+		return -errno;
+	if (bpf_map_lookup_elem(sets_fd, &idx, &set))
+		return -errno;
+	for (int w = 0; w < LB_SVC_WAYS; w++) {
+		if (set.e[w].v.id && !memcmp(&set.e[w].k, key, sizeof(*key))) {
+			set.e[w].v = *val;
+			return svc_set_write(sets_fd, idx, &set);
+		}
+		if (!set.e[w].v.id && way < 0)
+			way = w;
+	}
+	if (way < 0) {
+		set.overflow = 1;
+		return svc_set_write(sets_fd, idx, &set);
+	}
+	memset(&set.e[way], 0, sizeof(set.e[way]));
+	set.e[way].k = *key;
+	err = svc_set_write(sets_fd, idx, &set);
+	if (err)
+		return err;
+	set.e[way].v = *val;
+	return svc_set_write(sets_fd, idx, &set);
+}
+
+int dp_xdp_service_del(int svc_fd, int sets_fd, uint32_t mask,
+		       const struct lb_svc_key *key)
+{
+	uint32_t idx = lb_hash_svc(key) & mask;
+	struct lb_svc_set set;
+	int err;
+
+	if (bpf_map_lookup_elem(sets_fd, &idx, &set))
+		return -errno;
+	for (int w = 0; w < LB_SVC_WAYS; w++) {
+		if (!set.e[w].v.id || memcmp(&set.e[w].k, key, sizeof(*key)))
+			continue;
+		set.e[w].v.id = 0;
+		err = svc_set_write(sets_fd, idx, &set);
+		if (err)
+			return err;
+		memset(&set.e[w], 0, sizeof(set.e[w]));
+		err = svc_set_write(sets_fd, idx, &set);
+		if (err)
+			return err;
+		break;
+	}
+	if (bpf_map_delete_elem(svc_fd, key) && errno != ENOENT)
+		return -errno;
+	return 0;
+}

@@ -41,6 +41,20 @@ int dp_xdp_vip_filter_adjust(int fd, const uint32_t addr[4], int delta)
 int dp_xdp_flow_lookup(int fd, uint32_t mask, const struct lb_flow_key *key,
 		       uint32_t *real_id) __attribute__((warn_unused_result));
 
+/*
+ * Add or change a service in lb_services (svc_fd) and its set in lb_svc_sets
+ * (sets_fd, lb_svc_mask mask); remove one. val->id must not be 0. Writes are
+ * ordered so a packet never matches a half-written entry: a new entry's key
+ * is written while its id is still 0, and a removed entry's id is cleared
+ * before its key. 0 or negative errno.
+ */
+int dp_xdp_service_put(int svc_fd, int sets_fd, uint32_t mask,
+		       const struct lb_svc_key *key, const struct lb_svc_val *val)
+	__attribute__((warn_unused_result));
+int dp_xdp_service_del(int svc_fd, int sets_fd, uint32_t mask,
+		       const struct lb_svc_key *key)
+	__attribute__((warn_unused_result));
+
 /* Human name of an lb_stat index ("tx", "drop_no_real", ...), or NULL. */
 const char *dp_xdp_stat_name(unsigned int idx);
 

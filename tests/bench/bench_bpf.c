@@ -161,7 +161,7 @@ int main(void)
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
-	err = lab_open(&L, 65537, getenv("BENCH_FLOWS") ? (uint32_t)atoi(getenv("BENCH_FLOWS")) : 1u << 20);
+	err = lab_open(&L, 65537, getenv("BENCH_FLOWS") ? (uint32_t)atoi(getenv("BENCH_FLOWS")) : 1u << 20, 64);
 	if (err) {
 		fprintf(stderr, "bench-bpf: load: %s\n", strerror(-err));
 		return 1;

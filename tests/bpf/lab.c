@@ -29,7 +29,7 @@ void lab_addr(const char *s, uint32_t out[4])
 		inet_pton(AF_INET, s, out);
 }
 
-int lab_open(struct lab *l, uint32_t m, uint32_t flows)
+int lab_open(struct lab *l, uint32_t m, uint32_t flows, uint32_t svc_sets)
 {
 	struct lb_bpf *s;
 	int err;
@@ -51,9 +51,12 @@ int lab_open(struct lab *l, uint32_t m, uint32_t flows)
 	while (l->flow_sets * LB_FLOW_WAYS < flows)
 		l->flow_sets *= 2;
 	s->rodata->lb_flow_mask = l->flow_sets - 1;
+	l->svc_sets = svc_sets;
+	s->rodata->lb_svc_mask = svc_sets - 1;
 	/* Limits are load-time settings. */
 	if (bpf_map__set_max_entries(s->maps.lb_services, 32) ||
 	    bpf_map__set_max_entries(s->maps.lb_svc_state, 32) ||
+	    bpf_map__set_max_entries(s->maps.lb_svc_sets, svc_sets) ||
 	    bpf_map__set_max_entries(s->maps.lb_svc_ctr, 32) ||
 	    bpf_map__set_max_entries(s->maps.lb_reals, 256) ||
 	    bpf_map__set_max_entries(s->maps.lb_real_ctr, 256) ||
@@ -68,6 +71,7 @@ int lab_open(struct lab *l, uint32_t m, uint32_t flows)
 	l->fd_vips = bpf_map__fd(s->maps.lb_vips);
 	l->fd_services = bpf_map__fd(s->maps.lb_services);
 	l->fd_vip_filter = bpf_map__fd(s->maps.lb_vip_filter);
+	l->fd_svc_sets = bpf_map__fd(s->maps.lb_svc_sets);
 	l->fd_state = bpf_map__fd(s->maps.lb_svc_state);
 	l->fd_reals = bpf_map__fd(s->maps.lb_reals);
 	l->fd_rings = bpf_map__fd(s->maps.lb_rings);
@@ -109,11 +113,14 @@ int lab_service(struct lab *l, int family, const char *addr, uint16_t port,
 	struct lb_svc_val v = { .id = id, .flags = flags };
 	struct lb_svc_state st = { .ring_slot = 0, .flags = flags };
 
+	int err;
+
 	lab_addr(addr, k.addr);
-	if (bpf_map_update_elem(l->fd_services, &k, &v, BPF_ANY) ||
-	    bpf_map_update_elem(l->fd_state, &id, &st, BPF_ANY))
-		return -errno;
-	return 0;
+	err = dp_xdp_service_put(l->fd_services, l->fd_svc_sets, l->svc_sets - 1,
+				 &k, &v);
+	if (err)
+		return err;
+	return bpf_map_update_elem(l->fd_state, &id, &st, BPF_ANY) ? -errno : 0;
 }
 
 int lab_real(struct lab *l, uint32_t id, int family, const char *addr,

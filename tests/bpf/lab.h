@@ -25,8 +25,9 @@ struct lab {
 	int ifindex, ifindex_x;
 	uint32_t m;
 	uint32_t flow_sets;   /* lb_flows entries (sets of LB_FLOW_WAYS) */
+	uint32_t svc_sets;    /* lb_svc_sets entries (power of two) */
 	uint32_t fib_refresh; /* lb_cfg.fib_refresh written by lab_cfg() */
-	int fd_vips, fd_vip_filter, fd_services, fd_state, fd_reals, fd_rings, fd_flows,
+	int fd_vips, fd_vip_filter, fd_svc_sets, fd_services, fd_state, fd_reals, fd_rings, fd_flows,
 	    fd_ct, fd_cfg, fd_stats, fd_svc_ctr, fd_real_ctr;
 	int prog_xdp, prog_tc;
 };
@@ -34,8 +35,11 @@ struct lab {
 /* Parse a literal address into the BPF layout. */
 void lab_addr(const char *s, uint32_t out[4]);
 
-/* Load lb.bpf.o with ring size m, a flow table of flows entries, small limits. 0 or negative errno. */
-int lab_open(struct lab *l, uint32_t m, uint32_t flows);
+/*
+ * Load lb.bpf.o with ring size m, a flow table of flows entries and svc_sets
+ * service sets (a power of two), small limits. 0 or negative errno.
+ */
+int lab_open(struct lab *l, uint32_t m, uint32_t flows, uint32_t svc_sets);
 void lab_close(struct lab *l);
 
 int lab_vip(struct lab *l, int family, const char *addr, uint32_t flags);

@@ -27,6 +27,7 @@
 /* Load-time settings, written by the loader before load. */
 const volatile __u32 lb_ring_size = 65537;
 const volatile __u32 lb_flow_mask = 16383; /* lb_flows sets - 1 (power of two) */
+const volatile __u32 lb_svc_mask = 255;    /* lb_svc_sets sets - 1 (power of two) */
 
 /*
  * Variable header offsets (IPv4 IHL, ICMP quotes) are masked so the verifier
@@ -605,6 +606,31 @@ static __noinline int forward(struct xdp_md *ctx, struct lb_pkt *p,
 	return nat(ctx, p, real, real_id, svc->id, cfg, L2);
 }
 
+static __always_inline int svc_key_eq(const struct lb_svc_key *a,
+				      const struct lb_svc_key *b)
+{
+	return a->addr[0] == b->addr[0] && a->addr[1] == b->addr[1] &&
+	       a->addr[2] == b->addr[2] && a->addr[3] == b->addr[3] &&
+	       *(const __u32 *)&a->port == *(const __u32 *)&b->port;
+}
+
+/* The service for sk: its set in lb_svc_sets, else lb_services on overflow. */
+static __always_inline struct lb_svc_val *svc_lookup(const struct lb_svc_key *sk)
+{
+	__u32 idx = lb_hash_svc(sk) & lb_svc_mask;
+	struct lb_svc_set *set = bpf_map_lookup_elem(&lb_svc_sets, &idx);
+
+	if (!set)
+		return NULL;
+#pragma unroll
+	for (__u32 w = 0; w < LB_SVC_WAYS; w++)
+		if (set->e[w].v.id && svc_key_eq(&set->e[w].k, sk))
+			return &set->e[w].v;
+	if (set->overflow)
+		return bpf_map_lookup_elem(&lb_services, sk);
+	return NULL;
+}
+
 static __always_inline struct lb_svc_val *
 find_service(struct lb_pkt *p, const struct lb_vip_val *vip)
 {
@@ -615,11 +641,11 @@ find_service(struct lb_pkt *p, const struct lb_vip_val *vip)
 	sk.port = p->k.dport;
 	sk.proto = p->k.proto;
 	sk.family = p->k.family;
-	svc = bpf_map_lookup_elem(&lb_services, &sk);
+	svc = svc_lookup(&sk);
 	if (svc || !(vip->flags & LB_VIP_ANY_PORT))
 		return svc;
 	sk.port = 0;
-	return bpf_map_lookup_elem(&lb_services, &sk);
+	return svc_lookup(&sk);
 }
 
 /*
@@ -637,7 +663,7 @@ static __always_inline int fragment(struct xdp_md *ctx, struct lb_pkt *p,
 	sk.port = 0;
 	sk.proto = p->k.proto;
 	sk.family = p->k.family;
-	svc = bpf_map_lookup_elem(&lb_services, &sk);
+	svc = svc_lookup(&sk);
 	if (!svc || !(svc->flags & LB_SVC_SRC_HASH))
 		return verdict(LB_STAT_DROP_FRAG, XDP_DROP);
 	p->frag = 1;
@@ -887,7 +913,7 @@ static __always_inline int dispatch(struct xdp_md *ctx, struct lb_pkt *p,
 	sk.port = p->k.dport;
 	sk.proto = p->k.proto;
 	sk.family = p->k.family;
-	svc = bpf_map_lookup_elem(&lb_services, &sk);
+	svc = svc_lookup(&sk);
 	if (svc)
 		return forward(ctx, p, svc, L2);
 	vip = vip_get(p);
@@ -895,7 +921,7 @@ static __always_inline int dispatch(struct xdp_md *ctx, struct lb_pkt *p,
 		return verdict(LB_STAT_PASS_NOT_VIP, XDP_PASS);
 	if (vip->flags & LB_VIP_ANY_PORT) {
 		sk.port = 0;
-		svc = bpf_map_lookup_elem(&lb_services, &sk);
+		svc = svc_lookup(&sk);
 		if (svc)
 			return forward(ctx, p, svc, L2);
 	}

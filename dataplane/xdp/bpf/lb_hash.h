@@ -56,6 +56,19 @@ static __always_inline __u32 lb_hash_flow(const struct lb_flow_key *k,
 	return lb_hash_final(h);
 }
 
+/* Set of a service key in lb_svc_sets (before masking). */
+static __always_inline __u32 lb_hash_svc(const struct lb_svc_key *k)
+{
+	__u32 h = LB_HASH_SEED;
+
+	h = lb_hash_mix(h, k->addr[0]);
+	h = lb_hash_mix(h, k->addr[1]);
+	h = lb_hash_mix(h, k->addr[2]);
+	h = lb_hash_mix(h, k->addr[3]);
+	h = lb_hash_mix(h, ((__u32)k->port << 16) | ((__u32)k->proto << 8) | k->family);
+	return lb_hash_final(h);
+}
+
 /* Slot of a destination address in lb_vip_filter. */
 static __always_inline __u32 lb_vip_slot(const __u32 *addr)
 {

@@ -41,6 +41,14 @@ struct {
 	__type(value, struct lb_svc_val);
 } lb_services SEC(".maps");
 
+/* max_entries = lb_svc_mask + 1 (set by the loader). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct lb_svc_set);
+} lb_svc_sets SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 256);

@@ -56,6 +56,27 @@ struct lb_svc_val {
 	__u32 flags; /* LB_SVC_* */
 };
 
+/*
+ * lb_svc_sets: the services again, as an array of sets of LB_SVC_WAYS
+ * entries indexed by lb_hash_svc(key) & lb_svc_mask, so the common lookup is
+ * one inlined array access instead of a hash-map call. lb_services stays the
+ * complete table (read-back, and the fallback for a set marked overflow).
+ * Service id 0 is never used: an entry with id 0 is empty.
+ */
+#define LB_SVC_WAYS 4
+
+struct lb_svc_ent {
+	struct lb_svc_key k;
+	struct lb_svc_val v;
+	__u32 pad;
+};
+
+struct lb_svc_set {
+	__u32 overflow; /* more services hash here than fit: also ask lb_services */
+	__u32 pad;
+	struct lb_svc_ent e[LB_SVC_WAYS];
+};
+
 /* ---- lb_svc_state: per service id --------------------------------------- */
 
 struct lb_svc_state {
@@ -194,6 +215,8 @@ _Static_assert(sizeof(struct lb_vip_val) == 4, "lb_vip_val layout");
 _Static_assert(sizeof(struct lb_svc_key) == 20, "lb_svc_key layout");
 _Static_assert(sizeof(struct lb_svc_val) == 8, "lb_svc_val layout");
 _Static_assert(sizeof(struct lb_svc_state) == 8, "lb_svc_state layout");
+_Static_assert(sizeof(struct lb_svc_ent) == 32, "lb_svc_ent layout");
+_Static_assert(sizeof(struct lb_svc_set) == 8 + 32 * LB_SVC_WAYS, "lb_svc_set layout");
 _Static_assert(sizeof(struct lb_real) == 28, "lb_real layout");
 _Static_assert(sizeof(struct lb_flow_key) == 40, "lb_flow_key layout");
 _Static_assert(sizeof(struct lb_flow_ent) == 48, "lb_flow_ent layout");
