@@ -461,6 +461,32 @@ static void other_protocols(void)
 	XDP("redirect to other interface", in, n, XDP_REDIRECT, want, w,
 	    { LB_STAT_LRU_MISS, 1 }, { LB_STAT_REDIRECT, 1 });
 
+	/*
+	 * The next hop is cached per real: a neighbour change is seen after
+	 * userspace bumps fib_gen (the driver does on route/neighbour events).
+	 */
+	if (system("ip neigh replace 10.9.0.2 lladdr 02:00:00:00:01:03 dev lbx nud permanent")) {
+		fail("next-hop cache", "ip neigh replace");
+	} else {
+		static const uint8_t newmac[6] = { 2, 0, 0, 0, 1, 3 };
+
+		XDP("next-hop cache: cached MAC until fib_gen changes", in, n,
+		    XDP_REDIRECT, want, w, { LB_STAT_LRU_HIT, 1 },
+		    { LB_STAT_REDIRECT, 1 });
+		L.fib_gen++;
+		if (lab_cfg(&L, 0))
+			fail("next-hop cache", "cfg");
+		w = dsr_expect(&s, in, n, AF_INET, "10.2.0.20", newmac, lab_mac_lbx, want);
+		XDP("next-hop cache: fib_gen bump resolves again", in, n,
+		    XDP_REDIRECT, want, w, { LB_STAT_LRU_HIT, 1 },
+		    { LB_STAT_REDIRECT, 1 });
+		if (system("ip neigh replace 10.9.0.2 lladdr 02:00:00:00:01:02 dev lbx nud permanent"))
+			fail("next-hop cache", "ip neigh restore");
+		L.fib_gen++;
+		if (lab_cfg(&L, 0))
+			fail("next-hop cache", "cfg");
+	}
+
 	/* Neighbour not resolved: the kernel gets the encapsulated packet. */
 	s = flow(AF_INET, "192.0.2.16", 40014, "10.100.0.6", 80, IPPROTO_TCP, 0x02);
 	n = pkt_build(&s, in);
@@ -540,6 +566,11 @@ static void flow_table(void)
 	w = dsr_expect(&s, in, n, AF_INET, "10.1.0.23", lab_mac_gw, lab_mac_lb0, want);
 	XDP("ring change: syn to first real", in, n, XDP_TX, want, w,
 	    { LB_STAT_LRU_MISS, 1 }, { LB_STAT_TX, 1 });
+	k = fkey(&s);
+	if (!dp_xdp_flow_lookup(L.fd_flows, L.flow_sets - 1, &k, vals) && vals[0] == 13)
+		pass("new flow stored in the flow table");
+	else
+		fail("new flow stored in the flow table", "not found");
 	if (lab_ring(&L, 12, other, 1))
 		fail("ring change", "publish");
 	s.tcp_flags = 0x10;
@@ -552,6 +583,24 @@ static void flow_table(void)
 	w = dsr_expect(&s2, in, n, AF_INET, "10.1.0.24", lab_mac_gw, lab_mac_lb0, want);
 	XDP("ring change: new flow uses new ring", in, n, XDP_TX, want, w,
 	    { LB_STAT_LRU_MISS, 1 }, { LB_STAT_TX, 1 });
+
+	/* A removed service stops matching; re-adding it restores it. */
+	{
+		struct lb_svc_key sk = { .port = htons(443), .proto = IPPROTO_TCP,
+					 .family = AF_INET };
+
+		lab_addr("10.100.0.8", sk.addr);
+		if (dp_xdp_service_del(L.fd_services, L.fd_svc_sets, L.svc_sets - 1, &sk))
+			fail("service removal", "delete");
+		n = pkt_build(&s2, in);
+		XDP("removed service passes", in, n, XDP_PASS, in, n,
+		    { LB_STAT_PASS_NOT_SERVICE, 1 });
+		if (lab_service(&L, AF_INET, "10.100.0.8", 443, IPPROTO_TCP, 12, 0))
+			fail("service removal", "re-add");
+		w = dsr_expect(&s2, in, n, AF_INET, "10.1.0.24", lab_mac_gw, lab_mac_lb0, want);
+		XDP("re-added service forwards", in, n, XDP_TX, want, w,
+		    { LB_STAT_LRU_HIT, 1 }, { LB_STAT_TX, 1 });
+	}
 
 	/* TCP RST creates no entry. */
 	s = flow(AF_INET, "192.0.2.32", 40032, "10.100.0.1", 80, IPPROTO_TCP, 0x04);

@@ -150,7 +150,8 @@ int lab_ring(struct lab *l, uint32_t svc_id, const uint32_t *ids, size_t n)
 int lab_cfg(struct lab *l, uint64_t new_flow_rate)
 {
 	struct lb_cfg c = { .new_flow_rate = new_flow_rate,
-			    .fib_refresh = l->fib_refresh };
+			    .fib_refresh = l->fib_refresh,
+			    .fib_gen = l->fib_gen };
 	uint32_t zero = 0, a[4];
 
 	lab_addr("10.0.0.1", a);

@@ -27,6 +27,7 @@ struct lab {
 	uint32_t flow_sets;   /* lb_flows entries (sets of LB_FLOW_WAYS) */
 	uint32_t svc_sets;    /* lb_svc_sets entries (power of two) */
 	uint32_t fib_refresh; /* lb_cfg.fib_refresh written by lab_cfg() */
+	uint32_t fib_gen;     /* lb_cfg.fib_gen written by lab_cfg() */
 	int fd_vips, fd_vip_filter, fd_svc_sets, fd_services, fd_state, fd_reals, fd_rings, fd_flows,
 	    fd_ct, fd_cfg, fd_stats, fd_svc_ctr, fd_real_ctr;
 	int prog_xdp, prog_tc;
