@@ -149,7 +149,29 @@ struct mg_real {
 	uint32_t quota;
 	uint32_t next; /* next permutation position to try */
 	uint32_t skip;
+	uint32_t inv;  /* skip^-1 mod m, computed when first needed */
 };
+
+/* Turns left when the fill switches from probing to scanning free slots. */
+#define MG_SCAN_BELOW 256u
+
+/* Inverse of a mod prime m (extended Euclid). */
+static uint32_t mod_inverse(uint32_t a, uint32_t m)
+{
+	int64_t t = 0, nt = 1, r = m, nr = a;
+
+	while (nr) {
+		int64_t q = r / nr, tmp;
+
+		tmp = t - q * nt;
+		t = nt;
+		nt = tmp;
+		tmp = r - q * nr;
+		r = nr;
+		nr = tmp;
+	}
+	return (uint32_t)(t < 0 ? t + m : t);
+}
 
 int dp_maglev_build(const struct dp_maglev_real *reals, size_t n, uint32_t m,
 		    uint32_t *table)
@@ -157,7 +179,7 @@ int dp_maglev_build(const struct dp_maglev_real *reals, size_t n, uint32_t m,
 	const struct dp_maglev_real **sorted = NULL;
 	struct mg_real *mr = NULL;
 	struct rem *rems = NULL;
-	uint32_t *cnt = NULL, *order = NULL;
+	uint32_t *cnt = NULL, *order = NULL, *order_free = NULL;
 	uint64_t *used = NULL;
 	uint64_t total = 0, given = 0;
 	int err = -EINVAL;
@@ -180,7 +202,8 @@ int dp_maglev_build(const struct dp_maglev_real *reals, size_t n, uint32_t m,
 	cnt = calloc((size_t)m + 1, sizeof(*cnt));
 	order = calloc(m, sizeof(*order));
 	used = calloc((m + 63) / 64, sizeof(*used));
-	if (!sorted || !mr || !rems || !cnt || !order || !used)
+	order_free = calloc(MG_SCAN_BELOW, sizeof(*order_free));
+	if (!sorted || !mr || !rems || !cnt || !order || !used || !order_free)
 		goto out;
 
 	for (size_t i = 0; i < n; i++)
@@ -246,11 +269,15 @@ int dp_maglev_build(const struct dp_maglev_real *reals, size_t n, uint32_t m,
 
 	/*
 	 * Each turn claims the real's next free slot in its permutation. The
-	 * probes (about M ln M of them) test a bitmap that stays in L1 rather
-	 * than the table, four candidates per step so that the late, long
-	 * searches take a quarter of the branches.
+	 * probes test a bitmap that stays in L1 rather than the table, four
+	 * candidates per step. Once few slots are free, probing costs about
+	 * m / free steps per turn, so the last turns instead pick, among the
+	 * free slots, the one fewest permutation steps ahead (distance times
+	 * the inverse of skip, mod m): the same slot the probing would reach.
 	 */
-	for (uint32_t t = 0; t < m; t++) {
+	uint32_t t = 0, probe_turns = m > MG_SCAN_BELOW ? m - MG_SCAN_BELOW : 0;
+
+	for (; t < probe_turns; t++) {
 		struct mg_real *r = &mr[order[t]];
 		uint32_t p0 = r->next, s = r->skip, pos;
 
@@ -272,7 +299,45 @@ int dp_maglev_build(const struct dp_maglev_real *reals, size_t n, uint32_t m,
 		table[pos] = r->id;
 		r->next = step(pos, s, m);
 	}
+
+	uint32_t nfree = 0;
+
+	for (uint32_t pos = 0; pos < m && t < m; pos++)
+		if (is_free(used, pos))
+			order_free[nfree++] = pos;
+	/* d * inv < 2^40: a double reciprocal gives the quotient within 1. */
+	const double minv = 1.0 / m;
+
+	for (; t < m; t++) {
+		struct mg_real *r = &mr[order[t]];
+		uint64_t best = UINT64_MAX;
+		uint32_t bi = 0, pos;
+
+		if (!r->inv)
+			r->inv = mod_inverse(r->skip, m);
+		for (uint32_t k = 0; k < nfree; k++) {
+			uint32_t d = order_free[k] >= r->next ? order_free[k] - r->next :
+								 order_free[k] + m - r->next;
+			uint64_t prod = (uint64_t)d * r->inv;
+			int64_t steps = (int64_t)(prod - (uint64_t)((double)prod * minv) * m);
+
+			if (steps < 0)
+				steps += m;
+			else if (steps >= (int64_t)m)
+				steps -= m;
+
+			if ((uint64_t)steps < best) {
+				best = (uint64_t)steps;
+				bi = k;
+			}
+		}
+		pos = order_free[bi];
+		order_free[bi] = order_free[--nfree];
+		table[pos] = r->id;
+		r->next = step(pos, r->skip, m);
+	}
 out:
+	free(order_free);
 	free(used);
 	free(order);
 	free(cnt);

@@ -15,7 +15,6 @@ static const char *const stat_names[LB_STAT_MAX] = {
 	[LB_STAT_PASS_NOT_VIP] = "pass_not_vip",
 	[LB_STAT_PASS_NOT_SERVICE] = "pass_not_service",
 	[LB_STAT_PASS_NO_NEIGH] = "pass_no_neigh",
-	[LB_STAT_PASS_FRAG] = "pass_frag",
 	[LB_STAT_TX] = "tx",
 	[LB_STAT_REDIRECT] = "redirect",
 	[LB_STAT_DROP_MALFORMED] = "drop_malformed",

@@ -587,6 +587,9 @@ static __noinline int forward(struct xdp_md *ctx, struct lb_pkt *p,
 	struct lb_cfg *cfg;
 	__u32 zero = 0, real_id = 0;
 
+	/* NAT cannot rewrite ports it does not see. */
+	if (p->frag && (svc->flags & LB_SVC_NAT))
+		return verdict(LB_STAT_DROP_FRAG, XDP_DROP);
 	cfg = bpf_map_lookup_elem(&lb_cfg, &zero);
 	real = pick_real(p, svc, cfg, &real_id);
 	if (!real)
@@ -599,8 +602,6 @@ static __noinline int forward(struct xdp_md *ctx, struct lb_pkt *p,
 		stat_inc(LB_STAT_FRAG_FWD);
 	if (!(svc->flags & LB_SVC_NAT))
 		return encap(ctx, p, real, real_id, cfg, L2);
-	if (p->frag)
-		return verdict(LB_STAT_DROP_FRAG, XDP_DROP);
 	if (p->icmp_err)
 		return nat_icmp(ctx, p, real, real_id, cfg, L2);
 	return nat(ctx, p, real, real_id, svc->id, cfg, L2);

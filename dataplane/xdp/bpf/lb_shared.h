@@ -180,7 +180,6 @@ enum lb_stat {
 	LB_STAT_PASS_NOT_VIP,     /* destination is not a service address */
 	LB_STAT_PASS_NOT_SERVICE, /* service address, but no matching port/protocol */
 	LB_STAT_PASS_NO_NEIGH,    /* next hop not resolved: kernel resolves it */
-	LB_STAT_PASS_FRAG,        /* reserved */
 	LB_STAT_TX,               /* XDP_TX */
 	LB_STAT_REDIRECT,         /* XDP_REDIRECT */
 	LB_STAT_DROP_MALFORMED,   /* truncated or invalid IP/L4 header */
