@@ -236,7 +236,7 @@ static __always_inline int send(struct xdp_md *ctx, __u32 ifindex,
  * cfg->fib_refresh packets, or until userspace bumps cfg->fib_gen after a
  * route or neighbour change; unresolved neighbours are never cached.
  */
-static __noinline int xmit(struct xdp_md *ctx, const __u32 *src,
+static __always_inline int xmit(struct xdp_md *ctx, const __u32 *src,
 			   const struct lb_real *real, __u32 real_id,
 			   const struct lb_cfg *cfg)
 {
