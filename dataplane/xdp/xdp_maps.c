@@ -129,7 +129,7 @@ int dp_xdp_flow_lookup(int fd, uint32_t mask, const struct lb_flow_key *key,
 		for (int w = 0; w < LB_FLOW_WAYS; w++) {
 			const struct lb_flow_ent *e = &sets[c].e[w];
 
-			if (e->real_id && !memcmp(&e->k, key, sizeof(*key))) {
+			if (sets[c].tag[w] && !memcmp(&e->k, key, sizeof(*key))) {
 				*real_id = e->real_id;
 				err = 0;
 				break;

@@ -153,6 +153,7 @@ int main(void)
 	size_t n;
 	double per;
 	cpu_set_t cpus;
+	uint32_t flows;
 
 	if (geteuid() != 0) {
 		printf("bench-bpf: skipped: needs root\n");
@@ -161,7 +162,8 @@ int main(void)
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
-	err = lab_open(&L, 65537, getenv("BENCH_FLOWS") ? (uint32_t)atoi(getenv("BENCH_FLOWS")) : 1u << 20, 64);
+	flows = getenv("BENCH_FLOWS") ? (uint32_t)atoi(getenv("BENCH_FLOWS")) : 1u << 20;
+	err = lab_open(&L, 65537, flows, 64);
 	if (err) {
 		fprintf(stderr, "bench-bpf: load: %s\n", strerror(-err));
 		return 1;
@@ -181,8 +183,8 @@ int main(void)
 	swap_tx = bpf_program__fd(B->progs.xdp_swap_tx);
 
 	printf("bench-bpf: ns per packet through BPF_PROG_TEST_RUN, median of %d runs x %d "
-	       "iterations, pinned to CPU 0, ring 65537, 100 reals, flow table 1M\n",
-	       RUNS, REPEAT);
+	       "iterations, pinned to CPU 0, ring 65537, 100 reals, flow table %u flows "
+	       "per CPU\n", RUNS, REPEAT, L.flow_sets * LB_FLOW_WAYS);
 
 	s = mk(AF_INET, "192.0.2.1", 40000, "10.100.0.1", 80, IPPROTO_TCP, 0x10);
 	n = pkt_build(&s, f);

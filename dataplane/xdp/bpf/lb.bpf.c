@@ -118,17 +118,17 @@ static __always_inline int key_eq(const struct lb_flow_key *a,
 
 /* Remember flow -> real in its set: same key, else an empty way, else LRU. */
 static __always_inline void flow_store(struct lb_flow_set *set,
-				       const struct lb_flow_key *k, __u32 id)
+				       const struct lb_flow_key *k, __u32 tag,
+				       __u32 id)
 {
 	__u32 victim = 0, best = 0;
 
 #pragma unroll
 	for (__u32 w = 0; w < LB_FLOW_WAYS; w++) {
-		struct lb_flow_ent *e = &set->e[w];
 		/* Age since last use; clock - stamp is right across wrap-around. */
-		__u32 age = e->real_id ? set->clock - e->stamp : 0xffffffff;
+		__u32 age = set->tag[w] ? set->clock - set->stamp[w] : 0xffffffff;
 
-		if (e->real_id && key_eq(&e->k, k)) {
+		if (set->tag[w] == tag && key_eq(&set->e[w].k, k)) {
 			victim = w;
 			break;
 		}
@@ -138,11 +138,11 @@ static __always_inline void flow_store(struct lb_flow_set *set,
 		}
 	}
 	if (victim < LB_FLOW_WAYS) {
-		struct lb_flow_ent *e = &set->e[victim];
-
-		e->k = *k;
-		e->real_id = id;
-		e->stamp = ++set->clock;
+		set->tag[victim] = 0;
+		set->e[victim].k = *k;
+		set->e[victim].real_id = id;
+		set->stamp[victim] = ++set->clock;
+		set->tag[victim] = tag;
 	}
 }
 
@@ -167,14 +167,13 @@ pick_real(struct lb_pkt *p, const struct lb_svc_val *svc,
 		if (set) {
 #pragma unroll
 			for (__u32 w = 0; w < LB_FLOW_WAYS; w++) {
-				struct lb_flow_ent *e = &set->e[w];
-
-				if (!e->real_id || !key_eq(&e->k, &p->k))
+				if (set->tag[w] != lb_flow_tag(p->hash) ||
+				    !key_eq(&set->e[w].k, &p->k))
 					continue;
-				id = e->real_id;
+				id = set->e[w].real_id;
 				real = bpf_map_lookup_elem(&lb_reals, &id);
 				if (real && real->family && real->svc_id == svc->id) {
-					e->stamp = ++set->clock;
+					set->stamp[w] = ++set->clock;
 					stat_inc(LB_STAT_LRU_HIT);
 					*real_id = id;
 					return real;
@@ -204,7 +203,7 @@ pick_real(struct lb_pkt *p, const struct lb_svc_val *svc,
 	if (set && !p->icmp_err &&
 	    !(p->k.proto == IPPROTO_TCP && (p->tcp_flags & 0x04))) {
 		if (flood_allow(cfg))
-			flow_store(set, &p->k, id);
+			flow_store(set, &p->k, lb_flow_tag(p->hash), id);
 		else
 			stat_inc(LB_STAT_FLOOD_BYPASS);
 	}

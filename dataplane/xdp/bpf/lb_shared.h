@@ -112,21 +112,27 @@ struct lb_flow_key {
  * power of two), each holding LB_FLOW_WAYS flows. A flow lives in set
  * lb_hash_flow(key, 0) & mask; a new flow replaces an empty way or the least
  * recently used one of its set (stamp against the set's clock). Lookups and
- * inserts are one inlined array access: no locks, no allocation.
+ * inserts are one inlined array access: no locks, no allocation. Tags and
+ * stamps sit together at the start of the set so a miss reads one cache line.
  */
 #define LB_FLOW_WAYS 4
 
 struct lb_flow_ent {
 	struct lb_flow_key k;
-	__u32 real_id; /* 0: empty way */
-	__u32 stamp;   /* set clock at last use */
+	__u32 real_id;
+	__u32 pad;
 };
 
 struct lb_flow_set {
 	__u32 clock;
 	__u32 pad;
+	__u32 tag[LB_FLOW_WAYS];   /* lb_flow_tag(hash); 0: empty way */
+	__u32 stamp[LB_FLOW_WAYS]; /* set clock at last use */
 	struct lb_flow_ent e[LB_FLOW_WAYS];
 };
+
+/* Never 0, so 0 marks an empty way. */
+#define lb_flow_tag(hash) ((hash) | 1u)
 
 /* lb_ct is keyed by the reply's tuple: real -> client. */
 struct lb_ct_val {
@@ -219,7 +225,7 @@ _Static_assert(sizeof(struct lb_svc_set) == 8 + 32 * LB_SVC_WAYS, "lb_svc_set la
 _Static_assert(sizeof(struct lb_real) == 28, "lb_real layout");
 _Static_assert(sizeof(struct lb_flow_key) == 40, "lb_flow_key layout");
 _Static_assert(sizeof(struct lb_flow_ent) == 48, "lb_flow_ent layout");
-_Static_assert(sizeof(struct lb_flow_set) == 8 + 48 * LB_FLOW_WAYS, "lb_flow_set layout");
+_Static_assert(sizeof(struct lb_flow_set) == 8 + 56 * LB_FLOW_WAYS, "lb_flow_set layout");
 _Static_assert(sizeof(struct lb_ct_val) == 24, "lb_ct_val layout");
 _Static_assert(sizeof(struct lb_cfg) == 40, "lb_cfg layout");
 _Static_assert(sizeof(struct lb_nh) == 24, "lb_nh layout");
