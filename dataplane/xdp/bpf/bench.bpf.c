@@ -13,7 +13,7 @@
 #define BENCH_COPY 80 /* bytes restored per iteration; frames are >= this */
 
 struct bench_frame {
-	__u32 len;      /* original frame length */
+	__u32 len;       /* original frame length */
 	__u32 seq_off;  /* non-zero: write an iteration count (32 bits) here */
 	__u8 data[BENCH_COPY];
 };
@@ -81,7 +81,10 @@ int xdp_restore(struct xdp_md *ctx)
 	end = (void *)(long)ctx->data_end;
 	if (data + BENCH_COPY > end)
 		return XDP_ABORTED;
-	__builtin_memcpy(data, f->data, BENCH_COPY);
+	/* Eight bytes at a time (unaligned packet stores are fine on x86). */
+#pragma unroll
+	for (int i = 0; i < BENCH_COPY; i += 8)
+		*(__u64 *)(data + i) = *(__u64 *)(f->data + i);
 	if (f->seq_off) {
 		seq = bpf_map_lookup_elem(&bench_seq, &zero);
 		if (seq) {
