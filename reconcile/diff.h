@@ -15,7 +15,9 @@
 /*
  * Operation kinds in the order a plan lists them: services appear before their
  * reals, reals gain capacity (add, weight changes) before any is removed, and
- * reals leave before their service does.
+ * reals leave before their service does. A service that leaves gets a
+ * REAL_DEL for every real it still has, then its SVC_DEL, so a plan shows
+ * each real that stops taking traffic (dataplanes apply them as usual).
  */
 enum rc_op_kind {
 	RC_OP_SVC_ADD = 0,
@@ -78,7 +80,8 @@ void rc_plan_free(struct rc_plan *p);
  * Compute the operations that turn `actual` into `desired`. Services in
  * `actual` that are owned (created by Ballast) and absent from `desired` are
  * deleted; unowned ones are listed in plan->foreign unless opts->prune.
- * Returns 0 or -ENOMEM.
+ * `plan` must be initialised (rc_plan_init); what it held is released.
+ * opts may be NULL (no pruning). Returns 0 or -ENOMEM.
  */
 int rc_diff(const struct rc_state *desired, const struct rc_state *actual,
 	    const struct rc_diff_opts *opts, struct rc_plan *plan)

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/commands.h"
+#include "cmd/session.h"
+#include "reconcile/plan_fmt.h"
+
+static const char apply_usage[] =
+	"Usage: ballast apply [-c FILE] [--dataplane NAME] [--dry-run] [--prune]\n"
+	"\n"
+	"Converge the live dataplane to the configuration once, print every\n"
+	"change made, then read the dataplane back to confirm it converged.\n"
+	"Services Ballast did not create are left alone unless --prune.\n"
+	"\n"
+	"Options:\n"
+	"  -c, --config FILE     configuration (default: $BALLAST_CONFIG, then\n"
+	"                        /etc/ballast/ballast.yaml)\n"
+	"      --dataplane NAME  driver to program instead of the configured one\n"
+	"      --state FILE      fake dataplane: persist its state in FILE\n"
+	"      --fault N:ERRNO   fake dataplane: fail the Nth operation with ERRNO\n"
+	"                        (e.g. 3:EBUSY; comma-separated for several)\n"
+	"  -n, --dry-run         print the plan, change nothing\n"
+	"      --prune           also remove services Ballast did not create\n"
+	"  -h, --help            this text\n"
+	"\n"
+	"Exit status: 0 converged, 1 some operation failed or an error occurred.\n";
+
+static int verify(struct cmd_session *s, bool prune)
+{
+	const struct rc_plan *again;
+	int code;
+
+	code = cmd_session_plan(s, prune, &again);
+	if (code)
+		return code;
+	if (!again->n)
+		return CMD_EXIT_OK;
+	fprintf(stderr, "ballast: not converged; %zu change%s still pending:\n",
+		again->n, again->n == 1 ? "" : "s");
+	rc_plan_print(stderr, again, NULL);
+	return CMD_EXIT_ERROR;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	struct dp_result res = { 0 };
+	const struct rc_plan *plan;
+	struct cmd_session s;
+	struct cmd_options o;
+	int code, ret;
+
+	if (cmd_parse_options(argc, argv,
+			      CMD_OPT_CONFIG | CMD_OPT_DATAPLANE | CMD_OPT_STATE |
+				      CMD_OPT_FAULT | CMD_OPT_DRY_RUN |
+				      CMD_OPT_PRUNE,
+			      apply_usage, &o, &code))
+		return code;
+	code = cmd_session_open(&s, &o, o.dry_run);
+	if (code)
+		return code;
+
+	code = cmd_session_plan(&s, o.prune, &plan);
+	if (code)
+		goto out;
+	if (o.dry_run || !plan->n) {
+		rc_plan_print(stdout, plan, NULL);
+		if (o.dry_run && plan->n)
+			puts("Dry run: nothing was changed.");
+		code = CMD_EXIT_OK;
+		goto out;
+	}
+
+	ret = rc_ctl_apply(s.ctl, &res);
+	rc_plan_print_result(stdout, plan, &res, NULL);
+	code = verify(&s, o.prune);
+	if (ret && !code)
+		code = CMD_EXIT_ERROR;
+out:
+	dp_result_free(&res);
+	cmd_session_close(&s);
+	return code;
+}

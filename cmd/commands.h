@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Subcommand entry points. Each returns the process exit code. */
+#ifndef BALLAST_CMD_COMMANDS_H
+#define BALLAST_CMD_COMMANDS_H
+
+int cmd_validate(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+/* ballast probe [-c FILE] [--json] [--for DURATION] */
+int cmd_probe(int argc, char **argv);
+
+#endif

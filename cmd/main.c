@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* ballast: declarative L4 load-balancer controller. Subcommand dispatch. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/commands.h"
+#include "lib/log.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static int cmd_version(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+
+static const struct command commands[] = {
+	{ "validate", cmd_validate, "check a configuration file (for CI)" },
+	{ "plan", cmd_plan, "show what apply would change in the dataplane" },
+	{ "apply", cmd_apply, "converge the dataplane to the configuration" },
+	{ "probe", cmd_probe, "run the health checks and show each real's state" },
+	{ "version", cmd_version, "print the version" },
+	{ "help", cmd_help, "help on a command" },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char main_usage_head[] =
+	"Usage: ballast [--log-level LEVEL] COMMAND [OPTIONS]\n"
+	"\n"
+	"Ballast keeps Linux L4 load balancing (its own XDP forwarder or IPVS)\n"
+	"converged to one declarative YAML file.\n"
+	"\n"
+	"Commands:\n";
+
+static const char main_usage_tail[] =
+	"\n"
+	"Global options:\n"
+	"  --log-level LEVEL  error, warn, info (default) or debug\n"
+	"  -h, --help         this text;  ballast help COMMAND  for a command\n"
+	"  --version          the version\n"
+	"\n"
+	"The configuration is read from -c FILE, else $BALLAST_CONFIG, else\n"
+	"/etc/ballast/ballast.yaml.\n";
+
+static void print_usage(FILE *f)
+{
+	fputs(main_usage_head, f);
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name,
+			commands[i].summary);
+	fputs(main_usage_tail, f);
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		puts("Usage: ballast version\n\nPrint the version and exit.");
+		return 0;
+	}
+	printf("ballast %s\n", BALLAST_VERSION);
+	return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+	char help_flag[] = "--help";
+	char *args[3];
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		print_usage(stdout);
+		return 0;
+	}
+	c = find_command(argv[1]);
+	if (!c) {
+		fprintf(stderr, "ballast: no command '%s'; see 'ballast help'\n",
+			argv[1]);
+		return 1;
+	}
+	if (c->run == cmd_help) {
+		print_usage(stdout);
+		return 0;
+	}
+	args[0] = argv[1];
+	args[1] = help_flag;
+	args[2] = NULL;
+	return c->run(2, args);
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+	int i = 1;
+
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			print_usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--version")) {
+			return cmd_version(0, NULL);
+		} else if (!strcmp(argv[i], "--log-level") && i + 1 < argc) {
+			enum lb_log_level level;
+
+			if (lb_log_level_parse(argv[i + 1], &level)) {
+				fprintf(stderr,
+					"ballast: log level '%s' is not one of error, warn, info, debug\n",
+					argv[i + 1]);
+				return 1;
+			}
+			lb_log_set_level(level);
+			i += 2;
+		} else {
+			fprintf(stderr, "ballast: unknown option '%s'; see 'ballast --help'\n",
+				argv[i]);
+			return 1;
+		}
+	}
+	if (i >= argc) {
+		print_usage(stderr);
+		return 1;
+	}
+	c = find_command(argv[i]);
+	if (!c) {
+		fprintf(stderr, "ballast: no command '%s'; see 'ballast --help'\n",
+			argv[i]);
+		return 1;
+	}
+	return c->run(argc - i, argv + i);
+}

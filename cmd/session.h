@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Config + dataplane + controller, as the one-shot commands use them. */
+#ifndef BALLAST_CMD_SESSION_H
+#define BALLAST_CMD_SESSION_H
+
+#include "cmd/options.h"
+#include "config/config.h"
+#include "reconcile/controller.h"
+
+struct cmd_session {
+	struct cfg *cfg;
+	const struct dp_ops *ops;
+	struct dp *dp;
+	struct rc_ctl *ctl;
+};
+
+/*
+ * Load the config (printing its diagnostics), pick and open the dataplane.
+ * Returns 0, or an exit code after printing what went wrong.
+ */
+int cmd_session_open(struct cmd_session *s, const struct cmd_options *o,
+		     bool read_only);
+void cmd_session_close(struct cmd_session *s);
+
+/*
+ * Read the dataplane and compute the plan (weights as configured). Returns 0,
+ * or an exit code after printing why the dataplane could not be read.
+ */
+int cmd_session_plan(struct cmd_session *s, bool prune,
+		     const struct rc_plan **plan);
+
+#endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The table-driven schema decoder. An object is a table of field
+ * descriptors; each says which key, which kind of value, where to store it
+ * (an offset into the raw structure being filled), its bounds and default.
+ * The engine walks a YAML mapping against such a table and reports unknown
+ * keys, wrong types, bad values and missing required keys, all of them.
+ */
+#ifndef BALLAST_CONFIG_DECODE_H
+#define BALLAST_CONFIG_DECODE_H
+
+#include "config/internal.h"
+
+enum cfg_fkind {
+	FK_OBJ,	   /* nested mapping sharing the parent's storage */
+	FK_STR,	   /* any string */
+	FK_PATH,   /* absolute file-system path */
+	FK_IFNAME, /* network interface name */
+	FK_NAME,   /* service or pool name */
+	FK_BOOL,
+	FK_UINT,     /* size bytes: 1, 2 or 4 */
+	FK_DUR,	     /* milliseconds, uint32_t */
+	FK_ENUM,     /* int, or with size 1 the name as a const char * */
+	FK_ADDR,     /* struct lb_addr; min: required family or 0 */
+	FK_HOSTPORT, /* "addr:port" kept as a string */
+	FK_CUSTOM,
+};
+
+struct cfg_enum_val {
+	const char *name;
+	int val;
+};
+
+struct cfg_enum_def {
+	const char *what;
+	const struct cfg_enum_val *v;
+	size_t n;
+};
+
+/* The storage one mapping decodes into. */
+struct cfg_dobj {
+	void *base;
+	uint64_t *seen;	     /* bit per field id */
+	struct cfg_loc *loc; /* location of each field's value */
+	uint32_t *hset;	     /* health objects: cfg_health.set */
+};
+
+struct cfg_fdesc;
+typedef void (*cfg_custom_fn)(struct cfg_ctx *c, yaml_node_t *n,
+			      const struct cfg_dobj *o,
+			      const struct cfg_fdesc *f,
+			      const struct cfg_path *p);
+
+struct cfg_odesc {
+	const char *what; /* "service", "health check", ... */
+	const struct cfg_fdesc *f;
+	size_t n;
+};
+
+struct cfg_fdesc {
+	const char *key;
+	enum cfg_fkind kind;
+	uint8_t id;
+	uint8_t size;
+	bool required;
+	bool nullable; /* null means "off": stores NULL/0 */
+	size_t off;
+	uint32_t hf; /* CFG_HF_* bit to set when present */
+	uint64_t min, max;
+	uint64_t def;	  /* default for numbers, enums, bools */
+	const char *dstr; /* default for strings */
+	const struct cfg_enum_def *en;
+	const struct cfg_odesc *obj;
+	cfg_custom_fn custom;
+	const char *hint; /* added to range errors */
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define ODESC(name, what_, table)                                              \
+	static const struct cfg_odesc name = {what_, table, NELEM(table)}
+#define EDEF(name, what_, table)                                               \
+	static const struct cfg_enum_def name = {what_, table, NELEM(table)}
+
+struct cfg_loc cfg_node_loc(const yaml_node_t *n);
+yaml_node_t *cfg_node(struct cfg_ctx *c, int id);
+bool cfg_node_is_null(const yaml_node_t *n);
+/* "a list", "a mapping", "null", "'text'" for messages. */
+const char *cfg_node_desc(const yaml_node_t *n, char *buf, size_t len);
+/* Report that n is not what was expected. */
+void cfg_type_error(struct cfg_ctx *c, yaml_node_t *n, const struct cfg_path *p,
+		    const char *expected);
+/* The scalar's text, or NULL after reporting a type error. */
+const char *cfg_node_str(struct cfg_ctx *c, yaml_node_t *n,
+			 const struct cfg_path *p, const char *expected);
+int cfg_decode_enum(struct cfg_ctx *c, yaml_node_t *n,
+		    const struct cfg_enum_def *en, const struct cfg_path *p,
+		    int *out);
+/* Decode a mapping against od into o; fields absent keep their defaults. */
+void cfg_decode_object(struct cfg_ctx *c, yaml_node_t *n,
+		       const struct cfg_odesc *od, const struct cfg_dobj *o,
+		       const struct cfg_path *p);
+/* Store every default of od (and nested objects) into base. */
+void cfg_apply_defaults(const struct cfg_odesc *od, void *base);
+/* Report path of a field for messages. */
+void cfg_err_at(struct cfg_ctx *c, yaml_node_t *n, const struct cfg_path *p,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#endif

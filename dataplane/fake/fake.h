@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The fake dataplane: an in-memory rc_state behaving like a kernel table
+ * (adding what exists fails with EEXIST, touching what does not with ENOENT),
+ * optionally persisted to a JSON file so successive invocations see one
+ * state, with fault injection for tests.
+ *
+ * Persistence: the file is replaced atomically (temporary file, fsync,
+ * rename), so a reader never needs a lock; writers serialise on
+ * flock(FILE.lock) and re-read the file inside the lock before applying, so
+ * two concurrent `apply`s behave like two clients of one kernel.
+ *
+ * Faults: dp_open_args.faults = "N:ERRNO[,N:ERRNO...]" makes the Nth
+ * operation applied through this handle (1-based, counted across apply
+ * calls) fail with ERRNO, given as a name (EBUSY) or a number (16).
+ */
+#ifndef BALLAST_DATAPLANE_FAKE_H
+#define BALLAST_DATAPLANE_FAKE_H
+
+#include "reconcile/dataplane.h"
+#include "reconcile/model.h"
+
+extern const struct dp_ops dp_fake_ops;
+
+/*
+ * Replace the whole state (deep copy, sorted) and persist it when a state
+ * file is in use: how tests and demonstrations start from a given "live"
+ * state, including services Ballast does not own. 0 or -errno (-EROFS on a
+ * read-only handle).
+ */
+int dp_fake_seed(struct dp *dp, const struct rc_state *st)
+    __attribute__((warn_unused_result));
+
+/* Parse a fault spec; on error -EINVAL and a message in err. */
+struct dp_fake_fault {
+	unsigned long n; /* 1-based op sequence number */
+	int err;	 /* positive errno */
+};
+
+int dp_fake_faults_parse(const char *spec, struct dp_fake_fault **out,
+			 size_t *n_out, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Helpers for the results and counters dataplanes hand back. */
+#include "reconcile/dataplane.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int dp_result_alloc(struct dp_result *r, size_t n)
+{
+	memset(r, 0, sizeof(*r));
+	if (!n)
+		return 0;
+	r->err = calloc(n, sizeof(*r->err));
+	r->detail = calloc(n, sizeof(*r->detail));
+	if (!r->err || !r->detail) {
+		dp_result_free(r);
+		return -ENOMEM;
+	}
+	r->n = n;
+	return 0;
+}
+
+void dp_result_free(struct dp_result *r)
+{
+	if (!r)
+		return;
+	if (r->detail)
+		for (size_t i = 0; i < r->n; i++)
+			free(r->detail[i]);
+	free(r->detail);
+	free(r->err);
+	memset(r, 0, sizeof(*r));
+}
+
+void dp_stats_free(struct dp_stats *s)
+{
+	if (!s)
+		return;
+	free(s->counters);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# reconcile/ is in LIB_DIRS already; this adds its benchmark.
+# Note: included before LIBBALLAST is defined, so name the archive directly.
+
+BENCH_TARGETS += bench-diff
+
+$(BUILD)/tests/bench/bench_diff: $(BUILD)/tests/bench/bench_diff.o $(BUILD)/libballast.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+.PHONY: bench-diff
+bench-diff: $(BUILD)/tests/bench/bench_diff
+	$(Q)$<

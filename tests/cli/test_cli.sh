@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The command line end to end on the fake dataplane: exit codes, output
+# formats, persistence across invocations, fault injection, ownership.
+set -u
+cd "$(dirname "$0")/../.."
+source tests/lib/result.sh
+
+bin=${1:-./ballast}
+fx=tests/cli
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+state=$work/state.json
+
+out=$work/out
+err=$work/err
+
+# run EXPECTED_EXIT NAME -- CMD...: run, keep stdout/stderr, check the exit code.
+run() {
+	local want=$1 name=$2
+	shift 3
+	"$@" >"$out" 2>"$err"
+	local rc=$?
+	if [[ $rc -eq $want ]]; then
+		t_pass "$name"
+		return 0
+	fi
+	t_fail "$name" "exit $rc, wanted $want; stderr: $(head -c 400 "$err")"
+	return 1
+}
+
+# expect_in FILE NAME REGEX: the file has a line matching REGEX.
+expect_in() {
+	if grep -Eq -- "$3" "$1"; then t_pass "$2"; else
+		t_fail "$2" "no line matching /$3/ in: $(head -c 600 "$1")"
+	fi
+}
+
+expect_not_in() {
+	if grep -Eq -- "$3" "$1"; then
+		t_fail "$2" "unexpected /$3/ in: $(head -c 600 "$1")"
+	else t_pass "$2"; fi
+}
+
+json_check() { # NAME PYTHON-EXPR over `d` (the parsed stdout)
+	if python3 -c "import json,sys; d=json.load(open('$out')); sys.exit(0 if ($2) else 1)" 2>"$work/pyerr"; then
+		t_pass "$1"
+	else
+		t_fail "$1" "json check failed: $2; $(head -c 300 "$work/pyerr") $(head -c 400 "$out")"
+	fi
+}
+
+# ---- general ----------------------------------------------------------------
+run 0 "version" -- $bin version && expect_in "$out" "version prints name" '^ballast '
+run 0 "--version" -- $bin --version
+run 0 "help" -- $bin help && expect_in "$out" "help lists commands" 'validate'
+for c in validate plan apply probe version help; do
+	run 0 "$c --help" -- $bin $c --help && expect_in "$out" "$c --help shows usage" '^Usage: ballast'
+	run 0 "help $c" -- $bin help $c
+done
+run 1 "unknown command" -- $bin frobnicate && expect_in "$err" "unknown command named" "frobnicate"
+run 1 "unknown option" -- $bin plan --frob && expect_in "$err" "unknown option hint" "ballast plan --help"
+run 1 "no command" -- $bin
+
+# ---- validate ---------------------------------------------------------------
+run 0 "validate valid" -- $bin validate -c $fx/lb.yaml && expect_in "$out" "validate says valid" 'valid'
+run 2 "validate semantic error" -- $bin validate -c $fx/bad-semantic.yaml
+expect_in "$err" "semantic error as FILE:LINE:COL" "^$fx/bad-semantic.yaml:[0-9]+:[0-9]+: error: "
+[[ $(grep -c ': error: ' "$err") -ge 2 ]] && t_pass "every semantic error reported" ||
+	t_fail "every semantic error reported" "$(cat "$err")"
+run 1 "validate syntax error" -- $bin validate -c $fx/bad-syntax.yaml
+expect_in "$err" "syntax error located" "^$fx/bad-syntax.yaml:[0-9]+:[0-9]+: error: "
+run 1 "validate missing file" -- $bin validate -c $work/nope.yaml
+expect_in "$err" "missing file named" "nope.yaml"
+run 2 "validate --json" -- $bin validate -c $fx/bad-semantic.yaml --json
+json_check "json diagnostics shape" "isinstance(d, list) and len(d) >= 2 and all(set(x) >= {'file','line','column','severity','path','message'} for x in d)"
+json_check "json diagnostics have lines" "all(x['line'] > 0 and x['severity'] == 'error' for x in d)"
+run 0 "validate --json valid" -- $bin validate -c $fx/lb.yaml --json
+json_check "json valid has no errors" "not [x for x in d if x['severity'] == 'error']"
+BALLAST_CONFIG=$fx/bad-semantic.yaml run 2 "BALLAST_CONFIG is used" -- $bin validate
+BALLAST_CONFIG=$fx/bad-semantic.yaml run 0 "-c wins over BALLAST_CONFIG" -- $bin validate -c $fx/lb.yaml
+
+# ---- plan / apply on the fake dataplane -------------------------------------
+fake=(--dataplane fake --state "$state")
+run 2 "plan on empty dataplane: changes pending" -- $bin plan -c $fx/lb.yaml "${fake[@]}"
+expect_in "$out" "plan shows service creation" '^\+ service tcp 192\.0\.2\.10:80'
+expect_in "$out" "plan shows real creation" '^\+ real 10\.0\.1\.1:80'
+expect_in "$out" "plan summary" 'to add'
+run 0 "apply --dry-run" -- $bin apply -c $fx/lb.yaml "${fake[@]}" --dry-run
+[[ ! -e "$state" ]] && t_pass "dry run writes nothing" || t_fail "dry run writes nothing"
+run 0 "apply converges" -- $bin apply -c $fx/lb.yaml "${fake[@]}"
+expect_in "$out" "apply reports changes" '^Apply: [1-9][0-9]* applied, 0 failed'
+run 0 "plan after apply: in sync" -- $bin plan -c $fx/lb.yaml "${fake[@]}"
+expect_in "$out" "in sync message" 'No changes'
+run 0 "second apply does nothing" -- $bin apply -c $fx/lb.yaml "${fake[@]}"
+expect_not_in "$out" "second apply made no change" '^Apply:'
+
+run 2 "plan --json with changes" -- $bin plan -c $fx/lb-drained.yaml "${fake[@]}" --json
+json_check "plan json lists a weight change" "any(c['op'] == 'change' and 'weight' in c.get('changed', []) for c in d['changes'])"
+run 2 "plan drain shows weight change" -- $bin plan -c $fx/lb-drained.yaml "${fake[@]}"
+expect_in "$out" "weight old -> new" '^~ real 10\.0\.1\.1:80 .*weight 100 → 0'
+run 0 "apply drain" -- $bin apply -c $fx/lb-drained.yaml "${fake[@]}"
+run 0 "in sync after drain" -- $bin plan -c $fx/lb-drained.yaml "${fake[@]}"
+
+# A service removed from the config is ours: plan deletes it, reals first.
+run 2 "removed service is planned for deletion" -- $bin plan -c $fx/lb-removed.yaml "${fake[@]}"
+expect_in "$out" "service deletion line" '^- service udp 192\.0\.2\.53:53'
+run 0 "apply deletion" -- $bin apply -c $fx/lb-removed.yaml "${fake[@]}"
+run 0 "in sync after deletion" -- $bin plan -c $fx/lb-removed.yaml "${fake[@]}"
+
+# ---- fault injection: a failed operation is named, the rest lands ----------
+rm -f "$state"
+run 1 "apply with an injected fault fails" -- $bin apply -c $fx/lb.yaml "${fake[@]}" --fault 3:EBUSY
+expect_in "$out" "failed operation named with errno" 'FAILED: .*EBUSY'
+expect_in "$err" "not converged reported" 'not converged'
+run 2 "plan shows only the remaining work" -- $bin plan -c $fx/lb.yaml "${fake[@]}"
+[[ $(grep -cE '^ *[+~-] ' "$out") -eq 1 ]] && t_pass "exactly one op remains" ||
+	t_fail "exactly one op remains" "$(cat "$out")"
+run 0 "apply again converges" -- $bin apply -c $fx/lb.yaml "${fake[@]}"
+run 1 "bad fault spec is an error" -- $bin apply -c $fx/lb.yaml "${fake[@]}" --fault nonsense
+
+# ---- foreign services are left alone unless --prune -------------------------
+python3 - "$state" <<'EOF'
+import json, sys
+p = sys.argv[1]
+d = json.load(open(p))
+svcs = d["services"]
+foreign = json.loads(json.dumps(svcs[0]))
+foreign["address"] = "198.51.100.7"
+foreign["owned"] = False
+foreign["name"] = ""
+svcs.append(foreign)
+json.dump(d, open(p, "w"), indent=1)
+EOF
+run 0 "foreign service does not make plan dirty" -- $bin plan -c $fx/lb.yaml "${fake[@]}"
+expect_in "$out" "foreign service shown" '^! .*198\.51\.100\.7'
+run 0 "apply leaves foreign alone" -- $bin apply -c $fx/lb.yaml "${fake[@]}"
+grep -q 198.51.100.7 "$state" && t_pass "foreign survives apply" || t_fail "foreign survives apply"
+run 2 "plan --prune deletes foreign" -- $bin plan -c $fx/lb.yaml "${fake[@]}" --prune
+expect_in "$out" "prune plans deletion" '^- service tcp 198\.51\.100\.7'
+run 0 "apply --prune" -- $bin apply -c $fx/lb.yaml "${fake[@]}" --prune
+grep -q 198.51.100.7 "$state" && t_fail "foreign removed by prune" || t_pass "foreign removed by prune"
+
+# ---- bad config never touches the dataplane ---------------------------------
+cp "$state" "$work/before.json"
+run 1 "apply with invalid config fails" -- $bin apply -c $fx/bad-semantic.yaml "${fake[@]}"
+expect_in "$err" "apply names the config problem" "bad-semantic.yaml:[0-9]+:[0-9]+: error"
+cmp -s "$state" "$work/before.json" && t_pass "invalid config changes nothing" ||
+	t_fail "invalid config changes nothing"
+run 1 "corrupt state file is an error" -- bash -c "echo '{broken' >'$work/corrupt.json' && $bin plan -c $fx/lb.yaml --dataplane fake --state '$work/corrupt.json'"
+expect_in "$err" "corrupt state names the file" 'corrupt.json'
+run 1 "unknown dataplane" -- $bin plan -c $fx/lb.yaml --dataplane nosuch
+expect_in "$err" "unknown dataplane lists the available ones" 'fake'
+
+t_done cli

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Build the IPVS test VM's initramfs at test time.
+#   mkinitramfs.sh OUT.cpio.gz KVER BIN...
+# Contents: busybox-static, the IPVS modules (with their dependencies, in load
+# order) from Debian's linux-image-amd64 for KVER, iproute2's ip, ipvsadm as
+# the reference, the binaries under test with every library ldd lists, and
+# tests/vm's in-VM scripts and rule files.
+set -euo pipefail
+
+out=$1
+kver=$2
+shift 2
+here=$(cd "$(dirname "$0")" && pwd)
+mods=/lib/modules/$kver
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,etc,mods,tests,www}
+
+cp "$(command -v busybox)" "$root/bin/busybox"
+
+copy_bin() {
+	local src=$1 dst=$2 lib
+	cp -L "$src" "$root$dst"
+	for lib in $(ldd "$src" | awk '/=>/ {print $3} /^\t\// {print $1}'); do
+		[[ -e "$root$lib" ]] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+copy_bin "$(command -v ip)" /sbin/ip
+copy_bin "$(command -v ipvsadm)" /sbin/ipvsadm
+for b in "$@"; do
+	copy_bin "$b" "/bin/$(basename "$b")"
+done
+
+# Modules: dependency closure from modules.dep, dependencies first.
+declare -A seen=()
+order=()
+add_mod() {
+	local rel=$1 dep
+	[[ -n "${seen[$rel]:-}" ]] && return
+	seen[$rel]=1
+	for dep in $(awk -F': *' -v m="$rel" '$1 == m {print $2}' "$mods/modules.dep"); do
+		add_mod "$dep"
+	done
+	order+=("$rel")
+}
+# crc32c_generic is only a soft dependency of libcrc32c (not in modules.dep).
+want=(crypto/crc32c_generic.ko net/netfilter/ipvs/ip_vs.ko drivers/net/veth.ko)
+for s in rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh; do
+	want+=("net/netfilter/ipvs/ip_vs_$s.ko")
+done
+for m in "${want[@]}"; do
+	[[ -e "$mods/kernel/$m" ]] || { echo "mkinitramfs: $mods/kernel/$m missing" >&2; exit 1; }
+	add_mod "kernel/$m"
+done
+: >"$root/mods/order"
+for rel in "${order[@]}"; do
+	name=$(basename "$rel")
+	case "$name" in
+	*.ko) cp "$mods/$rel" "$root/mods/$name" ;;
+	*.ko.xz) xz -dc "$mods/$rel" >"$root/mods/${name%.xz}"; name=${name%.xz} ;;
+	*.ko.zst) zstd -qdc "$mods/$rel" >"$root/mods/${name%.zst}"; name=${name%.zst} ;;
+	esac
+	echo "$name" >>"$root/mods/order"
+done
+
+cp "$here"/init.sh "$root/init"
+cp "$here"/suite.sh "$here"/traffic.sh "$here"/bench.sh "$root/tests/"
+cp -r "$here"/configs "$root/tests/configs"
+# the project's own IPVS example from the config corpus
+cp "$here"/../configs/valid/ipvs-features.yaml "$root/tests/configs/"
+chmod +x "$root/init" "$root"/tests/*.sh
+
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
