@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * The flow, service and VIP hashes, shared by the BPF programs and userspace
+ * (tests and tools can predict which ring entry a flow uses). Each word is
+ * multiplied by its own 64-bit odd constant and the products summed, so the
+ * multiplies run in parallel rather than as a serial chain, then one
+ * multiply-xorshift round avalanches the sum. No tables, a few nanoseconds.
+ */
+#ifndef BALLAST_LB_HASH_H
+#define BALLAST_LB_HASH_H
+
+#include "lb_shared.h"
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+#define LB_HASH_SEED 0x5bd1e9955bd1e995ull
+
+static __always_inline __u32 lb_hash_final(__u32 h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+static __always_inline __u32 lb_hash_fold(__u64 h)
+{
+	h ^= LB_HASH_SEED;
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 29;
+	h *= 0x94d049bb133111ebull;
+	return (__u32)(h >> 32);
+}
+
+/* Hash of a flow; with src_only, only the source address counts. */
+static __always_inline __u32 lb_hash_flow(const struct lb_flow_key *k,
+					  int src_only)
+{
+	__u64 h = (__u64)k->src[0] * 0x9e3779b97f4a7c15ull +
+		  (__u64)k->src[1] * 0xc2b2ae3d27d4eb4full +
+		  (__u64)k->src[2] * 0x165667b19e3779f9ull +
+		  (__u64)k->src[3] * 0xd6e8feb86659fd93ull;
+
+	if (!src_only)
+		h += (__u64)k->dst[0] * 0xa0761d6478bd642full +
+		     (__u64)k->dst[1] * 0xe7037ed1a0b428dbull +
+		     (__u64)k->dst[2] * 0x8ebc6af09c88c6e3ull +
+		     (__u64)k->dst[3] * 0x589965cc75374cc3ull +
+		     (__u64)(((__u32)k->sport << 16) | k->dport) * 0x1d8e4e27c47d124full +
+		     (__u64)k->proto * 0xff51afd7ed558ccdull;
+	return lb_hash_fold(h);
+}
+
+/* Set of a service key in lb_svc_sets (before masking). */
+static __always_inline __u32 lb_hash_svc(const struct lb_svc_key *k)
+{
+	return lb_hash_fold((__u64)k->addr[0] * 0x9e3779b97f4a7c15ull +
+			    (__u64)k->addr[1] * 0xc2b2ae3d27d4eb4full +
+			    (__u64)k->addr[2] * 0x165667b19e3779f9ull +
+			    (__u64)k->addr[3] * 0xd6e8feb86659fd93ull +
+			    (__u64)(((__u32)k->port << 16) | ((__u32)k->proto << 8) |
+				    k->family) * 0xa0761d6478bd642full);
+}
+
+/* Slot of a destination address in lb_vip_filter. */
+static __always_inline __u32 lb_vip_slot(const __u32 *addr)
+{
+	return lb_hash_final(addr[0] ^ addr[1] ^ addr[2] ^ addr[3]) &
+	       (LB_VIP_FILTER_SIZE - 1);
+}
+
+/* Map a hash onto [0, m) without a division. */
+static __always_inline __u32 lb_hash_reduce(__u32 h, __u32 m)
+{
+	return (__u32)(((__u64)h * m) >> 32);
+}
+
+#endif

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers over the forwarder's maps by file descriptor, used by the driver,
+ * the tests and the tools alike: publish a Maglev ring without a packet ever
+ * seeing it half-written, and sum per-CPU counters.
+ */
+#ifndef BALLAST_DP_XDP_MAPS_H
+#define BALLAST_DP_XDP_MAPS_H
+
+#include <stdint.h>
+
+#include "dataplane/xdp/bpf/lb_shared.h"
+
+/*
+ * Write table[0..m) into the spare ring of service svc_id, then flip the
+ * service's active slot to it (one 8-byte array update). rings_fd is
+ * lb_rings, state_fd lb_svc_state. 0 or negative errno.
+ */
+int dp_xdp_ring_publish(int rings_fd, int state_fd, uint32_t svc_id,
+			uint32_t m, const uint32_t *table)
+	__attribute__((warn_unused_result));
+
+/*
+ * Sum a per-CPU value made of n_u64 64-bit counters (e.g. struct lb_ctr has
+ * 2) at key over every possible CPU into out[0..n_u64). 0 or negative errno.
+ */
+int dp_xdp_percpu_sum(int fd, uint32_t key, unsigned int n_u64, uint64_t *out)
+	__attribute__((warn_unused_result));
+
+/*
+ * Account for a VIP address added (delta +1) or removed (-1) in lb_vip_filter
+ * (fd); addr in the BPF layout. Call it alongside every lb_vips change.
+ */
+int dp_xdp_vip_filter_adjust(int fd, const uint32_t addr[4], int delta)
+	__attribute__((warn_unused_result));
+
+/*
+ * Find a flow in lb_flows (fd) with lb_flow_mask mask on any CPU: 0 and the
+ * real id in *real_id, -ENOENT, or another negative errno.
+ */
+int dp_xdp_flow_lookup(int fd, uint32_t mask, const struct lb_flow_key *key,
+		       uint32_t *real_id) __attribute__((warn_unused_result));
+
+/*
+ * Add or change a service in lb_services (svc_fd) and its set in lb_svc_sets
+ * (sets_fd, lb_svc_mask mask); remove one. val->id must not be 0. Writes are
+ * ordered so a packet never matches a half-written entry: a new entry's key
+ * is written while its id is still 0, and a removed entry's id is cleared
+ * before its key. 0 or negative errno.
+ */
+int dp_xdp_service_put(int svc_fd, int sets_fd, uint32_t mask,
+		       const struct lb_svc_key *key, const struct lb_svc_val *val)
+	__attribute__((warn_unused_result));
+int dp_xdp_service_del(int svc_fd, int sets_fd, uint32_t mask,
+		       const struct lb_svc_key *key)
+	__attribute__((warn_unused_result));
+
+/* Human name of an lb_stat index ("tx", "drop_no_real", ...), or NULL. */
+const char *dp_xdp_stat_name(unsigned int idx);
+
+#endif
