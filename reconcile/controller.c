@@ -69,6 +69,48 @@ int rc_ctl_plan(struct rc_ctl *ctl, const struct cfg *cfg,
 	return 0;
 }
 
+int rc_ctl_plan_services(struct rc_ctl *ctl, const struct cfg *cfg,
+			 const struct rc_weight_src *src,
+			 const struct rc_diff_opts *opts,
+			 const struct rc_svc_key *keys, size_t n,
+			 const struct rc_plan **plan)
+{
+	struct rc_diff_opts sopts = {.prune = false};
+	int ret;
+
+	/* Pruning is a decision over the whole table: never in a scoped pass. */
+	if (opts)
+		sopts = *opts;
+	sopts.prune = false;
+	ctl_reset(ctl);
+	ret = rc_desired_build(cfg, src, &ctl->desired);
+	if (!ret)
+		ret = rc_state_restrict(&ctl->desired, keys, n);
+	if (ret)
+		return ret;
+	/* Still read from the dataplane, never a cache: just less of it. */
+	if (ctl->ops->read_services) {
+		ret = ctl->ops->read_services(ctl->dp, keys, n, &ctl->actual);
+	} else {
+		ret = ctl->ops->read(ctl->dp, &ctl->actual);
+		if (!ret)
+			ret = rc_state_restrict(&ctl->actual, keys, n);
+	}
+	if (ret)
+		return ret;
+	ret = rc_diff(&ctl->desired, &ctl->actual, &sopts, &ctl->plan);
+	if (ret)
+		return ret;
+	/*
+	 * An unowned scoped service the config does not name would be listed
+	 * foreign; telling foreign services apart is the full pass's job.
+	 */
+	ctl->plan.n_foreign = 0;
+	ctl->have_plan = true;
+	*plan = &ctl->plan;
+	return 0;
+}
+
 int rc_ctl_apply(struct rc_ctl *ctl, struct dp_result *res)
 {
 	if (!ctl->have_plan)

@@ -29,7 +29,25 @@ int rc_ctl_plan(struct rc_ctl *ctl, const struct cfg *cfg,
 		const struct rc_diff_opts *opts, const struct rc_plan **plan)
 	__attribute__((warn_unused_result));
 
-/* Apply the plan rc_ctl_plan() computed; per-op results in res. */
+/*
+ * A pass scoped to the services keys[0..n) name (e.g. the one whose backend a
+ * health event changed): desired is built from the whole `cfg` and restricted
+ * to those keys, only those services are read back (the dataplane's
+ * read_services(), else a full read filtered), and the plan touches nothing
+ * else. A scoped key the config no longer names but the dataplane holds as
+ * owned is deleted, like in a full pass; services outside the scope are never
+ * deleted, pruning is off and no foreign service is listed. The periodic
+ * full pass (rc_ctl_plan) repairs drift elsewhere. Same lifetime and errors
+ * as rc_ctl_plan(); rc_ctl_apply() applies it.
+ */
+int rc_ctl_plan_services(struct rc_ctl *ctl, const struct cfg *cfg,
+			 const struct rc_weight_src *src,
+			 const struct rc_diff_opts *opts,
+			 const struct rc_svc_key *keys, size_t n,
+			 const struct rc_plan **plan)
+	__attribute__((warn_unused_result));
+
+/* Apply the plan rc_ctl_plan*() computed; per-op results in res. */
 int rc_ctl_apply(struct rc_ctl *ctl, struct dp_result *res)
 	__attribute__((warn_unused_result));
 

@@ -61,6 +61,17 @@ struct dp_ops {
 	int (*read)(struct dp *dp, struct rc_state *actual)
 		__attribute__((warn_unused_result));
 	/*
+	 * Optional (may be NULL): fill `actual` (initialised, empty) with the
+	 * live state of exactly the services keys[0..n) name, sorted, with
+	 * the same fields and ownership read() gives; a key the dataplane
+	 * does not hold is simply absent. Lets a pass that reacts to one
+	 * event read a few services instead of the whole table; the
+	 * controller falls back to read() and filters when it is NULL.
+	 */
+	int (*read_services)(struct dp *dp, const struct rc_svc_key *keys,
+			     size_t n, struct rc_state *actual)
+		__attribute__((warn_unused_result));
+	/*
 	 * Execute plan->ops in order. Returns 0 when every op succeeded, else
 	 * the first failure's negative errno; res tells which op failed how.
 	 */

@@ -237,6 +237,42 @@ static size_t real_lower_bound(const struct rc_service *svc,
 	return lo;
 }
 
+static int key_qsort_cmp(const void *a, const void *b)
+{
+	return rc_svc_key_cmp(a, b);
+}
+
+int rc_state_restrict(struct rc_state *s, const struct rc_svc_key *keys,
+		      size_t n)
+{
+	struct rc_svc_key *sorted = NULL;
+	size_t i, w = 0;
+
+	/* A sorted copy of the keys: one binary search per service. */
+	if (n) {
+		sorted = malloc(n * sizeof(*sorted));
+		if (!sorted)
+			return -ENOMEM;
+		memcpy(sorted, keys, n * sizeof(*sorted));
+		qsort(sorted, n, sizeof(*sorted), key_qsort_cmp);
+	}
+	for (i = 0; i < s->n; i++) {
+		struct rc_service *svc = &s->svcs[i];
+
+		if (!sorted || !bsearch(&svc->key, sorted, n, sizeof(*sorted),
+					key_qsort_cmp)) {
+			service_release(svc);
+			continue;
+		}
+		if (w != i)
+			s->svcs[w] = *svc;
+		w++;
+	}
+	s->n = w;
+	free(sorted);
+	return 0;
+}
+
 struct rc_service *rc_state_find(const struct rc_state *s,
 				 const struct rc_svc_key *key)
 {

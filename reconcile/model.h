@@ -127,6 +127,14 @@ struct rc_real *rc_service_add_real(struct rc_service *svc,
 /* Sort services and their reals. -EEXIST if a key appears twice. */
 int rc_state_sort(struct rc_state *s) __attribute__((warn_unused_result));
 
+/*
+ * Keep only the services whose key is one of keys[0..n) (any order,
+ * duplicates allowed; keys absent from the state are ignored) and release the
+ * others. The state must be sorted and stays sorted. 0 or -ENOMEM.
+ */
+int rc_state_restrict(struct rc_state *s, const struct rc_svc_key *keys,
+		      size_t n) __attribute__((warn_unused_result));
+
 /* Binary search in a sorted state / service. */
 struct rc_service *rc_state_find(const struct rc_state *s,
 				 const struct rc_svc_key *key);

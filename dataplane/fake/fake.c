@@ -264,6 +264,14 @@ static int fake_read(struct dp *dp, struct rc_state *actual)
 	return rc_state_copy(actual, &dp->st);
 }
 
+static int fake_read_services(struct dp *dp, const struct rc_svc_key *keys,
+			      size_t n, struct rc_state *actual)
+{
+	int ret = fake_read(dp, actual);
+
+	return ret ? ret : rc_state_restrict(actual, keys, n);
+}
+
 static void set_detail(struct dp_result *res, size_t i, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -433,6 +441,7 @@ const struct dp_ops dp_fake_ops = {
     .driver = CFG_DRIVER_FAKE,
     .open = fake_open,
     .read = fake_read,
+    .read_services = fake_read_services,
     .apply = fake_apply,
     .stats = fake_stats,
     .close = fake_close,

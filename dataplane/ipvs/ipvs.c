@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The IPVS dataplane: dp_ops over the kernel's "IPVS" generic-netlink family.
- * read() dumps services then each service's destinations; apply() checks the
+ * read() dumps services then each service's destinations, read_services()
+ * gets the named services one by one and dumps theirs; apply() checks the
  * schedulers a plan needs, then sends every op in plan order in batches and
  * records each op's result; ownership of services is kept in owned.c's file.
  */
@@ -107,32 +108,38 @@ static bool release(struct dp *dp, const struct rc_svc_key *k)
 	return true;
 }
 
-static int ipvs_read(struct dp *dp, struct rc_state *actual)
+static void read_failed(const char *what, int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		lb_err("ipvs: reading IPVS needs CAP_NET_ADMIN (run as root or "
+		       "grant the capability)");
+	else
+		lb_err("ipvs: %s: %s", what, strerror(-err));
+}
+
+/*
+ * Second half of every read: the destinations of each service in `actual`
+ * (services only, unsorted), ownership, and the sort.
+ */
+static int read_dests(struct dp *dp, struct rc_state *actual)
 {
 	size_t i;
 	int err;
 
-	err = ipvs_dump_services(dp->nl, actual);
-	if (err == -EPERM || err == -EACCES)
-		lb_err("ipvs: reading IPVS needs CAP_NET_ADMIN (run as root or "
-		       "grant the capability)");
-	else if (err)
-		lb_err("ipvs: dumping services: %s", strerror(-err));
-	if (err)
-		return err;
 	/* No more services are appended, so pointers into actual hold. */
 	for (i = 0; i < actual->n; i++) {
 		struct rc_service *svc = &actual->svcs[i];
 
 		err = ipvs_dump_dests(dp->nl, svc);
 		if (err == -ESRCH)
-			continue; /* deleted between the two dumps */
+			continue; /* deleted between the two requests */
 		if (err) {
-			char key[96];
+			char key[96], what[128];
 
-			lb_err("ipvs: dumping destinations of %s: %s",
-			       rc_svc_key_fmt(&svc->key, key, sizeof(key)),
-			       strerror(-err));
+			snprintf(what, sizeof(what),
+				 "dumping destinations of %s",
+				 rc_svc_key_fmt(&svc->key, key, sizeof(key)));
+			read_failed(what, err);
 			return err;
 		}
 		svc->owned = ipvs_owned_has(&dp->owned, &svc->key);
@@ -152,6 +159,58 @@ static int ipvs_read(struct dp *dp, struct rc_state *actual)
 	}
 	dp->reads++;
 	return rc_state_sort(actual);
+}
+
+static int ipvs_read(struct dp *dp, struct rc_state *actual)
+{
+	int err = ipvs_dump_services(dp->nl, actual);
+
+	if (err) {
+		read_failed("dumping services", err);
+		return err;
+	}
+	return read_dests(dp, actual);
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return rc_svc_key_cmp(a, b);
+}
+
+/* One GET_SERVICE per distinct key, then the destinations of those found. */
+static int ipvs_read_services(struct dp *dp, const struct rc_svc_key *keys,
+			      size_t n, struct rc_state *actual)
+{
+	struct rc_svc_key *sorted;
+	size_t i;
+	int err = 0;
+
+	if (!n)
+		return read_dests(dp, actual);
+	sorted = malloc(n * sizeof(*sorted));
+	if (!sorted)
+		return -ENOMEM;
+	memcpy(sorted, keys, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), key_cmp);
+	for (i = 0; i < n; i++) {
+		if (i && !rc_svc_key_cmp(&sorted[i - 1], &sorted[i]))
+			continue;
+		err = ipvs_get_service(dp->nl, &sorted[i], actual);
+		if (err == -ESRCH) {
+			err = 0; /* not in the kernel: absent from actual */
+			continue;
+		}
+		if (err) {
+			char key[96], what[128];
+
+			snprintf(what, sizeof(what), "reading service %s",
+				 rc_svc_key_fmt(&sorted[i], key, sizeof(key)));
+			read_failed(what, err);
+			break;
+		}
+	}
+	free(sorted);
+	return err ? err : read_dests(dp, actual);
 }
 
 struct apply_ctx {
@@ -404,6 +463,7 @@ const struct dp_ops dp_ipvs_ops = {
     .driver = CFG_DRIVER_IPVS,
     .open = ipvs_open,
     .read = ipvs_read,
+    .read_services = ipvs_read_services,
     .apply = ipvs_apply,
     .stats = ipvs_stats,
     .close = ipvs_close,

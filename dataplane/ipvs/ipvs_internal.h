@@ -37,6 +37,12 @@ int ipvs_put_service(struct nl_msg *msg, const struct rc_service *svc,
 /* Append every service in the kernel to st (without reals). */
 int ipvs_dump_services(struct ipvs_nl *nl, struct rc_state *st)
     __attribute__((warn_unused_result));
+/*
+ * Append the service `key` names (without reals) to st; -ESRCH when the
+ * kernel has no such service.
+ */
+int ipvs_get_service(struct ipvs_nl *nl, const struct rc_svc_key *key,
+		     struct rc_state *st) __attribute__((warn_unused_result));
 /* Counters from *_ATTR_STATS64 (preferred) or the 32-bit *_ATTR_STATS. */
 void ipvs_parse_stats(struct nlattr *s64, struct nlattr *s32,
 		      struct rc_counters *c);

@@ -59,4 +59,12 @@ typedef int (*ipvs_dump_fn)(void *ctx, struct nlattr **tb);
 int ipvs_nl_dump(struct ipvs_nl *nl, struct nl_msg *msg, ipvs_dump_fn fn,
 		 void *ctx) __attribute__((warn_unused_result));
 
+/*
+ * A plain request (flags 0) whose reply is handled like a dump's: fn is
+ * called for it, then the acknowledgement ends the call. 0, fn's error, or
+ * the kernel's -errno (e.g. -ESRCH for a service that does not exist).
+ */
+int ipvs_nl_get(struct ipvs_nl *nl, struct nl_msg *msg, ipvs_dump_fn fn,
+		void *ctx) __attribute__((warn_unused_result));
+
 #endif

@@ -6,6 +6,7 @@
  * and one recv drains many acknowledgements.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,8 +312,12 @@ int ipvs_nl_exec(struct ipvs_nl *nl, struct nl_msg *msg, char *ext,
 	return err ? err : c.err;
 }
 
-int ipvs_nl_dump(struct ipvs_nl *nl, struct nl_msg *msg, ipvs_dump_fn fn,
-		 void *ctx)
+/*
+ * Send one request and hand every reply to fn. A dump ends with NLMSG_DONE; a
+ * plain request asks for an acknowledgement, which follows its reply.
+ */
+static int request(struct ipvs_nl *nl, struct nl_msg *msg, bool dump,
+		   ipvs_dump_fn fn, void *ctx)
 {
 	struct nlmsghdr *req = nlmsg_hdr(msg);
 	uint32_t seq = ++nl->seq;
@@ -321,7 +326,7 @@ int ipvs_nl_dump(struct ipvs_nl *nl, struct nl_msg *msg, ipvs_dump_fn fn,
 
 	req->nlmsg_seq = seq;
 	req->nlmsg_pid = 0;
-	req->nlmsg_flags |= NLM_F_REQUEST | NLM_F_DUMP;
+	req->nlmsg_flags |= NLM_F_REQUEST | (dump ? NLM_F_DUMP : NLM_F_ACK);
 	do {
 		sent = send(nl->fd, req, req->nlmsg_len, 0);
 	} while (sent < 0 && errno == EINTR);
@@ -349,6 +354,8 @@ int ipvs_nl_dump(struct ipvs_nl *nl, struct nl_msg *msg, ipvs_dump_fn fn,
 
 				if (e->error)
 					return e->error;
+				if (!dump)
+					return cb_err;
 				continue;
 			}
 			if (cb_err)
@@ -361,4 +368,16 @@ int ipvs_nl_dump(struct ipvs_nl *nl, struct nl_msg *msg, ipvs_dump_fn fn,
 			cb_err = fn(ctx, tb);
 		}
 	}
+}
+
+int ipvs_nl_dump(struct ipvs_nl *nl, struct nl_msg *msg, ipvs_dump_fn fn,
+		 void *ctx)
+{
+	return request(nl, msg, true, fn, ctx);
+}
+
+int ipvs_nl_get(struct ipvs_nl *nl, struct nl_msg *msg, ipvs_dump_fn fn,
+		void *ctx)
+{
+	return request(nl, msg, false, fn, ctx);
 }

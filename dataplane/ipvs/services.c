@@ -200,3 +200,23 @@ int ipvs_dump_services(struct ipvs_nl *nl, struct rc_state *st)
 		return -ENOMEM;
 	return ipvs_nl_dump(nl, msg, service_cb, st);
 }
+
+int ipvs_get_service(struct ipvs_nl *nl, const struct rc_svc_key *key,
+		     struct rc_state *st)
+{
+	struct nl_msg *msg = ipvs_nl_msg(nl, IPVS_CMD_GET_SERVICE, 0);
+	struct rc_service svc;
+	int err;
+
+	if (!msg)
+		return -ENOMEM;
+	memset(&svc, 0, sizeof(svc));
+	svc.key = *key;
+	err = ipvs_put_service(msg, &svc, false);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	/* The reply carries the same attributes as one dumped service. */
+	return ipvs_nl_get(nl, msg, service_cb, st);
+}
