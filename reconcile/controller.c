@@ -78,7 +78,7 @@ int rc_ctl_plan_services(struct rc_ctl *ctl, const struct cfg *cfg,
 	struct rc_diff_opts sopts = {.prune = false};
 	int ret;
 
-	/* Pruning is a decision over the whole table: never in a scoped pass. */
+	/* Pruning is a decision over the whole table: not in a scoped pass. */
 	if (opts)
 		sopts = *opts;
 	sopts.prune = false;

@@ -287,9 +287,8 @@ START_TEST(scoped_plan_is_a_slice_of_the_full_plan)
 
 		/* the reference: a full pass, without pruning */
 		ck_assert_int_eq(rc_ctl_plan(ctl, cfg, NULL, NULL, &plan), 0);
-		ck_assert_int_eq(rc_state_copy(&full_actual,
-					       rc_ctl_actual(ctl)),
-				 0);
+		ck_assert_int_eq(
+		    rc_state_copy(&full_actual, rc_ctl_actual(ctl)), 0);
 		ck_assert_int_eq(rc_diff(&desired, &full_actual, NULL, &full),
 				 0);
 
@@ -303,9 +302,9 @@ START_TEST(scoped_plan_is_a_slice_of_the_full_plan)
 		if (tg_chance(&rng, 30))
 			keys[n++] = key("203.0.113.1", 1, 6);
 
-		ck_assert_int_eq(rc_ctl_plan_services(ctl, cfg, NULL, NULL,
-						      keys, n, &plan),
-				 0);
+		ck_assert_int_eq(
+		    rc_ctl_plan_services(ctl, cfg, NULL, NULL, keys, n, &plan),
+		    0);
 		actual = rc_ctl_actual(ctl);
 		for (size_t i = 0; i < full_actual.n; i++)
 			if (in_keys(&full_actual.svcs[i].key, keys, n))
@@ -324,14 +323,14 @@ START_TEST(scoped_plan_is_a_slice_of_the_full_plan)
 		for (size_t i = 0; i < full.n; i++) {
 			if (!in_keys(&full.ops[i].svc->key, keys, n))
 				continue;
-			ck_assert_msg(j < plan->n, "case %u: op %zu missing",
-				      c, i);
+			ck_assert_msg(j < plan->n, "case %u: op %zu missing", c,
+				      i);
 			ck_assert_msg(ops_equal(&full.ops[i], &plan->ops[j]),
 				      "case %u: op %zu differs", c, j);
 			j++;
 		}
-		ck_assert_msg(j == plan->n, "case %u: %zu ops, expected %zu",
-			      c, plan->n, j);
+		ck_assert_msg(j == plan->n, "case %u: %zu ops, expected %zu", c,
+			      plan->n, j);
 		total_ops += j;
 		rc_state_free(&live);
 	}

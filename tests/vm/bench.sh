@@ -7,7 +7,9 @@
 #   SIDE=ref     `ipvsadm -R` of the rules, and `ipvsadm -Sn`
 #   SIDE=ours    `ballast apply -c big.yaml --dataplane ipvs` (config load,
 #                read, diff, apply, read-back), then one weight change the
-#                same way and through the driver alone, and the full dump
+#                same way, through the driver alone (full read), through
+#                the controller's scoped pass (the touched service only),
+#                and the full dump
 #   SIDE=driver  the driver alone (read + diff + apply), timed per stage
 # Prints BENCH: lines; the host computes the ratio.
 B=/bin/ballast
@@ -70,6 +72,16 @@ ours)
 	grep -q '^ops 1 ' $T/w2.out && echo "PASS: bench-driver-one-op" ||
 		echo "FAIL: bench-driver-one-op: $(grep '^ops' $T/w2.out)"
 	grep '^time' $T/w2.out | sed 's/^/BENCH: one weight change, driver: /'
+
+	# The same kind of change as a daemon handles an event: the scoped
+	# pass reads back the touched service only (weight 11 -> 55); then a
+	# full pass, as the tick runs it, for comparison.
+	sed 's/weight: 77}/weight: 55}/' $T/w.yaml >$T/w2.yaml
+	$P scoped $T/w2.yaml tcp/10.200.0.1:80 >$T/s.out 2>&1
+	grep -q '^ops 1 foreign 0 actual 1$' $T/s.out && grep -q '^full ops 0 ' $T/s.out &&
+		echo "PASS: bench-scoped-one-op" || echo "FAIL: bench-scoped-one-op: $(head -4 $T/s.out)"
+	grep -e '^read services' -e '^time scoped' -e '^full ops' $T/s.out |
+		sed 's/^/BENCH: one weight change, scoped pass: /'
 
 	$P dump >$T/dump.out
 	tail -1 $T/dump.out | sed 's/^/BENCH: full dump: /'

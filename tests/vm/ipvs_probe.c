@@ -22,6 +22,13 @@
  *                                      date has no sub-second format)
  *   ipvs_probe reweight FILE           change the first real's weight in
  *                                      FILE (in place), for the benchmark
+ *   ipvs_probe scoped CONFIG [--plan] SVC...   the controller's scoped pass
+ *                                      (rc_ctl_plan_services) over the named
+ *                                      services of a Ballast configuration,
+ *                                      applied unless --plan, timed; then a
+ *                                      full pass (plan only) for comparison.
+ *                                      SVC: tcp/ADDR:PORT, udp/..., sctp/...,
+ *                                      fwmark/MARK/inet|inet6
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,6 +39,7 @@
 
 #include "dataplane/ipvs/ipvs.h"
 #include "lib/log.h"
+#include "reconcile/controller.h"
 #include "reconcile/diff.h"
 
 static double now_ms(void)
@@ -465,6 +473,138 @@ static int cmd_reweight(const char *path)
 	return rename(tmp, path) ? 1 : 0;
 }
 
+/* "tcp/192.0.2.1:80", "udp/[2001:db8::2]:53", "fwmark/7/inet6". */
+static int parse_svc_key(const char *s, struct rc_svc_key *k)
+{
+	struct lb_addr a;
+	uint16_t port;
+	char proto[8];
+	const char *slash = strchr(s, '/');
+	int p;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(proto))
+		return -EINVAL;
+	memcpy(proto, s, slash - s);
+	proto[slash - s] = '\0';
+	if (!strcmp(proto, "fwmark")) {
+		char fam[8];
+		unsigned long mark;
+
+		memset(&a, 0, sizeof(a));
+		if (sscanf(slash + 1, "%lu/%7s", &mark, fam) != 2 || !mark)
+			return -EINVAL;
+		a.family = !strcmp(fam, "inet6") ? AF_INET6 : AF_INET;
+		rc_svc_key_init(k, &a, 0, 0, (uint32_t)mark);
+		return 0;
+	}
+	p = parse_proto(proto);
+	if (p < 0 || parse_addr_port(slash + 1, &a, &port))
+		return -EINVAL;
+	rc_svc_key_init(k, &a, port, (uint8_t)p, 0);
+	return 0;
+}
+
+static int cmd_scoped(int argc, char **argv)
+{
+	struct rc_svc_key keys[64];
+	struct rc_state probe_read;
+	struct cfg_diags diags;
+	struct cfg *cfg = NULL;
+	struct rc_ctl *ctl = NULL;
+	struct dp_result res;
+	const struct rc_plan *plan;
+	struct dp *dp = NULL;
+	bool apply = true;
+	size_t n = 0;
+	double t0, t1, t2, t3;
+	int i = 3, err;
+
+	memset(&diags, 0, sizeof(diags));
+	memset(&res, 0, sizeof(res));
+	rc_state_init(&probe_read);
+	if (i < argc && !strcmp(argv[i], "--plan")) {
+		apply = false;
+		i++;
+	}
+	for (; i < argc && n < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (parse_svc_key(argv[i], &keys[n++])) {
+			fprintf(stderr, "ipvs_probe: bad service %s\n",
+				argv[i]);
+			return 2;
+		}
+	}
+	/* The configuration is loaded once, as a daemon holds it. */
+	err = cfg_load(argv[2], &cfg, &diags);
+	if (err) {
+		fprintf(stderr, "ipvs_probe: %s: %s\n", argv[2],
+			diags.n ? diags.items[0].message : strerror(-err));
+		goto out;
+	}
+	{
+		struct dp_open_args args = {.cfg = cfg, .read_only = !apply};
+
+		err = dp_ipvs_ops.open(&dp, &args);
+		if (err) {
+			fprintf(stderr, "ipvs_probe: open: %s\n",
+				strerror(-err));
+			goto out;
+		}
+	}
+	err = rc_ctl_new(&dp_ipvs_ops, dp, &ctl);
+	if (err)
+		goto out;
+	/* The read on its own, for the breakdown. */
+	t0 = now_ms();
+	err = dp_ipvs_ops.read_services(dp, keys, n, &probe_read);
+	t1 = now_ms();
+	if (err)
+		goto out;
+	printf("read services %zu reals %zu time %.3f ms\n", probe_read.n,
+	       rc_state_count_reals(&probe_read), t1 - t0);
+
+	t0 = now_ms();
+	err = rc_ctl_plan_services(ctl, cfg, NULL, NULL, keys, n, &plan);
+	t1 = now_ms();
+	if (err) {
+		fprintf(stderr, "ipvs_probe: scoped plan: %s\n",
+			strerror(-err));
+		goto out;
+	}
+	for (size_t j = 0; j < plan->n; j++)
+		print_op(&plan->ops[j]);
+	printf("ops %zu foreign %zu actual %zu\n", plan->n, plan->n_foreign,
+	       rc_ctl_actual(ctl)->n);
+	t2 = t1;
+	if (apply) {
+		err = rc_ctl_apply(ctl, &res);
+		t2 = now_ms();
+		printf("applied ok %zu failed %zu\n", res.n_ok, res.n_failed);
+		if (err)
+			goto out;
+	}
+	printf("time scoped (build desired + read + diff) %.3f ms apply "
+	       "%.3f ms total %.3f ms\n",
+	       t1 - t0, t2 - t1, t2 - t0);
+
+	t0 = now_ms();
+	err = rc_ctl_plan(ctl, cfg, NULL, NULL, &plan);
+	t3 = now_ms();
+	if (err)
+		goto out;
+	printf("full ops %zu services %zu time (build desired + read + diff) "
+	       "%.3f ms\n",
+	       plan->n, rc_ctl_actual(ctl)->n, t3 - t0);
+out:
+	rc_ctl_free(ctl);
+	if (dp)
+		dp_ipvs_ops.close(dp, false);
+	dp_result_free(&res);
+	rc_state_free(&probe_read);
+	cfg_diags_free(&diags);
+	cfg_free(cfg);
+	return err ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	bool prune = argc > 3 && !strcmp(argv[3], "--prune");
@@ -487,8 +627,11 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "reweight"))
 		return cmd_reweight(argv[2]);
+	if (argc >= 4 && !strcmp(argv[1], "scoped"))
+		return cmd_scoped(argc, argv);
 	fprintf(stderr,
 		"usage: ipvs_probe plan|apply FILE [--prune] | dump | "
-		"gen NSVC NREAL FILE RULES [YAML] | reweight FILE | now\n");
+		"gen NSVC NREAL FILE RULES [YAML] | reweight FILE | now | "
+		"scoped CONFIG [--plan] SVC...\n");
 	return 2;
 }

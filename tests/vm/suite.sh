@@ -143,6 +143,23 @@ main() {
 	run restore-all bl apply $C/all.yaml
 	check_rules restored-all $exp
 
+	# The scoped pass an event runs: the named services are read by key
+	# (GET_SERVICE, v4/v6, fwmark, one the kernel lacks) and repaired;
+	# drift elsewhere waits for the full pass.
+	ipvsadm -e -t 192.0.2.1:80 -r 10.0.1.1:80 -m -w 9
+	ipvsadm -e -t 192.0.2.2:80 -r 10.0.1.2:80 -m -w 9
+	run scoped-apply $P scoped $C/all.yaml tcp/192.0.2.2:80 \
+		'udp/[2001:db8::2]:53' fwmark/7/inet fwmark/8/inet6 tcp/192.0.2.77:80 &&
+		{ grep -q '^ops 1 foreign 0 actual 4$' $T/out &&
+			grep -q '^op real-edit tcp 192.0.2.2:80 real 10.0.1.2:80 weight 3 ' $T/out &&
+			grep -q "^full ops 1 services $nsvc " $T/out &&
+			pass scoped-plans-only-named || fail scoped-plans-only-named "$(head -8 $T/out)"; }
+	bl plan $C/all.yaml >$T/out 2>&1
+	[ "$(changes $T/out)" = 1 ] && grep -q '^~ real 10.0.1.1:80 of tcp 192.0.2.1:80' $T/out &&
+		pass scoped-left-other-drift || fail scoped-left-other-drift "$(head -5 $T/out)"
+	run scoped-full-repair bl apply $C/all.yaml
+	check_rules scoped-full-repaired $exp
+
 	# A scheduler the kernel lacks: refused before anything is sent.
 	cp $C/all.yaml $T/twos.yaml
 	echo '  - {name: twos, address: 192.0.2.50, port: 80, pool: one, scheduler: twos}' >>$T/twos.yaml
