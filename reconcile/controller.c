@@ -83,9 +83,7 @@ int rc_ctl_plan_services(struct rc_ctl *ctl, const struct cfg *cfg,
 		sopts = *opts;
 	sopts.prune = false;
 	ctl_reset(ctl);
-	ret = rc_desired_build(cfg, src, &ctl->desired);
-	if (!ret)
-		ret = rc_state_restrict(&ctl->desired, keys, n);
+	ret = rc_desired_build_services(cfg, src, keys, n, &ctl->desired);
 	if (ret)
 		return ret;
 	/* Still read from the dataplane, never a cache: just less of it. */

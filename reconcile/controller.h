@@ -31,8 +31,8 @@ int rc_ctl_plan(struct rc_ctl *ctl, const struct cfg *cfg,
 
 /*
  * A pass scoped to the services keys[0..n) name (e.g. the one whose backend a
- * health event changed): desired is built from the whole `cfg` and restricted
- * to those keys, only those services are read back (the dataplane's
+ * health event changed): desired is built for those services of `cfg` only
+ * (rc_desired_build_services), only they are read back (the dataplane's
  * read_services(), else a full read filtered), and the plan touches nothing
  * else. A scoped key the config no longer names but the dataplane holds as
  * owned is deleted, like in a full pass; services outside the scope are never

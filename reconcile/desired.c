@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct {
@@ -100,6 +101,13 @@ static bool pool_is_down(const struct rc_weight_src *src,
 	return src && src->pool_down && src->pool_down(src->ctx, pool);
 }
 
+/* The identity a configured service has in the state model. */
+static void service_key(const struct cfg_service *cs, struct rc_svc_key *key)
+{
+	rc_svc_key_init(key, &cs->addr, cs->fwmark ? 0 : cs->port,
+			cs->fwmark ? 0 : (uint8_t)cs->proto, cs->fwmark);
+}
+
 static int add_service(const struct cfg *cfg, const struct cfg_service *cs,
 		       const struct rc_weight_src *src, struct rc_state *out)
 {
@@ -129,8 +137,7 @@ static int add_service(const struct cfg *cfg, const struct cfg_service *cs,
 			use_src = false;
 	}
 
-	rc_svc_key_init(&key, &cs->addr, cs->fwmark ? 0 : cs->port,
-			cs->fwmark ? 0 : (uint8_t)cs->proto, cs->fwmark);
+	service_key(cs, &key);
 	svc = rc_state_add_service(out, &key);
 	if (!svc)
 		return -ENOMEM;
@@ -165,13 +172,29 @@ static int add_service(const struct cfg *cfg, const struct cfg_service *cs,
 	return 0;
 }
 
-int rc_desired_build(const struct cfg *cfg, const struct rc_weight_src *src,
-		     struct rc_state *out)
+static int key_qsort_cmp(const void *a, const void *b)
+{
+	return rc_svc_key_cmp(a, b);
+}
+
+/* Every configured service, or only those whose key is in sorted[0..n). */
+static int build(const struct cfg *cfg, const struct rc_weight_src *src,
+		 const struct rc_svc_key *sorted, size_t n, bool all,
+		 struct rc_state *out)
 {
 	int err;
 
 	for (size_t i = 0; i < cfg->n_services; i++) {
-		err = add_service(cfg, &cfg->services[i], src, out);
+		const struct cfg_service *cs = &cfg->services[i];
+		struct rc_svc_key key;
+
+		if (!all) {
+			service_key(cs, &key);
+			if (!n || !bsearch(&key, sorted, n, sizeof(*sorted),
+					   key_qsort_cmp))
+				continue;
+		}
+		err = add_service(cfg, cs, src, out);
 		if (err)
 			goto fail;
 	}
@@ -181,5 +204,31 @@ int rc_desired_build(const struct cfg *cfg, const struct rc_weight_src *src,
 	return 0;
 fail:
 	rc_state_free(out);
+	return err;
+}
+
+int rc_desired_build(const struct cfg *cfg, const struct rc_weight_src *src,
+		     struct rc_state *out)
+{
+	return build(cfg, src, NULL, 0, true, out);
+}
+
+int rc_desired_build_services(const struct cfg *cfg,
+			      const struct rc_weight_src *src,
+			      const struct rc_svc_key *keys, size_t n,
+			      struct rc_state *out)
+{
+	struct rc_svc_key *sorted = NULL;
+	int err;
+
+	if (n) {
+		sorted = malloc(n * sizeof(*sorted));
+		if (!sorted)
+			return -ENOMEM;
+		memcpy(sorted, keys, n * sizeof(*sorted));
+		qsort(sorted, n, sizeof(*sorted), key_qsort_cmp);
+	}
+	err = build(cfg, src, sorted, n, false, out);
+	free(sorted);
 	return err;
 }

@@ -7,6 +7,7 @@
 #define BALLAST_RECONCILE_DESIRED_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config/config.h"
@@ -34,5 +35,17 @@ struct rc_weight_src {
  */
 int rc_desired_build(const struct cfg *cfg, const struct rc_weight_src *src,
 		     struct rc_state *out) __attribute__((warn_unused_result));
+
+/*
+ * The same for only the configured services whose key is one of keys[0..n)
+ * (any order; keys the config does not name are ignored): what
+ * rc_desired_build() gives restricted to those keys, without building the
+ * rest. For passes scoped to a few services of a large config.
+ */
+int rc_desired_build_services(const struct cfg *cfg,
+			      const struct rc_weight_src *src,
+			      const struct rc_svc_key *keys, size_t n,
+			      struct rc_state *out)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -256,12 +256,12 @@ END_TEST
 /*
  * Random live tables around the config's desired state, random scopes: the
  * scoped plan is exactly the full plan's ops on the scoped services, in the
- * same order, and the scoped read is the full read's slice.
+ * same order; its desired and its read are the full ones' slices.
  */
 START_TEST(scoped_plan_is_a_slice_of_the_full_plan)
 {
 	struct cfg *cfg = load_cfg();
-	struct rc_state desired, live, full_actual;
+	struct rc_state desired, live, full_actual, want_desired;
 	struct rc_plan full;
 	struct rc_ctl *ctl;
 	struct dp *dp = open_fake();
@@ -269,6 +269,7 @@ START_TEST(scoped_plan_is_a_slice_of_the_full_plan)
 
 	rc_state_init(&desired);
 	rc_state_init(&full_actual);
+	rc_state_init(&want_desired);
 	rc_plan_init(&full);
 	ck_assert_int_eq(rc_desired_build(cfg, NULL, &desired), 0);
 	ck_assert_int_eq(rc_ctl_new(&dp_fake_ops, dp, &ctl), 0);
@@ -277,6 +278,7 @@ START_TEST(scoped_plan_is_a_slice_of_the_full_plan)
 		const struct rc_plan *plan;
 		const struct rc_state *actual;
 		struct tg_rng rng;
+		char why[256] = "";
 		size_t n = 0, j = 0;
 
 		tg_seed(&rng, SEED_BASE + c);
@@ -305,6 +307,14 @@ START_TEST(scoped_plan_is_a_slice_of_the_full_plan)
 		ck_assert_int_eq(
 		    rc_ctl_plan_services(ctl, cfg, NULL, NULL, keys, n, &plan),
 		    0);
+		/* desired: the full build's slice, built directly */
+		ck_assert_int_eq(rc_state_copy(&want_desired, &desired), 0);
+		ck_assert_int_eq(rc_state_restrict(&want_desired, keys, n), 0);
+		ck_assert_msg(tg_states_equal(rc_ctl_desired(ctl),
+					      &want_desired, true, why,
+					      sizeof(why)),
+			      "case %u: desired: %s", c, why);
+
 		actual = rc_ctl_actual(ctl);
 		for (size_t i = 0; i < full_actual.n; i++)
 			if (in_keys(&full_actual.svcs[i].key, keys, n))
@@ -340,6 +350,7 @@ START_TEST(scoped_plan_is_a_slice_of_the_full_plan)
 	dp_fake_ops.close(dp, false);
 	rc_plan_free(&full);
 	rc_state_free(&full_actual);
+	rc_state_free(&want_desired);
 	rc_state_free(&desired);
 	cfg_free(cfg);
 }
