@@ -162,7 +162,9 @@ pick_real(struct lb_pkt *p, const struct lb_svc_val *svc,
 
 	p->hash = lb_hash_flow(&p->k, 0);
 	if (!p->frag) {
-		idx = p->hash & lb_flow_mask;
+		/* This CPU's slice; an index past the map finds no set. */
+		idx = bpf_get_smp_processor_id() * (lb_flow_mask + 1) +
+		      (p->hash & lb_flow_mask);
 		set = bpf_map_lookup_elem(&lb_flows, &idx);
 		if (set) {
 #pragma unroll
