@@ -163,7 +163,8 @@ int main(void)
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
-	flows = getenv("BENCH_FLOWS") ? (uint32_t)atoi(getenv("BENCH_FLOWS")) : 1u << 20;
+	/* Default: the product's dataplane.xdp.flow_table_size default. */
+	flows = getenv("BENCH_FLOWS") ? (uint32_t)atoi(getenv("BENCH_FLOWS")) : 262144;
 	err = lab_open(&L, 65537, flows, 64);
 	if (err) {
 		fprintf(stderr, "bench-bpf: load: %s\n", strerror(-err));
