@@ -152,7 +152,6 @@ struct mg_real {
 	uint32_t next; /* next permutation position to try */
 	uint32_t skip;
 	uint32_t inv;  /* skip^-1 mod m, computed when first needed */
-	uint32_t mult[MG_GROUP]; /* j * skip mod m, j = 1 .. MG_GROUP */
 };
 
 static inline uint32_t add_mod(uint32_t a, uint32_t b, uint32_t m)
@@ -242,9 +241,6 @@ int dp_maglev_build(const struct dp_maglev_real *reals, size_t n, uint32_t m,
 		mr[i].next = (uint32_t)(key_hash(key, kl, 0x9ae16a3b2f90404full) % m);
 		mr[i].skip = (uint32_t)(key_hash(key, kl, 0xc3a5c85c97cb3127ull) %
 					(m - 1)) + 1;
-		mr[i].mult[0] = mr[i].skip;
-		for (uint32_t j = 1; j < MG_GROUP; j++)
-			mr[i].mult[j] = add_mod(mr[i].mult[j - 1], mr[i].skip, m);
 	}
 	if (given < m) {
 		qsort(rems, n, sizeof(*rems), cmp_rem);
@@ -284,7 +280,8 @@ int dp_maglev_build(const struct dp_maglev_real *reals, size_t n, uint32_t m,
 	 * Each turn claims the real's next free slot in its permutation. The
 	 * probes test a bitmap that stays in L1 rather than the table; after
 	 * the first candidate, MG_GROUP at a time computed independently from
-	 * precomputed multiples of skip (no serial chain of steps). Once few slots are free, probing costs about
+	 * multiples of skip (no serial chain of steps). Once few slots are
+	 * free, probing costs about
 	 * m / free steps per turn, so the last turns instead pick, among the
 	 * free slots, the one fewest permutation steps ahead (distance times
 	 * the inverse of skip, mod m): the same slot the probing would reach.
@@ -294,12 +291,19 @@ int dp_maglev_build(const struct dp_maglev_real *reals, size_t n, uint32_t m,
 	for (; t < probe_turns; t++) {
 		struct mg_real *r = &mr[order[t]];
 		uint32_t p0 = r->next, s = r->skip, pos = p0;
+		uint32_t mult[MG_GROUP];
 
+		if (!is_free(used, pos)) {
+			/* j * skip mod m, only for turns whose first probe fails. */
+			mult[0] = s;
+			for (uint32_t j = 1; j < MG_GROUP; j++)
+				mult[j] = add_mod(mult[j - 1], s, m);
+		}
 		while (!is_free(used, pos)) { /* left by the break below */
 			uint32_t cand[MG_GROUP], hit = 0;
 
 			for (uint32_t j = 0; j < MG_GROUP; j++) {
-				cand[j] = add_mod(p0, r->mult[j], m);
+				cand[j] = add_mod(p0, mult[j], m);
 				hit |= (uint32_t)is_free(used, cand[j]) << j;
 			}
 			if (hit) {
