@@ -144,6 +144,8 @@ static inline bool is_free(const uint64_t *used, uint32_t pos)
 	return !(used[pos / 64] & (1ull << (pos % 64)));
 }
 
+#define MG_GROUP 4u /* permutation positions tested per probe step */
+
 struct mg_real {
 	uint32_t id;
 	uint32_t quota;
@@ -151,6 +153,13 @@ struct mg_real {
 	uint32_t skip;
 	uint32_t inv;  /* skip^-1 mod m, computed when first needed */
 };
+
+static inline uint32_t add_mod(uint32_t a, uint32_t b, uint32_t m)
+{
+	uint32_t c = a + b;
+
+	return c >= m ? c - m : c;
+}
 
 /* Turns left when the fill switches from probing to scanning free slots. */
 #define MG_SCAN_BELOW 256u
@@ -269,8 +278,10 @@ int dp_maglev_build(const struct dp_maglev_real *reals, size_t n, uint32_t m,
 
 	/*
 	 * Each turn claims the real's next free slot in its permutation. The
-	 * probes test a bitmap that stays in L1 rather than the table, four
-	 * candidates per step. Once few slots are free, probing costs about
+	 * probes test a bitmap that stays in L1 rather than the table; after
+	 * the first candidate, MG_GROUP at a time computed independently from
+	 * multiples of skip (no serial chain of steps). Once few slots are
+	 * free, probing costs about
 	 * m / free steps per turn, so the last turns instead pick, among the
 	 * free slots, the one fewest permutation steps ahead (distance times
 	 * the inverse of skip, mod m): the same slot the probing would reach.
@@ -279,21 +290,28 @@ int dp_maglev_build(const struct dp_maglev_real *reals, size_t n, uint32_t m,
 
 	for (; t < probe_turns; t++) {
 		struct mg_real *r = &mr[order[t]];
-		uint32_t p0 = r->next, s = r->skip, pos;
+		uint32_t p0 = r->next, s = r->skip, pos = p0;
+		uint32_t mult[MG_GROUP];
 
-		for (;;) {
-			uint32_t p1 = step(p0, s, m), p2 = step(p1, s, m);
-			uint32_t p3 = step(p2, s, m);
+		if (!is_free(used, pos)) {
+			/* j * skip mod m, only for turns whose first probe fails. */
+			mult[0] = s;
+			for (uint32_t j = 1; j < MG_GROUP; j++)
+				mult[j] = add_mod(mult[j - 1], s, m);
+		}
+		while (!is_free(used, pos)) { /* left by the break below */
+			uint32_t cand[MG_GROUP], hit = 0;
 
-			if (is_free(used, p0)) {
-				pos = p0;
+			for (uint32_t j = 0; j < MG_GROUP; j++) {
+				cand[j] = add_mod(p0, mult[j], m);
+				hit |= (uint32_t)is_free(used, cand[j]) << j;
+			}
+			if (hit) {
+				pos = cand[__builtin_ctz(hit)];
 				break;
 			}
-			if (is_free(used, p1) | is_free(used, p2) | is_free(used, p3)) {
-				pos = is_free(used, p1) ? p1 : is_free(used, p2) ? p2 : p3;
-				break;
-			}
-			p0 = step(p3, s, m);
+			/* cand[MG_GROUP - 1] is taken: the next group starts after it. */
+			p0 = cand[MG_GROUP - 1];
 		}
 		used[pos / 64] |= 1ull << (pos % 64);
 		table[pos] = r->id;

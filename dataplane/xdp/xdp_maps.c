@@ -113,32 +113,27 @@ int dp_xdp_flow_lookup(int fd, uint32_t mask, const struct lb_flow_key *key,
 {
 	int ncpu = libbpf_num_possible_cpus();
 	uint32_t idx = lb_hash_flow(key, 0) & mask;
-	struct lb_flow_set *sets;
-	int err = -ENOENT;
+	struct lb_flow_set set;
 
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
-	sets = calloc((size_t)ncpu, sizeof(*sets));
-	if (!sets)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd, &idx, sets)) {
-		err = -errno;
-		goto out;
-	}
-	for (int c = 0; c < ncpu && err == -ENOENT; c++) {
-		for (int w = 0; w < LB_FLOW_WAYS; w++) {
-			const struct lb_flow_ent *e = &sets[c].e[w];
+	/* CPU c keeps its flows in slice c: sets c * (mask + 1) onwards. */
+	for (uint64_t c = 0; c < (uint64_t)ncpu; c++) {
+		uint64_t i = c * ((uint64_t)mask + 1) + idx;
+		uint32_t k32 = (uint32_t)i;
 
-			if (sets[c].tag[w] && !memcmp(&e->k, key, sizeof(*key))) {
-				*real_id = e->real_id;
-				err = 0;
-				break;
+		if (i > UINT32_MAX)
+			return -ERANGE;
+		if (bpf_map_lookup_elem(fd, &k32, &set))
+			return -errno;
+		for (int w = 0; w < LB_FLOW_WAYS; w++) {
+			if (set.tag[w] && !memcmp(&set.e[w].k, key, sizeof(*key))) {
+				*real_id = set.e[w].real_id;
+				return 0;
 			}
 		}
 	}
-out:
-	free(sets);
-	return err;
+	return -ENOENT;
 }
 
 static int svc_set_write(int fd, uint32_t idx, const struct lb_svc_set *set)

@@ -35,8 +35,9 @@ int dp_xdp_vip_filter_adjust(int fd, const uint32_t addr[4], int delta)
 	__attribute__((warn_unused_result));
 
 /*
- * Find a flow in lb_flows (fd) with lb_flow_mask mask on any CPU: 0 and the
- * real id in *real_id, -ENOENT, or another negative errno.
+ * Find a flow in lb_flows (fd, one slice of mask + 1 sets per possible CPU)
+ * on any CPU: 0 and the real id in *real_id, -ENOENT, or another negative
+ * errno.
  */
 int dp_xdp_flow_lookup(int fd, uint32_t mask, const struct lb_flow_key *key,
 		       uint32_t *real_id) __attribute__((warn_unused_result));

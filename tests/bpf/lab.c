@@ -62,7 +62,7 @@ int lab_open(struct lab *l, uint32_t m, uint32_t flows, uint32_t svc_sets)
 	    bpf_map__set_max_entries(s->maps.lb_real_ctr, 256) ||
 	    bpf_map__set_max_entries(s->maps.lb_nh_cache, 256) ||
 	    bpf_map__set_max_entries(s->maps.lb_rings, 32 * LB_RING_SLOTS * m) ||
-	    bpf_map__set_max_entries(s->maps.lb_flows, l->flow_sets) ||
+	    bpf_map__set_max_entries(s->maps.lb_flows, l->flow_sets * libbpf_num_possible_cpus()) ||
 	    bpf_map__set_max_entries(s->maps.lb_ct, 4096))
 		return -EINVAL;
 	err = lb_bpf__load(s);

@@ -61,6 +61,33 @@ int xdp_swap_tx(struct xdp_md *ctx)
 	return XDP_TX;
 }
 
+/*
+ * Floors for encapsulating cases: after an IPIP forward the restore must
+ * move the head back, a helper call the XDP_PASS floor behind it never makes.
+ * xdp_push_pass (run behind the restore) grows the frame like IPIP does, so
+ * that floor includes the restore's own bpf_xdp_adjust_head; xdp_push_pop
+ * (run directly) measures two adjust calls, so one call's cost is known and
+ * can be taken out of the push floor again.
+ */
+#define BENCH_PUSH 20 /* an outer IPv4 header */
+
+SEC("xdp")
+int xdp_push_pass(struct xdp_md *ctx)
+{
+	if (bpf_xdp_adjust_head(ctx, -BENCH_PUSH))
+		return XDP_ABORTED;
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int xdp_push_pop(struct xdp_md *ctx)
+{
+	if (bpf_xdp_adjust_head(ctx, -BENCH_PUSH) ||
+	    bpf_xdp_adjust_head(ctx, BENCH_PUSH))
+		return XDP_ABORTED;
+	return XDP_PASS;
+}
+
 SEC("xdp")
 int xdp_restore(struct xdp_md *ctx)
 {

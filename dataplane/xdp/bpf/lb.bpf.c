@@ -162,7 +162,9 @@ pick_real(struct lb_pkt *p, const struct lb_svc_val *svc,
 
 	p->hash = lb_hash_flow(&p->k, 0);
 	if (!p->frag) {
-		idx = p->hash & lb_flow_mask;
+		/* This CPU's slice; an index past the map finds no set. */
+		idx = bpf_get_smp_processor_id() * (lb_flow_mask + 1) +
+		      (p->hash & lb_flow_mask);
 		set = bpf_map_lookup_elem(&lb_flows, &idx);
 		if (set) {
 #pragma unroll
@@ -235,22 +237,14 @@ static __always_inline int send(struct xdp_md *ctx, __u32 ifindex,
  * cfg->fib_refresh packets, or until userspace bumps cfg->fib_gen after a
  * route or neighbour change; unresolved neighbours are never cached.
  */
-static __always_inline int xmit(struct xdp_md *ctx, const __u32 *src,
-			   const struct lb_real *real, __u32 real_id,
-			   const struct lb_cfg *cfg)
+static __always_inline int xmit_fib(struct xdp_md *ctx, const __u32 *src,
+				    const struct lb_real *real, struct lb_nh *nh,
+				    const struct lb_cfg *cfg)
 {
 	const __u32 *dst = real->addr;
 	struct bpf_fib_lookup f = {};
-	struct lb_nh *nh = NULL;
 	int rc;
 
-	if (cfg && cfg->fib_refresh) {
-		nh = bpf_map_lookup_elem(&lb_nh_cache, &real_id);
-		if (nh && nh->budget && nh->gen == cfg->fib_gen) {
-			nh->budget--;
-			return send(ctx, nh->ifindex, nh->dmac, nh->smac);
-		}
-	}
 	f.ifindex = ctx->ingress_ifindex;
 	if (real->family == LB_AF_INET) {
 		f.family = LB_AF_INET;
@@ -266,7 +260,7 @@ static __always_inline int xmit(struct xdp_md *ctx, const __u32 *src,
 		return verdict(LB_STAT_PASS_NO_NEIGH, XDP_PASS);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return verdict(LB_STAT_DROP_NO_ROUTE, XDP_DROP);
-	if (nh) {
+	if (nh && cfg) {
 		nh->gen = cfg->fib_gen;
 		nh->budget = cfg->fib_refresh - 1;
 		nh->ifindex = f.ifindex;
@@ -276,16 +270,40 @@ static __always_inline int xmit(struct xdp_md *ctx, const __u32 *src,
 	return send(ctx, f.ifindex, f.dmac, f.smac);
 }
 
+/*
+ * The cached next hop when it is still good; the lookup (and its 64-byte
+ * request on the stack) only on a miss.
+ */
+static __always_inline int xmit(struct xdp_md *ctx, const __u32 *src,
+			   const struct lb_real *real, __u32 real_id,
+			   const struct lb_cfg *cfg)
+{
+	struct lb_nh *nh = NULL;
+
+	if (cfg && cfg->fib_refresh) {
+		nh = bpf_map_lookup_elem(&lb_nh_cache, &real_id);
+		if (nh && nh->budget && nh->gen == cfg->fib_gen) {
+			nh->budget--;
+			return send(ctx, nh->ifindex, nh->dmac, nh->smac);
+		}
+	}
+	return xmit_fib(ctx, src, real, nh, cfg);
+}
+
 /* ---- DSR: IPIP / IP6IP6 / IPv4-in-IPv6 --------------------------------------- */
 
-static __always_inline __u16 ip4_csum(const struct iphdr *ip)
+/*
+ * Outer IPv4 header checksum from the values written, not re-read from the
+ * packet: version/ihl/tos, tot_len, ttl/protocol, both addresses (id and
+ * frag_off are zero).
+ */
+static __always_inline __u16 ip4_csum(__u8 tos, __u16 tot_len, __u8 proto,
+				      __u32 saddr, __u32 daddr)
 {
-	const __u16 *w = (const __u16 *)ip;
-	__u32 s = 0;
+	__u32 s = bpf_htons((0x45 << 8) | tos) + bpf_htons(tot_len) +
+		  bpf_htons((64 << 8) | proto) + (saddr & 0xffff) + (saddr >> 16) +
+		  (daddr & 0xffff) + (daddr >> 16);
 
-#pragma unroll
-	for (int i = 0; i < 10; i++)
-		s += w[i];
 	return ~lb_csum_fold(s);
 }
 
@@ -340,10 +358,10 @@ static __always_inline int encap(struct xdp_md *ctx, struct lb_pkt *p,
 		o->frag_off = 0;
 		o->ttl = 64;
 		o->protocol = inner;
-		o->check = 0;
 		o->saddr = cfg->src4;
 		o->daddr = real->addr[0];
-		o->check = ip4_csum(o);
+		o->check = ip4_csum(tos, inner_len + sizeof(struct iphdr), inner,
+				    cfg->src4, real->addr[0]);
 		return xmit(ctx, &cfg->src4, real, real_id, cfg);
 	} else {
 		struct ipv6hdr *o6;

@@ -70,9 +70,15 @@ struct {
 	__type(value, __u32);
 } lb_rings SEC(".maps");
 
-/* max_entries = number of sets = lb_flow_mask + 1 (set by the loader). */
+/*
+ * One slice of lb_flow_mask + 1 sets per possible CPU, slice n used only by
+ * CPU n: max_entries = (lb_flow_mask + 1) * possible CPUs (set by the
+ * loader). A plain array rather than a per-CPU one: a set is base + index *
+ * size, without the per-CPU map's pointer table, a cold line saved per new
+ * flow in a large table.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct lb_flow_set);

@@ -108,8 +108,8 @@ struct lb_flow_key {
 } __attribute__((aligned(8)));
 
 /*
- * The flow table is a per-CPU array of sets (lb_flow_mask + 1 of them, a
- * power of two), each holding LB_FLOW_WAYS flows. A flow lives in set
+ * The flow table is per CPU: CPU n owns slice n of lb_flows, lb_flow_mask + 1
+ * sets (a power of two), each holding LB_FLOW_WAYS flows. A flow lives in set
  * lb_hash_flow(key, 0) & mask; a new flow replaces an empty way or the least
  * recently used one of its set (stamp against the set's clock). Lookups and
  * inserts are one inlined array access: no locks, no allocation. Tags and
