@@ -275,20 +275,27 @@ void lb_watch_init(struct lb_watch *w)
 	w->arg = NULL;
 }
 
-int lb_loop_watch_add(struct lb_loop *l, struct lb_watch *w, int fd,
-		      uint32_t events, lb_watch_fn fn, void *arg)
+/* Register fd with epoll (ADD) or move a registered fd to w (MOD). */
+static int watch_attach(struct lb_loop *l, int op, struct lb_watch *w, int fd,
+			uint32_t events, lb_watch_fn fn, void *arg)
 {
 	struct epoll_event ev = {.events = events, .data.ptr = w};
 
 	if (fd < 0 || !fn)
 		return -EINVAL;
-	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+	if (epoll_ctl(l->epfd, op, fd, &ev) < 0)
 		return -errno;
 	w->fd = fd;
 	w->events = events;
 	w->fn = fn;
 	w->arg = arg;
 	return 0;
+}
+
+int lb_loop_watch_add(struct lb_loop *l, struct lb_watch *w, int fd,
+		      uint32_t events, lb_watch_fn fn, void *arg)
+{
+	return watch_attach(l, EPOLL_CTL_ADD, w, fd, events, fn, arg);
 }
 
 int lb_loop_watch_rearm(struct lb_loop *l, struct lb_watch *w, uint32_t events)
@@ -305,16 +312,9 @@ int lb_loop_watch_rearm(struct lb_loop *l, struct lb_watch *w, uint32_t events)
 
 int lb_loop_watch_mod(struct lb_loop *l, struct lb_watch *w, uint32_t events)
 {
-	struct epoll_event ev = {.events = events, .data.ptr = w};
-
-	if (w->fd < 0)
-		return -EINVAL;
-	if (events == w->events)
+	if (w->fd >= 0 && events == w->events)
 		return 0;
-	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0)
-		return -errno;
-	w->events = events;
-	return 0;
+	return lb_loop_watch_rearm(l, w, events);
 }
 
 /* Drop events for w still pending in the round being dispatched. */
@@ -328,17 +328,7 @@ static void batch_forget(struct lb_loop *l, struct lb_watch *w)
 int lb_loop_watch_adopt(struct lb_loop *l, struct lb_watch *w, int fd,
 			uint32_t events, lb_watch_fn fn, void *arg)
 {
-	struct epoll_event ev = {.events = events, .data.ptr = w};
-
-	if (fd < 0 || !fn)
-		return -EINVAL;
-	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
-		return -errno;
-	w->fd = fd;
-	w->events = events;
-	w->fn = fn;
-	w->arg = arg;
-	return 0;
+	return watch_attach(l, EPOLL_CTL_MOD, w, fd, events, fn, arg);
 }
 
 int lb_loop_watch_detach(struct lb_loop *l, struct lb_watch *w)
