@@ -108,18 +108,27 @@ int dp_xdp_vip_filter_adjust(int fd, const uint32_t addr[4], int delta)
 	return bpf_map_update_elem(fd, &slot, &n, BPF_ANY) ? -errno : 0;
 }
 
-int dp_xdp_flow_lookup(int fd, uint32_t mask, const struct lb_flow_key *key,
+uint32_t dp_xdp_flow_sets(uint64_t flows)
+{
+	uint64_t sets = (flows + LB_FLOW_WAYS - 1) / LB_FLOW_WAYS;
+
+	return sets ? (sets > UINT32_MAX ? UINT32_MAX : (uint32_t)sets) : 1;
+}
+
+int dp_xdp_flow_lookup(int fd, uint32_t sets, const struct lb_flow_key *key,
 		       uint32_t *real_id)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	uint32_t idx = lb_hash_flow(key, 0) & mask;
+	uint64_t h64 = lb_hash_flow64(key);
+	uint32_t idx = lb_hash_reduce((uint32_t)(h64 >> 32), sets);
+	uint32_t fp = lb_flow_fp(h64);
 	struct lb_flow_set set;
 
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
-	/* CPU c keeps its flows in slice c: sets c * (mask + 1) onwards. */
+	/* CPU c keeps its flows in slice c: sets c * sets onwards. */
 	for (uint64_t c = 0; c < (uint64_t)ncpu; c++) {
-		uint64_t i = c * ((uint64_t)mask + 1) + idx;
+		uint64_t i = c * sets + idx;
 		uint32_t k32 = (uint32_t)i;
 
 		if (i > UINT32_MAX)
@@ -127,8 +136,8 @@ int dp_xdp_flow_lookup(int fd, uint32_t mask, const struct lb_flow_key *key,
 		if (bpf_map_lookup_elem(fd, &k32, &set))
 			return -errno;
 		for (int w = 0; w < LB_FLOW_WAYS; w++) {
-			if (set.tag[w] && !memcmp(&set.e[w].k, key, sizeof(*key))) {
-				*real_id = set.e[w].real_id;
+			if (set.fp[w] == fp) {
+				*real_id = set.real_id[w];
 				return 0;
 			}
 		}

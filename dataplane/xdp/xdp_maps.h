@@ -35,11 +35,17 @@ int dp_xdp_vip_filter_adjust(int fd, const uint32_t addr[4], int delta)
 	__attribute__((warn_unused_result));
 
 /*
- * Find a flow in lb_flows (fd, one slice of mask + 1 sets per possible CPU)
- * on any CPU: 0 and the real id in *real_id, -ENOENT, or another negative
- * errno.
+ * Sets per CPU of a flow table that holds at least `flows` flows: the value
+ * of rodata lb_flow_sets; lb_flows needs that many times possible CPUs.
  */
-int dp_xdp_flow_lookup(int fd, uint32_t mask, const struct lb_flow_key *key,
+uint32_t dp_xdp_flow_sets(uint64_t flows);
+
+/*
+ * Find the entry a flow matches in lb_flows (fd, one slice of `sets` sets
+ * per possible CPU) on any CPU: 0 and the real id in *real_id, -ENOENT, or
+ * another negative errno.
+ */
+int dp_xdp_flow_lookup(int fd, uint32_t sets, const struct lb_flow_key *key,
 		       uint32_t *real_id) __attribute__((warn_unused_result));
 
 /*

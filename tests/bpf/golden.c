@@ -470,6 +470,10 @@ static void other_protocols(void)
 	} else {
 		static const uint8_t newmac[6] = { 2, 0, 0, 0, 1, 3 };
 
+		/* The same flow's next segment, found in the flow table. */
+		s.tcp_flags = 0x10;
+		n = pkt_build(&s, in);
+		w = dsr_expect(&s, in, n, AF_INET, "10.2.0.20", lab_mac_gwx, lab_mac_lbx, want);
 		XDP("next-hop cache: cached MAC until fib_gen changes", in, n,
 		    XDP_REDIRECT, want, w, { LB_STAT_LRU_HIT, 1 },
 		    { LB_STAT_REDIRECT, 1 });
@@ -567,7 +571,7 @@ static void flow_table(void)
 	XDP("ring change: syn to first real", in, n, XDP_TX, want, w,
 	    { LB_STAT_LRU_MISS, 1 }, { LB_STAT_TX, 1 });
 	k = fkey(&s);
-	if (!dp_xdp_flow_lookup(L.fd_flows, L.flow_sets - 1, &k, vals) && vals[0] == 13)
+	if (!dp_xdp_flow_lookup(L.fd_flows, L.flow_sets, &k, vals) && vals[0] == 13)
 		pass("new flow stored in the flow table");
 	else
 		fail("new flow stored in the flow table", "not found");
@@ -583,6 +587,24 @@ static void flow_table(void)
 	w = dsr_expect(&s2, in, n, AF_INET, "10.1.0.24", lab_mac_gw, lab_mac_lb0, want);
 	XDP("ring change: new flow uses new ring", in, n, XDP_TX, want, w,
 	    { LB_STAT_LRU_MISS, 1 }, { LB_STAT_TX, 1 });
+	/*
+	 * A SYN on a tuple the table knows opens a new connection: it follows
+	 * the current ring, and the flow's later segments follow it.
+	 */
+	s.tcp_flags = 0x02;
+	n = pkt_build(&s, in);
+	w = dsr_expect(&s, in, n, AF_INET, "10.1.0.24", lab_mac_gw, lab_mac_lb0, want);
+	XDP("ring change: syn on a known tuple uses new ring", in, n, XDP_TX, want, w,
+	    { LB_STAT_LRU_MISS, 1 }, { LB_STAT_TX, 1 });
+	s.tcp_flags = 0x10;
+	n = pkt_build(&s, in);
+	w = dsr_expect(&s, in, n, AF_INET, "10.1.0.24", lab_mac_gw, lab_mac_lb0, want);
+	XDP("ring change: its next segment follows", in, n, XDP_TX, want, w,
+	    { LB_STAT_LRU_HIT, 1 }, { LB_STAT_TX, 1 });
+	if (!dp_xdp_flow_lookup(L.fd_flows, L.flow_sets, &k, vals) && vals[0] == 14)
+		pass("syn replaced the tuple's entry");
+	else
+		fail("syn replaced the tuple's entry", "old real kept");
 
 	/* A removed service stops matching; re-adding it restores it. */
 	{
@@ -597,6 +619,8 @@ static void flow_table(void)
 		    { LB_STAT_PASS_NOT_SERVICE, 1 });
 		if (lab_service(&L, AF_INET, "10.100.0.8", 443, IPPROTO_TCP, 12, 0))
 			fail("service removal", "re-add");
+		s2.tcp_flags = 0x10;
+		n = pkt_build(&s2, in);
 		w = dsr_expect(&s2, in, n, AF_INET, "10.1.0.24", lab_mac_gw, lab_mac_lb0, want);
 		XDP("re-added service forwards", in, n, XDP_TX, want, w,
 		    { LB_STAT_LRU_HIT, 1 }, { LB_STAT_TX, 1 });
@@ -609,7 +633,7 @@ static void flow_table(void)
 	XDP("tcp rst forwarded", in, n, XDP_TX, want, w, { LB_STAT_LRU_MISS, 1 },
 	    { LB_STAT_TX, 1 });
 	k = fkey(&s);
-	if (dp_xdp_flow_lookup(L.fd_flows, L.flow_sets - 1, &k, vals) == -ENOENT)
+	if (dp_xdp_flow_lookup(L.fd_flows, L.flow_sets, &k, vals) == -ENOENT)
 		pass("tcp rst leaves no flow entry");
 	else
 		fail("tcp rst leaves no flow entry", "entry present");
@@ -628,7 +652,7 @@ static void flow_table(void)
 	XDP("flood: next new flow bypasses the table", in, n, XDP_TX, want, w,
 	    { LB_STAT_LRU_MISS, 1 }, { LB_STAT_FLOOD_BYPASS, 1 }, { LB_STAT_TX, 1 });
 	k = fkey(&s);
-	if (dp_xdp_flow_lookup(L.fd_flows, L.flow_sets - 1, &k, vals) == -ENOENT)
+	if (dp_xdp_flow_lookup(L.fd_flows, L.flow_sets, &k, vals) == -ENOENT)
 		pass("flood: bypassed flow not stored");
 	else
 		fail("flood: bypassed flow not stored", "entry present");
@@ -686,6 +710,63 @@ static void flow_table(void)
 	n = pkt_build(&s, in);
 	XDP("fragment to another address passes", in, n, XDP_PASS, in, n,
 	    { LB_STAT_PASS_NOT_VIP, 1 });
+}
+
+/*
+ * Seven flows of one set (six ways): after the first is used again, the
+ * seventh evicts the least recently used, the second; the rest stay.
+ */
+static void flow_lru(void)
+{
+	struct pspec f[LB_FLOW_WAYS + 1];
+	struct lb_flow_key k;
+	uint32_t want_set = 0, got = 0, real;
+	size_t n;
+
+	for (uint32_t port = 1024; port < 65535 && got <= LB_FLOW_WAYS; port++) {
+		uint64_t h;
+		uint32_t set;
+
+		f[got] = flow(AF_INET, "192.0.2.50", (uint16_t)port, "10.100.0.1", 53,
+			      IPPROTO_UDP, 0);
+		k = fkey(&f[got]);
+		h = lb_hash_flow64(&k);
+		set = lb_hash_reduce((uint32_t)(h >> 32), L.flow_sets);
+		if (!got)
+			want_set = set;
+		if (set == want_set)
+			got++;
+	}
+	if (got <= LB_FLOW_WAYS) {
+		fail("flow table lru", "no %d flows share a set", LB_FLOW_WAYS + 1);
+		return;
+	}
+	for (int i = 0; i < LB_FLOW_WAYS; i++) {
+		n = pkt_build(&f[i], in);
+		XDP("flow table lru: fill a set", in, n, XDP_TX, NULL, 0,
+		    { LB_STAT_LRU_MISS, 1 }, { LB_STAT_TX, 1 });
+	}
+	n = pkt_build(&f[0], in);
+	XDP("flow table lru: first flow used again", in, n, XDP_TX, NULL, 0,
+	    { LB_STAT_LRU_HIT, 1 }, { LB_STAT_TX, 1 });
+	n = pkt_build(&f[LB_FLOW_WAYS], in);
+	XDP("flow table lru: one flow more", in, n, XDP_TX, NULL, 0,
+	    { LB_STAT_LRU_MISS, 1 }, { LB_STAT_TX, 1 });
+	for (int i = 0; i <= LB_FLOW_WAYS; i++) {
+		int err;
+
+		k = fkey(&f[i]);
+		err = dp_xdp_flow_lookup(L.fd_flows, L.flow_sets, &k, &real);
+		if (i == 1 ? err != -ENOENT : err != 0) {
+			fail("flow table lru: least recently used evicted, others kept",
+			     "flow %d: %s", i, err ? strerror(-err) : "present");
+			return;
+		}
+	}
+	pass("flow table lru: least recently used evicted, others kept");
+	n = pkt_build(&f[1], in);
+	XDP("flow table lru: evicted flow is new again", in, n, XDP_TX, NULL, 0,
+	    { LB_STAT_LRU_MISS, 1 }, { LB_STAT_TX, 1 });
 }
 
 static void icmp(void)
@@ -1004,6 +1085,7 @@ int main(void)
 	tc_replies();
 	other_protocols();
 	not_for_us();
+	flow_lru();
 	flow_table();
 	icmp();
 	truncation();

@@ -46,11 +46,8 @@ int lab_open(struct lab *l, uint32_t m, uint32_t flows, uint32_t svc_sets)
 	l->skel = s;
 	l->m = m;
 	s->rodata->lb_ring_size = m;
-	/* Sets of LB_FLOW_WAYS flows, a power of two. */
-	l->flow_sets = 1;
-	while (l->flow_sets * LB_FLOW_WAYS < flows)
-		l->flow_sets *= 2;
-	s->rodata->lb_flow_mask = l->flow_sets - 1;
+	l->flow_sets = dp_xdp_flow_sets(flows);
+	s->rodata->lb_flow_sets = l->flow_sets;
 	l->svc_sets = svc_sets;
 	s->rodata->lb_svc_mask = svc_sets - 1;
 	/* Limits are load-time settings. */

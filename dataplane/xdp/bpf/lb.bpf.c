@@ -26,7 +26,7 @@
 
 /* Load-time settings, written by the loader before load. */
 const volatile __u32 lb_ring_size = 65537;
-const volatile __u32 lb_flow_mask = 16383; /* lb_flows sets - 1 (power of two) */
+const volatile __u32 lb_flow_sets = 4096;  /* lb_flows sets per CPU */
 const volatile __u32 lb_svc_mask = 255;    /* lb_svc_sets sets - 1 (power of two) */
 
 /*
@@ -43,6 +43,7 @@ struct lb_pkt {
 	__u32 in_l3;          /* ICMP error: offset of the quoted IP header */
 	__u32 in_l4;          /* ICMP error: offset of the quoted L4 header */
 	__u32 hash;           /* lb_hash_flow(k, 0), set by pick_real */
+	__u32 fp;             /* lb_flow_fp() of the flow, set by pick_real */
 	__u8 tcp_flags;
 	__u8 frag;            /* fragment: ports unknown, no flow state */
 	__u8 icmp_err;        /* ICMP error quoting k (reversed) */
@@ -107,28 +108,21 @@ static __always_inline int flood_allow(const struct lb_cfg *cfg)
 
 /* ---- real selection -------------------------------------------------------- */
 
-static __always_inline int key_eq(const struct lb_flow_key *a,
-				  const struct lb_flow_key *b)
-{
-	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
-
-	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] &&
-	       x[4] == y[4];
-}
-
-/* Remember flow -> real in its set: same key, else an empty way, else LRU. */
-static __always_inline void flow_store(struct lb_flow_set *set,
-				       const struct lb_flow_key *k, __u32 tag,
+/*
+ * Remember flow -> real in its set: the way with its fingerprint, else an
+ * empty way, else the least recently used one.
+ */
+static __always_inline void flow_store(struct lb_flow_set *set, __u32 fp,
 				       __u32 id)
 {
 	__u32 victim = 0, best = 0;
 
 #pragma unroll
 	for (__u32 w = 0; w < LB_FLOW_WAYS; w++) {
-		/* Age since last use; clock - stamp is right across wrap-around. */
-		__u32 age = set->tag[w] ? set->clock - set->stamp[w] : 0xffffffff;
+		/* Age since last use (mod 2^16); an empty way beats any age. */
+		__u32 age = set->fp[w] ? (__u16)(set->clock - set->stamp[w]) : 0x10000;
 
-		if (set->tag[w] == tag && key_eq(&set->e[w].k, k)) {
+		if (set->fp[w] == fp) {
 			victim = w;
 			break;
 		}
@@ -138,17 +132,24 @@ static __always_inline void flow_store(struct lb_flow_set *set,
 		}
 	}
 	if (victim < LB_FLOW_WAYS) {
-		set->tag[victim] = 0;
-		set->e[victim].k = *k;
-		set->e[victim].real_id = id;
+		set->real_id[victim] = id;
 		set->stamp[victim] = ++set->clock;
-		set->tag[victim] = tag;
+		set->fp[victim] = fp;
 	}
+}
+
+/* A TCP segment opening a connection: SYN without ACK. */
+static __always_inline int is_syn(const struct lb_pkt *p)
+{
+	return p->k.proto == IPPROTO_TCP && (p->tcp_flags & 0x12) == 0x02;
 }
 
 /*
  * Flow table first (unless the packet is a fragment), then the service's
- * active Maglev ring. Returns the real or NULL (no usable real).
+ * active Maglev ring. A SYN skips the lookup, as a new connection follows the
+ * current ring (a drained real gets none, even on a reused tuple), and its
+ * choice replaces what the set held for the tuple. Returns the real or NULL
+ * (no usable real).
  */
 static __always_inline struct lb_real *
 pick_real(struct lb_pkt *p, const struct lb_svc_val *svc,
@@ -158,21 +159,22 @@ pick_real(struct lb_pkt *p, const struct lb_svc_val *svc,
 	struct lb_svc_state *st;
 	struct lb_real *real;
 	__u32 id, idx, m = lb_ring_size;
+	__u64 h64 = lb_hash_flow64(&p->k);
 	__u32 *v;
 
-	p->hash = lb_hash_flow(&p->k, 0);
+	p->hash = (__u32)(h64 >> 32);
+	p->fp = lb_flow_fp(h64);
 	if (!p->frag) {
 		/* This CPU's slice; an index past the map finds no set. */
-		idx = bpf_get_smp_processor_id() * (lb_flow_mask + 1) +
-		      (p->hash & lb_flow_mask);
+		idx = bpf_get_smp_processor_id() * lb_flow_sets +
+		      lb_hash_reduce(p->hash, lb_flow_sets);
 		set = bpf_map_lookup_elem(&lb_flows, &idx);
-		if (set) {
+		if (set && !is_syn(p)) {
 #pragma unroll
 			for (__u32 w = 0; w < LB_FLOW_WAYS; w++) {
-				if (set->tag[w] != lb_flow_tag(p->hash) ||
-				    !key_eq(&set->e[w].k, &p->k))
+				if (set->fp[w] != p->fp)
 					continue;
-				id = set->e[w].real_id;
+				id = set->real_id[w];
 				real = bpf_map_lookup_elem(&lb_reals, &id);
 				if (real && real->family && real->svc_id == svc->id) {
 					set->stamp[w] = ++set->clock;
@@ -205,7 +207,7 @@ pick_real(struct lb_pkt *p, const struct lb_svc_val *svc,
 	if (set && !p->icmp_err &&
 	    !(p->k.proto == IPPROTO_TCP && (p->tcp_flags & 0x04))) {
 		if (flood_allow(cfg))
-			flow_store(set, &p->k, lb_flow_tag(p->hash), id);
+			flow_store(set, p->fp, id);
 		else
 			stat_inc(LB_STAT_FLOOD_BYPASS);
 	}

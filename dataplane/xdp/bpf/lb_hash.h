@@ -27,19 +27,24 @@ static __always_inline __u32 lb_hash_final(__u32 h)
 	return h;
 }
 
-static __always_inline __u32 lb_hash_fold(__u64 h)
+/* The 64-bit mix behind every hash here (a bijection of its input). */
+static __always_inline __u64 lb_hash_mix(__u64 h)
 {
 	h ^= LB_HASH_SEED;
 	h ^= h >> 31;
 	h *= 0xbf58476d1ce4e5b9ull;
 	h ^= h >> 29;
 	h *= 0x94d049bb133111ebull;
-	return (__u32)(h >> 32);
+	return h;
 }
 
-/* Hash of a flow; with src_only, only the source address counts. */
-static __always_inline __u32 lb_hash_flow(const struct lb_flow_key *k,
-					  int src_only)
+static __always_inline __u32 lb_hash_fold(__u64 h)
+{
+	return (__u32)(lb_hash_mix(h) >> 32);
+}
+
+/* The multiply-sum of a flow's words; with src_only, the source address only. */
+static __always_inline __u64 lb_flow_sum(const struct lb_flow_key *k, int src_only)
 {
 	__u64 h = (__u64)k->src[0] * 0x9e3779b97f4a7c15ull +
 		  (__u64)k->src[1] * 0xc2b2ae3d27d4eb4full +
@@ -53,7 +58,25 @@ static __always_inline __u32 lb_hash_flow(const struct lb_flow_key *k,
 		     (__u64)k->dst[3] * 0x589965cc75374cc3ull +
 		     (__u64)(((__u32)k->sport << 16) | k->dport) * 0x1d8e4e27c47d124full +
 		     (__u64)k->proto * 0xff51afd7ed558ccdull;
-	return lb_hash_fold(h);
+	return h;
+}
+
+/* Hash of a flow (ring position, flow set); with src_only, the source only. */
+static __always_inline __u32 lb_hash_flow(const struct lb_flow_key *k,
+					  int src_only)
+{
+	return lb_hash_fold(lb_flow_sum(k, src_only));
+}
+
+/*
+ * The whole 64-bit flow hash: its high half is lb_hash_flow(k, 0), its low
+ * half the flow's fingerprint in the flow table (lb_flow_fp). The mix is a
+ * bijection, so two flows share set and fingerprint only when their 64-bit
+ * sums are equal.
+ */
+static __always_inline __u64 lb_hash_flow64(const struct lb_flow_key *k)
+{
+	return lb_hash_mix(lb_flow_sum(k, 0));
 }
 
 /* Set of a service key in lb_svc_sets (before masking). */
@@ -78,6 +101,12 @@ static __always_inline __u32 lb_vip_slot(const __u32 *addr)
 static __always_inline __u32 lb_hash_reduce(__u32 h, __u32 m)
 {
 	return (__u32)(((__u64)h * m) >> 32);
+}
+
+/* Fingerprint of a flow in its set: never 0, which marks an empty way. */
+static __always_inline __u32 lb_flow_fp(__u64 hash64)
+{
+	return (__u32)hash64 | 1u;
 }
 
 #endif

@@ -71,15 +71,16 @@ struct {
 } lb_rings SEC(".maps");
 
 /*
- * One slice of lb_flow_mask + 1 sets per possible CPU, slice n used only by
- * CPU n: max_entries = (lb_flow_mask + 1) * possible CPUs (set by the
- * loader). A plain array rather than a per-CPU one: a set is base + index *
- * size, without the per-CPU map's pointer table, a cold line saved per new
- * flow in a large table.
+ * One slice of lb_flow_sets sets per possible CPU, slice n used only by CPU
+ * n: max_entries = lb_flow_sets * possible CPUs (set by the loader). A plain
+ * array rather than a per-CPU one: a set is base + index * 64, without the
+ * per-CPU map's pointer table. Mappable, because a mappable array's values
+ * start on a page boundary: every set is exactly one cache line.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct lb_flow_set);
 } lb_flows SEC(".maps");

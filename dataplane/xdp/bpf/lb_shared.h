@@ -97,6 +97,7 @@ struct lb_real {
 
 /* ---- lb_flows (per-CPU, set-associative LRU) and lb_ct keys ------------ */
 
+/* A flow's tuple: the key of lb_ct and the input of every flow hash. */
 struct lb_flow_key {
 	__u32 src[4];
 	__u32 dst[4];
@@ -108,31 +109,27 @@ struct lb_flow_key {
 } __attribute__((aligned(8)));
 
 /*
- * The flow table is per CPU: CPU n owns slice n of lb_flows, lb_flow_mask + 1
- * sets (a power of two), each holding LB_FLOW_WAYS flows. A flow lives in set
- * lb_hash_flow(key, 0) & mask; a new flow replaces an empty way or the least
- * recently used one of its set (stamp against the set's clock). Lookups and
- * inserts are one inlined array access: no locks, no allocation. Tags and
- * stamps sit together at the start of the set so a miss reads one cache line.
+ * The flow table is per CPU: CPU n owns slice n of lb_flows, lb_flow_sets
+ * sets each, and a set is one 64-byte cache line of LB_FLOW_WAYS flows. A
+ * flow lives in set lb_hash_reduce(hash, lb_flow_sets) of its CPU's slice and
+ * is known there by its 32-bit fingerprint (lb_flow_fp), not by its tuple:
+ * the table needs 10.7 bytes per flow instead of 48, so a table of the
+ * default size stays in the CPU's caches, and a lookup, hit or miss, and the
+ * insert after a miss touch that one line. A new flow replaces a way with its
+ * fingerprint, else an empty way, else the least recently used one (16-bit
+ * stamps against the set's clock). Docs/XDP.md discusses fingerprint
+ * collisions. Lookups and inserts are one inlined array access: no locks, no
+ * allocation.
  */
-#define LB_FLOW_WAYS 4
-
-struct lb_flow_ent {
-	struct lb_flow_key k;
-	__u32 real_id;
-	__u32 pad;
-};
+#define LB_FLOW_WAYS 6
 
 struct lb_flow_set {
-	__u32 clock;
-	__u32 pad;
-	__u32 tag[LB_FLOW_WAYS];   /* lb_flow_tag(hash); 0: empty way */
-	__u32 stamp[LB_FLOW_WAYS]; /* set clock at last use */
-	struct lb_flow_ent e[LB_FLOW_WAYS];
-};
-
-/* Never 0, so 0 marks an empty way. */
-#define lb_flow_tag(hash) ((hash) | 1u)
+	__u32 fp[LB_FLOW_WAYS];      /* lb_flow_fp(); 0: empty way */
+	__u32 real_id[LB_FLOW_WAYS];
+	__u16 stamp[LB_FLOW_WAYS];   /* set clock at last use */
+	__u16 clock;
+	__u16 pad;
+} __attribute__((aligned(64)));
 
 /* lb_ct is keyed by the reply's tuple: real -> client. */
 struct lb_ct_val {
@@ -224,8 +221,7 @@ _Static_assert(sizeof(struct lb_svc_ent) == 32, "lb_svc_ent layout");
 _Static_assert(sizeof(struct lb_svc_set) == 8 + 32 * LB_SVC_WAYS, "lb_svc_set layout");
 _Static_assert(sizeof(struct lb_real) == 28, "lb_real layout");
 _Static_assert(sizeof(struct lb_flow_key) == 40, "lb_flow_key layout");
-_Static_assert(sizeof(struct lb_flow_ent) == 48, "lb_flow_ent layout");
-_Static_assert(sizeof(struct lb_flow_set) == 8 + 56 * LB_FLOW_WAYS, "lb_flow_set layout");
+_Static_assert(sizeof(struct lb_flow_set) == 64, "lb_flow_set layout: one cache line");
 _Static_assert(sizeof(struct lb_ct_val) == 24, "lb_ct_val layout");
 _Static_assert(sizeof(struct lb_cfg) == 40, "lb_cfg layout");
 _Static_assert(sizeof(struct lb_nh) == 24, "lb_nh layout");
