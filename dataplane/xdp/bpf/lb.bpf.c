@@ -599,7 +599,7 @@ static __always_inline int nat_icmp(struct xdp_md *ctx, struct lb_pkt *p,
 
 /* ---- a packet for a service ----------------------------------------------- */
 
-static __noinline int forward(struct xdp_md *ctx, struct lb_pkt *p,
+static __always_inline int forward(struct xdp_md *ctx, struct lb_pkt *p,
 				   const struct lb_svc_val *svc, const __u32 L2)
 {
 	struct lb_real *real;
