@@ -889,13 +889,24 @@ static __always_inline struct lb_vip_val *vip_get(const struct lb_pkt *p)
 	return bpf_map_lookup_elem(&lb_vips, &vk);
 }
 
-/* Zero when the address is certainly not a VIP. */
-static __always_inline int vip_maybe(const __u32 *addr)
+/* Zero when the filter slot holds no VIP. */
+static __always_inline int vip_slot_used(__u32 slot)
 {
-	__u32 slot = lb_vip_slot(addr);
 	__u32 *n = bpf_map_lookup_elem(&lb_vip_filter, &slot);
 
 	return n && *n;
+}
+
+/* Zero when the address is certainly not a VIP. */
+static __always_inline int vip_maybe(const __u32 *addr)
+{
+	return vip_slot_used(lb_vip_slot(addr));
+}
+
+/* The same for an IPv4 address (the other words of its slot key are 0). */
+static __always_inline int vip_maybe4(__u32 addr)
+{
+	return vip_slot_used(lb_vip_slot4(addr));
 }
 
 /*
@@ -953,13 +964,15 @@ static __always_inline int lb_ipv4(struct xdp_md *ctx, const __u32 L2)
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct iphdr *ip = data + L2;
-	struct lb_pkt p = {};
+	struct lb_pkt p;
 
 	if ((void *)(ip + 1) > end)
 		return verdict(LB_STAT_DROP_MALFORMED, XDP_DROP);
-	p.k.dst[0] = ip->daddr;
-	if (!vip_maybe(p.k.dst))
+	/* Most packets leave here: nothing is built for them. */
+	if (!vip_maybe4(ip->daddr))
 		return verdict(LB_STAT_PASS_NOT_VIP, XDP_PASS);
+	__builtin_memset(&p, 0, sizeof(p));
+	p.k.dst[0] = ip->daddr;
 	if (ip->version != 4 || ip->ihl < 5)
 		return verdict(LB_STAT_DROP_MALFORMED, XDP_DROP);
 	if (ip->ihl > 5)
@@ -979,14 +992,15 @@ static __always_inline int lb_ipv6(struct xdp_md *ctx, const __u32 L2)
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct ipv6hdr *ip6 = data + L2;
-	struct lb_pkt p = {};
+	struct lb_pkt p;
 	int frag = 0;
 
 	if ((void *)(ip6 + 1) > end)
 		return verdict(LB_STAT_DROP_MALFORMED, XDP_DROP);
-	copy128(p.k.dst, ip6->daddr.in6_u.u6_addr32);
-	if (!vip_maybe(p.k.dst))
+	if (!vip_maybe(ip6->daddr.in6_u.u6_addr32))
 		return verdict(LB_STAT_PASS_NOT_VIP, XDP_PASS);
+	__builtin_memset(&p, 0, sizeof(p));
+	copy128(p.k.dst, ip6->daddr.in6_u.u6_addr32);
 	if (ip6->version != 6)
 		return verdict(LB_STAT_DROP_MALFORMED, XDP_DROP);
 

@@ -90,11 +90,16 @@ static __always_inline __u32 lb_hash_svc(const struct lb_svc_key *k)
 				    k->family) * 0xa0761d6478bd642full);
 }
 
+/* Slot of an IPv4 destination in lb_vip_filter: lb_vip_slot of its words. */
+static __always_inline __u32 lb_vip_slot4(__u32 addr)
+{
+	return lb_hash_final(addr) & (LB_VIP_FILTER_SIZE - 1);
+}
+
 /* Slot of a destination address in lb_vip_filter. */
 static __always_inline __u32 lb_vip_slot(const __u32 *addr)
 {
-	return lb_hash_final(addr[0] ^ addr[1] ^ addr[2] ^ addr[3]) &
-	       (LB_VIP_FILTER_SIZE - 1);
+	return lb_vip_slot4(addr[0] ^ addr[1] ^ addr[2] ^ addr[3]);
 }
 
 /* Map a hash onto [0, m) without a division. */
