@@ -337,7 +337,7 @@ static __always_inline int encap(struct xdp_md *ctx, struct lb_pkt *p,
 	}
 
 	if (real->family == LB_AF_INET) {
-		struct iphdr *o;
+		__u32 *w, tot;
 
 		if (bpf_xdp_adjust_head(ctx, -(int)sizeof(struct iphdr)))
 			return verdict(LB_STAT_DROP_ENCAP, XDP_DROP);
@@ -351,19 +351,20 @@ static __always_inline int encap(struct xdp_md *ctx, struct lb_pkt *p,
 		else
 			__builtin_memcpy(data, data + sizeof(struct iphdr), 14);
 		*(__be16 *)(data + L2 - 2) = bpf_htons(LB_ETH_P_IP);
-		o = data + L2;
-		o->version = 4;
-		o->ihl = 5;
-		o->tos = tos;
-		o->tot_len = bpf_htons(inner_len + sizeof(struct iphdr));
-		o->id = 0;
-		o->frag_off = 0;
-		o->ttl = 64;
-		o->protocol = inner;
-		o->saddr = cfg->src4;
-		o->daddr = real->addr[0];
-		o->check = ip4_csum(tos, inner_len + sizeof(struct iphdr), inner,
-				    cfg->src4, real->addr[0]);
+		/*
+		 * The header as five 32-bit words (x86 stores packet bytes
+		 * unaligned at no cost), not field by field: the version/IHL
+		 * bit-fields alone would read the packet back.
+		 */
+		tot = inner_len + sizeof(struct iphdr);
+		w = data + L2;
+		w[0] = bpf_htonl(0x45000000u | (__u32)tos << 16 | tot);
+		w[1] = 0; /* id, no fragmentation */
+		w[2] = bpf_htonl((64u << 24 | (__u32)inner << 16) |
+				 bpf_ntohs(ip4_csum(tos, tot, inner, cfg->src4,
+						    real->addr[0])));
+		w[3] = cfg->src4;
+		w[4] = real->addr[0];
 		return xmit(ctx, &cfg->src4, real, real_id, cfg);
 	} else {
 		struct ipv6hdr *o6;
