@@ -52,7 +52,7 @@ static __always_inline int strip(struct xdp_md *ctx, const __u32 L2,
 
 	if (data + L2 + hdr + need > end)
 		return dstat(LB_DECAP_MALFORMED, XDP_DROP);
-	__builtin_memcpy(data + hdr, data, L2);
+	lb_move_l2(data + hdr, data, L2);
 	*(__be16 *)(data + hdr + L2 - 2) =
 		bpf_htons(inner == IPPROTO_IPIP ? LB_ETH_P_IP : LB_ETH_P_IPV6);
 	if (bpf_xdp_adjust_head(ctx, (int)hdr))

@@ -216,17 +216,16 @@ pick_real(struct lb_pkt *p, const struct lb_svc_val *svc,
 
 /* ---- transmit -------------------------------------------------------------- */
 
+/* Frame ready but for the MACs: write them (dmac then smac) and send. */
 static __always_inline int send(struct xdp_md *ctx, __u32 ifindex,
-				const __u8 *dmac, const __u8 *smac)
+				const __u8 *macs)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = data;
 
-	if ((void *)(eth + 1) > end)
+	if (data + 12 > end)
 		return verdict(LB_STAT_DROP_MALFORMED, XDP_DROP);
-	__builtin_memcpy(eth->h_dest, dmac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, smac, ETH_ALEN);
+	lb_put_macs(data, macs);
 	if (ifindex == ctx->ingress_ifindex)
 		return verdict(LB_STAT_TX, XDP_TX);
 	stat_inc(LB_STAT_REDIRECT);
@@ -245,6 +244,7 @@ static __always_inline int xmit_fib(struct xdp_md *ctx, const __u32 *src,
 {
 	const __u32 *dst = real->addr;
 	struct bpf_fib_lookup f = {};
+	struct lb_nh tmp;
 	int rc;
 
 	f.ifindex = ctx->ingress_ifindex;
@@ -262,14 +262,16 @@ static __always_inline int xmit_fib(struct xdp_md *ctx, const __u32 *src,
 		return verdict(LB_STAT_PASS_NO_NEIGH, XDP_PASS);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return verdict(LB_STAT_DROP_NO_ROUTE, XDP_DROP);
-	if (nh && cfg) {
+	if (!nh)
+		nh = &tmp;
+	if (cfg) {
 		nh->gen = cfg->fib_gen;
 		nh->budget = cfg->fib_refresh - 1;
-		nh->ifindex = f.ifindex;
-		__builtin_memcpy(nh->dmac, f.dmac, ETH_ALEN);
-		__builtin_memcpy(nh->smac, f.smac, ETH_ALEN);
 	}
-	return send(ctx, f.ifindex, f.dmac, f.smac);
+	nh->ifindex = f.ifindex;
+	__builtin_memcpy(nh->dmac, f.dmac, ETH_ALEN);
+	__builtin_memcpy(nh->smac, f.smac, ETH_ALEN);
+	return send(ctx, nh->ifindex, nh->dmac);
 }
 
 /*
@@ -286,7 +288,7 @@ static __always_inline int xmit(struct xdp_md *ctx, const __u32 *src,
 		nh = bpf_map_lookup_elem(&lb_nh_cache, &real_id);
 		if (nh && nh->budget && nh->gen == cfg->fib_gen) {
 			nh->budget--;
-			return send(ctx, nh->ifindex, nh->dmac, nh->smac);
+			return send(ctx, nh->ifindex, nh->dmac);
 		}
 	}
 	return xmit_fib(ctx, src, real, nh, cfg);
@@ -346,10 +348,7 @@ static __always_inline int encap(struct xdp_md *ctx, struct lb_pkt *p,
 		if (data + sizeof(struct iphdr) + L2 + sizeof(struct iphdr) > end)
 			return verdict(LB_STAT_DROP_ENCAP, XDP_DROP);
 		/* Move the L2 header (with its VLAN tag) to the new front. */
-		if (L2 == 18)
-			__builtin_memcpy(data, data + sizeof(struct iphdr), 18);
-		else
-			__builtin_memcpy(data, data + sizeof(struct iphdr), 14);
+		lb_move_l2(data, data + sizeof(struct iphdr), L2);
 		*(__be16 *)(data + L2 - 2) = bpf_htons(LB_ETH_P_IP);
 		/*
 		 * The header as five 32-bit words (x86 stores packet bytes
@@ -367,8 +366,7 @@ static __always_inline int encap(struct xdp_md *ctx, struct lb_pkt *p,
 		w[4] = real->addr[0];
 		return xmit(ctx, &cfg->src4, real, real_id, cfg);
 	} else {
-		struct ipv6hdr *o6;
-		__u32 fl = p->hash & 0xfffff;
+		__u32 *w, fl = p->hash & 0xfffff;
 
 		if (bpf_xdp_adjust_head(ctx, -(int)sizeof(struct ipv6hdr)))
 			return verdict(LB_STAT_DROP_ENCAP, XDP_DROP);
@@ -376,23 +374,18 @@ static __always_inline int encap(struct xdp_md *ctx, struct lb_pkt *p,
 		end = (void *)(long)ctx->data_end;
 		if (data + sizeof(struct ipv6hdr) + L2 + sizeof(struct ipv6hdr) > end)
 			return verdict(LB_STAT_DROP_ENCAP, XDP_DROP);
-		if (L2 == 18)
-			__builtin_memcpy(data, data + sizeof(struct ipv6hdr), 18);
-		else
-			__builtin_memcpy(data, data + sizeof(struct ipv6hdr), 14);
+		lb_move_l2(data, data + sizeof(struct ipv6hdr), L2);
 		*(__be16 *)(data + L2 - 2) = bpf_htons(LB_ETH_P_IPV6);
-		o6 = data + L2;
-		o6->version = 6;
-		o6->priority = tos >> 4;
-		/* A flow label from the flow hash spreads tunnels over ECMP. */
-		o6->flow_lbl[0] = ((tos & 0xf) << 4) | (fl >> 16);
-		o6->flow_lbl[1] = fl >> 8;
-		o6->flow_lbl[2] = fl;
-		o6->payload_len = bpf_htons(inner_len);
-		o6->nexthdr = inner;
-		o6->hop_limit = 64;
-		copy128(o6->saddr.in6_u.u6_addr32, cfg->src6);
-		copy128(o6->daddr.in6_u.u6_addr32, real->addr);
+		/*
+		 * Version, traffic class, and a flow label from the flow hash
+		 * (ECMP spreads tunnels by it); payload length, next header,
+		 * hop limit; then the addresses.
+		 */
+		w = data + L2;
+		w[0] = bpf_htonl(6u << 28 | (__u32)tos << 20 | fl);
+		w[1] = bpf_htonl(inner_len << 16 | (__u32)inner << 8 | 64);
+		copy128(w + 2, cfg->src6);
+		copy128(w + 6, real->addr);
 		return xmit(ctx, cfg->src6, real, real_id, cfg);
 	}
 }

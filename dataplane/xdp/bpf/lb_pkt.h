@@ -20,6 +20,35 @@
 #define LB_IP_MF        0x2000
 #define LB_IP_OFFSET    0x1fff
 
+/*
+ * Packet data has no alignment, so __builtin_memcpy on it copies a byte at a
+ * time. These copy with wide loads and stores instead: x86-64 and arm64 access
+ * unaligned data at full speed, and there the verifier allows unaligned
+ * packet access.
+ */
+
+/* Both Ethernet addresses and, when L2 is 18, the VLAN tag: src to dst. */
+static __always_inline void lb_move_l2(void *dst, const void *src, const __u32 L2)
+{
+	__u64 a = *(const __u64 *)src;
+	__u32 b = *(const __u32 *)(src + 8);
+
+	if (L2 == 18) {
+		__u32 tag = *(const __u32 *)(src + 12);
+
+		*(__u32 *)(dst + 12) = tag;
+	}
+	*(__u64 *)dst = a;
+	*(__u32 *)(dst + 8) = b;
+}
+
+/* The 12 bytes of destination then source address from macs. */
+static __always_inline void lb_put_macs(void *eth, const __u8 *macs)
+{
+	*(__u64 *)eth = *(const __u64 *)macs;
+	*(__u32 *)(eth + 8) = *(const __u32 *)(macs + 8);
+}
+
 struct lb_vlan_hdr {
 	__be16 tci;
 	__be16 proto;

@@ -156,10 +156,10 @@ struct lb_cfg {
 struct lb_nh {
 	__u32 gen;     /* lb_cfg.fib_gen it was resolved under */
 	__u32 budget;  /* packets left before the next lookup */
+	__u8 dmac[6];  /* dmac then smac: the Ethernet header's first 12 */
+	__u8 smac[6];  /* bytes, 8-aligned, copied with two stores */
 	__u32 ifindex; /* egress interface */
-	__u8 dmac[6];
-	__u8 smac[6];
-};
+} __attribute__((aligned(8)));
 
 /* ---- lb_vip_filter: cheap pre-check before any hash lookup -------------- */
 
