@@ -6,6 +6,12 @@
  * and tail-calls xdp_lb, so each of the `repeat` iterations really forwards;
  * the forwarder's own verdict counters are read around each run and printed
  * per iteration as proof. Run through tests/bpf/run.sh (namespace lab).
+ *
+ * Rounds are interleaved: each round runs every floor and every case once,
+ * so all of them see the same state of a shared machine, and each figure is
+ * the median over rounds. Ratios to the XDP_PASS floor of the same run are
+ * printed beside the nanoseconds, since the floor itself moves by tens of
+ * percent between runs on such a machine.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,7 +32,7 @@
 #include "tests/bpf/pkt.h"
 
 #ifndef RUNS
-#define RUNS 9
+#define RUNS 11
 #endif
 #define REPEAT 200000
 #define COPY   80 /* BENCH_COPY in bench.bpf.c */
@@ -41,6 +47,23 @@ struct bench_frame {
 static struct lab L;
 static struct bench_bpf *B;
 
+/* One measured program: a floor or a forwarding case. */
+struct row {
+	const char *name;
+	struct pspec s;
+	uint32_t seq_off; /* restore writes an iteration count here (new flows) */
+	uint32_t ret;     /* expected verdict of every iteration */
+	int stat;         /* lb_stats index proving the verdict, -1: none */
+	const char *stat_name;
+	double goal;      /* net ns, 0: none */
+	int prog;         /* program run by BPF_PROG_TEST_RUN */
+	int target;       /* restore's tail-call target, -1: run directly */
+	int grows;        /* forwarded frame is longer: the restore adjusts back */
+	int floor;        /* a floor: printed first, no net figure */
+	uint32_t d[RUNS];
+	uint64_t hits;    /* stat increments over all runs */
+};
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -48,43 +71,17 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Median ns/iteration of RUNS runs; *per_iter gets stat `verdict` per iteration. */
-static int measure(int prog, const uint8_t *frame, size_t len, uint32_t want_ret,
-		   int verdict, double *per_iter, uint32_t *median)
+static int set_frame(const struct pspec *s, uint32_t seq_off)
 {
-	uint64_t before[LB_STAT_MAX], after[LB_STAT_MAX];
-	uint32_t d[RUNS], ret;
-	uint8_t out[PKT_MAX + 128];
-
-	if (lab_stats(&L, before))
-		return -EIO;
-	for (int r = 0; r < RUNS; r++) {
-		size_t out_len = sizeof(out);
-		int err = lab_run(prog, L.ifindex, frame, len, out, &out_len, &ret,
-				  REPEAT, &d[r]);
-
-		if (err)
-			return err;
-		if (ret != want_ret) {
-			fprintf(stderr, "bench-bpf: verdict %u, want %u\n", ret, want_ret);
-			return -EPROTO;
-		}
-	}
-	if (lab_stats(&L, after))
-		return -EIO;
-	*per_iter = verdict < 0 ? 0 :
-		(double)(after[verdict] - before[verdict]) / ((double)RUNS * REPEAT);
-	qsort(d, RUNS, sizeof(d[0]), cmp_u32);
-	*median = d[RUNS / 2];
-	return 0;
-}
-
-static int set_frame(const uint8_t *frame, size_t len, uint32_t seq_off)
-{
-	struct bench_frame f = { .len = (uint32_t)len, .seq_off = seq_off };
+	struct bench_frame f = { .seq_off = seq_off };
+	uint8_t buf[PKT_MAX];
+	size_t n = pkt_build(s, buf);
 	uint32_t zero = 0;
 
-	memcpy(f.data, frame, COPY);
+	if (n < COPY)
+		return -EINVAL;
+	f.len = (uint32_t)n;
+	memcpy(f.data, buf, COPY);
 	return bpf_map_update_elem(bpf_map__fd(B->maps.bench_frame), &zero, &f,
 				   BPF_ANY) ? -errno : 0;
 }
@@ -95,6 +92,43 @@ static int set_target(int prog)
 
 	return bpf_map_update_elem(bpf_map__fd(B->maps.bench_jmp), &zero, &prog,
 				   BPF_ANY) ? -errno : 0;
+}
+
+/* One run of REPEAT iterations of row w; its duration goes in w->d[r]. */
+static int run_row(struct row *w, int r)
+{
+	uint64_t before[LB_STAT_MAX], after[LB_STAT_MAX];
+	uint8_t f[PKT_MAX], out[PKT_MAX + 128];
+	size_t n = pkt_build(&w->s, f), out_len = sizeof(out);
+	uint32_t ret;
+	int err;
+
+	if (w->target >= 0 && (set_target(w->target) || set_frame(&w->s, w->seq_off)))
+		return -EIO;
+	if (w->stat >= 0 && lab_stats(&L, before))
+		return -EIO;
+	err = lab_run(w->prog, L.ifindex, f, n, out, &out_len, &ret, REPEAT, &w->d[r]);
+	if (err)
+		return err;
+	if (ret != w->ret) {
+		fprintf(stderr, "bench-bpf: %s: verdict %u, want %u\n", w->name, ret, w->ret);
+		return -EPROTO;
+	}
+	if (w->stat >= 0) {
+		if (lab_stats(&L, after))
+			return -EIO;
+		w->hits += after[w->stat] - before[w->stat];
+	}
+	return 0;
+}
+
+static uint32_t median(struct row *w)
+{
+	uint32_t d[RUNS];
+
+	memcpy(d, w->d, sizeof(d));
+	qsort(d, RUNS, sizeof(d[0]), cmp_u32);
+	return d[RUNS / 2];
 }
 
 static struct pspec mk(int family, const char *src, uint16_t sport,
@@ -137,24 +171,16 @@ static int setup(void)
 	return err ? -EIO : 0;
 }
 
-struct row {
-	const char *name;
-	double ns, per_iter;
-	const char *verdict;
-	double goal;
-};
+enum { F_PASS, F_SWAP, F_RESTORE, F_PUSHPOP, F_PUSH, N_FLOORS };
 
 int main(void)
 {
-	int restore, pass_only, swap_tx, push_pass, push_pop, err;
-	uint32_t pass_ns, swap_ns, restore_ns, push_ns, pushpop_ns, ns;
-	double adjust_ns, restore_grown_ns;
-	uint8_t f[PKT_MAX];
-	struct pspec s;
-	size_t n;
-	double per;
+	const char *only = getenv("BENCH_BPF_ONLY"); /* case index, for profiling */
+	double adjust_ns, restore_ns, restore_grown_ns, pass_ns;
+	int restore, pass_only, err;
 	cpu_set_t cpus;
 	uint32_t flows;
+	size_t nrows;
 
 	if (geteuid() != 0) {
 		printf("bench-bpf: skipped: needs root\n");
@@ -182,114 +208,101 @@ int main(void)
 	}
 	restore = bpf_program__fd(B->progs.xdp_restore);
 	pass_only = bpf_program__fd(B->progs.xdp_pass_only);
-	swap_tx = bpf_program__fd(B->progs.xdp_swap_tx);
-	push_pass = bpf_program__fd(B->progs.xdp_push_pass);
-	push_pop = bpf_program__fd(B->progs.xdp_push_pop);
 
-	printf("bench-bpf: ns per packet through BPF_PROG_TEST_RUN, median of %d runs x %d "
-	       "iterations, pinned to CPU 0, ring 65537, 100 reals, flow table %u flows "
-	       "per CPU\n", RUNS, REPEAT, L.flow_sets * LB_FLOW_WAYS);
+	struct pspec ack = mk(AF_INET, "192.0.2.1", 40000, "10.100.0.1", 80, IPPROTO_TCP, 0x10);
+	struct row rows[] = {
+		[F_PASS] = { "floor: XDP_PASS only", ack, 0, XDP_PASS, -1, "", 0,
+			     pass_only, -1, 0, 1 },
+		[F_SWAP] = { "floor: MAC swap + XDP_TX", ack, 0, XDP_TX, -1, "", 0,
+			     bpf_program__fd(B->progs.xdp_swap_tx), -1, 0, 1 },
+		[F_RESTORE] = { "floor: restore frame + tail call + XDP_PASS", ack, 0,
+				XDP_PASS, -1, "", 0, restore, pass_only, 0, 1 },
+		[F_PUSHPOP] = { "floor: adjust_head -20, +20, XDP_PASS", ack, 0, XDP_PASS,
+				-1, "", 0, bpf_program__fd(B->progs.xdp_push_pop), -1, 0, 1 },
+		[F_PUSH] = { "floor: restore + tail call + push + XDP_PASS", ack, 0,
+			     XDP_PASS, -1, "", 0, restore,
+			     bpf_program__fd(B->progs.xdp_push_pass), 0, 1 },
+		{ "tcp ack, flow-table hit (dsr ipip)", ack, 0, XDP_TX, LB_STAT_TX, "tx",
+		  100, restore, L.prog_xdp, 1, 0 },
+		{ "tcp syn, ring + insert (dsr ipip)",
+		  mk(AF_INET, "192.0.2.2", 1, "10.100.0.1", 80, IPPROTO_TCP, 0x02),
+		  26, XDP_TX, LB_STAT_LRU_MISS, "new flows", 215, restore, L.prog_xdp, 1, 0 },
+		{ "udp, flow-table hit (dsr ipip)",
+		  mk(AF_INET, "192.0.2.3", 5000, "10.100.0.1", 53, IPPROTO_UDP, 0),
+		  0, XDP_TX, LB_STAT_TX, "tx", 100, restore, L.prog_xdp, 1, 0 },
+		{ "tcp ack, flow-table hit (nat)",
+		  mk(AF_INET, "192.0.2.4", 40000, "10.100.0.2", 80, IPPROTO_TCP, 0x10),
+		  0, XDP_TX, LB_STAT_TX, "tx", 0, restore, L.prog_xdp, 0, 0 },
+		{ "non-service packet (pass)",
+		  mk(AF_INET, "192.0.2.5", 40000, "10.200.0.1", 80, IPPROTO_TCP, 0x10),
+		  0, XDP_PASS, LB_STAT_PASS_NOT_VIP, "pass", 35, L.prog_xdp, -1, 0, 0 },
+	};
+	nrows = sizeof(rows) / sizeof(rows[0]);
+	if (only)
+		for (size_t c = N_FLOORS; c < nrows; c++)
+			if ((size_t)atoi(only) != c - N_FLOORS)
+				rows[c].prog = -1;
 
-	s = mk(AF_INET, "192.0.2.1", 40000, "10.100.0.1", 80, IPPROTO_TCP, 0x10);
-	n = pkt_build(&s, f);
-	if (measure(pass_only, f, n, XDP_PASS, -1, &per, &pass_ns) ||
-	    measure(swap_tx, f, n, XDP_TX, -1, &per, &swap_ns))
-		return 1;
-	if (set_target(pass_only) || set_frame(f, n, 0) ||
-	    measure(restore, f, n, XDP_PASS, -1, &per, &restore_ns))
-		return 1;
-	if (measure(push_pop, f, n, XDP_PASS, -1, &per, &pushpop_ns) ||
-	    set_target(push_pass) ||
-	    measure(restore, f, n, XDP_PASS, -1, &per, &push_ns))
-		return 1;
+	/* One untimed pass of each forwarding case, so hit cases measure hits. */
+	for (size_t c = N_FLOORS; c < nrows; c++) {
+		uint8_t f[PKT_MAX], o[PKT_MAX + 128];
+		size_t n = pkt_build(&rows[c].s, f), ol = sizeof(o);
+		uint32_t r;
+
+		if (rows[c].prog >= 0 &&
+		    lab_run(L.prog_xdp, L.ifindex, f, n, o, &ol, &r, 1, NULL))
+			return 1;
+	}
+	for (int r = 0; r < RUNS; r++) {
+		for (size_t c = 0; c < nrows; c++) {
+			if (rows[c].prog < 0)
+				continue;
+			err = run_row(&rows[c], r);
+			if (err) {
+				fprintf(stderr, "bench-bpf: %s: %s\n", rows[c].name, strerror(-err));
+				return 1;
+			}
+		}
+	}
+
+	printf("bench-bpf: ns per packet through BPF_PROG_TEST_RUN, median of %d interleaved "
+	       "rounds x %d iterations, pinned to CPU 0, ring 65537, 100 reals, flow table "
+	       "%u flows per CPU\n", RUNS, REPEAT, L.flow_sets * LB_FLOW_WAYS);
+	pass_ns = median(&rows[F_PASS]);
+	restore_ns = (double)median(&rows[F_RESTORE]) - pass_ns;
 	/*
 	 * After an encapsulating iteration the restore also moves the head
 	 * back: its overhead is then the push floor less the pass floor less
 	 * the push's own adjust call (half the push-pop floor's extra).
 	 */
-	adjust_ns = ((double)pushpop_ns - pass_ns) / 2;
-	restore_grown_ns = (double)push_ns - pass_ns - adjust_ns;
-	printf("  %-44s %6u ns\n", "floor: XDP_PASS only", pass_ns);
-	printf("  %-44s %6u ns\n", "floor: MAC swap + XDP_TX", swap_ns);
-	printf("  %-44s %6u ns  (restore overhead %d ns, subtracted below)\n",
-	       "floor: restore frame + tail call + XDP_PASS", restore_ns,
-	       (int)restore_ns - (int)pass_ns);
+	adjust_ns = ((double)median(&rows[F_PUSHPOP]) - pass_ns) / 2;
+	restore_grown_ns = (double)median(&rows[F_PUSH]) - pass_ns - adjust_ns;
+	printf("  %-44s %6.0f ns\n", rows[F_PASS].name, pass_ns);
+	printf("  %-44s %6u ns\n", rows[F_SWAP].name, median(&rows[F_SWAP]));
+	printf("  %-44s %6u ns  (restore overhead %.0f ns, subtracted below)\n",
+	       rows[F_RESTORE].name, median(&rows[F_RESTORE]), restore_ns);
 	printf("  %-44s %6u ns  (one bpf_xdp_adjust_head %.0f ns)\n",
-	       "floor: adjust_head -20, +20, XDP_PASS", pushpop_ns, adjust_ns);
+	       rows[F_PUSHPOP].name, median(&rows[F_PUSHPOP]), adjust_ns);
 	printf("  %-44s %6u ns  (restore overhead after a grown frame %.0f ns, "
-	       "subtracted from DSR cases)\n",
-	       "floor: restore + tail call + push + XDP_PASS", push_ns, restore_grown_ns);
+	       "subtracted from DSR cases)\n", rows[F_PUSH].name, median(&rows[F_PUSH]),
+	       restore_grown_ns);
+	for (size_t c = N_FLOORS; c < nrows; c++) {
+		struct row *w = &rows[c];
+		uint32_t ns;
+		double net;
 
-	if (set_target(L.prog_xdp))
-		return 1;
-
-	struct {
-		const char *name;
-		struct pspec s;
-		uint32_t seq_off, ret;
-		int stat;
-		const char *stat_name;
-		double goal;
-		int direct;
-		int grows; /* forwarded frame is longer: the restore adjusts back */
-	} cases[] = {
-		{ "tcp ack, flow-table hit (dsr ipip)",
-		  mk(AF_INET, "192.0.2.1", 40000, "10.100.0.1", 80, IPPROTO_TCP, 0x10),
-		  0, XDP_TX, LB_STAT_TX, "tx", 100, 0, 1 },
-		{ "tcp syn, ring + insert (dsr ipip)",
-		  mk(AF_INET, "192.0.2.2", 1, "10.100.0.1", 80, IPPROTO_TCP, 0x02),
-		  26, XDP_TX, LB_STAT_LRU_MISS, "new flows", 215, 0, 1 },
-		{ "udp, flow-table hit (dsr ipip)",
-		  mk(AF_INET, "192.0.2.3", 5000, "10.100.0.1", 53, IPPROTO_UDP, 0),
-		  0, XDP_TX, LB_STAT_TX, "tx", 100, 0, 1 },
-		{ "tcp ack, flow-table hit (nat)",
-		  mk(AF_INET, "192.0.2.4", 40000, "10.100.0.2", 80, IPPROTO_TCP, 0x10),
-		  0, XDP_TX, LB_STAT_TX, "tx", 0, 0, 0 },
-		{ "non-service packet (pass)",
-		  mk(AF_INET, "192.0.2.5", 40000, "10.200.0.1", 80, IPPROTO_TCP, 0x10),
-		  0, XDP_PASS, LB_STAT_PASS_NOT_VIP, "pass", 35, 1, 0 },
-	};
-	const char *only = getenv("BENCH_BPF_ONLY"); /* case index, for profiling */
-
-	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		double adj;
-
-		if (only && (size_t)atoi(only) != c)
+		if (w->prog < 0)
 			continue;
-		n = pkt_build(&cases[c].s, f);
-		if (n < COPY) {
-			fprintf(stderr, "bench-bpf: frame shorter than %d\n", COPY);
-			return 1;
-		}
-		if (cases[c].direct) {
-			err = measure(L.prog_xdp, f, n, cases[c].ret, cases[c].stat,
-				      &per, &ns);
-			adj = ns;
-		} else {
-			/* One untimed pass so hit cases measure hits. */
-			uint32_t r;
-			size_t ol = sizeof(f);
-			uint8_t o[PKT_MAX + 128];
-
-			ol = sizeof(o);
-			if (set_frame(f, n, cases[c].seq_off) ||
-			    lab_run(L.prog_xdp, L.ifindex, f, n, o, &ol, &r, 1, NULL))
-				return 1;
-			err = measure(restore, f, n, cases[c].ret, cases[c].stat, &per, &ns);
-			adj = (double)ns - (cases[c].grows ? restore_grown_ns :
-				(double)restore_ns - pass_ns);
-		}
-		if (err) {
-			fprintf(stderr, "bench-bpf: %s: %s\n", cases[c].name, strerror(-err));
-			return 1;
-		}
-		printf("  %-44s %6u ns  net %5.0f ns", cases[c].name, ns, adj);
-		if (cases[c].goal > 0)
-			printf("  goal <= %3.0f %s", cases[c].goal,
-			       adj <= cases[c].goal ? "ok  " : "MISS");
+		ns = median(w);
+		net = w->target < 0 ? ns : ns - (w->grows ? restore_grown_ns : restore_ns);
+		printf("  %-44s %6u ns  net %5.0f ns  %4.2fx pass", w->name, ns, net,
+		       net / pass_ns);
+		if (w->goal > 0)
+			printf("  goal <= %3.0f %s", w->goal, net <= w->goal ? "ok  " : "MISS");
 		else
 			printf("               ");
-		printf("  %s/iteration %.3f\n", cases[c].stat_name, per);
+		printf("  %s/iteration %.3f\n", w->stat_name,
+		       (double)w->hits / ((double)RUNS * REPEAT));
 	}
 	bench_bpf__destroy(B);
 	lab_close(&L);
