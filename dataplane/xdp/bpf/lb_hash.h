@@ -17,16 +17,6 @@
 
 #define LB_HASH_SEED 0x5bd1e9955bd1e995ull
 
-static __always_inline __u32 lb_hash_final(__u32 h)
-{
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
-}
-
 /* The 64-bit mix behind every hash here (a bijection of its input). */
 static __always_inline __u64 lb_hash_mix(__u64 h)
 {
@@ -90,10 +80,14 @@ static __always_inline __u32 lb_hash_svc(const struct lb_svc_key *k)
 				    k->family) * 0xa0761d6478bd642full);
 }
 
-/* Slot of an IPv4 destination in lb_vip_filter: lb_vip_slot of its words. */
+/*
+ * Slot of an IPv4 destination in lb_vip_filter: lb_vip_slot of its words.
+ * One multiply and the high bits (multiplicative hashing): every packet
+ * pays for this, and a collision only costs the lb_vips lookup after it.
+ */
 static __always_inline __u32 lb_vip_slot4(__u32 addr)
 {
-	return lb_hash_final(addr) & (LB_VIP_FILTER_SIZE - 1);
+	return (addr * 0x9e3779b1u) >> (32 - LB_VIP_FILTER_BITS);
 }
 
 /* Slot of a destination address in lb_vip_filter. */

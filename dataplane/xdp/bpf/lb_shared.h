@@ -168,7 +168,8 @@ struct lb_nh {
  * of lb_vips entries hashing there. Zero means "certainly not a VIP", so most
  * non-service packets leave after one inlined array read.
  */
-#define LB_VIP_FILTER_SIZE 65536
+#define LB_VIP_FILTER_BITS 16
+#define LB_VIP_FILTER_SIZE (1u << LB_VIP_FILTER_BITS)
 
 /* ---- counters ------------------------------------------------------------ */
 
