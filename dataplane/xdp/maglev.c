@@ -320,6 +320,40 @@ static void apportion(struct mg_real *mr, struct mg_key *k, struct mg_key *tmp,
 }
 
 /*
+ * With one weight w among the n_w reals that have any, the buckets of round
+ * k are (k + 1/2) * n_w: distinct and increasing, and only the extra turns
+ * can be clamped into the last bucket, in index order. The counting sort
+ * then yields the paper's round robin in key order; built directly, through
+ * a list of the reals still having turns (act: at most m of them).
+ */
+static bool round_robin(const struct mg_real *mr, size_t n,
+			uint32_t *act, uint32_t *order)
+{
+	uint32_t w = 0, na = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!mr[i].weight)
+			continue;
+		if (w && mr[i].weight != w)
+			return false;
+		w = mr[i].weight;
+		if (mr[i].quota)
+			act[na++] = (uint32_t)i;
+	}
+	for (uint32_t k = 0; na; k++) { /* the quotas sum to m */
+		uint32_t keep = 0;
+
+		for (uint32_t j = 0; j < na; j++) {
+			*order++ = act[j];
+			if (mr[act[j]].quota > k + 1)
+				act[keep++] = act[j];
+		}
+		na = keep;
+	}
+	return true;
+}
+
+/*
  * Counting sort of the m turns by time. The k-th turn of a real of weight w
  * comes at (k + 1/2) * W / (m * w) of the fill, i.e. in bucket
  * (2k + 1) * W / 2w: times depend on the weights only, so adding or removing
@@ -329,6 +363,8 @@ static void apportion(struct mg_real *mr, struct mg_key *k, struct mg_key *tmp,
 static void order_turns(const struct mg_real *mr, struct turn_iter *turns, size_t n,
 			uint32_t m, uint64_t total, uint32_t *cnt, uint32_t *order)
 {
+	if (round_robin(mr, n, cnt, order)) /* cnt as the list */
+		return;
 	memset(cnt, 0, (size_t)m * sizeof(*cnt));
 	for (size_t i = 0; i < n; i++) {
 		struct turn_iter it;
