@@ -63,73 +63,113 @@ static uint64_t key_hash(const uint8_t *p, size_t len, uint64_t seed)
 	return h;
 }
 
+/*
+ * x mod d with mu = UINT64_MAX / d: the estimated quotient is at most one
+ * short, so one correction gives the exact remainder without a 64-bit
+ * division (two per real otherwise, most of the setup's time).
+ */
+static inline uint64_t mod_mu(uint64_t x, uint64_t d, uint64_t mu)
+{
+	uint64_t r = x - (uint64_t)(((unsigned __int128)x * mu) >> 64) * d;
+
+	return r >= d ? r - d : r;
+}
+
 /* Serialise the stable key: family, 16 address bytes, port (big endian). */
-static size_t real_key(const struct dp_maglev_real *r, uint8_t out[19])
+static void key_bytes(const struct dp_maglev_real *r, uint8_t out[19])
 {
 	out[0] = r->addr.family;
 	memcpy(out + 1, r->addr.b, 16);
 	out[17] = r->port >> 8;
 	out[18] = r->port & 0xff;
-	return 19;
-}
-
-static int cmp_key(const struct dp_maglev_real *a, const struct dp_maglev_real *b)
-{
-	int c = lb_addr_cmp(&a->addr, &b->addr);
-
-	if (c)
-		return c;
-	return (a->port > b->port) - (a->port < b->port);
-}
-
-/* qsort has no context argument: sort an array of pointers instead. */
-static int cmp_ptr(const void *a, const void *b)
-{
-	return cmp_key(*(const struct dp_maglev_real *const *)a,
-		       *(const struct dp_maglev_real *const *)b);
-}
-
-struct rem {
-	uint64_t rem;
-	uint32_t idx;
-};
-
-static int cmp_rem(const void *a, const void *b)
-{
-	const struct rem *x = a, *y = b;
-
-	if (x->rem != y->rem)
-		return x->rem < y->rem ? 1 : -1; /* largest first */
-	return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
 /*
- * Buckets of a real's turns, (2k + 1) * W / 2w for k = 0, 1, ..., stepped
- * without a division per turn.
+ * A sort record, ordered by (hi, lo, tail). For reals: the key bytes as
+ * big-endian words, which orders them exactly like lb_addr_cmp then the
+ * port. For the apportioning: the remainders largest first, then the index.
+ */
+struct mg_key {
+	uint64_t hi, lo;
+	uint32_t tail;
+	uint32_t idx;
+};
+
+static void sort_key(const uint8_t b[19], uint32_t idx, struct mg_key *k)
+{
+	k->hi = 0;
+	k->lo = 0;
+	for (int i = 0; i < 8; i++) {
+		k->hi = k->hi << 8 | b[i];
+		k->lo = k->lo << 8 | b[8 + i];
+	}
+	k->tail = (uint32_t)b[16] << 16 | (uint32_t)b[17] << 8 | b[18];
+	k->idx = idx;
+}
+
+static inline int cmp_key(const struct mg_key *x, const struct mg_key *y)
+{
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return (x->tail > y->tail) - (x->tail < y->tail);
+}
+
+/*
+ * Bottom-up merge sort through tmp[n]: stable, and the comparison inlines
+ * (qsort's call per comparison cost more than the rest of the setup).
+ */
+static void sort_keys(struct mg_key *k, struct mg_key *tmp, size_t n)
+{
+	struct mg_key *src = k, *dst = tmp, *x;
+
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n;
+			size_t hi = mid + w < n ? mid + w : n;
+			size_t i = lo, j = mid, o = lo;
+
+			while (i < mid && j < hi)
+				dst[o++] = cmp_key(&src[j], &src[i]) < 0 ? src[j++] : src[i++];
+			while (i < mid)
+				dst[o++] = src[i++];
+			while (j < hi)
+				dst[o++] = src[j++];
+		}
+		x = src;
+		src = dst;
+		dst = x;
+	}
+	if (src != k)
+		memcpy(k, src, n * sizeof(*k));
+}
+
+/*
+ * Buckets of a real's turns, floor((2k + 1) * W / 2w) for k = 0, 1, ..., as
+ * a 64.64 fixed-point time stepped by one addition per turn. Start and step
+ * are rounded up, so after k turns the time is at most k + 1 units of 2^-64
+ * above the exact one, while an exact time that is not an integer is at
+ * least 1/2w below the next integer: for k < 2^20 and 32-bit weights the
+ * floor is exact.
  */
 struct turn_iter {
-	uint64_t b, rem, den, step_q, step_r;
+	unsigned __int128 t, step;
 };
 
 static void turn_start(struct turn_iter *it, uint32_t w, uint64_t total)
 {
-	it->den = 2ull * w;
-	it->b = total / it->den;
-	it->rem = total % it->den;
-	it->step_q = total / w;
-	it->step_r = 2 * (total % w);
+	unsigned __int128 num = (unsigned __int128)total << 64;
+
+	it->step = (num + w - 1) / w;
+	it->t = (it->step + 1) / 2; /* ceil(ceil(x) / 2) == ceil(x / 2) */
 }
 
 static inline uint32_t turn_next(struct turn_iter *it, uint32_t m)
 {
-	uint64_t b = it->b;
+	uint64_t b = (uint64_t)(it->t >> 64);
 
-	it->b += it->step_q;
-	it->rem += it->step_r;
-	if (it->rem >= it->den) {
-		it->rem -= it->den;
-		it->b++;
-	}
+	it->t += it->step;
 	return b >= m ? m - 1 : (uint32_t)b;
 }
 
@@ -144,25 +184,48 @@ static inline bool is_free(const uint64_t *used, uint32_t pos)
 	return !(used[pos / 64] & (1ull << (pos % 64)));
 }
 
-#define MG_GROUP 4u /* permutation positions tested per probe step */
+/*
+ * The first free slot after pos (taken) along a permutation. Four chains of
+ * positions each stepped by 4 * skip, so the steps of a group do not wait on
+ * each other, and the bitmap they test stays in L1.
+ */
+static uint32_t probe(const uint64_t *used, uint32_t pos, uint32_t skip, uint32_t m)
+{
+	uint32_t c0 = step(pos, skip, m), c1 = step(c0, skip, m);
+	uint32_t c2 = step(c1, skip, m), c3 = step(c2, skip, m);
+	uint32_t s4 = step(step(skip, skip, m), step(skip, skip, m), m);
+
+	for (;;) {
+		if (is_free(used, c0))
+			return c0;
+		if (is_free(used, c1))
+			return c1;
+		if (is_free(used, c2))
+			return c2;
+		if (is_free(used, c3))
+			return c3;
+		c0 = step(c0, s4, m);
+		c1 = step(c1, s4, m);
+		c2 = step(c2, s4, m);
+		c3 = step(c3, s4, m);
+	}
+}
 
 struct mg_real {
 	uint32_t id;
+	uint32_t weight;
 	uint32_t quota;
 	uint32_t next; /* next permutation position to try */
 	uint32_t skip;
 	uint32_t inv;  /* skip^-1 mod m, computed when first needed */
 };
 
-static inline uint32_t add_mod(uint32_t a, uint32_t b, uint32_t m)
-{
-	uint32_t c = a + b;
-
-	return c >= m ? c - m : c;
-}
-
-/* Turns left when the fill switches from probing to scanning free slots. */
-#define MG_SCAN_BELOW 256u
+/*
+ * Turns left when the fill switches from probing to scanning free slots:
+ * measured, a scan of F slots costs about as much as probing m / F
+ * positions when F is near 128 for m = 65537.
+ */
+#define MG_SCAN_BELOW 128u
 
 /* Inverse of a mod prime m (extended Euclid). */
 static uint32_t mod_inverse(uint32_t a, uint32_t m)
@@ -182,185 +245,298 @@ static uint32_t mod_inverse(uint32_t a, uint32_t m)
 	return (uint32_t)(t < 0 ? t + m : t);
 }
 
-int dp_maglev_build(const struct dp_maglev_real *reals, size_t n, uint32_t m,
-		    uint32_t *table)
+/*
+ * The scratch of one build in a single allocation. The bucket counts of the
+ * turn sort live in the table, which the fill then overwrites: a smaller
+ * working set, and no array to zero but the bitmap.
+ */
+struct mg_scratch {
+	uint64_t *used;          /* bitmap of taken slots */
+	struct mg_key *keys;
+	struct mg_key *tmp;      /* for the merge sort */
+	struct turn_iter *turns; /* each real's first turn, for both passes */
+	struct mg_real *mr;      /* per real, in key order */
+	uint32_t *order;         /* the m turns, by time */
+	uint32_t *free;          /* the last free slots */
+	void *mem;
+};
+
+static int scratch_alloc(struct mg_scratch *sc, size_t n, uint32_t m)
 {
-	const struct dp_maglev_real **sorted = NULL;
-	struct mg_real *mr = NULL;
-	struct rem *rems = NULL;
-	uint32_t *cnt = NULL, *order = NULL, *order_free = NULL;
-	uint64_t *used = NULL;
-	uint64_t total = 0, given = 0;
-	int err = -EINVAL;
+	size_t words = (m + 63) / 64, per_real, per_slot;
+	uint8_t *p;
 
-	if (!dp_maglev_size_ok(m) || !table || (n && !reals))
-		return -EINVAL;
-	memset(table, 0, (size_t)m * sizeof(*table));
+	per_real = 2 * sizeof(*sc->keys) + sizeof(*sc->turns) + sizeof(*sc->mr);
+	per_slot = words * sizeof(*sc->used) +
+		   ((size_t)m + MG_SCAN_BELOW) * sizeof(uint32_t);
+	if (n > (SIZE_MAX - per_slot) / per_real)
+		return -ENOMEM;
+	sc->mem = malloc(n * per_real + per_slot);
+	if (!sc->mem)
+		return -ENOMEM;
+	/* Members of 16-byte alignment first, then 8, then 4. */
+	p = sc->mem;
+	sc->turns = (struct turn_iter *)p;
+	p += n * sizeof(*sc->turns);
+	sc->used = (uint64_t *)p;
+	p += words * sizeof(*sc->used);
+	sc->keys = (struct mg_key *)p;
+	p += n * sizeof(*sc->keys);
+	sc->tmp = (struct mg_key *)p;
+	p += n * sizeof(*sc->tmp);
+	sc->mr = (struct mg_real *)p;
+	p += n * sizeof(*sc->mr);
+	sc->order = (uint32_t *)p;
+	p += (size_t)m * sizeof(*sc->order);
+	sc->free = (uint32_t *)p;
+	memset(sc->used, 0, words * sizeof(*sc->used));
+	return 0;
+}
+
+/*
+ * Apportion: floor(m*w/W), then +1 for the largest remainders (ties to the
+ * lower index), sorted as records (UINT64_MAX - remainder, 0, index).
+ */
+static void apportion(struct mg_real *mr, struct mg_key *k, struct mg_key *tmp,
+		      size_t n, uint32_t m, uint64_t total)
+{
+	uint64_t given = 0;
+
 	for (size_t i = 0; i < n; i++) {
-		if (!reals[i].id)
-			return -EINVAL;
-		total += reals[i].weight;
-	}
-	if (!n)
-		return 0;
+		uint64_t prod = (uint64_t)m * mr[i].weight; /* < 2^52 */
 
-	err = -ENOMEM;
-	sorted = calloc(n, sizeof(*sorted));
-	mr = calloc(n, sizeof(*mr));
-	rems = calloc(n, sizeof(*rems));
-	cnt = calloc((size_t)m + 1, sizeof(*cnt));
-	order = calloc(m, sizeof(*order));
-	used = calloc((m + 63) / 64, sizeof(*used));
-	order_free = calloc(MG_SCAN_BELOW, sizeof(*order_free));
-	if (!sorted || !mr || !rems || !cnt || !order || !used || !order_free)
-		goto out;
-
-	for (size_t i = 0; i < n; i++)
-		sorted[i] = &reals[i];
-	qsort(sorted, n, sizeof(*sorted), cmp_ptr);
-	err = -EINVAL;
-	for (size_t i = 1; i < n; i++)
-		if (!cmp_key(sorted[i - 1], sorted[i]))
-			goto out;
-	err = 0;
-	if (!total)
-		goto out;
-
-	/* Apportion: floor(m*w/W), then +1 for the largest remainders. */
-	for (size_t i = 0; i < n; i++) {
-		const struct dp_maglev_real *r = sorted[i];
-		unsigned __int128 prod = (unsigned __int128)m * r->weight;
-		uint8_t key[19];
-		size_t kl = real_key(r, key);
-
-		mr[i].id = r->id;
 		mr[i].quota = (uint32_t)(prod / total);
-		rems[i].rem = (uint64_t)(prod % total);
-		rems[i].idx = (uint32_t)i;
+		k[i].hi = UINT64_MAX - prod % total;
+		k[i].lo = 0;
+		k[i].tail = (uint32_t)i;
+		k[i].idx = (uint32_t)i;
 		given += mr[i].quota;
-		mr[i].next = (uint32_t)(key_hash(key, kl, 0x9ae16a3b2f90404full) % m);
-		mr[i].skip = (uint32_t)(key_hash(key, kl, 0xc3a5c85c97cb3127ull) %
-					(m - 1)) + 1;
 	}
 	if (given < m) {
-		qsort(rems, n, sizeof(*rems), cmp_rem);
+		sort_keys(k, tmp, n);
 		for (size_t i = 0; given < m && i < n; i++, given++)
-			mr[rems[i].idx].quota++;
+			mr[k[i].idx].quota++;
 	}
+}
 
-	/*
-	 * Counting sort of the m turns by time. The k-th turn of a real of
-	 * weight w comes at (k + 1/2) * W / (m * w) of the fill, i.e. in bucket
-	 * (2k + 1) * W / 2w: times depend on the weights only, so adding or
-	 * removing a real scales them all alike and keeps the others' order;
-	 * a real's extra (rounded-up) turn lands in the last bucket.
-	 */
+/*
+ * With one weight w among the n_w reals that have any, the buckets of round
+ * k are (k + 1/2) * n_w: distinct and increasing, and only the extra turns
+ * can be clamped into the last bucket, in index order. The counting sort
+ * then yields the paper's round robin in key order; built directly, through
+ * a list of the reals still having turns (act: at most m of them).
+ */
+static bool round_robin(const struct mg_real *mr, size_t n,
+			uint32_t *act, uint32_t *order)
+{
+	uint32_t w = 0, na = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!mr[i].weight)
+			continue;
+		if (w && mr[i].weight != w)
+			return false;
+		w = mr[i].weight;
+		if (mr[i].quota)
+			act[na++] = (uint32_t)i;
+	}
+	for (uint32_t k = 0; na; k++) { /* the quotas sum to m */
+		uint32_t keep = 0;
+
+		for (uint32_t j = 0; j < na; j++) {
+			*order++ = act[j];
+			if (mr[act[j]].quota > k + 1)
+				act[keep++] = act[j];
+		}
+		na = keep;
+	}
+	return true;
+}
+
+/*
+ * Counting sort of the m turns by time. The k-th turn of a real of weight w
+ * comes at (k + 1/2) * W / (m * w) of the fill, i.e. in bucket
+ * (2k + 1) * W / 2w: times depend on the weights only, so adding or removing
+ * a real scales them all alike and keeps the others' order; a real's extra
+ * (rounded-up) turn lands in the last bucket. cnt[m] is scratch.
+ */
+static void order_turns(const struct mg_real *mr, struct turn_iter *turns, size_t n,
+			uint32_t m, uint64_t total, uint32_t *cnt, uint32_t *order)
+{
+	if (round_robin(mr, n, cnt, order)) /* cnt as the list */
+		return;
+	memset(cnt, 0, (size_t)m * sizeof(*cnt));
 	for (size_t i = 0; i < n; i++) {
 		struct turn_iter it;
 
 		if (!mr[i].quota)
 			continue;
-		turn_start(&it, sorted[i]->weight, total);
+		turn_start(&turns[i], mr[i].weight, total);
+		it = turns[i];
 		for (uint32_t k = 0; k < mr[i].quota; k++)
-			cnt[turn_next(&it, m) + 1]++;
+			cnt[turn_next(&it, m)]++;
 	}
-	for (uint32_t b = 0; b < m; b++)
-		cnt[b + 1] += cnt[b];
+	for (uint32_t b = 0, sum = 0; b < m; b++) { /* bucket starts */
+		uint32_t c = cnt[b];
+
+		cnt[b] = sum;
+		sum += c;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct turn_iter it;
 
 		if (!mr[i].quota)
 			continue;
-		turn_start(&it, sorted[i]->weight, total);
+		it = turns[i];
 		for (uint32_t k = 0; k < mr[i].quota; k++)
 			order[cnt[turn_next(&it, m)]++] = (uint32_t)i;
 	}
+}
 
-	/*
-	 * Each turn claims the real's next free slot in its permutation. The
-	 * probes test a bitmap that stays in L1 rather than the table; after
-	 * the first candidate, MG_GROUP at a time computed independently from
-	 * multiples of skip (no serial chain of steps). Once few slots are
-	 * free, probing costs about
-	 * m / free steps per turn, so the last turns instead pick, among the
-	 * free slots, the one fewest permutation steps ahead (distance times
-	 * the inverse of skip, mod m): the same slot the probing would reach.
-	 */
-	uint32_t t = 0, probe_turns = m > MG_SCAN_BELOW ? m - MG_SCAN_BELOW : 0;
+/*
+ * Each turn claims the real's next free slot in its permutation; most first
+ * candidates are free and the probing starts only when not. The next turn's
+ * real is loaded before this turn probes: a mispredicted end of the probing
+ * then does not also replay those loads.
+ */
+static void fill_probe(struct mg_real *mr, const uint32_t *order, uint32_t turns,
+		       uint64_t *used, uint32_t m, uint32_t *table)
+{
+	uint32_t ri = order[0], nx = mr[ri].next, sk = mr[ri].skip;
 
-	for (; t < probe_turns; t++) {
-		struct mg_real *r = &mr[order[t]];
-		uint32_t p0 = r->next, s = r->skip, pos = p0;
-		uint32_t mult[MG_GROUP];
+	for (uint32_t t = 0; t < turns; t++) {
+		uint32_t rn = order[t + 1]; /* turns < m: order[turns] exists */
+		uint32_t nx2 = mr[rn].next, sk2 = mr[rn].skip, pos = nx;
 
-		if (!is_free(used, pos)) {
-			/* j * skip mod m, only for turns whose first probe fails. */
-			mult[0] = s;
-			for (uint32_t j = 1; j < MG_GROUP; j++)
-				mult[j] = add_mod(mult[j - 1], s, m);
-		}
-		while (!is_free(used, pos)) { /* left by the break below */
-			uint32_t cand[MG_GROUP], hit = 0;
-
-			for (uint32_t j = 0; j < MG_GROUP; j++) {
-				cand[j] = add_mod(p0, mult[j], m);
-				hit |= (uint32_t)is_free(used, cand[j]) << j;
-			}
-			if (hit) {
-				pos = cand[__builtin_ctz(hit)];
-				break;
-			}
-			/* cand[MG_GROUP - 1] is taken: the next group starts after it. */
-			p0 = cand[MG_GROUP - 1];
-		}
+		if (!is_free(used, pos))
+			pos = probe(used, pos, sk, m);
 		used[pos / 64] |= 1ull << (pos % 64);
-		table[pos] = r->id;
-		r->next = step(pos, s, m);
+		table[pos] = mr[ri].id;
+		mr[ri].next = step(pos, sk, m);
+		if (rn == ri)
+			nx2 = mr[ri].next;
+		ri = rn;
+		nx = nx2;
+		sk = sk2;
 	}
+}
 
-	uint32_t nfree = 0;
-
-	for (uint32_t pos = 0; pos < m && t < m; pos++)
-		if (is_free(used, pos))
-			order_free[nfree++] = pos;
+/*
+ * The last turns: once few slots are free, probing costs about m / free
+ * steps per turn, so each turn instead picks, among the free slots, the one
+ * fewest permutation steps ahead (distance times the inverse of skip, mod m):
+ * the same slot the probing would reach.
+ */
+static void fill_last(struct mg_real *mr, const uint32_t *order, uint32_t turns,
+		      const uint64_t *used, uint32_t *fr, uint32_t m, uint32_t *table)
+{
 	/* d * inv < 2^40: a double reciprocal gives the quotient within 1. */
 	const double minv = 1.0 / m;
+	uint32_t nfree = 0;
 
-	for (; t < m; t++) {
+	for (uint32_t w = 0; w < (m + 63) / 64; w++) {
+		uint64_t bits = ~used[w];
+
+		if (w == m / 64)
+			bits &= (1ull << (m % 64)) - 1; /* m is odd: never 64 */
+		for (; bits; bits &= bits - 1)
+			fr[nfree++] = w * 64 + (uint32_t)__builtin_ctzll(bits);
+	}
+	for (uint32_t t = 0; t < turns; t++) {
 		struct mg_real *r = &mr[order[t]];
-		uint64_t best = UINT64_MAX;
+		int64_t best = INT64_MAX;
 		uint32_t bi = 0, pos;
 
 		if (!r->inv)
 			r->inv = mod_inverse(r->skip, m);
 		for (uint32_t k = 0; k < nfree; k++) {
-			uint32_t d = order_free[k] >= r->next ? order_free[k] - r->next :
-								 order_free[k] + m - r->next;
-			uint64_t prod = (uint64_t)d * r->inv;
-			int64_t steps = (int64_t)(prod - (uint64_t)((double)prod * minv) * m);
+			int64_t d = (int64_t)fr[k] - r->next;
+			int64_t prod, steps;
 
+			if (d < 0)
+				d += m;
+			prod = d * r->inv;
+			steps = prod - (int64_t)((double)prod * minv) * m;
 			if (steps < 0)
 				steps += m;
 			else if (steps >= (int64_t)m)
 				steps -= m;
-
-			if ((uint64_t)steps < best) {
-				best = (uint64_t)steps;
+			if (steps < best) {
+				best = steps;
 				bi = k;
 			}
 		}
-		pos = order_free[bi];
-		order_free[bi] = order_free[--nfree];
+		pos = fr[bi];
+		fr[bi] = fr[--nfree];
 		table[pos] = r->id;
 		r->next = step(pos, r->skip, m);
 	}
+}
+
+int dp_maglev_build(const struct dp_maglev_real *reals, size_t n, uint32_t m,
+		    uint32_t *table)
+{
+	struct mg_scratch sc = { 0 };
+	uint64_t total = 0, mu_m, mu_m1;
+	uint32_t probe_turns;
+	int err = -EINVAL;
+
+	if (!dp_maglev_size_ok(m) || !table || (n && !reals))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (!reals[i].id)
+			goto out;
+		total += reals[i].weight;
+	}
+	err = 0;
+	if (!n)
+		goto out;
+	err = scratch_alloc(&sc, n, m);
+	if (err)
+		goto out;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t b[19];
+
+		key_bytes(&reals[i], b);
+		sort_key(b, (uint32_t)i, &sc.keys[i]);
+	}
+	sort_keys(sc.keys, sc.tmp, n);
+	err = -EINVAL;
+	for (size_t i = 1; i < n; i++)
+		if (!cmp_key(&sc.keys[i - 1], &sc.keys[i]))
+			goto out;
+	err = 0;
+	if (!total)
+		goto out;
+
+	mu_m = UINT64_MAX / m;
+	mu_m1 = UINT64_MAX / (m - 1);
+	for (size_t i = 0; i < n; i++) {
+		const struct dp_maglev_real *r = &reals[sc.keys[i].idx];
+		uint8_t b[19];
+
+		key_bytes(r, b);
+		sc.mr[i].id = r->id;
+		sc.mr[i].weight = r->weight;
+		sc.mr[i].next = (uint32_t)mod_mu(key_hash(b, sizeof(b), 0x9ae16a3b2f90404full),
+						 m, mu_m);
+		sc.mr[i].skip = (uint32_t)mod_mu(key_hash(b, sizeof(b), 0xc3a5c85c97cb3127ull),
+						 m - 1, mu_m1) + 1;
+		sc.mr[i].inv = 0;
+	}
+	apportion(sc.mr, sc.keys, sc.tmp, n, m, total);
+	order_turns(sc.mr, sc.turns, n, m, total, table, sc.order);
+
+	probe_turns = m > MG_SCAN_BELOW ? m - MG_SCAN_BELOW : 0;
+	if (probe_turns)
+		fill_probe(sc.mr, sc.order, probe_turns, sc.used, m, table);
+	fill_last(sc.mr, sc.order + probe_turns, m - probe_turns, sc.used, sc.free,
+		  m, table);
 out:
-	free(order_free);
-	free(used);
-	free(order);
-	free(cnt);
-	free(rems);
-	free(mr);
-	free(sorted);
+	/* Every slot is written by a fill; otherwise the table says "no real". */
+	if (err || !total)
+		memset(table, 0, (size_t)m * sizeof(*table));
+	free(sc.mem);
 	return err;
 }

@@ -2,7 +2,9 @@
 /*
  * Maglev figures: build time of a 65537-entry table for 1000 reals (median of
  * runs), balance with equal weights, and disruption when 1 of 1000 reals goes
- * (every one of the 1000 removals, mean and worst).
+ * (every one of the 1000 removals, mean and worst), for consecutive IPv4
+ * addresses and for random IPv4 and IPv6 ones: hashes must not favour one
+ * address pattern.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -49,6 +51,57 @@ static double median_build(const struct dp_maglev_real *r, size_t n,
 	return ms[RUNS / 2];
 }
 
+/* Every one of the n removals from r (table a): mean and worst share changed. */
+static void disruption(struct dp_maglev_real *r, size_t n, uint32_t m,
+		       uint32_t *a, uint32_t *b, double *mean, double *worst)
+{
+	double sum = 0;
+
+	*worst = 0;
+	if (dp_maglev_build(r, n, m, a))
+		exit(1);
+	for (size_t g = 0; g < n; g++) {
+		struct dp_maglev_real saved = r[g];
+		uint32_t changed = 0;
+
+		r[g] = r[n - 1];
+		if (dp_maglev_build(r, n - 1, m, b))
+			exit(1);
+		r[n - 1] = r[g];
+		r[g] = saved;
+		for (uint32_t i = 0; i < m; i++)
+			changed += a[i] != b[i];
+		sum += 100.0 * changed / m;
+		if (100.0 * changed / m > *worst)
+			*worst = 100.0 * changed / m;
+	}
+	*mean = sum / n;
+}
+
+/* Random addresses (xorshift, fixed seed), v6 with random ports too. */
+static void random_reals(struct dp_maglev_real *r, size_t n, int v6)
+{
+	static uint64_t x = 0x2545f4914f6cdd1dull;
+
+	for (size_t i = 0; i < n; i++) {
+		memset(&r[i].addr, 0, sizeof(r[i].addr));
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		r[i].addr.family = v6 ? AF_INET6 : AF_INET;
+		memcpy(r[i].addr.b, &x, 8);
+		if (v6) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			memcpy(r[i].addr.b + 8, &x, 8);
+		} else {
+			memset(r[i].addr.b + 4, 0, 4);
+		}
+		r[i].port = v6 ? (uint16_t)(x >> 48) : 80;
+	}
+}
+
 int main(void)
 {
 	const uint32_t m = DP_MAGLEV_DEFAULT_SIZE;
@@ -56,8 +109,7 @@ int main(void)
 	struct dp_maglev_real *r = calloc(n, sizeof(*r));
 	uint32_t *a = calloc(m, sizeof(*a)), *b = calloc(m, sizeof(*b));
 	uint32_t *cnt = calloc(n + 1, sizeof(*cnt)), lo = UINT32_MAX, hi = 0;
-	double eq, wt, eq_min, wt_min, sum = 0, worst = 0;
-	int removals = 0;
+	double eq, wt, eq_min, wt_min, mean, worst, rmean[2], rworst[2];
 
 	if (!r || !a || !b || !cnt)
 		return 1;
@@ -75,25 +127,17 @@ int main(void)
 		lo = cnt[i] < lo ? cnt[i] : lo;
 		hi = cnt[i] > hi ? cnt[i] : hi;
 	}
-	for (size_t g = 0; g < n; g++, removals++) {
-		struct dp_maglev_real saved = r[g];
-		uint32_t changed = 0;
-
-		r[g] = r[n - 1];
-		if (dp_maglev_build(r, n - 1, m, b))
-			return 1;
-		r[n - 1] = r[g];
-		r[g] = saved;
-		for (uint32_t i = 0; i < m; i++)
-			changed += a[i] != b[i];
-		sum += 100.0 * changed / m;
-		if (100.0 * changed / m > worst)
-			worst = 100.0 * changed / m;
-	}
+	disruption(r, n, m, a, b, &mean, &worst);
 	srand(1);
 	for (size_t i = 0; i < n; i++)
 		r[i].weight = 1 + (uint32_t)(rand() % 1000);
 	wt = median_build(r, n, m, a, &wt_min);
+	for (size_t i = 0; i < n; i++)
+		r[i].weight = 100;
+	for (int v6 = 0; v6 < 2; v6++) {
+		random_reals(r, n, v6);
+		disruption(r, n, m, a, b, &rmean[v6], &rworst[v6]);
+	}
 
 	printf("maglev M=%u N=%zu: build %.3f ms equal weights (min %.3f), %.3f ms random "
 	       "weights (min %.3f); median of %d; goal <= 1.5 ms\n", m, n, eq, eq_min,
@@ -101,7 +145,9 @@ int main(void)
 	printf("maglev equal weights: entries per real min %u max %u (max-min %u; goal <= 1)\n",
 	       lo, hi, hi - lo);
 	printf("maglev remove 1 of %zu: %.3f %% of entries change on average, worst %.3f %% "
-	       "over %d removals (goal <= 0.75 %%)\n", n, sum / removals, worst, removals);
+	       "over %zu removals (goal <= 0.75 %%)\n", n, mean, worst, n);
+	printf("maglev remove 1 of %zu, random addresses: IPv4 mean %.3f %% worst %.3f %%, "
+	       "IPv6 mean %.3f %% worst %.3f %%\n", n, rmean[0], rworst[0], rmean[1], rworst[1]);
 	free(cnt);
 	free(b);
 	free(a);

@@ -48,6 +48,26 @@ static void count(const uint32_t *t, uint32_t m, uint32_t *cnt, size_t n)
 	}
 }
 
+static void shuffle(struct dp_maglev_real *r, size_t n)
+{
+	for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates */
+		size_t j = rnd() % (i + 1);
+		struct dp_maglev_real tmp = r[i];
+
+		r[i] = r[j];
+		r[j] = tmp;
+	}
+}
+
+/* The table a of r[0..n) is built again, identical, from a shuffled r. */
+static void assert_order_independent(struct dp_maglev_real *r, size_t n, uint32_t m,
+				     const uint32_t *a, uint32_t *b)
+{
+	shuffle(r, n);
+	ck_assert_int_eq(dp_maglev_build(r, n, m, b), 0);
+	ck_assert_mem_eq(a, b, m * sizeof(*a));
+}
+
 START_TEST(sizes)
 {
 	ck_assert(dp_maglev_size_ok(251));
@@ -131,15 +151,7 @@ START_TEST(order_independent)
 		for (size_t i = 0; i < n; i++)
 			r[i].weight = rnd() % 50;
 		ck_assert_int_eq(dp_maglev_build(r, n, m, a), 0);
-		for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates */
-			size_t j = rnd() % (i + 1);
-			struct dp_maglev_real tmp = r[i];
-
-			r[i] = r[j];
-			r[j] = tmp;
-		}
-		ck_assert_int_eq(dp_maglev_build(r, n, m, b), 0);
-		ck_assert_mem_eq(a, b, m * sizeof(*a));
+		assert_order_independent(r, n, m, a, b);
 		free(a);
 		free(b);
 		free(r);
@@ -175,8 +187,73 @@ START_TEST(equal_weights_balanced)
 END_TEST
 
 /*
+ * One weight among the reals that have any, with weight-0 reals mixed in
+ * (the builder orders such turns as a plain round robin): balanced within
+ * one entry, weight 0 absent, the same table for shuffled input.
+ */
+START_TEST(equal_weights_with_zeros)
+{
+	for (int c = 0; c < 60; c++) {
+		uint32_t m = primes[rnd() % 5];
+		size_t n = 2 + rnd() % (m / 4 < 600 ? m / 4 : 600);
+		struct dp_maglev_real *r = calloc(n, sizeof(*r));
+		uint32_t *a = calloc(m, sizeof(*a)), *b = calloc(m, sizeof(*b));
+		uint32_t *cnt = calloc(n + 1, sizeof(*cnt));
+		uint32_t w = 1 + rnd() % 1000, lo = UINT32_MAX, hi = 0;
+
+		make_reals(r, n, c & 1);
+		for (size_t i = 0; i < n; i++)
+			r[i].weight = i == 0 || rnd() % 4 ? w : 0;
+		ck_assert_int_eq(dp_maglev_build(r, n, m, a), 0);
+		count(a, m, cnt, n);
+		ck_assert_uint_eq(cnt[0], 0);
+		for (size_t i = 0; i < n; i++) {
+			if (!r[i].weight) {
+				ck_assert_uint_eq(cnt[r[i].id], 0);
+				continue;
+			}
+			lo = cnt[r[i].id] < lo ? cnt[r[i].id] : lo;
+			hi = cnt[r[i].id] > hi ? cnt[r[i].id] : hi;
+		}
+		ck_assert_uint_le(hi - lo, 1);
+		assert_order_independent(r, n, m, a, b);
+		free(cnt);
+		free(a);
+		free(b);
+		free(r);
+	}
+}
+END_TEST
+
+/*
+ * Build a (table of r[0..n)) again without r[g] into b; the share of entries
+ * that changed. Every entry of the removed real moves, and no entry moves to
+ * it, so at least its own entries change.
+ */
+static double remove_one(struct dp_maglev_real *r, size_t n, uint32_t m,
+			 const uint32_t *a, uint32_t *b, size_t g)
+{
+	struct dp_maglev_real saved = r[g];
+	uint32_t changed = 0, own = 0;
+
+	r[g] = r[n - 1];
+	ck_assert_int_eq(dp_maglev_build(r, n - 1, m, b), 0);
+	r[n - 1] = r[g];
+	r[g] = saved;
+	for (uint32_t i = 0; i < m; i++) {
+		changed += a[i] != b[i];
+		own += a[i] == saved.id;
+		ck_assert(b[i] != saved.id);
+	}
+	ck_assert_uint_ge(changed, own);
+	return (double)changed / m;
+}
+
+/*
  * Removing 1 of 1000 equal reals: on average at most 0.75 % of the 65537
- * entries change (the removed real's own 0.1 % included), never above 1 %.
+ * entries change (the removed real's own 0.1 % included), each removal at
+ * most 0.8 % (the worst of all 1000 removals is 0.78 %, see
+ * Docs/BENCHMARKS.md).
  */
 START_TEST(disruption)
 {
@@ -190,32 +267,122 @@ START_TEST(disruption)
 	make_reals(r, n, 0);
 	ck_assert_int_eq(dp_maglev_build(r, n, m, a), 0);
 	for (int c = 0; c < cases; c++) {
-		size_t gone = rnd() % n;
-		struct dp_maglev_real saved = r[gone];
-		uint32_t changed = 0, own = 0;
+		double d = remove_one(r, n, m, a, b, rnd() % n);
 
-		r[gone] = r[n - 1];
-		ck_assert_int_eq(dp_maglev_build(r, n - 1, m, b), 0);
-		r[n - 1] = r[gone];
-		r[gone] = saved;
-		for (uint32_t i = 0; i < m; i++) {
-			changed += a[i] != b[i];
-			own += a[i] == saved.id;
-			/* Entries of the removed real all move; no one else's
-			 * entry moves to a real that was not there before. */
-			ck_assert(a[i] != saved.id || b[i] != saved.id);
-		}
-		ck_assert_uint_ge(changed, own);
-		sum += (double)changed / m;
-		if ((double)changed / m > worst)
-			worst = (double)changed / m;
+		sum += d;
+		worst = d > worst ? d : worst;
 	}
 	ck_assert_msg(sum / cases <= 0.0075, "mean disruption %.3f %%",
 		      100 * sum / cases);
-	ck_assert_msg(worst <= 0.01, "worst disruption %.3f %%", worst * 100);
+	ck_assert_msg(worst <= 0.008, "worst disruption %.3f %%", worst * 100);
 	free(a);
 	free(b);
 	free(r);
+}
+END_TEST
+
+/*
+ * Every single removal of a smaller table with the same entries per real
+ * (16381 / 250 = 65.5, as 65537 / 1000): the real removed holds 0.4 %, about
+ * 2.0 % change on average and at most 2.2 % (IPv4) or 2.1 % (IPv6) today.
+ * The build is deterministic: a failure is a change of the algorithm.
+ */
+START_TEST(disruption_every_removal)
+{
+	const uint32_t m = 16381;
+	const size_t n = 250;
+	struct dp_maglev_real *r = calloc(n, sizeof(*r));
+	uint32_t *a = calloc(m, sizeof(*a)), *b = calloc(m, sizeof(*b));
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		double worst = 0, sum = 0;
+
+		make_reals(r, n, v6);
+		ck_assert_int_eq(dp_maglev_build(r, n, m, a), 0);
+		for (size_t g = 0; g < n; g++) {
+			double d = remove_one(r, n, m, a, b, g);
+
+			sum += d;
+			worst = d > worst ? d : worst;
+		}
+		ck_assert_msg(sum / n <= 0.021, "v6 %d: mean disruption %.3f %%", v6,
+			      100 * sum / n);
+		ck_assert_msg(worst <= 0.023, "v6 %d: worst disruption %.3f %%", v6,
+			      100 * worst);
+	}
+	free(a);
+	free(b);
+	free(r);
+}
+END_TEST
+
+/*
+ * Every node must build the same table from the same reals, also while an
+ * upgrade runs two versions: tables of fixed inputs (FNV-1a of the entries)
+ * change only with a deliberate change of the algorithm.
+ */
+struct golden {
+	uint32_t m;
+	size_t n;
+	int v6;
+	int weights; /* 0 equal, 1 equal with some 0, 2 from 0 to 999, 3 skewed */
+	uint64_t fnv;
+};
+
+static void golden_reals(struct dp_maglev_real *r, size_t n, int v6, int weights)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memset(&r[i], 0, sizeof(r[i]));
+		if (v6) {
+			r[i].addr.family = AF_INET6;
+			memcpy(r[i].addr.b, &x, 8);
+			r[i].addr.w[3] = htonl((uint32_t)i + 1);
+		} else {
+			r[i].addr.family = AF_INET;
+			r[i].addr.w[0] = (uint32_t)(x >> 32);
+		}
+		r[i].port = (uint16_t)(80 + i % 3);
+		r[i].id = (uint32_t)i + 1;
+		r[i].weight = weights == 0 ? 10 :
+			      weights == 1 ? (x % 5 ? 10 : 0) :
+			      weights == 2 ? (uint32_t)(x % 1000) :
+			      (x % 7 ? 1 : 100000);
+	}
+}
+
+START_TEST(same_tables)
+{
+	static const struct golden g[] = {
+		{ 65537, 1000, 0, 0, 0x4c4f160b09904e1aull },
+		{ 65537, 1000, 1, 2, 0x1ca83a882c26fb93ull },
+		{ 65537, 777, 0, 1, 0xcb95aecd49bc49f9ull },
+		{ 16381, 300, 1, 3, 0x644f33c550d2be7cull },
+		{ 251, 40, 0, 2, 0xd1aabd11bcd19584ull },
+		{ 251, 3, 1, 0, 0x17498eae102109e2ull },
+		{ 655373, 5000, 1, 2, 0x710381fbed0e0ab9ull },
+		{ 4093, 4093, 0, 1, 0xc519693d67aa605cull },
+	};
+
+	for (size_t c = 0; c < sizeof(g) / sizeof(g[0]); c++) {
+		struct dp_maglev_real *r = calloc(g[c].n, sizeof(*r));
+		uint32_t *t = calloc(g[c].m, sizeof(*t));
+		uint64_t h = 0xcbf29ce484222325ull;
+
+		golden_reals(r, g[c].n, g[c].v6, g[c].weights);
+		ck_assert_int_eq(dp_maglev_build(r, g[c].n, g[c].m, t), 0);
+		for (uint32_t i = 0; i < g[c].m; i++) {
+			h ^= t[i];
+			h *= 0x100000001b3ull;
+		}
+		ck_assert_msg(h == g[c].fnv, "case %zu: table changed", c);
+		free(t);
+		free(r);
+	}
 }
 END_TEST
 
@@ -249,8 +416,11 @@ Suite *test_suite(void)
 	tcase_add_test(tc, weighted_distribution);
 	tcase_add_test(tc, order_independent);
 	tcase_add_test(tc, equal_weights_balanced);
+	tcase_add_test(tc, equal_weights_with_zeros);
 	tcase_add_test(tc, disruption);
+	tcase_add_test(tc, disruption_every_removal);
 	tcase_add_test(tc, largest_ring);
+	tcase_add_test(tc, same_tables);
 	suite_add_tcase(s, tc);
 	return s;
 }
