@@ -96,36 +96,6 @@ int dp_xdp_percpu_sum(int fd, uint32_t key, unsigned int n_u64, uint64_t *out)
 	return err;
 }
 
-int dp_xdp_slice_sum(int fd, uint32_t slots, uint32_t key, unsigned int n_u64,
-		     uint64_t *out)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t vals[8];
-
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	if (n_u64 > 8 || key >= slots)
-		return -EINVAL;
-	memset(out, 0, n_u64 * sizeof(*out));
-	for (uint64_t c = 0; c < (uint64_t)ncpu; c++) {
-		uint64_t i = c * slots + key;
-		uint32_t k32 = (uint32_t)i;
-
-		if (i > UINT32_MAX)
-			return -ERANGE;
-		if (bpf_map_lookup_elem(fd, &k32, vals))
-			return -errno;
-		for (unsigned int j = 0; j < n_u64; j++)
-			out[j] += vals[j];
-	}
-	return 0;
-}
-
-uint32_t dp_xdp_slice_slots(uint32_t n)
-{
-	return (n + LB_SLICE_ALIGN - 1) / LB_SLICE_ALIGN * LB_SLICE_ALIGN;
-}
-
 int dp_xdp_vip_filter_adjust(int fd, const uint32_t addr[4], int delta)
 {
 	uint32_t slot = lb_vip_slot(addr), n = 0;

@@ -23,16 +23,9 @@ int dp_xdp_ring_publish(int rings_fd, int state_fd, uint32_t svc_id,
 /*
  * Sum a per-CPU value made of n_u64 64-bit counters (e.g. struct lb_ctr has
  * 2) at key over every possible CPU into out[0..n_u64). 0 or negative errno.
- * dp_xdp_percpu_sum reads a per-CPU map, dp_xdp_slice_sum a sliced array
- * (lb_maps.h) of `slots` elements a CPU.
  */
 int dp_xdp_percpu_sum(int fd, uint32_t key, unsigned int n_u64, uint64_t *out)
 	__attribute__((warn_unused_result));
-int dp_xdp_slice_sum(int fd, uint32_t slots, uint32_t key, unsigned int n_u64,
-		     uint64_t *out) __attribute__((warn_unused_result));
-
-/* Slice length for n ids (services or reals): n rounded up to LB_SLICE_ALIGN. */
-uint32_t dp_xdp_slice_slots(uint32_t n);
 
 /*
  * Account for a VIP address added (delta +1) or removed (-1) in lb_vip_filter

@@ -281,13 +281,13 @@ static void tcp_modes(void)
 	{
 		struct { uint64_t packets, bytes; } sc0, sc1, rc0, rc1;
 
-		if (dp_xdp_slice_sum(L.fd_svc_ctr, L.svc_slots, 1, 2, &sc0.packets) ||
-		    dp_xdp_slice_sum(L.fd_real_ctr, L.real_slots, 1, 2, &rc0.packets))
+		if (dp_xdp_percpu_sum(L.fd_svc_ctr, 1, 2, &sc0.packets) ||
+		    dp_xdp_percpu_sum(L.fd_real_ctr, 1, 2, &rc0.packets))
 			fail("counters", "read");
 		XDP("tcp4 dsr syn", in, n, XDP_TX, want, w, { LB_STAT_LRU_MISS, 1 },
 		    { LB_STAT_TX, 1 });
-		if (dp_xdp_slice_sum(L.fd_svc_ctr, L.svc_slots, 1, 2, &sc1.packets) ||
-		    dp_xdp_slice_sum(L.fd_real_ctr, L.real_slots, 1, 2, &rc1.packets))
+		if (dp_xdp_percpu_sum(L.fd_svc_ctr, 1, 2, &sc1.packets) ||
+		    dp_xdp_percpu_sum(L.fd_real_ctr, 1, 2, &rc1.packets))
 			fail("counters", "read");
 		if (sc1.packets - sc0.packets == 1 && sc1.bytes - sc0.bytes == n &&
 		    rc1.packets - rc0.packets == 1 && rc1.bytes - rc0.bytes == n)

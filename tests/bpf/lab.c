@@ -31,12 +31,8 @@ void lab_addr(const char *s, uint32_t out[4])
 
 int lab_open(struct lab *l, uint32_t m, uint32_t flows, uint32_t svc_sets)
 {
-	int ncpu = libbpf_num_possible_cpus();
 	struct lb_bpf *s;
 	int err;
-
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
 
 	memset(l, 0, sizeof(*l));
 	l->fib_refresh = 256;
@@ -54,22 +50,16 @@ int lab_open(struct lab *l, uint32_t m, uint32_t flows, uint32_t svc_sets)
 	s->rodata->lb_flow_sets = l->flow_sets;
 	l->svc_sets = svc_sets;
 	s->rodata->lb_svc_mask = svc_sets - 1;
-	l->svc_slots = dp_xdp_slice_slots(LAB_MAX_SERVICES);
-	l->real_slots = dp_xdp_slice_slots(LAB_MAX_REALS);
-	s->rodata->lb_svc_slots = l->svc_slots;
-	s->rodata->lb_real_slots = l->real_slots;
-	/* Limits are load-time settings; per-CPU state has a slice per CPU. */
-	if (bpf_map__set_max_entries(s->maps.lb_services, LAB_MAX_SERVICES) ||
-	    bpf_map__set_max_entries(s->maps.lb_svc_state, LAB_MAX_SERVICES) ||
+	/* Limits are load-time settings. */
+	if (bpf_map__set_max_entries(s->maps.lb_services, 32) ||
+	    bpf_map__set_max_entries(s->maps.lb_svc_state, 32) ||
 	    bpf_map__set_max_entries(s->maps.lb_svc_sets, svc_sets) ||
-	    bpf_map__set_max_entries(s->maps.lb_svc_ctr, l->svc_slots * ncpu) ||
-	    bpf_map__set_max_entries(s->maps.lb_reals, LAB_MAX_REALS) ||
-	    bpf_map__set_max_entries(s->maps.lb_real_ctr, l->real_slots * ncpu) ||
-	    bpf_map__set_max_entries(s->maps.lb_nh_cache, l->real_slots * ncpu) ||
-	    bpf_map__set_max_entries(s->maps.lb_stats, LB_STAT_SLOTS * ncpu) ||
-	    bpf_map__set_max_entries(s->maps.lb_flood, ncpu) ||
-	    bpf_map__set_max_entries(s->maps.lb_rings, LAB_MAX_SERVICES * LB_RING_SLOTS * m) ||
-	    bpf_map__set_max_entries(s->maps.lb_flows, l->flow_sets * ncpu) ||
+	    bpf_map__set_max_entries(s->maps.lb_svc_ctr, 32) ||
+	    bpf_map__set_max_entries(s->maps.lb_reals, 256) ||
+	    bpf_map__set_max_entries(s->maps.lb_real_ctr, 256) ||
+	    bpf_map__set_max_entries(s->maps.lb_nh_cache, 256) ||
+	    bpf_map__set_max_entries(s->maps.lb_rings, 32 * LB_RING_SLOTS * m) ||
+	    bpf_map__set_max_entries(s->maps.lb_flows, l->flow_sets * libbpf_num_possible_cpus()) ||
 	    bpf_map__set_max_entries(s->maps.lb_ct, 4096))
 		return -EINVAL;
 	err = lb_bpf__load(s);
@@ -170,7 +160,7 @@ int lab_cfg(struct lab *l, uint64_t new_flow_rate)
 int lab_stats(struct lab *l, uint64_t *out)
 {
 	for (uint32_t i = 0; i < LB_STAT_MAX; i++) {
-		int err = dp_xdp_slice_sum(l->fd_stats, LB_STAT_SLOTS, i, 1, &out[i]);
+		int err = dp_xdp_percpu_sum(l->fd_stats, i, 1, &out[i]);
 
 		if (err)
 			return err;

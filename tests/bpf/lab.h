@@ -18,10 +18,6 @@
 extern const uint8_t lab_mac_lb0[6], lab_mac_gw[6], lab_mac_lbx[6],
 	lab_mac_gwx[6], lab_mac_client[6];
 
-/* Limits of the lab's forwarder: service ids and real ids below these. */
-#define LAB_MAX_SERVICES 32
-#define LAB_MAX_REALS    256
-
 struct lb_bpf;
 
 struct lab {
@@ -30,8 +26,6 @@ struct lab {
 	uint32_t m;
 	uint32_t flow_sets;   /* lb_flows entries (sets of LB_FLOW_WAYS) */
 	uint32_t svc_sets;    /* lb_svc_sets entries (power of two) */
-	uint32_t svc_slots;   /* per-CPU slice of lb_svc_ctr */
-	uint32_t real_slots;  /* per-CPU slice of lb_real_ctr and lb_nh_cache */
 	uint32_t fib_refresh; /* lb_cfg.fib_refresh written by lab_cfg() */
 	uint32_t fib_gen;     /* lb_cfg.fib_gen written by lab_cfg() */
 	int fd_vips, fd_vip_filter, fd_svc_sets, fd_services, fd_state, fd_reals, fd_rings, fd_flows,

@@ -28,8 +28,6 @@
 const volatile __u32 lb_ring_size = 65537;
 const volatile __u32 lb_flow_sets = 4096;  /* lb_flows sets per CPU */
 const volatile __u32 lb_svc_mask = 255;    /* lb_svc_sets sets - 1 (power of two) */
-const volatile __u32 lb_svc_slots = 256;   /* lb_svc_ctr slice: service ids */
-const volatile __u32 lb_real_slots = 4096; /* lb_real_ctr, lb_nh_cache slices: real ids */
 
 /*
  * Variable header offsets (IPv4 IHL, ICMP quotes) are masked so the verifier
@@ -52,22 +50,9 @@ struct lb_pkt {
 	__u8 pad;
 };
 
-/*
- * This CPU's element idx of a sliced per-CPU array (lb_maps.h), slices of n:
- * NULL past the slice, which belongs to the next CPU.
- */
-static __always_inline void *slice_get(void *map, __u32 n, __u32 idx)
-{
-	__u32 k = bpf_get_smp_processor_id() * n + idx;
-
-	if (idx >= n)
-		return NULL;
-	return bpf_map_lookup_elem(map, &k);
-}
-
 static __always_inline void stat_inc(__u32 idx)
 {
-	__u64 *v = slice_get(&lb_stats, LB_STAT_SLOTS, idx);
+	__u64 *v = bpf_map_lookup_elem(&lb_stats, &idx);
 
 	if (v)
 		*v += 1;
@@ -79,9 +64,9 @@ static __always_inline int verdict(__u32 idx, int action)
 	return action;
 }
 
-static __always_inline void ctr_add(void *map, __u32 n, __u32 idx, __u32 len)
+static __always_inline void ctr_add(void *map, __u32 idx, __u32 len)
 {
-	struct lb_ctr *c = slice_get(map, n, idx);
+	struct lb_ctr *c = bpf_map_lookup_elem(map, &idx);
 
 	if (c) {
 		c->packets += 1;
@@ -102,11 +87,12 @@ static __always_inline void copy128(__u32 *dst, const __u32 *src)
 static __always_inline int flood_allow(const struct lb_cfg *cfg)
 {
 	struct lb_flood *f;
+	__u32 zero = 0;
 	__u64 now;
 
 	if (!cfg || !cfg->new_flow_rate)
 		return 1;
-	f = slice_get(&lb_flood, 1, 0);
+	f = bpf_map_lookup_elem(&lb_flood, &zero);
 	if (!f)
 		return 1;
 	now = bpf_ktime_get_ns();
@@ -299,7 +285,7 @@ static __always_inline int xmit(struct xdp_md *ctx, const __u32 *src,
 	struct lb_nh *nh = NULL;
 
 	if (cfg && cfg->fib_refresh) {
-		nh = slice_get(&lb_nh_cache, lb_real_slots, real_id);
+		nh = bpf_map_lookup_elem(&lb_nh_cache, &real_id);
 		if (nh && nh->budget && nh->gen == cfg->fib_gen) {
 			nh->budget--;
 			return send(ctx, nh->ifindex, nh->dmac);
@@ -621,8 +607,8 @@ static __always_inline int forward(struct xdp_md *ctx, struct lb_pkt *p,
 	real = pick_real(p, svc, cfg, &real_id);
 	if (!real)
 		return verdict(LB_STAT_DROP_NO_REAL, XDP_DROP);
-	ctr_add(&lb_svc_ctr, lb_svc_slots, svc->id, p->len);
-	ctr_add(&lb_real_ctr, lb_real_slots, real_id, p->len);
+	ctr_add(&lb_svc_ctr, svc->id, p->len);
+	ctr_add(&lb_real_ctr, real_id, p->len);
 	if (p->icmp_err)
 		stat_inc(LB_STAT_ICMP_ERROR);
 	if (p->frag)

@@ -4,13 +4,6 @@
  * max_entries from its configuration before load (bpf_map__set_max_entries),
  * and lb_rings holds max_services * LB_RING_SLOTS * ring_size entries.
  * Maps are not pinned by the object; the loader pins them by path.
- *
- * Per-CPU state (counters, next hops, the flow table, the rate limiter) lives
- * in plain arrays with one slice per possible CPU, CPU n using slice n only:
- * max_entries = slice length * possible CPUs. An element is then base +
- * index * size, one load chain shorter than a per-CPU map's pointer table,
- * and slices are 64-byte multiples in mappable (page-aligned) arrays, so no
- * two CPUs ever write one cache line. Userspace sums the slices.
  */
 #ifndef BALLAST_LB_MAPS_H
 #define BALLAST_LB_MAPS_H
@@ -34,11 +27,9 @@ struct {
 	__type(value, __u32);
 } lb_vip_filter SEC(".maps");
 
-/* Slices of lb_real_slots entries. */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 4096);
-	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct lb_nh);
 } lb_nh_cache SEC(".maps");
@@ -108,43 +99,36 @@ struct {
 	__type(value, struct lb_cfg);
 } lb_cfg SEC(".maps");
 
-/* Slices of LB_STAT_SLOTS counters. */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, LB_STAT_SLOTS);
-	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LB_STAT_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
 } lb_stats SEC(".maps");
 
-/* Slices of lb_svc_slots counters, by service id. */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 256);
-	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct lb_ctr);
 } lb_svc_ctr SEC(".maps");
 
-/* Slices of lb_real_slots counters, by real id. */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 4096);
-	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct lb_ctr);
 } lb_real_ctr SEC(".maps");
 
-/* One element per CPU: window start (ns) and new flows inserted in it. */
+/* Per-CPU new-flow budget: window start (ns) and flows inserted in it. */
 struct lb_flood {
 	__u64 window;
 	__u64 count;
-} __attribute__((aligned(64)));
+};
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct lb_flood);
 } lb_flood SEC(".maps");

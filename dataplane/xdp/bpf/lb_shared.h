@@ -205,15 +205,6 @@ enum lb_stat {
 	LB_STAT_MAX
 };
 
-/* lb_stats slice length: LB_STAT_MAX counters rounded up to a cache line. */
-#define LB_STAT_SLOTS ((LB_STAT_MAX + 7) & ~7u)
-
-/*
- * Slice lengths of lb_svc_ctr (services) and lb_real_ctr and lb_nh_cache
- * (reals) are rounded up to this, so every slice is whole cache lines.
- */
-#define LB_SLICE_ALIGN 8
-
 /* Decap program counters (lb_decap_stats, per-CPU). */
 enum lb_decap_stat {
 	LB_DECAP_OK = 0,     /* outer header stripped */
