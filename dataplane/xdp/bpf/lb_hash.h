@@ -59,10 +59,11 @@ static __always_inline __u32 lb_hash_flow(const struct lb_flow_key *k,
 }
 
 /*
- * The whole 64-bit flow hash: its high half is lb_hash_flow(k, 0), its low
- * half the flow's fingerprint in the flow table (lb_flow_fp). The mix is a
- * bijection, so two flows share set and fingerprint only when their 64-bit
- * sums are equal.
+ * The whole 64-bit flow hash: its high half is lb_hash_flow(k, 0), which
+ * picks the ring entry and the flow set, its low half the flow's
+ * fingerprint in the flow table (lb_flow_fp). After the mix the low half
+ * behaves like random bits whatever the high half, so two flows of one set
+ * share a fingerprint with probability 2^-31.
  */
 static __always_inline __u64 lb_hash_flow64(const struct lb_flow_key *k)
 {
