@@ -30,7 +30,7 @@ bool dp_maglev_size_ok(uint32_t m);
 
 /*
  * Fill table[0..m) with real ids. Each real with weight w gets
- * round(m * w / W) entries (within 1 of it; W is the total weight), reals of
+ * floor(m * w / W) entries or one more (W is the total weight), reals of
  * weight 0 none. With no weight at all the table is all 0 ("no real").
  * Memory is O(m + n) besides the table.
  * Returns 0, -EINVAL (bad size, id 0, duplicate key) or -ENOMEM.

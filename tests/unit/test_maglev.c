@@ -250,10 +250,11 @@ static double remove_one(struct dp_maglev_real *r, size_t n, uint32_t m,
 }
 
 /*
- * Removing 1 of 1000 equal reals: on average at most 0.75 % of the 65537
- * entries change (the removed real's own 0.1 % included), each removal at
- * most 0.8 % (the worst of all 1000 removals is 0.78 %, see
- * Docs/BENCHMARKS.md).
+ * Removing 1 of 1000 equal reals: on average at most 0.6 % of the 65537
+ * entries change (the removed real's own 0.1 % included; 0.54 % measured),
+ * each removal at most 0.68 % (the worst of all 1000 removals is 0.61 %, see
+ * Docs/BENCHMARKS.md). Claiming the leftover slots by turns instead of the
+ * stable matching gave a mean of 0.70 % and a worst of 0.78 %.
  */
 START_TEST(disruption)
 {
@@ -272,9 +273,9 @@ START_TEST(disruption)
 		sum += d;
 		worst = d > worst ? d : worst;
 	}
-	ck_assert_msg(sum / cases <= 0.0075, "mean disruption %.3f %%",
+	ck_assert_msg(sum / cases <= 0.006, "mean disruption %.3f %%",
 		      100 * sum / cases);
-	ck_assert_msg(worst <= 0.008, "worst disruption %.3f %%", worst * 100);
+	ck_assert_msg(worst <= 0.0068, "worst disruption %.3f %%", worst * 100);
 	free(a);
 	free(b);
 	free(r);
@@ -283,8 +284,9 @@ END_TEST
 
 /*
  * Every single removal of a smaller table with the same entries per real
- * (16381 / 250 = 65.5, as 65537 / 1000): the real removed holds 0.4 %, about
- * 2.0 % change on average and at most 2.2 % (IPv4) or 2.1 % (IPv6) today.
+ * (16381 / 250 = 65.5, as 65537 / 1000): the real removed holds 0.4 %, 1.85 %
+ * (IPv4) and 1.82 % (IPv6) change on average, at most 2.03 % and 1.98 %
+ * today (2.0 % and 2.2 % with the leftover slots claimed by turns).
  * The build is deterministic: a failure is a change of the algorithm.
  */
 START_TEST(disruption_every_removal)
@@ -305,9 +307,9 @@ START_TEST(disruption_every_removal)
 			sum += d;
 			worst = d > worst ? d : worst;
 		}
-		ck_assert_msg(sum / n <= 0.021, "v6 %d: mean disruption %.3f %%", v6,
+		ck_assert_msg(sum / n <= 0.0195, "v6 %d: mean disruption %.3f %%", v6,
 			      100 * sum / n);
-		ck_assert_msg(worst <= 0.023, "v6 %d: worst disruption %.3f %%", v6,
+		ck_assert_msg(worst <= 0.0215, "v6 %d: worst disruption %.3f %%", v6,
 			      100 * worst);
 	}
 	free(a);
@@ -358,14 +360,14 @@ static void golden_reals(struct dp_maglev_real *r, size_t n, int v6, int weights
 START_TEST(same_tables)
 {
 	static const struct golden g[] = {
-		{ 65537, 1000, 0, 0, 0x4c4f160b09904e1aull },
-		{ 65537, 1000, 1, 2, 0x1ca83a882c26fb93ull },
-		{ 65537, 777, 0, 1, 0xcb95aecd49bc49f9ull },
-		{ 16381, 300, 1, 3, 0x644f33c550d2be7cull },
-		{ 251, 40, 0, 2, 0xd1aabd11bcd19584ull },
-		{ 251, 3, 1, 0, 0x17498eae102109e2ull },
-		{ 655373, 5000, 1, 2, 0x710381fbed0e0ab9ull },
-		{ 4093, 4093, 0, 1, 0xc519693d67aa605cull },
+		{ 65537, 1000, 0, 0, 0x23bfeef4f201f3c4ull },
+		{ 65537, 1000, 1, 2, 0xed4cc8a7dd141ddaull },
+		{ 65537, 777, 0, 1, 0xacdf29a7063ab175ull },
+		{ 16381, 300, 1, 3, 0xe7cf0c4631b9a17aull },
+		{ 251, 40, 0, 2, 0x018c57004565ce0dull },
+		{ 251, 3, 1, 0, 0x58b1fcda747e5d2cull },
+		{ 655373, 5000, 1, 2, 0xe36bd4bfcb834677ull },
+		{ 4093, 4093, 0, 1, 0x64fbd56d3d3229aeull },
 	};
 
 	for (size_t c = 0; c < sizeof(g) / sizeof(g[0]); c++) {
@@ -379,7 +381,8 @@ START_TEST(same_tables)
 			h ^= t[i];
 			h *= 0x100000001b3ull;
 		}
-		ck_assert_msg(h == g[c].fnv, "case %zu: table changed", c);
+		ck_assert_msg(h == g[c].fnv, "case %zu: table changed (now 0x%016llx)", c,
+			      (unsigned long long)h);
 		free(t);
 		free(r);
 	}
