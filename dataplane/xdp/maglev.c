@@ -531,9 +531,11 @@ static inline bool prefers(const struct mg_real *r, uint32_t pos, uint32_t other
  * The free slots fr[0..nfree) to distinct reals with weight (see struct
  * mg_match). nfree is below the number of such reals, so every slot is
  * matched: a slot is turned away by a real only for another slot, and no
- * real is left without one while a slot still proposes.
+ * real is left without one while a slot still proposes. Returns 0, or
+ * -EINVAL should a slot ever run out of reals (it cannot), rather than
+ * leave an entry unwritten.
  */
-static void match_rest(const struct mg_real *mr, size_t n, struct mg_match *mt,
+static int match_rest(const struct mg_real *mr, size_t n, struct mg_match *mt,
 		       const uint32_t *fr, uint32_t nfree, uint32_t *table)
 {
 	uint32_t *head = mt->head, sp = 0;
@@ -565,9 +567,11 @@ static void match_rest(const struct mg_real *mr, size_t n, struct mg_match *mt,
 		uint32_t start = (uint32_t)h & (MG_BUCKETS - 1);
 		uint32_t stride = ((uint32_t)(h >> 32) & (MG_BUCKETS - 1)) | 1;
 
-		for (;;) { /* the next real on this slot's list; it has one */
+		for (;;) { /* the next real on this slot's list */
 			uint32_t b = (start + bw[0] * stride) & (MG_BUCKETS - 1);
 
+			if (bw[0] >= MG_BUCKETS)
+				return -EINVAL;
 			if (bw[1] < head[b + 1] - head[b]) {
 				cand = mt->list[head[b] + bw[1]++];
 				break;
@@ -591,6 +595,7 @@ static void match_rest(const struct mg_real *mr, size_t n, struct mg_match *mt,
 	for (size_t i = 0; i < n; i++)
 		if (mt->holder[i])
 			table[fr[mt->holder[i] - 1]] = mr[i].id;
+	return 0;
 }
 
 int dp_maglev_build(const struct dp_maglev_real *reals, size_t n, uint32_t m,
@@ -660,7 +665,7 @@ int dp_maglev_build(const struct dp_maglev_real *reals, size_t n, uint32_t m,
 		fill_probe(sc.mr, sc.order, probe_turns, sc.used, m, table);
 	nfree = fill_last(sc.mr, sc.order + probe_turns, scan, sc.used, sc.free, m,
 			  table);
-	match_rest(sc.mr, n, &sc.mt, sc.free, nfree, table);
+	err = match_rest(sc.mr, n, &sc.mt, sc.free, nfree, table);
 out:
 	/* Every slot is written by a fill; otherwise the table says "no real". */
 	if (err || !total)
