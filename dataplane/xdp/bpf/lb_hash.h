@@ -70,15 +70,20 @@ static __always_inline __u64 lb_hash_flow64(const struct lb_flow_key *k)
 	return lb_hash_mix(lb_flow_sum(k, 0));
 }
 
-/* Set of a service key in lb_svc_sets (before masking). */
+/*
+ * Set of a service key in lb_svc_sets (before masking): bits 32-63 of the
+ * multiply-sum, without the final mix, which would sit on the critical path
+ * of every packet for a service (multiply-shift hashing; sets that overflow
+ * fall back to lb_services).
+ */
 static __always_inline __u32 lb_hash_svc(const struct lb_svc_key *k)
 {
-	return lb_hash_fold((__u64)k->addr[0] * 0x9e3779b97f4a7c15ull +
-			    (__u64)k->addr[1] * 0xc2b2ae3d27d4eb4full +
-			    (__u64)k->addr[2] * 0x165667b19e3779f9ull +
-			    (__u64)k->addr[3] * 0xd6e8feb86659fd93ull +
-			    (__u64)(((__u32)k->port << 16) | ((__u32)k->proto << 8) |
-				    k->family) * 0xa0761d6478bd642full);
+	return (__u32)(((__u64)k->addr[0] * 0x9e3779b97f4a7c15ull +
+			(__u64)k->addr[1] * 0xc2b2ae3d27d4eb4full +
+			(__u64)k->addr[2] * 0x165667b19e3779f9ull +
+			(__u64)k->addr[3] * 0xd6e8feb86659fd93ull +
+			(__u64)(((__u32)k->port << 16) | ((__u32)k->proto << 8) |
+				k->family) * 0xa0761d6478bd642full) >> 32);
 }
 
 /*
