@@ -3,8 +3,13 @@
  * The flow, service and VIP hashes, shared by the BPF programs and userspace
  * (tests and tools can predict which ring entry a flow uses). Each word is
  * multiplied by its own 64-bit odd constant and the products summed, so the
- * multiplies run in parallel rather than as a serial chain, then one
- * multiply-xorshift round avalanches the sum. No tables, a few nanoseconds.
+ * multiplies run in parallel rather than as a serial chain. Flow hashes then
+ * go through one multiply-xorshift mix (the flow set is addressed by the high
+ * half and the fingerprint is the low half, which must not follow it; the
+ * mix runs beside the other work and measured free). The service set index
+ * and the VIP filter slot take high bits of a product directly
+ * (multiply-shift hashing): they sit on every packet's critical path. No
+ * tables, a few nanoseconds.
  */
 #ifndef BALLAST_LB_HASH_H
 #define BALLAST_LB_HASH_H
@@ -17,7 +22,7 @@
 
 #define LB_HASH_SEED 0x5bd1e9955bd1e995ull
 
-/* The 64-bit mix behind every hash here (a bijection of its input). */
+/* The 64-bit mix of the flow hashes (a bijection of its input). */
 static __always_inline __u64 lb_hash_mix(__u64 h)
 {
 	h ^= LB_HASH_SEED;
