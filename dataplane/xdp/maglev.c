@@ -228,8 +228,8 @@ struct mg_real {
 };
 
 /*
- * Turns left when the fill switches from probing to scanning free slots:
- * measured, a scan of F slots costs about as much as probing m / F
+ * Free slots below which the turns stop probing and scan the free slots
+ * instead: measured, a scan of F slots costs about as much as probing m / F
  * positions when F is near 128 for m = 65537.
  */
 #define MG_SCAN_BELOW 128u
@@ -270,7 +270,6 @@ struct mg_match {
 	uint32_t *head;   /* MG_BUCKETS + 1: start of each bucket in list */
 	uint32_t *list;   /* reals with weight, by bucket, in key order */
 	uint32_t *holder; /* per real: index of its slot + 1, 0 for none */
-	uint32_t *slot;   /* the free slots */
 	uint32_t *walk;   /* per slot: buckets walked, position in bucket */
 	uint32_t *stack;  /* slots without a real */
 };
@@ -287,7 +286,7 @@ struct mg_scratch {
 	struct turn_iter *turns; /* each real's first turn, for both passes */
 	struct mg_real *mr;      /* per real, in key order */
 	uint32_t *order;         /* the m turns, by time */
-	uint32_t *free;          /* the last free slots */
+	uint32_t *free;          /* the last free slots, then those left over */
 	struct mg_match mt;      /* the matching of the slots left over */
 	void *mem;
 };
@@ -297,11 +296,12 @@ static int scratch_alloc(struct mg_scratch *sc, size_t n, uint32_t m)
 	size_t words = (m + 63) / 64, per_real, per_slot;
 	uint8_t *p;
 
+	/* Per real: the matching's list, holder, walk (2) and stack, and the
+	 * free slots, which may be as many as the reals. */
 	per_real = 2 * sizeof(*sc->keys) + sizeof(*sc->turns) + sizeof(*sc->mr) +
-		   7 * sizeof(uint32_t);
+		   6 * sizeof(uint32_t);
 	per_slot = words * sizeof(*sc->used) +
 		   ((size_t)m + MG_SCAN_BELOW + MG_BUCKETS + 1) * sizeof(uint32_t);
-	per_real += sizeof(uint32_t); /* the free slots may be as many as reals */
 	if (n > (SIZE_MAX - per_slot) / per_real)
 		return -ENOMEM;
 	sc->mem = malloc(n * per_real + per_slot);
@@ -328,8 +328,6 @@ static int scratch_alloc(struct mg_scratch *sc, size_t n, uint32_t m)
 	sc->mt.list = (uint32_t *)p;
 	p += n * sizeof(uint32_t);
 	sc->mt.holder = (uint32_t *)p;
-	p += n * sizeof(uint32_t);
-	sc->mt.slot = (uint32_t *)p;
 	p += n * sizeof(uint32_t);
 	sc->mt.walk = (uint32_t *)p;
 	p += 2 * n * sizeof(uint32_t);
@@ -438,7 +436,7 @@ static void fill_probe(struct mg_real *mr, const uint32_t *order, uint32_t turns
 	uint32_t ri = order[0], nx = mr[ri].next, sk = mr[ri].skip;
 
 	for (uint32_t t = 0; t < turns; t++) {
-		uint32_t rn = order[t + 1]; /* turns < m: order[turns] exists */
+		uint32_t rn = order[t + 1]; /* a later turn, or the caller's sentinel */
 		uint32_t nx2 = mr[rn].next, sk2 = mr[rn].skip, pos = nx;
 
 		if (!is_free(used, pos))

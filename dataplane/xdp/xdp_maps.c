@@ -120,7 +120,7 @@ int dp_xdp_flow_lookup(int fd, uint32_t sets, const struct lb_flow_key *key,
 {
 	int ncpu = libbpf_num_possible_cpus();
 	uint64_t h64 = lb_hash_flow64(key);
-	uint32_t idx = lb_hash_reduce((uint32_t)(h64 >> 32), sets);
+	uint32_t idx = lb_flow_set_of(h64, sets);
 	uint32_t fp = lb_flow_fp(h64);
 	struct lb_flow_set set;
 

@@ -724,14 +724,12 @@ static void flow_lru(void)
 	size_t n;
 
 	for (uint32_t port = 1024; port < 65535 && got <= LB_FLOW_WAYS; port++) {
-		uint64_t h;
 		uint32_t set;
 
 		f[got] = flow(AF_INET, "192.0.2.50", (uint16_t)port, "10.100.0.1", 53,
 			      IPPROTO_UDP, 0);
 		k = fkey(&f[got]);
-		h = lb_hash_flow64(&k);
-		set = lb_hash_reduce((uint32_t)(h >> 32), L.flow_sets);
+		set = lb_flow_set_of(lb_hash_flow64(&k), L.flow_sets);
 		if (!got)
 			want_set = set;
 		if (set == want_set)

@@ -75,7 +75,7 @@ START_TEST(fingerprints_distinct_within_a_set)
 
 		k.src[3] = (uint32_t)i; /* distinct tuples */
 		h = lb_hash_flow64(&k);
-		v[i] = (uint64_t)lb_hash_reduce((uint32_t)(h >> 32), SETS) << 32 |
+		v[i] = (uint64_t)lb_flow_set_of(h, SETS) << 32 |
 		       lb_flow_fp(h);
 	}
 	qsort(v, N, sizeof(*v), cmp_u64);

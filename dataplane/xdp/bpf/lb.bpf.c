@@ -167,7 +167,7 @@ pick_real(struct lb_pkt *p, const struct lb_svc_val *svc,
 	if (!p->frag) {
 		/* This CPU's slice; an index past the map finds no set. */
 		idx = bpf_get_smp_processor_id() * lb_flow_sets +
-		      lb_hash_reduce(p->hash, lb_flow_sets);
+		      lb_flow_set_of(h64, lb_flow_sets);
 		set = bpf_map_lookup_elem(&lb_flows, &idx);
 		if (set && !is_syn(p)) {
 #pragma unroll
@@ -262,9 +262,9 @@ static __always_inline int xmit_fib(struct xdp_md *ctx, const __u32 *src,
 		return verdict(LB_STAT_PASS_NO_NEIGH, XDP_PASS);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return verdict(LB_STAT_DROP_NO_ROUTE, XDP_DROP);
-	if (!nh)
-		nh = &tmp;
-	if (cfg) {
+	if (!nh) {
+		nh = &tmp; /* no cache: only the MACs, for send() */
+	} else if (cfg) {
 		nh->gen = cfg->fib_gen;
 		nh->budget = cfg->fib_refresh - 1;
 	}

@@ -113,6 +113,12 @@ static __always_inline __u32 lb_hash_reduce(__u32 h, __u32 m)
 	return (__u32)(((__u64)h * m) >> 32);
 }
 
+/* The set of a flow (lb_hash_flow64 of it) in a slice of `sets` sets. */
+static __always_inline __u32 lb_flow_set_of(__u64 hash64, __u32 sets)
+{
+	return lb_hash_reduce((__u32)(hash64 >> 32), sets);
+}
+
 /* Fingerprint of a flow in its set: never 0, which marks an empty way. */
 static __always_inline __u32 lb_flow_fp(__u64 hash64)
 {

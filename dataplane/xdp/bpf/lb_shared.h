@@ -113,9 +113,9 @@ struct lb_flow_key {
  * sets each, and a set is one 64-byte cache line of LB_FLOW_WAYS flows. A
  * flow lives in set lb_hash_reduce(hash, lb_flow_sets) of its CPU's slice and
  * is known there by its 32-bit fingerprint (lb_flow_fp), not by its tuple:
- * the table needs 10.7 bytes per flow instead of 48, so a table of the
- * default size stays in the CPU's caches, and a lookup, hit or miss, and the
- * insert after a miss touch that one line. A new flow replaces a way with its
+ * the table needs 10.7 bytes per flow instead of 48, so a cache holds 4.5
+ * times as many flows, and a lookup, hit or miss, and the insert after a
+ * miss touch that one line. A new flow replaces a way with its
  * fingerprint, else an empty way, else the least recently used one (16-bit
  * stamps against the set's clock). Docs/XDP.md discusses fingerprint
  * collisions. Lookups and inserts are one inlined array access: no locks, no
