@@ -226,51 +226,60 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+/* How one ASCII byte is written in a format; `quote`: inside a quoted value. */
+typedef void (*put_ascii_fn)(struct line *l, unsigned char c, bool quote);
 
-/* The bytes of s, UTF-8 made valid, control characters escaped for JSON. */
-static void put_json_chars(struct line *l, const char *str)
+/*
+ * The bytes of str with UTF-8 made valid (each byte that is not part of a
+ * well-formed sequence becomes U+FFFD) and ASCII written by put_ascii.
+ */
+static void put_escaped(struct line *l, const char *str, put_ascii_fn put_ascii,
+			bool quote)
 {
+	static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
 	const unsigned char *s = (const unsigned char *)str;
 	size_t n = strlen(str);
 
 	for (size_t i = 0; i < n;) {
-		unsigned char c = s[i];
 		size_t len = utf8_len(s + i, n - i);
 
 		if (!len) {
 			put(l, replacement, 3);
 			i++;
-			continue;
-		}
-		if (len > 1) {
+		} else if (len > 1) {
 			put(l, (const char *)s + i, len);
 			i += len;
-			continue;
+		} else {
+			put_ascii(l, s[i], quote);
+			i++;
 		}
-		switch (c) {
-		case '"':
-			puts_(l, "\\\"");
-			break;
-		case '\\':
-			puts_(l, "\\\\");
-			break;
-		case '\n':
-			puts_(l, "\\n");
-			break;
-		case '\r':
-			puts_(l, "\\r");
-			break;
-		case '\t':
-			puts_(l, "\\t");
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				putf(l, "\\u%04x", c);
-			else
-				putc_(l, (char)c);
-		}
-		i++;
+	}
+}
+
+/* JSON: the short escapes where JSON has them, \u00XX for other controls. */
+static void put_json_ascii(struct line *l, unsigned char c, bool quote)
+{
+	switch (c) {
+	case '"':
+		puts_(l, "\\\"");
+		break;
+	case '\\':
+		puts_(l, "\\\\");
+		break;
+	case '\n':
+		puts_(l, "\\n");
+		break;
+	case '\r':
+		puts_(l, "\\r");
+		break;
+	case '\t':
+		puts_(l, "\\t");
+		break;
+	default:
+		if (c < 0x20 || c == 0x7f)
+			putf(l, "\\u%04x", c);
+		else
+			putc_(l, (char)c);
 	}
 }
 
@@ -281,43 +290,30 @@ static void put_json_str(struct line *l, const char *s)
 		return;
 	}
 	putc_(l, '"');
-	put_json_chars(l, s);
+	put_escaped(l, s, put_json_ascii, true);
 	putc_(l, '"');
 }
 
 /*
- * For a terminal: UTF-8 made valid, control characters other than newline
- * and tab shown as \xNN so no escape sequence reaches the terminal. With
- * `quote`, '"' and '\' are escaped too (inside a quoted field value).
+ * A terminal: control characters other than newline and tab shown as \xNN
+ * so no escape sequence reaches the terminal. Inside a quoted field value,
+ * '"', '\' and newline are escaped too.
  */
+static void put_text_ascii(struct line *l, unsigned char c, bool quote)
+{
+	if (quote && (c == '"' || c == '\\'))
+		putc_(l, '\\');
+	if (quote && c == '\n')
+		puts_(l, "\\n");
+	else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+		putf(l, "\\x%02x", c);
+	else
+		putc_(l, (char)c);
+}
+
 static void put_text_chars(struct line *l, const char *str, bool quote)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n = strlen(str);
-
-	for (size_t i = 0; i < n;) {
-		unsigned char c = s[i];
-		size_t len = utf8_len(s + i, n - i);
-
-		if (!len) {
-			put(l, replacement, 3);
-			i++;
-		} else if (len > 1) {
-			put(l, (const char *)s + i, len);
-			i += len;
-		} else {
-			if (quote && (c == '"' || c == '\\'))
-				putc_(l, '\\');
-			if (quote && c == '\n')
-				puts_(l, "\\n");
-			else if ((c < 0x20 && c != '\n' && c != '\t') ||
-				 c == 0x7f)
-				putf(l, "\\x%02x", c);
-			else
-				putc_(l, (char)c);
-			i++;
-		}
-	}
+	put_escaped(l, str, put_text_ascii, quote);
 }
 
 /* A field value needs quotes on a terminal when it would not read as one. */
