@@ -152,4 +152,22 @@ expect_in "$err" "corrupt state names the file" 'corrupt.json'
 run 1 "unknown dataplane" -- $bin plan -c $fx/lb.yaml --dataplane nosuch
 expect_in "$err" "unknown dataplane lists the available ones" 'fake'
 
+# ---- log format ------------------------------------------------------------
+# The corrupt state file makes the fake dataplane log an error.
+corrupt=(plan -c $fx/lb.yaml --dataplane fake --state "$work/corrupt.json")
+run 1 "--log-format json" -- $bin --log-format json "${corrupt[@]}"
+if python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+assert any(l["level"] == "error" and "corrupt.json" in l["message"]
+           for l in lines), lines
+assert all(set(l) == {"time", "level", "subsystem", "message", "fields"} for l in lines)
+' "$err"; then t_pass "log lines are JSON objects"; else
+	t_fail "log lines are JSON objects" "$(head -c 400 "$err")"
+fi
+run 1 "--log-format text" -- $bin --log-format text "${corrupt[@]}"
+expect_in "$err" "text log line" '^ballast: error: .*corrupt\.json'
+run 1 "unknown log format" -- $bin --log-format xml validate -c $fx/lb.yaml
+expect_in "$err" "unknown log format names the choices" "auto, text, json"
+
 t_done cli
