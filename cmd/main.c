@@ -40,8 +40,9 @@ static const char main_usage_tail[] =
 	"Global options:\n"
 	"  --log-level LEVEL  error, warn, info (default) or debug\n"
 	"  --log-format FORMAT\n"
-	"                     auto (default: text on a terminal, else one JSON\n"
-	"                     object per line), text or json\n"
+	"                     text (default for commands), json, or auto (text\n"
+	"                     on a terminal, else one JSON object per line; the\n"
+	"                     daemon's default)\n"
 	"  -h, --help         this text;  ballast help COMMAND  for a command\n"
 	"  --version          the version\n"
 	"\n"
@@ -107,6 +108,12 @@ int main(int argc, char **argv)
 	int i = 1;
 
 	lb_log_route_libbpf();
+	/*
+	 * One-shot commands talk to a person even when their output is piped
+	 * (CI logs, `2>&1 | less`); only the long-running daemon defaults to
+	 * JSON lines off a terminal.
+	 */
+	lb_log_set_format(LB_LOG_FORMAT_TEXT);
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			print_usage(stdout);
