@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Writer locks: flock(2) on a file in the run directory, see lock.h. */
+#include "lib/lock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+
+struct lb_lock {
+	int fd;
+	char path[PATH_MAX];
+};
+
+/* While waiting, try again this often: short first, then at most 100 ms. */
+#define WAIT_FIRST_MS 10
+#define WAIT_MAX_MS 100
+
+const char *lb_run_dir(char *buf, size_t len)
+{
+	const char *env = getenv(LB_RUN_DIR_ENV), *xdg;
+
+	if (env && *env)
+		snprintf(buf, len, "%s", env);
+	else if (geteuid() && (xdg = getenv("XDG_RUNTIME_DIR")) && *xdg)
+		snprintf(buf, len, "%s/ballast", xdg);
+	else
+		snprintf(buf, len, "%s", LB_RUN_DIR_DEFAULT);
+	return buf;
+}
+
+static bool name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+int lb_lock_name(char *buf, size_t len, const char *prefix, const char *key)
+{
+	size_t plen = strlen(prefix), klen = strlen(key), cap, room, n;
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a, 64 bits */
+	bool plain = klen > 0;
+
+	for (size_t i = 0; i < klen; i++) {
+		h = (h ^ (unsigned char)key[i]) * 0x100000001b3ULL;
+		plain &= name_char(key[i]);
+	}
+	cap = len < LB_LOCK_NAME_MAX + 1 ? len : LB_LOCK_NAME_MAX + 1;
+	if (plain && plen + 1 + klen < cap) {
+		snprintf(buf, len, "%s-%s", prefix, key);
+		return 0;
+	}
+	/* prefix-TAIL-HASH: the tail of a path is its most telling part. */
+	if (plen + 1 + 1 + 16 >= cap)
+		return -ENAMETOOLONG;
+	room = cap - 1 - (plen + 1 + 1 + 16);
+	n = (size_t)snprintf(buf, len, "%s-", prefix);
+	for (size_t i = klen > room ? klen - room : 0; i < klen; i++)
+		buf[n++] = name_char(key[i]) ? key[i] : '_';
+	snprintf(buf + n, len - n, "-%016" PRIx64, h);
+	return 0;
+}
+
+/* ---- holder information ------------------------------------------------- */
+
+static void own_cmdline(char *buf, size_t len)
+{
+	ssize_t n = 0;
+	int fd;
+
+	buf[0] = '\0';
+	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	/* Arguments are NUL-separated; a newline would end the record. */
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0' || buf[i] == '\n')
+			buf[i] = ' ';
+	while (n > 0 && buf[n - 1] == ' ')
+		buf[--n] = '\0';
+	if ((size_t)n == len - 1 && len > 4)
+		memcpy(buf + len - 4, "...", 4);
+}
+
+/* Best effort: the file's content only informs other commands. */
+static void write_holder(int fd)
+{
+	char cmd[sizeof(((struct lb_lock_holder *)0)->cmdline)], text[512];
+	int n;
+
+	own_cmdline(cmd, sizeof(cmd));
+	n = snprintf(text, sizeof(text), "pid %ld\nsince %lld\ncmdline %s\n",
+		     (long)getpid(), (long long)time(NULL), cmd);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return;
+	if (ftruncate(fd, 0) || pwrite(fd, text, (size_t)n, 0) != n)
+		lb_debug("lock: cannot record the holder: %s", strerror(errno));
+}
+
+static void read_holder(int fd, struct lb_lock_holder *h)
+{
+	char text[512], *line, *save = NULL;
+	ssize_t n;
+
+	memset(h, 0, sizeof(*h));
+	n = pread(fd, text, sizeof(text) - 1, 0);
+	if (n <= 0)
+		return;
+	text[n] = '\0';
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "pid ", 4))
+			h->pid = (pid_t)strtol(line + 4, NULL, 10);
+		else if (!strncmp(line, "since ", 6))
+			h->since = (time_t)strtoll(line + 6, NULL, 10);
+		else if (!strncmp(line, "cmdline ", 8))
+			snprintf(h->cmdline, sizeof(h->cmdline), "%s",
+				 line + 8);
+	}
+	/* Left by a holder that died: whoever holds the lock now is unknown. */
+	if (h->pid <= 0 || (kill(h->pid, 0) && errno == ESRCH))
+		memset(h, 0, sizeof(*h));
+}
+
+const char *lb_lock_holder_fmt(const struct lb_lock_holder *h, char *buf,
+			       size_t len)
+{
+	char when[32] = "";
+	struct tm tm, today;
+	time_t now = time(NULL);
+
+	if (!h->pid) {
+		snprintf(buf, len, "another process");
+		return buf;
+	}
+	if (h->since && localtime_r(&h->since, &tm) &&
+	    localtime_r(&now, &today))
+		strftime(when, sizeof(when),
+			 tm.tm_yday == today.tm_yday &&
+				 tm.tm_year == today.tm_year
+			     ? " since %H:%M:%S"
+			     : " since %Y-%m-%d %H:%M:%S",
+			 &tm);
+	snprintf(buf, len, "pid %ld%s%s%s%s", (long)h->pid,
+		 h->cmdline[0] ? " (" : "", h->cmdline,
+		 h->cmdline[0] ? ")" : "", when);
+	return buf;
+}
+
+/* ---- taking and releasing ----------------------------------------------- */
+
+static int try_lock(int fd)
+{
+	while (flock(fd, LOCK_EX | LOCK_NB)) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Try again until the deadline. flock has no timeout, and interrupting a
+ * blocking one takes a signal handler, which a library must not install
+ * (the daemon takes its signals through signalfd).
+ */
+static int wait_lock(int fd, uint32_t wait_ms)
+{
+	uint64_t deadline = now_ms() + wait_ms, delay = WAIT_FIRST_MS, now;
+	int ret;
+
+	for (;;) {
+		struct timespec ts;
+
+		now = now_ms();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		if (delay > deadline - now)
+			delay = deadline - now;
+		ts.tv_sec = (time_t)(delay / 1000);
+		ts.tv_nsec = (long)(delay % 1000) * 1000000;
+		nanosleep(&ts, NULL);
+		ret = try_lock(fd);
+		if (ret != -EWOULDBLOCK)
+			return ret;
+		delay = delay * 2 > WAIT_MAX_MS ? WAIT_MAX_MS : delay * 2;
+	}
+}
+
+int lb_lock_acquire(const char *name, const struct lb_lock_opts *opts,
+		    struct lb_lock **out, struct lb_lock_holder *holder)
+{
+	uint32_t wait_ms = opts ? opts->wait_ms : 0;
+	struct lb_lock_holder scratch;
+	char dir[PATH_MAX];
+	struct lb_lock *l;
+	int ret, n;
+
+	*out = NULL;
+	if (!holder)
+		holder = &scratch;
+	memset(holder, 0, sizeof(*holder));
+	lb_run_dir(dir, sizeof(dir));
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		ret = -errno;
+		lb_err("cannot create the lock directory %s: %s (set %s to a "
+		       "writable directory)",
+		       dir, strerror(-ret), LB_RUN_DIR_ENV);
+		return ret;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->fd = -1;
+	n = snprintf(l->path, sizeof(l->path), "%s/%s.lock", dir, name);
+	if (n < 0 || (size_t)n >= sizeof(l->path)) {
+		ret = -ENAMETOOLONG;
+		goto fail;
+	}
+	l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (l->fd < 0) {
+		ret = -errno;
+		lb_err("cannot open the lock file %s: %s (set %s to a writable "
+		       "directory)",
+		       l->path, strerror(-ret), LB_RUN_DIR_ENV);
+		goto fail;
+	}
+	ret = try_lock(l->fd);
+	if (ret == -EWOULDBLOCK && wait_ms) {
+		read_holder(l->fd, holder);
+		if (opts->on_wait)
+			opts->on_wait(holder, opts->arg);
+		ret = wait_lock(l->fd, wait_ms);
+	}
+	if (ret == -EWOULDBLOCK || ret == -ETIMEDOUT) {
+		read_holder(l->fd, holder);
+		goto fail;
+	}
+	if (ret) {
+		lb_err("cannot lock %s: %s", l->path, strerror(-ret));
+		goto fail;
+	}
+	write_holder(l->fd);
+	*out = l;
+	return 0;
+fail:
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l);
+	return ret;
+}
+
+void lb_lock_release(struct lb_lock *l)
+{
+	if (!l)
+		return;
+	/* The record says who holds the lock: nobody, from now on. */
+	if (ftruncate(l->fd, 0))
+		lb_debug("lock: cannot clear %s: %s", l->path, strerror(errno));
+	close(l->fd);
+	free(l);
+}
+
+const char *lb_lock_path(const struct lb_lock *l)
+{
+	return l->path;
+}
