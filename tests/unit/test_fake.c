@@ -355,8 +355,12 @@ START_TEST(state_file_errors)
 			 -EINVAL);
 	ck_assert_msg(strstr(err, path) && strstr(err, ":3:"), "message: %s",
 		      err);
+	/* open does not read (a writer locks between open and its first
+	 * read): the first read reports the corrupt file */
 	args.state_path = path;
-	ck_assert_int_eq(dp_fake_ops.open(&dp, &args), -EINVAL);
+	ck_assert_int_eq(dp_fake_ops.open(&dp, &args), 0);
+	ck_assert_int_eq(dp_fake_ops.read(dp, &st), -EINVAL);
+	dp_fake_ops.close(dp, false);
 
 	/* well-formed JSON, wrong content: names the field */
 	write_file(
@@ -370,6 +374,41 @@ START_TEST(state_file_errors)
 			 -EINVAL);
 	ck_assert_msg(strstr(err, "services[0].reals[0].address"),
 		      "message: %s", err);
+
+	/* a real: unknown key, missing key, wrong type, each located */
+	static const struct {
+		const char *real, *want;
+	} bad_reals[] = {
+	    {"{\"address\": \"10.0.0.1\", \"port\": 80, \"weight\": 1, "
+	     "\"forward\": \"dr\", \"colour\": 1}",
+	     "reals[1]: unknown key 'colour'"},
+	    {"{\"address\": \"10.0.0.1\", \"port\": 80, \"forward\": "
+	     "\"dr\"}",
+	     "reals[1]: 'weight' is missing"},
+	    {"{\"address\": \"10.0.0.1\", \"port\": \"80\", \"weight\": "
+	     "1, \"forward\": \"dr\"}",
+	     "reals[1].port: expected an integer"},
+	    {"{\"address\": \"10.0.0.1\", \"port\": 80, \"weight\": 1, "
+	     "\"forward\": \"dr\", \"tunnel\": \"vxlan\"}",
+	     "unknown forward 'dr' or tunnel 'vxlan'"},
+	    {"[1]", "reals[1]: expected an object"},
+	};
+	for (size_t i = 0; i < sizeof(bad_reals) / sizeof(bad_reals[0]); i++) {
+		char text[512];
+
+		snprintf(text, sizeof(text),
+			 "{\"format\": \"ballast-fake-state\", \"version\": 1, "
+			 "\"services\": [{\"address\": \"192.0.2.1\", "
+			 "\"port\": 80, \"scheduler\": \"wrr\", \"reals\": "
+			 "[{\"address\": \"10.0.0.9\", \"port\": 80, "
+			 "\"weight\": 1, \"forward\": \"masq\"}, %s]}]}",
+			 bad_reals[i].real);
+		write_file(path, text);
+		ck_assert_int_eq(
+		    dp_fake_state_load(path, &st, err, sizeof(err)), -EINVAL);
+		ck_assert_msg(strstr(err, bad_reals[i].want),
+			      "wanted '%s' in: %s", bad_reals[i].want, err);
+	}
 
 	write_file(path, "{\"format\": \"ballast-fake-state\", \"version\": 1, "
 			 "\"services\": "
