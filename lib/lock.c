@@ -25,6 +25,8 @@ struct lb_lock {
 /* While waiting, try again this often: short first, then at most 100 ms. */
 #define WAIT_FIRST_MS 10
 #define WAIT_MAX_MS 100
+/* Files removed under us by releasing holders before we give up. */
+#define MAX_RELINKS 1000
 
 const char *lb_run_dir(char *buf, size_t len)
 {
@@ -186,9 +188,9 @@ static uint64_t now_ms(void)
  * blocking one takes a signal handler, which a library must not install
  * (the daemon takes its signals through signalfd).
  */
-static int wait_lock(int fd, uint32_t wait_ms)
+static int wait_lock(int fd, uint64_t deadline)
 {
-	uint64_t deadline = now_ms() + wait_ms, delay = WAIT_FIRST_MS, now;
+	uint64_t delay = WAIT_FIRST_MS, now;
 	int ret;
 
 	for (;;) {
@@ -209,19 +211,24 @@ static int wait_lock(int fd, uint32_t wait_ms)
 	}
 }
 
-int lb_lock_acquire(const char *name, const struct lb_lock_opts *opts,
-		    struct lb_lock **out, struct lb_lock_holder *holder)
+/*
+ * Whether the file we locked is still the one at path: a holder removes the
+ * file when it releases, so whoever waited on the old one locks a file nobody
+ * else will open, and must start over with the new one.
+ */
+static bool still_linked(int fd, const char *path)
 {
-	uint32_t wait_ms = opts ? opts->wait_ms : 0;
-	struct lb_lock_holder scratch;
+	struct stat a, b;
+
+	return !fstat(fd, &a) && !stat(path, &b) && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+static int open_dir_and_file(struct lb_lock *l, const char *name)
+{
 	char dir[PATH_MAX];
-	struct lb_lock *l;
 	int ret, n;
 
-	*out = NULL;
-	if (!holder)
-		holder = &scratch;
-	memset(holder, 0, sizeof(*holder));
 	lb_run_dir(dir, sizeof(dir));
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		ret = -errno;
@@ -230,37 +237,70 @@ int lb_lock_acquire(const char *name, const struct lb_lock_opts *opts,
 		       dir, strerror(-ret), LB_RUN_DIR_ENV);
 		return ret;
 	}
+	n = snprintf(l->path, sizeof(l->path), "%s/%s.lock", dir, name);
+	if (n < 0 || (size_t)n >= sizeof(l->path))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int lb_lock_acquire(const char *name, const struct lb_lock_opts *opts,
+		    struct lb_lock **out, struct lb_lock_holder *holder)
+{
+	uint32_t wait_ms = opts ? opts->wait_ms : 0;
+	uint64_t deadline = now_ms() + wait_ms;
+	struct lb_lock_holder scratch;
+	bool told = false;
+	struct lb_lock *l;
+	int ret, tries = 0;
+
+	*out = NULL;
+	if (!holder)
+		holder = &scratch;
+	memset(holder, 0, sizeof(*holder));
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
 	l->fd = -1;
-	n = snprintf(l->path, sizeof(l->path), "%s/%s.lock", dir, name);
-	if (n < 0 || (size_t)n >= sizeof(l->path)) {
-		ret = -ENAMETOOLONG;
+	ret = open_dir_and_file(l, name);
+	if (ret)
 		goto fail;
-	}
-	l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (l->fd < 0) {
-		ret = -errno;
-		lb_err("cannot open the lock file %s: %s (set %s to a writable "
-		       "directory)",
-		       l->path, strerror(-ret), LB_RUN_DIR_ENV);
-		goto fail;
-	}
-	ret = try_lock(l->fd);
-	if (ret == -EWOULDBLOCK && wait_ms) {
-		read_holder(l->fd, holder);
-		if (opts->on_wait)
-			opts->on_wait(holder, opts->arg);
-		ret = wait_lock(l->fd, wait_ms);
-	}
-	if (ret == -EWOULDBLOCK || ret == -ETIMEDOUT) {
-		read_holder(l->fd, holder);
-		goto fail;
-	}
-	if (ret) {
-		lb_err("cannot lock %s: %s", l->path, strerror(-ret));
-		goto fail;
+	for (;;) {
+		l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+			     0600);
+		if (l->fd < 0) {
+			ret = -errno;
+			lb_err("cannot open the lock file %s: %s (set %s to a "
+			       "writable directory)",
+			       l->path, strerror(-ret), LB_RUN_DIR_ENV);
+			goto fail;
+		}
+		ret = try_lock(l->fd);
+		if (ret == -EWOULDBLOCK && wait_ms) {
+			if (!told && opts->on_wait) {
+				read_holder(l->fd, holder);
+				opts->on_wait(holder, opts->arg);
+			}
+			told = true;
+			ret = wait_lock(l->fd, deadline);
+		}
+		if (ret == -EWOULDBLOCK || ret == -ETIMEDOUT) {
+			read_holder(l->fd, holder);
+			goto fail;
+		}
+		if (ret) {
+			lb_err("cannot lock %s: %s", l->path, strerror(-ret));
+			goto fail;
+		}
+		if (still_linked(l->fd, l->path))
+			break;
+		if (++tries == MAX_RELINKS) {
+			lb_err("cannot lock %s: it keeps being replaced",
+			       l->path);
+			ret = -EBUSY;
+			goto fail;
+		}
+		close(l->fd);
+		l->fd = -1;
 	}
 	write_holder(l->fd);
 	*out = l;
@@ -272,13 +312,18 @@ fail:
 	return ret;
 }
 
+/*
+ * Remove the file, then let go: a lock name per state file would otherwise
+ * leave a file behind for every state file ever used. Someone blocked on the
+ * removed file notices (still_linked) and takes a new one.
+ */
 void lb_lock_release(struct lb_lock *l)
 {
 	if (!l)
 		return;
-	/* The record says who holds the lock: nobody, from now on. */
-	if (ftruncate(l->fd, 0))
-		lb_debug("lock: cannot clear %s: %s", l->path, strerror(errno));
+	if (unlink(l->path))
+		lb_debug("lock: cannot remove %s: %s", l->path,
+			 strerror(errno));
 	close(l->fd);
 	free(l);
 }

@@ -9,7 +9,9 @@
  * holder's last descriptor closes, so a crashed holder never blocks anyone.
  * The holder writes its pid, start time and command line into the file so a
  * blocked command can say who holds it; that content is informational only
- * and may be stale or missing.
+ * and may be stale (a crashed holder's) or missing. A holder removes the file
+ * when it releases (a waiter on the removed file notices and starts over), so
+ * per-file lock names leave nothing behind.
  */
 #ifndef BALLAST_LIB_LOCK_H
 #define BALLAST_LIB_LOCK_H
@@ -72,7 +74,10 @@ int lb_lock_acquire(const char *name, const struct lb_lock_opts *opts,
 		    struct lb_lock **out, struct lb_lock_holder *holder)
 	__attribute__((warn_unused_result));
 
-/* Release and free; NULL is fine. Closing the process releases too. */
+/*
+ * Remove the lock file and release; NULL is fine. The process ending releases
+ * too, leaving the file (and its record, then stale) for the next holder.
+ */
 void lb_lock_release(struct lb_lock *lock);
 
 /* The lock file's path (valid until release). */
