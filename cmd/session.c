@@ -19,7 +19,8 @@ static void say_waiting(const struct lb_lock_holder *h, void *arg)
 	const struct lock_wait *w = arg;
 	char who[400], dur[32];
 
-	fprintf(stderr, "ballast: dataplane %s is locked by %s; waiting up to %s\n",
+	fprintf(stderr,
+		"ballast: dataplane %s is locked by %s; waiting up to %s\n",
 		w->what, lb_lock_holder_fmt(h, who, sizeof(who)),
 		cfg_fmt_duration(w->wait_ms, dur, sizeof(dur)));
 }
@@ -31,10 +32,9 @@ static void say_waiting(const struct lb_lock_holder *h, void *arg)
 static int session_lock(struct cmd_session *s, uint32_t wait_ms)
 {
 	const char *name, *what;
-	struct lock_wait w = { .wait_ms = wait_ms };
+	struct lock_wait w = {.wait_ms = wait_ms};
 	struct lb_lock_opts lo = {
-		.wait_ms = wait_ms, .on_wait = say_waiting, .arg = &w
-	};
+	    .wait_ms = wait_ms, .on_wait = say_waiting, .arg = &w};
 	struct lb_lock_holder h;
 	char who[400], dur[32];
 	int ret;
@@ -47,16 +47,18 @@ static int session_lock(struct cmd_session *s, uint32_t wait_ms)
 		return 0;
 	lb_lock_holder_fmt(&h, who, sizeof(who));
 	if (ret == -EWOULDBLOCK)
-		fprintf(stderr, "ballast: dataplane %s is locked by %s; retry, "
-				"or pass --wait[=DURATION]\n",
+		fprintf(stderr,
+			"ballast: dataplane %s is locked by %s; retry, "
+			"or pass --wait[=DURATION]\n",
 			what, who);
 	else if (ret == -ETIMEDOUT)
-		fprintf(stderr, "ballast: dataplane %s is still locked by %s "
-				"after %s; nothing was changed\n",
+		fprintf(stderr,
+			"ballast: dataplane %s is still locked by %s "
+			"after %s; nothing was changed\n",
 			what, who, cfg_fmt_duration(wait_ms, dur, sizeof(dur)));
 	else
-		fprintf(stderr, "ballast: cannot lock dataplane %s: %s\n",
-			what, strerror(-ret));
+		fprintf(stderr, "ballast: cannot lock dataplane %s: %s\n", what,
+			strerror(-ret));
 	return CMD_EXIT_ERROR;
 }
 

@@ -53,7 +53,7 @@ const char *lb_run_dir(char *buf, size_t len);
  * when len is too small for any name.
  */
 int lb_lock_name(char *buf, size_t len, const char *prefix, const char *key)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 struct lb_lock_opts {
 	uint32_t wait_ms; /* 0: fail at once when held */
@@ -72,7 +72,7 @@ struct lb_lock_opts {
  */
 int lb_lock_acquire(const char *name, const struct lb_lock_opts *opts,
 		    struct lb_lock **out, struct lb_lock_holder *holder)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /*
  * Remove the lock file and release; NULL is fine. The process ending releases

@@ -217,8 +217,8 @@ static int state_text(const struct rc_state *st, struct text *t)
 		for (size_t j = 0; !ret && j < svc->n_reals; j++) {
 			ret = text_add(t, j ? ",\n  " : "\n  ");
 			if (!ret)
-				ret = text_add_json(t,
-						    real_json(&svc->reals[j]));
+				ret =
+				    text_add_json(t, real_json(&svc->reals[j]));
 		}
 		if (!ret)
 			ret = text_add(t, "]}");
@@ -272,8 +272,10 @@ static int parse_real(json_t *jr, struct rc_service *svc, size_t si, size_t ri,
 	int fwd, tun, k;
 
 	if (!json_is_object(jr)) {
-		snprintf(err, errlen, "services[%zu].reals[%zu]: expected an "
-				      "object", si, ri);
+		snprintf(err, errlen,
+			 "services[%zu].reals[%zu]: expected an "
+			 "object",
+			 si, ri);
 		return -EINVAL;
 	}
 	json_object_foreach(jr, key, val)
@@ -296,11 +298,12 @@ static int parse_real(json_t *jr, struct rc_service *svc, size_t si, size_t ri,
 				 si, ri, real_keys[k]);
 			return -EINVAL;
 		}
-		if (v[k] && (str ? !json_is_string(v[k])
-				 : !json_is_integer(v[k]))) {
+		if (v[k] &&
+		    (str ? !json_is_string(v[k]) : !json_is_integer(v[k]))) {
 			snprintf(err, errlen,
 				 "services[%zu].reals[%zu].%s: expected %s", si,
-				 ri, real_keys[k], str ? "a string" : "an integer");
+				 ri, real_keys[k],
+				 str ? "a string" : "an integer");
 			return -EINVAL;
 		}
 		if (v[k] && !str)

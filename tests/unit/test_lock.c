@@ -59,7 +59,8 @@ START_TEST(names)
 			 0);
 	ck_assert_str_eq(a, "ipvs-netns-4026531840");
 
-	/* A path: unsafe bytes replaced, a hash keeps "/a/b" and "/a_b" apart. */
+	/* A path: unsafe bytes replaced, a hash keeps "/a/b" and "/a_b" apart.
+	 */
 	ck_assert_int_eq(lb_lock_name(a, sizeof(a), "fake", "/a/b"), 0);
 	ck_assert_int_eq(lb_lock_name(b, sizeof(b), "fake", "/a_b"), 0);
 	ck_assert_str_ne(a, b);
@@ -81,7 +82,8 @@ START_TEST(names)
 }
 END_TEST
 
-/* ---- one process ---------------------------------------------------------- */
+/* ---- one process ----------------------------------------------------------
+ */
 
 START_TEST(exclusive_and_released)
 {
@@ -98,16 +100,15 @@ START_TEST(exclusive_and_released)
 	ck_assert_str_eq(lb_lock_path(l1), path);
 
 	/* flock conflicts between two opens, even in one process. */
-	ck_assert_int_eq(lb_lock_acquire("t-one", NULL, &l2, &h),
-			 -EWOULDBLOCK);
+	ck_assert_int_eq(lb_lock_acquire("t-one", NULL, &l2, &h), -EWOULDBLOCK);
 	ck_assert_ptr_null(l2);
 	ck_assert_int_eq(h.pid, getpid());
 	ck_assert_msg(strstr(h.cmdline, "test_lock"), "cmdline '%s'",
 		      h.cmdline);
 	ck_assert_int_le(labs((long)(time(NULL) - h.since)), 5);
 	lb_lock_holder_fmt(&h, who, sizeof(who));
-	ck_assert_msg(!strncmp(who, "pid ", 4) && strstr(who, " since "),
-		      "%s", who);
+	ck_assert_msg(!strncmp(who, "pid ", 4) && strstr(who, " since "), "%s",
+		      who);
 
 	/* Another name is another lock. */
 	ck_assert_int_eq(lb_lock_acquire("t-two", NULL, &l2, &h), 0);
@@ -163,7 +164,8 @@ START_TEST(stale_record)
 }
 END_TEST
 
-/* ---- two processes --------------------------------------------------------- */
+/* ---- two processes ---------------------------------------------------------
+ */
 
 struct holder_proc {
 	pid_t pid;
@@ -240,8 +242,7 @@ START_TEST(waits_for_the_holder)
 	struct lb_lock_holder h;
 
 	hold_in_child("t-wait", &hp);
-	ck_assert_int_eq(lb_lock_acquire("t-wait", NULL, &l, &h),
-			 -EWOULDBLOCK);
+	ck_assert_int_eq(lb_lock_acquire("t-wait", NULL, &l, &h), -EWOULDBLOCK);
 	ck_assert_int_eq(h.pid, hp.pid);
 
 	seen.release = &hp;
@@ -257,8 +258,8 @@ START_TEST(wait_times_out)
 {
 	struct holder_proc hp;
 	struct wait_seen seen = {0};
-	struct lb_lock_opts o = {.wait_ms = 150, .on_wait = on_wait,
-				 .arg = &seen};
+	struct lb_lock_opts o = {
+	    .wait_ms = 150, .on_wait = on_wait, .arg = &seen};
 	struct lb_lock *l = NULL;
 	struct lb_lock_holder h;
 	struct timespec t0, t1;
@@ -266,8 +267,7 @@ START_TEST(wait_times_out)
 
 	hold_in_child("t-timeout", &hp);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ck_assert_int_eq(lb_lock_acquire("t-timeout", &o, &l, &h),
-			 -ETIMEDOUT);
+	ck_assert_int_eq(lb_lock_acquire("t-timeout", &o, &l, &h), -ETIMEDOUT);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
 	     (t1.tv_nsec - t0.tv_nsec) / 1000000;
@@ -293,10 +293,11 @@ START_TEST(dead_holder_frees_the_lock)
 }
 END_TEST
 
-/* ---- the fake dataplane's lock -------------------------------------------- */
+/* ---- the fake dataplane's lock --------------------------------------------
+ */
 
-static bool fake_lock(const char *state, const char **name,
-		      const char **what, struct dp **dp)
+static bool fake_lock(const char *state, const char **name, const char **what,
+		      struct dp **dp)
 {
 	struct dp_open_args args = {.state_path = state, .read_only = false};
 
