@@ -175,12 +175,12 @@ static int try_lock(int fd)
 	return 0;
 }
 
-static uint64_t now_ms(void)
+static uint64_t now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /*
@@ -190,24 +190,25 @@ static uint64_t now_ms(void)
  */
 static int wait_lock(int fd, uint64_t deadline)
 {
-	uint64_t delay = WAIT_FIRST_MS, now;
+	uint64_t delay = WAIT_FIRST_MS * 1000, now; /* microseconds */
 	int ret;
 
 	for (;;) {
 		struct timespec ts;
 
-		now = now_ms();
+		now = now_us();
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		if (delay > deadline - now)
 			delay = deadline - now;
-		ts.tv_sec = (time_t)(delay / 1000);
-		ts.tv_nsec = (long)(delay % 1000) * 1000000;
+		ts.tv_sec = (time_t)(delay / 1000000);
+		ts.tv_nsec = (long)(delay % 1000000) * 1000;
 		nanosleep(&ts, NULL);
 		ret = try_lock(fd);
 		if (ret != -EWOULDBLOCK)
 			return ret;
-		delay = delay * 2 > WAIT_MAX_MS ? WAIT_MAX_MS : delay * 2;
+		delay = delay * 2 > WAIT_MAX_MS * 1000 ? WAIT_MAX_MS * 1000
+						       : delay * 2;
 	}
 }
 
@@ -247,7 +248,7 @@ int lb_lock_acquire(const char *name, const struct lb_lock_opts *opts,
 		    struct lb_lock **out, struct lb_lock_holder *holder)
 {
 	uint32_t wait_ms = opts ? opts->wait_ms : 0;
-	uint64_t deadline = now_ms() + wait_ms;
+	uint64_t deadline = now_us() + (uint64_t)wait_ms * 1000;
 	struct lb_lock_holder scratch;
 	bool told = false;
 	struct lb_lock *l;
