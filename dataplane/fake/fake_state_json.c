@@ -7,9 +7,11 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include "lib/file.h"
 
 static const char *const fwd_names[] = {"masq", "dr", "tunnel"};
 static const char *const tun_names[] = {"ipip", "gue", "gre"};
@@ -484,51 +486,9 @@ fail:
 /* ---- files --------------------------------------------------------------- */
 
 /*
- * The whole file in one buffer, in as few read(2)s as its size allows:
- * json_loadfd() reads one byte per call, which for a table of 100,000 reals
- * (25 MB) is 25 million system calls.
+ * The whole file in one buffer: json_loadfd() reads one byte per read(2),
+ * which for a table of 100,000 reals was 25 million system calls.
  */
-static int read_whole(int fd, char **buf_out, size_t *len_out)
-{
-	size_t cap, len = 0;
-	struct stat sb;
-	char *buf;
-
-	if (fstat(fd, &sb))
-		return -errno;
-	cap = sb.st_size > 0 ? (size_t)sb.st_size + 1 : 4096;
-	buf = malloc(cap);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) { /* the file grew since fstat */
-			char *p = realloc(buf, cap * 2);
-
-			if (!p) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = p;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			free(buf);
-			return -errno;
-		}
-		if (!n)
-			break;
-		len += (size_t)n;
-	}
-	*buf_out = buf;
-	*len_out = len;
-	return 0;
-}
-
 int dp_fake_state_load(const char *path, struct rc_state *out, char *err,
 		       size_t errlen)
 {
@@ -536,19 +496,11 @@ int dp_fake_state_load(const char *path, struct rc_state *out, char *err,
 	json_error_t je;
 	json_t *doc;
 	size_t len = 0;
-	int fd, ret;
+	int ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0; /* nothing applied yet: empty dataplane */
-		ret = -errno;
-		snprintf(err, errlen, "%s: cannot open state file: %s", path,
-			 strerror(-ret));
-		return ret;
-	}
-	ret = read_whole(fd, &buf, &len);
-	close(fd);
+	ret = lb_read_file(path, SIZE_MAX, &buf, &len);
+	if (ret == -ENOENT)
+		return 0; /* nothing applied yet: empty dataplane */
 	if (ret) {
 		snprintf(err, errlen, "%s: cannot read state file: %s", path,
 			 strerror(-ret));

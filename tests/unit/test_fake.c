@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "reconcile/diff.h"
 #include "tests/lib/check_main.h"
 #include "tests/lib/rc_testgen.h"
+#include "tests/lib/scratch.h"
 
 #define N_RANDOM 1000
 #define SEED_BASE 0xfa4eu
@@ -22,33 +22,15 @@
 
 static char tmpdir[256];
 
-/* Unchecked fixtures run in the parent, so cleanup survives a failed test. */
 static void tmp_setup(void)
 {
-	const char *base = getenv("TMPDIR");
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/ballast-fake-XXXXXX",
-		 base && *base ? base : "/tmp");
-	if (!mkdtemp(tmpdir)) {
-		perror(tmpdir);
-		abort();
-	}
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-		    struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
+	test_scratch_make(tmpdir, sizeof(tmpdir), "ballast-fake");
 }
 
 /* State files, lock files and anything a failed test left behind. */
 static void tmp_teardown(void)
 {
-	if (nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS))
-		perror(tmpdir);
+	test_scratch_remove(tmpdir);
 }
 
 static const char *tmp_path(const char *name, char *buf, size_t len)

@@ -2,7 +2,6 @@
 /* Writer locks (lib/lock.h) and the names the fake dataplane gives them. */
 #include <errno.h>
 #include <signal.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,39 +13,22 @@
 #include "dataplane/fake/fake.h"
 #include "lib/lock.h"
 #include "tests/lib/check_main.h"
+#include "tests/lib/scratch.h"
 
 static char tmpdir[256];
 static char rundir[300];
 
-/* Unchecked fixtures run in the parent, so cleanup survives a failed test. */
 static void tmp_setup(void)
 {
-	const char *base = getenv("TMPDIR");
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/ballast-lock-XXXXXX",
-		 base && *base ? base : "/tmp");
-	if (!mkdtemp(tmpdir)) {
-		perror(tmpdir);
-		abort();
-	}
+	test_scratch_make(tmpdir, sizeof(tmpdir), "ballast-lock");
 	/* Not created: lb_lock_acquire() makes it. */
 	snprintf(rundir, sizeof(rundir), "%s/run", tmpdir);
 	setenv(LB_RUN_DIR_ENV, rundir, 1);
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-		    struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void tmp_teardown(void)
 {
-	if (nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS))
-		perror(tmpdir);
+	test_scratch_remove(tmpdir);
 }
 
 /* ---- names --------------------------------------------------------------- */
