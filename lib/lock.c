@@ -28,17 +28,32 @@ struct lb_lock {
 /* Files removed under us by releasing holders before we give up. */
 #define MAX_RELINKS 1000
 
-const char *lb_run_dir(char *buf, size_t len)
+/* *in_tmp: the directory is in the world-writable /tmp, where anyone could
+ * have made it first; it must then be checked before use. */
+static const char *run_dir(char *buf, size_t len, bool *in_tmp)
 {
 	const char *env = getenv(LB_RUN_DIR_ENV), *xdg;
 
+	*in_tmp = false;
 	if (env && *env)
 		snprintf(buf, len, "%s", env);
-	else if (geteuid() && (xdg = getenv("XDG_RUNTIME_DIR")) && *xdg)
-		snprintf(buf, len, "%s/ballast", xdg);
-	else
+	else if (!geteuid())
 		snprintf(buf, len, "%s", LB_RUN_DIR_DEFAULT);
+	else if ((xdg = getenv("XDG_RUNTIME_DIR")) && *xdg)
+		snprintf(buf, len, "%s/ballast", xdg);
+	else {
+		snprintf(buf, len, "/tmp/ballast-%lu",
+			 (unsigned long)geteuid());
+		*in_tmp = true;
+	}
 	return buf;
+}
+
+const char *lb_run_dir(char *buf, size_t len)
+{
+	bool in_tmp;
+
+	return run_dir(buf, len, &in_tmp);
 }
 
 static bool name_char(char c)
@@ -230,13 +245,24 @@ static int open_dir_and_file(struct lb_lock *l, const char *name)
 	char dir[PATH_MAX];
 	int ret, n;
 
-	lb_run_dir(dir, sizeof(dir));
+	struct stat sb;
+	bool in_tmp;
+
+	run_dir(dir, sizeof(dir), &in_tmp);
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		ret = -errno;
 		lb_err("cannot create the lock directory %s: %s (set %s to a "
 		       "writable directory)",
 		       dir, strerror(-ret), LB_RUN_DIR_ENV);
 		return ret;
+	}
+	if (in_tmp && (lstat(dir, &sb) || !S_ISDIR(sb.st_mode) ||
+		       sb.st_uid != geteuid() || (sb.st_mode & 022))) {
+		lb_err(
+		    "the lock directory %s is not a directory of this user's "
+		    "that only it can write; remove it, or set %s",
+		    dir, LB_RUN_DIR_ENV);
+		return -EPERM;
 	}
 	n = snprintf(l->path, sizeof(l->path), "%s/%s.lock", dir, name);
 	if (n < 0 || (size_t)n >= sizeof(l->path))

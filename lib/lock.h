@@ -40,7 +40,8 @@ struct lb_lock_holder {
 /*
  * The directory locks live in: $BALLAST_RUN_DIR when set; else /run/ballast
  * for root; else $XDG_RUNTIME_DIR/ballast when that is set (a user running
- * the fake dataplane cannot create /run/ballast); else /run/ballast.
+ * the fake dataplane cannot create /run/ballast); else /tmp/ballast-UID,
+ * used only when it is the user's own directory that no one else can write.
  * Returns buf.
  */
 const char *lb_run_dir(char *buf, size_t len);
