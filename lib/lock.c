@@ -28,8 +28,10 @@ struct lb_lock {
 /* Files removed under us by releasing holders before we give up. */
 #define MAX_RELINKS 1000
 
-/* *in_tmp: the directory is in the world-writable /tmp, where anyone could
- * have made it first; it must then be checked before use. */
+/*
+ * *in_tmp: the directory is in the world-writable /tmp, where anyone could
+ * have made it first; it must then be checked before use.
+ */
 static const char *run_dir(char *buf, size_t len, bool *in_tmp)
 {
 	const char *env = getenv(LB_RUN_DIR_ENV), *xdg;
@@ -243,10 +245,9 @@ static bool still_linked(int fd, const char *path)
 static int open_dir_and_file(struct lb_lock *l, const char *name)
 {
 	char dir[PATH_MAX];
-	int ret, n;
-
 	struct stat sb;
 	bool in_tmp;
+	int ret, n;
 
 	run_dir(dir, sizeof(dir), &in_tmp);
 	if (mkdir(dir, 0700) && errno != EEXIST) {
