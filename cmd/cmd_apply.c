@@ -8,6 +8,7 @@
 
 static const char apply_usage[] =
 	"Usage: ballast apply [-c FILE] [--dataplane NAME] [--dry-run] [--prune]\n"
+	"                     [--wait[=DURATION]]\n"
 	"\n"
 	"Converge the live dataplane to the configuration once, print every\n"
 	"change made, then read the dataplane back to confirm it converged.\n"
@@ -22,7 +23,13 @@ static const char apply_usage[] =
 	"                        (e.g. 3:EBUSY; comma-separated for several)\n"
 	"  -n, --dry-run         print the plan, change nothing\n"
 	"      --prune           also remove services Ballast did not create\n"
+	"      --wait[=DURATION] when another command holds the dataplane's\n"
+	"                        lock, wait for it up to DURATION (e.g. 90s;\n"
+	"                        default 30s) instead of failing at once\n"
 	"  -h, --help            this text\n"
+	"\n"
+	"One writer at a time: apply holds the dataplane's lock (a file in\n"
+	"/run/ballast, or $BALLAST_RUN_DIR) from its first read to its read-back.\n"
 	"\n"
 	"Exit status: 0 converged, 1 some operation failed or an error occurred.\n";
 
@@ -53,7 +60,7 @@ int cmd_apply(int argc, char **argv)
 	if (cmd_parse_options(argc, argv,
 			      CMD_OPT_CONFIG | CMD_OPT_DATAPLANE | CMD_OPT_STATE |
 				      CMD_OPT_FAULT | CMD_OPT_DRY_RUN |
-				      CMD_OPT_PRUNE,
+				      CMD_OPT_PRUNE | CMD_OPT_WAIT,
 			      apply_usage, &o, &code))
 		return code;
 	code = cmd_session_open(&s, &o, o.dry_run);

@@ -5,6 +5,7 @@
 
 #include "cmd/options.h"
 #include "config/config.h"
+#include "lib/lock.h"
 #include "reconcile/controller.h"
 
 struct cmd_session {
@@ -12,10 +13,14 @@ struct cmd_session {
 	const struct dp_ops *ops;
 	struct dp *dp;
 	struct rc_ctl *ctl;
+	struct lb_lock *lock; /* the dataplane's writer lock, when held */
 };
 
 /*
  * Load the config (printing its diagnostics), pick and open the dataplane.
+ * Unless read_only, take the dataplane instance's writer lock before anything
+ * is read (waiting up to o->wait_ms for it), held until cmd_session_close(),
+ * so the plan, the apply and the read-back see no other writer.
  * Returns 0, or an exit code after printing what went wrong.
  */
 int cmd_session_open(struct cmd_session *s, const struct cmd_options *o,

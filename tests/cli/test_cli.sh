@@ -10,6 +10,7 @@ bin=${1:-./ballast}
 fx=tests/cli
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+export BALLAST_RUN_DIR=$work/run # writer locks: not a real installation's
 state=$work/state.json
 
 out=$work/out
