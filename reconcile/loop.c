@@ -105,8 +105,6 @@ static void kick_fn(struct lb_loop *ev, void *arg)
 	struct rc_loop *l = arg;
 
 	if (l->full_pending) {
-		l->full_pending = false;
-		l->pending.n = 0;
 		rc_loop_run_pass(l, RC_LOOP_PASS_FULL, NULL, 0);
 		return;
 	}
@@ -211,7 +209,7 @@ static void tick_fn(struct lb_loop *ev, void *arg)
 	l->ticks++;
 	if (!l->cfg)
 		return;
-	if (l->ticks % l->o.full_every == 0) {
+	if (l->full_pending || l->ticks % l->o.full_every == 0) {
 		rc_loop_run_pass(l, RC_LOOP_PASS_FULL, NULL, 0);
 		return;
 	}
@@ -324,13 +322,15 @@ int rc_loop_set_config(struct rc_loop *l, struct cfg *cfg, unsigned int flags)
 	 */
 	cfg_free(old);
 	l->full_pending = true;
+	/* Without a timer now, the next tick or change runs the full pass. */
+	(void)schedule_kick(l);
 	snprintf(ev.text, sizeof(ev.text),
 		 "config generation %" PRIu64 " (sha256 %.12s) running: %zu "
 		 "services, %zu pools%s",
 		 l->gen, cfg->sha256, cfg->n_services, cfg->n_pools,
 		 l->allow_mass ? ", mass removal allowed" : "");
 	rc_loop_emit(l, &ev);
-	return schedule_kick(l);
+	return 0;
 }
 
 const struct cfg *rc_loop_config(const struct rc_loop *l)
@@ -419,8 +419,8 @@ int rc_loop_backend_changed(struct rc_loop *l, const struct lb_addr *addr)
 void rc_loop_full_pass(struct rc_loop *l)
 {
 	l->full_pending = true;
-	if (schedule_kick(l))
-		l->full_pending = true; /* runs at the next tick or change */
+	/* Without a timer now, the next tick or change runs it. */
+	(void)schedule_kick(l);
 }
 
 void rc_loop_pool_services(const struct rc_loop *l, const char *pool,

@@ -68,9 +68,15 @@ static int addr_pool_cmp(const void *a, const void *b)
 	return (x->pool > y->pool) - (x->pool < y->pool);
 }
 
+static int ref_cmp(const void *a, const void *b)
+{
+	return rc_svc_key_cmp(a, b); /* the key comes first */
+}
+
 void rc_loop_index_free(struct rc_loop_index *ix)
 {
 	free(ix->svc_keys);
+	free(ix->by_key);
 	free(ix->pool_start);
 	free(ix->pool_keys);
 	free(ix->addrs);
@@ -98,12 +104,18 @@ int rc_loop_index_build(struct rc_loop_index *ix, const struct cfg *cfg)
 	ix->pool_start = calloc(cfg->n_pools + 1, sizeof(*ix->pool_start));
 	ix->pool_keys = calloc(n_links + 1, sizeof(*ix->pool_keys));
 	ix->addrs = calloc(n_addrs + 1, sizeof(*ix->addrs));
-	if (!ix->svc_keys || !ix->pool_start || !ix->pool_keys || !ix->addrs) {
+	ix->by_key = calloc(cfg->n_services + 1, sizeof(*ix->by_key));
+	if (!ix->svc_keys || !ix->pool_start || !ix->pool_keys || !ix->addrs ||
+	    !ix->by_key) {
 		rc_loop_index_free(ix);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < cfg->n_services; i++)
+	for (size_t i = 0; i < cfg->n_services; i++) {
 		rc_desired_service_key(&cfg->services[i], &ix->svc_keys[i]);
+		ix->by_key[i].key = ix->svc_keys[i];
+		ix->by_key[i].svc = i;
+	}
+	qsort(ix->by_key, cfg->n_services, sizeof(*ix->by_key), ref_cmp);
 	/* pools x services is fine: both are config-sized and this runs once */
 	w = 0;
 	for (size_t p = 0; p < cfg->n_pools; p++) {
@@ -158,4 +170,42 @@ int rc_loop_index_addr_keys(const struct rc_loop_index *ix,
 	     lo++)
 		err = rc_loop_index_pool_keys(ix, ix->addrs[lo].pool, v);
 	return err;
+}
+
+const struct cfg_service *rc_loop_index_service(const struct rc_loop_index *ix,
+						const struct cfg *cfg,
+						const struct rc_svc_key *key)
+{
+	const struct rc_loop_svc_ref *r;
+
+	if (!cfg || !ix->n_svcs)
+		return NULL;
+	r = bsearch(key, ix->by_key, ix->n_svcs, sizeof(*ix->by_key), ref_cmp);
+	return r ? &cfg->services[r->svc] : NULL;
+}
+
+static bool pool_names_real(const struct cfg_pool *p, uint16_t svc_port,
+			    const struct lb_addr *addr, uint16_t port)
+{
+	for (size_t b = 0; b < p->n_backends; b++) {
+		const struct cfg_backend *be = &p->backends[b];
+
+		if ((be->port ? be->port : svc_port) == port &&
+		    !lb_addr_cmp(&be->addr, addr))
+			return true;
+	}
+	return false;
+}
+
+bool rc_loop_service_names_real(const struct cfg *cfg,
+				const struct cfg_service *cs,
+				const struct lb_addr *addr, uint16_t port)
+{
+	if (cs->pool < cfg->n_pools &&
+	    pool_names_real(&cfg->pools[cs->pool], cs->port, addr, port))
+		return true;
+	return cs->fallback_pool >= 0 &&
+	       (size_t)cs->fallback_pool < cfg->n_pools &&
+	       pool_names_real(&cfg->pools[cs->fallback_pool], cs->port, addr,
+			       port);
 }

@@ -31,9 +31,15 @@ struct rc_loop_addr_pool {
 	size_t pool;
 };
 
+struct rc_loop_svc_ref {
+	struct rc_svc_key key;
+	size_t svc; /* index into cfg.services */
+};
+
 struct rc_loop_index {
 	struct rc_svc_key *svc_keys;	 /* per configured service, config order */
 	size_t n_svcs;
+	struct rc_loop_svc_ref *by_key;	 /* the same, sorted by key */
 	size_t *pool_start;		 /* n_pools + 1 offsets into pool_keys */
 	struct rc_svc_key *pool_keys;	 /* services per pool (primary, fallback) */
 	struct rc_loop_addr_pool *addrs; /* sorted by addr, unique pairs */
@@ -47,6 +53,18 @@ void rc_loop_index_free(struct rc_loop_index *ix);
 int rc_loop_index_pool_keys(const struct rc_loop_index *ix, size_t pi,
 			    struct rc_keyvec *v)
 	__attribute__((warn_unused_result));
+/* The configured service with this key, or NULL. */
+const struct cfg_service *rc_loop_index_service(const struct rc_loop_index *ix,
+						const struct cfg *cfg,
+						const struct rc_svc_key *key);
+/*
+ * Does the config name (addr, port) as a backend of the service, in its pool
+ * or its fallback pool? Then removing it is the weight source switching
+ * pools, not a removal the config asks for.
+ */
+bool rc_loop_service_names_real(const struct cfg *cfg,
+				const struct cfg_service *cs,
+				const struct lb_addr *addr, uint16_t port);
 int rc_loop_index_addr_keys(const struct rc_loop_index *ix,
 			    const struct lb_addr *addr, struct rc_keyvec *v)
 	__attribute__((warn_unused_result));

@@ -48,9 +48,16 @@ bool rc_loop_guard(const struct rc_loop *l, enum rc_loop_pass_kind kind,
 	}
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct rc_op *op = &plan->ops[i];
+		const struct cfg_service *cs;
 		const struct rc_service *a;
 
 		if (op->kind != RC_OP_REAL_DEL)
+			continue;
+		/* Failing over to the fallback pool (and back) is health's. */
+		cs = rc_loop_index_service(&l->ix, l->cfg, &op->svc->key);
+		if (cs && rc_loop_service_names_real(l->cfg, cs,
+						     &op->real->addr,
+						     op->real->port))
 			continue;
 		(*removed)++;
 		a = rc_state_find(actual, &op->svc->key);
@@ -340,6 +347,12 @@ void rc_loop_run_pass(struct rc_loop *l, enum rc_loop_pass_kind kind,
 
 	if (!l->cfg)
 		return;
+	if (kind == RC_LOOP_PASS_FULL) {
+		/* It covers everything that was waiting. */
+		l->full_pending = false;
+		l->pending.n = 0;
+		lb_timer_cancel(l->ev, &l->kick);
+	}
 	l->st.last_wall_ms = clock_us(CLOCK_REALTIME) / 1000u;
 	l->st.last_mono_ms = lb_loop_now_ms_fresh(l->ev);
 	if (l->lock_take) {

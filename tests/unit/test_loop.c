@@ -27,6 +27,7 @@ struct ygen {
 	const char *prefix;
 	int replace;
 	uint32_t w00;
+	bool fallback; /* s0 falls back to pool fb (10.8.0.1..3:80) */
 };
 
 static struct cfg *make_cfg(const struct ygen *g)
@@ -55,12 +56,22 @@ static struct cfg *make_cfg(const struct ygen *g)
 			    i == 0 && b == 1 && g->w00 ? g->w00
 						       : (unsigned)(10 * b));
 	}
+	if (g->fallback)
+		len += (size_t)snprintf(
+		    y + len, cap - len,
+		    "  fb:\n    backends:\n"
+		    "      - {address: 10.8.0.1, port: 80, weight: 1}\n"
+		    "      - {address: 10.8.0.2, port: 80, weight: 1}\n"
+		    "      - {address: 10.8.0.3, port: 80, weight: 1}\n");
 	len += (size_t)snprintf(y + len, cap - len, "services:\n");
 	for (int i = 0; i < g->n; i++)
 		len += (size_t)snprintf(y + len, cap - len,
 					"  - {name: s%d, address: 192.0.2.%d, "
-					"port: 80, pool: %s%d}\n",
-					i, 10 + i, g->prefix, i);
+					"port: 80, pool: %s%d%s}\n",
+					i, 10 + i, g->prefix, i,
+					i == 0 && g->fallback
+					    ? ", fallback_pool: fb"
+					    : "");
 	ck_assert_uint_lt(len, cap);
 	memset(&d, 0, sizeof(d));
 	err = cfg_load_buffer("loop.yaml", y, len, &cfg, &d);
@@ -109,7 +120,15 @@ struct mock_src {
 	struct lb_addr addr[MAX_OVR];
 	uint32_t weight[MAX_OVR];
 	int n;
+	const char *down; /* a pool with no live real, or NULL */
 };
+
+static bool mock_pool_down(void *ctx, const struct cfg_pool *pool)
+{
+	struct mock_src *m = ctx;
+
+	return m->down && !strcmp(m->down, pool->name);
+}
 
 static uint32_t mock_weight(void *ctx, const struct cfg_pool *pool,
 			    const struct cfg_backend *b)
@@ -224,7 +243,7 @@ static struct h *h_new(const struct dp_ops *ops, const char *faults,
 		tune(&h->o);
 	ws.ctx = &h->src;
 	ws.weight = mock_weight;
-	ws.pool_down = NULL;
+	ws.pool_down = mock_pool_down;
 	ck_assert_int_eq(rc_loop_new(h->ev, &h->o, ops ? ops : &dp_fake_ops,
 				     h->dp, &ws, on_event, &h->rec, &h->l),
 			 0);
@@ -674,6 +693,37 @@ START_TEST(guard_refuses_removing_every_real)
 END_TEST
 
 /*
+ * A pool going down swaps every real of its service for the fallback pool's
+ * and back: health's doing, named by the config, so not refused.
+ */
+START_TEST(guard_lets_fallback_switch)
+{
+	struct h *h = h_new(NULL, NULL, NULL);
+	struct ygen g = {.n = 2, .prefix = "p", .replace = -1, .fallback = true};
+	struct lb_addr fb1;
+
+	ck_assert_int_eq(lb_addr_parse("10.8.0.1", &fb1), 0);
+	ck_assert_int_eq(rc_loop_set_config(h->l, make_cfg(&g), 0), 0);
+	run_passes(h, 1, 1000);
+	ck_assert_int_eq(status(h).last_result, RC_LOOP_OK);
+	h->src.down = "p0";
+	ck_assert_int_eq(rc_loop_pool_changed(h->l, "p0"), 0);
+	run_passes(h, 1, 1000);
+	ck_assert_int_eq(status(h).last_result, RC_LOOP_OK);
+	ck_assert_uint_eq(status(h).last_ops, 6);
+	ck_assert_uint_eq(live_weight(h, 0, fb1), 1);
+	ck_assert_uint_eq(live_weight(h, 0, backend(0, 1)), UINT32_MAX);
+	h->src.down = NULL;
+	ck_assert_int_eq(rc_loop_pool_changed(h->l, "fb"), 0);
+	run_passes(h, 1, 1000);
+	ck_assert_int_eq(status(h).last_result, RC_LOOP_OK);
+	ck_assert_uint_eq(live_weight(h, 0, backend(0, 1)), 10);
+	ck_assert_uint_eq(status(h).refusals, 0);
+	h_free(h);
+}
+END_TEST
+
+/*
  * Dropping three services of four removes 9 of 12 reals: more than half, so
  * refused (and previewed as refused); allowed for the running generation,
  * it applies.
@@ -931,6 +981,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, failed_op_retried_with_backoff);
 	tcase_add_test(tc, guard_refuses_removing_every_real);
 	tcase_add_test(tc, guard_refuses_more_than_fraction);
+	tcase_add_test(tc, guard_lets_fallback_switch);
 	tcase_add_test(tc, generation_swap);
 	tcase_add_test(tc, slices_cover_within_bound);
 	tcase_add_test(tc, slice_size_and_full_every);
