@@ -129,8 +129,7 @@ static void retry_fn(struct lb_loop *ev, void *arg)
 	 * Plan again from a fresh read: the failed plan is never replayed.
 	 * Without memory for the keys, a full pass needs no list.
 	 */
-	if (l->retry_full ||
-	    rc_keyvec_add(&l->pending, l->retry.k, l->retry.n))
+	if (l->retry_full || rc_keyvec_add(&l->pending, l->retry.k, l->retry.n))
 		l->full_pending = true;
 	l->retry_full = false;
 	l->retry.n = 0;
@@ -145,9 +144,8 @@ void rc_loop_retry_note(struct rc_loop *l, bool failed, bool full,
 		if (full || rc_keyvec_add(&l->retry, keys, n))
 			l->retry_full = true;
 		l->failures++;
-		if (!l->retry_timer &&
-		    lb_timer_add(l->ev, &l->retry_timer, l->backoff_ms,
-				 retry_fn, l))
+		if (!l->retry_timer && lb_timer_add(l->ev, &l->retry_timer,
+						    l->backoff_ms, retry_fn, l))
 			l->retry_full = true; /* the next tick's full pass */
 		l->backoff_ms = l->backoff_ms > l->o.backoff_max_ms / 2
 				    ? l->o.backoff_max_ms
@@ -166,7 +164,8 @@ void rc_loop_retry_note(struct rc_loop *l, bool failed, bool full,
 			bool done = false;
 
 			for (size_t j = 0; j < n && !done; j++)
-				done = !rc_svc_key_cmp(&l->retry.k[i], &keys[j]);
+				done =
+				    !rc_svc_key_cmp(&l->retry.k[i], &keys[j]);
 			if (!done)
 				l->retry.k[w++] = l->retry.k[i];
 		}
@@ -476,9 +475,8 @@ int rc_loop_preview(struct rc_loop *l, const struct rc_plan **plan,
 	if (err)
 		return err;
 	if (!l->allow_mass && refusal && len)
-		(void)rc_loop_guard(l, RC_LOOP_PASS_FULL, *plan,
-				    rc_ctl_desired(l->ctl),
-				    rc_ctl_actual(l->ctl), &removed, &total,
-				    refusal, len);
+		(void)rc_loop_guard(
+		    l, RC_LOOP_PASS_FULL, *plan, rc_ctl_desired(l->ctl),
+		    rc_ctl_actual(l->ctl), &removed, &total, refusal, len);
 	return 0;
 }

@@ -110,11 +110,11 @@ const char *rc_loop_pass_kind_name(enum rc_loop_pass_kind k);
 const char *rc_loop_result_name(enum rc_loop_result r);
 
 enum rc_loop_event_kind {
-	RC_LOOP_EV_PASS = 0,	 /* a pass ended (every pass) */
-	RC_LOOP_EV_DRIFT,	 /* one drifted object, before its repair */
-	RC_LOOP_EV_REFUSAL,	 /* the guard refused a pass */
-	RC_LOOP_EV_APPLY_ERROR,	 /* one operation failed, or the pass did */
-	RC_LOOP_EV_GENERATION,	 /* a new config generation is running */
+	RC_LOOP_EV_PASS = 0,	/* a pass ended (every pass) */
+	RC_LOOP_EV_DRIFT,	/* one drifted object, before its repair */
+	RC_LOOP_EV_REFUSAL,	/* the guard refused a pass */
+	RC_LOOP_EV_APPLY_ERROR, /* one operation failed, or the pass did */
+	RC_LOOP_EV_GENERATION,	/* a new config generation is running */
 };
 
 const char *rc_loop_event_kind_name(enum rc_loop_event_kind k);
@@ -126,15 +126,15 @@ const char *rc_loop_event_kind_name(enum rc_loop_event_kind k);
 struct rc_loop_event {
 	enum rc_loop_event_kind kind;
 	uint64_t generation;
-	uint64_t mono_ms;		/* loop clock (CLOCK_MONOTONIC) */
-	enum rc_loop_pass_kind pass;	/* the pass it belongs to */
-	enum rc_loop_result result;	/* PASS, REFUSAL: the pass's result */
-	const struct rc_svc_key *key;	/* the service, or NULL */
-	const struct rc_op *op;		/* DRIFT, APPLY_ERROR: the op, or NULL */
-	int err;			/* APPLY_ERROR: negative errno */
-	size_t n_ops, n_ok, n_failed;	/* PASS */
-	size_t n_removed, n_reals;	/* REFUSAL: reals removed / counted */
-	char text[RC_LOOP_TEXT_MAX];	/* one human-readable line */
+	uint64_t mono_ms;	      /* loop clock (CLOCK_MONOTONIC) */
+	enum rc_loop_pass_kind pass;  /* the pass it belongs to */
+	enum rc_loop_result result;   /* PASS, REFUSAL: the pass's result */
+	const struct rc_svc_key *key; /* the service, or NULL */
+	const struct rc_op *op;	      /* DRIFT, APPLY_ERROR: the op, or NULL */
+	int err;		      /* APPLY_ERROR: negative errno */
+	size_t n_ops, n_ok, n_failed; /* PASS */
+	size_t n_removed, n_reals;    /* REFUSAL: reals removed / counted */
+	char text[RC_LOOP_TEXT_MAX];  /* one human-readable line */
 };
 
 typedef void (*rc_loop_event_fn)(void *arg, const struct rc_loop_event *ev);
@@ -162,7 +162,7 @@ void rc_loop_free(struct rc_loop *l);
  * previous generation keeps running).
  */
 int rc_loop_set_config(struct rc_loop *l, struct cfg *cfg, unsigned int flags)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* The running config (NULL before the first), its generation (0 before). */
 const struct cfg *rc_loop_config(const struct rc_loop *l);
 uint64_t rc_loop_generation(const struct rc_loop *l);
@@ -192,13 +192,13 @@ int rc_loop_services_changed(struct rc_loop *l, const struct rc_svc_key *keys,
 			     size_t n) __attribute__((warn_unused_result));
 /* The same for every service whose pool or fallback pool is `pool`. */
 int rc_loop_pool_changed(struct rc_loop *l, const char *pool)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /*
  * The same for every service whose pools (or fallback pools) hold a backend
  * at `addr` (any port): what a health transition of a target names.
  */
 int rc_loop_backend_changed(struct rc_loop *l, const struct lb_addr *addr)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Schedule a full pass (e.g. on an API request). */
 void rc_loop_full_pass(struct rc_loop *l);
 
@@ -214,17 +214,17 @@ struct rc_loop_status {
 	uint64_t generation;
 	char sha256[65];
 	bool mass_removal_allowed;
-	bool held;			/* a full pass of this generation refused */
+	bool held; /* a full pass of this generation refused */
 	/* last pass */
-	uint64_t last_wall_ms;		/* CLOCK_REALTIME at its start */
-	uint64_t last_mono_ms;		/* CLOCK_MONOTONIC at its start */
+	uint64_t last_wall_ms; /* CLOCK_REALTIME at its start */
+	uint64_t last_mono_ms; /* CLOCK_MONOTONIC at its start */
 	uint64_t last_duration_us;
 	enum rc_loop_pass_kind last_kind;
 	enum rc_loop_result last_result;
-	int last_err;			/* first error of the last pass */
+	int last_err; /* first error of the last pass */
 	size_t last_ops, last_ok, last_failed;
-	size_t last_services;		/* services the last pass covered */
-	size_t foreign;			/* from the last full pass */
+	size_t last_services; /* services the last pass covered */
+	size_t foreign;	      /* from the last full pass */
 	/* totals since rc_loop_new() */
 	uint64_t passes[RC_LOOP_PASS__COUNT];
 	uint64_t ops_applied, ops_failed;
@@ -235,16 +235,16 @@ struct rc_loop_status {
 	uint64_t ticks;
 	/* pending work */
 	bool full_pending;
-	size_t scoped_pending;		/* service keys waiting (may repeat) */
+	size_t scoped_pending; /* service keys waiting (may repeat) */
 	bool retry_pending;
-	uint64_t retry_at_ms;		/* CLOCK_MONOTONIC, when retry_pending */
-	uint32_t backoff_ms;		/* the delay the next failure waits */
+	uint64_t retry_at_ms; /* CLOCK_MONOTONIC, when retry_pending */
+	uint32_t backoff_ms;  /* the delay the next failure waits */
 	uint32_t consecutive_failures;
-	uint64_t next_tick_ms;		/* 0: no tick */
+	uint64_t next_tick_ms; /* 0: no tick */
 	/* slicing */
-	size_t services;		/* configured */
+	size_t services; /* configured */
 	size_t slice_size;
-	uint32_t cover_ticks;		/* the stated bound, in ticks */
+	uint32_t cover_ticks; /* the stated bound, in ticks */
 	uint32_t full_every;
 	size_t slice_cursor;
 };
@@ -259,6 +259,7 @@ void rc_loop_status(const struct rc_loop *l, struct rc_loop_status *st);
  * event loop. 0 or the read's negative errno.
  */
 int rc_loop_preview(struct rc_loop *l, const struct rc_plan **plan,
-		    char *refusal, size_t len) __attribute__((warn_unused_result));
+		    char *refusal, size_t len)
+    __attribute__((warn_unused_result));
 
 #endif

@@ -107,8 +107,8 @@ int rc_loop_fps_set(struct rc_loop_fps *t, const struct rc_svc_key *key,
 		    uint64_t fp, uint32_t mark)
 {
 	struct rc_loop_fp_slot *s = find(t, key);
-	struct rc_loop_fp_slot e = {.key = *key, .fp = fp, .mark = mark,
-				    .used = true};
+	struct rc_loop_fp_slot e = {
+	    .key = *key, .fp = fp, .mark = mark, .used = true};
 	int err;
 
 	if (s) {

@@ -18,8 +18,8 @@ struct rc_keyvec {
 	size_t cap;
 };
 
-int rc_keyvec_add(struct rc_keyvec *v, const struct rc_svc_key *keys,
-		  size_t n) __attribute__((warn_unused_result));
+int rc_keyvec_add(struct rc_keyvec *v, const struct rc_svc_key *keys, size_t n)
+    __attribute__((warn_unused_result));
 /* Sort and drop duplicates. */
 void rc_keyvec_unique(struct rc_keyvec *v);
 void rc_keyvec_free(struct rc_keyvec *v);
@@ -37,22 +37,23 @@ struct rc_loop_svc_ref {
 };
 
 struct rc_loop_index {
-	struct rc_svc_key *svc_keys;	 /* per configured service, config order */
+	struct rc_svc_key *svc_keys; /* per configured service, config order */
 	size_t n_svcs;
-	struct rc_loop_svc_ref *by_key;	 /* the same, sorted by key */
-	size_t *pool_start;		 /* n_pools + 1 offsets into pool_keys */
-	struct rc_svc_key *pool_keys;	 /* services per pool (primary, fallback) */
+	struct rc_loop_svc_ref *by_key; /* the same, sorted by key */
+	size_t *pool_start;		/* n_pools + 1 offsets into pool_keys */
+	struct rc_svc_key
+	    *pool_keys; /* services per pool (primary, fallback) */
 	struct rc_loop_addr_pool *addrs; /* sorted by addr, unique pairs */
 	size_t n_addrs;
 };
 
 int rc_loop_index_build(struct rc_loop_index *ix, const struct cfg *cfg)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void rc_loop_index_free(struct rc_loop_index *ix);
 /* Add the services of pool pi (and of every pool holding addr) to v. */
 int rc_loop_index_pool_keys(const struct rc_loop_index *ix, size_t pi,
 			    struct rc_keyvec *v)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* The configured service with this key, or NULL. */
 const struct cfg_service *rc_loop_index_service(const struct rc_loop_index *ix,
 						const struct cfg *cfg,
@@ -67,7 +68,7 @@ bool rc_loop_service_names_real(const struct cfg *cfg,
 				const struct lb_addr *addr, uint16_t port);
 int rc_loop_index_addr_keys(const struct rc_loop_index *ix,
 			    const struct lb_addr *addr, struct rc_keyvec *v)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* ---- desired fingerprints at last convergence --------------------------- */
 
@@ -91,7 +92,7 @@ const struct rc_loop_fp_slot *rc_loop_fps_get(const struct rc_loop_fps *t,
 					      const struct rc_svc_key *key);
 int rc_loop_fps_set(struct rc_loop_fps *t, const struct rc_svc_key *key,
 		    uint64_t fp, uint32_t mark)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void rc_loop_fps_del(struct rc_loop_fps *t, const struct rc_svc_key *key);
 /* Drop every entry whose mark differs (services a full pass no longer saw). */
 void rc_loop_fps_sweep(struct rc_loop_fps *t, uint32_t mark);
@@ -145,7 +146,8 @@ struct rc_loop {
 	struct rc_keyvec slice_keys;
 	size_t total_reals; /* counted by the last full pass's read */
 
-	struct rc_loop_status st; /* counters and last pass; see rc_loop_status */
+	struct rc_loop_status
+	    st; /* counters and last pass; see rc_loop_status */
 };
 
 /* Run one pass now over everything (full) or keys[0..n). */

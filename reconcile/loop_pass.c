@@ -55,9 +55,8 @@ bool rc_loop_guard(const struct rc_loop *l, enum rc_loop_pass_kind kind,
 			continue;
 		/* Failing over to the fallback pool (and back) is health's. */
 		cs = rc_loop_index_service(&l->ix, l->cfg, &op->svc->key);
-		if (cs && rc_loop_service_names_real(l->cfg, cs,
-						     &op->real->addr,
-						     op->real->port))
+		if (cs && rc_loop_service_names_real(
+			      l->cfg, cs, &op->real->addr, op->real->port))
 			continue;
 		(*removed)++;
 		a = rc_state_find(actual, &op->svc->key);
@@ -117,9 +116,9 @@ struct pass {
 	const struct rc_plan *plan;
 	const struct rc_state *desired;
 	const struct rc_state *actual;
-	uint64_t *fp;	 /* per desired service */
-	bool *failed;	 /* per desired service: an op of it failed */
-	size_t events;	 /* per-object events emitted */
+	uint64_t *fp; /* per desired service */
+	bool *failed; /* per desired service: an op of it failed */
+	size_t events[RC_LOOP_EV_GENERATION + 1]; /* per-object, by kind */
 	size_t drifted;
 	struct dp_result res;
 };
@@ -138,11 +137,14 @@ static void object_event(struct rc_loop *l, struct pass *p,
 			 enum rc_loop_event_kind kind, const struct rc_op *op,
 			 int err, const char *prefix)
 {
-	struct rc_loop_event ev = {.kind = kind, .pass = p->kind,
-				   .key = &op->svc->key, .op = op, .err = err};
+	struct rc_loop_event ev = {.kind = kind,
+				   .pass = p->kind,
+				   .key = &op->svc->key,
+				   .op = op,
+				   .err = err};
 	size_t k;
 
-	if (p->events++ >= MAX_OBJECT_EVENTS)
+	if (p->events[kind]++ >= MAX_OBJECT_EVENTS)
 		return;
 	snprintf(ev.text, sizeof(ev.text), "%s", prefix);
 	k = strlen(ev.text);
@@ -236,7 +238,8 @@ static void apply_and_record(struct rc_loop *l, struct pass *p,
 	if (p->plan->n) {
 		err = rc_ctl_apply(l->ctl, &p->res);
 		if (p->res.n != p->plan->n) {
-			/* No per-op result (allocation): count all as failed. */
+			/* No per-op result (allocation): count all as failed.
+			 */
 			dp_result_free(&p->res);
 			if (dp_result_alloc(&p->res, p->plan->n) == 0) {
 				for (size_t i = 0; i < p->res.n; i++)
@@ -273,8 +276,8 @@ static void apply_and_record(struct rc_loop *l, struct pass *p,
 			rc_loop_retry_note(l, true, false, bad.k, bad.n);
 		/* A full pass that fully succeeded clears every retry. */
 		rc_loop_retry_note(l, false,
-				   p->kind == RC_LOOP_PASS_FULL && !bad.n,
-				   ok.k, ok.n);
+				   p->kind == RC_LOOP_PASS_FULL && !bad.n, ok.k,
+				   ok.n);
 	}
 	rc_keyvec_free(&ok);
 	rc_keyvec_free(&bad);
@@ -286,8 +289,10 @@ static void pass_event(struct rc_loop *l, const struct pass *p,
 		       enum rc_loop_result result, int err,
 		       uint64_t duration_us, const char *why)
 {
-	struct rc_loop_event ev = {.kind = RC_LOOP_EV_PASS, .pass = p->kind,
-				   .result = result, .err = err,
+	struct rc_loop_event ev = {.kind = RC_LOOP_EV_PASS,
+				   .pass = p->kind,
+				   .result = result,
+				   .err = err,
 				   .n_ops = p->plan ? p->plan->n : 0,
 				   .n_ok = p->res.n_ok,
 				   .n_failed = p->res.n_failed};
@@ -304,25 +309,28 @@ static void pass_event(struct rc_loop *l, const struct pass *p,
 	rc_loop_emit(l, &ev);
 }
 
-static void summary_events(struct rc_loop *l, struct pass *p)
+static void summary_event(struct rc_loop *l, struct pass *p,
+			  enum rc_loop_event_kind kind, const char *what)
 {
-	struct rc_loop_event ev = {.kind = RC_LOOP_EV_DRIFT, .pass = p->kind};
+	struct rc_loop_event ev = {.kind = kind, .pass = p->kind};
 
-	if (p->events <= MAX_OBJECT_EVENTS)
+	if (p->events[kind] <= MAX_OBJECT_EVENTS)
 		return;
 	snprintf(ev.text, sizeof(ev.text),
-		 "%zu more drifted or failed objects in this %s pass not "
-		 "listed",
-		 p->events - MAX_OBJECT_EVENTS, rc_loop_pass_kind_name(p->kind));
+		 "%zu more %s objects in this %s pass not listed",
+		 p->events[kind] - MAX_OBJECT_EVENTS, what,
+		 rc_loop_pass_kind_name(p->kind));
 	rc_loop_emit(l, &ev);
 }
 
 static void refuse(struct rc_loop *l, struct pass *p, size_t removed,
 		   size_t total, const char *text)
 {
-	struct rc_loop_event ev = {.kind = RC_LOOP_EV_REFUSAL, .pass = p->kind,
+	struct rc_loop_event ev = {.kind = RC_LOOP_EV_REFUSAL,
+				   .pass = p->kind,
 				   .result = RC_LOOP_REFUSED,
-				   .n_ops = p->plan->n, .n_removed = removed,
+				   .n_ops = p->plan->n,
+				   .n_removed = removed,
 				   .n_reals = total};
 
 	if (p->kind == RC_LOOP_PASS_FULL)
@@ -403,14 +411,15 @@ void rc_loop_run_pass(struct rc_loop *l, enum rc_loop_pass_kind kind,
 	classify_drift(l, &p);
 	l->st.drift += p.drifted;
 	apply_and_record(l, &p, &result, &err);
-	summary_events(l, &p);
+	summary_event(l, &p, RC_LOOP_EV_DRIFT, "drifted");
+	summary_event(l, &p, RC_LOOP_EV_APPLY_ERROR, "failed");
 	goto done;
 
 failed:
 	result = RC_LOOP_ERROR;
 	{
-		struct rc_loop_event ev = {.kind = RC_LOOP_EV_APPLY_ERROR,
-					   .pass = kind, .err = err};
+		struct rc_loop_event ev = {
+		    .kind = RC_LOOP_EV_APPLY_ERROR, .pass = kind, .err = err};
 
 		snprintf(ev.text, sizeof(ev.text), "%s pass failed: %s",
 			 rc_loop_pass_kind_name(kind), why);

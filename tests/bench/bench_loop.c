@@ -185,8 +185,7 @@ struct figures {
 	double full, slice, scoped, transition;
 };
 
-static int bench(const char *name, const struct dp_ops *ops,
-		 struct figures *f)
+static int bench(const char *name, const struct dp_ops *ops, struct figures *f)
 {
 	struct rc_weight_src src = {.weight = src_weight};
 	struct dp_open_args args = {0};
@@ -228,12 +227,14 @@ static int bench(const char *name, const struct dp_ops *ops,
 		/* the loop's tick body, without waiting for the tick */
 		rc_loop_status(l, &st);
 		{
-			struct rc_svc_key keys[N_SVCS / RC_LOOP_DEFAULT_COVER_TICKS];
+			struct rc_svc_key
+			    keys[N_SVCS / RC_LOOP_DEFAULT_COVER_TICKS];
 			const struct cfg *c = rc_loop_config(l);
 
 			for (size_t k = 0; k < st.slice_size; k++)
 				rc_desired_service_key(
-				    &c->services[(k + (size_t)i * st.slice_size) %
+				    &c->services[(k +
+						  (size_t)i * st.slice_size) %
 						 N_SVCS],
 				    &keys[k]);
 			if (!err)
@@ -263,10 +264,10 @@ static int bench(const char *name, const struct dp_ops *ops,
 	f->slice = median(t_slice, RUNS);
 	f->scoped = median(t_scoped, RUNS);
 	f->transition = median(t_tr, RUNS);
-	printf("%-12s full %7.2f ms  slice (%zu svcs) %6.2f ms  scoped %6.2f ms  "
-	       "transition->write %6.2f ms\n",
-	       name, f->full, st.slice_size, f->slice, f->scoped,
-	       f->transition);
+	printf(
+	    "%-12s full %7.2f ms  slice (%zu svcs) %6.2f ms  scoped %6.2f ms  "
+	    "transition->write %6.2f ms\n",
+	    name, f->full, st.slice_size, f->slice, f->scoped, f->transition);
 out:
 	if (err)
 		fprintf(stderr, "bench_loop: %s: %s\n", name, strerror(-err));
@@ -284,8 +285,8 @@ int main(void)
 	struct rusage ru;
 	int err;
 
-	printf("reconcile loop, %d services x %d reals, median of %d\n",
-	       N_SVCS, N_REALS, RUNS);
+	printf("reconcile loop, %d services x %d reals, median of %d\n", N_SVCS,
+	       N_REALS, RUNS);
 	per_service_ops = dp_fake_ops;
 	per_service_ops.read = per_service_full_read;
 	per_service_ops.read_services = per_service_read;

@@ -14,7 +14,8 @@
 #include "reconcile/loop.h"
 #include "tests/lib/check_main.h"
 
-/* ---- configs -------------------------------------------------------------- */
+/* ---- configs --------------------------------------------------------------
+ */
 
 /*
  * n services s<i> at 192.0.2.(10+i):80, each with its own pool <prefix><i>
@@ -45,8 +46,9 @@ static struct cfg *make_cfg(const struct ygen *g)
 	for (int i = 0; i < g->n; i++) {
 		int net = i == g->replace ? 9 : 0;
 
-		len += (size_t)snprintf(y + len, cap - len,
-					"  %s%d:\n    backends:\n", g->prefix, i);
+		len +=
+		    (size_t)snprintf(y + len, cap - len,
+				     "  %s%d:\n    backends:\n", g->prefix, i);
 		for (int b = 1; b <= 3; b++)
 			len += (size_t)snprintf(
 			    y + len, cap - len,
@@ -65,13 +67,12 @@ static struct cfg *make_cfg(const struct ygen *g)
 		    "      - {address: 10.8.0.3, port: 80, weight: 1}\n");
 	len += (size_t)snprintf(y + len, cap - len, "services:\n");
 	for (int i = 0; i < g->n; i++)
-		len += (size_t)snprintf(y + len, cap - len,
-					"  - {name: s%d, address: 192.0.2.%d, "
-					"port: 80, pool: %s%d%s}\n",
-					i, 10 + i, g->prefix, i,
-					i == 0 && g->fallback
-					    ? ", fallback_pool: fb"
-					    : "");
+		len += (size_t)snprintf(
+		    y + len, cap - len,
+		    "  - {name: s%d, address: 192.0.2.%d, "
+		    "port: 80, pool: %s%d%s}\n",
+		    i, 10 + i, g->prefix, i,
+		    i == 0 && g->fallback ? ", fallback_pool: fb" : "");
 	ck_assert_uint_lt(len, cap);
 	memset(&d, 0, sizeof(d));
 	err = cfg_load_buffer("loop.yaml", y, len, &cfg, &d);
@@ -153,7 +154,8 @@ static void mock_set(struct mock_src *m, struct lb_addr a, uint32_t w)
 	m->weight[m->n++] = w;
 }
 
-/* ---- events --------------------------------------------------------------- */
+/* ---- events ---------------------------------------------------------------
+ */
 
 #define MAX_EV 256
 
@@ -372,7 +374,8 @@ static void start(struct h *h, int n)
 	ck_assert_uint_eq(live_services(h), (size_t)n);
 }
 
-/* ---- tests ---------------------------------------------------------------- */
+/* ---- tests ----------------------------------------------------------------
+ */
 
 /*
  * A health-like change of one backend: one scoped pass over exactly the
@@ -445,8 +448,8 @@ START_TEST(burst_of_100_is_one_pass)
 		if (i % 2)
 			ck_assert_int_eq(rc_loop_backend_changed(h->l, &a), 0);
 		else
-			ck_assert_int_eq(
-			    rc_loop_services_changed(h->l, &k, 1), 0);
+			ck_assert_int_eq(rc_loop_services_changed(h->l, &k, 1),
+					 0);
 	}
 	run_passes(h, 1, 1000);
 	run_for(h, 30); /* nothing else is queued */
@@ -558,6 +561,35 @@ START_TEST(drift_repaired_within_bound_counted_once)
 	ck_assert_uint_eq(status(h).drift, 1);
 	ck_assert_int_eq(h->rec.count[RC_LOOP_EV_DRIFT], 1);
 	ck_assert_uint_eq(live_weight(h, 3, backend(3, 1)), 1);
+	h_free(h);
+}
+END_TEST
+
+/*
+ * A flushed-like table: every real of 12 services drifted. Each of the 36
+ * is counted; events stop at 32 objects and one more sums up the rest.
+ */
+START_TEST(mass_drift_counted_events_capped)
+{
+	struct h *h = h_new(NULL, NULL, NULL);
+	struct rc_state live;
+
+	start(h, 12);
+	rc_state_init(&live);
+	ck_assert_int_eq(dp_fake_ops.read(h->dp, &live), 0);
+	for (size_t i = 0; i < live.n; i++)
+		for (size_t r = 0; r < live.svcs[i].n_reals; r++)
+			live.svcs[i].reals[r].weight = 1000;
+	ck_assert_int_eq(dp_fake_seed(h->dp, &live), 0);
+	rc_state_free(&live);
+	rc_loop_full_pass(h->l);
+	run_passes(h, 1, 1000);
+	ck_assert_int_eq(status(h).last_result, RC_LOOP_OK);
+	ck_assert_uint_eq(status(h).drift, 36);
+	ck_assert_int_eq(h->rec.count[RC_LOOP_EV_DRIFT], 32 + 1);
+	ck_assert_ptr_nonnull(
+	    strstr(nth(&h->rec, RC_LOOP_EV_DRIFT, 32)->text, "4 more drifted"));
+	ck_assert_uint_eq(live_weight(h, 11, backend(11, 3)), 30);
 	h_free(h);
 }
 END_TEST
@@ -699,7 +731,8 @@ END_TEST
 START_TEST(guard_lets_fallback_switch)
 {
 	struct h *h = h_new(NULL, NULL, NULL);
-	struct ygen g = {.n = 2, .prefix = "p", .replace = -1, .fallback = true};
+	struct ygen g = {
+	    .n = 2, .prefix = "p", .replace = -1, .fallback = true};
 	struct lb_addr fb1;
 
 	ck_assert_int_eq(lb_addr_parse("10.8.0.1", &fb1), 0);
@@ -891,7 +924,8 @@ START_TEST(slice_size_and_full_every)
 }
 END_TEST
 
-/* ---- the lock hook -------------------------------------------------------- */
+/* ---- the lock hook --------------------------------------------------------
+ */
 
 struct lockctx {
 	int takes, releases, fail_next;
@@ -962,8 +996,8 @@ START_TEST(read_error_is_retried)
 	ck_assert_int_eq(status(h).last_err, -EIO);
 	ck_assert_uint_eq(status(h).passes[RC_LOOP_PASS_FULL], 2);
 	ck_assert_uint_eq(status(h).consecutive_failures, 2);
-	ck_assert_ptr_nonnull(strstr(nth(&h->rec, RC_LOOP_EV_APPLY_ERROR, 0)->text,
-				     "cannot read"));
+	ck_assert_ptr_nonnull(strstr(
+	    nth(&h->rec, RC_LOOP_EV_APPLY_ERROR, 0)->text, "cannot read"));
 	h_free(h);
 }
 END_TEST
@@ -978,6 +1012,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, burst_of_100_is_one_pass);
 	tcase_add_test(tc, window_merges_rounds);
 	tcase_add_test(tc, drift_repaired_within_bound_counted_once);
+	tcase_add_test(tc, mass_drift_counted_events_capped);
 	tcase_add_test(tc, failed_op_retried_with_backoff);
 	tcase_add_test(tc, guard_refuses_removing_every_real);
 	tcase_add_test(tc, guard_refuses_more_than_fraction);
