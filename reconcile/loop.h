@@ -16,16 +16,20 @@
  *            made within one loop round (or `coalesce_ms`) merge into one
  *            pass over the union.
  *  - slice:  a scoped pass over the next `slice` configured services, on
- *            every other tick, cycling through the config.
+ *            each tick that does not run the full pass, cycling through
+ *            the config.
  *
  * Bound on drift repair. With S configured services, a slice of
  * s = ceil(S / cover_ticks) services (or the caller's slice_size, then
  * cover_ticks = ceil(S / s)), every configured service is read back and
  * repaired in any window of cover_ticks consecutive ticks: either the window
  * holds the full pass (which reads everything) or its ticks are consecutive
- * slices covering cover_ticks * s >= S services cyclically. Owned services
- * the config dropped and foreign ones are seen within full_every ticks. A
- * tick costs reading about S / cover_ticks services instead of S.
+ * slices covering cover_ticks * s >= S services cyclically (repaired
+ * unless the guard refuses or the write fails; then it is retried). Owned
+ * services the config dropped and foreign ones are seen within full_every
+ * ticks. A tick costs reading about S / cover_ticks services instead of S;
+ * a tick is re-armed when it fires, so a slow pass delays ticks rather than
+ * stacking them, and the bound is counted in ticks.
  *
  * Drift is a difference the controller did not cause: a service whose
  * desired state (what we wanted, fingerprinted) is unchanged since a pass
@@ -35,8 +39,8 @@
  *
  * Failures (a read error, a refused lock, failed operations) schedule a
  * retry with exponential backoff from backoff_min_ms doubling to
- * backoff_max_ms, reset by the next pass that succeeds. The retry plans
- * again; it never replays the failed plan.
+ * backoff_max_ms, reset once every failed service has converged. The
+ * retry plans again from a fresh read; it never replays the failed plan.
  *
  * Blast-radius guard: a pass that would remove every real of a service the
  * config still names while it has reals, or more than max_removal_fraction
@@ -45,7 +49,9 @@
  * carries the counts, and status counts it. After a refused full pass the
  * generation is held: scoped and slice passes of it that remove anything
  * are refused too (weight changes still flow), so the removal cannot leak
- * through piecemeal. Weights going to 0 are not removals. A generation
+ * through piecemeal. Weights going to 0 are not removals, nor are reals
+ * the config still names for the service (a switch to or from its
+ * fallback pool is the weight source's doing). A generation
  * installed with RC_LOOP_GEN_ALLOW_MASS_REMOVAL (or after
  * rc_loop_allow_mass_removal()) is not guarded.
  */
