@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,22 @@
  * every object.
  */
 #define MAX_OBJECT_EVENTS 32
+
+/* Append to a text that may already be full; cutting it short is fine. */
+static void text_add(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void text_add(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t k = strnlen(buf, len);
+	va_list ap;
+
+	if (k + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + k, len - k, fmt, ap);
+	va_end(ap);
+}
 
 static uint64_t clock_us(clockid_t id)
 {
@@ -101,8 +118,8 @@ bool rc_loop_guard(const struct rc_loop *l, enum rc_loop_pass_kind kind,
 			 rc_loop_pass_kind_name(kind), *removed, l->gen);
 		refuse = true;
 	}
-	if (refuse && len > strlen(text) + 1)
-		snprintf(text + strlen(text), len - strlen(text),
+	if (refuse)
+		text_add(text, len,
 			 "; allow it explicitly for this generation");
 	return refuse;
 }
@@ -149,10 +166,8 @@ static void object_event(struct rc_loop *l, struct pass *p,
 	snprintf(ev.text, sizeof(ev.text), "%s", prefix);
 	k = strlen(ev.text);
 	rc_op_fmt(op, ev.text + k, sizeof(ev.text) - k);
-	k = strlen(ev.text);
-	if (err && k + 1 < sizeof(ev.text))
-		snprintf(ev.text + k, sizeof(ev.text) - k, ": %s",
-			 strerror(-err));
+	if (err)
+		text_add(ev.text, sizeof(ev.text), ": %s", strerror(-err));
 	rc_loop_emit(l, &ev);
 }
 
@@ -301,11 +316,13 @@ static void pass_event(struct rc_loop *l, const struct pass *p,
 		ev.key = &p->keys[0];
 	snprintf(ev.text, sizeof(ev.text),
 		 "%s pass over %zu services: %s, %zu ops (%zu applied, %zu "
-		 "failed), %zu drifted, %" PRIu64 " us%s%s",
+		 "failed), %zu drifted, %" PRIu64 " us",
 		 rc_loop_pass_kind_name(p->kind),
 		 p->desired ? p->desired->n : p->n_keys,
 		 rc_loop_result_name(result), ev.n_ops, ev.n_ok, ev.n_failed,
-		 p->drifted, duration_us, why ? ": " : "", why ? why : "");
+		 p->drifted, duration_us);
+	if (why)
+		text_add(ev.text, sizeof(ev.text), ": %s", why);
 	rc_loop_emit(l, &ev);
 }
 
@@ -421,8 +438,9 @@ failed:
 		struct rc_loop_event ev = {
 		    .kind = RC_LOOP_EV_APPLY_ERROR, .pass = kind, .err = err};
 
-		snprintf(ev.text, sizeof(ev.text), "%s pass failed: %s",
-			 rc_loop_pass_kind_name(kind), why);
+		snprintf(ev.text, sizeof(ev.text), "%s pass failed",
+			 rc_loop_pass_kind_name(kind));
+		text_add(ev.text, sizeof(ev.text), ": %s", why);
 		rc_loop_emit(l, &ev);
 	}
 	rc_loop_retry_note(l, true, kind == RC_LOOP_PASS_FULL, keys, n);
