@@ -92,7 +92,8 @@ void rc_loop_emit(struct rc_loop *l, struct rc_loop_event *ev)
 static void kick_fn(struct lb_loop *ev, void *arg);
 static void tick_fn(struct lb_loop *ev, void *arg);
 
-static int schedule_kick(struct rc_loop *l)
+/* Run the pending work from the next loop round (or coalesce_ms). */
+int rc_loop_schedule(struct rc_loop *l)
 {
 	if (l->kick || !l->cfg)
 		return 0;
@@ -220,7 +221,7 @@ static void tick_fn(struct lb_loop *ev, void *arg)
 
 		if (rc_keyvec_add(&l->slice_keys, &l->ix.svc_keys[at], 1)) {
 			l->full_pending = true;
-			(void)schedule_kick(l);
+			(void)rc_loop_schedule(l);
 			return;
 		}
 	}
@@ -322,7 +323,7 @@ int rc_loop_set_config(struct rc_loop *l, struct cfg *cfg, unsigned int flags)
 	cfg_free(old);
 	l->full_pending = true;
 	/* Without a timer now, the next tick or change runs the full pass. */
-	(void)schedule_kick(l);
+	(void)rc_loop_schedule(l);
 	snprintf(ev.text, sizeof(ev.text),
 		 "config generation %" PRIu64 " (sha256 %.12s) running: %zu "
 		 "services, %zu pools%s",
@@ -345,8 +346,10 @@ uint64_t rc_loop_generation(const struct rc_loop *l)
 void rc_loop_allow_mass_removal(struct rc_loop *l, bool allow)
 {
 	l->allow_mass = allow;
-	if (allow)
-		l->held = false;
+	if (!allow)
+		return;
+	l->held = false;
+	rc_loop_full_pass(l);
 }
 
 void rc_loop_set_weight_src(struct rc_loop *l, const struct rc_weight_src *src)
@@ -378,7 +381,7 @@ int rc_loop_services_changed(struct rc_loop *l, const struct rc_svc_key *keys,
 	err = rc_keyvec_add(&l->pending, keys, n);
 	if (err)
 		return err;
-	return schedule_kick(l);
+	return rc_loop_schedule(l);
 }
 
 static ssize_t pool_index(const struct cfg *cfg, const char *name)
@@ -399,7 +402,7 @@ int rc_loop_pool_changed(struct rc_loop *l, const char *pool)
 	if (p < 0)
 		return 0;
 	err = rc_loop_index_pool_keys(&l->ix, (size_t)p, &l->pending);
-	return err ? err : schedule_kick(l);
+	return err ? err : rc_loop_schedule(l);
 }
 
 int rc_loop_backend_changed(struct rc_loop *l, const struct lb_addr *addr)
@@ -412,14 +415,14 @@ int rc_loop_backend_changed(struct rc_loop *l, const struct lb_addr *addr)
 	err = rc_loop_index_addr_keys(&l->ix, addr, &l->pending);
 	if (err)
 		return err;
-	return l->pending.n > before ? schedule_kick(l) : 0;
+	return l->pending.n > before ? rc_loop_schedule(l) : 0;
 }
 
 void rc_loop_full_pass(struct rc_loop *l)
 {
 	l->full_pending = true;
 	/* Without a timer now, the next tick or change runs it. */
-	(void)schedule_kick(l);
+	(void)rc_loop_schedule(l);
 }
 
 void rc_loop_pool_services(const struct rc_loop *l, const char *pool,

@@ -91,7 +91,7 @@ struct rc_loop_opts {
 	uint32_t coalesce_ms;	 /* 0: merge changes of one loop round */
 	uint32_t backoff_min_ms; /* first retry delay */
 	uint32_t backoff_max_ms; /* cap of the doubling */
-	double max_removal_fraction; /* of all reals, in (0, 1]; 1: off */
+	double max_removal_fraction; /* of all reals, (0, 1]; 1: no limit */
 	struct rc_diff_opts diff;    /* prune: full passes delete foreign */
 };
 
@@ -173,7 +173,10 @@ int rc_loop_set_config(struct rc_loop *l, struct cfg *cfg, unsigned int flags)
 const struct cfg *rc_loop_config(const struct rc_loop *l);
 uint64_t rc_loop_generation(const struct rc_loop *l);
 
-/* Lift (or restore) the guard for the running generation only. */
+/*
+ * Lift the guard for the running generation only (and run a full pass, so
+ * what was refused is applied now), or restore it.
+ */
 void rc_loop_allow_mass_removal(struct rc_loop *l, bool allow);
 /* Replace the weight source (copied; NULL: configured weights). */
 void rc_loop_set_weight_src(struct rc_loop *l, const struct rc_weight_src *src);

@@ -162,6 +162,8 @@ bool rc_loop_guard(const struct rc_loop *l, enum rc_loop_pass_kind kind,
 		   const struct rc_state *actual, size_t *removed,
 		   size_t *total, char *text, size_t len);
 void rc_loop_emit(struct rc_loop *l, struct rc_loop_event *ev);
+/* Arm the timer that runs pending work. 0 or -ENOMEM. */
+int rc_loop_schedule(struct rc_loop *l);
 /* After a pass: record failed scope for retry, or clear what converged. */
 void rc_loop_retry_note(struct rc_loop *l, bool failed, bool full,
 			const struct rc_svc_key *keys, size_t n);

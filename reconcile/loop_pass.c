@@ -372,12 +372,8 @@ void rc_loop_run_pass(struct rc_loop *l, enum rc_loop_pass_kind kind,
 
 	if (!l->cfg)
 		return;
-	if (kind == RC_LOOP_PASS_FULL) {
-		/* It covers everything that was waiting. */
+	if (kind == RC_LOOP_PASS_FULL)
 		l->full_pending = false;
-		l->pending.n = 0;
-		lb_timer_cancel(l->ev, &l->kick);
-	}
 	l->st.last_wall_ms = clock_us(CLOCK_REALTIME) / 1000u;
 	l->st.last_mono_ms = lb_loop_now_ms_fresh(l->ev);
 	if (l->lock_take) {
@@ -447,6 +443,15 @@ failed:
 done:
 	if (locked && l->lock_release)
 		l->lock_release(l->lock_ctx);
+	if (kind == RC_LOOP_PASS_FULL && result != RC_LOOP_REFUSED) {
+		/* It covered every change that was waiting (or will retry). */
+		l->pending.n = 0;
+		lb_timer_cancel(l->ev, &l->kick);
+	} else if (kind == RC_LOOP_PASS_FULL && l->pending.n &&
+		   rc_loop_schedule(l)) {
+		/* no timer: the next tick's slices reach them */
+		l->pending.n = 0;
+	}
 	dur = clock_us(CLOCK_MONOTONIC) - t0;
 	l->st.passes[kind]++;
 	l->st.last_kind = kind;

@@ -770,8 +770,16 @@ START_TEST(guard_refuses_more_than_fraction)
 
 	start(h, 4);
 	ck_assert_int_eq(rc_loop_set_config(h->l, cfg_n(1), 0), 0);
-	run_passes(h, 1, 1000);
-	ck_assert_int_eq(status(h).last_result, RC_LOOP_REFUSED);
+	/* a health change waiting with the refused full pass still lands */
+	mock_set(&h->src, backend(0, 2), 3);
+	ck_assert_int_eq(rc_loop_pool_changed(h->l, "p0"), 0);
+	run_passes(h, 2, 1000);
+	ck_assert_uint_eq(live_weight(h, 0, backend(0, 2)), 3);
+	ck_assert_int_eq(nth(&h->rec, RC_LOOP_EV_PASS, 1)->result,
+			 RC_LOOP_REFUSED);
+	ck_assert_int_eq(status(h).last_kind, RC_LOOP_PASS_SCOPED);
+	ck_assert_int_eq(status(h).last_result, RC_LOOP_OK);
+	ck_assert_uint_eq(status(h).refusals, 1);
 	ck_assert_ptr_nonnull(strstr(status(h).last_refusal, "9 of 12"));
 	e = nth(&h->rec, RC_LOOP_EV_REFUSAL, 0);
 	ck_assert_uint_eq(e->n_removed, 9);
@@ -782,9 +790,9 @@ START_TEST(guard_refuses_more_than_fraction)
 	ck_assert_ptr_nonnull(strstr(why, "9 of 12"));
 
 	rc_loop_allow_mass_removal(h->l, true);
+	ck_assert(status(h).full_pending);
 	ck_assert_int_eq(rc_loop_preview(h->l, &plan, why, sizeof(why)), 0);
 	ck_assert_str_eq(why, "");
-	rc_loop_full_pass(h->l);
 	run_passes(h, 1, 1000);
 	ck_assert_int_eq(status(h).last_result, RC_LOOP_OK);
 	ck_assert_uint_eq(live_services(h), 1);
