@@ -147,7 +147,7 @@ void rc_loop_retry_note(struct rc_loop *l, bool failed, bool full,
 		l->failures++;
 		if (!l->retry_timer && lb_timer_add(l->ev, &l->retry_timer,
 						    l->backoff_ms, retry_fn, l))
-			l->retry_full = true; /* the next tick's full pass */
+			l->full_pending = true; /* the next tick retries */
 		l->backoff_ms = l->backoff_ms > l->o.backoff_max_ms / 2
 				    ? l->o.backoff_max_ms
 				    : l->backoff_ms * 2;
@@ -203,9 +203,11 @@ static void tick_fn(struct lb_loop *ev, void *arg)
 	struct rc_loop *l = arg;
 	size_t s = l->ix.n_svcs;
 
-	/* Re-arm first: the cadence does not stretch by the pass's length. */
-	if (lb_timer_add(ev, &l->tick, l->o.tick_ms, tick_fn, l))
-		l->full_pending = true;
+	/*
+	 * Re-arm first: the cadence does not stretch by the pass's length.
+	 * The timer that just fired is reused, so this allocates nothing.
+	 */
+	(void)!lb_timer_add(ev, &l->tick, l->o.tick_ms, tick_fn, l);
 	l->ticks++;
 	if (!l->cfg)
 		return;
