@@ -932,6 +932,57 @@ START_TEST(slice_size_and_full_every)
 }
 END_TEST
 
+static void tune_full_every_4(struct rc_loop_opts *o)
+{
+	o->tick_ms = 5;
+	o->cover_ticks = 2;
+	o->full_every = 4;
+}
+
+/*
+ * An owned service the config does not name and a foreign one appear: the
+ * slices leave both alone, the full pass of the 4th tick deletes the owned
+ * one and counts the foreign one.
+ */
+START_TEST(full_pass_finds_dropped_and_foreign)
+{
+	struct h *h = h_new(NULL, NULL, tune_full_every_4);
+	struct rc_svc_key gone = svc_key(40), other = svc_key(41);
+	struct lb_addr ra = backend(40, 1);
+	struct rc_state live;
+	struct rc_service *s;
+
+	start(h, 4);
+	rc_state_init(&live);
+	ck_assert_int_eq(dp_fake_ops.read(h->dp, &live), 0);
+	s = rc_state_add_service(&live, &gone);
+	s->owned = true;
+	snprintf(s->sched, sizeof(s->sched), "wrr");
+	ck_assert_ptr_nonnull(rc_service_add_real(s, &ra, 80));
+	s = rc_state_add_service(&live, &other);
+	snprintf(s->sched, sizeof(s->sched), "wrr");
+	ck_assert_ptr_nonnull(rc_service_add_real(s, &ra, 80));
+	ck_assert_int_eq(rc_state_sort(&live), 0);
+	ck_assert_int_eq(dp_fake_seed(h->dp, &live), 0);
+	rc_state_free(&live);
+
+	want_ticks = 3;
+	run_until(h, ticks_reached, 2000);
+	ck_assert_uint_eq(status(h).passes[RC_LOOP_PASS_FULL], 1);
+	ck_assert_uint_ge(status(h).passes[RC_LOOP_PASS_SLICE], 2);
+	ck_assert_uint_eq(live_services(h), 6);
+	want_ticks = 4;
+	run_until(h, ticks_reached, 2000);
+	ck_assert_uint_eq(status(h).passes[RC_LOOP_PASS_FULL], 2);
+	ck_assert_int_eq(status(h).last_result, RC_LOOP_OK);
+	ck_assert_uint_eq(status(h).last_ops, 2); /* its real, then it */
+	ck_assert_uint_eq(status(h).foreign, 1);
+	ck_assert_uint_eq(status(h).drift, 0);
+	ck_assert_uint_eq(live_services(h), 5);
+	h_free(h);
+}
+END_TEST
+
 /* ---- the lock hook --------------------------------------------------------
  */
 
@@ -1028,6 +1079,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, generation_swap);
 	tcase_add_test(tc, slices_cover_within_bound);
 	tcase_add_test(tc, slice_size_and_full_every);
+	tcase_add_test(tc, full_pass_finds_dropped_and_foreign);
 	tcase_add_test(tc, lock_around_each_pass);
 	tcase_add_test(tc, read_error_is_retried);
 	suite_add_tcase(s, tc);
