@@ -5,6 +5,7 @@
  * (built-in, top-level `health`, pool, backend). Then the semantic checks.
  */
 #include "config/internal.h"
+#include "config/regex_cost.h"
 
 #include <errno.h>
 #include <regex.h>
@@ -104,6 +105,133 @@ static struct cfg_loc hloc(const struct raw_health *rh, uint32_t flag)
 #define TLS_BITS (CFG_HF_TLS_VERIFY | CFG_HF_CA_FILE | CFG_HF_SNI)
 #define UDP_BITS (CFG_HF_PAYLOAD | CFG_HF_EXPECT_PAYLOAD)
 
+/* 0, or -E2BIG after reporting why compiling `re` would cost too much. */
+static int regex_cost_check(struct cfg_ctx *c, struct cfg_loc at,
+			    const char *path, const char *re)
+{
+	struct cfg_regex_cost rc;
+
+	switch (cfg_regex_cost(re, &rc)) {
+	case CFG_REGEX_OK:
+		return 0;
+	case CFG_REGEX_TOO_LONG:
+		cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
+			"body_regex has %llu characters, more than the %d "
+			"allowed; match a shorter distinctive part of the body",
+			(unsigned long long)rc.value, CFG_REGEX_MAX_LEN);
+		break;
+	case CFG_REGEX_COUNT:
+		cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
+			"body_regex repeat '%.*s' (character %zu) counts to "
+			"%llu, above the maximum %d; regcomp copies the "
+			"repeated part once per count, so use a smaller bound "
+			"or '*'",
+			(int)rc.span, re + rc.at, rc.at + 1,
+			(unsigned long long)rc.value, CFG_REGEX_MAX_COUNT);
+		break;
+	case CFG_REGEX_BACKREF:
+		cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
+			"body_regex uses the back-reference '%.*s' (character "
+			"%zu), which POSIX extended expressions do not have and "
+			"glibc matches by backtracking; match the text itself",
+			(int)rc.span, re + rc.at, rc.at + 1);
+		break;
+	case CFG_REGEX_EMPTY_LOOP:
+		cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
+			"body_regex repeats without bound, with '%.*s' "
+			"(character %zu), something that can match empty text; "
+			"compiling such loops costs time growing with the "
+			"square of their number: make the repeated part match "
+			"at least one character (write 'a*' for '(a?)*')",
+			(int)rc.span, re + rc.at, rc.at + 1);
+		break;
+	case CFG_REGEX_NESTED:
+		cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
+			"body_regex nests repeats whose counts multiply to "
+			"%llu at '%.*s' (character %zu), above the maximum %d; "
+			"un-nest them or use '*'",
+			(unsigned long long)rc.value, (int)rc.span, re + rc.at,
+			rc.at + 1, CFG_REGEX_MAX_NESTED);
+		break;
+	case CFG_REGEX_SIZE:
+		cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
+			"body_regex compiles to %llu positions, above the "
+			"maximum %d (each '{m,n}' copies what it repeats n "
+			"times); use '*' or smaller bounds",
+			(unsigned long long)rc.value, CFG_REGEX_MAX_SIZE);
+		break;
+	}
+	return -E2BIG;
+}
+
+/*
+ * The first byte of s that may not appear in a request line or header:
+ * controls, space, DEL and non-ASCII; NULL when there is none.
+ */
+static const char *header_bad_byte(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+			return s;
+	return NULL;
+}
+
+static const char *byte_name(unsigned char b, char *buf, size_t len)
+{
+	if (b == ' ')
+		return "a space";
+	if (b == '\t')
+		return "a tab";
+	if (b == '\r')
+		return "a carriage return (\\r)";
+	if (b == '\n')
+		return "a line feed (\\n)";
+	if (b >= 0x80)
+		return "a non-ASCII character";
+	snprintf(buf, len, "the control character 0x%02x", b);
+	return buf;
+}
+
+/*
+ * Values that go into the probe's request line or headers (or the TLS
+ * server name) verbatim: a CR or LF there would inject a header.
+ */
+static void header_value_check(struct cfg_ctx *c, const struct raw_health *rh,
+			       uint32_t flag, const char *key,
+			       const char *value, const char *path)
+{
+	struct cfg_loc at = hloc(rh, flag);
+	const char *bad;
+	char name[40];
+
+	if (!(rh->h.set & flag) || !value)
+		return;
+	if (flag != CFG_HF_PATH && !*value) {
+		cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
+			"%s is empty; write a host name or address, or remove "
+			"the key",
+			key);
+		return;
+	}
+	bad = header_bad_byte(value);
+	if (!bad)
+		return;
+	if (flag == CFG_HF_PATH)
+		cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
+			"%s '%s' has %s at character %zu; the path goes into "
+			"the request line as written, so percent-encode it "
+			"(e.g. '%%20' for a space)",
+			key, value, byte_name((unsigned char)*bad, name, sizeof(name)),
+			(size_t)(bad - value) + 1);
+	else
+		cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
+			"%s '%s' has %s at character %zu; it is sent as written, "
+			"so use a host name (international names in their "
+			"ASCII 'xn--' form) or an address, without spaces",
+			key, value, byte_name((unsigned char)*bad, name, sizeof(name)),
+			(size_t)(bad - value) + 1);
+}
+
 /* Checks on one level's resolved settings, at the places that level wrote. */
 static void health_check(struct cfg_ctx *c, const struct raw_health *rh,
 			 const struct cfg_health *h, const char *path)
@@ -174,7 +302,13 @@ static void health_check(struct cfg_ctx *c, const struct raw_health *rh,
 			"exec command '%s' is not an absolute path; the check "
 			"runs without a shell or PATH lookup",
 			h->command[0]);
-	if (h->set & CFG_HF_BODY_REGEX) {
+	header_value_check(c, rh, CFG_HF_PATH, "http.path", h->path, path);
+	header_value_check(c, rh, CFG_HF_HOST, "http.host", h->host, path);
+	header_value_check(c, rh, CFG_HF_SNI, "tls.sni", h->sni, path);
+	/* The cost check comes first: regcomp itself is what is bounded. */
+	if ((h->set & CFG_HF_BODY_REGEX) &&
+	    !regex_cost_check(c, hloc(rh, CFG_HF_BODY_REGEX), path,
+			      h->body_regex)) {
 		r = regcomp(&re, h->body_regex, REG_EXTENDED | REG_NOSUB);
 		if (r) {
 			char why[128];

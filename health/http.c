@@ -26,16 +26,15 @@ int hc_http_prepare(struct hc_target *t)
 {
 	const struct cfg_health *h = t->h;
 	struct hc_http_prep *p = calloc(1, sizeof(*p));
-	char host[LB_ADDR_STRLEN + 8];
+	char addr[LB_ADDR_STRLEN + 8];
+	/* As written (up to 255 characters, checked by the loader). */
+	const char *host = h->host;
 	int n, err;
 
 	if (!p)
 		return -ENOMEM;
-	if (h->host) {
-		snprintf(host, sizeof(host), "%s", h->host);
-	} else {
-		lb_addr_port_fmt(&t->addr, t->port, host, sizeof(host));
-	}
+	if (!host)
+		host = lb_addr_port_fmt(&t->addr, t->port, addr, sizeof(addr));
 	n = asprintf(
 	    &p->req,
 	    "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ballast-health\r\n"
