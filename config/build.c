@@ -73,14 +73,24 @@ static void health_merge(struct cfg_health *dst, const struct cfg_health *src)
 	dst->set = s;
 }
 
+/* The shortest timing the file may write (config/schema.c, DUR(..., 10)). */
+#define HEALTH_MIN_MS 10u
+
 /*
  * Timings nobody wrote follow the interval: a 500ms interval gets a 250ms
- * timeout rather than tripping over the built-in 1s one.
+ * timeout rather than tripping over the built-in 1s one. A derived value
+ * never goes below what the file could have written; true when that
+ * raised the timeout above half the interval.
  */
-static void health_derive(struct cfg_health *h, uint32_t cum)
+static bool health_derive(struct cfg_health *h, uint32_t cum)
 {
 	uint32_t half = h->interval_ms / 2;
+	bool raised = false;
 
+	if (half < HEALTH_MIN_MS) {
+		raised = !(cum & CFG_HF_TIMEOUT);
+		half = HEALTH_MIN_MS;
+	}
 	if (!(cum & CFG_HF_TIMEOUT))
 		h->timeout_ms = half < 1000 ? half : 1000;
 	if (!(cum & CFG_HF_FAST_INTERVAL)) {
@@ -92,6 +102,7 @@ static void health_derive(struct cfg_health *h, uint32_t cum)
 			f = h->interval_ms;
 		h->fast_interval_ms = f;
 	}
+	return raised;
 }
 
 static struct cfg_loc hloc(const struct raw_health *rh, uint32_t flag)
@@ -246,6 +257,14 @@ static void health_check(struct cfg_ctx *c, const struct raw_health *rh,
 	if (!(h->set &
 	      (CFG_HF_INTERVAL | CFG_HF_TIMEOUT | CFG_HF_FAST_INTERVAL)))
 		;
+	else if (h->timeout_ms >= h->interval_ms && !(h->set & CFG_HF_TIMEOUT) &&
+		 h->interval_ms <= HEALTH_MIN_MS)
+		cfg_err(c, CFG_DIAG_SEMANTIC, hloc(rh, CFG_HF_INTERVAL), path,
+			"health interval %s leaves no room for a timeout, which "
+			"is at least %ums and shorter than the interval; write "
+			"an interval above %ums",
+			cfg_fmt_duration(h->interval_ms, b, sizeof(b)),
+			HEALTH_MIN_MS, HEALTH_MIN_MS);
 	else if (h->timeout_ms >= h->interval_ms)
 		cfg_err(
 		    c, CFG_DIAG_SEMANTIC,
@@ -339,9 +358,20 @@ static void health_level(struct cfg_ctx *c, const struct cfg_health *parent,
 	health_merge(out, &rh->h);
 	*cum |= rh->h.set;
 	/* Derived timings are re-derived only when this level moved them. */
-	if (rh->h.set &
-	    (CFG_HF_INTERVAL | CFG_HF_TIMEOUT | CFG_HF_FAST_INTERVAL))
-		health_derive(out, *cum);
+	if ((rh->h.set &
+	     (CFG_HF_INTERVAL | CFG_HF_TIMEOUT | CFG_HF_FAST_INTERVAL)) &&
+	    health_derive(out, *cum) && out->timeout_ms < out->interval_ms &&
+	    (rh->h.set & CFG_HF_INTERVAL)) {
+		char a[32], b[32];
+
+		cfg_warn(c, hloc(rh, CFG_HF_INTERVAL), path,
+			 "half the interval %s is below the %ums minimum "
+			 "timeout; the derived timeout is %s. Write 'timeout' "
+			 "to choose it",
+			 cfg_fmt_duration(out->interval_ms, a, sizeof(a)),
+			 HEALTH_MIN_MS,
+			 cfg_fmt_duration(out->timeout_ms, b, sizeof(b)));
+	}
 	health_check(c, rh, out, path);
 }
 
