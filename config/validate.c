@@ -84,30 +84,33 @@ static size_t fwd_list(uint32_t mask, char *buf, size_t len)
 }
 
 /*
- * Why an address cannot be a service or backend address, or NULL. The
- * schema refuses the unspecified address already.
+ * Why an address cannot be a service or backend address, or NULL; *fix
+ * says what to write instead. The schema refuses the unspecified address.
  */
-static const char *addr_class_problem(const struct lb_addr *a)
+static const char *addr_class_problem(const struct lb_addr *a,
+				      const char **fix)
 {
 	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0,
 					   0, 0, 0, 0, 0xff, 0xff};
 
+	*fix = "name a unicast address";
 	if (a->family == AF_INET) {
 		if (a->b[0] >= 224 && a->b[0] <= 239)
 			return "a multicast address (224.0.0.0/4)";
 		if (a->w[0] == 0xffffffffu)
 			return "the limited broadcast address";
 		if (a->b[0] == 0)
-			return "in 0.0.0.0/8, which means 'this network' and is "
-			       "never a destination";
+			return "in 0.0.0.0/8, 'this network', never a "
+			       "destination";
 		return NULL;
 	}
 	if (a->b[0] == 0xff)
 		return "a multicast address (ff00::/8)";
-	if (!memcmp(a->b, mapped, sizeof(mapped)))
+	if (!memcmp(a->b, mapped, sizeof(mapped))) {
+		*fix = "write the IPv4 address itself";
 		return "an IPv4-mapped IPv6 address (::ffff:0:0/96), which "
-		       "only exists inside a dual-stack socket; write the "
-		       "IPv4 address";
+		       "exists only inside dual-stack sockets";
+	}
 	return NULL;
 }
 
@@ -384,7 +387,7 @@ static void check_pool(struct vctx *v, size_t pi, struct bk_key *keys)
 	char path[160], a[LB_ADDR_STRLEN], a2[LB_ADDR_STRLEN];
 	char sug[LB_ADDR_STRLEN + 16];
 	size_t zero = 0, disabled = 0, n_srcfam = 0, src_bad = 0;
-	const char *why;
+	const char *why, *fix;
 
 	for (size_t k = 0; k < p->n_backends; k++) {
 		const struct raw_backend *rb = &rp->bk[k];
@@ -394,11 +397,11 @@ static void check_pool(struct vctx *v, size_t pi, struct bk_key *keys)
 		    .addr = b->addr, .port = b->port, .idx = (uint32_t)k};
 		zero += b->weight == 0 || b->disabled;
 		disabled += b->disabled;
-		if ((why = addr_class_problem(&b->addr)))
+		if ((why = addr_class_problem(&b->addr, &fix)))
 			E(v, rb->loc[BK_ADDRESS],
 			  bk_path(path, sizeof(path), p->name, k),
-			  "backend %s is %s; name the backend's unicast address",
-			  lb_addr_fmt(&b->addr, a, sizeof(a)), why);
+			  "backend %s is %s; %s", lb_addr_fmt(&b->addr, a, sizeof(a)),
+			  why, fix);
 		/* Only the 'ADDRESS:PORT' shorthand can hide a port: there
 		 * the address is the item itself, in a mapping it is not. */
 		if (!b->port && rb->loc[BK_ADDRESS].line == b->loc.line &&
@@ -584,7 +587,7 @@ static void check_service(struct vctx *v, size_t i, size_t *reals, bool *used,
 	const struct cfg_service *s = &v->cfg->services[i];
 	const struct cfg_driver_caps *caps = v->caps;
 	char path[64], list[256], a[LB_ADDR_STRLEN];
-	const char *why;
+	const char *why, *fix;
 	size_t n;
 
 	if (!(caps->schedulers & BIT(s->sched))) {
@@ -601,11 +604,11 @@ static void check_service(struct vctx *v, size_t i, size_t *reals, bool *used,
 		  "driver; it supports: %s",
 		  cfg_fwd_name(s->forwarding), s->name, v->drv, list);
 	}
-	if (!s->fwmark && (why = addr_class_problem(&s->addr)))
+	if (!s->fwmark && (why = addr_class_problem(&s->addr, &fix)))
 		E(v, svc_loc(rs, SV_ADDRESS), SP(path, i, "address"),
-		  "service '%s' address %s is %s; a virtual address is a "
-		  "unicast address clients connect to",
-		  s->name, lb_addr_fmt(&s->addr, a, sizeof(a)), why);
+		  "service '%s' address %s is %s; clients connect to a "
+		  "virtual address, so %s",
+		  s->name, lb_addr_fmt(&s->addr, a, sizeof(a)), why, fix);
 	if (s->fwmark && SEEN(rs, SV_PROTOCOL))
 		E(v, rs->loc[SV_PROTOCOL], SP(path, i, "protocol"),
 		  "'protocol' has no effect on fwmark service '%s': the mark "
