@@ -120,58 +120,65 @@ static struct cfg_loc hloc(const struct raw_health *rh, uint32_t flag)
 static int regex_cost_check(struct cfg_ctx *c, struct cfg_loc at,
 			    const char *path, const char *re)
 {
+	unsigned long long val;
 	struct cfg_regex_cost rc;
+	const char *fix = "";
+	char what[1200]; /* a span is at most the 1024-character pattern */
+	int sp, ch;
 
-	switch (cfg_regex_cost(re, &rc)) {
-	case CFG_REGEX_OK:
+	if (cfg_regex_cost(re, &rc) == CFG_REGEX_OK)
 		return 0;
+	val = (unsigned long long)rc.value;
+	sp = (int)rc.span;
+	ch = (int)rc.at + 1;
+	switch (rc.verdict) {
 	case CFG_REGEX_TOO_LONG:
-		cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
-			"body_regex has %llu characters, more than the %d "
-			"allowed; match a shorter distinctive part of the body",
-			(unsigned long long)rc.value, CFG_REGEX_MAX_LEN);
+		snprintf(what, sizeof(what),
+			 "has %llu characters, more than the %d allowed", val,
+			 CFG_REGEX_MAX_LEN);
+		fix = "match a shorter distinctive part of the body";
 		break;
 	case CFG_REGEX_COUNT:
-		cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
-			"body_regex repeat '%.*s' (character %zu) counts to "
-			"%llu, above the maximum %d; regcomp copies the "
-			"repeated part once per count, so use a smaller bound "
-			"or '*'",
-			(int)rc.span, re + rc.at, rc.at + 1,
-			(unsigned long long)rc.value, CFG_REGEX_MAX_COUNT);
+		snprintf(what, sizeof(what),
+			 "repeat '%.*s' (character %d) counts to %llu, above "
+			 "the maximum %d",
+			 sp, re + rc.at, ch, val, CFG_REGEX_MAX_COUNT);
+		fix = "regcomp copies the repeated part once per count, so use "
+		      "a smaller bound or '*'";
 		break;
 	case CFG_REGEX_BACKREF:
-		cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
-			"body_regex uses the back-reference '%.*s' (character "
-			"%zu), which POSIX extended expressions do not have and "
-			"glibc matches by backtracking; match the text itself",
-			(int)rc.span, re + rc.at, rc.at + 1);
+		snprintf(what, sizeof(what),
+			 "uses the back-reference '%.*s' (character %d), which "
+			 "glibc matches by backtracking",
+			 sp, re + rc.at, ch);
+		fix = "POSIX extended expressions have none: match the text "
+		      "itself";
 		break;
 	case CFG_REGEX_EMPTY_LOOP:
-		cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
-			"body_regex repeats without bound, with '%.*s' "
-			"(character %zu), something that can match empty text; "
-			"compiling such loops costs time growing with the "
-			"square of their number: make the repeated part match "
-			"at least one character (write 'a*' for '(a?)*')",
-			(int)rc.span, re + rc.at, rc.at + 1);
+		snprintf(what, sizeof(what),
+			 "repeats without bound, with '%.*s' (character %d), "
+			 "something that can match empty text",
+			 sp, re + rc.at, ch);
+		fix = "compiling such loops costs time growing with the square "
+		      "of their number: make the repeated part match at least "
+		      "one character (write 'a*' for '(a?)*')";
 		break;
 	case CFG_REGEX_NESTED:
-		cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
-			"body_regex nests repeats whose counts multiply to "
-			"%llu at '%.*s' (character %zu), above the maximum %d; "
-			"un-nest them or use '*'",
-			(unsigned long long)rc.value, (int)rc.span, re + rc.at,
-			rc.at + 1, CFG_REGEX_MAX_NESTED);
+		snprintf(what, sizeof(what),
+			 "nests repeats whose counts multiply to %llu at '%.*s' "
+			 "(character %d), above the maximum %d",
+			 val, sp, re + rc.at, ch, CFG_REGEX_MAX_NESTED);
+		fix = "un-nest them or use '*'";
 		break;
-	case CFG_REGEX_SIZE:
-		cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
-			"body_regex compiles to %llu positions, above the "
-			"maximum %d (each '{m,n}' copies what it repeats n "
-			"times); use '*' or smaller bounds",
-			(unsigned long long)rc.value, CFG_REGEX_MAX_SIZE);
+	default:
+		snprintf(what, sizeof(what),
+			 "compiles to %llu positions, above the maximum %d (each "
+			 "'{m,n}' copies what it repeats n times)",
+			 val, CFG_REGEX_MAX_SIZE);
+		fix = "use '*' or smaller bounds";
 		break;
 	}
+	cfg_err(c, CFG_DIAG_SEMANTIC, at, path, "body_regex %s; %s", what, fix);
 	return -E2BIG;
 }
 

@@ -61,7 +61,8 @@ static char *sanitize(const char *raw, size_t *len)
 			out[at++] = b == '\n' ? 'n' : b == '\r' ? 'r' : 't';
 			p++;
 		} else if (b < 0x20 || b == 0x7f) {
-			at += (size_t)snprintf(out + at, cap - at, "\\x%02x", b);
+			at +=
+			    (size_t)snprintf(out + at, cap - at, "\\x%02x", b);
 			p++;
 		} else if (!n) {
 			out[at++] = '?';
@@ -112,7 +113,8 @@ char *cfg_diag_text(const char *raw, size_t max)
 	}
 	if (best > ELLIPSIS_LEN && len - best + ELLIPSIS_LEN + 16 <= max) {
 		/* Keep the start of the value, then "…", then the rest. */
-		size_t keep = boundary(s + from, max - (len - best) - ELLIPSIS_LEN);
+		size_t keep =
+		    boundary(s + from, max - (len - best) - ELLIPSIS_LEN);
 
 		memmove(s + from + keep + ELLIPSIS_LEN, s + from + best,
 			len - from - best + 1);

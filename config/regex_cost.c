@@ -183,7 +183,8 @@ static struct rx_part parse_seq(struct rx *x, unsigned depth)
 
 		for (;;) {
 			if ((*x->p == '*' || *x->p == '+') && a.nullable)
-				flag(x, CFG_REGEX_EMPTY_LOOP, 0, x->p, x->p + 1);
+				flag(x, CFG_REGEX_EMPTY_LOOP, 0, x->p,
+				     x->p + 1);
 			if (*x->p == '*' || *x->p == '?') {
 				a.size = sat_add(a.size, 1);
 				a.nullable = true;

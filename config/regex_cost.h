@@ -23,20 +23,20 @@
 
 enum cfg_regex_verdict {
 	CFG_REGEX_OK = 0,
-	CFG_REGEX_TOO_LONG,    /* value: length in characters */
-	CFG_REGEX_BACKREF,     /* at, span: the `\N` */
-	CFG_REGEX_COUNT,       /* value: the count; at, span: the `{...}` */
-	CFG_REGEX_EMPTY_LOOP,  /* at, span: the unbounded repeat */
-	CFG_REGEX_NESTED,      /* value: the product; at, span: the repeat */
-	CFG_REGEX_SIZE,        /* value: the positions */
+	CFG_REGEX_TOO_LONG,   /* value: length in characters */
+	CFG_REGEX_BACKREF,    /* at, span: the `\N` */
+	CFG_REGEX_COUNT,      /* value: the count; at, span: the `{...}` */
+	CFG_REGEX_EMPTY_LOOP, /* at, span: the unbounded repeat */
+	CFG_REGEX_NESTED,     /* value: the product; at, span: the repeat */
+	CFG_REGEX_SIZE,	      /* value: the positions */
 };
 
 struct cfg_regex_cost {
 	enum cfg_regex_verdict verdict;
 	uint64_t value;
-	size_t at;   /* byte offset of the offending operator */
-	size_t span; /* its length in bytes */
-	uint64_t size;   /* positions of the whole pattern (saturated) */
+	size_t at;	 /* byte offset of the offending operator */
+	size_t span;	 /* its length in bytes */
+	uint64_t size;	 /* positions of the whole pattern (saturated) */
 	uint64_t nested; /* largest product of nested counts */
 };
 

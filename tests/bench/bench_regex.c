@@ -76,8 +76,10 @@ static int one(const char *pat, size_t body_len)
 int main(int argc, char **argv)
 {
 	size_t body = argc > 1 ? strtoul(argv[1], NULL, 0) : 65536;
-	const char *const *pats = argc > 2 ? (const char *const *)argv + 2 : worst;
-	size_t n = argc > 2 ? (size_t)(argc - 2) : sizeof(worst) / sizeof(*worst);
+	const char *const *pats =
+	    argc > 2 ? (const char *const *)argv + 2 : worst;
+	size_t n =
+	    argc > 2 ? (size_t)(argc - 2) : sizeof(worst) / sizeof(*worst);
 	int status = 0;
 
 	printf("body %zu bytes; limits: %d characters, counts <= %d, nested "

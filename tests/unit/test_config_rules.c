@@ -26,9 +26,9 @@ static const struct {
     {"\"status\": *\"ok\"", CFG_REGEX_OK, 0, 0},
     {"^HTTP/1\\.[01] 200", CFG_REGEX_OK, 0, 0},
     {"[0-9]{1,3}(\\.[0-9]{1,3}){3}", CFG_REGEX_OK, 0, 0},
-    {"[]{}]{3}", CFG_REGEX_OK, 0, 0},       /* braces in a bracket */
+    {"[]{}]{3}", CFG_REGEX_OK, 0, 0},	      /* braces in a bracket */
     {"[[:digit:]]{255}", CFG_REGEX_OK, 0, 0}, /* at the limit */
-    {"\\{{3}", CFG_REGEX_OK, 0, 0},        /* an escaped brace */
+    {"\\{{3}", CFG_REGEX_OK, 0, 0},	      /* an escaped brace */
     {"(ab|cd)*x+", CFG_REGEX_OK, 0, 0},
     {"a{,255}", CFG_REGEX_OK, 0, 0},
     {".{0,256}", CFG_REGEX_COUNT, 256, 1},
@@ -99,9 +99,10 @@ START_TEST(regex_worst_accepted_compiles)
 	     i++) {
 		ck_assert_int_eq(cfg_regex_cost(worst_accepted[i], &rc),
 				 CFG_REGEX_OK);
-		ck_assert_int_eq(regcomp(&re, worst_accepted[i],
-					 REG_EXTENDED | REG_NOSUB | REG_NEWLINE),
-				 0);
+		ck_assert_int_eq(
+		    regcomp(&re, worst_accepted[i],
+			    REG_EXTENDED | REG_NOSUB | REG_NEWLINE),
+		    0);
 		regfree(&re);
 	}
 	/* Nested stars compile in seconds when repeated: refused. */
@@ -220,8 +221,9 @@ Suite *test_suite(void)
 	Suite *s = suite_create("config_rules");
 	TCase *tc = tcase_create("regex");
 
-	tcase_add_loop_test(tc, regex_verdicts, 0,
-			    (int)(sizeof(regex_cases) / sizeof(regex_cases[0])));
+	tcase_add_loop_test(
+	    tc, regex_verdicts, 0,
+	    (int)(sizeof(regex_cases) / sizeof(regex_cases[0])));
 	tcase_add_test(tc, regex_length);
 	tcase_add_test(tc, regex_worst_accepted_compiles);
 	/* Generous under load; a regression takes seconds to minutes. */
