@@ -164,17 +164,19 @@ static int regex_cost_check(struct cfg_ctx *c, struct cfg_loc at,
 		      "one character (write 'a*' for '(a?)*')";
 		break;
 	case CFG_REGEX_NESTED:
-		snprintf(what, sizeof(what),
-			 "nests repeats whose counts multiply to %llu at '%.*s' "
-			 "(character %d), above the maximum %d",
-			 val, sp, re + rc.at, ch, CFG_REGEX_MAX_NESTED);
+		snprintf(
+		    what, sizeof(what),
+		    "nests repeats whose counts multiply to %llu at '%.*s' "
+		    "(character %d), above the maximum %d",
+		    val, sp, re + rc.at, ch, CFG_REGEX_MAX_NESTED);
 		fix = "un-nest them or use '*'";
 		break;
 	default:
-		snprintf(what, sizeof(what),
-			 "compiles to %llu positions, above the maximum %d (each "
-			 "'{m,n}' copies what it repeats n times)",
-			 val, CFG_REGEX_MAX_SIZE);
+		snprintf(
+		    what, sizeof(what),
+		    "compiles to %llu positions, above the maximum %d (each "
+		    "'{m,n}' copies what it repeats n times)",
+		    val, CFG_REGEX_MAX_SIZE);
 		fix = "use '*' or smaller bounds";
 		break;
 	}
@@ -239,15 +241,18 @@ static void header_value_check(struct cfg_ctx *c, const struct raw_health *rh,
 			"%s '%s' has %s at character %zu; the path goes into "
 			"the request line as written, so percent-encode it "
 			"(e.g. '%%20' for a space)",
-			key, value, byte_name((unsigned char)*bad, name, sizeof(name)),
+			key, value,
+			byte_name((unsigned char)*bad, name, sizeof(name)),
 			(size_t)(bad - value) + 1);
 	else
-		cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
-			"%s '%s' has %s at character %zu; it is sent as written, "
-			"so use a host name (international names in their "
-			"ASCII 'xn--' form) or an address, without spaces",
-			key, value, byte_name((unsigned char)*bad, name, sizeof(name)),
-			(size_t)(bad - value) + 1);
+		cfg_err(
+		    c, CFG_DIAG_SEMANTIC, at, path,
+		    "%s '%s' has %s at character %zu; it is sent as written, "
+		    "so use a host name (international names in their "
+		    "ASCII 'xn--' form) or an address, without spaces",
+		    key, value,
+		    byte_name((unsigned char)*bad, name, sizeof(name)),
+		    (size_t)(bad - value) + 1);
 }
 
 /* Checks on one level's resolved settings, at the places that level wrote. */
@@ -264,14 +269,15 @@ static void health_check(struct cfg_ctx *c, const struct raw_health *rh,
 	if (!(h->set &
 	      (CFG_HF_INTERVAL | CFG_HF_TIMEOUT | CFG_HF_FAST_INTERVAL)))
 		;
-	else if (h->timeout_ms >= h->interval_ms && !(h->set & CFG_HF_TIMEOUT) &&
-		 h->interval_ms <= HEALTH_MIN_MS)
-		cfg_err(c, CFG_DIAG_SEMANTIC, hloc(rh, CFG_HF_INTERVAL), path,
-			"health interval %s leaves no room for a timeout, which "
-			"is at least %ums and shorter than the interval; write "
-			"an interval above %ums",
-			cfg_fmt_duration(h->interval_ms, b, sizeof(b)),
-			HEALTH_MIN_MS, HEALTH_MIN_MS);
+	else if (h->timeout_ms >= h->interval_ms &&
+		 !(h->set & CFG_HF_TIMEOUT) && h->interval_ms <= HEALTH_MIN_MS)
+		cfg_err(
+		    c, CFG_DIAG_SEMANTIC, hloc(rh, CFG_HF_INTERVAL), path,
+		    "health interval %s leaves no room for a timeout, which "
+		    "is at least %ums and shorter than the interval; write "
+		    "an interval above %ums",
+		    cfg_fmt_duration(h->interval_ms, b, sizeof(b)),
+		    HEALTH_MIN_MS, HEALTH_MIN_MS);
 	else if (h->timeout_ms >= h->interval_ms)
 		cfg_err(
 		    c, CFG_DIAG_SEMANTIC,

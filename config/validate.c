@@ -87,10 +87,9 @@ static size_t fwd_list(uint32_t mask, char *buf, size_t len)
  * Why an address cannot be a service or backend address, or NULL; *fix
  * says what to write instead. The schema refuses the unspecified address.
  */
-static const char *addr_class_problem(const struct lb_addr *a,
-				      const char **fix)
+static const char *addr_class_problem(const struct lb_addr *a, const char **fix)
 {
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0,
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
 					   0, 0, 0, 0, 0xff, 0xff};
 
 	*fix = "name a unicast address";
@@ -131,8 +130,8 @@ static bool v6_port_suspect(const struct lb_addr *a, char *buf, size_t len)
 	lb_addr_fmt(a, txt, sizeof(txt));
 	colon = strrchr(txt, ':');
 	if (!colon || !strstr(txt, "::") || colon[-1] == ':' ||
-	    strlen(colon + 1) < 2 || strspn(colon + 1, "0123456789") !=
-					  strlen(colon + 1))
+	    strlen(colon + 1) < 2 ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
 		return false;
 	port = strtoul(colon + 1, &end, 10);
 	if (!port || port > 65535)
@@ -400,8 +399,8 @@ static void check_pool(struct vctx *v, size_t pi, struct bk_key *keys)
 		if ((why = addr_class_problem(&b->addr, &fix)))
 			E(v, rb->loc[BK_ADDRESS],
 			  bk_path(path, sizeof(path), p->name, k),
-			  "backend %s is %s; %s", lb_addr_fmt(&b->addr, a, sizeof(a)),
-			  why, fix);
+			  "backend %s is %s; %s",
+			  lb_addr_fmt(&b->addr, a, sizeof(a)), why, fix);
 		/* Only the 'ADDRESS:PORT' shorthand can hide a port: there
 		 * the address is the item itself, in a mapping it is not. */
 		if (!b->port && rb->loc[BK_ADDRESS].line == b->loc.line &&
