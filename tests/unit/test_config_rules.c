@@ -216,6 +216,42 @@ START_TEST(ipv6_port_heuristic)
 }
 END_TEST
 
+static size_t warnings_for(const char *yaml)
+{
+	struct cfg_diags d = {0};
+	struct cfg *cfg = NULL;
+	size_t n;
+
+	ck_assert_int_eq(cfg_load_buffer("t.yaml", yaml, strlen(yaml), &cfg, &d),
+			 0);
+	n = d.n_warnings;
+	cfg_free(cfg);
+	cfg_diags_free(&d);
+	return n;
+}
+
+START_TEST(any_port_overlap)
+{
+	static const char tpl[] =
+	    "version: 1\n"
+	    "dataplane: {driver: fake}\n"
+	    "pools: {web: {backends: [10.0.1.1, 10.0.1.2]}}\n"
+	    "services:\n"
+	    "  - {name: a, address: 192.0.2.1, any_port: true, protocol: %s, "
+	    "pool: web}\n"
+	    "  - {name: b, address: %s, port: 80, pool: web}\n";
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), tpl, "tcp", "192.0.2.1");
+	ck_assert_uint_eq(warnings_for(buf), 1);
+	/* Another protocol or another address: nothing to say. */
+	snprintf(buf, sizeof(buf), tpl, "udp", "192.0.2.1");
+	ck_assert_uint_eq(warnings_for(buf), 0);
+	snprintf(buf, sizeof(buf), tpl, "tcp", "192.0.2.2");
+	ck_assert_uint_eq(warnings_for(buf), 0);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("config_rules");
@@ -238,6 +274,7 @@ Suite *test_suite(void)
 
 	tc = tcase_create("ambiguity");
 	tcase_add_test(tc, ipv6_port_heuristic);
+	tcase_add_test(tc, any_port_overlap);
 	suite_add_tcase(s, tc);
 	return s;
 }
