@@ -130,7 +130,9 @@ static int regex_cost_check(struct cfg_ctx *c, struct cfg_loc at,
 		return 0;
 	val = (unsigned long long)rc.value;
 	sp = (int)rc.span;
-	ch = (int)rc.at + 1;
+	ch = 1; /* the position in characters, as an editor counts */
+	for (size_t i = 0; i < rc.at; i++)
+		ch += ((unsigned char)re[i] & 0xc0) != 0x80;
 	switch (rc.verdict) {
 	case CFG_REGEX_TOO_LONG:
 		snprintf(what, sizeof(what),
@@ -147,22 +149,23 @@ static int regex_cost_check(struct cfg_ctx *c, struct cfg_loc at,
 		      "a smaller bound or '*'";
 		break;
 	case CFG_REGEX_BACKREF:
-		snprintf(what, sizeof(what),
-			 "uses the back-reference '%.*s' (character %d), which "
-			 "glibc matches by backtracking",
-			 sp, re + rc.at, ch);
-		fix = "POSIX extended expressions have none: match the text "
-		      "itself";
+	case CFG_REGEX_EMPTY_LOOP: {
+		bool br = rc.verdict == CFG_REGEX_BACKREF;
+
+		snprintf(what, sizeof(what), "%s '%.*s' (character %d), %s",
+			 br ? "uses the back-reference"
+			    : "repeats without bound, with",
+			 sp, re + rc.at, ch,
+			 br ? "which glibc matches by backtracking"
+			    : "something that can match empty text");
+		fix = br ? "POSIX extended expressions have none: match the "
+			   "text itself"
+			 : "compiling such loops costs time growing with the "
+			   "square of their number: make the repeated part "
+			   "match at least one character (write 'a*' for "
+			   "'(a?)*')";
 		break;
-	case CFG_REGEX_EMPTY_LOOP:
-		snprintf(what, sizeof(what),
-			 "repeats without bound, with '%.*s' (character %d), "
-			 "something that can match empty text",
-			 sp, re + rc.at, ch);
-		fix = "compiling such loops costs time growing with the square "
-		      "of their number: make the repeated part match at least "
-		      "one character (write 'a*' for '(a?)*')";
-		break;
+	}
 	case CFG_REGEX_NESTED:
 		snprintf(
 		    what, sizeof(what),
@@ -236,23 +239,16 @@ static void header_value_check(struct cfg_ctx *c, const struct raw_health *rh,
 	bad = header_bad_byte(value);
 	if (!bad)
 		return;
-	if (flag == CFG_HF_PATH)
-		cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
-			"%s '%s' has %s at character %zu; the path goes into "
-			"the request line as written, so percent-encode it "
-			"(e.g. '%%20' for a space)",
-			key, value,
-			byte_name((unsigned char)*bad, name, sizeof(name)),
-			(size_t)(bad - value) + 1);
-	else
-		cfg_err(
-		    c, CFG_DIAG_SEMANTIC, at, path,
-		    "%s '%s' has %s at character %zu; it is sent as written, "
-		    "so use a host name (international names in their "
-		    "ASCII 'xn--' form) or an address, without spaces",
-		    key, value,
-		    byte_name((unsigned char)*bad, name, sizeof(name)),
-		    (size_t)(bad - value) + 1);
+	cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
+		"%s '%s' has %s at character %zu; %s", key, value,
+		byte_name((unsigned char)*bad, name, sizeof(name)),
+		(size_t)(bad - value) + 1,
+		flag == CFG_HF_PATH
+		    ? "the path goes into the request line as written, so "
+		      "percent-encode it (e.g. '%20' for a space)"
+		    : "it is sent as written, so use a host name "
+		      "(international names in their ASCII 'xn--' form) or "
+		      "an address, without spaces");
 }
 
 /* Checks on one level's resolved settings, at the places that level wrote. */

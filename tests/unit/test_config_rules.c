@@ -186,20 +186,26 @@ static const char pool_tpl[] =
     "services:\n"
     "  - {name: web, address: 2001:db8::100, port: 80, pool: web}\n";
 
-static size_t warnings_for_backend(const char *backend)
+static size_t warnings_for(const char *yaml)
 {
-	char buf[512];
 	struct cfg_diags d = {0};
 	struct cfg *cfg = NULL;
 	size_t n;
 
-	snprintf(buf, sizeof(buf), pool_tpl, backend);
-	ck_assert_int_eq(cfg_load_buffer("t.yaml", buf, strlen(buf), &cfg, &d),
+	ck_assert_int_eq(cfg_load_buffer("t.yaml", yaml, strlen(yaml), &cfg, &d),
 			 0);
 	n = d.n_warnings;
 	cfg_free(cfg);
 	cfg_diags_free(&d);
 	return n;
+}
+
+static size_t warnings_for_backend(const char *backend)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), pool_tpl, backend);
+	return warnings_for(buf);
 }
 
 START_TEST(ipv6_port_heuristic)
@@ -215,20 +221,6 @@ START_TEST(ipv6_port_heuristic)
 	ck_assert_uint_eq(warnings_for_backend("{address: 2001:db8::1:80}"), 0);
 }
 END_TEST
-
-static size_t warnings_for(const char *yaml)
-{
-	struct cfg_diags d = {0};
-	struct cfg *cfg = NULL;
-	size_t n;
-
-	ck_assert_int_eq(cfg_load_buffer("t.yaml", yaml, strlen(yaml), &cfg, &d),
-			 0);
-	n = d.n_warnings;
-	cfg_free(cfg);
-	cfg_diags_free(&d);
-	return n;
-}
 
 START_TEST(any_port_overlap)
 {
