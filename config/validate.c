@@ -396,8 +396,9 @@ static void check_pool(struct vctx *v, size_t pi, struct bk_key *keys)
 		    .addr = b->addr, .port = b->port, .idx = (uint32_t)k};
 		zero += b->weight == 0 || b->disabled;
 		disabled += b->disabled;
+		/* A warning: the dataplane's own refusal stays reachable. */
 		if ((why = addr_class_problem(&b->addr, &fix)))
-			E(v, rb->loc[BK_ADDRESS],
+			W(v, rb->loc[BK_ADDRESS],
 			  bk_path(path, sizeof(path), p->name, k),
 			  "backend %s is %s; %s",
 			  lb_addr_fmt(&b->addr, a, sizeof(a)), why, fix);
