@@ -8,7 +8,7 @@ DEPS_PKGS += libmicrohttpd-dev
 # The integration suite: a test server with fake handlers, driven by curl.
 # promtool (Debian's prometheus package) checks /metrics; the suite skips
 # that check when it is missing.
-DEPS_PKGS += curl prometheus
+DEPS_PKGS += curl jq prometheus
 
 $(BUILD)/tests/api/api_testsrv: tests/api/api_testsrv.c $(BUILD)/libballast.a
 	$(call msg,CC,$@)

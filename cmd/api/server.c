@@ -60,6 +60,7 @@ struct api_stream {
 	const struct api_stream_ops *ops;
 	void *arg;
 	struct api_server *srv;
+	struct api_listener *lis;
 	struct MHD_Connection *conn;
 	bool parked;
 	struct api_stream *prev, *next;
@@ -218,6 +219,8 @@ int api_resp_raw(struct api_resp *resp, unsigned int status,
 
 /* ---- streams ----------------------------------------------------------- */
 
+static void listener_kick(struct api_listener *lis);
+
 static void stream_unlink(struct api_stream *st)
 {
 	if (st->prev)
@@ -261,6 +264,7 @@ void api_stream_wake(struct api_stream *st)
 	if (st && st->parked) {
 		st->parked = false;
 		MHD_resume_connection(st->conn);
+		listener_kick(st->lis);
 	}
 }
 
@@ -279,6 +283,7 @@ int api_resp_stream(struct api_resp *resp, const char *content_type,
 	st->ops = ops;
 	st->arg = arg;
 	st->srv = srv;
+	st->lis = resp->req->lis;
 	st->conn = resp->req->conn;
 	resp->r = MHD_create_response_from_callback(
 	    MHD_SIZE_UNKNOWN, 4096, stream_read, st, stream_free);
@@ -625,6 +630,21 @@ static void listener_run(struct api_listener *lis);
 static void on_timer(struct lb_loop *loop, void *arg)
 {
 	listener_run(arg);
+}
+
+/*
+ * Run MHD from the loop soon. A resumed connection is only picked up by a
+ * later MHD_run(), and nothing on the sockets may say so.
+ */
+static void listener_kick(struct api_listener *lis)
+{
+	struct lb_loop *loop = lis->srv->loop;
+
+	if (lis->timer && lb_timer_when(lis->timer) <= lb_loop_now_ms(loop))
+		return;
+	lb_timer_cancel(loop, &lis->timer);
+	if (lb_timer_add(loop, &lis->timer, 0, on_timer, lis) < 0)
+		lb_err("api: cannot arm the connection timer");
 }
 
 static void on_ready(struct lb_loop *loop, struct lb_watch *w,
