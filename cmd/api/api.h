@@ -74,9 +74,9 @@ struct api_audit {
 	const struct api_caller *caller;
 	const char *method;
 	const char *path;
-	unsigned int status;	 /* HTTP status sent */
-	const char *code;	 /* "OK", "NOT_FOUND", ... */
-	const char *message;	 /* error message, NULL on success */
+	unsigned int status; /* HTTP status sent */
+	const char *code;    /* "OK", "NOT_FOUND", ... */
+	const char *message; /* error message, NULL on success */
 };
 typedef void (*api_audit_fn)(const struct api_audit *rec, void *arg);
 
@@ -114,8 +114,8 @@ int api_resp_ok(struct api_resp *resp, json_t *data);
 /* The same with another 2xx status (201 Created). */
 int api_resp_ok_status(struct api_resp *resp, unsigned int status,
 		       json_t *data);
-int api_resp_error(struct api_resp *resp, enum api_code code,
-		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int api_resp_error(struct api_resp *resp, enum api_code code, const char *fmt,
+		   ...) __attribute__((format(printf, 3, 4)));
 /* A non-JSON body (Prometheus text); the bytes are copied. */
 int api_resp_raw(struct api_resp *resp, unsigned int status,
 		 const char *content_type, const char *body, size_t len);
@@ -155,14 +155,15 @@ void api_stream_wake(struct api_stream *st);
 struct api_server_opts {
 	const char *unix_path;	/* NULL: no unix socket */
 	const char *tcp_listen; /* "host:port" or "[v6]:port"; NULL: none */
-	const char *token_file; /* required with tcp_listen */
+	const char *token_file; /* with tcp_listen: a token or ... */
+	bool tcp_read_only;	/* ... no token, GET/HEAD only (metrics) */
 	const char *tls_cert;	/* PEM files; both or neither, TCP only */
 	const char *tls_key;
-	size_t max_body;	   /* 0: API_DEFAULT_MAX_BODY */
-	size_t max_headers;	   /* 0: API_DEFAULT_MAX_HEADERS */
-	unsigned int timeout_s;	   /* idle connection timeout; 0: default */
-	unsigned int max_conns;	   /* per listener; 0: default */
-	api_audit_fn audit;	   /* NULL: no audit */
+	size_t max_body;	/* 0: API_DEFAULT_MAX_BODY */
+	size_t max_headers;	/* 0: API_DEFAULT_MAX_HEADERS */
+	unsigned int timeout_s; /* idle connection timeout; 0: default */
+	unsigned int max_conns; /* per listener; 0: default */
+	api_audit_fn audit;	/* NULL: no audit */
 	void *audit_arg;
 };
 

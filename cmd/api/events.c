@@ -23,7 +23,7 @@ struct api_events {
 	struct lb_loop *loop;
 	struct api_event *ring;
 	size_t cap;
-	size_t head;	  /* slot of the oldest event */
+	size_t head; /* slot of the oldest event */
 	size_t count;
 	uint64_t next_id; /* id the next event gets */
 	unsigned int keepalive_ms;
@@ -34,11 +34,11 @@ struct api_events {
 struct api_sub {
 	struct api_events *ev; /* NULL once the ring is gone */
 	struct api_stream *stream;
-	uint64_t next;	       /* id to send next */
-	bool lost_pending;     /* send the marker before anything else */
-	uint64_t lost_after;   /* the id the client had */
+	uint64_t next;	     /* id to send next */
+	bool lost_pending;   /* send the marker before anything else */
+	uint64_t lost_after; /* the id the client had */
 	bool keepalive_due;
-	char *out;	       /* formatted text being sent */
+	char *out; /* formatted text being sent */
 	size_t out_len, out_off, out_cap;
 	struct api_sub *prev, *next_sub;
 };
@@ -63,7 +63,8 @@ int api_events_new(struct lb_loop *loop, size_t capacity,
 	ev->loop = loop;
 	ev->cap = capacity;
 	ev->next_id = 1;
-	ev->keepalive_ms = keepalive_ms ? keepalive_ms : API_EVENTS_KEEPALIVE_MS;
+	ev->keepalive_ms =
+	    keepalive_ms ? keepalive_ms : API_EVENTS_KEEPALIVE_MS;
 	*out = ev;
 	return 0;
 }
@@ -322,8 +323,8 @@ static void stream_done(void *arg)
 }
 
 static const struct api_stream_ops sse_ops = {
-	.read = stream_read,
-	.done = stream_done,
+    .read = stream_read,
+    .done = stream_done,
 };
 
 int api_events_handler(struct api_req *req, struct api_resp *resp, void *arg)

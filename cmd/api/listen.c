@@ -34,7 +34,7 @@ static bool unix_live(const struct sockaddr_un *sa)
 int api_unix_listen(const char *path, struct api_sock_file *sf, char *err,
 		    size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
 	mode_t old_mask;
 	int fd, rc;
@@ -85,8 +85,7 @@ int api_unix_listen(const char *path, struct api_sock_file *sf, char *err,
 	old_mask = umask(0177);
 	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old_mask);
-	if (rc < 0 || listen(fd, LISTEN_BACKLOG) < 0 ||
-	    stat(path, &st) < 0) {
+	if (rc < 0 || listen(fd, LISTEN_BACKLOG) < 0 || stat(path, &st) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot listen on '%s': %s%s", path,
 			 strerror(errno),
@@ -143,10 +142,10 @@ static int split_host_port(const char *spec, char *host, size_t hostlen,
 	return 0;
 }
 
-int api_tcp_listen(const char *spec, uint16_t *port, bool *loopback,
-		   char *err, size_t errlen)
+int api_tcp_listen(const char *spec, uint16_t *port, bool *loopback, char *err,
+		   size_t errlen)
 {
-	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_storage ss = {0};
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 	char host[64], *end;
@@ -175,8 +174,8 @@ int api_tcp_listen(const char *spec, uint16_t *port, bool *loopback,
 		goto bad;
 	}
 
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		    0);
+	fd =
+	    socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "socket: %s", strerror(errno));

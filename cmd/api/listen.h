@@ -34,8 +34,8 @@ void api_unix_unlink(struct api_sock_file *sf);
  * Listen on "host:port" ("[v6]:port"; literal addresses only, port 0
  * picks one). Returns the fd or -errno; *port receives the bound port.
  */
-int api_tcp_listen(const char *spec, uint16_t *port, bool *loopback,
-		   char *err, size_t errlen);
+int api_tcp_listen(const char *spec, uint16_t *port, bool *loopback, char *err,
+		   size_t errlen);
 
 /*
  * Read a bearer token: the file must be a regular file not readable by

@@ -131,7 +131,8 @@ static bool name_valid(const char *s, bool colon)
 	if (len == 0 || len >= NAME_MAX_LEN || (s[0] >= '0' && s[0] <= '9'))
 		return false;
 	for (; *s; s++) {
-		bool ok = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		bool ok = (*s >= 'a' && *s <= 'z') ||
+			  (*s >= 'A' && *s <= 'Z') ||
 			  (*s >= '0' && *s <= '9') || *s == '_' ||
 			  (colon && *s == ':');
 		if (!ok)
@@ -144,10 +145,10 @@ int api_metrics_family(struct api_metrics *m, const char *name,
 		       enum api_metric_type type, const char *help)
 {
 	static const char *const type_names[] = {
-		[API_METRIC_COUNTER] = "counter",
-		[API_METRIC_GAUGE] = "gauge",
-		[API_METRIC_HISTOGRAM] = "histogram",
-		[API_METRIC_UNTYPED] = "untyped",
+	    [API_METRIC_COUNTER] = "counter",
+	    [API_METRIC_GAUGE] = "gauge",
+	    [API_METRIC_HISTOGRAM] = "histogram",
+	    [API_METRIC_UNTYPED] = "untyped",
 	};
 
 	size_t len = strlen(name);

@@ -161,8 +161,7 @@ static int resp_json(struct api_resp *resp, unsigned int status,
 	return 0;
 }
 
-int api_resp_ok_status(struct api_resp *resp, unsigned int status,
-		       json_t *data)
+int api_resp_ok_status(struct api_resp *resp, unsigned int status, json_t *data)
 {
 	if (resp->r) {
 		json_decref(data);
@@ -176,8 +175,8 @@ int api_resp_ok(struct api_resp *resp, json_t *data)
 	return api_resp_ok_status(resp, 200, data);
 }
 
-int api_resp_error(struct api_resp *resp, enum api_code code,
-		   const char *fmt, ...)
+int api_resp_error(struct api_resp *resp, enum api_code code, const char *fmt,
+		   ...)
 {
 	char msg[512];
 	va_list ap;
@@ -194,9 +193,9 @@ int api_resp_error(struct api_resp *resp, enum api_code code,
 		free(resp->message);
 		resp->message = strdup(msg);
 		if (code == API_UNAUTHORIZED)
-			MHD_add_response_header(resp->r,
-						MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-						"Bearer realm=\"ballast\"");
+			MHD_add_response_header(
+			    resp->r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+			    "Bearer realm=\"ballast\"");
 	}
 	return rc;
 }
@@ -318,8 +317,8 @@ static void caller_identify(struct api_req *req)
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
 
-		ci = MHD_get_connection_info(
-		    req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		ci = MHD_get_connection_info(req->conn,
+					     MHD_CONNECTION_INFO_CONNECTION_FD);
 		if (ci && getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED,
 				     &cred, &len) == 0) {
 			c->peer_known = true;
@@ -336,7 +335,7 @@ static void caller_identify(struct api_req *req)
 				     MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
-		struct lb_addr a = { .family = (uint8_t)sa->sa_family };
+		struct lb_addr a = {.family = (uint8_t)sa->sa_family};
 		uint16_t port = 0;
 
 		if (sa->sa_family == AF_INET) {
@@ -378,22 +377,21 @@ static enum MHD_Result answer(struct api_req *req, struct api_resp *resp)
 	struct api_server *srv = req->lis->srv;
 	enum MHD_Result ret;
 
-	if (!resp->r &&
-	    api_resp_error(resp, API_INTERNAL_ERROR,
-			   "the handler for %s %s gave no answer", req->method,
-			   req->path) < 0)
+	if (!resp->r && api_resp_error(resp, API_INTERNAL_ERROR,
+				       "the handler for %s %s gave no answer",
+				       req->method, req->path) < 0)
 		return MHD_NO;
 	ret = MHD_queue_response(req->conn, resp->status, resp->r);
 	MHD_destroy_response(resp->r);
 	resp->r = NULL;
 	if (srv->audit && !is_read_only(req->method)) {
 		struct api_audit rec = {
-			.caller = &req->caller,
-			.method = req->method,
-			.path = req->path,
-			.status = resp->status,
-			.code = api_code_name(resp->code),
-			.message = resp->code == API_OK ? NULL : resp->message,
+		    .caller = &req->caller,
+		    .method = req->method,
+		    .path = req->path,
+		    .status = resp->status,
+		    .code = api_code_name(resp->code),
+		    .message = resp->code == API_OK ? NULL : resp->message,
 		};
 		srv->audit(&rec, srv->audit_arg);
 	}
@@ -408,7 +406,7 @@ static enum MHD_Result answer_error(struct api_req *req, enum api_code code,
 static enum MHD_Result answer_error(struct api_req *req, enum api_code code,
 				    const char *fmt, ...)
 {
-	struct api_resp resp = { .req = req };
+	struct api_resp resp = {.req = req};
 	char msg[512];
 	va_list ap;
 
@@ -423,14 +421,14 @@ static enum MHD_Result answer_error(struct api_req *req, enum api_code code,
 static enum MHD_Result dispatch(struct api_req *req)
 {
 	struct api_server *srv = req->lis->srv;
-	struct api_resp resp = { .req = req };
+	struct api_resp resp = {.req = req};
 	const struct api_route *route = NULL;
 	char allow[128];
 	int rc;
 
 	if (!strcmp(req->path, "/health")) {
 		if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) {
-			struct api_resp r405 = { .req = req };
+			struct api_resp r405 = {.req = req};
 
 			api_resp_error(&r405, API_METHOD_NOT_ALLOWED,
 				       "%s %s: method not allowed; use GET",
@@ -452,8 +450,8 @@ static enum MHD_Result dispatch(struct api_req *req)
 				    req->path);
 	case API_MATCH_BAD_METHOD:
 		api_resp_error(&resp, API_METHOD_NOT_ALLOWED,
-			       "%s %s: method not allowed; use %s",
-			       req->method, req->path, allow);
+			       "%s %s: method not allowed; use %s", req->method,
+			       req->path, allow);
 		if (resp.r)
 			MHD_add_response_header(resp.r, MHD_HTTP_HEADER_ALLOW,
 						allow);
@@ -465,9 +463,9 @@ static enum MHD_Result dispatch(struct api_req *req)
 	if (req->body_len) {
 		json_error_t jerr;
 
-		req->json = json_loadb(req->body, req->body_len,
-				       JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
-				       &jerr);
+		req->json =
+		    json_loadb(req->body, req->body_len,
+			       JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
 		if (!req->json)
 			return answer_error(
 			    req, API_INVALID_REQUEST,
@@ -508,7 +506,15 @@ static enum MHD_Result request_start(struct api_req *req)
 				    "request line and headers are %zu bytes; "
 				    "the limit is %zu",
 				    head, srv->max_headers);
-	if (req->lis->transport == API_TCP) {
+	if (req->lis->transport == API_TCP && !srv->token) {
+		/* a read-only listener (metrics): nothing may change through it
+		 */
+		if (!is_read_only(req->method))
+			return answer_error(
+			    req, API_UNAUTHORIZED,
+			    "this listener is read-only; use the "
+			    "unix socket or the token listener");
+	} else if (req->lis->transport == API_TCP) {
 		if (!api_token_check(srv->token,
 				     api_req_header(req, "Authorization")))
 			return answer_error(
@@ -593,8 +599,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	return dispatch(req);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn,
-			 void **con_cls, enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
 {
 	struct api_req *req = *con_cls;
 
@@ -647,8 +653,7 @@ static void listener_kick(struct api_listener *lis)
 		lb_err("api: cannot arm the connection timer");
 }
 
-static void on_ready(struct lb_loop *loop, struct lb_watch *w,
-		     uint32_t events)
+static void on_ready(struct lb_loop *loop, struct lb_watch *w, uint32_t events)
 {
 	listener_run(w->arg);
 }
@@ -671,15 +676,15 @@ static int listener_start(struct api_server *srv, struct api_listener *lis,
 			  const struct api_server_opts *o, char *err,
 			  size_t errlen)
 {
-	unsigned int flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-			     MHD_USE_ERROR_LOG;
+	unsigned int flags =
+	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *info;
 	bool tls = transport == API_TCP && srv->tls_cert;
 	struct MHD_OptionItem tls_opts[] = {
-		{ tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
-		  srv->tls_cert },
-		{ MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key },
-		{ MHD_OPTION_END, 0, NULL },
+	    {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
+	     srv->tls_cert},
+	    {MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key},
+	    {MHD_OPTION_END, 0, NULL},
 	};
 	/*
 	 * MHD's per-connection pool holds the request line and headers plus
@@ -704,8 +709,7 @@ static int listener_start(struct api_server *srv, struct api_listener *lis,
 	    (unsigned int)(o->timeout_s ? o->timeout_s : API_DEFAULT_TIMEOUT_S),
 	    MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned int)(o->max_conns ? o->max_conns : API_DEFAULT_MAX_CONNS),
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    mem_limit,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem_limit,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, lis, MHD_OPTION_ARRAY,
 	    tls_opts, MHD_OPTION_END);
 	if (!lis->mhd) {
@@ -787,22 +791,29 @@ int api_server_new(struct lb_loop *loop, const struct api_server_opts *o,
 	err[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		if (api_route_check(&routes[i]) < 0) {
-			snprintf(err, errlen, "API route %zu (%s %s) is malformed",
-				 i, routes[i].method ? routes[i].method : "?",
+			snprintf(err, errlen,
+				 "API route %zu (%s %s) is malformed", i,
+				 routes[i].method ? routes[i].method : "?",
 				 routes[i].pattern ? routes[i].pattern : "?");
 			return -EINVAL;
 		}
 	}
 	if (!o->unix_path && !o->tcp_listen) {
-		snprintf(err, errlen, "the API needs a unix socket or a TCP "
-				      "listener");
+		snprintf(err, errlen,
+			 "the API needs a unix socket or a TCP "
+			 "listener");
 		return -EINVAL;
 	}
-	if (o->tcp_listen && !o->token_file) {
+	if (o->tcp_listen && !o->token_file && !o->tcp_read_only) {
 		snprintf(err, errlen,
 			 "the TCP API listener %s needs a token file "
 			 "(daemon.api_token_file)",
 			 o->tcp_listen);
+		return -EINVAL;
+	}
+	if (o->token_file && o->tcp_read_only) {
+		snprintf(err, errlen,
+			 "a read-only TCP listener takes no token");
 		return -EINVAL;
 	}
 	srv = calloc(1, sizeof(*srv));
@@ -826,7 +837,9 @@ int api_server_new(struct lb_loop *loop, const struct api_server_opts *o,
 	if (o->tcp_listen) {
 		bool loopback = false;
 
-		rc = api_token_load(o->token_file, &srv->token, err, errlen);
+		rc = o->token_file ? api_token_load(o->token_file, &srv->token,
+						    err, errlen)
+				   : 0;
 		if (rc < 0)
 			goto fail;
 		fd = api_tcp_listen(o->tcp_listen, &srv->tcp_port, &loopback,
@@ -839,14 +852,14 @@ int api_server_new(struct lb_loop *loop, const struct api_server_opts *o,
 				    errlen);
 		if (rc < 0)
 			goto fail;
-		if (!loopback && !srv->tls_cert)
+		if (!loopback && !srv->tls_cert && srv->token)
 			lb_warn("api: %s is not a loopback address and has no "
 				"TLS: the token crosses the network in clear",
 				o->tcp_listen);
 	}
 	if (o->unix_path) {
-		fd = api_unix_listen(o->unix_path, &srv->sock_file, err,
-				     errlen);
+		fd =
+		    api_unix_listen(o->unix_path, &srv->sock_file, err, errlen);
 		if (fd < 0) {
 			rc = fd;
 			goto fail;

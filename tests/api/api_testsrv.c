@@ -27,8 +27,7 @@ struct fake {
 	struct api_events *events;
 };
 
-static int services_list(struct api_req *req, struct api_resp *resp,
-			 void *arg)
+static int services_list(struct api_req *req, struct api_resp *resp, void *arg)
 {
 	struct fake *f = arg;
 
@@ -47,8 +46,7 @@ static int service_get(struct api_req *req, struct api_resp *resp, void *arg)
 	return api_resp_ok(resp, json_incref(s));
 }
 
-static int service_create(struct api_req *req, struct api_resp *resp,
-			  void *arg)
+static int service_create(struct api_req *req, struct api_resp *resp, void *arg)
 {
 	struct fake *f = arg;
 	json_t *body = api_req_body(req);
@@ -63,12 +61,12 @@ static int service_create(struct api_req *req, struct api_resp *resp,
 	if (json_object_size(f->services) >= MAX_SERVICES)
 		return api_resp_error(resp, API_SPACE_EXHAUSTED,
 				      "at most %d services", MAX_SERVICES);
-	json_object_set_new(f->services, name, json_pack("{s:s}", "name", name));
+	json_object_set_new(f->services, name,
+			    json_pack("{s:s}", "name", name));
 	return api_resp_ok_status(resp, 201, json_pack("{s:s}", "name", name));
 }
 
-static int service_delete(struct api_req *req, struct api_resp *resp,
-			  void *arg)
+static int service_delete(struct api_req *req, struct api_resp *resp, void *arg)
 {
 	struct fake *f = arg;
 	const char *name = api_req_param(req, "name");
@@ -132,7 +130,7 @@ static int audit_get(struct api_req *req, struct api_resp *resp, void *arg)
 
 static int metrics(struct api_req *req, struct api_resp *resp, void *arg)
 {
-	static const double le[] = { 0.001, 0.005, 0.01, 0.1, 1 };
+	static const double le[] = {0.001, 0.005, 0.01, 0.1, 1};
 	struct api_metrics *m = api_metrics_new();
 	struct api_hist h;
 	const char *text;
@@ -148,20 +146,24 @@ static int metrics(struct api_req *req, struct api_resp *resp, void *arg)
 	for (int i = 0; i < 50; i++)
 		api_hist_observe(&h, i * 0.0007);
 	api_hist_observe(&h, 3.5);
-	api_metrics_family(m, "ballast_test_requests_total",
-			   API_METRIC_COUNTER,
-			   "Requests seen.\nA second line with a \\ backslash.");
+	api_metrics_family(
+	    m, "ballast_test_requests_total", API_METRIC_COUNTER,
+	    "Requests seen.\nA second line with a \\ backslash.");
+	api_metrics_sample_u64(m,
+			       (const char *const[]){"service", "web", "real",
+						     "[2001:db8::1]:80", NULL},
+			       18446744073709551615ull);
 	api_metrics_sample_u64(
-	    m, (const char *const[]){ "service", "web", "real", "[2001:db8::1]:80", NULL },
-	    18446744073709551615ull);
-	api_metrics_sample_u64(
-	    m, (const char *const[]){ "service", "quote\"back\\slash\nnewline", NULL }, 7);
+	    m,
+	    (const char *const[]){"service", "quote\"back\\slash\nnewline",
+				  NULL},
+	    7);
 	api_metrics_family(m, "ballast_test_weight", API_METRIC_GAUGE,
 			   "Effective weight.");
 	api_metrics_sample(m, NULL, 0.25);
 	api_metrics_family(m, "ballast_test_latency_seconds",
 			   API_METRIC_HISTOGRAM, "Probe latency.");
-	api_metrics_hist(m, (const char *const[]){ "service", "web", NULL }, &h);
+	api_metrics_hist(m, (const char *const[]){"service", "web", NULL}, &h);
 	text = api_metrics_text(m, &len);
 	rc = text ? api_resp_raw(resp, 200, API_METRICS_CONTENT_TYPE, text, len)
 		  : api_metrics_error(m);
@@ -193,25 +195,26 @@ static void on_signal(struct lb_loop *loop, int signo, void *arg)
 static const char usage[] =
     "usage: api_testsrv [--socket PATH] [--listen HOST:PORT --token-file F]\n"
     "       [--tls-cert F --tls-key F] [--timeout S] [--max-body N]\n"
-    "       [--ring N] [--keepalive-ms N] [--port-file F]\n";
+    "       [--ring N] [--keepalive-ms N] [--port-file F] [--read-only]\n";
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "token-file", required_argument, NULL, 't' },
-		{ "tls-cert", required_argument, NULL, 'c' },
-		{ "tls-key", required_argument, NULL, 'k' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "max-body", required_argument, NULL, 'b' },
-		{ "ring", required_argument, NULL, 'r' },
-		{ "keepalive-ms", required_argument, NULL, 'K' },
-		{ "port-file", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
+	    {"socket", required_argument, NULL, 's'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"token-file", required_argument, NULL, 't'},
+	    {"tls-cert", required_argument, NULL, 'c'},
+	    {"tls-key", required_argument, NULL, 'k'},
+	    {"timeout", required_argument, NULL, 'T'},
+	    {"max-body", required_argument, NULL, 'b'},
+	    {"ring", required_argument, NULL, 'r'},
+	    {"keepalive-ms", required_argument, NULL, 'K'},
+	    {"port-file", required_argument, NULL, 'p'},
+	    {"read-only", no_argument, NULL, 'R'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct api_server_opts o = { 0 };
-	struct fake f = { 0 };
+	struct api_server_opts o = {0};
+	struct fake f = {0};
 	struct lb_loop *loop = NULL;
 	struct api_server *srv = NULL;
 	const char *port_file = NULL;
@@ -222,17 +225,42 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': o.unix_path = optarg; break;
-		case 'l': o.tcp_listen = optarg; break;
-		case 't': o.token_file = optarg; break;
-		case 'c': o.tls_cert = optarg; break;
-		case 'k': o.tls_key = optarg; break;
-		case 'T': o.timeout_s = (unsigned int)atoi(optarg); break;
-		case 'b': o.max_body = (size_t)atol(optarg); break;
-		case 'r': ring = (size_t)atol(optarg); break;
-		case 'K': keepalive_ms = (unsigned int)atoi(optarg); break;
-		case 'p': port_file = optarg; break;
-		default: fputs(usage, stderr); return 2;
+		case 's':
+			o.unix_path = optarg;
+			break;
+		case 'l':
+			o.tcp_listen = optarg;
+			break;
+		case 't':
+			o.token_file = optarg;
+			break;
+		case 'c':
+			o.tls_cert = optarg;
+			break;
+		case 'k':
+			o.tls_key = optarg;
+			break;
+		case 'T':
+			o.timeout_s = (unsigned int)atoi(optarg);
+			break;
+		case 'b':
+			o.max_body = (size_t)atol(optarg);
+			break;
+		case 'r':
+			ring = (size_t)atol(optarg);
+			break;
+		case 'K':
+			keepalive_ms = (unsigned int)atoi(optarg);
+			break;
+		case 'p':
+			port_file = optarg;
+			break;
+		case 'R':
+			o.tcp_read_only = true;
+			break;
+		default:
+			fputs(usage, stderr);
+			return 2;
 		}
 	}
 
@@ -241,17 +269,17 @@ int main(int argc, char **argv)
 	o.audit = audit;
 	o.audit_arg = &f;
 	const struct api_route routes[] = {
-		{ "GET", "/api/v1/services", services_list, &f },
-		{ "POST", "/api/v1/services", service_create, &f },
-		{ "GET", "/api/v1/services/{name}", service_get, &f },
-		{ "DELETE", "/api/v1/services/{name}", service_delete, &f },
-		{ "GET", "/api/v1/fail", fail, &f },
-		{ "GET", "/api/v1/whoami", whoami, &f },
-		{ "GET", "/api/v1/query", query, &f },
-		{ "GET", "/api/v1/events", api_events_handler, NULL },
-		{ "POST", "/api/v1/events", event_post, &f },
-		{ "GET", "/api/v1/audit", audit_get, &f },
-		{ "GET", "/metrics", metrics, &f },
+	    {"GET", "/api/v1/services", services_list, &f},
+	    {"POST", "/api/v1/services", service_create, &f},
+	    {"GET", "/api/v1/services/{name}", service_get, &f},
+	    {"DELETE", "/api/v1/services/{name}", service_delete, &f},
+	    {"GET", "/api/v1/fail", fail, &f},
+	    {"GET", "/api/v1/whoami", whoami, &f},
+	    {"GET", "/api/v1/query", query, &f},
+	    {"GET", "/api/v1/events", api_events_handler, NULL},
+	    {"POST", "/api/v1/events", event_post, &f},
+	    {"GET", "/api/v1/audit", audit_get, &f},
+	    {"GET", "/metrics", metrics, &f},
 	};
 	struct api_route r[sizeof(routes) / sizeof(routes[0])];
 

@@ -250,6 +250,7 @@ done
 # ---- Server-Sent Events ------------------------------------------------
 post_event() { curl "${U[@]}" -o /dev/null -d "{\"type\": \"$1\", \"data\": $2}" http://x/api/v1/events; }
 for i in 1 2 3; do post_event test "{\"n\": $i}"; done
+: >"$TMP/sse"
 curl "${U[@]}" -m 20 -N -D "$TMP/sse.hdr" -H 'Last-Event-ID: 1' http://x/api/v1/events >"$TMP/sse" 2>/dev/null &
 SSE=$!
 PIDS+=($SSE)
@@ -354,6 +355,20 @@ if openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/c
 else
 	t_fail "TLS server starts" "$(cat "$TMP/tls.err" 2>/dev/null)"
 fi
+
+# ---- a read-only TCP listener (e.g. for Prometheus) ----------------------
+if start ro --listen 127.0.0.1:0 --read-only --port-file "$TMP/roport"; then
+	RP=$(cat "$TMP/roport")
+	req "$TMP/r" -s -m 5 "http://127.0.0.1:$RP/metrics"
+	check "read-only listener: GET /metrics needs no token" '[[ $(code $TMP/r) == 200 ]]'
+	req "$TMP/r" -s -m 5 -d '{"name": "x"}' "http://127.0.0.1:$RP/api/v1/services"
+	expect_error "read-only listener: POST is refused" "$TMP/r" 401 UNAUTHORIZED
+else
+	t_fail "read-only listener starts" "$(cat "$TMP/ro.err")"
+fi
+start rotok --listen 127.0.0.1:0 --read-only --token-file "$TMP/token"
+check "read-only with a token is refused" \
+	'wait_for 3000 grep -q "takes no token" $TMP/rotok.err' "$(cat "$TMP/rotok.err")"
 
 kill "$PID_main"
 wait "$PID_main"

@@ -40,16 +40,16 @@ START_TEST(codes_and_statuses)
 		const char *name;
 		unsigned int status;
 	} want[] = {
-		{ API_OK, "OK", 200 },
-		{ API_INVALID_REQUEST, "INVALID_REQUEST", 400 },
-		{ API_UNAUTHORIZED, "UNAUTHORIZED", 401 },
-		{ API_NOT_FOUND, "NOT_FOUND", 404 },
-		{ API_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", 405 },
-		{ API_ALREADY_EXISTS, "ALREADY_EXISTS", 409 },
-		{ API_TOO_LARGE, "INVALID_REQUEST", 413 },
-		{ API_HEADERS_TOO_LARGE, "INVALID_REQUEST", 431 },
-		{ API_INTERNAL_ERROR, "INTERNAL_ERROR", 500 },
-		{ API_SPACE_EXHAUSTED, "SPACE_EXHAUSTED", 507 },
+	    {API_OK, "OK", 200},
+	    {API_INVALID_REQUEST, "INVALID_REQUEST", 400},
+	    {API_UNAUTHORIZED, "UNAUTHORIZED", 401},
+	    {API_NOT_FOUND, "NOT_FOUND", 404},
+	    {API_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", 405},
+	    {API_ALREADY_EXISTS, "ALREADY_EXISTS", 409},
+	    {API_TOO_LARGE, "INVALID_REQUEST", 413},
+	    {API_HEADERS_TOO_LARGE, "INVALID_REQUEST", 431},
+	    {API_INTERNAL_ERROR, "INTERNAL_ERROR", 500},
+	    {API_SPACE_EXHAUSTED, "SPACE_EXHAUSTED", 507},
 	};
 
 	ck_assert_uint_eq(sizeof(want) / sizeof(want[0]), API_CODE_COUNT);
@@ -120,9 +120,8 @@ START_TEST(token_file_rules)
 	ck_assert_ptr_nonnull(strstr(err, "whitespace"));
 	unlink(path);
 
-	ck_assert_int_lt(api_token_load("/nonexistent/token", &tok, err,
-					sizeof(err)),
-			 0);
+	ck_assert_int_lt(
+	    api_token_load("/nonexistent/token", &tok, err, sizeof(err)), 0);
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/token"));
 }
 END_TEST

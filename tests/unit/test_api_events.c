@@ -27,9 +27,9 @@ static char *drain(struct api_sub *s, size_t chunk)
 static void publish_n(struct api_events *ev, int from, int to)
 {
 	for (int i = from; i <= to; i++)
-		ck_assert_uint_eq(api_events_publish(ev, "test",
-						     json_pack("{s:i}", "n", i)),
-				  (uint64_t)i);
+		ck_assert_uint_eq(
+		    api_events_publish(ev, "test", json_pack("{s:i}", "n", i)),
+		    (uint64_t)i);
 }
 
 START_TEST(new_subscriber_sees_only_new_events)

@@ -24,35 +24,35 @@ START_TEST(counter_and_gauge)
 	ck_assert_int_eq(api_metrics_family(m, "ballast_passes_total",
 					    API_METRIC_COUNTER, "Passes run."),
 			 0);
-	ck_assert_int_eq(api_metrics_sample_u64(m, NULL, 18446744073709551615ull),
-			 0);
+	ck_assert_int_eq(
+	    api_metrics_sample_u64(m, NULL, 18446744073709551615ull), 0);
 	ck_assert_int_eq(api_metrics_family(m, "ballast_weight",
 					    API_METRIC_GAUGE, "Weight."),
 			 0);
-	ck_assert_int_eq(api_metrics_sample(m,
-					    (const char *const[]){ "service",
-								   "web", "real",
-								   "10.0.0.1:80",
-								   NULL },
-					    0.1),
-			 0);
-	api_metrics_sample(m, (const char *const[]){ "service", "a", NULL },
+	ck_assert_int_eq(
+	    api_metrics_sample(m,
+			       (const char *const[]){"service", "web", "real",
+						     "10.0.0.1:80", NULL},
+			       0.1),
+	    0);
+	api_metrics_sample(m, (const char *const[]){"service", "a", NULL},
 			   1e21);
-	api_metrics_sample(m, (const char *const[]){ "service", "b", NULL }, NAN);
-	api_metrics_sample(m, (const char *const[]){ "service", "c", NULL },
+	api_metrics_sample(m, (const char *const[]){"service", "b", NULL}, NAN);
+	api_metrics_sample(m, (const char *const[]){"service", "c", NULL},
 			   -INFINITY);
-	api_metrics_sample(m, (const char *const[]){ "service", "d", NULL }, -3);
-	ck_assert_str_eq(text(m),
-			 "# HELP ballast_passes_total Passes run.\n"
-			 "# TYPE ballast_passes_total counter\n"
-			 "ballast_passes_total 18446744073709551615\n"
-			 "# HELP ballast_weight Weight.\n"
-			 "# TYPE ballast_weight gauge\n"
-			 "ballast_weight{service=\"web\",real=\"10.0.0.1:80\"} 0.1\n"
-			 "ballast_weight{service=\"a\"} 1e+21\n"
-			 "ballast_weight{service=\"b\"} NaN\n"
-			 "ballast_weight{service=\"c\"} -Inf\n"
-			 "ballast_weight{service=\"d\"} -3\n");
+	api_metrics_sample(m, (const char *const[]){"service", "d", NULL}, -3);
+	ck_assert_str_eq(
+	    text(m),
+	    "# HELP ballast_passes_total Passes run.\n"
+	    "# TYPE ballast_passes_total counter\n"
+	    "ballast_passes_total 18446744073709551615\n"
+	    "# HELP ballast_weight Weight.\n"
+	    "# TYPE ballast_weight gauge\n"
+	    "ballast_weight{service=\"web\",real=\"10.0.0.1:80\"} 0.1\n"
+	    "ballast_weight{service=\"a\"} 1e+21\n"
+	    "ballast_weight{service=\"b\"} NaN\n"
+	    "ballast_weight{service=\"c\"} -Inf\n"
+	    "ballast_weight{service=\"d\"} -3\n");
 	api_metrics_free(m);
 }
 END_TEST
@@ -63,8 +63,8 @@ START_TEST(escaping)
 
 	api_metrics_family(m, "x_info", API_METRIC_GAUGE,
 			   "Line one\nline \"two\" \\ end");
-	api_metrics_sample(m,
-			   (const char *const[]){ "v", "a\"b\\c\nd", NULL }, 1);
+	api_metrics_sample(m, (const char *const[]){"v", "a\"b\\c\nd", NULL},
+			   1);
 	ck_assert_str_eq(text(m),
 			 "# HELP x_info Line one\\nline \"two\" \\\\ end\n"
 			 "# TYPE x_info gauge\n"
@@ -75,7 +75,7 @@ END_TEST
 
 START_TEST(histogram)
 {
-	static const double le[] = { 0.005, 0.1, 1 };
+	static const double le[] = {0.005, 0.1, 1};
 	struct api_metrics *m = api_metrics_new();
 	struct api_hist h;
 
@@ -85,27 +85,26 @@ START_TEST(histogram)
 	api_hist_observe(&h, 0.5);
 	api_hist_observe(&h, 7);
 	api_metrics_family(m, "lat_seconds", API_METRIC_HISTOGRAM, "Latency.");
-	ck_assert_int_eq(api_metrics_hist(m,
-					  (const char *const[]){ "s", "web",
-								 NULL },
-					  &h),
-			 0);
-	ck_assert_str_eq(text(m), "# HELP lat_seconds Latency.\n"
-				  "# TYPE lat_seconds histogram\n"
-				  "lat_seconds_bucket{s=\"web\",le=\"0.005\"} 2\n"
-				  "lat_seconds_bucket{s=\"web\",le=\"0.1\"} 2\n"
-				  "lat_seconds_bucket{s=\"web\",le=\"1\"} 3\n"
-				  "lat_seconds_bucket{s=\"web\",le=\"+Inf\"} 4\n"
-				  "lat_seconds_sum{s=\"web\"} 7.506\n"
-				  "lat_seconds_count{s=\"web\"} 4\n");
+	ck_assert_int_eq(
+	    api_metrics_hist(m, (const char *const[]){"s", "web", NULL}, &h),
+	    0);
+	ck_assert_str_eq(text(m),
+			 "# HELP lat_seconds Latency.\n"
+			 "# TYPE lat_seconds histogram\n"
+			 "lat_seconds_bucket{s=\"web\",le=\"0.005\"} 2\n"
+			 "lat_seconds_bucket{s=\"web\",le=\"0.1\"} 2\n"
+			 "lat_seconds_bucket{s=\"web\",le=\"1\"} 3\n"
+			 "lat_seconds_bucket{s=\"web\",le=\"+Inf\"} 4\n"
+			 "lat_seconds_sum{s=\"web\"} 7.506\n"
+			 "lat_seconds_count{s=\"web\"} 4\n");
 	api_metrics_free(m);
 }
 END_TEST
 
 START_TEST(histogram_bounds_checked)
 {
-	static const double bad[] = { 1, 0.5 };
-	static const double inf[] = { 1, INFINITY };
+	static const double bad[] = {1, 0.5};
+	static const double inf[] = {1, INFINITY};
 	struct api_hist h;
 
 	ck_assert_int_eq(api_hist_init(&h, bad, 2), -EINVAL);
@@ -148,24 +147,23 @@ static void sample_before_family(struct api_metrics *m)
 static void bad_label(struct api_metrics *m)
 {
 	api_metrics_family(m, "g", API_METRIC_GAUGE, "x");
-	api_metrics_sample(m, (const char *const[]){ "a-b", "v", NULL }, 1);
+	api_metrics_sample(m, (const char *const[]){"a-b", "v", NULL}, 1);
 }
 
 static void reserved_label(struct api_metrics *m)
 {
 	api_metrics_family(m, "g", API_METRIC_GAUGE, "x");
-	api_metrics_sample(m, (const char *const[]){ "__name__", "v", NULL },
-			   1);
+	api_metrics_sample(m, (const char *const[]){"__name__", "v", NULL}, 1);
 }
 
 static void le_in_histogram_labels(struct api_metrics *m)
 {
-	static const double le[] = { 1 };
+	static const double le[] = {1};
 	struct api_hist h;
 
 	api_hist_init(&h, le, 1);
 	api_metrics_family(m, "h", API_METRIC_HISTOGRAM, "x");
-	api_metrics_hist(m, (const char *const[]){ "le", "v", NULL }, &h);
+	api_metrics_hist(m, (const char *const[]){"le", "v", NULL}, &h);
 }
 
 static void scalar_into_histogram(struct api_metrics *m)
@@ -177,7 +175,7 @@ static void scalar_into_histogram(struct api_metrics *m)
 static void odd_label_list(struct api_metrics *m)
 {
 	api_metrics_family(m, "g", API_METRIC_GAUGE, "x");
-	api_metrics_sample(m, (const char *const[]){ "a", NULL }, 1);
+	api_metrics_sample(m, (const char *const[]){"a", NULL}, 1);
 }
 
 START_TEST(errors_are_sticky)

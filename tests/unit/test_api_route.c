@@ -11,12 +11,12 @@ static int h(struct api_req *req, struct api_resp *resp, void *arg)
 }
 
 static const struct api_route routes[] = {
-	{ "GET", "/api/v1/status", h, (void *)1 },
-	{ "GET", "/api/v1/services", h, (void *)2 },
-	{ "GET", "/api/v1/services/{name}", h, (void *)3 },
-	{ "DELETE", "/api/v1/services/{name}", h, (void *)4 },
-	{ "PUT", "/api/v1/services/{svc}/reals/{real}/weight", h, (void *)5 },
-	{ "GET", "/", h, (void *)6 },
+    {"GET", "/api/v1/status", h, (void *)1},
+    {"GET", "/api/v1/services", h, (void *)2},
+    {"GET", "/api/v1/services/{name}", h, (void *)3},
+    {"DELETE", "/api/v1/services/{name}", h, (void *)4},
+    {"PUT", "/api/v1/services/{svc}/reals/{real}/weight", h, (void *)5},
+    {"GET", "/", h, (void *)6},
 };
 #define N (sizeof(routes) / sizeof(routes[0]))
 
@@ -126,7 +126,7 @@ END_TEST
 
 START_TEST(patterns_are_checked)
 {
-	struct api_route r = { "GET", "/ok/{x}", h, NULL };
+	struct api_route r = {"GET", "/ok/{x}", h, NULL};
 
 	ck_assert_int_eq(api_route_check(&r), 0);
 	r.pattern = "no-slash";
