@@ -4,7 +4,7 @@
 # make deps       install the Debian packages the build and the tests need
 # make check      deps + build + every test this machine can run
 # make test-unit  unit tests only (also: test-bpf, test-lab, test-vm, test-health,
-#                 test-daemon, test-ha when their modules are present)
+#                 test-api, test-daemon, test-ha when their modules are present)
 # make fuzz       run the config fuzzer (FUZZ_SECONDS=600 by default)
 # make bench      benchmarks; results go in Docs/BENCHMARKS.md by hand
 # make asan       ./ballast-asan with AddressSanitizer and UBSan
@@ -48,8 +48,9 @@ ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) -I. -I$(BUILD) -D_GNU_SOURCE \
 	     -DBALLAST_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -MMD -MP
 LDLIBS_ALL = $(PKG_LIBS) -lm
 
-# Everything but cmd/ goes into one static library that the binary, the tests,
-# the benchmarks and the fuzzer link.
+# Everything but the command layer (cmd/*.c) goes into one static library that
+# the binary, the tests, the benchmarks and the fuzzer link; cmd/api/ joins it
+# through its module.mk.
 LIB_DIRS := lib config reconcile dataplane/fake
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CMD_SRCS := $(wildcard cmd/*.c)
