@@ -178,20 +178,16 @@ static void fmt_double(char *buf, size_t len, double v)
 		snprintf(buf, len, "%.17g", v);
 }
 
-static void put_value(struct api_metrics *m, double v)
+static void fmt_value(char *buf, size_t len, double v)
 {
-	char tmp[40];
-
 	if (isnan(v))
-		puts_(m, "NaN");
+		snprintf(buf, len, "NaN");
 	else if (isinf(v))
-		puts_(m, v > 0 ? "+Inf" : "-Inf");
+		snprintf(buf, len, "%s", v > 0 ? "+Inf" : "-Inf");
 	else if (v == floor(v) && fabs(v) < 9007199254740992.0)
-		printf_(m, "%.0f", v);
-	else {
-		fmt_double(tmp, sizeof(tmp), v);
-		puts_(m, tmp);
-	}
+		snprintf(buf, len, "%.0f", v);
+	else
+		fmt_double(buf, len, v);
 }
 
 /* name{a="x",b="y"[,le="..."]} */
@@ -229,25 +225,38 @@ static int sample_check(struct api_metrics *m, bool hist)
 	return m->err;
 }
 
+/* One sample line: name+suffix{labels[,le]} value */
+static void put_line(struct api_metrics *m, const char *suffix,
+		     const char *const *labels, const char *le,
+		     const char *value)
+{
+	put_series(m, suffix, labels, le);
+	puts_(m, " ");
+	puts_(m, value);
+	puts_(m, "\n");
+}
+
 int api_metrics_sample(struct api_metrics *m, const char *const *labels,
 		       double value)
 {
+	char v[40];
+
 	if (sample_check(m, false))
 		return m->err;
-	put_series(m, "", labels, NULL);
-	puts_(m, " ");
-	put_value(m, value);
-	puts_(m, "\n");
+	fmt_value(v, sizeof(v), value);
+	put_line(m, "", labels, NULL, v);
 	return m->err;
 }
 
 int api_metrics_sample_u64(struct api_metrics *m, const char *const *labels,
 			   uint64_t value)
 {
+	char v[24];
+
 	if (sample_check(m, false))
 		return m->err;
-	put_series(m, "", labels, NULL);
-	printf_(m, " %" PRIu64 "\n", value);
+	snprintf(v, sizeof(v), "%" PRIu64, value);
+	put_line(m, "", labels, NULL, v);
 	return m->err;
 }
 
@@ -255,7 +264,7 @@ int api_metrics_hist(struct api_metrics *m, const char *const *labels,
 		     const struct api_hist *h)
 {
 	uint64_t cum = 0;
-	char le[40];
+	char le[40], v[40];
 
 	if (sample_check(m, true))
 		return m->err;
@@ -265,15 +274,13 @@ int api_metrics_hist(struct api_metrics *m, const char *const *labels,
 			fmt_double(le, sizeof(le), h->le[i]);
 		else
 			snprintf(le, sizeof(le), "+Inf");
-		put_series(m, "_bucket", labels, le);
-		printf_(m, " %" PRIu64 "\n", cum);
+		snprintf(v, sizeof(v), "%" PRIu64, cum);
+		put_line(m, "_bucket", labels, le, v);
 	}
-	put_series(m, "_sum", labels, NULL);
-	puts_(m, " ");
-	put_value(m, h->sum);
-	puts_(m, "\n");
-	put_series(m, "_count", labels, NULL);
-	printf_(m, " %" PRIu64 "\n", h->count);
+	fmt_value(v, sizeof(v), h->sum);
+	put_line(m, "_sum", labels, NULL, v);
+	snprintf(v, sizeof(v), "%" PRIu64, h->count);
+	put_line(m, "_count", labels, NULL, v);
 	return m->err;
 }
 

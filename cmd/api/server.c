@@ -671,6 +671,7 @@ static void listener_run(struct api_listener *lis)
 		lb_err("api: cannot arm the connection timer");
 }
 
+/* Serve fd (or pass on its error when negative). */
 static int listener_start(struct api_server *srv, struct api_listener *lis,
 			  enum api_transport transport, int fd,
 			  const struct api_server_opts *o, char *err,
@@ -696,6 +697,8 @@ static int listener_start(struct api_server *srv, struct api_listener *lis,
 	    MHD_POOL_HEADROOM;
 	int rc;
 
+	if (fd < 0)
+		return fd; /* the socket could not be made; err says why */
 	lis->srv = srv;
 	lis->transport = transport;
 	lis->fd = fd;
@@ -844,10 +847,6 @@ int api_server_new(struct lb_loop *loop, const struct api_server_opts *o,
 			goto fail;
 		fd = api_tcp_listen(o->tcp_listen, &srv->tcp_port, &loopback,
 				    err, errlen);
-		if (fd < 0) {
-			rc = fd;
-			goto fail;
-		}
 		rc = listener_start(srv, &srv->tcp_l, API_TCP, fd, o, err,
 				    errlen);
 		if (rc < 0)
@@ -860,10 +859,6 @@ int api_server_new(struct lb_loop *loop, const struct api_server_opts *o,
 	if (o->unix_path) {
 		fd =
 		    api_unix_listen(o->unix_path, &srv->sock_file, err, errlen);
-		if (fd < 0) {
-			rc = fd;
-			goto fail;
-		}
 		rc = listener_start(srv, &srv->unix_l, API_UNIX, fd, o, err,
 				    errlen);
 		if (rc < 0)

@@ -6,6 +6,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/result.sh
+. tests/lib/wait.sh
 
 B=${BUILD:-build}
 SRV=$B/tests/api/api_testsrv
@@ -18,18 +19,6 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-now_ms() { date +%s%3N; }
-
-# wait_for TIMEOUT_MS COMMAND...: poll until COMMAND succeeds or time runs out.
-wait_for() {
-	local end=$(($(now_ms) + $1))
-	shift
-	while ! "$@" 2>/dev/null; do
-		(($(now_ms) < end)) || return 1
-		sleep 0.01
-	done
-}
 
 # start NAME ARGS...: run the test server; succeeds once it says "ready"
 # (within 5 s), fails as soon as it exits.

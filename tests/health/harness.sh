@@ -12,17 +12,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now_ms() { date +%s%3N; }
-
-# wait_for TIMEOUT_MS COMMAND...: poll until COMMAND succeeds or time runs out.
-wait_for() {
-	local end=$(($(now_ms) + $1))
-	shift
-	while ! "$@" 2>/dev/null; do
-		(($(now_ms) < end)) || return 1
-		sleep 0.01
-	done
-}
+. tests/lib/wait.sh
 
 # start_srv NAME ARGS...: server with a control fifo; waits up to
 # SRV_START_MS (default 3000) for it to say ready.
