@@ -746,7 +746,8 @@ static void listener_stop(struct api_server *srv, struct api_listener *lis)
 	lb_timer_cancel(srv->loop, &lis->timer);
 	if (lis->mhd) {
 		/* MHD leaves a quiesced listen socket for us to close */
-		MHD_quiesce_daemon(lis->mhd);
+		if (MHD_quiesce_daemon(lis->mhd) != lis->fd)
+			lis->fd = -1; /* MHD kept it and closes it */
 		MHD_stop_daemon(lis->mhd);
 		lis->mhd = NULL;
 	}

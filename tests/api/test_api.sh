@@ -359,10 +359,18 @@ start rotok --listen 127.0.0.1:0 --read-only --token-file "$TMP/token"
 check "read-only with a token is refused" \
 	'wait_for 3000 grep -q "takes no token" $TMP/rotok.err' "$(cat "$TMP/rotok.err")"
 
+: >"$TMP/sse3"
+curl "${U[@]}" -m 20 -N http://x/api/v1/events >"$TMP/sse3" 2>/dev/null &
+SSE=$!
+PIDS+=($SSE)
+wait_for 3000 grep -q "^: ballast events" "$TMP/sse3"
 kill "$PID_main"
 wait "$PID_main"
 rc=$?
-check "main server: exit 0 on SIGTERM, socket removed" '[[ $rc -eq 0 && ! -e $S ]]'
+check "main server: exit 0 on SIGTERM with a stream open, socket removed" \
+	'[[ $rc -eq 0 && ! -e $S ]]'
+check "the open stream ends with the server" 'wait_for 3000 eval "! kill -0 $SSE"'
+
 
 # Under a sanitizer build (BUILD=build-asan) the servers report here.
 for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done

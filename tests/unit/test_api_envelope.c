@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Control API: the JSON envelope, error codes, the bearer token. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,37 @@ START_TEST(token_file_rules)
 }
 END_TEST
 
+START_TEST(tcp_listen_addresses)
+{
+	static const char *const bad[] = {
+	    "localhost:80", "1.2.3.4", "::1:80", "1.2.3.4:99999",
+	    "1.2.3.4:",	    "[::1]80", "[]:80",	 "1.2.3.4:8x",
+	};
+	char err[256];
+	uint16_t port = 0;
+	bool loopback = false;
+	int fd;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		ck_assert_int_eq(
+		    api_tcp_listen(bad[i], &port, &loopback, err, sizeof(err)),
+		    -EINVAL);
+		ck_assert_ptr_nonnull(strstr(err, bad[i]));
+	}
+	fd = api_tcp_listen("127.0.0.1:0", &port, &loopback, err, sizeof(err));
+	ck_assert_int_ge(fd, 0);
+	ck_assert_uint_ne(port, 0);
+	ck_assert(loopback);
+	close(fd);
+	fd = api_tcp_listen("[::1]:0", &port, &loopback, err, sizeof(err));
+	if (fd >= 0) { /* hosts without IPv6 say so and that is fine */
+		ck_assert(loopback);
+		close(fd);
+	}
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("api_envelope");
@@ -135,6 +167,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, codes_and_statuses);
 	tcase_add_test(tc, bearer_token_check);
 	tcase_add_test(tc, token_file_rules);
+	tcase_add_test(tc, tcp_listen_addresses);
 	suite_add_tcase(s, tc);
 	return s;
 }
