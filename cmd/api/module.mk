@@ -24,3 +24,9 @@ test-api: $(BUILD)/tests/api/api_testsrv $(API_UNIT)
 	$(Q)BUILD=$(BUILD) tests/api/test_api.sh
 
 CHECK_TARGETS += test-api
+
+.PHONY: bench-api
+bench-api: $(BUILD)/tests/api/api_testsrv
+	$(Q)BUILD=$(BUILD) tests/api/bench.sh
+
+BENCH_TARGETS += bench-api

@@ -78,6 +78,8 @@ PORT=$(cat "$TMP/port")
 T=(-s -m 5 -H "Authorization: Bearer $TOKEN")
 H="http://127.0.0.1:$PORT"
 
+check "the server runs on one thread (MHD without its own)" \
+	'[[ $(ls /proc/$PID_main/task | wc -l) -eq 1 ]]' "$(ls /proc/$PID_main/task | wc -l) threads"
 check "unix socket is mode 0600" '[[ $(stat -c %a "$S") == 600 ]]' "mode $(stat -c %a "$S")"
 if [[ $(id -u) -eq 0 ]]; then
 	check "unix socket is owned by root" '[[ $(stat -c %U "$S") == root ]]'
