@@ -169,37 +169,36 @@ static enum MHD_Result answer_error(struct api_req *req, enum api_code code,
 	return answer(req, &resp);
 }
 
+static int health(struct api_req *req, struct api_resp *resp, void *arg)
+{
+	return api_resp_ok(resp, json_pack("{s:s}", "status", "ok"));
+}
+
+/* Served whatever routes the daemon registers. */
+static const struct api_route builtin[] = {
+    {"GET", "/health", health, NULL},
+};
+
 static enum MHD_Result dispatch(struct api_req *req)
 {
 	struct api_server *srv = req->lis->srv;
 	struct api_resp resp = {.req = req};
 	const struct api_route *route = NULL;
+	enum api_match m;
 	char allow[128];
 	int rc;
 
-	if (!strcmp(req->path, "/health")) {
-		if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) {
-			struct api_resp r405 = {.req = req};
-
-			api_resp_error(&r405, API_METHOD_NOT_ALLOWED,
-				       "%s %s: method not allowed; use GET",
-				       req->method, req->path);
-			if (r405.r)
-				MHD_add_response_header(
-				    r405.r, MHD_HTTP_HEADER_ALLOW, "GET");
-			return answer(req, &r405);
-		}
-		api_resp_ok(&resp, json_pack("{s:s}", "status", "ok"));
-		return answer(req, &resp);
-	}
-
-	switch (api_route_match(srv->routes, srv->n_routes, req->method,
-				req->path, &route, &req->params, allow,
-				sizeof(allow))) {
-	case API_MATCH_NO_PATH:
+	m = api_route_match(builtin, sizeof(builtin) / sizeof(builtin[0]),
+			    req->method, req->path, &route, &req->params, allow,
+			    sizeof(allow));
+	if (m == API_MATCH_NO_PATH)
+		m = api_route_match(srv->routes, srv->n_routes, req->method,
+				    req->path, &route, &req->params, allow,
+				    sizeof(allow));
+	if (m == API_MATCH_NO_PATH)
 		return answer_error(req, API_NOT_FOUND, "no such endpoint: %s",
 				    req->path);
-	case API_MATCH_BAD_METHOD:
+	if (m == API_MATCH_BAD_METHOD) {
 		api_resp_error(&resp, API_METHOD_NOT_ALLOWED,
 			       "%s %s: method not allowed; use %s", req->method,
 			       req->path, allow);
@@ -207,8 +206,6 @@ static enum MHD_Result dispatch(struct api_req *req)
 			MHD_add_response_header(resp.r, MHD_HTTP_HEADER_ALLOW,
 						allow);
 		return answer(req, &resp);
-	case API_MATCH_OK:
-		break;
 	}
 
 	if (req->body_len) {
@@ -245,9 +242,9 @@ static enum MHD_Result header_size_add(void *cls, enum MHD_ValueKind kind,
 static enum MHD_Result request_start(struct api_req *req)
 {
 	struct api_server *srv = req->lis->srv;
-	const char *cl;
-
+	/* the request line: method, path, " HTTP/1.1\r\n" */
 	size_t head = strlen(req->method) + strlen(req->path) + 12;
+	const char *cl;
 
 	caller_identify(req);
 	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, header_size_add,
@@ -258,8 +255,7 @@ static enum MHD_Result request_start(struct api_req *req)
 				    "the limit is %zu",
 				    head, srv->max_headers);
 	if (req->lis->transport == API_TCP && !srv->token) {
-		/* a read-only listener (metrics): nothing may change through it
-		 */
+		/* a read-only listener (metrics): no change through it */
 		if (!is_read_only(req->method))
 			return answer_error(
 			    req, API_UNAUTHORIZED,
