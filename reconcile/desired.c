@@ -172,11 +172,6 @@ static int add_service(const struct cfg *cfg, const struct cfg_service *cs,
 	return 0;
 }
 
-static int key_qsort_cmp(const void *a, const void *b)
-{
-	return rc_svc_key_cmp(a, b);
-}
-
 /* Every configured service, or only those whose key is in sorted[0..n). */
 static int build(const struct cfg *cfg, const struct rc_weight_src *src,
 		 const struct rc_svc_key *sorted, size_t n, bool all,
@@ -191,7 +186,7 @@ static int build(const struct cfg *cfg, const struct rc_weight_src *src,
 		if (!all) {
 			rc_desired_service_key(cs, &key);
 			if (!n || !bsearch(&key, sorted, n, sizeof(*sorted),
-					   key_qsort_cmp))
+					   rc_svc_key_qsort_cmp))
 				continue;
 		}
 		err = add_service(cfg, cs, src, out);
@@ -218,16 +213,11 @@ int rc_desired_build_services(const struct cfg *cfg,
 			      const struct rc_svc_key *keys, size_t n,
 			      struct rc_state *out)
 {
-	struct rc_svc_key *sorted = NULL;
+	struct rc_svc_key *sorted;
 	int err;
 
-	if (n) {
-		sorted = malloc(n * sizeof(*sorted));
-		if (!sorted)
-			return -ENOMEM;
-		memcpy(sorted, keys, n * sizeof(*sorted));
-		qsort(sorted, n, sizeof(*sorted), key_qsort_cmp);
-	}
+	if (rc_svc_keys_sorted(keys, n, &sorted))
+		return -ENOMEM;
 	err = build(cfg, src, sorted, n, false, out);
 	free(sorted);
 	return err;

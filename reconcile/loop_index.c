@@ -32,18 +32,13 @@ int rc_keyvec_add(struct rc_keyvec *v, const struct rc_svc_key *keys, size_t n)
 	return 0;
 }
 
-static int key_cmp(const void *a, const void *b)
-{
-	return rc_svc_key_cmp(a, b);
-}
-
 void rc_keyvec_unique(struct rc_keyvec *v)
 {
 	size_t w = 0;
 
 	if (v->n < 2)
 		return;
-	qsort(v->k, v->n, sizeof(*v->k), key_cmp);
+	qsort(v->k, v->n, sizeof(*v->k), rc_svc_key_qsort_cmp);
 	for (size_t i = 1; i < v->n; i++)
 		if (rc_svc_key_cmp(&v->k[i], &v->k[w]))
 			v->k[++w] = v->k[i];

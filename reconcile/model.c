@@ -6,6 +6,7 @@
 #include "reconcile/model.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,33 +204,50 @@ int rc_state_sort(struct rc_state *s)
 	return err;
 }
 
-/* Index of the first service whose key is >= key. */
-static size_t svc_lower_bound(const struct rc_state *s,
+/*
+ * The one binary search over service keys, whether they stand alone or
+ * inside larger elements: element i's key is at base + i * size + off.
+ */
+static size_t key_lower_bound(const void *base, size_t n, size_t size,
+			      size_t off, const struct rc_svc_key *key)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct rc_svc_key *k =
+		    (const void *)((const char *)base + mid * size + off);
+
+		if (rc_svc_key_cmp(k, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+size_t rc_svc_lower_bound(const struct rc_service *a, size_t n,
+			  const struct rc_svc_key *key)
+{
+	return key_lower_bound(a, n, sizeof(*a),
+			       offsetof(struct rc_service, key), key);
+}
+
+size_t rc_svc_key_lower_bound(const struct rc_svc_key *a, size_t n,
 			      const struct rc_svc_key *key)
 {
-	size_t lo = 0, hi = s->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (rc_svc_key_cmp(&s->svcs[mid].key, key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return key_lower_bound(a, n, sizeof(*a), 0, key);
 }
 
-static size_t real_lower_bound(const struct rc_service *svc,
-			       const struct lb_addr *addr, uint16_t port)
+size_t rc_real_lower_bound(const struct rc_real *a, size_t n,
+			   const struct lb_addr *addr, uint16_t port)
 {
-	size_t lo = 0, hi = svc->n_reals;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct rc_real *r = &svc->reals[mid];
 
-		if (real_id_cmp(&r->addr, r->port, addr, port) < 0)
+		if (real_id_cmp(&a[mid].addr, a[mid].port, addr, port) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -237,30 +255,39 @@ static size_t real_lower_bound(const struct rc_service *svc,
 	return lo;
 }
 
-static int key_qsort_cmp(const void *a, const void *b)
+int rc_svc_key_qsort_cmp(const void *a, const void *b)
 {
 	return rc_svc_key_cmp(a, b);
+}
+
+int rc_svc_keys_sorted(const struct rc_svc_key *keys, size_t n,
+		       struct rc_svc_key **out)
+{
+	*out = NULL;
+	if (!n)
+		return 0;
+	*out = malloc(n * sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, keys, n * sizeof(**out));
+	qsort(*out, n, sizeof(**out), rc_svc_key_qsort_cmp);
+	return 0;
 }
 
 int rc_state_restrict(struct rc_state *s, const struct rc_svc_key *keys,
 		      size_t n)
 {
-	struct rc_svc_key *sorted = NULL;
+	struct rc_svc_key *sorted;
 	size_t i, w = 0;
 
 	/* A sorted copy of the keys: one binary search per service. */
-	if (n) {
-		sorted = malloc(n * sizeof(*sorted));
-		if (!sorted)
-			return -ENOMEM;
-		memcpy(sorted, keys, n * sizeof(*sorted));
-		qsort(sorted, n, sizeof(*sorted), key_qsort_cmp);
-	}
+	if (rc_svc_keys_sorted(keys, n, &sorted))
+		return -ENOMEM;
 	for (i = 0; i < s->n; i++) {
 		struct rc_service *svc = &s->svcs[i];
 
 		if (!sorted || !bsearch(&svc->key, sorted, n, sizeof(*sorted),
-					key_qsort_cmp)) {
+					rc_svc_key_qsort_cmp)) {
 			service_release(svc);
 			continue;
 		}
@@ -276,7 +303,7 @@ int rc_state_restrict(struct rc_state *s, const struct rc_svc_key *keys,
 struct rc_service *rc_state_find(const struct rc_state *s,
 				 const struct rc_svc_key *key)
 {
-	size_t i = svc_lower_bound(s, key);
+	size_t i = rc_svc_lower_bound(s->svcs, s->n, key);
 
 	if (i < s->n && !rc_svc_key_cmp(&s->svcs[i].key, key))
 		return &s->svcs[i];
@@ -286,7 +313,7 @@ struct rc_service *rc_state_find(const struct rc_state *s,
 struct rc_real *rc_service_find_real(const struct rc_service *svc,
 				     const struct lb_addr *addr, uint16_t port)
 {
-	size_t i = real_lower_bound(svc, addr, port);
+	size_t i = rc_real_lower_bound(svc->reals, svc->n_reals, addr, port);
 
 	if (i < svc->n_reals &&
 	    !real_id_cmp(&svc->reals[i].addr, svc->reals[i].port, addr, port))

@@ -112,6 +112,27 @@ void rc_svc_key_init(struct rc_svc_key *k, const struct lb_addr *addr,
 		     uint16_t port, uint8_t proto, uint32_t fwmark);
 int rc_svc_key_cmp(const struct rc_svc_key *a, const struct rc_svc_key *b);
 int rc_real_key_cmp(const struct rc_real *a, const struct rc_real *b);
+/* rc_svc_key_cmp for qsort() and bsearch() over arrays of keys. */
+int rc_svc_key_qsort_cmp(const void *a, const void *b);
+/*
+ * A copy of keys[0..n) sorted by rc_svc_key_cmp (duplicates kept) in *out,
+ * to be freed; *out is NULL when n is 0. 0 or -ENOMEM.
+ */
+int rc_svc_keys_sorted(const struct rc_svc_key *keys, size_t n,
+		       struct rc_svc_key **out)
+	__attribute__((warn_unused_result));
+
+/*
+ * Lower bounds in arrays sorted by key: the index of the first element whose
+ * key is >= the one given, n when there is none. Where to look up an element
+ * or insert it so the array stays sorted.
+ */
+size_t rc_svc_lower_bound(const struct rc_service *a, size_t n,
+			  const struct rc_svc_key *key);
+size_t rc_svc_key_lower_bound(const struct rc_svc_key *a, size_t n,
+			      const struct rc_svc_key *key);
+size_t rc_real_lower_bound(const struct rc_real *a, size_t n,
+			   const struct lb_addr *addr, uint16_t port);
 
 /*
  * Append a service (zeroed apart from the key) and return it, or NULL on

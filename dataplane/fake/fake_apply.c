@@ -5,36 +5,6 @@
 #include <errno.h>
 #include <string.h>
 
-static size_t svc_pos(const struct rc_state *st, const struct rc_svc_key *key)
-{
-	size_t lo = 0, hi = st->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (rc_svc_key_cmp(&st->svcs[mid].key, key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static size_t real_pos(const struct rc_service *svc, const struct rc_real *r)
-{
-	size_t lo = 0, hi = svc->n_reals;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (rc_real_key_cmp(&svc->reals[mid], r) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 static void copy_svc_attrs(struct rc_service *dst, const struct rc_service *src)
 {
 	memcpy(dst->sched, src->sched, sizeof(dst->sched));
@@ -55,7 +25,7 @@ static void copy_real_attrs(struct rc_real *dst, const struct rc_real *src)
 
 static int svc_add(struct rc_state *st, const struct rc_service *want)
 {
-	size_t pos = svc_pos(st, &want->key);
+	size_t pos = rc_svc_lower_bound(st->svcs, st->n, &want->key);
 	struct rc_service *svc, tmp;
 
 	if (pos < st->n && !rc_svc_key_cmp(&st->svcs[pos].key, &want->key))
@@ -76,7 +46,8 @@ static int svc_add(struct rc_state *st, const struct rc_service *want)
 
 static int real_add(struct rc_service *svc, const struct rc_real *want)
 {
-	size_t pos = real_pos(svc, want);
+	size_t pos = rc_real_lower_bound(svc->reals, svc->n_reals, &want->addr,
+					 want->port);
 	struct rc_real *r, tmp;
 
 	if (pos < svc->n_reals && !rc_real_key_cmp(&svc->reals[pos], want))

@@ -224,11 +224,6 @@ static int ipvs_read(struct dp *dp, struct rc_state *actual)
 	return read_dests(dp, actual);
 }
 
-static int key_cmp(const void *a, const void *b)
-{
-	return rc_svc_key_cmp(a, b);
-}
-
 /* One GET_SERVICE per distinct key, then the destinations of those found. */
 static int ipvs_read_services(struct dp *dp, const struct rc_svc_key *keys,
 			      size_t n, struct rc_state *actual)
@@ -241,11 +236,8 @@ static int ipvs_read_services(struct dp *dp, const struct rc_svc_key *keys,
 		return err;
 	if (!n)
 		return read_dests(dp, actual);
-	sorted = malloc(n * sizeof(*sorted));
-	if (!sorted)
+	if (rc_svc_keys_sorted(keys, n, &sorted))
 		return -ENOMEM;
-	memcpy(sorted, keys, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), key_cmp);
 	for (i = 0; i < n; i++) {
 		if (i && !rc_svc_key_cmp(&sorted[i - 1], &sorted[i]))
 			continue;

@@ -20,32 +20,16 @@
 #include "dataplane/ipvs/ipvs_internal.h"
 #include "lib/log.h"
 
-static size_t lower_bound(const struct ipvs_owned *o,
-			  const struct rc_svc_key *k)
-{
-	size_t lo = 0, hi = o->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (rc_svc_key_cmp(&o->keys[mid], k) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 bool ipvs_owned_has(const struct ipvs_owned *o, const struct rc_svc_key *k)
 {
-	size_t i = lower_bound(o, k);
+	size_t i = rc_svc_key_lower_bound(o->keys, o->n, k);
 
 	return i < o->n && rc_svc_key_cmp(&o->keys[i], k) == 0;
 }
 
 int ipvs_owned_add(struct ipvs_owned *o, const struct rc_svc_key *k)
 {
-	size_t i = lower_bound(o, k);
+	size_t i = rc_svc_key_lower_bound(o->keys, o->n, k);
 
 	if (i < o->n && rc_svc_key_cmp(&o->keys[i], k) == 0)
 		return 0;
@@ -66,7 +50,7 @@ int ipvs_owned_add(struct ipvs_owned *o, const struct rc_svc_key *k)
 
 void ipvs_owned_del(struct ipvs_owned *o, const struct rc_svc_key *k)
 {
-	size_t i = lower_bound(o, k);
+	size_t i = rc_svc_key_lower_bound(o->keys, o->n, k);
 
 	if (i >= o->n || rc_svc_key_cmp(&o->keys[i], k) != 0)
 		return;
