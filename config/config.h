@@ -321,7 +321,12 @@ const struct cfg_driver_caps *cfg_driver_caps(enum cfg_driver d);
 /* ---- names ------------------------------------------------------------- */
 
 const char *cfg_driver_name(enum cfg_driver d);
+/* "tcp", "udp", "sctp"; "?" for any other number. */
 const char *cfg_proto_name(enum cfg_proto p);
+/* The name of IP protocol number proto, NULL when it is none of the above. */
+const char *cfg_ipproto_name(unsigned proto);
+/* A protocol's name to its number; -EINVAL for a name not listed. */
+int cfg_proto_parse(const char *s, enum cfg_proto *out);
 const char *cfg_sched_name(enum cfg_sched s);
 const char *cfg_fwd_name(enum cfg_fwd f);
 const char *cfg_hc_type_name(enum cfg_hc_type t);

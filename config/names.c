@@ -87,17 +87,40 @@ const char *cfg_driver_name(enum cfg_driver d)
 	return (unsigned)d < CFG_DRIVER__COUNT ? caps[d].name : "?";
 }
 
+/* The protocols a service may name, by the IP protocol number it carries. */
+static const struct {
+	const char *name;
+	enum cfg_proto proto;
+} protos[] = {
+    {"tcp", CFG_PROTO_TCP},
+    {"udp", CFG_PROTO_UDP},
+    {"sctp", CFG_PROTO_SCTP},
+};
+
+const char *cfg_ipproto_name(unsigned proto)
+{
+	for (size_t i = 0; i < NELEM(protos); i++)
+		if (protos[i].proto == proto)
+			return protos[i].name;
+	return NULL;
+}
+
 const char *cfg_proto_name(enum cfg_proto p)
 {
-	switch (p) {
-	case CFG_PROTO_TCP:
-		return "tcp";
-	case CFG_PROTO_UDP:
-		return "udp";
-	case CFG_PROTO_SCTP:
-		return "sctp";
+	const char *name = cfg_ipproto_name(p);
+
+	return name ? name : "?";
+}
+
+int cfg_proto_parse(const char *s, enum cfg_proto *out)
+{
+	for (size_t i = 0; i < NELEM(protos); i++) {
+		if (!strcmp(s, protos[i].name)) {
+			*out = protos[i].proto;
+			return 0;
+		}
 	}
-	return "?";
+	return -EINVAL;
 }
 
 const char *cfg_sched_name(enum cfg_sched s)

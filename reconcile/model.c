@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "config/config.h"
+
 void rc_state_init(struct rc_state *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -353,17 +355,12 @@ bool rc_state_remove_service(struct rc_state *s, const struct rc_svc_key *key)
 
 static const char *proto_name(uint8_t proto, char *buf, size_t len)
 {
-	switch (proto) {
-	case 6:
-		return "tcp";
-	case 17:
-		return "udp";
-	case 132:
-		return "sctp";
-	default:
-		snprintf(buf, len, "proto-%u", proto);
-		return buf;
-	}
+	const char *name = cfg_ipproto_name(proto);
+
+	if (name)
+		return name;
+	snprintf(buf, len, "proto-%u", proto);
+	return buf;
 }
 
 const char *rc_svc_key_fmt(const struct rc_svc_key *k, char *buf, size_t len)

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "config/config.h"
+
 #define COL_ADD "\033[32m"
 #define COL_CHANGE "\033[33m"
 #define COL_DEL "\033[31m"
@@ -359,24 +361,10 @@ static const char *family_name(uint8_t family)
 				   : "unspec";
 }
 
-static const char *proto_name(uint8_t proto)
-{
-	switch (proto) {
-	case 6:
-		return "tcp";
-	case 17:
-		return "udp";
-	case 132:
-		return "sctp";
-	default:
-		return NULL;
-	}
-}
-
 json_t *rc_service_to_json(const struct rc_service *svc, bool with_attrs)
 {
 	char k[LB_ADDR_STRLEN + 32], a[LB_ADDR_STRLEN];
-	const char *pn = proto_name(svc->key.proto);
+	const char *pn = cfg_ipproto_name(svc->key.proto);
 	json_t *o, *flags;
 
 	o = json_pack("{s:s, s:s, s:s, s:i, s:I}", "key",

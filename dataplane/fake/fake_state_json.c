@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config/config.h"
 #include "lib/file.h"
 
 static const char *const fwd_names[] = {"masq", "dr", "tunnel"};
@@ -28,16 +29,9 @@ static int name_index(const char *const *names, size_t n, const char *s)
 
 static json_t *proto_json(uint8_t proto)
 {
-	switch (proto) {
-	case 6:
-		return json_string("tcp");
-	case 17:
-		return json_string("udp");
-	case 132:
-		return json_string("sctp");
-	default:
-		return json_integer(proto);
-	}
+	const char *name = cfg_ipproto_name(proto);
+
+	return name ? json_string(name) : json_integer(proto);
 }
 
 /*
@@ -355,23 +349,17 @@ static int parse_real(json_t *jr, struct rc_service *svc, size_t si, size_t ri,
 
 static int parse_proto(json_t *jp, uint8_t *out)
 {
-	static const struct {
-		const char *name;
-		uint8_t num;
-	} names[] = {{"tcp", 6}, {"udp", 17}, {"sctp", 132}};
+	enum cfg_proto p;
 
 	if (json_is_integer(jp) &&
 	    in_range(json_integer_value(jp), UINT8_MAX)) {
 		*out = (uint8_t)json_integer_value(jp);
 		return 0;
 	}
-	if (json_is_string(jp))
-		for (size_t i = 0; i < ARRAY_LEN(names); i++)
-			if (!strcmp(json_string_value(jp), names[i].name)) {
-				*out = names[i].num;
-				return 0;
-			}
-	return -EINVAL;
+	if (!json_is_string(jp) || cfg_proto_parse(json_string_value(jp), &p))
+		return -EINVAL;
+	*out = (uint8_t)p;
+	return 0;
 }
 
 static int parse_service(json_t *js, struct rc_state *out, size_t idx,
