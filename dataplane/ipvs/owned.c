@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "dataplane/ipvs/ipvs_internal.h"
+#include "lib/array.h"
 #include "lib/log.h"
 
 bool ipvs_owned_has(const struct ipvs_owned *o, const struct rc_svc_key *k)
@@ -33,15 +34,9 @@ int ipvs_owned_add(struct ipvs_owned *o, const struct rc_svc_key *k)
 
 	if (i < o->n && rc_svc_key_cmp(&o->keys[i], k) == 0)
 		return 0;
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 64;
-		struct rc_svc_key *keys = realloc(o->keys, cap * sizeof(*keys));
-
-		if (!keys)
-			return -ENOMEM;
-		o->keys = keys;
-		o->cap = cap;
-	}
+	if (lb_array_reserve((void **)&o->keys, &o->cap, o->n, sizeof(*o->keys),
+			     64))
+		return -ENOMEM;
 	memmove(&o->keys[i + 1], &o->keys[i], (o->n - i) * sizeof(*o->keys));
 	o->keys[i] = *k;
 	o->n++;

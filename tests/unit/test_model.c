@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -229,6 +230,67 @@ START_TEST(attrs_equal_ignores_observed)
 }
 END_TEST
 
+/*
+ * The lower bounds land on the match, between neighbours and at both ends,
+ * for services, bare keys and reals alike.
+ */
+START_TEST(lower_bounds)
+{
+	struct rc_svc_key keys[3] = {key("10.0.0.1", 80, 6),
+				     key("10.0.0.3", 80, 6),
+				     key("10.0.0.5", 80, 6)};
+	struct rc_svc_key lo = key("10.0.0.0", 80, 6),
+			  mid = key("10.0.0.4", 80, 6),
+			  hi = key("10.0.0.9", 80, 6);
+	struct rc_service svcs[3] = {
+	    {.key = keys[0]}, {.key = keys[1]}, {.key = keys[2]}};
+	struct rc_real reals[3] = {{.addr = addr("10.1.0.1"), .port = 80},
+				   {.addr = addr("10.1.0.1"), .port = 90},
+				   {.addr = addr("10.1.0.2"), .port = 80}};
+	struct lb_addr r1 = addr("10.1.0.1"), r0 = addr("10.1.0.0");
+
+	ck_assert_uint_eq(rc_svc_lower_bound(NULL, 0, &mid), 0);
+	ck_assert_uint_eq(rc_svc_key_lower_bound(NULL, 0, &mid), 0);
+	ck_assert_uint_eq(rc_real_lower_bound(NULL, 0, &r1, 80), 0);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_uint_eq(rc_svc_lower_bound(svcs, 3, &keys[i]), i);
+		ck_assert_uint_eq(rc_svc_key_lower_bound(keys, 3, &keys[i]), i);
+		ck_assert_uint_eq(rc_real_lower_bound(reals, 3, &reals[i].addr,
+						      reals[i].port),
+				  i);
+	}
+	ck_assert_uint_eq(rc_svc_lower_bound(svcs, 3, &lo), 0);
+	ck_assert_uint_eq(rc_svc_lower_bound(svcs, 3, &mid), 2);
+	ck_assert_uint_eq(rc_svc_lower_bound(svcs, 3, &hi), 3);
+	ck_assert_uint_eq(rc_svc_key_lower_bound(keys, 3, &lo), 0);
+	ck_assert_uint_eq(rc_svc_key_lower_bound(keys, 3, &mid), 2);
+	ck_assert_uint_eq(rc_svc_key_lower_bound(keys, 3, &hi), 3);
+	ck_assert_uint_eq(rc_real_lower_bound(reals, 3, &r0, 9999), 0);
+	ck_assert_uint_eq(rc_real_lower_bound(reals, 3, &r1, 85), 1);
+	ck_assert_uint_eq(rc_real_lower_bound(reals, 3, &r1, 9999), 2);
+}
+END_TEST
+
+START_TEST(sorted_key_copy)
+{
+	struct rc_svc_key in[4] = {
+	    key("10.0.0.3", 80, 6), key("10.0.0.1", 80, 6),
+	    key("10.0.0.3", 80, 6), key("10.0.0.2", 80, 6)};
+	struct rc_svc_key *out = (void *)1;
+
+	ck_assert_int_eq(rc_svc_keys_sorted(in, 0, &out), 0);
+	ck_assert_ptr_null(out);
+	ck_assert_int_eq(rc_svc_keys_sorted(in, 4, &out), 0);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_ne(out, in);
+	for (size_t i = 1; i < 4; i++)
+		ck_assert_int_le(rc_svc_key_cmp(&out[i - 1], &out[i]), 0);
+	ck_assert_int_eq(rc_svc_key_cmp(&out[2], &out[3]), 0); /* kept */
+	ck_assert_int_eq(rc_svc_key_cmp(&in[0], &out[3]), 0); /* input intact */
+	free(out);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("model");
@@ -242,6 +304,8 @@ Suite *test_suite(void)
 	tcase_add_test(tc, copy_is_deep);
 	tcase_add_test(tc, formatting);
 	tcase_add_test(tc, attrs_equal_ignores_observed);
+	tcase_add_test(tc, lower_bounds);
+	tcase_add_test(tc, sorted_key_copy);
 	suite_add_tcase(s, tc);
 	return s;
 }
