@@ -60,7 +60,15 @@ static void dup_key_error(struct cfg_ctx *c, const struct cfg_ynode *first,
 {
 	struct cfg_ytree *t = c->tree;
 	const struct cfg_ynode *v = cfg_ytree_deref(t, again);
-	struct cfg_loc f = cfg_node_loc(c, first);
+	struct cfg_loc f;
+
+	/* Past the cap the error is only counted: spare the positions. */
+	if (c->n_errors >= CFG_MAX_ERRORS) {
+		cfg_err(c, CFG_DIAG_SCHEMA, (struct cfg_loc){0, 0}, "",
+			"duplicate key");
+		return;
+	}
+	f = cfg_node_loc(c, first);
 
 	cfg_err(c, CFG_DIAG_SCHEMA, cfg_node_loc(c, again), "",
 		"duplicate key '%.*s' (first at line %u, column %u); each key "
