@@ -15,19 +15,24 @@ struct cfg_loc cfg_node_loc(struct cfg_ctx *c, const struct cfg_ynode *n)
 	return cfg_ytree_loc(c->tree, cfg_ynode_off(n));
 }
 
-static bool text_is(struct cfg_ctx *c, const struct cfg_ynode *n, const char *s)
-{
-	size_t l = strlen(s);
-
-	return n->b == l && !memcmp(cfg_ytree_value(c->tree, n), s, l);
-}
-
 bool cfg_node_is_null(struct cfg_ctx *c, const struct cfg_ynode *n)
 {
+	const char *v;
+
 	if (!n || cfg_ynode_type(n) != CFG_YSCALAR || !cfg_ynode_plain(n))
 		return false;
-	return !n->b || text_is(c, n, "~") || text_is(c, n, "null") ||
-	       text_is(c, n, "Null") || text_is(c, n, "NULL");
+	v = cfg_ytree_value(c->tree, n);
+	switch (n->b) {
+	case 0:
+		return true;
+	case 1:
+		return v[0] == '~';
+	case 4:
+		return !memcmp(v, "null", 4) || !memcmp(v, "Null", 4) ||
+		       !memcmp(v, "NULL", 4);
+	default:
+		return false;
+	}
 }
 
 const char *cfg_node_desc(struct cfg_ctx *c, const struct cfg_ynode *n,

@@ -80,6 +80,25 @@ static int build_lines(struct cfg_ytree *t)
 	if (!l)
 		return -ENOMEM;
 	l[n++] = 0;
+	/* The common file: ASCII with '\n' line ends, found by memchr. */
+	if (t->ascii && !memchr(s, '\r', t->len)) {
+		for (const unsigned char *p = s, *end = s + t->len;
+		     (p = memchr(p, '\n', (size_t)(end - p))); p++) {
+			if (n == cap) {
+				uint32_t *nl =
+				    realloc(l, (size_t)cap * 2 * sizeof(*l));
+
+				if (!nl) {
+					free(l);
+					return -ENOMEM;
+				}
+				l = nl;
+				cap *= 2;
+			}
+			l[n++] = (uint32_t)(p + 1 - s);
+		}
+		goto out;
+	}
 	for (size_t i = 0; i < t->len;) {
 		size_t k;
 
@@ -105,6 +124,7 @@ static int build_lines(struct cfg_ytree *t)
 		}
 		l[n++] = (uint32_t)i;
 	}
+out:
 	t->lines = l;
 	t->n_lines = n;
 	return 0;
@@ -605,11 +625,16 @@ static int on_event(struct builder *b, const yaml_event_t *ev, int *docs)
 
 static bool all_ascii(const char *s, size_t len)
 {
-	unsigned char acc = 0;
+	uint64_t acc = 0, w;
+	size_t i = 0;
 
-	for (size_t i = 0; i < len; i++)
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		acc |= w;
+	}
+	for (; i < len; i++)
 		acc |= (unsigned char)s[i];
-	return acc < 0x80;
+	return !(acc & 0x8080808080808080ull);
 }
 
 int cfg_ytree_parse(struct cfg_ytree *t, struct cfg_ctx *c, const char *src,
