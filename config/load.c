@@ -218,6 +218,7 @@ static int source_text(struct cfg_ctx *c, const char *buf, size_t len,
 			"invalid UTF-16 (a lone surrogate or an odd byte at "
 			"the end); save the configuration as UTF-8");
 		cfg_ytree_free(&t);
+		free(out);
 		return -EINVAL;
 	}
 	*owned = out;

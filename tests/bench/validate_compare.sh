@@ -42,6 +42,6 @@ for f in $files; do
 	awk -v n="$(basename "$f" .yaml)" -v s="$size" -v rt="$rt" -v nt="$nt" \
 		-v rm="$rm" -v nm="$nm" 'BEGIN {
 		printf "%-22s %8.2f | %8.2f %8.2f %6.2f | %9.1f %9.1f %6.3f | %9.1f\n",
-			n, s / 1e6, rt, nt, rt > 0 ? nt / rt : 0, rm / 1024, nm / 1024,
-			rm > 0 ? nm / rm : 0, nm * 1024 / s }'
+			n, s / 1e6, rt, nt, (rt > 0 ? nt / rt : 0), rm / 1024, nm / 1024,
+			(rm > 0 ? nm / rm : 0), nm * 1024 / s }'
 done
