@@ -71,47 +71,37 @@ static size_t break_len(const unsigned char *s, size_t i, size_t len)
 	return 0;
 }
 
-static int build_lines(struct cfg_ytree *t)
+/* Where the line after the one holding `from` starts, or 0 at the end. */
+static size_t next_line(const struct cfg_ytree *t, size_t from, bool lf_only)
 {
 	const unsigned char *s = (const unsigned char *)t->src;
+	const unsigned char *p;
+
+	if (lf_only) {
+		p = memchr(s + from, '\n', t->len - from);
+		return p ? (size_t)(p + 1 - s) : 0;
+	}
+	for (size_t i = from, k; i < t->len; i++) {
+		if (s[i] != '\n' && s[i] != '\r' && s[i] < 0xc2)
+			continue;
+		k = break_len(s, i, t->len);
+		if (k)
+			return i + k;
+	}
+	return 0;
+}
+
+static int build_lines(struct cfg_ytree *t)
+{
+	/* The common file: ASCII with '\n' line ends, found by memchr. */
+	bool lf_only = t->ascii && !memchr(t->src, '\r', t->len);
 	uint32_t cap = 1024, n = 0;
 	uint32_t *l = malloc(cap * sizeof(*l));
 
 	if (!l)
 		return -ENOMEM;
 	l[n++] = 0;
-	/* The common file: ASCII with '\n' line ends, found by memchr. */
-	if (t->ascii && !memchr(s, '\r', t->len)) {
-		for (const unsigned char *p = s, *end = s + t->len;
-		     (p = memchr(p, '\n', (size_t)(end - p))); p++) {
-			if (n == cap) {
-				uint32_t *nl =
-				    realloc(l, (size_t)cap * 2 * sizeof(*l));
-
-				if (!nl) {
-					free(l);
-					return -ENOMEM;
-				}
-				l = nl;
-				cap *= 2;
-			}
-			l[n++] = (uint32_t)(p + 1 - s);
-		}
-		goto out;
-	}
-	for (size_t i = 0; i < t->len;) {
-		size_t k;
-
-		if (s[i] != '\n' && s[i] != '\r' && s[i] < 0xc2) {
-			i++;
-			continue;
-		}
-		k = break_len(s, i, t->len);
-		if (!k) {
-			i++;
-			continue;
-		}
-		i += k;
+	for (size_t at = 0; (at = next_line(t, at, lf_only));) {
 		if (n == cap) {
 			uint32_t *nl = realloc(l, (size_t)cap * 2 * sizeof(*l));
 
@@ -122,9 +112,8 @@ static int build_lines(struct cfg_ytree *t)
 			l = nl;
 			cap *= 2;
 		}
-		l[n++] = (uint32_t)i;
+		l[n++] = (uint32_t)at;
 	}
-out:
 	t->lines = l;
 	t->n_lines = n;
 	return 0;

@@ -45,3 +45,16 @@ for f in $files; do
 			n, s / 1e6, rt, nt, (rt > 0 ? nt / rt : 0), rm / 1024, nm / 1024,
 			(rm > 0 ? nm / rm : 0), nm * 1024 / s }'
 done
+
+# Linear in the file: the new build on half and twice the size.
+echo
+printf '%-22s %8s %8s %10s %11s\n' "new build, scaling" "size MB" "s" "s per MB" "RSS/B"
+for s in scalars nested keys; do
+	for bytes in 3000000 12000000; do
+		f=$dir/$s-$bytes.yaml
+		[[ -s $f ]] || python3 "$here/gen_shapes.py" "$s" "$bytes" >"$f"
+		read -r nt nm < <(measure "$new" "$f")
+		awk -v n="$s" -v s="$(stat -c %s "$f")" -v t="$nt" -v m="$nm" 'BEGIN {
+			printf "%-22s %8.2f %8.2f %10.3f %11.1f\n", n, s / 1e6, t, t / (s / 1e6), m * 1024 / s }'
+	done
+done
