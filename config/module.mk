@@ -26,14 +26,19 @@ $(BENCH_REF_DIR)/ballast:
 	$(Q)git archive $(BENCH_VALIDATE_REF) | tar -x -C $(@D)
 	$(Q)$(MAKE) -C $(@D) ballast
 
+$(BUILD)/bench/runstat: tests/bench/runstat.c
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $<
+
 .PHONY: bench-validate
 bench-validate: $(BUILD)/bench/bench_validate $(BENCH_VALIDATE_CFG) ballast \
-		$(BENCH_REF_DIR)/ballast
+		$(BENCH_REF_DIR)/ballast $(BUILD)/bench/runstat
 	$(Q)$(BUILD)/bench/bench_validate $(BENCH_VALIDATE_CFG) 7
 	$(Q)echo "bench-validate: ref = $(BENCH_VALIDATE_REF), new = $(VERSION)"
 	$(Q)BENCH_VALIDATE_CFG=$(BENCH_VALIDATE_CFG) \
-		tests/bench/validate_compare.sh $(BENCH_REF_DIR)/ballast \
-		./ballast $(BUILD)/bench/shapes 3
+		RUNSTAT=$(BUILD)/bench/runstat tests/bench/validate_compare.sh $(BENCH_REF_DIR)/ballast \
+		./ballast $(BUILD)/bench/shapes 5
 
 BENCH_TARGETS += bench-validate
 
