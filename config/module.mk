@@ -18,7 +18,7 @@ $(BENCH_VALIDATE_CFG): tests/bench/gen_config.py
 
 # Today's loader, side by side: `ballast validate` built from the commit
 # before the loader moved to libyaml's event API (override to compare another).
-BENCH_VALIDATE_REF ?= 32f7bd79bf46b7bd8cda07e405e0a7a365cf51e8
+BENCH_VALIDATE_REF ?= 2d82a6cb7b0685da38de732582b457eaa6ff1fa8
 BENCH_REF_DIR := $(BUILD)/ref/$(BENCH_VALIDATE_REF)
 $(BENCH_REF_DIR)/ballast:
 	$(call msg,REF,$@)
