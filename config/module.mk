@@ -17,7 +17,8 @@ $(BENCH_VALIDATE_CFG): tests/bench/gen_config.py
 	$(Q)python3 tests/bench/gen_config.py --services 1000 --backends 100 >$@
 
 # Today's loader, side by side: `ballast validate` built from the commit
-# before the loader moved to libyaml's event API (override to compare another).
+# before the loader moved to libyaml's event API (main at 2d82a6c;
+# override to compare another).
 BENCH_VALIDATE_REF ?= 2d82a6cb7b0685da38de732582b457eaa6ff1fa8
 BENCH_REF_DIR := $(BUILD)/ref/$(BENCH_VALIDATE_REF)
 $(BENCH_REF_DIR)/ballast:
