@@ -8,55 +8,54 @@
 #include <string.h>
 #include <sys/socket.h>
 
-struct cfg_loc cfg_node_loc(const yaml_node_t *n)
+struct cfg_loc cfg_node_loc(struct cfg_ctx *c, const struct cfg_ynode *n)
 {
-	struct cfg_loc l = {0, 0};
-
-	if (n) {
-		l.line = (uint32_t)n->start_mark.line + 1;
-		l.col = (uint32_t)n->start_mark.column + 1;
-	}
-	return l;
+	if (!n)
+		return (struct cfg_loc){0, 0};
+	return cfg_ytree_loc(c->tree, cfg_ynode_off(n));
 }
 
-yaml_node_t *cfg_node(struct cfg_ctx *c, int id)
-{
-	return yaml_document_get_node(c->doc, id);
-}
-
-bool cfg_node_is_null(const yaml_node_t *n)
+bool cfg_node_is_null(struct cfg_ctx *c, const struct cfg_ynode *n)
 {
 	const char *v;
 
-	if (!n || n->type != YAML_SCALAR_NODE)
+	if (!n || cfg_ynode_type(n) != CFG_YSCALAR || !cfg_ynode_plain(n))
 		return false;
-	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+	v = cfg_ytree_value(c->tree, n);
+	switch (n->b) {
+	case 0:
+		return true;
+	case 1:
+		return v[0] == '~';
+	case 4:
+		return !memcmp(v, "null", 4) || !memcmp(v, "Null", 4) ||
+		       !memcmp(v, "NULL", 4);
+	default:
 		return false;
-	v = (const char *)n->data.scalar.value;
-	return !*v || !strcmp(v, "~") || !strcmp(v, "null") ||
-	       !strcmp(v, "Null") || !strcmp(v, "NULL");
+	}
 }
 
-const char *cfg_node_desc(const yaml_node_t *n, char *buf, size_t len)
+const char *cfg_node_desc(struct cfg_ctx *c, const struct cfg_ynode *n,
+			  char *buf, size_t len)
 {
 	if (!n)
 		snprintf(buf, len, "nothing");
-	else if (n->type == YAML_SEQUENCE_NODE)
+	else if (cfg_ynode_type(n) == CFG_YSEQ)
 		snprintf(buf, len, "a list");
-	else if (n->type == YAML_MAPPING_NODE)
+	else if (cfg_ynode_type(n) == CFG_YMAP)
 		snprintf(buf, len, "a mapping");
-	else if (cfg_node_is_null(n))
+	else if (cfg_node_is_null(c, n))
 		snprintf(buf, len, "null");
-	else if (n->data.scalar.length > 40)
-		snprintf(buf, len, "'%.37s...'",
-			 (const char *)n->data.scalar.value);
+	else if (n->b > 40)
+		snprintf(buf, len, "'%.37s...'", cfg_ytree_value(c->tree, n));
 	else
-		snprintf(buf, len, "'%s'", (const char *)n->data.scalar.value);
+		snprintf(buf, len, "'%.*s'", (int)n->b,
+			 cfg_ytree_value(c->tree, n));
 	return buf;
 }
 
-void cfg_err_at(struct cfg_ctx *c, yaml_node_t *n, const struct cfg_path *p,
-		const char *fmt, ...)
+void cfg_err_at(struct cfg_ctx *c, const struct cfg_ynode *n,
+		const struct cfg_path *p, const char *fmt, ...)
 {
 	char path[512], *msg = NULL;
 	va_list ap;
@@ -67,33 +66,36 @@ void cfg_err_at(struct cfg_ctx *c, yaml_node_t *n, const struct cfg_path *p,
 		msg = NULL;
 	va_end(ap);
 	cfg_path_fmt(p, path, sizeof(path));
-	cfg_err(c, CFG_DIAG_SCHEMA, cfg_node_loc(n), path, "%s%s%s", path,
+	cfg_err(c, CFG_DIAG_SCHEMA, cfg_node_loc(c, n), path, "%s%s%s", path,
 		*path ? ": " : "", msg ? msg : fmt);
 	free(msg);
 }
 
-void cfg_type_error(struct cfg_ctx *c, yaml_node_t *n, const struct cfg_path *p,
-		    const char *expected)
+void cfg_type_error(struct cfg_ctx *c, const struct cfg_ynode *n,
+		    const struct cfg_path *p, const char *expected)
 {
 	char d[64];
 
 	cfg_err_at(c, n, p, "expected %s, got %s", expected,
-		   cfg_node_desc(n, d, sizeof(d)));
+		   cfg_node_desc(c, n, d, sizeof(d)));
 }
 
-const char *cfg_node_str(struct cfg_ctx *c, yaml_node_t *n,
+const char *cfg_node_str(struct cfg_ctx *c, const struct cfg_ynode *n,
 			 const struct cfg_path *p, const char *expected)
 {
-	if (!n || n->type != YAML_SCALAR_NODE || cfg_node_is_null(n)) {
+	const char *v;
+
+	if (!n || cfg_ynode_type(n) != CFG_YSCALAR || cfg_node_is_null(c, n)) {
 		cfg_type_error(c, n, p, expected);
 		return NULL;
 	}
-	if (strlen((const char *)n->data.scalar.value) !=
-	    n->data.scalar.length) {
+	v = cfg_ytree_value(c->tree, n);
+	if (memchr(v, 0, n->b)) {
 		cfg_err_at(c, n, p, "the value contains a NUL character");
 		return NULL;
 	}
-	return (const char *)n->data.scalar.value;
+	/* Values in the source are not NUL-terminated. */
+	return cfg_ynode_stored(n) ? v : cfg_arena_strndup(c->scratch, v, n->b);
 }
 
 static size_t enum_list(const struct cfg_enum_def *en, char *buf, size_t len)
@@ -112,7 +114,7 @@ static size_t enum_list(const struct cfg_enum_def *en, char *buf, size_t len)
 	return at;
 }
 
-int cfg_decode_enum(struct cfg_ctx *c, yaml_node_t *n,
+int cfg_decode_enum(struct cfg_ctx *c, const struct cfg_ynode *n,
 		    const struct cfg_enum_def *en, const struct cfg_path *p,
 		    int *out)
 {
@@ -160,7 +162,7 @@ static void store_uint(void *dst, uint8_t size, uint64_t v)
 	}
 }
 
-static void range_error(struct cfg_ctx *c, yaml_node_t *n,
+static void range_error(struct cfg_ctx *c, const struct cfg_ynode *n,
 			const struct cfg_path *p, const struct cfg_fdesc *f,
 			const char *got)
 {
@@ -176,7 +178,7 @@ static void range_error(struct cfg_ctx *c, yaml_node_t *n,
 		    f->hint ? "; " : "", f->hint ? f->hint : "");
 }
 
-static int decode_bool(struct cfg_ctx *c, yaml_node_t *n,
+static int decode_bool(struct cfg_ctx *c, const struct cfg_ynode *n,
 		       const struct cfg_path *p, bool *out)
 {
 	static const char *const yes[] = {"true", "True", "TRUE"};
@@ -185,7 +187,7 @@ static int decode_bool(struct cfg_ctx *c, yaml_node_t *n,
 
 	if (!s)
 		return -EINVAL;
-	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+	if (cfg_ynode_plain(n)) {
 		for (size_t i = 0; i < NELEM(yes); i++) {
 			if (!strcmp(s, yes[i])) {
 				*out = true;
@@ -198,13 +200,12 @@ static int decode_bool(struct cfg_ctx *c, yaml_node_t *n,
 		}
 	}
 	cfg_err_at(c, n, p, "expected true or false, got '%s'%s", s,
-		   n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE
-		       ? " (a quoted string; remove the quotes)"
-		       : "");
+		   !cfg_ynode_plain(n) ? " (a quoted string; remove the quotes)"
+				       : "");
 	return -EINVAL;
 }
 
-static int decode_uint(struct cfg_ctx *c, yaml_node_t *n,
+static int decode_uint(struct cfg_ctx *c, const struct cfg_ynode *n,
 		       const struct cfg_path *p, const struct cfg_fdesc *f,
 		       uint64_t *out)
 {
@@ -214,7 +215,7 @@ static int decode_uint(struct cfg_ctx *c, yaml_node_t *n,
 
 	if (!s)
 		return -EINVAL;
-	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
+	if (!cfg_ynode_plain(n)) {
 		/* A quoted number is a string: editors and the JSON Schema
 		 * say so too, so the loader agrees with them. */
 		cfg_err_at(c, n, p,
@@ -240,7 +241,7 @@ static int decode_uint(struct cfg_ctx *c, yaml_node_t *n,
 	return 0;
 }
 
-static int decode_dur(struct cfg_ctx *c, yaml_node_t *n,
+static int decode_dur(struct cfg_ctx *c, const struct cfg_ynode *n,
 		      const struct cfg_path *p, const struct cfg_fdesc *f,
 		      uint32_t *out)
 {
@@ -268,7 +269,7 @@ static int decode_dur(struct cfg_ctx *c, yaml_node_t *n,
 	return 0;
 }
 
-static int decode_addr(struct cfg_ctx *c, yaml_node_t *n,
+static int decode_addr(struct cfg_ctx *c, const struct cfg_ynode *n,
 		       const struct cfg_path *p, const struct cfg_fdesc *f,
 		       struct lb_addr *out)
 {
@@ -308,7 +309,7 @@ static int decode_addr(struct cfg_ctx *c, yaml_node_t *n,
 	return 0;
 }
 
-static int decode_string(struct cfg_ctx *c, yaml_node_t *n,
+static int decode_string(struct cfg_ctx *c, const struct cfg_ynode *n,
 			 const struct cfg_path *p, const struct cfg_fdesc *f,
 			 const char **out)
 {
@@ -379,7 +380,7 @@ static int decode_string(struct cfg_ctx *c, yaml_node_t *n,
 	return *out ? 0 : -ENOMEM;
 }
 
-static int decode_field(struct cfg_ctx *c, yaml_node_t *n,
+static int decode_field(struct cfg_ctx *c, const struct cfg_ynode *n,
 			const struct cfg_fdesc *f, const struct cfg_dobj *o,
 			const struct cfg_path *p)
 {
@@ -387,7 +388,7 @@ static int decode_field(struct cfg_ctx *c, yaml_node_t *n,
 	uint64_t v;
 	int e, r;
 
-	if (f->nullable && cfg_node_is_null(n)) {
+	if (f->nullable && cfg_node_is_null(c, n)) {
 		if (f->kind == FK_HOSTPORT || f->kind == FK_STR ||
 		    f->kind == FK_PATH)
 			*(const char **)dst = NULL;
@@ -397,7 +398,7 @@ static int decode_field(struct cfg_ctx *c, yaml_node_t *n,
 	}
 	switch (f->kind) {
 	case FK_OBJ:
-		if (!n || n->type != YAML_MAPPING_NODE) {
+		if (!n || cfg_ynode_type(n) != CFG_YMAP) {
 			cfg_type_error(c, n, p, "a mapping");
 			return -EINVAL;
 		}
@@ -434,8 +435,9 @@ static int decode_field(struct cfg_ctx *c, yaml_node_t *n,
 	}
 }
 
-static void unknown_key(struct cfg_ctx *c, yaml_node_t *kn, const char *key,
-			const struct cfg_odesc *od, const struct cfg_path *p)
+static void unknown_key(struct cfg_ctx *c, const struct cfg_ynode *kn,
+			const char *key, const struct cfg_odesc *od,
+			const struct cfg_path *p)
 {
 	const char *names[64] = {0};
 	char list[700];
@@ -462,44 +464,55 @@ static void unknown_key(struct cfg_ctx *c, yaml_node_t *kn, const char *key,
 			   key, od->what, list);
 }
 
-void cfg_decode_object(struct cfg_ctx *c, yaml_node_t *n,
+void cfg_decode_object(struct cfg_ctx *c, const struct cfg_ynode *n,
 		       const struct cfg_odesc *od, const struct cfg_dobj *o,
 		       const struct cfg_path *p)
 {
 	uint64_t here = 0;
 
-	if (!n || n->type != YAML_MAPPING_NODE) {
+	if (!n || cfg_ynode_type(n) != CFG_YMAP) {
 		cfg_type_error(c, n, p, "a mapping");
 		return;
 	}
-	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
-	     pr < n->data.mapping.pairs.top; pr++) {
-		yaml_node_t *kn = cfg_node(c, pr->key);
-		yaml_node_t *vn = cfg_node(c, pr->value);
+	cfg_node_for_each(n, kr)
+	{
+		const struct cfg_ynode *kn = cfg_node_at(c, kr);
+		const struct cfg_ynode *vn =
+		    cfg_node_at(c, kr = cfg_ytree_skip(kr));
 		const struct cfg_fdesc *f = NULL;
 		struct cfg_path fp = {p, NULL, 0};
 		const char *key;
 
-		if (!kn || kn->type != YAML_SCALAR_NODE) {
+		if (cfg_ynode_type(kn) != CFG_YSCALAR) {
 			cfg_err_at(c, kn, p, "keys of %s must be plain strings",
 				   od->what);
 			continue;
 		}
-		key = (const char *)kn->data.scalar.value;
+		key = cfg_ytree_value(c->tree, kn);
+		if (memchr(key, 0, kn->b)) {
+			cfg_err_at(c, kn, p,
+				   "a key of %s contains a NUL character; "
+				   "remove it",
+				   od->what);
+			continue;
+		}
 		for (size_t i = 0; i < od->n; i++) {
-			if (!strcmp(od->f[i].key, key)) {
+			if (!strncmp(od->f[i].key, key, kn->b) &&
+			    !od->f[i].key[kn->b]) {
 				f = &od->f[i];
 				break;
 			}
 		}
 		if (!f) {
-			unknown_key(c, kn, key, od, p);
+			key = cfg_arena_strndup(c->scratch, key, kn->b);
+			if (key)
+				unknown_key(c, kn, key, od, p);
 			continue;
 		}
 		fp.key = f->key;
 		here |= 1ull << f->id;
 		if (o->loc)
-			o->loc[f->id] = cfg_node_loc(vn);
+			o->loc[f->id] = cfg_node_loc(c, vn);
 		/* Present counts as seen even when the value is bad: later
 		 * checks must not also call it missing. */
 		*o->seen |= 1ull << f->id;

@@ -10,6 +10,7 @@
 #define BALLAST_CONFIG_DECODE_H
 
 #include "config/internal.h"
+#include "config/ytree.h"
 
 enum cfg_fkind {
 	FK_OBJ,	   /* nested mapping sharing the parent's storage */
@@ -46,7 +47,7 @@ struct cfg_dobj {
 };
 
 struct cfg_fdesc;
-typedef void (*cfg_custom_fn)(struct cfg_ctx *c, yaml_node_t *n,
+typedef void (*cfg_custom_fn)(struct cfg_ctx *c, const struct cfg_ynode *n,
 			      const struct cfg_dobj *o,
 			      const struct cfg_fdesc *f,
 			      const struct cfg_path *p);
@@ -81,28 +82,39 @@ struct cfg_fdesc {
 #define EDEF(name, what_, table)                                               \
 	static const struct cfg_enum_def name = {what_, table, NELEM(table)}
 
-struct cfg_loc cfg_node_loc(const yaml_node_t *n);
-yaml_node_t *cfg_node(struct cfg_ctx *c, int id);
-bool cfg_node_is_null(const yaml_node_t *n);
+struct cfg_loc cfg_node_loc(struct cfg_ctx *c, const struct cfg_ynode *n);
+bool cfg_node_is_null(struct cfg_ctx *c, const struct cfg_ynode *n);
 /* "a list", "a mapping", "null", "'text'" for messages. */
-const char *cfg_node_desc(const yaml_node_t *n, char *buf, size_t len);
+const char *cfg_node_desc(struct cfg_ctx *c, const struct cfg_ynode *n,
+			  char *buf, size_t len);
 /* Report that n is not what was expected. */
-void cfg_type_error(struct cfg_ctx *c, yaml_node_t *n, const struct cfg_path *p,
-		    const char *expected);
+void cfg_type_error(struct cfg_ctx *c, const struct cfg_ynode *n,
+		    const struct cfg_path *p, const char *expected);
 /* The scalar's text, or NULL after reporting a type error. */
-const char *cfg_node_str(struct cfg_ctx *c, yaml_node_t *n,
+const char *cfg_node_str(struct cfg_ctx *c, const struct cfg_ynode *n,
 			 const struct cfg_path *p, const char *expected);
-int cfg_decode_enum(struct cfg_ctx *c, yaml_node_t *n,
+int cfg_decode_enum(struct cfg_ctx *c, const struct cfg_ynode *n,
 		    const struct cfg_enum_def *en, const struct cfg_path *p,
 		    int *out);
 /* Decode a mapping against od into o; fields absent keep their defaults. */
-void cfg_decode_object(struct cfg_ctx *c, yaml_node_t *n,
+void cfg_decode_object(struct cfg_ctx *c, const struct cfg_ynode *n,
 		       const struct cfg_odesc *od, const struct cfg_dobj *o,
 		       const struct cfg_path *p);
 /* Store every default of od (and nested objects) into base. */
 void cfg_apply_defaults(const struct cfg_odesc *od, void *base);
+/*
+ * The children of a collection n, aliases resolved: for a mapping, keys and
+ * values alternate (cfg_node_next steps over one child's subtree).
+ */
+#define cfg_node_for_each(n, it)                                               \
+	for (const struct cfg_ynode *it = cfg_ytree_first(n),                  \
+				    *it##_end = cfg_ytree_end(n);              \
+	     it < it##_end; it = cfg_ytree_skip(it))
+#define cfg_node_at(c, raw) cfg_ytree_deref((c)->tree, raw)
+
 /* Report path of a field for messages. */
-void cfg_err_at(struct cfg_ctx *c, yaml_node_t *n, const struct cfg_path *p,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void cfg_err_at(struct cfg_ctx *c, const struct cfg_ynode *n,
+		const struct cfg_path *p, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

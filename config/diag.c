@@ -131,13 +131,11 @@ void cfg_err(struct cfg_ctx *c, enum cfg_diag_kind kind, struct cfg_loc loc,
 	va_list ap;
 
 	if (c->n_errors >= CFG_MAX_ERRORS) {
-		if (!c->truncated) {
-			c->truncated = true;
-			cfg_diag_add(c->diags, c->file, 0, 0, CFG_SEV_ERROR,
-				     kind, "",
-				     "too many errors (%d); stopped collecting",
-				     CFG_MAX_ERRORS);
-		}
+		/* Counted, not stored: cfg_diags_end() says how many. */
+		if (!c->truncated)
+			c->dropped_kind = kind;
+		c->truncated = true;
+		c->n_dropped++;
 		return;
 	}
 	c->n_errors++;
@@ -145,6 +143,17 @@ void cfg_err(struct cfg_ctx *c, enum cfg_diag_kind kind, struct cfg_loc loc,
 	cfg_diag_vadd(c->diags, c->file, loc.line, loc.col, CFG_SEV_ERROR, kind,
 		      path, fmt, ap);
 	va_end(ap);
+}
+
+void cfg_diags_end(struct cfg_ctx *c)
+{
+	if (c->n_dropped)
+		cfg_diag_add(c->diags, c->file, 0, 0, CFG_SEV_ERROR,
+			     c->dropped_kind, "",
+			     "too many errors: %zu more not shown (the first "
+			     "%d are listed)",
+			     c->n_dropped, CFG_MAX_ERRORS);
+	c->n_dropped = 0;
 }
 
 void cfg_warn(struct cfg_ctx *c, struct cfg_loc loc, const char *path,

@@ -12,7 +12,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <yaml.h>
 
 #include "config/config.h"
 
@@ -219,26 +218,33 @@ struct raw_root {
 
 /* ---- loader context ---------------------------------------------------- */
 
+struct cfg_ytree;
+struct cfg_ynode;
+
 struct cfg_ctx {
 	const char *file;
 	struct cfg_diags *diags;
 	struct cfg_arena *arena;   /* owned by the resulting struct cfg */
 	struct cfg_arena *scratch; /* freed when loading ends */
-	yaml_document_t *doc;
-	size_t n_errors; /* errors this load added */
-	bool truncated;	 /* CFG_MAX_ERRORS reached */
+	struct cfg_ytree *tree;	   /* the parsed document */
+	size_t n_errors;	   /* errors this load added */
+	bool truncated;		   /* CFG_MAX_ERRORS reached */
+	size_t n_dropped;	   /* errors past the cap, not stored */
+	enum cfg_diag_kind dropped_kind;
 };
 
 void cfg_err(struct cfg_ctx *c, enum cfg_diag_kind kind, struct cfg_loc loc,
 	     const char *path, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* Add the one "N more not shown" line for the errors past the cap. */
+void cfg_diags_end(struct cfg_ctx *c);
 void cfg_warn(struct cfg_ctx *c, struct cfg_loc loc, const char *path,
 	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Report duplicate keys in every mapping of the document. */
 void cfg_check_duplicate_keys(struct cfg_ctx *c);
 /* Decode the document's root into *root; schema errors go to diags. */
-void cfg_decode_root(struct cfg_ctx *c, yaml_node_t *node,
+void cfg_decode_root(struct cfg_ctx *c, const struct cfg_ynode *node,
 		     struct raw_root *root);
 /* Resolve defaults and validate semantics; fills *cfg when error-free. */
 void cfg_build(struct cfg_ctx *c, struct raw_root *root, struct cfg *cfg);

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # config/: YAML -> validated, immutable struct cfg.
 PKGS += libcrypto
-DEPS_PKGS += libssl-dev python3-yaml python3-jsonschema
+DEPS_PKGS += libssl-dev python3-yaml python3-jsonschema time
 
 # Validation time and peak memory on a generated 1,000 x 100 configuration.
 BENCH_VALIDATE_CFG := $(BUILD)/bench/validate-1000x100.yaml
@@ -16,9 +16,30 @@ $(BENCH_VALIDATE_CFG): tests/bench/gen_config.py
 	$(Q)mkdir -p $(@D)
 	$(Q)python3 tests/bench/gen_config.py --services 1000 --backends 100 >$@
 
+# Today's loader, side by side: `ballast validate` built from the commit
+# before the loader moved to libyaml's event API (main at 2d82a6c;
+# override to compare another).
+BENCH_VALIDATE_REF ?= 2d82a6cb7b0685da38de732582b457eaa6ff1fa8
+BENCH_REF_DIR := $(BUILD)/ref/$(BENCH_VALIDATE_REF)
+$(BENCH_REF_DIR)/ballast:
+	$(call msg,REF,$@)
+	$(Q)rm -rf $(@D) && mkdir -p $(@D)
+	$(Q)git archive $(BENCH_VALIDATE_REF) | tar -x -C $(@D)
+	$(Q)$(MAKE) -C $(@D) ballast
+
+$(BUILD)/bench/runstat: tests/bench/runstat.c
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $<
+
 .PHONY: bench-validate
-bench-validate: $(BUILD)/bench/bench_validate $(BENCH_VALIDATE_CFG)
+bench-validate: $(BUILD)/bench/bench_validate $(BENCH_VALIDATE_CFG) ballast \
+		$(BENCH_REF_DIR)/ballast $(BUILD)/bench/runstat
 	$(Q)$(BUILD)/bench/bench_validate $(BENCH_VALIDATE_CFG) 7
+	$(Q)echo "bench-validate: ref = $(BENCH_VALIDATE_REF), new = $(VERSION)"
+	$(Q)BENCH_VALIDATE_CFG=$(BENCH_VALIDATE_CFG) \
+		RUNSTAT=$(BUILD)/bench/runstat tests/bench/validate_compare.sh $(BENCH_REF_DIR)/ballast \
+		./ballast $(BUILD)/bench/shapes 5
 
 BENCH_TARGETS += bench-validate
 
@@ -41,3 +62,11 @@ bench-regex: $(BUILD)/bench/bench_regex
 	$(Q)for n in 65536 1048576 16777216; do $(BUILD)/bench/bench_regex $$n; done
 
 BENCH_TARGETS += bench-regex
+
+# Loading costs memory and time in proportion to the file, whatever its shape.
+.PHONY: test-load-bounds
+test-load-bounds: ballast
+	$(Q)mkdir -p $(RESULTS)
+	$(Q)tests/config/test_load_bounds.sh ./ballast
+
+CHECK_TARGETS += test-load-bounds

@@ -142,11 +142,11 @@ static void *field_ptr(const struct cfg_dobj *o, const struct cfg_fdesc *f)
 	return (char *)o->base + f->off;
 }
 
-static void dec_health(struct cfg_ctx *c, yaml_node_t *n,
+static void dec_health(struct cfg_ctx *c, const struct cfg_ynode *n,
 		       const struct cfg_dobj *o, const struct cfg_fdesc *f,
 		       const struct cfg_path *p);
 
-static void dec_initial(struct cfg_ctx *c, yaml_node_t *n,
+static void dec_initial(struct cfg_ctx *c, const struct cfg_ynode *n,
 			const struct cfg_dobj *o, const struct cfg_fdesc *f,
 			const struct cfg_path *p)
 {
@@ -156,7 +156,7 @@ static void dec_initial(struct cfg_ctx *c, yaml_node_t *n,
 		*(bool *)field_ptr(o, f) = v == 1;
 }
 
-static void dec_http_path(struct cfg_ctx *c, yaml_node_t *n,
+static void dec_http_path(struct cfg_ctx *c, const struct cfg_ynode *n,
 			  const struct cfg_dobj *o, const struct cfg_fdesc *f,
 			  const struct cfg_path *p)
 {
@@ -210,30 +210,29 @@ static int parse_code_range(const char *s, struct cfg_code_range *r)
 	return 0;
 }
 
-static void dec_expect(struct cfg_ctx *c, yaml_node_t *n,
+static void dec_expect(struct cfg_ctx *c, const struct cfg_ynode *n,
 		       const struct cfg_dobj *o, const struct cfg_fdesc *f,
 		       const struct cfg_path *p)
 {
 	struct raw_health *rh = o->base;
-	yaml_node_item_t *it, *end;
+	const struct cfg_ynode *it, *end;
 	struct cfg_code_range *r;
 	size_t cnt, k = 0;
-	int one[1];
 
-	if (n && n->type == YAML_SCALAR_NODE) {
-		one[0] = (int)(n - c->doc->nodes.start) + 1;
-		it = one;
-		end = one + 1;
-	} else if (n && n->type == YAML_SEQUENCE_NODE) {
-		it = n->data.sequence.items.start;
-		end = n->data.sequence.items.top;
+	if (n && cfg_ynode_type(n) == CFG_YSCALAR) {
+		it = n;
+		end = cfg_ytree_skip(n);
+		cnt = 1;
+	} else if (n && cfg_ynode_type(n) == CFG_YSEQ) {
+		it = cfg_ytree_first(n);
+		end = cfg_ytree_end(n);
+		cnt = cfg_ynode_count(n);
 	} else {
 		cfg_type_error(c, n, p,
 			       "a status code, a range like \"200-299\", or a "
 			       "list of them");
 		return;
 	}
-	cnt = (size_t)(end - it);
 	if (!cnt) {
 		cfg_err_at(c, n, p,
 			   "the list is empty; name at least one status code");
@@ -242,18 +241,18 @@ static void dec_expect(struct cfg_ctx *c, yaml_node_t *n,
 	r = cfg_arena_calloc(c->arena, cnt, sizeof(*r));
 	if (!r)
 		return;
-	for (size_t i = 0; it < end; it++, i++) {
-		yaml_node_t *in = cfg_node(c, *it);
+	for (size_t i = 0; it < end; it = cfg_ytree_skip(it), i++) {
+		const struct cfg_ynode *in = cfg_node_at(c, it);
 		struct cfg_path ip = {p, NULL, i};
 		const char *s =
-		    cfg_node_str(c, in, n->type == YAML_SEQUENCE_NODE ? &ip : p,
+		    cfg_node_str(c, in, cfg_ynode_type(n) == CFG_YSEQ ? &ip : p,
 				 "a status code or a range");
 
 		if (!s)
 			continue;
 		if (parse_code_range(s, &r[k])) {
 			cfg_err_at(
-			    c, in, n->type == YAML_SEQUENCE_NODE ? &ip : p,
+			    c, in, cfg_ynode_type(n) == CFG_YSEQ ? &ip : p,
 			    "'%s' is not a status code (100..599, no "
 			    "leading zero), a range like \"200-299\", or a "
 			    "class like \"2xx\"",
@@ -266,7 +265,7 @@ static void dec_expect(struct cfg_ctx *c, yaml_node_t *n,
 	rh->h.n_expect = k;
 }
 
-static void dec_command(struct cfg_ctx *c, yaml_node_t *n,
+static void dec_command(struct cfg_ctx *c, const struct cfg_ynode *n,
 			const struct cfg_dobj *o, const struct cfg_fdesc *f,
 			const struct cfg_path *p)
 {
@@ -274,14 +273,13 @@ static void dec_command(struct cfg_ctx *c, yaml_node_t *n,
 	const char **argv;
 	size_t cnt, i = 0;
 
-	if (!n || n->type != YAML_SEQUENCE_NODE) {
+	if (!n || cfg_ynode_type(n) != CFG_YSEQ) {
 		cfg_type_error(
 		    c, n, p,
 		    "a list: the program's absolute path, then its arguments");
 		return;
 	}
-	cnt =
-	    (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	cnt = cfg_ynode_count(n);
 	if (!cnt) {
 		cfg_err_at(c, n, p,
 			   "the command is empty; name the program to run");
@@ -290,36 +288,36 @@ static void dec_command(struct cfg_ctx *c, yaml_node_t *n,
 	argv = cfg_arena_calloc(c->arena, cnt + 1, sizeof(*argv));
 	if (!argv)
 		return;
-	for (yaml_node_item_t *it = n->data.sequence.items.start;
-	     it < n->data.sequence.items.top; it++, i++) {
-		struct cfg_path ip = {p, NULL, i};
+	cfg_node_for_each(n, it)
+	{
+		struct cfg_path ip = {p, NULL, i++};
 		const char *s =
-		    cfg_node_str(c, cfg_node(c, *it), &ip, "a string");
+		    cfg_node_str(c, cfg_node_at(c, it), &ip, "a string");
 
-		argv[i] = s ? cfg_arena_strdup(c->arena, s) : "";
+		argv[i - 1] = s ? cfg_arena_strdup(c->arena, s) : "";
 	}
 	rh->h.command = argv;
 	rh->h.n_command = cnt;
 }
 
-static void dec_sched_flags(struct cfg_ctx *c, yaml_node_t *n,
+static void dec_sched_flags(struct cfg_ctx *c, const struct cfg_ynode *n,
 			    const struct cfg_dobj *o, const struct cfg_fdesc *f,
 			    const struct cfg_path *p)
 {
 	uint32_t *flags = field_ptr(o, f);
 	size_t i = 0;
 
-	if (!n || n->type != YAML_SEQUENCE_NODE) {
+	if (!n || cfg_ynode_type(n) != CFG_YSEQ) {
 		cfg_type_error(c, n, p,
 			       "a list of scheduler flags (fallback, port)");
 		return;
 	}
-	for (yaml_node_item_t *it = n->data.sequence.items.start;
-	     it < n->data.sequence.items.top; it++, i++) {
-		struct cfg_path ip = {p, NULL, i};
+	cfg_node_for_each(n, it)
+	{
+		struct cfg_path ip = {p, NULL, i++};
 		int v;
 
-		if (!cfg_decode_enum(c, cfg_node(c, *it), &sflag_e, &ip, &v))
+		if (!cfg_decode_enum(c, cfg_node_at(c, it), &sflag_e, &ip, &v))
 			*flags |= (uint32_t)v;
 	}
 }
@@ -535,36 +533,35 @@ static const struct cfg_fdesc backend_f[] = {
 };
 ODESC(backend_o, "backend", backend_f);
 
-static void dec_backends(struct cfg_ctx *c, yaml_node_t *n,
+static void dec_backends(struct cfg_ctx *c, const struct cfg_ynode *n,
 			 const struct cfg_dobj *o, const struct cfg_fdesc *f,
 			 const struct cfg_path *p)
 {
 	struct raw_pool *pool = o->base;
 	size_t cnt, i = 0;
 
-	if (!n || n->type != YAML_SEQUENCE_NODE) {
+	if (!n || cfg_ynode_type(n) != CFG_YSEQ) {
 		cfg_type_error(c, n, p, "a list of backends");
 		return;
 	}
-	cnt =
-	    (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	cnt = cfg_ynode_count(n);
 	pool->bk =
 	    cfg_arena_calloc(c->scratch, cnt ? cnt : 1, sizeof(*pool->bk));
 	if (!pool->bk)
 		return;
 	pool->n_bk = cnt;
-	for (yaml_node_item_t *it = n->data.sequence.items.start;
-	     it < n->data.sequence.items.top; it++, i++) {
+	cfg_node_for_each(n, it)
+	{
 		struct raw_backend *rb = &pool->bk[i];
-		yaml_node_t *in = cfg_node(c, *it);
-		struct cfg_path ip = {p, NULL, i};
+		const struct cfg_ynode *in = cfg_node_at(c, it);
+		struct cfg_path ip = {p, NULL, i++};
 		struct cfg_dobj bo = {rb, &rb->seen, rb->loc, NULL};
 		const char *s;
 
 		cfg_apply_defaults(&backend_o, rb);
-		rb->b.loc = cfg_node_loc(in);
-		if (in && in->type == YAML_SCALAR_NODE &&
-		    !cfg_node_is_null(in)) {
+		rb->b.loc = cfg_node_loc(c, in);
+		if (in && cfg_ynode_type(in) == CFG_YSCALAR &&
+		    !cfg_node_is_null(c, in)) {
 			s = cfg_node_str(c, in, &ip, "a backend");
 			if (!s)
 				continue;
@@ -587,7 +584,7 @@ static void dec_backends(struct cfg_ctx *c, yaml_node_t *n,
 			}
 			continue;
 		}
-		if (!in || in->type != YAML_MAPPING_NODE) {
+		if (!in || cfg_ynode_type(in) != CFG_YMAP) {
 			cfg_type_error(c, in, &ip,
 				       "a backend: a mapping with 'address', "
 				       "or an 'ADDRESS:PORT' string");
@@ -612,26 +609,27 @@ static const struct cfg_fdesc pool_f[] = {
 };
 ODESC(pool_o, "pool", pool_f);
 
-static void dec_pools(struct cfg_ctx *c, yaml_node_t *n,
+static void dec_pools(struct cfg_ctx *c, const struct cfg_ynode *n,
 		      const struct cfg_dobj *o, const struct cfg_fdesc *f,
 		      const struct cfg_path *p)
 {
 	struct raw_root *root = o->base;
 	size_t cnt, k = 0;
 
-	if (!n || n->type != YAML_MAPPING_NODE) {
+	if (!n || cfg_ynode_type(n) != CFG_YMAP) {
 		cfg_type_error(c, n, p, "a mapping of pool names to pools");
 		return;
 	}
-	cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	cnt = cfg_ynode_count(n) / 2;
 	root->pools =
 	    cfg_arena_calloc(c->scratch, cnt ? cnt : 1, sizeof(*root->pools));
 	if (!root->pools)
 		return;
-	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
-	     pr < n->data.mapping.pairs.top; pr++) {
-		yaml_node_t *kn = cfg_node(c, pr->key);
-		yaml_node_t *vn = cfg_node(c, pr->value);
+	cfg_node_for_each(n, kr)
+	{
+		const struct cfg_ynode *kn = cfg_node_at(c, kr);
+		const struct cfg_ynode *vn =
+		    cfg_node_at(c, kr = cfg_ytree_skip(kr));
 		struct raw_pool *rp = &root->pools[k];
 		struct cfg_dobj po = {rp, &rp->seen, rp->loc, NULL};
 		struct cfg_path pp = {p, NULL, 0};
@@ -649,7 +647,7 @@ static void dec_pools(struct cfg_ctx *c, yaml_node_t *n,
 			continue;
 		}
 		rp->name = cfg_arena_strdup(c->arena, name);
-		rp->at = cfg_node_loc(kn);
+		rp->at = cfg_node_loc(c, kn);
 		pp.key = rp->name;
 		k++;
 		cfg_decode_object(c, vn, &pool_o, &po, &pp);
@@ -754,12 +752,12 @@ ODESC(service_o, "service", service_f);
 #define SEEN(rs, id) ((rs)->seen & (1ull << (id)))
 
 /* Keys that only make sense together or apart: the shape of a service. */
-static void check_service_shape(struct cfg_ctx *c, yaml_node_t *n,
+static void check_service_shape(struct cfg_ctx *c, const struct cfg_ynode *n,
 				struct raw_service *rs,
 				const struct cfg_path *p, size_t errors_before)
 {
 	char path[256];
-	struct cfg_loc at = cfg_node_loc(n);
+	struct cfg_loc at = cfg_node_loc(c, n);
 
 	cfg_path_fmt(p, path, sizeof(path));
 	if (SEEN(rs, SV_FWMARK)) {
@@ -808,34 +806,33 @@ static void check_service_shape(struct cfg_ctx *c, yaml_node_t *n,
 			path);
 }
 
-static void dec_services(struct cfg_ctx *c, yaml_node_t *n,
+static void dec_services(struct cfg_ctx *c, const struct cfg_ynode *n,
 			 const struct cfg_dobj *o, const struct cfg_fdesc *f,
 			 const struct cfg_path *p)
 {
 	struct raw_root *root = o->base;
 	size_t cnt, i = 0;
 
-	if (!n || n->type != YAML_SEQUENCE_NODE) {
+	if (!n || cfg_ynode_type(n) != CFG_YSEQ) {
 		cfg_type_error(c, n, p, "a list of services");
 		return;
 	}
-	cnt =
-	    (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	cnt = cfg_ynode_count(n);
 	root->svcs =
 	    cfg_arena_calloc(c->scratch, cnt ? cnt : 1, sizeof(*root->svcs));
 	if (!root->svcs)
 		return;
 	root->n_svcs = cnt;
-	for (yaml_node_item_t *it = n->data.sequence.items.start;
-	     it < n->data.sequence.items.top; it++, i++) {
+	cfg_node_for_each(n, it)
+	{
 		struct raw_service *rs = &root->svcs[i];
-		yaml_node_t *in = cfg_node(c, *it);
-		struct cfg_path ip = {p, NULL, i};
+		const struct cfg_ynode *in = cfg_node_at(c, it);
+		struct cfg_path ip = {p, NULL, i++};
 		struct cfg_dobj so = {rs, &rs->seen, rs->loc, NULL};
 
 		cfg_apply_defaults(&service_o, rs);
-		rs->s.loc = cfg_node_loc(in);
-		if (!in || in->type != YAML_MAPPING_NODE) {
+		rs->s.loc = cfg_node_loc(c, in);
+		if (!in || cfg_ynode_type(in) != CFG_YMAP) {
 			cfg_type_error(c, in, &ip, "a service (a mapping)");
 			continue;
 		}
@@ -1057,7 +1054,7 @@ static const struct cfg_fdesc root_f[] = {
 };
 ODESC(root_o, "the configuration", root_f);
 
-static void dec_health(struct cfg_ctx *c, yaml_node_t *n,
+static void dec_health(struct cfg_ctx *c, const struct cfg_ynode *n,
 		       const struct cfg_dobj *o, const struct cfg_fdesc *f,
 		       const struct cfg_path *p)
 {
@@ -1065,27 +1062,27 @@ static void dec_health(struct cfg_ctx *c, yaml_node_t *n,
 	struct raw_health *rh;
 	struct cfg_dobj ho;
 
-	if (!n || n->type != YAML_MAPPING_NODE) {
+	if (!n || cfg_ynode_type(n) != CFG_YMAP) {
 		cfg_type_error(c, n, p, "a mapping of health-check settings");
 		return;
 	}
 	rh = cfg_arena_alloc(c->scratch, sizeof(*rh));
 	if (!rh)
 		return;
-	rh->at = cfg_node_loc(n);
+	rh->at = cfg_node_loc(c, n);
 	ho = (struct cfg_dobj){rh, &rh->seen, rh->loc, &rh->h.set};
 	cfg_decode_object(c, n, &health_o, &ho, p);
 	*out = rh;
 }
 
-void cfg_decode_root(struct cfg_ctx *c, yaml_node_t *node,
+void cfg_decode_root(struct cfg_ctx *c, const struct cfg_ynode *node,
 		     struct raw_root *root)
 {
 	struct cfg_dobj ro = {root, &root->seen, root->loc, NULL};
 
 	cfg_apply_defaults(&root_o, root);
-	root->at = cfg_node_loc(node);
-	if (!node || cfg_node_is_null(node)) {
+	root->at = cfg_node_loc(c, node);
+	if (!node || cfg_node_is_null(c, node)) {
 		cfg_err(c, CFG_DIAG_SCHEMA, root->at, "",
 			"the configuration is empty; it needs at least "
 			"'version: 1' and 'dataplane'");
