@@ -8,6 +8,7 @@
 
 static const char apply_usage[] =
 	"Usage: ballast apply [-c FILE] [--dataplane NAME] [--dry-run] [--prune]\n"
+	"       ballast apply [-c FILE] --detach\n"
 	"\n"
 	"Converge the live dataplane to the configuration once, print every\n"
 	"change made, then read the dataplane back to confirm it converged.\n"
@@ -22,6 +23,9 @@ static const char apply_usage[] =
 	"                        (e.g. 3:EBUSY; comma-separated for several)\n"
 	"  -n, --dry-run         print the plan, change nothing\n"
 	"      --prune           also remove services Ballast did not create\n"
+	"      --detach          remove everything Ballast installed in the\n"
+	"                        dataplane instead (xdp: detach the programs and\n"
+	"                        remove the pinned maps, dropping tracked flows)\n"
 	"  -h, --help            this text\n"
 	"\n"
 	"Exit status: 0 converged, 1 some operation failed or an error occurred.\n";
@@ -42,6 +46,42 @@ static int verify(struct cmd_session *s, bool prune)
 	return CMD_EXIT_ERROR;
 }
 
+/*
+ * Remove what the driver installed. A driver with a detach op does it without
+ * opening (so a pinned layout it would refuse can still be removed); others
+ * are opened and closed with detach.
+ */
+static int detach(const struct cmd_options *o)
+{
+	struct cmd_session s;
+	const char *name;
+	int code, err;
+
+	code = cmd_session_load(&s, o);
+	if (code)
+		return code;
+	name = s.ops->name;
+	if (s.ops->detach) {
+		struct dp_open_args args = {.cfg = s.cfg};
+
+		err = s.ops->detach(&args);
+	} else {
+		err = cmd_session_open_dp(&s, o, false);
+		if (!err) {
+			s.ops->close(s.dp, true);
+			s.dp = NULL;
+		}
+	}
+	cmd_session_close(&s);
+	if (err) {
+		fprintf(stderr, "ballast: detaching the %s dataplane failed\n",
+			name);
+		return CMD_EXIT_ERROR;
+	}
+	puts("Detached: nothing of Ballast's is left in the dataplane.");
+	return CMD_EXIT_OK;
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	struct dp_result res = { 0 };
@@ -53,9 +93,11 @@ int cmd_apply(int argc, char **argv)
 	if (cmd_parse_options(argc, argv,
 			      CMD_OPT_CONFIG | CMD_OPT_DATAPLANE | CMD_OPT_STATE |
 				      CMD_OPT_FAULT | CMD_OPT_DRY_RUN |
-				      CMD_OPT_PRUNE,
+				      CMD_OPT_PRUNE | CMD_OPT_DETACH,
 			      apply_usage, &o, &code))
 		return code;
+	if (o.detach)
+		return detach(&o);
 	code = cmd_session_open(&s, &o, o.dry_run);
 	if (code)
 		return code;

@@ -18,6 +18,7 @@ static const struct {
 	{ { "fault", required_argument, NULL, 'F' }, CMD_OPT_FAULT },
 	{ { "dry-run", no_argument, NULL, 'n' }, CMD_OPT_DRY_RUN },
 	{ { "prune", no_argument, NULL, 'P' }, CMD_OPT_PRUNE },
+	{ { "detach", no_argument, NULL, 'D' }, CMD_OPT_DETACH },
 };
 
 #define N_OPTIONS (sizeof(option_table) / sizeof(option_table[0]))
@@ -67,6 +68,9 @@ int cmd_parse_options(int argc, char **argv, unsigned int allowed,
 			break;
 		case 'P':
 			o->prune = true;
+			break;
+		case 'D':
+			o->detach = true;
 			break;
 		default:
 			if (optopt)

@@ -14,6 +14,7 @@ enum cmd_opt {
 	CMD_OPT_FAULT = 1u << 4,
 	CMD_OPT_DRY_RUN = 1u << 5,
 	CMD_OPT_PRUNE = 1u << 6,
+	CMD_OPT_DETACH = 1u << 7,
 };
 
 struct cmd_options {
@@ -24,6 +25,7 @@ struct cmd_options {
 	bool json;
 	bool dry_run;
 	bool prune;
+	bool detach;
 };
 
 /*

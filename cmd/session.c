@@ -7,11 +7,9 @@
 #include "cmd/dataplanes.h"
 #include "cmd/diag_print.h"
 
-int cmd_session_open(struct cmd_session *s, const struct cmd_options *o,
-		     bool read_only)
+int cmd_session_load(struct cmd_session *s, const struct cmd_options *o)
 {
 	struct cfg_diags diags = { 0 };
-	struct dp_open_args args;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
@@ -33,8 +31,17 @@ int cmd_session_open(struct cmd_session *s, const struct cmd_options *o,
 				       cfg_driver_name(s->cfg->dataplane.driver));
 		cmd_dataplane_list(stderr);
 		fputs("); pass --dataplane NAME\n", stderr);
-		goto fail;
+		cmd_session_close(s);
+		return CMD_EXIT_ERROR;
 	}
+	return 0;
+}
+
+int cmd_session_open_dp(struct cmd_session *s, const struct cmd_options *o,
+			bool read_only)
+{
+	struct dp_open_args args;
+	int ret;
 
 	args = (struct dp_open_args){
 		.cfg = s->cfg,
@@ -46,8 +53,21 @@ int cmd_session_open(struct cmd_session *s, const struct cmd_options *o,
 	if (ret) {
 		fprintf(stderr, "ballast: cannot open the %s dataplane: %s\n",
 			s->ops->name, strerror(-ret));
-		goto fail;
+		return CMD_EXIT_ERROR;
 	}
+	return 0;
+}
+
+int cmd_session_open(struct cmd_session *s, const struct cmd_options *o,
+		     bool read_only)
+{
+	int ret;
+
+	ret = cmd_session_load(s, o);
+	if (ret)
+		return ret;
+	if (cmd_session_open_dp(s, o, read_only))
+		goto fail;
 	ret = rc_ctl_new(s->ops, s->dp, &s->ctl);
 	if (ret) {
 		fprintf(stderr, "ballast: %s\n", strerror(-ret));

@@ -20,6 +20,10 @@ struct cmd_session {
  */
 int cmd_session_open(struct cmd_session *s, const struct cmd_options *o,
 		     bool read_only);
+/* The two halves of cmd_session_open: config and driver, then open it. */
+int cmd_session_load(struct cmd_session *s, const struct cmd_options *o);
+int cmd_session_open_dp(struct cmd_session *s, const struct cmd_options *o,
+			bool read_only);
 void cmd_session_close(struct cmd_session *s);
 
 /*

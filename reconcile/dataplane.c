@@ -38,5 +38,6 @@ void dp_stats_free(struct dp_stats *s)
 	if (!s)
 		return;
 	free(s->counters);
+	free(s->objs);
 	memset(s, 0, sizeof(*s));
 }

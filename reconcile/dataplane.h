@@ -45,9 +45,22 @@ struct dp_counter {
 	uint64_t value;
 };
 
+/* Packets and bytes of one service, or of one real of it (has_real). */
+struct dp_obj_counter {
+	struct rc_svc_key svc;
+	bool has_real;
+	uint16_t port;              /* the real's, with has_real */
+	struct lb_addr addr;        /* the real's, with has_real */
+	uint64_t packets;
+	uint64_t bytes;
+};
+
 struct dp_stats {
 	struct dp_counter *counters;
 	size_t n;
+	/* Optional: per-service and per-real counters (NULL, 0 when none). */
+	struct dp_obj_counter *objs;
+	size_t n_objs;
 };
 
 void dp_stats_free(struct dp_stats *s);
@@ -81,6 +94,14 @@ struct dp_ops {
 		__attribute__((warn_unused_result));
 	/* detach=false leaves the programmed state in place (restart, SIGTERM). */
 	void (*close)(struct dp *dp, bool detach);
+	/*
+	 * Optional (may be NULL): remove everything the driver installed for
+	 * args->cfg (programs, attachments, pinned maps) without opening the
+	 * dataplane first, so it also works where open() refuses (a pinned
+	 * layout of another build). `ballast apply --detach`; on request only.
+	 */
+	int (*detach)(const struct dp_open_args *args)
+		__attribute__((warn_unused_result));
 };
 
 #endif

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Private parts of the XDP driver shared by its files. */
+#ifndef BALLAST_DP_XDP_INTERNAL_H
+#define BALLAST_DP_XDP_INTERNAL_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "dataplane/xdp/bpf/lb_shared.h"
+#include "dataplane/xdp/loader.h"
+#include "reconcile/dataplane.h"
+
+/* The forwarder's maps, in the order of xdp_map_names[]. */
+enum xdp_map {
+	XM_VIPS = 0,
+	XM_VIP_FILTER,
+	XM_SERVICES,
+	XM_SVC_SETS,
+	XM_SVC_STATE,
+	XM_REALS,
+	XM_RINGS,
+	XM_FLOWS,
+	XM_CT,
+	XM_CFG,
+	XM_STATS,
+	XM_SVC_CTR,
+	XM_REAL_CTR,
+	XM_NH_CACHE,
+	XM_FLOOD,
+	XM__COUNT,
+};
+
+extern const char *const xdp_map_names[XM__COUNT];
+
+/* How the TC egress program is attached (xdp_meta.tc_kind). */
+enum xdp_tc_kind {
+	XDP_TC_NONE = 0,
+	XDP_TC_LINK,   /* tcx link (kernel 6.6+), pinned as link_tc */
+	XDP_TC_LEGACY, /* clsact filter, direct action */
+};
+
+/*
+ * The "meta" map's single value: what this build must agree on with what is
+ * pinned. A userspace-only array kept with the pins, so the kernel stays the
+ * one source of truth and no state file is needed.
+ */
+struct xdp_meta {
+	uint64_t layout;            /* dp_xdp_layout_hash() of the pinning build */
+	uint64_t prog;              /* dp_xdp_prog_hash() of the attached program */
+	struct dp_xdp_sizing sz;    /* sizes the maps were created with */
+	uint32_t tc_kind;           /* enum xdp_tc_kind */
+	uint32_t tc_hook_created;   /* we created the clsact qdisc */
+	uint32_t ifindex;           /* where the programs are attached */
+	uint32_t pad;
+};
+
+/* File names inside the pin directory besides the maps. */
+#define XDP_PIN_META    "meta"
+#define XDP_PIN_PROG    "prog_xdp"
+#define XDP_PIN_PROG_TC "prog_tc"
+#define XDP_PIN_LINK    "link_xdp"
+#define XDP_PIN_LINK_TC "link_tc"
+
+/* Handle and priority of the legacy TC filter (egress of clsact). */
+#define XDP_TC_HANDLE 0xba11
+#define XDP_TC_PRIO   0xba11
+
+/*
+ * A freed real id is not handed out again for this long (seconds): a flow
+ * entry of the flow table that still names it is then either gone or has
+ * been re-chosen from the ring by a packet of its flow.
+ */
+#define XDP_REAL_QUARANTINE_S 120u
+
+struct dp {
+	const struct cfg *cfg;        /* during open() only */
+	bool read_only;
+	char dir[PATH_MAX];           /* <pin_path>/<interface> */
+	char ifname[IF_NAMESIZE];
+	int ifindex;                  /* 0 when the interface is gone */
+	enum cfg_xdp_mode mode;
+	bool default_nat;             /* dataplane.xdp.forwarding is nat */
+	struct dp_xdp_sizing sz;      /* from the config */
+	bool pinned;                  /* maps exist under dir */
+	bool detached;                /* pinned, but XDP is not attached */
+	struct xdp_meta meta;         /* as pinned (valid when pinned) */
+	int fd[XM__COUNT];
+	int meta_fd;
+	uint64_t n_applies, n_ops_ok, n_ops_failed;
+};
+
+/* xdp_pin.c */
+int xdp_pin_open(struct dp *dp) __attribute__((warn_unused_result));
+void xdp_pin_close_fds(struct dp *dp);
+int xdp_pin_detach_all(const char *dir, const char *ifname)
+	__attribute__((warn_unused_result));
+int xdp_pin_path(const struct dp *dp, const char *name, char *buf,
+		 size_t len);
+
+/* xdp_read.c */
+/* One service as found in lb_services, with its reals' ids. */
+struct xdp_found {
+	struct rc_svc_key key;
+	struct lb_svc_key sk;
+	struct lb_svc_val v;
+	uint32_t first, n; /* range of its reals in the id list */
+};
+
+/*
+ * lb_services, sorted by key, restricted to sorted keys[0..n) when keys is
+ * set. *out is malloc'ed (first and n zero).
+ */
+int xdp_scan_services(struct dp *dp, const struct rc_svc_key *keys, size_t n,
+		      struct xdp_found **out, size_t *n_out)
+	__attribute__((warn_unused_result));
+int xdp_read_state(struct dp *dp, const struct rc_svc_key *keys, size_t n,
+		   struct rc_state *actual) __attribute__((warn_unused_result));
+/* Batch-read n consecutive array entries from key `first`. */
+int xdp_array_read(int fd, uint32_t first, uint32_t n, size_t value_size,
+		   void *out) __attribute__((warn_unused_result));
+void xdp_key_from_svc(struct rc_svc_key *k, const struct lb_svc_key *sk);
+void xdp_svc_from_key(struct lb_svc_key *sk, const struct rc_svc_key *k);
+void xdp_addr_to_bpf(const struct lb_addr *a, uint32_t out[4]);
+void xdp_addr_from_bpf(struct lb_addr *a, uint8_t family, const uint32_t in[4]);
+
+/* xdp_apply.c */
+int xdp_apply_plan(struct dp *dp, const struct rc_plan *plan,
+		   struct dp_result *res) __attribute__((warn_unused_result));
+
+#endif
