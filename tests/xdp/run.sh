@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The XDP driver end to end: `ballast plan` / `apply` program the forwarder on
+# a veth inside a network namespace, with every pin on a bpffs private to this
+# run (a mount namespace of its own), so nothing collides with a real
+# instance and everything vanishes with the run. Covers adoption across
+# restarts and SIGKILL, a program upgrade in one link update, drift shown by
+# plan and repaired by apply, a stale layout refused, capacity refused whole,
+# weights read back, and --detach leaving nothing behind.
+# Usage: run.sh BALLAST POKE. Skips (recording a skip) without root.
+set -u
+suite=xdp-driver
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib/result.sh
+. "$here/../lib/result.sh"
+
+skip_all() {
+	t_skip "$suite" "$1"
+	t_done "$suite"
+	exit 0
+}
+
+[[ $(id -u) -eq 0 ]] || skip_all "needs root (bpf, network namespaces)"
+command -v ip >/dev/null || skip_all "iproute2 missing"
+command -v unshare >/dev/null && command -v nsenter >/dev/null ||
+	skip_all "util-linux unshare/nsenter missing"
+B=$(realpath "$1")
+POKE=$(realpath "$2")
+
+# Run the rest in a mount namespace of our own: the bpffs mounted below, and
+# every pin in it, go away with this process whatever happens.
+if [[ -z "${BALLAST_XDP_INNER:-}" ]]; then
+	BALLAST_XDP_INNER=1 exec unshare --mount --propagation private "$0" "$@"
+fi
+
+tmp=$(mktemp -d)
+ns=ballast-xdp-$$
+pins=$tmp/bpf
+dir=$pins/xd0
+cleanup() {
+	ip netns del "$ns" 2>/dev/null
+	umount "$pins" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+mkdir -p "$pins"
+mount -t bpf bpf "$pins" || skip_all "cannot mount a bpf filesystem"
+ip netns add "$ns" || skip_all "cannot create a network namespace"
+ip -n "$ns" link add xd0 type veth peer name xd1
+ip -n "$ns" link set xd0 up
+ip -n "$ns" link set xd1 up
+ip -n "$ns" addr add 10.0.0.1/24 dev xd0
+ifindex=$(ip -n "$ns" -o link show xd0 | cut -d: -f1)
+
+# `ip netns exec` would remount /sys; nsenter only changes the network.
+X=(nsenter "--net=/run/netns/$ns")
+
+# conf NAME WEIGHT2 REALS_A REALS_B: services A (dsr) and B (nat) over pools.
+conf() {
+	local f=$tmp/$1.yaml
+	cat >"$f" <<YAML
+version: 1
+dataplane:
+  driver: xdp
+  interface: xd0
+  xdp:
+    ring_size: 251
+    flow_table_size: 4096
+    max_services: 4
+    max_reals: 6
+    pin_path: $pins
+pools:
+  a:
+    backends:
+$(for r in $3; do printf '      - address: %s\n        weight: %s\n' "$r" "$2"; done)
+  b:
+    backends:
+$(for r in $4; do printf '      - address: %s\n' "$r"; done)
+services:
+  - name: a
+    address: 192.0.2.10
+    port: 80
+    pool: a
+  - name: b
+    address: 2001:db8::10
+    port: 53
+    protocol: udp
+    forwarding: nat
+    pool: b
+YAML
+}
+conf c1 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2"
+conf c2 5 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2"
+conf c3 3 "10.1.0.3 10.1.0.4 10.1.0.5" "fd01::3 fd01::4"
+
+out=$tmp/out
+bl() { "${X[@]}" "$B" "$@" >"$out" 2>&1; }
+check() { # check NAME COND...
+	local name=$1
+	shift
+	if "$@"; then t_pass "$name"; else t_fail "$name" "$(tail -5 "$out")"; fi
+}
+has() { grep -q -- "$1" "$out"; }
+ids() { "$POKE" "$dir" ids | grep -v '^prog_' | sort; }
+prog_id() { "$POKE" "$dir" ids | awk -v n="$1" '$1 == n { print $2 }'; }
+attached() { [[ $("$POKE" "$dir" attached) == "$ifindex" ]]; }
+converged() { bl plan -c "$tmp/$1.yaml"; }
+
+bl plan -c "$tmp/c1.yaml"
+rc=$?
+check "plan on an empty interface lists the additions" \
+	test $rc -eq 2 -a ! -e "$dir"
+bl apply -c "$tmp/c1.yaml"
+check "apply programs the forwarder" has "Apply: 6 applied, 0 failed"
+check "plan after apply is empty" converged c1
+check "XDP attached to the interface through a pinned link" attached
+tc_n=$("${X[@]}" "$POKE" - tcx "$ifindex")
+tc_legacy=$(tc -n "$ns" filter show dev xd0 egress 2>/dev/null)
+check "TC egress program attached (tcx link or clsact filter)" \
+	test "$tc_n" -ge 1 -o -n "$tc_legacy"
+"$POKE" "$dir" weights | sort >"$out"
+printf '%s\n' "10.1.0.1 80 3" "10.1.0.2 80 3" "fd01::1 53 100" \
+	"fd01::2 53 100" >"$tmp/want"
+check "weights read back are those programmed" diff -u "$tmp/want" "$out"
+
+before=$(ids)
+bl apply -c "$tmp/c2.yaml"
+check "a restarted process adopts the pinned maps (weight change)" \
+	has "Apply: 2 applied, 0 failed"
+check "same map and link ids after a restart" test "$before" == "$(ids)"
+"$POKE" "$dir" weights | sort | head -1 >"$out"
+check "changed weight read back" grep -q "10.1.0.1 80 5" "$out"
+
+"${X[@]}" "$B" apply -c "$tmp/c1.yaml" >/dev/null 2>&1 &
+pid=$!
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+check "SIGKILL during apply leaves the link attached" attached
+check "SIGKILL during apply keeps map and link ids" test "$before" == "$(ids)"
+bl apply -c "$tmp/c1.yaml"
+check "apply after SIGKILL converges" converged c1
+
+old_prog=$(prog_id prog_xdp)
+"$POKE" "$dir" oldprog
+bl apply -c "$tmp/c1.yaml"
+check "a new build replaces the program" test "$(prog_id prog_xdp)" != "$old_prog"
+check "the program is replaced in the same link, maps kept" \
+	test "$before" == "$(ids)"
+check "still attached after the upgrade" attached
+
+"$POKE" "$dir" del-svc
+bl plan -c "$tmp/c1.yaml"
+check "a service deleted by hand shows in plan" has "^+ service"
+bl apply -c "$tmp/c1.yaml"
+check "apply restores the deleted service" converged c1
+
+"$POKE" "$dir" ring
+bl plan -c "$tmp/c1.yaml"
+check "an overwritten ring slot shows in plan" has "ring-mismatch"
+bl apply -c "$tmp/c1.yaml"
+check "apply republishes the ring" converged c1
+
+"$POKE" "$dir" unlink
+bl plan -c "$tmp/c1.yaml"
+check "a detached program shows in plan" has "detached"
+bl apply -c "$tmp/c1.yaml"
+check "apply attaches again" attached
+check "and converges" converged c1
+
+"$POKE" "$dir" weights >"$tmp/w_before"
+bl apply -c "$tmp/c3.yaml"
+rc=$?
+check "a plan beyond max_reals is refused" test $rc -ne 0
+check "the refusal names the setting" has "dataplane.xdp.max_reals"
+"$POKE" "$dir" weights >"$tmp/w_after"
+check "a refused plan writes nothing" diff -u "$tmp/w_before" "$tmp/w_after"
+check "the old state is intact" converged c1
+
+"$POKE" "$dir" stale
+bl plan -c "$tmp/c1.yaml"
+rc=$?
+check "a stale layout is refused by plan" test $rc -eq 1
+check "the refusal gives the remedy" has "ballast apply --detach"
+bl apply -c "$tmp/c1.yaml"
+check "a stale layout is refused by apply" test $? -eq 1
+bl apply -c "$tmp/c1.yaml" --detach
+check "apply --detach removes a stale forwarder" test $? -eq 0 -a ! -e "$dir"
+check "nothing attached after --detach" \
+	test -z "$(ip -n "$ns" link show xd0 | grep -w xdp)" \
+	-a "$("${X[@]}" "$POKE" - tcx "$ifindex")" = 0 \
+	-a -z "$(tc -n "$ns" filter show dev xd0 egress 2>/dev/null)"
+bl apply -c "$tmp/c1.yaml"
+check "apply after --detach installs afresh" converged c1
+bl apply -c "$tmp/c1.yaml" --detach
+# bpffs shows its own maps.debug and progs.debug.
+check "nothing pinned after --detach" \
+	test -z "$(ls -A "$pins" | grep -v '\.debug$')"
+
+t_done "$suite"
