@@ -133,8 +133,8 @@ static int set_pins(struct lb_bpf *o, const char *dir)
 	return 0;
 }
 
-int dp_xdp_load(const struct dp_xdp_sizing *s, const char *pin_dir,
-		struct lb_bpf **out)
+static int load(const struct dp_xdp_sizing *s, const char *pin_dir,
+		char *log, size_t len, struct lb_bpf **out)
 {
 	struct lb_bpf *o;
 	int err;
@@ -150,6 +150,15 @@ int dp_xdp_load(const struct dp_xdp_sizing *s, const char *pin_dir,
 	err = set_sizes(o, s);
 	if (!err && pin_dir)
 		err = set_pins(o, pin_dir);
+	if (!err && log) {
+		/* XDP's statistics in the first half, TC's in the second. */
+		if (bpf_program__set_log_level(o->progs.xdp_lb, 4) ||
+		    bpf_program__set_log_buf(o->progs.xdp_lb, log, len / 2) ||
+		    bpf_program__set_log_level(o->progs.tc_nat_egress, 4) ||
+		    bpf_program__set_log_buf(o->progs.tc_nat_egress,
+					     log + len / 2, len / 2))
+			err = -EINVAL;
+	}
 	if (!err)
 		err = lb_bpf__load(o);
 	if (err) {
@@ -158,6 +167,18 @@ int dp_xdp_load(const struct dp_xdp_sizing *s, const char *pin_dir,
 	}
 	*out = o;
 	return 0;
+}
+
+int dp_xdp_load(const struct dp_xdp_sizing *s, const char *pin_dir,
+		struct lb_bpf **out)
+{
+	return load(s, pin_dir, NULL, 0, out);
+}
+
+int dp_xdp_load_stats(const struct dp_xdp_sizing *s, char *log, size_t len,
+		      struct lb_bpf **out)
+{
+	return load(s, NULL, log, len, out);
 }
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)

@@ -47,6 +47,14 @@ int dp_xdp_load(const struct dp_xdp_sizing *s, const char *pin_dir,
 		struct lb_bpf **out) __attribute__((warn_unused_result));
 
 /*
+ * dp_xdp_load() without pins, with the verifier's statistics (log level 4:
+ * instructions processed, stack depth) of xdp_lb in log[0..len/2) and of
+ * tc_nat_egress in log[len/2..len), each NUL-terminated.
+ */
+int dp_xdp_load_stats(const struct dp_xdp_sizing *s, char *log, size_t len,
+		      struct lb_bpf **out) __attribute__((warn_unused_result));
+
+/*
  * Hash of the layout userspace and the programs agree on: the shared structs'
  * sizes, the constants they are indexed by, and every map's type, key and
  * value size and flags (not its size: that is the sizing). Pinned maps with

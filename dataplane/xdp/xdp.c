@@ -72,10 +72,12 @@ static int write_cfg(struct dp *dp, const struct cfg *cfg)
 
 	if (bpf_map_lookup_elem(dp->fd[XM_CFG], &zero, &c))
 		return -errno;
-	if (x->tunnel_source_v4.family == AF_INET)
+	if (x->tunnel_source_v4.family == AF_INET) {
 		memcpy(&c.src4, x->tunnel_source_v4.b, 4);
-	else
-		if_addr(dp->ifname, AF_INET, a), c.src4 = a[0];
+	} else {
+		if_addr(dp->ifname, AF_INET, a);
+		c.src4 = a[0];
+	}
 	memset(c.src6, 0, sizeof(c.src6));
 	if (x->tunnel_source_v6.family == AF_INET6)
 		memcpy(c.src6, x->tunnel_source_v6.b, 16);
@@ -139,8 +141,16 @@ fail:
 	return err;
 }
 
+/* A long-lived handle (the daemon) notices a detach at its next read. */
+static void refresh(struct dp *dp)
+{
+	if (dp->pinned)
+		dp->detached = !xdp_pin_attached(dp);
+}
+
 static int xdp_read(struct dp *dp, struct rc_state *actual)
 {
+	refresh(dp);
 	return xdp_read_state(dp, NULL, 0, actual);
 }
 
@@ -149,6 +159,7 @@ static int xdp_read_services(struct dp *dp, const struct rc_svc_key *keys,
 {
 	if (!n)
 		return rc_state_sort(actual);
+	refresh(dp);
 	return xdp_read_state(dp, keys, n, actual);
 }
 
@@ -172,6 +183,9 @@ static int xdp_apply(struct dp *dp, const struct rc_plan *plan,
 		res->n_failed = plan->n;
 		return -EROFS;
 	}
+	refresh(dp);
+	if (dp->detached && !xdp_pin_reattach(dp))
+		refresh(dp);
 	err = xdp_apply_plan(dp, plan, res);
 	dp->n_applies++;
 	dp->n_ops_ok += res->n_ok;

@@ -95,6 +95,10 @@ struct dp {
 /* xdp_pin.c */
 int xdp_pin_open(struct dp *dp) __attribute__((warn_unused_result));
 void xdp_pin_close_fds(struct dp *dp);
+/* Is the pinned XDP link attached to our interface? */
+bool xdp_pin_attached(struct dp *dp);
+/* Attach the pinned programs again where their link or filter is gone. */
+int xdp_pin_reattach(struct dp *dp) __attribute__((warn_unused_result));
 int xdp_pin_detach_all(const char *dir, const char *ifname)
 	__attribute__((warn_unused_result));
 int xdp_pin_path(const struct dp *dp, const char *name, char *buf,

@@ -270,7 +270,7 @@ static bool tc_attached(struct dp *dp)
 	return ok;
 }
 
-static bool xdp_attached(struct dp *dp)
+bool xdp_pin_attached(struct dp *dp)
 {
 	int fd = pin_get(dp->dir, XDP_PIN_LINK);
 	bool ok;
@@ -382,11 +382,11 @@ out:
 }
 
 /* Re-attach the pinned programs where a link or filter went away. */
-static int reattach(struct dp *dp)
+int xdp_pin_reattach(struct dp *dp)
 {
 	int xfd = -1, tfd = -1, err = 0;
 
-	if (!xdp_attached(dp)) {
+	if (!xdp_pin_attached(dp)) {
 		lb_warn("xdp: the forwarder was not attached to %s; attaching "
 			"it again",
 			dp->ifname);
@@ -490,7 +490,7 @@ int xdp_pin_open(struct dp *dp)
 					"with this build's; maps are kept");
 			err = install(dp);
 		} else if (!err) {
-			err = reattach(dp);
+			err = xdp_pin_reattach(dp);
 		}
 		if (err)
 			return err;
@@ -499,7 +499,7 @@ int xdp_pin_open(struct dp *dp)
 	if (err)
 		return err;
 	dp->pinned = true;
-	dp->detached = !xdp_attached(dp);
+	dp->detached = !xdp_pin_attached(dp);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
  *   poke DIR oldprog        make "meta" claim another build's program
  *   poke DIR attached       ifindex the XDP link is attached to (0: none)
  *   poke - tcx IFINDEX      programs attached to IFINDEX's tcx egress
+ *   poke - verifier         the verifier's statistics of both programs
  * Exit 0, or 1 with a message.
  */
 #include <arpa/inet.h>
@@ -28,6 +29,8 @@
 
 #include "dataplane/xdp/bpf/lb_shared.h"
 #include "dataplane/xdp/xdp_internal.h"
+#include "dataplane/xdp/lb.skel.h"
+#include "dataplane/xdp/loader.h"
 #include "dataplane/xdp/xdp_maps.h"
 
 static const char *dir;
@@ -162,6 +165,26 @@ static uint32_t link_ifindex(void)
 	return info.xdp.ifindex;
 }
 
+/* Verification does not depend on map sizes: the smallest valid sizing. */
+static int verifier(void)
+{
+	static char log[2 << 20];
+	struct dp_xdp_sizing sz = {.ring_size = 251, .flow_sets = 1,
+				   .svc_sets = 1, .max_services = 1,
+				   .max_reals = 1, .ct_entries = 1};
+	struct lb_bpf *o;
+	int err = dp_xdp_load_stats(&sz, log, sizeof(log), &o);
+
+	if (err) {
+		fprintf(stderr, "poke: load: %s\n", strerror(-err));
+		return 1;
+	}
+	printf("xdp_lb: %s", log);
+	printf("tc_nat_egress: %s", log + sizeof(log) / 2);
+	lb_bpf__destroy(o);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 2 ? argv[2] : "";
@@ -183,6 +206,8 @@ int main(int argc, char **argv)
 		return meta_poke(0);
 	if (!strcmp(cmd, "attached"))
 		return printf("%u\n", link_ifindex()) < 0;
+	if (!strcmp(cmd, "verifier"))
+		return verifier();
 	if (!strcmp(cmd, "tcx") && argc > 3) {
 		uint32_t cnt = 0, flags = 0;
 
