@@ -117,6 +117,8 @@ static int xdp_open(struct dp **out, const struct dp_open_args *args)
 	dp->default_nat = cfg->dataplane.xdp.forwarding == CFG_FWD_NAT;
 	snprintf(dp->ifname, sizeof(dp->ifname), "%s", cfg->dataplane.interface);
 	dp->ifindex = (int)if_nametoindex(dp->ifname);
+	snprintf(dp->pin_path, sizeof(dp->pin_path), "%s",
+		 cfg->dataplane.xdp.pin_path ? cfg->dataplane.xdp.pin_path : "");
 	err = dir_of(cfg, dp->dir, sizeof(dp->dir));
 	if (err) {
 		lb_err("xdp: pin directory: %s", strerror(-err));

@@ -78,6 +78,7 @@ struct xdp_meta {
 struct dp {
 	const struct cfg *cfg;        /* during open() only */
 	bool read_only;
+	char pin_path[PATH_MAX];      /* dataplane.xdp.pin_path */
 	char dir[PATH_MAX];           /* <pin_path>/<interface> */
 	char ifname[IF_NAMESIZE];
 	int ifindex;                  /* 0 when the interface is gone */
@@ -94,6 +95,25 @@ struct dp {
 
 /* xdp_pin.c */
 int xdp_pin_open(struct dp *dp) __attribute__((warn_unused_result));
+/* bpf_obj_get of dir/name: fd or negative errno. */
+int xdp_pin_get(const char *dir, const char *name);
+/* Pin fd as dir/name, replacing what was pinned there. */
+int xdp_pin_put(const char *dir, const char *name, int fd)
+	__attribute__((warn_unused_result));
+/* Unlink every pin in dir, then dir. */
+int xdp_pin_remove_dir(const char *dir);
+int xdp_pin_meta_read(struct dp *dp) __attribute__((warn_unused_result));
+/* Create "meta" holding m, pinned in dir: its fd, or negative errno. */
+int xdp_pin_meta_create(const char *dir, const struct xdp_meta *m)
+	__attribute__((warn_unused_result));
+int xdp_pin_open_maps(struct dp *dp) __attribute__((warn_unused_result));
+uint32_t xdp_pin_xdp_flags(enum cfg_xdp_mode m);
+/* Point pinned link `name` at prog_fd (update in place, or a new link). */
+int xdp_pin_link_set(struct dp *dp, const char *name, int prog_fd,
+		     uint32_t attach_type, uint32_t flags)
+	__attribute__((warn_unused_result));
+int xdp_pin_tc_set(struct dp *dp, int prog_fd)
+	__attribute__((warn_unused_result));
 void xdp_pin_close_fds(struct dp *dp);
 /* Is the pinned XDP link attached to our interface? */
 bool xdp_pin_attached(struct dp *dp);
@@ -129,6 +149,14 @@ void xdp_key_from_svc(struct rc_svc_key *k, const struct lb_svc_key *sk);
 void xdp_svc_from_key(struct lb_svc_key *sk, const struct rc_svc_key *k);
 void xdp_addr_to_bpf(const struct lb_addr *a, uint32_t out[4]);
 void xdp_addr_from_bpf(struct lb_addr *a, uint8_t family, const uint32_t in[4]);
+
+/* xdp_resize.c: new maps of the config's sizes, filled, swapped in. */
+int xdp_resize(struct dp *dp) __attribute__((warn_unused_result));
+/* "<pin_path>/<interface>:new" and ":old": a resize's staging areas. */
+int xdp_resize_dir(const struct dp *dp, const char *suffix, char *buf,
+		   size_t len);
+/* Finish or undo what a resize killed half-way left behind. */
+int xdp_resize_recover(struct dp *dp) __attribute__((warn_unused_result));
 
 /* xdp_apply.c */
 int xdp_apply_plan(struct dp *dp, const struct rc_plan *plan,

@@ -60,7 +60,7 @@ int xdp_pin_path(const struct dp *dp, const char *name, char *buf, size_t len)
 }
 
 /* bpf_obj_get of a name in the pin directory: fd, or negative errno. */
-static int pin_get(const char *dir, const char *name)
+int xdp_pin_get(const char *dir, const char *name)
 {
 	char path[PATH_MAX];
 	int fd;
@@ -73,7 +73,7 @@ static int pin_get(const char *dir, const char *name)
 }
 
 /* Pin fd as name, replacing an older pin of that name. */
-static int pin_put(const char *dir, const char *name, int fd)
+int xdp_pin_put(const char *dir, const char *name, int fd)
 {
 	char path[PATH_MAX];
 
@@ -176,7 +176,7 @@ static uint32_t link_ifindex(int fd)
 	return info.xdp.ifindex;
 }
 
-static uint32_t xdp_flags(enum cfg_xdp_mode m)
+uint32_t xdp_pin_xdp_flags(enum cfg_xdp_mode m)
 {
 	switch (m) {
 	case CFG_XDP_MODE_NATIVE:
@@ -193,11 +193,11 @@ static uint32_t xdp_flags(enum cfg_xdp_mode m)
  * Point the pinned link `name` at prog_fd: one link update when it is
  * attached to our interface, else a new link (the old pin replaced).
  */
-static int link_set(struct dp *dp, const char *name, int prog_fd,
+int xdp_pin_link_set(struct dp *dp, const char *name, int prog_fd,
 		    uint32_t attach_type, uint32_t flags)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, o, .flags = flags);
-	int fd = pin_get(dp->dir, name), err;
+	int fd = xdp_pin_get(dp->dir, name), err;
 
 	if (fd >= 0 && link_ifindex(fd) == (uint32_t)dp->ifindex) {
 		err = bpf_link_update(fd, prog_fd, NULL) ? -errno : 0;
@@ -209,7 +209,7 @@ static int link_set(struct dp *dp, const char *name, int prog_fd,
 	fd = bpf_link_create(prog_fd, dp->ifindex, attach_type, &o);
 	if (fd < 0)
 		return -errno;
-	err = pin_put(dp->dir, name, fd);
+	err = xdp_pin_put(dp->dir, name, fd);
 	close(fd);
 	return err;
 }
@@ -231,12 +231,12 @@ static int tc_legacy_set(struct dp *dp, int prog_fd)
 }
 
 /* Attach or replace the TC egress program: tcx where the kernel has it. */
-static int tc_set(struct dp *dp, int prog_fd)
+int xdp_pin_tc_set(struct dp *dp, int prog_fd)
 {
 	int err;
 
 	if (dp->meta.tc_kind != XDP_TC_LEGACY) {
-		err = link_set(dp, XDP_PIN_LINK_TC, prog_fd,
+		err = xdp_pin_link_set(dp, XDP_PIN_LINK_TC, prog_fd,
 			       XDP_ATTACH_TCX_EGRESS, 0);
 		if (!err) {
 			dp->meta.tc_kind = XDP_TC_LINK;
@@ -262,7 +262,7 @@ static bool tc_attached(struct dp *dp)
 
 	if (dp->meta.tc_kind == XDP_TC_LEGACY)
 		return !bpf_tc_query(&hook, &o);
-	fd = pin_get(dp->dir, XDP_PIN_LINK_TC);
+	fd = xdp_pin_get(dp->dir, XDP_PIN_LINK_TC);
 	if (fd < 0)
 		return false;
 	ok = link_ifindex(fd) == (uint32_t)dp->ifindex;
@@ -272,7 +272,7 @@ static bool tc_attached(struct dp *dp)
 
 bool xdp_pin_attached(struct dp *dp)
 {
-	int fd = pin_get(dp->dir, XDP_PIN_LINK);
+	int fd = xdp_pin_get(dp->dir, XDP_PIN_LINK);
 	bool ok;
 
 	if (fd < 0)
@@ -292,11 +292,11 @@ static int meta_write(struct dp *dp)
 }
 
 /* Read "meta": 0, -ENOENT when nothing is pinned, -ESTALE on another layout. */
-static int meta_read(struct dp *dp)
+int xdp_pin_meta_read(struct dp *dp)
 {
 	struct bpf_map_info info;
 	uint32_t len = sizeof(info), zero = 0;
-	int fd = pin_get(dp->dir, XDP_PIN_META);
+	int fd = xdp_pin_get(dp->dir, XDP_PIN_META);
 
 	if (fd < 0)
 		return fd;
@@ -311,24 +311,37 @@ static int meta_read(struct dp *dp)
 	return dp->meta.layout == dp_xdp_layout_hash() ? 0 : -ESTALE;
 }
 
-static int meta_create(struct dp *dp)
+int xdp_pin_meta_create(const char *dir, const struct xdp_meta *m)
 {
 	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ballast_meta",
 				sizeof(uint32_t), sizeof(struct xdp_meta), 1,
 				NULL);
+	uint32_t zero = 0;
 	int err;
 
 	if (fd < 0)
 		return -errno;
-	err = pin_put(dp->dir, XDP_PIN_META, fd);
+	err = bpf_map_update_elem(fd, &zero, m, BPF_ANY) ? -errno : 0;
+	if (!err)
+		err = xdp_pin_put(dir, XDP_PIN_META, fd);
 	if (err) {
 		close(fd);
 		return err;
 	}
-	dp->meta_fd = fd;
+	return fd;
+}
+
+static int meta_create(struct dp *dp)
+{
+	int fd;
+
 	memset(&dp->meta, 0, sizeof(dp->meta));
 	dp->meta.layout = dp_xdp_layout_hash();
 	dp->meta.sz = dp->sz;
+	fd = xdp_pin_meta_create(dp->dir, &dp->meta);
+	if (fd < 0)
+		return fd;
+	dp->meta_fd = fd;
 	return 0;
 }
 
@@ -350,15 +363,15 @@ static int install(struct dp *dp)
 	}
 	xfd = bpf_program__fd(o->progs.xdp_lb);
 	tfd = bpf_program__fd(o->progs.tc_nat_egress);
-	err = pin_put(dp->dir, XDP_PIN_PROG, xfd);
+	err = xdp_pin_put(dp->dir, XDP_PIN_PROG, xfd);
 	if (!err)
-		err = pin_put(dp->dir, XDP_PIN_PROG_TC, tfd);
+		err = xdp_pin_put(dp->dir, XDP_PIN_PROG_TC, tfd);
 	if (err) {
 		lb_err("xdp: cannot pin the programs in %s: %s", dp->dir,
 		       strerror(-err));
 		goto out;
 	}
-	err = link_set(dp, XDP_PIN_LINK, xfd, BPF_XDP, xdp_flags(dp->mode));
+	err = xdp_pin_link_set(dp, XDP_PIN_LINK, xfd, BPF_XDP, xdp_pin_xdp_flags(dp->mode));
 	if (err) {
 		lb_err("xdp: cannot attach XDP to %s (mode %s): %s", dp->ifname,
 		       dp->mode == CFG_XDP_MODE_NATIVE    ? "native"
@@ -367,7 +380,7 @@ static int install(struct dp *dp)
 		       strerror(-err));
 		goto out;
 	}
-	err = tc_set(dp, tfd);
+	err = xdp_pin_tc_set(dp, tfd);
 	if (err) {
 		lb_err("xdp: cannot attach the TC egress program to %s: %s",
 		       dp->ifname, strerror(-err));
@@ -390,14 +403,14 @@ int xdp_pin_reattach(struct dp *dp)
 		lb_warn("xdp: the forwarder was not attached to %s; attaching "
 			"it again",
 			dp->ifname);
-		xfd = pin_get(dp->dir, XDP_PIN_PROG);
+		xfd = xdp_pin_get(dp->dir, XDP_PIN_PROG);
 		err = xfd < 0 ? xfd
-			      : link_set(dp, XDP_PIN_LINK, xfd, BPF_XDP,
-					 xdp_flags(dp->mode));
+			      : xdp_pin_link_set(dp, XDP_PIN_LINK, xfd, BPF_XDP,
+					 xdp_pin_xdp_flags(dp->mode));
 	}
 	if (!err && !tc_attached(dp)) {
-		tfd = pin_get(dp->dir, XDP_PIN_PROG_TC);
-		err = tfd < 0 ? tfd : tc_set(dp, tfd);
+		tfd = xdp_pin_get(dp->dir, XDP_PIN_PROG_TC);
+		err = tfd < 0 ? tfd : xdp_pin_tc_set(dp, tfd);
 		if (!err)
 			err = meta_write(dp);
 	}
@@ -411,10 +424,10 @@ int xdp_pin_reattach(struct dp *dp)
 	return err;
 }
 
-static int open_maps(struct dp *dp)
+int xdp_pin_open_maps(struct dp *dp)
 {
 	for (int i = 0; i < XM__COUNT; i++) {
-		dp->fd[i] = pin_get(dp->dir, xdp_map_names[i]);
+		dp->fd[i] = xdp_pin_get(dp->dir, xdp_map_names[i]);
 		if (dp->fd[i] < 0) {
 			int err = dp->fd[i];
 
@@ -430,13 +443,13 @@ static void sizing_msg(const struct dp *dp)
 {
 	const struct dp_xdp_sizing *a = &dp->meta.sz, *b = &dp->sz;
 
-	lb_err("xdp: the forwarder pinned in %s is sized for ring_size %u, "
-	       "max_services %u, max_reals %u, %u flow sets per CPU, %u "
-	       "NAT entries; the config asks for %u, %u, %u, %u, %u. Resizing "
-	       "in place is not supported yet: %s",
-	       dp->dir, a->ring_size, a->max_services, a->max_reals,
-	       a->flow_sets, a->ct_entries, b->ring_size, b->max_services,
-	       b->max_reals, b->flow_sets, b->ct_entries, REMEDY_DETACH);
+	lb_warn("xdp: the forwarder pinned in %s is sized for ring_size %u, "
+		"max_services %u, max_reals %u, %u flow sets per CPU, %u NAT "
+		"entries; the config asks for %u, %u, %u, %u, %u: 'ballast "
+		"apply' resizes it in place (Docs/XDP.md, \"Resizing\")",
+		dp->dir, a->ring_size, a->max_services, a->max_reals,
+		a->flow_sets, a->ct_entries, b->ring_size, b->max_services,
+		b->max_reals, b->flow_sets, b->ct_entries);
 }
 
 int xdp_pin_open(struct dp *dp)
@@ -450,6 +463,8 @@ int xdp_pin_open(struct dp *dp)
 	if (!dp->read_only) {
 		err = ensure_bpffs(pin_path);
 		if (!err)
+			err = xdp_resize_recover(dp);
+		if (!err)
 			err = mkdir_p(dp->dir);
 		if (err) {
 			lb_err("xdp: cannot create %s: %s", dp->dir,
@@ -457,7 +472,7 @@ int xdp_pin_open(struct dp *dp)
 			return err;
 		}
 	}
-	err = meta_read(dp);
+	err = xdp_pin_meta_read(dp);
 	if (err == -ESTALE) {
 		lb_err("xdp: the maps pinned in %s have another layout than "
 		       "this build of ballast; they are not reused: %s",
@@ -472,9 +487,15 @@ int xdp_pin_open(struct dp *dp)
 		return err;
 	}
 	if (!err && memcmp(&dp->meta.sz, &dp->sz, sizeof(dp->sz))) {
-		sizing_msg(dp);
-		if (!dp->read_only)
-			return -EBUSY;
+		if (dp->read_only) {
+			sizing_msg(dp);
+		} else {
+			err = xdp_resize(dp);
+			if (!err)
+				err = xdp_pin_meta_read(dp);
+			if (err)
+				return err;
+		}
 	}
 	if (!dp->ifindex && !dp->read_only) {
 		lb_err("xdp: interface %s does not exist (dataplane.interface)",
@@ -495,7 +516,7 @@ int xdp_pin_open(struct dp *dp)
 		if (err)
 			return err;
 	}
-	err = open_maps(dp);
+	err = xdp_pin_open_maps(dp);
 	if (err)
 		return err;
 	dp->pinned = true;
@@ -517,7 +538,7 @@ void xdp_pin_close_fds(struct dp *dp)
 
 static void link_detach(const char *dir, const char *name)
 {
-	int fd = pin_get(dir, name);
+	int fd = xdp_pin_get(dir, name);
 
 	if (fd < 0)
 		return;
@@ -526,17 +547,34 @@ static void link_detach(const char *dir, const char *name)
 	close(fd);
 }
 
+int xdp_pin_remove_dir(const char *dir)
+{
+	struct dirent *e;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		pin_del(dir, e->d_name);
+	}
+	closedir(d);
+	if (rmdir(dir) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
 int xdp_pin_detach_all(const char *dir, const char *ifname)
 {
 	struct xdp_meta meta = {0};
 	struct bpf_map_info info;
 	uint32_t len = sizeof(info), zero = 0;
-	int fd, ifindex = (int)if_nametoindex(ifname), err = 0;
-	struct dirent *e;
-	DIR *d;
+	int fd, ifindex = (int)if_nametoindex(ifname);
 
 	/* What we attached to TC the legacy way, if meta can still say. */
-	fd = pin_get(dir, XDP_PIN_META);
+	fd = xdp_pin_get(dir, XDP_PIN_META);
 	memset(&info, 0, sizeof(info));
 	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
 	    info.value_size == sizeof(meta))
@@ -558,16 +596,5 @@ int xdp_pin_detach_all(const char *dir, const char *ifname)
 			(void)bpf_tc_hook_destroy(&hook);
 		}
 	}
-	d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		pin_del(dir, e->d_name);
-	}
-	closedir(d);
-	if (rmdir(dir) && errno != ENOENT)
-		err = -errno;
-	return err;
+	return xdp_pin_remove_dir(dir);
 }

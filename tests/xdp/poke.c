@@ -12,6 +12,7 @@
  *   poke DIR stale          change the layout hash kept in "meta"
  *   poke DIR oldprog        make "meta" claim another build's program
  *   poke DIR attached       ifindex the XDP link is attached to (0: none)
+ *   poke DIR age            end every real id's quarantine
  *   poke - tcx IFINDEX      programs attached to IFINDEX's tcx egress
  *   poke - verifier         the verifier's statistics of both programs
  * Exit 0, or 1 with a message.
@@ -110,6 +111,24 @@ static int weights(void)
 	return 0;
 }
 
+/* A freed id keeps its freeing time + 1 in weight: make it long ago. */
+static int age(void)
+{
+	int fd = get("lb_reals");
+	uint32_t n = max_entries(fd);
+
+	for (uint32_t id = 1; id < n; id++) {
+		struct lb_real r;
+
+		if (bpf_map_lookup_elem(fd, &id, &r) || r.family || !r.weight)
+			continue;
+		r.weight = 1;
+		if (bpf_map_update_elem(fd, &id, &r, BPF_ANY))
+			return 1;
+	}
+	return 0;
+}
+
 static int del_svc(void)
 {
 	struct lb_svc_key k;
@@ -194,6 +213,8 @@ int main(int argc, char **argv)
 		return ids();
 	if (!strcmp(cmd, "weights"))
 		return weights();
+	if (!strcmp(cmd, "age"))
+		return age();
 	if (!strcmp(cmd, "del-svc"))
 		return del_svc();
 	if (!strcmp(cmd, "ring"))

@@ -55,7 +55,8 @@ ifindex=$(ip -n "$ns" -o link show xd0 | cut -d: -f1)
 # `ip netns exec` would remount /sys; nsenter only changes the network.
 X=(nsenter "--net=/run/netns/$ns")
 
-# conf NAME WEIGHT2 REALS_A REALS_B: services A (dsr) and B (nat) over pools.
+# conf NAME WEIGHT REALS_A REALS_B [RING MAX_REALS]: services A (dsr) and B
+# (nat).
 conf() {
 	local f=$tmp/$1.yaml
 	cat >"$f" <<YAML
@@ -64,10 +65,10 @@ dataplane:
   driver: xdp
   interface: xd0
   xdp:
-    ring_size: 251
+    ring_size: ${5:-251}
     flow_table_size: 4096
     max_services: 4
-    max_reals: 6
+    max_reals: ${6:-6}
     pin_path: $pins
 pools:
   a:
@@ -92,6 +93,9 @@ YAML
 conf c1 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2"
 conf c2 5 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2"
 conf c3 3 "10.1.0.3 10.1.0.4 10.1.0.5" "fd01::3 fd01::4"
+conf c5 3 "10.1.0.1" "fd01::1 fd01::2"
+conf c6 3 "10.1.0.1 10.1.0.3 10.1.0.4 10.1.0.5" "fd01::1 fd01::2"
+conf c4 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2" 509 8
 
 out=$tmp/out
 bl() { "${X[@]}" "$B" "$@" >"$out" 2>&1; }
@@ -175,6 +179,36 @@ check "the refusal names the setting" has "dataplane.xdp.max_reals"
 "$POKE" "$dir" weights >"$tmp/w_after"
 check "a refused plan writes nothing" diff -u "$tmp/w_before" "$tmp/w_after"
 check "the old state is intact" converged c1
+
+bl apply -c "$tmp/c5.yaml"
+check "a real is removed" converged c5
+bl apply -c "$tmp/c6.yaml"
+rc=$?
+check "a removed real's id is not reused while in quarantine" \
+	test $rc -ne 0 -a -n "$(grep 'held for' "$out")"
+"$POKE" "$dir" age
+bl apply -c "$tmp/c6.yaml"
+check "it is reused once the quarantine is over" converged c6
+bl apply -c "$tmp/c5.yaml"
+"$POKE" "$dir" age
+bl apply -c "$tmp/c1.yaml"
+check "back to the first config" converged c1
+
+link_before=$(prog_id link_xdp)
+maps_before=$(ids | grep '^lb_')
+bl apply -c "$tmp/c4.yaml"
+check "a change of sizes is applied" test $? -eq 0
+check "resized: plan is empty with the new sizes" converged c4
+check "resized: the same XDP link carries the new program" \
+	test "$(prog_id link_xdp)" == "$link_before"
+check "resized: new maps" test "$(ids | grep '^lb_')" != "$maps_before"
+check "resized: still attached" attached
+"$POKE" "$dir" weights | sort >"$out"
+check "resized: reals and weights kept" diff -u "$tmp/want" "$out"
+check "resized: no staging directory left" \
+	test -z "$(ls -A "$pins" | grep -v '\.debug$' | grep -v '^xd0$')"
+bl apply -c "$tmp/c1.yaml"
+check "and back to the old sizes" converged c1
 
 "$POKE" "$dir" stale
 bl plan -c "$tmp/c1.yaml"
