@@ -372,6 +372,12 @@ static int install(struct dp *dp)
 		goto out;
 	}
 	err = xdp_pin_link_set(dp, XDP_PIN_LINK, xfd, BPF_XDP, xdp_pin_xdp_flags(dp->mode));
+	if (err == -EBUSY || err == -EEXIST) {
+		lb_err("xdp: another XDP program is attached to %s (see 'ip "
+		       "link show %s'); Ballast attaches alone: detach it first",
+		       dp->ifname, dp->ifname);
+		goto out;
+	}
 	if (err) {
 		lb_err("xdp: cannot attach XDP to %s (mode %s): %s", dp->ifname,
 		       dp->mode == CFG_XDP_MODE_NATIVE    ? "native"
