@@ -230,11 +230,18 @@ static int tc_legacy_set(struct dp *dp, int prog_fd)
 	return bpf_tc_attach(&hook, &o);
 }
 
-/* Attach or replace the TC egress program: tcx where the kernel has it. */
+/*
+ * Attach or replace the TC egress program: tcx where the kernel has it.
+ * BALLAST_XDP_TC_LEGACY=1 takes the clsact path of kernels before 6.6 on any
+ * kernel, so the tests cover it on the build host too.
+ */
 int xdp_pin_tc_set(struct dp *dp, int prog_fd)
 {
+	const char *legacy = getenv("BALLAST_XDP_TC_LEGACY");
 	int err;
 
+	if (dp->meta.tc_kind == XDP_TC_NONE && legacy && !strcmp(legacy, "1"))
+		dp->meta.tc_kind = XDP_TC_LEGACY;
 	if (dp->meta.tc_kind != XDP_TC_LEGACY) {
 		err = xdp_pin_link_set(dp, XDP_PIN_LINK_TC, prog_fd,
 			       XDP_ATTACH_TCX_EGRESS, 0);
