@@ -90,6 +90,7 @@ struct dp_ops {
 	 */
 	int (*apply)(struct dp *dp, const struct rc_plan *plan,
 		     struct dp_result *res) __attribute__((warn_unused_result));
+	/* Fill every field of *out (it may hold garbage on entry). */
 	int (*stats)(struct dp *dp, struct dp_stats *out)
 		__attribute__((warn_unused_result));
 	/* detach=false leaves the programmed state in place (restart, SIGTERM). */

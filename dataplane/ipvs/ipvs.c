@@ -410,6 +410,7 @@ static int ipvs_stats(struct dp *dp, struct dp_stats *out)
 	uint64_t vals[] = {dp->ops_ok, dp->ops_failed, dp->reads, dp->owned.n};
 	size_t i, n = sizeof(names) / sizeof(names[0]);
 
+	memset(out, 0, sizeof(*out));
 	out->counters = calloc(n, sizeof(*out->counters));
 	if (!out->counters)
 		return -ENOMEM;
