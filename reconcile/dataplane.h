@@ -103,6 +103,15 @@ struct dp_ops {
 	 */
 	int (*detach)(const struct dp_open_args *args)
 		__attribute__((warn_unused_result));
+	/*
+	 * Optional (may be NULL): take the settings of a new config that the
+	 * driver fixed at open() (XDP: sizes, tunnel sources, flow limit) on
+	 * a handle that stays open, e.g. a daemon's after a reload. The
+	 * services themselves still come through read/diff/apply. 0, or a
+	 * negative errno after logging why (the old settings stay in force).
+	 */
+	int (*reconfigure)(struct dp *dp, const struct cfg *cfg)
+		__attribute__((warn_unused_result));
 };
 
 #endif

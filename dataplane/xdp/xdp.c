@@ -347,6 +347,51 @@ static int xdp_detach(const struct dp_open_args *args)
 	return err;
 }
 
+static int xdp_reconfigure(struct dp *dp, const struct cfg *cfg)
+{
+	struct dp_xdp_sizing sz;
+	char why[320], dir[PATH_MAX];
+	int err;
+
+	if (dp->read_only)
+		return -EROFS;
+	err = dir_of(cfg, dir, sizeof(dir));
+	if (err || strcmp(dir, dp->dir)) {
+		lb_err("xdp: the interface or pin_path changed (%s); that is "
+		       "another forwarder: restart ballast to move to it",
+		       dir);
+		return err ? err : -EINVAL;
+	}
+	dp_xdp_sizing_from_cfg(&cfg->dataplane.xdp, &sz);
+	err = dp_xdp_sizing_check(&sz, why, sizeof(why));
+	if (err) {
+		lb_err("xdp: %s", why);
+		return err;
+	}
+	if (cfg->dataplane.xdp.mode != dp->mode)
+		lb_warn("xdp: dataplane.xdp.mode changes at the next attach "
+			"(after 'ballast apply --detach'); the running link "
+			"keeps its mode");
+	if (dp->pinned && memcmp(&sz, &dp->meta.sz, sizeof(sz))) {
+		dp->sz = sz;
+		err = xdp_resize(dp);
+		if (!err)
+			err = xdp_pin_meta_read(dp);
+		if (!err)
+			err = xdp_pin_open_maps(dp);
+		if (err) {
+			/* Whatever happened, keep a usable handle if we can. */
+			xdp_pin_close_fds(dp);
+			if (!xdp_pin_meta_read(dp) && !xdp_pin_open_maps(dp))
+				dp->sz = dp->meta.sz;
+			return err;
+		}
+	}
+	dp->sz = sz;
+	dp->default_nat = cfg->dataplane.xdp.forwarding == CFG_FWD_NAT;
+	return dp->pinned ? write_cfg(dp, cfg) : 0;
+}
+
 const struct dp_ops dp_xdp_ops = {
     .name = "xdp",
     .driver = CFG_DRIVER_XDP,
@@ -357,4 +402,5 @@ const struct dp_ops dp_xdp_ops = {
     .stats = xdp_stats,
     .close = xdp_close,
     .detach = xdp_detach,
+    .reconfigure = xdp_reconfigure,
 };

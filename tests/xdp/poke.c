@@ -15,6 +15,8 @@
  *   poke DIR age            end every real id's quarantine
  *   poke - tcx IFINDEX      programs attached to IFINDEX's tcx egress
  *   poke - verifier         the verifier's statistics of both programs
+ *   poke - reconf A B       open the driver with config A, reconfigure it
+ *                           with config B, print the services it reads
  * Exit 0, or 1 with a message.
  */
 #include <arpa/inet.h>
@@ -29,6 +31,7 @@
 #include <linux/bpf.h>
 
 #include "dataplane/xdp/bpf/lb_shared.h"
+#include "dataplane/xdp/xdp.h"
 #include "dataplane/xdp/xdp_internal.h"
 #include "dataplane/xdp/lb.skel.h"
 #include "dataplane/xdp/loader.h"
@@ -204,6 +207,40 @@ static int verifier(void)
 	return 0;
 }
 
+/* The reconfigure op on an open handle, as a daemon would use it. */
+static int reconf(const char *a, const char *b)
+{
+	struct cfg_diags diags = {0};
+	struct cfg *ca = NULL, *cb = NULL;
+	struct dp_open_args args = {0};
+	struct rc_state st;
+	struct dp *dp = NULL;
+	int err;
+
+	rc_state_init(&st);
+	err = cfg_load(a, &ca, &diags);
+	if (!err)
+		err = cfg_load(b, &cb, &diags);
+	cfg_diags_free(&diags);
+	args.cfg = ca;
+	if (!err)
+		err = dp_xdp_ops.open(&dp, &args);
+	if (!err)
+		err = dp_xdp_ops.reconfigure(dp, cb);
+	if (!err)
+		err = dp_xdp_ops.read(dp, &st);
+	if (!err)
+		printf("%zu services, %zu reals\n", st.n,
+		       rc_state_count_reals(&st));
+	else
+		fprintf(stderr, "poke: reconf: %s\n", strerror(-err));
+	rc_state_free(&st);
+	dp_xdp_ops.close(dp, false);
+	cfg_free(ca);
+	cfg_free(cb);
+	return err ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 2 ? argv[2] : "";
@@ -227,6 +264,8 @@ int main(int argc, char **argv)
 		return meta_poke(0);
 	if (!strcmp(cmd, "attached"))
 		return printf("%u\n", link_ifindex()) < 0;
+	if (!strcmp(cmd, "reconf") && argc > 4)
+		return reconf(argv[3], argv[4]);
 	if (!strcmp(cmd, "verifier"))
 		return verifier();
 	if (!strcmp(cmd, "tcx") && argc > 3) {

@@ -224,6 +224,12 @@ check "resized: no staging directory left" \
 	test -z "$(ls -A "$pins" | grep -v '\.debug$' | grep -v '^xd0$')"
 bl apply -c "$tmp/c1.yaml"
 check "and back to the old sizes" converged c1
+"${X[@]}" "$POKE" - reconf "$tmp/c1.yaml" "$tmp/c4.yaml" >"$out" 2>&1
+check "an open handle resizes through reconfigure" \
+	grep -q "2 services, 4 reals" "$out"
+check "reconfigured: plan with the new sizes is empty" converged c4
+check "reconfigured: same XDP link" test "$(prog_id link_xdp)" == "$link_before"
+bl apply -c "$tmp/c1.yaml"
 
 "$POKE" "$dir" stale
 bl plan -c "$tmp/c1.yaml"
