@@ -61,7 +61,7 @@ struct actx {
 	struct a_real *rl;
 	size_t n_rl, cap_rl, n_sorted_rl; /* rl[0..n_sorted_rl) is sorted */
 	uint32_t now;              /* CLOCK_BOOTTIME seconds + 1 */
-	uint32_t next_svc, next_real;
+	uint32_t next_svc, next_real, next_freed; /* allocation cursors */
 	int first_err;
 };
 
@@ -217,6 +217,7 @@ static int scan(struct actx *c)
 	c->n_sorted_rl = c->n_rl;
 	c->next_svc = 1;
 	c->next_real = 1;
+	c->next_freed = 1;
 	return 0;
 }
 
@@ -283,19 +284,22 @@ static uint32_t alloc_real_id(struct actx *c)
 {
 	uint32_t max_r = c->dp->meta.sz.max_reals;
 
-	for (int pass = 0; pass < 2; pass++) {
-		for (uint32_t id = pass ? 1 : c->next_real; id <= max_r; id++) {
-			struct lb_real *r = &c->reals[id];
+	for (uint32_t id = c->next_real; id <= max_r; id++) {
+		const struct lb_real *r = &c->reals[id];
 
-			if (pass == 0 && (r->family || r->weight))
-				continue;
-			if (pass == 1 && !real_id_free(c, id))
-				continue;
-			if (pass == 0)
-				c->next_real = id + 1;
+		if (!r->family && !r->weight) {
+			c->next_real = id + 1;
 			return id;
 		}
 	}
+	c->next_real = max_r + 1;
+	for (uint32_t id = c->next_freed; id <= max_r; id++) {
+		if (real_id_free(c, id)) {
+			c->next_freed = id + 1;
+			return id;
+		}
+	}
+	c->next_freed = max_r + 1;
 	return 0;
 }
 
