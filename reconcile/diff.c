@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/array.h"
+
 #define N_KINDS (RC_OP_SVC_DEL + 1)
 
 struct bucket {
@@ -36,23 +38,6 @@ struct emitter {
 	int err; /* -ENOMEM once any append failed */
 };
 
-/* Grow an array geometrically; 0 or -ENOMEM. */
-static int reserve(void **arr, size_t *cap, size_t n, size_t elem)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	p = realloc(*arr, ncap * elem);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 static void emit(struct emitter *e, enum rc_op_kind kind, uint32_t changed,
 		 const struct rc_service *svc, const struct rc_service *old_svc,
 		 const struct rc_real *real, const struct rc_real *old_real)
@@ -62,7 +47,8 @@ static void emit(struct emitter *e, enum rc_op_kind kind, uint32_t changed,
 
 	if (e->err)
 		return;
-	if (reserve((void **)&b->ops, &b->cap, b->n, sizeof(*b->ops))) {
+	if (lb_array_grow((void **)&b->ops, &b->cap, b->n, sizeof(*b->ops),
+			  16)) {
 		e->err = -ENOMEM;
 		return;
 	}
@@ -79,8 +65,8 @@ static void emit_foreign(struct emitter *e, const struct rc_service *svc)
 {
 	if (e->err)
 		return;
-	if (reserve((void **)&e->foreign, &e->cap_foreign, e->n_foreign,
-		    sizeof(*e->foreign))) {
+	if (lb_array_grow((void **)&e->foreign, &e->cap_foreign, e->n_foreign,
+			  sizeof(*e->foreign), 16)) {
 		e->err = -ENOMEM;
 		return;
 	}

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "lib/array.h"
+
 void rc_state_init(struct rc_state *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -123,29 +125,13 @@ int rc_real_key_cmp(const struct rc_real *a, const struct rc_real *b)
 	return real_id_cmp(&a->addr, a->port, &b->addr, b->port);
 }
 
-/* Grow an array to hold one more element; 0 or -ENOMEM. */
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 8;
-	p = realloc(*arr, ncap * elem);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 struct rc_service *rc_state_add_service(struct rc_state *s,
 					const struct rc_svc_key *key)
 {
 	struct rc_service *svc;
 
-	if (grow((void **)&s->svcs, &s->cap, s->n, sizeof(*s->svcs)))
+	if (lb_array_grow((void **)&s->svcs, &s->cap, s->n, sizeof(*s->svcs),
+			  8))
 		return NULL;
 	svc = &s->svcs[s->n++];
 	memset(svc, 0, sizeof(*svc));
@@ -158,8 +144,8 @@ struct rc_real *rc_service_add_real(struct rc_service *svc,
 {
 	struct rc_real *r;
 
-	if (grow((void **)&svc->reals, &svc->cap_reals, svc->n_reals,
-		 sizeof(*svc->reals)))
+	if (lb_array_grow((void **)&svc->reals, &svc->cap_reals, svc->n_reals,
+			  sizeof(*svc->reals), 8))
 		return NULL;
 	r = &svc->reals[svc->n_reals++];
 	memset(r, 0, sizeof(*r));

@@ -18,6 +18,7 @@
 #include "dataplane/xdp/xdp.h"
 #include "dataplane/xdp/xdp_internal.h"
 #include "dataplane/xdp/xdp_maps.h"
+#include "lib/array.h"
 #include "lib/log.h"
 
 /* Packets a cached next hop serves per CPU before it is looked up again. */
@@ -198,15 +199,9 @@ static int xdp_apply(struct dp *dp, const struct rc_plan *plan,
 static int add_counter(struct dp_stats *out, size_t *cap, const char *name,
 		       uint64_t v)
 {
-	if (out->n == *cap) {
-		size_t n = *cap ? *cap * 2 : 32;
-		struct dp_counter *t = realloc(out->counters, n * sizeof(*t));
-
-		if (!t)
-			return -ENOMEM;
-		out->counters = t;
-		*cap = n;
-	}
+	if (lb_array_grow((void **)&out->counters, cap, out->n,
+			  sizeof(*out->counters), 32))
+		return -ENOMEM;
 	snprintf(out->counters[out->n].name, sizeof(out->counters[0].name),
 		 "%s", name);
 	out->counters[out->n++].value = v;
@@ -216,15 +211,9 @@ static int add_counter(struct dp_stats *out, size_t *cap, const char *name,
 static int add_obj(struct dp_stats *out, size_t *cap,
 		   const struct dp_obj_counter *o)
 {
-	if (out->n_objs == *cap) {
-		size_t n = *cap ? *cap * 2 : 64;
-		struct dp_obj_counter *t = realloc(out->objs, n * sizeof(*t));
-
-		if (!t)
-			return -ENOMEM;
-		out->objs = t;
-		*cap = n;
-	}
+	if (lb_array_grow((void **)&out->objs, cap, out->n_objs,
+			  sizeof(*out->objs), 64))
+		return -ENOMEM;
 	out->objs[out->n_objs++] = *o;
 	return 0;
 }

@@ -32,6 +32,7 @@
 #include "dataplane/xdp/maglev.h"
 #include "dataplane/xdp/xdp_internal.h"
 #include "dataplane/xdp/xdp_maps.h"
+#include "lib/array.h"
 #include "lib/log.h"
 
 struct a_svc {
@@ -145,30 +146,18 @@ static const char *key_str(const struct rc_svc_key *k, char *buf, size_t n)
 
 static int push_svc(struct actx *c, const struct a_svc *s)
 {
-	if (c->n_svcs == c->cap_svcs) {
-		size_t n = c->cap_svcs ? c->cap_svcs * 2 : 64;
-		struct a_svc *t = realloc(c->svcs, n * sizeof(*t));
-
-		if (!t)
-			return -ENOMEM;
-		c->svcs = t;
-		c->cap_svcs = n;
-	}
+	if (lb_array_grow((void **)&c->svcs, &c->cap_svcs, c->n_svcs,
+			  sizeof(*c->svcs), 64))
+		return -ENOMEM;
 	c->svcs[c->n_svcs++] = *s;
 	return 0;
 }
 
 static int push_real(struct actx *c, const struct a_real *r)
 {
-	if (c->n_rl == c->cap_rl) {
-		size_t n = c->cap_rl ? c->cap_rl * 2 : 256;
-		struct a_real *t = realloc(c->rl, n * sizeof(*t));
-
-		if (!t)
-			return -ENOMEM;
-		c->rl = t;
-		c->cap_rl = n;
-	}
+	if (lb_array_grow((void **)&c->rl, &c->cap_rl, c->n_rl, sizeof(*c->rl),
+			  256))
+		return -ENOMEM;
 	c->rl[c->n_rl++] = *r;
 	return 0;
 }

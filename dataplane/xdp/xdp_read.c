@@ -21,6 +21,7 @@
 #include "dataplane/xdp/bpf/lb_hash.h"
 #include "dataplane/xdp/maglev.h"
 #include "dataplane/xdp/xdp_internal.h"
+#include "lib/array.h"
 #include "lib/log.h"
 
 void xdp_addr_to_bpf(const struct lb_addr *a, uint32_t out[4])
@@ -165,16 +166,9 @@ int xdp_scan_services(struct dp *dp, const struct rc_svc_key *keys,
 			continue;
 		if (!e.v.id || e.v.id > dp->meta.sz.max_services)
 			continue; /* not one of ours: never written by us */
-		if (cnt == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			struct xdp_found *t = realloc(f, nc * sizeof(*t));
-
-			if (!t) {
-				err = -ENOMEM;
-				break;
-			}
-			f = t;
-			cap = nc;
+		if (lb_array_grow((void **)&f, &cap, cnt, sizeof(*f), 64)) {
+			err = -ENOMEM;
+			break;
 		}
 		f[cnt++] = e;
 	}
