@@ -17,6 +17,8 @@
  *   poke - verifier         the verifier's statistics of both programs
  *   poke - reconf A B       open the driver with config A, reconfigure it
  *                           with config B, print the services it reads
+ *   poke - stats CFG        the driver's stats(): "name value", then
+ *                           "svc KEY packets bytes", "real KEY ADDR packets bytes"
  * Exit 0, or 1 with a message.
  */
 #include <arpa/inet.h>
@@ -241,6 +243,48 @@ static int reconf(const char *a, const char *b)
 	return err ? 1 : 0;
 }
 
+static int stats(const char *path)
+{
+	struct cfg_diags diags = {0};
+	struct dp_open_args args = {.read_only = true};
+	struct dp_stats st = {0};
+	struct cfg *cfg = NULL;
+	struct dp *dp = NULL;
+	int err;
+
+	err = cfg_load(path, &cfg, &diags);
+	cfg_diags_free(&diags);
+	args.cfg = cfg;
+	if (!err)
+		err = dp_xdp_ops.open(&dp, &args);
+	if (!err)
+		err = dp_xdp_ops.stats(dp, &st);
+	for (size_t i = 0; !err && i < st.n; i++)
+		printf("%s %llu\n", st.counters[i].name,
+		       (unsigned long long)st.counters[i].value);
+	for (size_t i = 0; !err && i < st.n_objs; i++) {
+		const struct dp_obj_counter *o = &st.objs[i];
+		char k[96], a[LB_ADDR_STRLEN + 8];
+
+		rc_svc_key_fmt(&o->svc, k, sizeof(k));
+		if (o->has_real)
+			printf("real %s %s %llu %llu\n", k,
+			       lb_addr_port_fmt(&o->addr, o->port, a, sizeof(a)),
+			       (unsigned long long)o->packets,
+			       (unsigned long long)o->bytes);
+		else
+			printf("svc %s %llu %llu\n", k,
+			       (unsigned long long)o->packets,
+			       (unsigned long long)o->bytes);
+	}
+	if (err)
+		fprintf(stderr, "poke: stats: %s\n", strerror(-err));
+	dp_stats_free(&st);
+	dp_xdp_ops.close(dp, false);
+	cfg_free(cfg);
+	return err ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 2 ? argv[2] : "";
@@ -266,6 +310,8 @@ int main(int argc, char **argv)
 		return printf("%u\n", link_ifindex()) < 0;
 	if (!strcmp(cmd, "reconf") && argc > 4)
 		return reconf(argv[3], argv[4]);
+	if (!strcmp(cmd, "stats") && argc > 3)
+		return stats(argv[3]);
 	if (!strcmp(cmd, "verifier"))
 		return verifier();
 	if (!strcmp(cmd, "tcx") && argc > 3) {

@@ -39,6 +39,7 @@ pins=$tmp/bpf
 dir=$pins/xd0
 cleanup() {
 	ip netns del "$ns" 2>/dev/null
+	ip netns del "$ns-client" 2>/dev/null
 	umount "$pins" 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -48,9 +49,20 @@ mount -t bpf bpf "$pins" || skip_all "cannot mount a bpf filesystem"
 ip netns add "$ns" || skip_all "cannot create a network namespace"
 ip -n "$ns" link add xd0 type veth peer name xd1
 ip -n "$ns" link set xd0 up
-ip -n "$ns" link set xd1 up
 ip -n "$ns" addr add 10.0.0.1/24 dev xd0
 ifindex=$(ip -n "$ns" -o link show xd0 | cut -d: -f1)
+# A client behind xd1, in a namespace of its own; the forwarder's reals are
+# routed back through it, so a forwarded packet leaves by XDP_TX.
+cl=$ns-client
+ip netns add "$cl"
+ip -n "$ns" link set xd1 netns "$cl"
+ip -n "$cl" link set xd1 up
+ip -n "$cl" addr add 10.0.0.2/24 dev xd1
+ip -n "$cl" route add 192.0.2.0/24 via 10.0.0.1
+ip -n "$ns" route add 10.1.0.0/24 via 10.0.0.2
+ip -n "$ns" neigh add 10.0.0.2 lladdr "$(ip -n "$cl" -o link show xd1 |
+	grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)" dev xd0 nud permanent
+ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.forwarding=1
 
 # `ip netns exec` would remount /sys; nsenter only changes the network.
 X=(nsenter "--net=/run/netns/$ns")
@@ -65,6 +77,7 @@ dataplane:
   driver: xdp
   interface: xd0
   xdp:
+    mode: ${7:-auto}
     ring_size: ${5:-251}
     flow_table_size: 4096
     max_services: 4
@@ -93,6 +106,7 @@ YAML
 conf c1 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2"
 conf c2 5 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2"
 conf c3 3 "10.1.0.3 10.1.0.4 10.1.0.5" "fd01::3 fd01::4"
+conf cg 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2" 251 6 generic
 conf c5 3 "10.1.0.1" "fd01::1 fd01::2"
 conf c6 3 "10.1.0.1 10.1.0.3 10.1.0.4 10.1.0.5" "fd01::1 fd01::2"
 conf c4 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2" 509 8
@@ -118,6 +132,8 @@ bl apply -c "$tmp/c1.yaml"
 check "apply programs the forwarder" has "Apply: 6 applied, 0 failed"
 check "plan after apply is empty" converged c1
 check "XDP attached to the interface through a pinned link" attached
+check "the kernel shows the program on the interface" \
+	test -n "$(ip -n "$ns" -d link show xd0 | grep prog/xdp)"
 tc_n=$("${X[@]}" "$POKE" - tcx "$ifindex")
 tc_legacy=$(tc -n "$ns" filter show dev xd0 egress 2>/dev/null)
 check "TC egress program attached (tcx link or clsact filter)" \
@@ -126,6 +142,23 @@ check "TC egress program attached (tcx link or clsact filter)" \
 printf '%s\n' "10.1.0.1 80 3" "10.1.0.2 80 3" "fd01::1 53 100" \
 	"fd01::2 53 100" >"$tmp/want"
 check "weights read back are those programmed" diff -u "$tmp/want" "$out"
+
+# Real packets: SYNs from the client, forwarded (IPIP) back out of xd0.
+bl apply -c "$tmp/c1.yaml" --detach
+bl apply -c "$tmp/cg.yaml"
+check "generic XDP mode attaches" attached
+ip netns exec "$cl" timeout 2 bash -c 'exec 3<>/dev/tcp/192.0.2.10/80' 2>/dev/null
+"${X[@]}" "$POKE" - stats "$tmp/cg.yaml" >"$out" 2>&1
+check "stats: a SYN to the VIP was forwarded (tx)" \
+	awk '$1 == "tx" && $2 > 0 { ok = 1 } END { exit !ok }' "$out"
+check "stats: per-service packets and bytes" \
+	awk '$1 == "svc" && $3 == "192.0.2.10:80" && $4 > 0 && $5 > 0 { ok = 1 } END { exit !ok }' "$out"
+check "stats: per-real packets and bytes" \
+	awk '$1 == "real" && $5 > 0 && $6 > 0 { ok = 1 } END { exit !ok }' "$out"
+check "stats: attached" grep -q "^attached 1" "$out"
+bl apply -c "$tmp/c1.yaml" --detach
+bl apply -c "$tmp/c1.yaml"
+check "back in auto mode" converged c1
 
 before=$(ids)
 bl apply -c "$tmp/c2.yaml"
@@ -226,7 +259,7 @@ check "a stale layout is refused by apply" test $? -eq 1
 bl apply -c "$tmp/c1.yaml" --detach
 check "apply --detach removes a stale forwarder" test $? -eq 0 -a ! -e "$dir"
 check "nothing attached after --detach" \
-	test -z "$(ip -n "$ns" link show xd0 | grep -w xdp)" \
+	test -z "$(ip -n "$ns" -d link show xd0 | grep prog/xdp)" \
 	-a "$("${X[@]}" "$POKE" - tcx "$ifindex")" = 0 \
 	-a -z "$(tc -n "$ns" filter show dev xd0 egress 2>/dev/null)"
 bl apply -c "$tmp/c1.yaml"
