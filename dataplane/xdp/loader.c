@@ -57,25 +57,28 @@ int dp_xdp_sizing_check(const struct dp_xdp_sizing *s, char *why, size_t len)
 		ncpu = 1;
 	rings = ((uint64_t)s->max_services + 1) * LB_RING_SLOTS * s->ring_size;
 	if (rings * ARRAY_ELEM(sizeof(uint32_t)) > ARRAY_MAX_BYTES) {
-		snprintf(why, len,
-			 "the rings of %u services of %u slots (2 rings each, "
-			 "%llu MiB) exceed the kernel's 4 GiB array limit; lower "
-			 "dataplane.xdp.max_services or dataplane.xdp.ring_size",
-			 s->max_services, s->ring_size,
-			 (unsigned long long)(rings * 8 >> 20));
+		snprintf(
+		    why, len,
+		    "the rings of %u services of %u slots (2 rings each, "
+		    "%llu MiB) exceed the kernel's 4 GiB array limit; lower "
+		    "dataplane.xdp.max_services or dataplane.xdp.ring_size",
+		    s->max_services, s->ring_size,
+		    (unsigned long long)(rings * 8 >> 20));
 		return -E2BIG;
 	}
 	flows = (uint64_t)s->flow_sets * (uint64_t)ncpu;
 	if (flows * sizeof(struct lb_flow_set) > ARRAY_MAX_BYTES) {
-		snprintf(why, len,
-			 "a flow table of %u sets on each of %d CPUs exceeds the "
-			 "kernel's 4 GiB array limit; lower "
-			 "dataplane.xdp.flow_table_size",
-			 s->flow_sets, ncpu);
+		snprintf(
+		    why, len,
+		    "a flow table of %u sets on each of %d CPUs exceeds the "
+		    "kernel's 4 GiB array limit; lower "
+		    "dataplane.xdp.flow_table_size",
+		    s->flow_sets, ncpu);
 		return -E2BIG;
 	}
-	if (!s->max_services || !s->max_reals || s->max_services == UINT32_MAX ||
-	    s->max_reals == UINT32_MAX || !s->ct_entries || !s->svc_sets ||
+	if (!s->max_services || !s->max_reals ||
+	    s->max_services == UINT32_MAX || s->max_reals == UINT32_MAX ||
+	    !s->ct_entries || !s->svc_sets ||
 	    (s->svc_sets & (s->svc_sets - 1))) {
 		snprintf(why, len, "invalid forwarder sizing");
 		return -EINVAL;
@@ -98,8 +101,8 @@ static int set_sizes(struct lb_bpf *o, const struct dp_xdp_sizing *s)
 	    {o->maps.lb_reals, (uint64_t)s->max_reals + 1},
 	    {o->maps.lb_real_ctr, (uint64_t)s->max_reals + 1},
 	    {o->maps.lb_nh_cache, (uint64_t)s->max_reals + 1},
-	    {o->maps.lb_rings, ((uint64_t)s->max_services + 1) *
-				   LB_RING_SLOTS * s->ring_size},
+	    {o->maps.lb_rings,
+	     ((uint64_t)s->max_services + 1) * LB_RING_SLOTS * s->ring_size},
 	    {o->maps.lb_flows, (uint64_t)s->flow_sets * (uint64_t)ncpu},
 	    {o->maps.lb_ct, s->ct_entries},
 	};
@@ -120,7 +123,8 @@ static int set_pins(struct lb_bpf *o, const char *dir)
 	struct bpf_map *map;
 	char path[4096];
 
-	bpf_object__for_each_map(map, o->obj) {
+	bpf_object__for_each_map(map, o->obj)
+	{
 		/* Internal maps (.rodata, .bss) belong to one program. */
 		if (bpf_map__is_internal(map))
 			continue;
@@ -133,8 +137,8 @@ static int set_pins(struct lb_bpf *o, const char *dir)
 	return 0;
 }
 
-static int load(const struct dp_xdp_sizing *s, const char *pin_dir,
-		char *log, size_t len, struct lb_bpf **out)
+static int load(const struct dp_xdp_sizing *s, const char *pin_dir, char *log,
+		size_t len, struct lb_bpf **out)
 {
 	struct lb_bpf *o;
 	int err;
@@ -201,14 +205,24 @@ uint64_t dp_xdp_layout_hash(void)
 {
 	static const uint32_t shape[] = {
 	    DP_XDP_LAYOUT_VERSION,
-	    sizeof(struct lb_vip_key), sizeof(struct lb_vip_val),
-	    sizeof(struct lb_svc_key), sizeof(struct lb_svc_val),
-	    sizeof(struct lb_svc_ent), sizeof(struct lb_svc_set),
-	    sizeof(struct lb_svc_state), sizeof(struct lb_real),
-	    sizeof(struct lb_flow_key), sizeof(struct lb_flow_set),
-	    sizeof(struct lb_ct_val), sizeof(struct lb_cfg),
-	    sizeof(struct lb_nh), sizeof(struct lb_ctr),
-	    LB_RING_SLOTS, LB_SVC_WAYS, LB_FLOW_WAYS, LB_STAT_MAX,
+	    sizeof(struct lb_vip_key),
+	    sizeof(struct lb_vip_val),
+	    sizeof(struct lb_svc_key),
+	    sizeof(struct lb_svc_val),
+	    sizeof(struct lb_svc_ent),
+	    sizeof(struct lb_svc_set),
+	    sizeof(struct lb_svc_state),
+	    sizeof(struct lb_real),
+	    sizeof(struct lb_flow_key),
+	    sizeof(struct lb_flow_set),
+	    sizeof(struct lb_ct_val),
+	    sizeof(struct lb_cfg),
+	    sizeof(struct lb_nh),
+	    sizeof(struct lb_ctr),
+	    LB_RING_SLOTS,
+	    LB_SVC_WAYS,
+	    LB_FLOW_WAYS,
+	    LB_STAT_MAX,
 	    LB_VIP_FILTER_SIZE,
 	};
 	uint64_t h = fnv(0xcbf29ce484222325ull, shape, sizeof(shape));
@@ -219,7 +233,8 @@ uint64_t dp_xdp_layout_hash(void)
 	o = lb_bpf__open();
 	if (!o)
 		return h;
-	bpf_object__for_each_map(map, o->obj) {
+	bpf_object__for_each_map(map, o->obj)
+	{
 		const char *name = bpf_map__name(map);
 
 		if (bpf_map__is_internal(map))

@@ -35,7 +35,7 @@ void dp_xdp_sizing_from_cfg(const struct cfg_xdp *x, struct dp_xdp_sizing *s);
  * naming the limit and the setting that lowers it.
  */
 int dp_xdp_sizing_check(const struct dp_xdp_sizing *s, char *why, size_t len)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /*
  * Open and load lb.bpf.o with sizing s. With pin_dir, each map is reused from

@@ -49,13 +49,15 @@ static void if_addr(const char *ifname, int family, uint32_t out[4])
 			continue;
 		if (family == AF_INET) {
 			memcpy(out,
-			       &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+			       &((struct sockaddr_in *)i->ifa_addr)->sin_addr,
+			       4);
 			break;
 		}
 		if (IN6_IS_ADDR_LINKLOCAL(
 			&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr))
 			continue;
-		memcpy(out, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
+		memcpy(out, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
+		       16);
 		break;
 	}
 	freeifaddrs(ifa);
@@ -116,10 +118,12 @@ static int xdp_open(struct dp **out, const struct dp_open_args *args)
 	dp->cfg = cfg;
 	dp->mode = cfg->dataplane.xdp.mode;
 	dp->default_nat = cfg->dataplane.xdp.forwarding == CFG_FWD_NAT;
-	snprintf(dp->ifname, sizeof(dp->ifname), "%s", cfg->dataplane.interface);
+	snprintf(dp->ifname, sizeof(dp->ifname), "%s",
+		 cfg->dataplane.interface);
 	dp->ifindex = (int)if_nametoindex(dp->ifname);
 	snprintf(dp->pin_path, sizeof(dp->pin_path), "%s",
-		 cfg->dataplane.xdp.pin_path ? cfg->dataplane.xdp.pin_path : "");
+		 cfg->dataplane.xdp.pin_path ? cfg->dataplane.xdp.pin_path
+					     : "");
 	err = dir_of(cfg, dp->dir, sizeof(dp->dir));
 	if (err) {
 		lb_err("xdp: pin directory: %s", strerror(-err));
@@ -221,7 +225,8 @@ static int add_obj(struct dp_stats *out, size_t *cap,
 /* Per-service and per-real packets and bytes, summed over CPUs. */
 static int obj_stats(struct dp *dp, struct dp_stats *out)
 {
-	uint32_t max_s = dp->meta.sz.max_services, max_r = dp->meta.sz.max_reals;
+	uint32_t max_s = dp->meta.sz.max_services,
+		 max_r = dp->meta.sz.max_reals;
 	struct xdp_found *f = NULL;
 	struct lb_real *reals = NULL;
 	uint32_t *slot = NULL;
@@ -312,7 +317,8 @@ static void xdp_close(struct dp *dp, bool detach)
 	if (detach) {
 		err = xdp_pin_detach_all(dp->dir, dp->ifname);
 		if (err)
-			lb_warn("xdp: removing %s: %s", dp->dir, strerror(-err));
+			lb_warn("xdp: removing %s: %s", dp->dir,
+				strerror(-err));
 	}
 	free(dp);
 }

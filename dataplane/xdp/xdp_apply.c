@@ -38,8 +38,8 @@
 struct a_svc {
 	struct rc_svc_key key;
 	struct lb_svc_key sk;
-	struct lb_svc_val v;       /* id and the flags to write */
-	size_t op;                 /* first op that touches it: errors go there */
+	struct lb_svc_val v; /* id and the flags to write */
+	size_t op;	     /* first op that touches it: errors go there */
 	bool added, dirty, rewrite, deleting, failed;
 };
 
@@ -48,20 +48,20 @@ struct a_real {
 	struct lb_addr addr;
 	uint16_t port;
 	uint32_t id;
-	bool gone;                 /* REAL_DEL: freed after the ring flip */
+	bool gone; /* REAL_DEL: freed after the ring flip */
 };
 
 struct actx {
 	struct dp *dp;
 	const struct rc_plan *plan;
 	struct dp_result *res;
-	struct lb_real *reals;     /* lb_reals as read, kept as written */
-	uint8_t *svc_used;         /* by service id */
+	struct lb_real *reals; /* lb_reals as read, kept as written */
+	uint8_t *svc_used;     /* by service id */
 	struct a_svc *svcs;
 	size_t n_svcs, cap_svcs;
 	struct a_real *rl;
 	size_t n_rl, cap_rl, n_sorted_rl; /* rl[0..n_sorted_rl) is sorted */
-	uint32_t now;              /* CLOCK_BOOTTIME seconds + 1 */
+	uint32_t now;			  /* CLOCK_BOOTTIME seconds + 1 */
 	uint32_t next_svc, next_real, next_freed; /* allocation cursors */
 	int first_err;
 };
@@ -103,8 +103,8 @@ static struct a_svc *svc_find(struct actx *c, const struct rc_svc_key *k)
 static struct a_real *real_find(struct actx *c, uint32_t svc_id,
 				const struct rc_real *r)
 {
-	struct a_real key = {.svc_id = svc_id, .addr = r->addr,
-			     .port = r->port};
+	struct a_real key = {
+	    .svc_id = svc_id, .addr = r->addr, .port = r->port};
 
 	return bsearch(&key, c->rl, c->n_sorted_rl, sizeof(key), a_real_cmp);
 }
@@ -119,7 +119,7 @@ static bool real_id_free(const struct actx *c, uint32_t id)
 }
 
 static void op_fail(struct actx *c, size_t op, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void op_fail(struct actx *c, size_t op, int err, const char *fmt, ...)
 {
@@ -166,7 +166,8 @@ static int push_real(struct actx *c, const struct a_real *r)
 static int scan(struct actx *c)
 {
 	struct dp *dp = c->dp;
-	uint32_t max_s = dp->meta.sz.max_services, max_r = dp->meta.sz.max_reals;
+	uint32_t max_s = dp->meta.sz.max_services,
+		 max_r = dp->meta.sz.max_reals;
 	struct xdp_found *f = NULL;
 	size_t nf = 0;
 	int err;
@@ -180,7 +181,9 @@ static int scan(struct actx *c)
 		err = xdp_array_read(dp->fd[XM_REALS], 0, max_r + 1,
 				     sizeof(*c->reals), c->reals);
 	for (size_t i = 0; i < nf && !err; i++) {
-		struct a_svc s = {.key = f[i].key, .sk = f[i].sk, .v = f[i].v,
+		struct a_svc s = {.key = f[i].key,
+				  .sk = f[i].sk,
+				  .v = f[i].v,
 				  .op = SIZE_MAX};
 
 		c->svc_used[f[i].v.id] = 1;
@@ -189,8 +192,8 @@ static int scan(struct actx *c)
 	free(f);
 	for (uint32_t id = 1; id <= max_r && !err; id++) {
 		const struct lb_real *r = &c->reals[id];
-		struct a_real a = {.svc_id = r->svc_id, .id = id,
-				   .port = ntohs(r->port)};
+		struct a_real a = {
+		    .svc_id = r->svc_id, .id = id, .port = ntohs(r->port)};
 
 		if (!r->family)
 			continue;
@@ -229,12 +232,12 @@ static int check_capacity(struct actx *c)
 			held++;
 	}
 	if (c->n_svcs + svc_add > sz->max_services) {
-		snprintf(msg, sizeof(msg),
-			 "the plan needs %zu services at once (%zu present, %zu "
-			 "added before any removal); the forwarder holds %u: "
-			 "raise dataplane.xdp.max_services",
-			 c->n_svcs + svc_add, c->n_svcs, svc_add,
-			 sz->max_services);
+		snprintf(
+		    msg, sizeof(msg),
+		    "the plan needs %zu services at once (%zu present, %zu "
+		    "added before any removal); the forwarder holds %u: "
+		    "raise dataplane.xdp.max_services",
+		    c->n_svcs + svc_add, c->n_svcs, svc_add, sz->max_services);
 		err = -ENOSPC;
 	} else if (real_add > free_ids) {
 		snprintf(msg, sizeof(msg),
@@ -301,8 +304,7 @@ static uint32_t svc_flags(const struct rc_service *s, bool default_nat)
 	if (s->flags & RC_SVC_F_ANY_PORT)
 		f |= LB_SVC_ANY_PORT;
 	/* One forwarding method per service: its reals all share it. */
-	if (s->n_reals ? s->reals[0].fwd == RC_FWD_MASQ
-		       : default_nat)
+	if (s->n_reals ? s->reals[0].fwd == RC_FWD_MASQ : default_nat)
 		f |= LB_SVC_NAT;
 	return f;
 }
@@ -371,7 +373,8 @@ static void stage(struct actx *c, size_t i)
 			err = write_state(c, s);
 			if (err) {
 				s->failed = true;
-				op_fail(c, i, err, "%s: %s", kb, strerror(-err));
+				op_fail(c, i, err, "%s: %s", kb,
+					strerror(-err));
 				return;
 			}
 		}
@@ -406,7 +409,8 @@ static void stage(struct actx *c, size_t i)
 		if (!err) {
 			struct a_real a = {.svc_id = s->v.id,
 					   .addr = op->real->addr,
-					   .port = op->real->port, .id = id};
+					   .port = op->real->port,
+					   .id = id};
 
 			err = push_real(c, &a);
 		}
@@ -437,8 +441,11 @@ static int stage_adds(struct actx *c)
 {
 	for (size_t i = 0; i < c->plan->n; i++) {
 		const struct rc_op *op = &c->plan->ops[i];
-		struct a_svc s = {.key = op->svc->key, .op = i, .added = true,
-				  .dirty = true, .rewrite = true};
+		struct a_svc s = {.key = op->svc->key,
+				  .op = i,
+				  .added = true,
+				  .dirty = true,
+				  .rewrite = true};
 		char kb[128];
 		int err;
 
@@ -558,9 +565,8 @@ static void expose(struct actx *c, struct a_svc *s)
 	char kb[128];
 	int err;
 
-	err = dp_xdp_service_put(c->dp->fd[XM_SERVICES],
-				 c->dp->fd[XM_SVC_SETS], svc_mask(c), &s->sk,
-				 &s->v);
+	err = dp_xdp_service_put(c->dp->fd[XM_SERVICES], c->dp->fd[XM_SVC_SETS],
+				 svc_mask(c), &s->sk, &s->v);
 	if (!err)
 		err = vip_sync(c, s);
 	if (err) {
@@ -668,8 +674,7 @@ int xdp_apply_plan(struct dp *dp, const struct rc_plan *plan,
 		goto out;
 	}
 	for (size_t i = 0; i < c.n_svcs; i++)
-		if (c.svcs[i].dirty && !c.svcs[i].deleting &&
-		    !c.svcs[i].failed)
+		if (c.svcs[i].dirty && !c.svcs[i].deleting && !c.svcs[i].failed)
 			publish(&c, &c.svcs[i], table, mr);
 	for (size_t i = 0; i < c.n_svcs; i++)
 		if (c.svcs[i].rewrite && !c.svcs[i].deleting &&

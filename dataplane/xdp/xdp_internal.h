@@ -48,25 +48,25 @@ enum xdp_tc_kind {
  * one source of truth and no state file is needed.
  */
 struct xdp_meta {
-	uint64_t layout;            /* dp_xdp_layout_hash() of the pinning build */
-	uint64_t prog;              /* dp_xdp_prog_hash() of the attached program */
-	struct dp_xdp_sizing sz;    /* sizes the maps were created with */
-	uint32_t tc_kind;           /* enum xdp_tc_kind */
-	uint32_t tc_hook_created;   /* we created the clsact qdisc */
-	uint32_t ifindex;           /* where the programs are attached */
+	uint64_t layout; /* dp_xdp_layout_hash() of the pinning build */
+	uint64_t prog;	 /* dp_xdp_prog_hash() of the attached program */
+	struct dp_xdp_sizing sz;  /* sizes the maps were created with */
+	uint32_t tc_kind;	  /* enum xdp_tc_kind */
+	uint32_t tc_hook_created; /* we created the clsact qdisc */
+	uint32_t ifindex;	  /* where the programs are attached */
 	uint32_t pad;
 };
 
 /* File names inside the pin directory besides the maps. */
-#define XDP_PIN_META    "meta"
-#define XDP_PIN_PROG    "prog_xdp"
+#define XDP_PIN_META "meta"
+#define XDP_PIN_PROG "prog_xdp"
 #define XDP_PIN_PROG_TC "prog_tc"
-#define XDP_PIN_LINK    "link_xdp"
+#define XDP_PIN_LINK "link_xdp"
 #define XDP_PIN_LINK_TC "link_tc"
 
 /* Handle and priority of the legacy TC filter (egress of clsact). */
 #define XDP_TC_HANDLE 0xba11
-#define XDP_TC_PRIO   0xba11
+#define XDP_TC_PRIO 0xba11
 
 /*
  * A freed real id is not handed out again for this long (seconds): a flow
@@ -76,18 +76,18 @@ struct xdp_meta {
 #define XDP_REAL_QUARANTINE_S 120u
 
 struct dp {
-	const struct cfg *cfg;        /* during open() only */
+	const struct cfg *cfg; /* during open() only */
 	bool read_only;
-	char pin_path[PATH_MAX];      /* dataplane.xdp.pin_path */
-	char dir[PATH_MAX];           /* <pin_path>/<interface> */
+	char pin_path[PATH_MAX]; /* dataplane.xdp.pin_path */
+	char dir[PATH_MAX];	 /* <pin_path>/<interface> */
 	char ifname[IF_NAMESIZE];
-	int ifindex;                  /* 0 when the interface is gone */
+	int ifindex; /* 0 when the interface is gone */
 	enum cfg_xdp_mode mode;
-	bool default_nat;             /* dataplane.xdp.forwarding is nat */
-	struct dp_xdp_sizing sz;      /* from the config */
-	bool pinned;                  /* maps exist under dir */
-	bool detached;                /* pinned, but XDP is not attached */
-	struct xdp_meta meta;         /* as pinned (valid when pinned) */
+	bool default_nat;	 /* dataplane.xdp.forwarding is nat */
+	struct dp_xdp_sizing sz; /* from the config */
+	bool pinned;		 /* maps exist under dir */
+	bool detached;		 /* pinned, but XDP is not attached */
+	struct xdp_meta meta;	 /* as pinned (valid when pinned) */
 	int fd[XM__COUNT];
 	int meta_fd;
 	uint64_t n_applies, n_ops_ok, n_ops_failed;
@@ -99,30 +99,29 @@ int xdp_pin_open(struct dp *dp) __attribute__((warn_unused_result));
 int xdp_pin_get(const char *dir, const char *name);
 /* Pin fd as dir/name, replacing what was pinned there. */
 int xdp_pin_put(const char *dir, const char *name, int fd)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Unlink every pin in dir, then dir. */
 int xdp_pin_remove_dir(const char *dir);
 int xdp_pin_meta_read(struct dp *dp) __attribute__((warn_unused_result));
 /* Create "meta" holding m, pinned in dir: its fd, or negative errno. */
 int xdp_pin_meta_create(const char *dir, const struct xdp_meta *m)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 int xdp_pin_open_maps(struct dp *dp) __attribute__((warn_unused_result));
 uint32_t xdp_pin_xdp_flags(enum cfg_xdp_mode m);
 /* Point pinned link `name` at prog_fd (update in place, or a new link). */
 int xdp_pin_link_set(struct dp *dp, const char *name, int prog_fd,
 		     uint32_t attach_type, uint32_t flags)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 int xdp_pin_tc_set(struct dp *dp, int prog_fd)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void xdp_pin_close_fds(struct dp *dp);
 /* Is the pinned XDP link attached to our interface? */
 bool xdp_pin_attached(struct dp *dp);
 /* Attach the pinned programs again where their link or filter is gone. */
 int xdp_pin_reattach(struct dp *dp) __attribute__((warn_unused_result));
 int xdp_pin_detach_all(const char *dir, const char *ifname)
-	__attribute__((warn_unused_result));
-int xdp_pin_path(const struct dp *dp, const char *name, char *buf,
-		 size_t len);
+    __attribute__((warn_unused_result));
+int xdp_pin_path(const struct dp *dp, const char *name, char *buf, size_t len);
 
 /* xdp_read.c */
 /* One service as found in lb_services, with its reals' ids. */
@@ -139,7 +138,7 @@ struct xdp_found {
  */
 int xdp_scan_services(struct dp *dp, const struct rc_svc_key *keys, size_t n,
 		      struct xdp_found **out, size_t *n_out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 int xdp_read_state(struct dp *dp, const struct rc_svc_key *keys, size_t n,
 		   struct rc_state *actual) __attribute__((warn_unused_result));
 /* Batch-read n consecutive array entries from key `first`. */

@@ -37,18 +37,25 @@
  */
 #define XDP_ATTACH_TCX_EGRESS 47
 
-#define REMEDY_DETACH                                                      \
-	"run 'ballast apply --detach' (this detaches the forwarder and "     \
+#define REMEDY_DETACH                                                          \
+	"run 'ballast apply --detach' (this detaches the forwarder and "       \
 	"drops its tracked flows), then 'ballast apply'"
 
 const char *const xdp_map_names[XM__COUNT] = {
-    [XM_VIPS] = "lb_vips",         [XM_VIP_FILTER] = "lb_vip_filter",
-    [XM_SERVICES] = "lb_services", [XM_SVC_SETS] = "lb_svc_sets",
-    [XM_SVC_STATE] = "lb_svc_state", [XM_REALS] = "lb_reals",
-    [XM_RINGS] = "lb_rings",       [XM_FLOWS] = "lb_flows",
-    [XM_CT] = "lb_ct",             [XM_CFG] = "lb_cfg",
-    [XM_STATS] = "lb_stats",       [XM_SVC_CTR] = "lb_svc_ctr",
-    [XM_REAL_CTR] = "lb_real_ctr", [XM_NH_CACHE] = "lb_nh_cache",
+    [XM_VIPS] = "lb_vips",
+    [XM_VIP_FILTER] = "lb_vip_filter",
+    [XM_SERVICES] = "lb_services",
+    [XM_SVC_SETS] = "lb_svc_sets",
+    [XM_SVC_STATE] = "lb_svc_state",
+    [XM_REALS] = "lb_reals",
+    [XM_RINGS] = "lb_rings",
+    [XM_FLOWS] = "lb_flows",
+    [XM_CT] = "lb_ct",
+    [XM_CFG] = "lb_cfg",
+    [XM_STATS] = "lb_stats",
+    [XM_SVC_CTR] = "lb_svc_ctr",
+    [XM_REAL_CTR] = "lb_real_ctr",
+    [XM_NH_CACHE] = "lb_nh_cache",
     [XM_FLOOD] = "lb_flood",
 };
 
@@ -112,7 +119,8 @@ static int ensure_bpffs(const char *pin_path)
 	if (is_bpffs(pin_path))
 		return 0;
 	if (!strncmp(pin_path, root, sizeof(root) - 1) &&
-	    (pin_path[sizeof(root) - 1] == '/' || !pin_path[sizeof(root) - 1]) &&
+	    (pin_path[sizeof(root) - 1] == '/' ||
+	     !pin_path[sizeof(root) - 1]) &&
 	    !is_bpffs(root)) {
 		if (mount("bpf", root, "bpf", 0, "mode=0700")) {
 			int err = -errno;
@@ -194,7 +202,7 @@ uint32_t xdp_pin_xdp_flags(enum cfg_xdp_mode m)
  * attached to our interface, else a new link (the old pin replaced).
  */
 int xdp_pin_link_set(struct dp *dp, const char *name, int prog_fd,
-		    uint32_t attach_type, uint32_t flags)
+		     uint32_t attach_type, uint32_t flags)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, o, .flags = flags);
 	int fd = xdp_pin_get(dp->dir, name), err;
@@ -244,7 +252,7 @@ int xdp_pin_tc_set(struct dp *dp, int prog_fd)
 		dp->meta.tc_kind = XDP_TC_LEGACY;
 	if (dp->meta.tc_kind != XDP_TC_LEGACY) {
 		err = xdp_pin_link_set(dp, XDP_PIN_LINK_TC, prog_fd,
-			       XDP_ATTACH_TCX_EGRESS, 0);
+				       XDP_ATTACH_TCX_EGRESS, 0);
 		if (!err) {
 			dp->meta.tc_kind = XDP_TC_LINK;
 			return 0;
@@ -320,9 +328,9 @@ int xdp_pin_meta_read(struct dp *dp)
 
 int xdp_pin_meta_create(const char *dir, const struct xdp_meta *m)
 {
-	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ballast_meta",
-				sizeof(uint32_t), sizeof(struct xdp_meta), 1,
-				NULL);
+	int fd =
+	    bpf_map_create(BPF_MAP_TYPE_ARRAY, "ballast_meta", sizeof(uint32_t),
+			   sizeof(struct xdp_meta), 1, NULL);
 	uint32_t zero = 0;
 	int err;
 
@@ -378,16 +386,18 @@ static int install(struct dp *dp)
 		       strerror(-err));
 		goto out;
 	}
-	err = xdp_pin_link_set(dp, XDP_PIN_LINK, xfd, BPF_XDP, xdp_pin_xdp_flags(dp->mode));
+	err = xdp_pin_link_set(dp, XDP_PIN_LINK, xfd, BPF_XDP,
+			       xdp_pin_xdp_flags(dp->mode));
 	if (err == -EBUSY || err == -EEXIST) {
-		lb_err("xdp: another XDP program is attached to %s (see 'ip "
-		       "link show %s'); Ballast attaches alone: detach it first",
-		       dp->ifname, dp->ifname);
+		lb_err(
+		    "xdp: another XDP program is attached to %s (see 'ip "
+		    "link show %s'); Ballast attaches alone: detach it first",
+		    dp->ifname, dp->ifname);
 		goto out;
 	}
 	if (err) {
 		lb_err("xdp: cannot attach XDP to %s (mode %s): %s", dp->ifname,
-		       dp->mode == CFG_XDP_MODE_NATIVE    ? "native"
+		       dp->mode == CFG_XDP_MODE_NATIVE	  ? "native"
 		       : dp->mode == CFG_XDP_MODE_GENERIC ? "generic"
 							  : "auto",
 		       strerror(-err));
@@ -419,7 +429,7 @@ int xdp_pin_reattach(struct dp *dp)
 		xfd = xdp_pin_get(dp->dir, XDP_PIN_PROG);
 		err = xfd < 0 ? xfd
 			      : xdp_pin_link_set(dp, XDP_PIN_LINK, xfd, BPF_XDP,
-					 xdp_pin_xdp_flags(dp->mode));
+						 xdp_pin_xdp_flags(dp->mode));
 	}
 	if (!err && !tc_attached(dp)) {
 		tfd = xdp_pin_get(dp->dir, XDP_PIN_PROG_TC);

@@ -69,10 +69,9 @@ int xdp_array_read(int fd, uint32_t first, uint32_t n, size_t value_size,
 	while (done < n && !err) {
 		LIBBPF_OPTS(bpf_map_batch_opts, o);
 		uint32_t cnt = n - done, next = 0;
-		int r = bpf_map_lookup_batch(fd, done || first ? &prev : NULL,
-					     &next, keys,
-					     (char *)out + (size_t)done * value_size,
-					     &cnt, &o);
+		int r = bpf_map_lookup_batch(
+		    fd, done || first ? &prev : NULL, &next, keys,
+		    (char *)out + (size_t)done * value_size, &cnt, &o);
 
 		if (r && errno != ENOENT) {
 			err = -errno;
@@ -90,8 +89,8 @@ int xdp_array_read(int fd, uint32_t first, uint32_t n, size_t value_size,
 		for (uint32_t i = done; i < n && !err; i++) {
 			uint32_t k = first + i;
 
-			if (bpf_map_lookup_elem(fd, &k,
-						(char *)out + (size_t)i * value_size))
+			if (bpf_map_lookup_elem(
+				fd, &k, (char *)out + (size_t)i * value_size))
 				err = -errno;
 		}
 	}
@@ -139,8 +138,8 @@ static int found_qcmp(const void *a, const void *b)
 }
 
 /* Collect lb_services, restricted to keys[0..n) when keys is set. */
-int xdp_scan_services(struct dp *dp, const struct rc_svc_key *keys,
-			 size_t n, struct xdp_found **out, size_t *n_out)
+int xdp_scan_services(struct dp *dp, const struct rc_svc_key *keys, size_t n,
+		      struct xdp_found **out, size_t *n_out)
 {
 	struct lb_svc_key k, next, *prev = NULL;
 	struct xdp_found *f = NULL;
@@ -161,8 +160,8 @@ int xdp_scan_services(struct dp *dp, const struct rc_svc_key *keys,
 		if (bpf_map_lookup_elem(dp->fd[XM_SERVICES], &k, &e.v))
 			continue; /* removed meanwhile */
 		xdp_key_from_svc(&e.key, &k);
-		if (keys && !bsearch(&e.key, keys, n, sizeof(*keys),
-				     svc_key_qcmp))
+		if (keys &&
+		    !bsearch(&e.key, keys, n, sizeof(*keys), svc_key_qcmp))
 			continue;
 		if (!e.v.id || e.v.id > dp->meta.sz.max_services)
 			continue; /* not one of ours: never written by us */

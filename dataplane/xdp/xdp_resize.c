@@ -142,8 +142,8 @@ static size_t percpu_size(size_t value_size)
 struct rsz {
 	struct dp *dp;
 	const struct dp_xdp_sizing *os, *ns; /* old and new sizes */
-	struct lb_bpf *o;                    /* the new forwarder */
-	struct lb_real *reals;               /* old lb_reals */
+	struct lb_bpf *o;		     /* the new forwarder */
+	struct lb_real *reals;		     /* old lb_reals */
 	struct xdp_found *f;
 	size_t nf;
 };
@@ -176,7 +176,7 @@ static int ring_of(struct rsz *r, const struct xdp_found *f, uint32_t *table,
 		   struct dp_maglev_real *mr)
 {
 	uint32_t max_r = r->os->max_reals < r->ns->max_reals ? r->os->max_reals
-							      : r->ns->max_reals;
+							     : r->ns->max_reals;
 	size_t n = 0;
 	int err;
 
@@ -205,7 +205,7 @@ static int fill(struct rsz *r)
 	struct dp *dp = r->dp;
 	struct lb_bpf *o = r->o;
 	uint32_t max_r = r->os->max_reals < r->ns->max_reals ? r->os->max_reals
-							      : r->ns->max_reals;
+							     : r->ns->max_reals;
 	struct dp_maglev_real *mr = calloc((size_t)max_r + 1, sizeof(*mr));
 	uint32_t *table = calloc(r->ns->ring_size, sizeof(*table));
 	int err = !mr || !table ? -ENOMEM : 0;
@@ -252,19 +252,21 @@ static int fill(struct rsz *r)
 				sizeof(struct lb_flow_key),
 				sizeof(struct lb_ct_val));
 	if (!err)
-		err = copy_array(dp->fd[XM_STATS], bpf_map__fd(o->maps.lb_stats),
-				 0, LB_STAT_MAX, percpu_size(sizeof(uint64_t)));
+		err =
+		    copy_array(dp->fd[XM_STATS], bpf_map__fd(o->maps.lb_stats),
+			       0, LB_STAT_MAX, percpu_size(sizeof(uint64_t)));
 	for (uint32_t id = 1; id <= max_r && !err; id++)
 		if (r->reals[id].family)
 			err = copy_array(dp->fd[XM_REAL_CTR],
-					 bpf_map__fd(o->maps.lb_real_ctr), id, 1,
-					 percpu_size(sizeof(struct lb_ctr)));
+					 bpf_map__fd(o->maps.lb_real_ctr), id,
+					 1, percpu_size(sizeof(struct lb_ctr)));
 	if (!err && r->os->flow_sets == r->ns->flow_sets) {
 		int ncpu = libbpf_num_possible_cpus();
 
-		err = copy_array(dp->fd[XM_FLOWS], bpf_map__fd(o->maps.lb_flows),
-				 0, r->ns->flow_sets * (uint32_t)ncpu,
-				 sizeof(struct lb_flow_set));
+		err =
+		    copy_array(dp->fd[XM_FLOWS], bpf_map__fd(o->maps.lb_flows),
+			       0, r->ns->flow_sets * (uint32_t)ncpu,
+			       sizeof(struct lb_flow_set));
 	}
 	free(mr);
 	free(table);
@@ -291,7 +293,8 @@ static int build(struct rsz *r, const char *nw)
 		lb_err("xdp: cannot fill the resized maps: %s", strerror(-err));
 		return err;
 	}
-	err = xdp_pin_put(nw, XDP_PIN_PROG, bpf_program__fd(r->o->progs.xdp_lb));
+	err =
+	    xdp_pin_put(nw, XDP_PIN_PROG, bpf_program__fd(r->o->progs.xdp_lb));
 	if (!err)
 		err = xdp_pin_put(nw, XDP_PIN_PROG_TC,
 				  bpf_program__fd(r->o->progs.tc_nat_egress));
@@ -315,7 +318,8 @@ static int swap(struct rsz *r, const char *nw)
 			       bpf_program__fd(r->o->progs.xdp_lb), BPF_XDP,
 			       xdp_pin_xdp_flags(dp->mode));
 	if (!err)
-		err = xdp_pin_tc_set(dp, bpf_program__fd(r->o->progs.tc_nat_egress));
+		err = xdp_pin_tc_set(
+		    dp, bpf_program__fd(r->o->progs.tc_nat_egress));
 	if (err) {
 		lb_err("xdp: cannot swap in the resized forwarder: %s",
 		       strerror(-err));
@@ -359,12 +363,13 @@ int xdp_resize(struct dp *dp)
 	if (!err)
 		err = ids_fit(&r);
 	if (!err) {
-		lb_info("xdp: resizing the forwarder in %s (ring_size %u -> %u, "
-			"max_services %u -> %u, max_reals %u -> %u, flow sets "
-			"%u -> %u)",
-			dp->dir, os.ring_size, r.ns->ring_size, os.max_services,
-			r.ns->max_services, os.max_reals, r.ns->max_reals,
-			os.flow_sets, r.ns->flow_sets);
+		lb_info(
+		    "xdp: resizing the forwarder in %s (ring_size %u -> %u, "
+		    "max_services %u -> %u, max_reals %u -> %u, flow sets "
+		    "%u -> %u)",
+		    dp->dir, os.ring_size, r.ns->ring_size, os.max_services,
+		    r.ns->max_services, os.max_reals, r.ns->max_reals,
+		    os.flow_sets, r.ns->flow_sets);
 		err = build(&r, nw);
 	}
 	if (!err)

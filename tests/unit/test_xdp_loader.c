@@ -27,7 +27,8 @@ START_TEST(sizing_follows_config)
 
 	dp_xdp_sizing_from_cfg(&x, &s);
 	ck_assert_uint_eq(s.ring_size, 65537);
-	ck_assert_uint_eq(s.flow_sets, (262144 + LB_FLOW_WAYS - 1) / LB_FLOW_WAYS);
+	ck_assert_uint_eq(s.flow_sets,
+			  (262144 + LB_FLOW_WAYS - 1) / LB_FLOW_WAYS);
 	ck_assert_uint_eq(s.svc_sets, 1024);
 	ck_assert_uint_eq(s.max_services, 1024);
 	ck_assert_uint_eq(s.max_reals, 65536);

@@ -18,8 +18,8 @@
  *   poke - reconf A B       open the driver with config A, reconfigure it
  *                           with config B, print the services it reads
  *   poke - stats CFG        the driver's stats(): "name value", then
- *                           "svc KEY packets bytes", "real KEY ADDR packets bytes"
- * Exit 0, or 1 with a message.
+ *                           "svc KEY packets bytes", "real KEY ADDR packets
+ * bytes" Exit 0, or 1 with a message.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -92,7 +92,8 @@ static int first_service(struct lb_svc_key *k, struct lb_svc_val *v)
 {
 	int fd = get("lb_services");
 
-	if (bpf_map_get_next_key(fd, NULL, k) || bpf_map_lookup_elem(fd, k, v)) {
+	if (bpf_map_get_next_key(fd, NULL, k) ||
+	    bpf_map_lookup_elem(fd, k, v)) {
 		fprintf(stderr, "poke: no service\n");
 		exit(1);
 	}
@@ -193,9 +194,12 @@ static uint32_t link_ifindex(void)
 static int verifier(void)
 {
 	static char log[2 << 20];
-	struct dp_xdp_sizing sz = {.ring_size = 251, .flow_sets = 1,
-				   .svc_sets = 1, .max_services = 1,
-				   .max_reals = 1, .ct_entries = 1};
+	struct dp_xdp_sizing sz = {.ring_size = 251,
+				   .flow_sets = 1,
+				   .svc_sets = 1,
+				   .max_services = 1,
+				   .max_reals = 1,
+				   .ct_entries = 1};
 	struct lb_bpf *o;
 	int err = dp_xdp_load_stats(&sz, log, sizeof(log), &o);
 
@@ -268,10 +272,11 @@ static int stats(const char *path)
 
 		rc_svc_key_fmt(&o->svc, k, sizeof(k));
 		if (o->has_real)
-			printf("real %s %s %llu %llu\n", k,
-			       lb_addr_port_fmt(&o->addr, o->port, a, sizeof(a)),
-			       (unsigned long long)o->packets,
-			       (unsigned long long)o->bytes);
+			printf(
+			    "real %s %s %llu %llu\n", k,
+			    lb_addr_port_fmt(&o->addr, o->port, a, sizeof(a)),
+			    (unsigned long long)o->packets,
+			    (unsigned long long)o->bytes);
 		else
 			printf("svc %s %llu %llu\n", k,
 			       (unsigned long long)o->packets,
