@@ -125,8 +125,10 @@ static int ensure_bpffs(const char *pin_path)
 		if (mount("bpf", root, "bpf", 0, "mode=0700")) {
 			int err = -errno;
 
-			lb_err("xdp: cannot mount bpffs on %s: %s", root,
-			       strerror(-err));
+			lb_err("xdp: cannot mount bpffs on %s: %s%s", root,
+			       strerror(-err),
+			       err == -EPERM ? " (the xdp driver needs root)"
+					     : "");
 			return err;
 		}
 		lb_info("xdp: mounted bpffs on %s", root);
@@ -485,8 +487,9 @@ int xdp_pin_open(struct dp *dp)
 		dp->fd[i] = -1;
 	if (!dp->read_only) {
 		err = ensure_bpffs(pin_path);
-		if (!err)
-			err = xdp_resize_recover(dp);
+		if (err)
+			return err; /* said why */
+		err = xdp_resize_recover(dp);
 		if (!err)
 			err = mkdir_p(dp->dir);
 		if (err) {
@@ -504,6 +507,12 @@ int xdp_pin_open(struct dp *dp)
 	}
 	if (err == -ENOENT && dp->read_only)
 		return 0; /* nothing pinned: an empty dataplane */
+	if (err == -EPERM || err == -EACCES) {
+		lb_err("xdp: reading the forwarder pinned in %s needs root "
+		       "(CAP_BPF and CAP_NET_ADMIN, or CAP_SYS_ADMIN)",
+		       dp->dir);
+		return err;
+	}
 	if (err && err != -ENOENT) {
 		lb_err("xdp: cannot read %s/%s: %s", dp->dir, XDP_PIN_META,
 		       strerror(-err));
