@@ -269,6 +269,19 @@ bl apply -c "$tmp/c1.yaml" --detach
 check "nothing pinned after --detach" \
 	test -z "$(ls -A "$pins" | grep -v '\.debug$')"
 
+# Another XDP program on the interface: Ballast attaches alone and says so.
+decap=$(dirname "$POKE")/../../dataplane/xdp/decap.bpf.o
+if ip -n "$ns" link set dev xd0 xdpgeneric obj "$decap" sec xdp 2>/dev/null; then
+	bl apply -c "$tmp/c1.yaml"
+	rc=$?
+	check "a foreign XDP program is not replaced" \
+		test $rc -ne 0 -a -n "$(grep 'another XDP program' "$out")"
+	ip -n "$ns" link set dev xd0 xdpgeneric off
+	bl apply -c "$tmp/c1.yaml" --detach
+else
+	t_skip "a foreign XDP program is not replaced" "ip cannot load $decap"
+fi
+
 # The clsact path of kernels without tcx (Debian 12's 6.1), forced here.
 tcf() { tc -n "$ns" filter show dev xd0 egress 2>/dev/null | grep -o 'id [0-9]*' | head -1; }
 BALLAST_XDP_TC_LEGACY=1 bl apply -c "$tmp/c1.yaml"
