@@ -18,9 +18,10 @@
 
 /*
  * Bump when the meaning of a map's contents changes without its sizes
- * changing, so a new build refuses maps the old one filled.
+ * changing, or the driver's own pinned maps change, so a new build refuses
+ * maps the old one filled. 2: svc_meta.
  */
-#define DP_XDP_LAYOUT_VERSION 1u
+#define DP_XDP_LAYOUT_VERSION 2u
 
 /* Array maps store each value in a multiple of 8 bytes. */
 #define ARRAY_ELEM(sz) (((uint64_t)(sz) + 7) & ~(uint64_t)7)

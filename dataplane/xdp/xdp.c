@@ -112,6 +112,7 @@ static int xdp_open(struct dp **out, const struct dp_open_args *args)
 	if (!dp)
 		return -ENOMEM;
 	dp->meta_fd = -1;
+	dp->svc_meta_fd = -1;
 	for (int i = 0; i < XM__COUNT; i++)
 		dp->fd[i] = -1;
 	dp->read_only = args->read_only;

@@ -481,6 +481,8 @@ static void publish(struct actx *c, struct a_svc *s, uint32_t *table,
 {
 	struct a_real key = {.svc_id = s->v.id};
 	size_t lo = 0, hi = c->n_rl, n = 0;
+	uint32_t m = c->dp->meta.sz.ring_size;
+	uint64_t src = 0;
 	char kb[128];
 	int err;
 
@@ -501,13 +503,17 @@ static void publish(struct actx *c, struct a_svc *s, uint32_t *table,
 		mr[n].port = r->port;
 		mr[n].id = r->id;
 		mr[n].weight = c->reals[r->id].weight;
+		src += xdp_ring_src_real(r->id, &c->reals[r->id]);
 		n++;
 	}
-	err = dp_maglev_build(mr, n, c->dp->meta.sz.ring_size, table);
+	err = dp_maglev_build(mr, n, m, table);
 	if (!err)
 		err = dp_xdp_ring_publish(c->dp->fd[XM_RINGS],
-					  c->dp->fd[XM_SVC_STATE], s->v.id,
-					  c->dp->meta.sz.ring_size, table);
+					  c->dp->fd[XM_SVC_STATE], s->v.id, m,
+					  table);
+	if (!err)
+		err = xdp_ring_note(c->dp->svc_meta_fd, s->v.id,
+				    xdp_ring_src(m, src), table, m);
 	if (err) {
 		s->failed = true;
 		op_fail(c, s->op, err, "%s: cannot publish its ring: %s",

@@ -57,8 +57,22 @@ struct xdp_meta {
 	uint32_t pad;
 };
 
+/*
+ * The "svc_meta" map, per service id, userspace only: what its active ring
+ * was built from and a checksum of the ring, written at each publication.
+ * read() checks a ring by these two (reading the ring's bytes once) instead
+ * of building its Maglev table again: the sources hash catches reals or
+ * weights changed without a new ring, the checksum a ring changed by hand.
+ */
+struct xdp_svc_meta {
+	uint64_t
+	    src; /* xdp_ring_src() of the reals and weights it was built from */
+	uint64_t ring; /* xdp_ring_sum() of the ring as published */
+};
+
 /* File names inside the pin directory besides the maps. */
 #define XDP_PIN_META "meta"
+#define XDP_PIN_SVC_META "svc_meta"
 #define XDP_PIN_PROG "prog_xdp"
 #define XDP_PIN_PROG_TC "prog_tc"
 #define XDP_PIN_LINK "link_xdp"
@@ -90,6 +104,7 @@ struct dp {
 	struct xdp_meta meta;	 /* as pinned (valid when pinned) */
 	int fd[XM__COUNT];
 	int meta_fd;
+	int svc_meta_fd; /* "svc_meta" */
 	uint64_t n_applies, n_ops_ok, n_ops_failed;
 };
 
@@ -103,6 +118,9 @@ int xdp_pin_put(const char *dir, const char *name, int fd)
 /* Unlink every pin in dir, then dir. */
 int xdp_pin_remove_dir(const char *dir);
 int xdp_pin_meta_read(struct dp *dp) __attribute__((warn_unused_result));
+/* Create "svc_meta" for max_services, pinned in dir: fd or -errno. */
+int xdp_pin_svc_meta_create(const char *dir, uint32_t max_services)
+    __attribute__((warn_unused_result));
 /* Create "meta" holding m, pinned in dir: its fd, or negative errno. */
 int xdp_pin_meta_create(const char *dir, const struct xdp_meta *m)
     __attribute__((warn_unused_result));
@@ -124,6 +142,16 @@ int xdp_pin_detach_all(const char *dir, const char *ifname)
 int xdp_pin_path(const struct dp *dp, const char *name, char *buf, size_t len);
 
 /* xdp_read.c */
+/* One real's part of a ring's sources hash (sum over the ring's reals). */
+uint64_t xdp_ring_src_real(uint32_t id, const struct lb_real *r);
+/* A ring's sources: its size and the sum of its reals' parts. */
+uint64_t xdp_ring_src(uint32_t m, uint64_t reals_sum);
+/* Checksum of a ring's entries. */
+uint64_t xdp_ring_sum(const uint32_t *t, uint32_t m);
+/* Record what the ring of svc_id was built from (svc_meta). */
+int xdp_ring_note(int svc_meta_fd, uint32_t svc_id, uint64_t src,
+		  const uint32_t *t, uint32_t m)
+    __attribute__((warn_unused_result));
 /* One service as found in lb_services, with its reals' ids. */
 struct xdp_found {
 	struct rc_svc_key key;

@@ -348,6 +348,23 @@ int xdp_pin_meta_create(const char *dir, const struct xdp_meta *m)
 	return fd;
 }
 
+int xdp_pin_svc_meta_create(const char *dir, uint32_t max_services)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ballast_svc_meta",
+				sizeof(uint32_t), sizeof(struct xdp_svc_meta),
+				max_services + 1, NULL);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	err = xdp_pin_put(dir, XDP_PIN_SVC_META, fd);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 static int meta_create(struct dp *dp)
 {
 	int fd;
@@ -355,6 +372,11 @@ static int meta_create(struct dp *dp)
 	memset(&dp->meta, 0, sizeof(dp->meta));
 	dp->meta.layout = dp_xdp_layout_hash();
 	dp->meta.sz = dp->sz;
+	/* svc_meta first: a meta without it is never pinned. */
+	fd = xdp_pin_svc_meta_create(dp->dir, dp->sz.max_services);
+	if (fd < 0)
+		return fd;
+	close(fd);
 	fd = xdp_pin_meta_create(dp->dir, &dp->meta);
 	if (fd < 0)
 		return fd;
@@ -461,6 +483,13 @@ int xdp_pin_open_maps(struct dp *dp)
 			return err;
 		}
 	}
+	dp->svc_meta_fd = xdp_pin_get(dp->dir, XDP_PIN_SVC_META);
+	if (dp->svc_meta_fd < 0) {
+		lb_err("xdp: pinned map %s/%s: %s; %s", dp->dir,
+		       XDP_PIN_SVC_META, strerror(-dp->svc_meta_fd),
+		       REMEDY_DETACH);
+		return dp->svc_meta_fd;
+	}
 	return 0;
 }
 
@@ -483,6 +512,7 @@ int xdp_pin_open(struct dp *dp)
 	int err;
 
 	dp->meta_fd = -1;
+	dp->svc_meta_fd = -1;
 	for (int i = 0; i < XM__COUNT; i++)
 		dp->fd[i] = -1;
 	if (!dp->read_only) {
@@ -566,6 +596,9 @@ void xdp_pin_close_fds(struct dp *dp)
 	if (dp->meta_fd >= 0)
 		close(dp->meta_fd);
 	dp->meta_fd = -1;
+	if (dp->svc_meta_fd >= 0)
+		close(dp->svc_meta_fd);
+	dp->svc_meta_fd = -1;
 }
 
 static void link_detach(const char *dir, const char *name)

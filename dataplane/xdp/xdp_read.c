@@ -4,7 +4,8 @@
  * their reals from lb_reals with the weights last programmed, and a check of
  * everything a packet relies on besides (the service's entry in its
  * lb_svc_sets set, its VIP, the flags in lb_svc_state, the active ring
- * against what Maglev builds from the reals and weights, the XDP link). A
+ * against the sources and checksum noted in svc_meta when it was built, the
+ * XDP link). A
  * service that fails a check is read back with a scheduler naming the
  * problem ("ring-mismatch", "unindexed", "no-vip", "detached"), so the diff
  * edits it and `ballast plan` shows "scheduler ring-mismatch -> maglev";
@@ -19,7 +20,6 @@
 #include <bpf/bpf.h>
 
 #include "dataplane/xdp/bpf/lb_hash.h"
-#include "dataplane/xdp/maglev.h"
 #include "dataplane/xdp/xdp_internal.h"
 #include "lib/array.h"
 #include "lib/log.h"
@@ -182,14 +182,69 @@ int xdp_scan_services(struct dp *dp, const struct rc_svc_key *keys, size_t n,
 	return 0;
 }
 
-/* Compare a service's active ring with what its reals must produce. */
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+uint64_t xdp_ring_src_real(uint32_t id, const struct lb_real *r)
+{
+	uint64_t h = mix64(((uint64_t)id << 32) | r->weight);
+
+	for (int i = 0; i < 4; i++)
+		h = mix64(h ^ r->addr[i]);
+	return mix64(h ^ ((uint64_t)r->port << 8 | r->family));
+}
+
+uint64_t xdp_ring_src(uint32_t m, uint64_t reals_sum)
+{
+	/* A sum, so the reals' order does not matter. */
+	return mix64(reals_sum ^ mix64(m));
+}
+
+uint64_t xdp_ring_sum(const uint32_t *t, uint32_t m)
+{
+	/* Four independent lanes: checking a ring costs about its reading. */
+	uint64_t h[4] = {1, 2, 3, 4};
+	uint32_t i = 0;
+
+	for (; i + 8 <= m; i += 8)
+		for (int l = 0; l < 4; l++)
+			h[l] = (h[l] ^ ((uint64_t)t[i + 2 * l] << 32 |
+					t[i + 2 * l + 1])) *
+			       0x9e3779b97f4a7c15ull;
+	for (; i < m; i++)
+		h[0] = (h[0] ^ t[i]) * 0x9e3779b97f4a7c15ull;
+	return mix64(h[0] ^ mix64(h[1] ^ mix64(h[2] ^ mix64(h[3] ^ m))));
+}
+
+int xdp_ring_note(int svc_meta_fd, uint32_t svc_id, uint64_t src,
+		  const uint32_t *t, uint32_t m)
+{
+	struct xdp_svc_meta sm = {.src = src, .ring = xdp_ring_sum(t, m)};
+
+	return bpf_map_update_elem(svc_meta_fd, &svc_id, &sm, BPF_ANY) ? -errno
+								       : 0;
+}
+
+/*
+ * Is the service's active ring what its reals and weights make? It was when
+ * it was published (svc_meta holds its sources and checksum): check that the
+ * sources are still those and the ring still that.
+ */
 static int ring_ok(struct dp *dp, const struct xdp_found *f,
 		   const struct lb_real *reals, const uint32_t *ids,
-		   uint32_t *want, uint32_t *have, bool *ok)
+		   uint32_t *have, bool *ok)
 {
 	uint32_t m = dp->meta.sz.ring_size;
-	struct dp_maglev_real *mr;
+	struct xdp_svc_meta sm;
 	struct lb_svc_state st;
+	uint64_t sum = 0;
 	int err;
 
 	*ok = false;
@@ -197,35 +252,25 @@ static int ring_ok(struct dp *dp, const struct xdp_found *f,
 		return -errno;
 	if (st.flags != f->v.flags)
 		return 0;
-	mr = calloc(f->n ? f->n : 1, sizeof(*mr));
-	if (!mr)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < f->n; i++) {
-		const struct lb_real *r = &reals[ids[f->first + i]];
-
-		xdp_addr_from_bpf(&mr[i].addr, r->family, r->addr);
-		mr[i].port = ntohs(r->port);
-		mr[i].id = ids[f->first + i];
-		mr[i].weight = r->weight;
-	}
-	err = dp_maglev_build(mr, f->n, m, want);
-	free(mr);
-	if (err == -EINVAL)
-		return 0; /* e.g. two reals with one key: not what we write */
-	if (err)
-		return err;
+	if (bpf_map_lookup_elem(dp->svc_meta_fd, &f->v.id, &sm))
+		return -errno;
+	for (uint32_t i = 0; i < f->n; i++)
+		sum += xdp_ring_src_real(ids[f->first + i],
+					 &reals[ids[f->first + i]]);
+	if (sm.src != xdp_ring_src(m, sum))
+		return 0;
 	err = xdp_array_read(dp->fd[XM_RINGS],
 			     (f->v.id * LB_RING_SLOTS + (st.ring_slot & 1)) * m,
 			     m, sizeof(uint32_t), have);
 	if (err)
 		return err;
-	*ok = !memcmp(want, have, (size_t)m * sizeof(*want));
+	*ok = sm.ring == xdp_ring_sum(have, m);
 	return 0;
 }
 
 static int add_service(struct dp *dp, struct rc_state *actual,
 		       const struct xdp_found *f, const struct lb_real *reals,
-		       const uint32_t *ids, uint32_t *want, uint32_t *have)
+		       const uint32_t *ids, uint32_t *have)
 {
 	struct rc_service *svc = rc_state_add_service(actual, &f->key);
 	const char *problem = NULL;
@@ -256,7 +301,7 @@ static int add_service(struct dp *dp, struct rc_state *actual,
 			rr->tunnel = RC_TUN_IPIP;
 		}
 	}
-	err = ring_ok(dp, f, reals, ids, want, have, &ok);
+	err = ring_ok(dp, f, reals, ids, have, &ok);
 	if (err)
 		return err;
 	if (dp->detached)
@@ -276,7 +321,7 @@ int xdp_read_state(struct dp *dp, const struct rc_svc_key *keys, size_t n,
 		   struct rc_state *actual)
 {
 	uint32_t max_s, max_r, *slot = NULL, *ids = NULL;
-	uint32_t *want = NULL, *have = NULL;
+	uint32_t *have = NULL;
 	struct rc_svc_key *sorted = NULL;
 	struct lb_real *reals = NULL;
 	struct xdp_found *f = NULL;
@@ -301,10 +346,9 @@ int xdp_read_state(struct dp *dp, const struct rc_svc_key *keys, size_t n,
 	slot = calloc((size_t)max_s + 1, sizeof(*slot));
 	reals = calloc((size_t)max_r + 1, sizeof(*reals));
 	ids = calloc((size_t)max_r + 1, sizeof(*ids));
-	want = calloc(dp->meta.sz.ring_size, sizeof(*want));
 	have = calloc(dp->meta.sz.ring_size, sizeof(*have));
 	err = -ENOMEM;
-	if (!slot || !reals || !ids || !want || !have)
+	if (!slot || !reals || !ids || !have)
 		goto out;
 	for (size_t i = 0; i < nf; i++)
 		slot[f[i].v.id] = (uint32_t)i + 1;
@@ -332,7 +376,7 @@ int xdp_read_state(struct dp *dp, const struct rc_svc_key *keys, size_t n,
 		ids[s->first + s->n++] = id;
 	}
 	for (size_t i = 0; i < nf && !err; i++)
-		err = add_service(dp, actual, &f[i], reals, ids, want, have);
+		err = add_service(dp, actual, &f[i], reals, ids, have);
 	if (!err)
 		err = rc_state_sort(actual);
 out:
@@ -344,7 +388,6 @@ out:
 	free(slot);
 	free(reals);
 	free(ids);
-	free(want);
 	free(have);
 	return err;
 }

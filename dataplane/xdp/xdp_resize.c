@@ -146,6 +146,7 @@ struct rsz {
 	struct lb_real *reals;		     /* old lb_reals */
 	struct xdp_found *f;
 	size_t nf;
+	int svc_meta_fd; /* the new svc_meta */
 };
 
 /* Every live id must exist in the new maps. */
@@ -177,6 +178,8 @@ static int ring_of(struct rsz *r, const struct xdp_found *f, uint32_t *table,
 {
 	uint32_t max_r = r->os->max_reals < r->ns->max_reals ? r->os->max_reals
 							     : r->ns->max_reals;
+	uint32_t m = r->ns->ring_size;
+	uint64_t src = 0;
 	size_t n = 0;
 	int err;
 
@@ -189,14 +192,18 @@ static int ring_of(struct rsz *r, const struct xdp_found *f, uint32_t *table,
 		mr[n].port = ntohs(x->port);
 		mr[n].id = id;
 		mr[n].weight = x->weight;
+		src += xdp_ring_src_real(id, x);
 		n++;
 	}
-	err = dp_maglev_build(mr, n, r->ns->ring_size, table);
-	if (err)
-		return err;
-	return dp_xdp_ring_publish(bpf_map__fd(r->o->maps.lb_rings),
-				   bpf_map__fd(r->o->maps.lb_svc_state),
-				   f->v.id, r->ns->ring_size, table);
+	err = dp_maglev_build(mr, n, m, table);
+	if (!err)
+		err = dp_xdp_ring_publish(bpf_map__fd(r->o->maps.lb_rings),
+					  bpf_map__fd(r->o->maps.lb_svc_state),
+					  f->v.id, m, table);
+	if (!err)
+		err = xdp_ring_note(r->svc_meta_fd, f->v.id,
+				    xdp_ring_src(m, src), table, m);
+	return err;
 }
 
 /* Fill the new maps from the old ones (dp->fd). */
@@ -288,6 +295,9 @@ static int build(struct rsz *r, const char *nw)
 		       strerror(-err));
 		return err;
 	}
+	r->svc_meta_fd = xdp_pin_svc_meta_create(nw, r->ns->max_services);
+	if (r->svc_meta_fd < 0)
+		return r->svc_meta_fd;
 	err = fill(r);
 	if (err) {
 		lb_err("xdp: cannot fill the resized maps: %s", strerror(-err));
@@ -342,7 +352,7 @@ static int swap(struct rsz *r, const char *nw)
 int xdp_resize(struct dp *dp)
 {
 	struct dp_xdp_sizing os = dp->meta.sz;
-	struct rsz r = {.dp = dp, .os = &os, .ns = &dp->sz};
+	struct rsz r = {.dp = dp, .os = &os, .ns = &dp->sz, .svc_meta_fd = -1};
 	char nw[PATH_MAX], old[PATH_MAX];
 	int err;
 
@@ -389,6 +399,8 @@ int xdp_resize(struct dp *dp)
 	(void)xdp_pin_remove_dir(old);
 out:
 	lb_bpf__destroy(r.o);
+	if (r.svc_meta_fd >= 0)
+		close(r.svc_meta_fd);
 	free(r.reals);
 	free(r.f);
 	xdp_pin_close_fds(dp);

@@ -13,6 +13,8 @@
  *   poke DIR oldprog        make "meta" claim another build's program
  *   poke DIR attached       ifindex the XDP link is attached to (0: none)
  *   poke DIR age            end every real id's quarantine
+ *   poke DIR setw ADDR W    write weight W into the reals at ADDR only (as
+ *                           an apply killed before its ring flip would)
  *   poke - tcx IFINDEX      programs attached to IFINDEX's tcx egress
  *   poke - verifier         the verifier's statistics of both programs
  *   poke - reconf A B       open the driver with config A, reconfigure it
@@ -133,6 +135,28 @@ static int age(void)
 			return 1;
 	}
 	return 0;
+}
+
+static int setw(const char *addr, uint32_t w)
+{
+	int fd = get("lb_reals");
+	uint32_t n = max_entries(fd), a[4] = {0};
+	int found = 0;
+
+	if (inet_pton(strchr(addr, ':') ? AF_INET6 : AF_INET, addr, a) != 1)
+		return 1;
+	for (uint32_t id = 1; id < n; id++) {
+		struct lb_real r;
+
+		if (bpf_map_lookup_elem(fd, &id, &r) || !r.family ||
+		    memcmp(r.addr, a, sizeof(a)))
+			continue;
+		r.weight = w;
+		if (bpf_map_update_elem(fd, &id, &r, BPF_ANY))
+			return 1;
+		found++;
+	}
+	return !found;
 }
 
 static int del_svc(void)
@@ -299,6 +323,8 @@ int main(int argc, char **argv)
 		return ids();
 	if (!strcmp(cmd, "weights"))
 		return weights();
+	if (!strcmp(cmd, "setw") && argc > 4)
+		return setw(argv[3], (uint32_t)atoi(argv[4]));
 	if (!strcmp(cmd, "age"))
 		return age();
 	if (!strcmp(cmd, "del-svc"))

@@ -197,6 +197,14 @@ check "an overwritten ring slot shows in plan" has "ring-mismatch"
 bl apply -c "$tmp/c1.yaml"
 check "apply republishes the ring" converged c1
 
+# An apply killed after writing a weight and before flipping the ring.
+"$POKE" "$dir" setw 10.1.0.1 5
+bl plan -c "$tmp/c2.yaml"
+check "a ring older than its weights shows in plan" has "ring-mismatch"
+bl apply -c "$tmp/c2.yaml"
+check "apply rebuilds it" converged c2
+bl apply -c "$tmp/c1.yaml"
+
 "$POKE" "$dir" unlink
 bl plan -c "$tmp/c1.yaml"
 check "a detached program shows in plan" has "detached"
