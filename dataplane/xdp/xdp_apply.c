@@ -508,9 +508,8 @@ static void publish(struct actx *c, struct a_svc *s, uint32_t *table,
 	}
 	err = dp_maglev_build(mr, n, m, table);
 	if (!err)
-		err = dp_xdp_ring_publish(c->dp->fd[XM_RINGS],
-					  c->dp->fd[XM_SVC_STATE], s->v.id, m,
-					  table);
+		err = dp_xdp_ring_publish_mapped(
+		    c->dp->rings, c->dp->fd[XM_SVC_STATE], s->v.id, m, table);
 	if (!err)
 		err = xdp_ring_note(c->dp->svc_meta_fd, s->v.id,
 				    xdp_ring_src(m, src), table, m);

@@ -104,7 +104,9 @@ struct dp {
 	struct xdp_meta meta;	 /* as pinned (valid when pinned) */
 	int fd[XM__COUNT];
 	int meta_fd;
-	int svc_meta_fd; /* "svc_meta" */
+	int svc_meta_fd;  /* "svc_meta" */
+	uint32_t *rings;  /* lb_rings mapped (MAP_SHARED) */
+	size_t rings_len; /* bytes mapped */
 	uint64_t n_applies, n_ops_ok, n_ops_failed;
 };
 

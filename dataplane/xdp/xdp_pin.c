@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -490,6 +491,22 @@ int xdp_pin_open_maps(struct dp *dp)
 		       REMEDY_DETACH);
 		return dp->svc_meta_fd;
 	}
+	/* lb_rings mapped: rings are read back and written at memory speed. */
+	dp->rings_len = (((size_t)dp->meta.sz.max_services + 1) *
+			     LB_RING_SLOTS * dp->meta.sz.ring_size * 8 +
+			 4095) &
+			~(size_t)4095;
+	dp->rings = mmap(NULL, dp->rings_len,
+			 PROT_READ | (dp->read_only ? 0 : PROT_WRITE),
+			 MAP_SHARED, dp->fd[XM_RINGS], 0);
+	if (dp->rings == MAP_FAILED) {
+		int err = -errno;
+
+		dp->rings = NULL;
+		lb_err("xdp: cannot map %s/lb_rings: %s; %s", dp->dir,
+		       strerror(-err), REMEDY_DETACH);
+		return err;
+	}
 	return 0;
 }
 
@@ -599,6 +616,9 @@ void xdp_pin_close_fds(struct dp *dp)
 	if (dp->svc_meta_fd >= 0)
 		close(dp->svc_meta_fd);
 	dp->svc_meta_fd = -1;
+	if (dp->rings)
+		munmap(dp->rings, dp->rings_len);
+	dp->rings = NULL;
 }
 
 static void link_detach(const char *dir, const char *name)

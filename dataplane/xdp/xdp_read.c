@@ -21,6 +21,7 @@
 
 #include "dataplane/xdp/bpf/lb_hash.h"
 #include "dataplane/xdp/xdp_internal.h"
+#include "dataplane/xdp/xdp_maps.h"
 #include "lib/array.h"
 #include "lib/log.h"
 
@@ -245,7 +246,6 @@ static int ring_ok(struct dp *dp, const struct xdp_found *f,
 	struct xdp_svc_meta sm;
 	struct lb_svc_state st;
 	uint64_t sum = 0;
-	int err;
 
 	*ok = false;
 	if (bpf_map_lookup_elem(dp->fd[XM_SVC_STATE], &f->v.id, &st))
@@ -259,11 +259,7 @@ static int ring_ok(struct dp *dp, const struct xdp_found *f,
 					 &reals[ids[f->first + i]]);
 	if (sm.src != xdp_ring_src(m, sum))
 		return 0;
-	err = xdp_array_read(dp->fd[XM_RINGS],
-			     (f->v.id * LB_RING_SLOTS + (st.ring_slot & 1)) * m,
-			     m, sizeof(uint32_t), have);
-	if (err)
-		return err;
+	dp_xdp_ring_copy_mapped(dp->rings, f->v.id, st.ring_slot, m, have);
 	*ok = sm.ring == xdp_ring_sum(have, m);
 	return 0;
 }
