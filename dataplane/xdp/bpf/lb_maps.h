@@ -2,7 +2,7 @@
 /*
  * The forwarder's maps. Sizes here are placeholders: the loader sets every
  * max_entries from its configuration before load (bpf_map__set_max_entries),
- * and lb_rings holds max_services * LB_RING_SLOTS * ring_size entries.
+ * and lb_rings holds (max_services + 1) * LB_RING_SLOTS * ring_size entries.
  * Maps are not pinned by the object; the loader pins them by path.
  */
 #ifndef BALLAST_LB_MAPS_H
