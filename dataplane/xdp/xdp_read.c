@@ -183,29 +183,19 @@ int xdp_scan_services(struct dp *dp, const struct rc_svc_key *keys, size_t n,
 	return 0;
 }
 
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
 uint64_t xdp_ring_src_real(uint32_t id, const struct lb_real *r)
 {
-	uint64_t h = mix64(((uint64_t)id << 32) | r->weight);
+	uint64_t h = lb_hash_mix(((uint64_t)id << 32) | r->weight);
 
 	for (int i = 0; i < 4; i++)
-		h = mix64(h ^ r->addr[i]);
-	return mix64(h ^ ((uint64_t)r->port << 8 | r->family));
+		h = lb_hash_mix(h ^ r->addr[i]);
+	return lb_hash_mix(h ^ ((uint64_t)r->port << 8 | r->family));
 }
 
 uint64_t xdp_ring_src(uint32_t m, uint64_t reals_sum)
 {
 	/* A sum, so the reals' order does not matter. */
-	return mix64(reals_sum ^ mix64(m));
+	return lb_hash_mix(reals_sum ^ lb_hash_mix(m));
 }
 
 uint64_t xdp_ring_sum(const uint32_t *t, uint32_t m)
@@ -221,7 +211,7 @@ uint64_t xdp_ring_sum(const uint32_t *t, uint32_t m)
 			       0x9e3779b97f4a7c15ull;
 	for (; i < m; i++)
 		h[0] = (h[0] ^ t[i]) * 0x9e3779b97f4a7c15ull;
-	return mix64(h[0] ^ mix64(h[1] ^ mix64(h[2] ^ mix64(h[3] ^ m))));
+	return lb_hash_mix(h[0] ^ lb_hash_mix(h[1] ^ lb_hash_mix(h[2] ^ lb_hash_mix(h[3] ^ m))));
 }
 
 int xdp_ring_note(int svc_meta_fd, uint32_t svc_id, uint64_t src,
