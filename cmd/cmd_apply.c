@@ -96,6 +96,12 @@ int cmd_apply(int argc, char **argv)
 				      CMD_OPT_PRUNE | CMD_OPT_DETACH,
 			      apply_usage, &o, &code))
 		return code;
+	if (o.detach && (o.dry_run || o.prune)) {
+		fputs("ballast apply: --detach cannot be combined with --dry-run "
+		      "or --prune\n",
+		      stderr);
+		return CMD_EXIT_ERROR;
+	}
 	if (o.detach)
 		return detach(&o);
 	code = cmd_session_open(&s, &o, o.dry_run);

@@ -576,6 +576,10 @@ int xdp_pin_open(struct dp *dp)
 				return err;
 		}
 	}
+	if (!err && dp->read_only && dp->meta.prog != dp_xdp_prog_hash())
+		lb_info("xdp: the program attached in %s is another build's; "
+			"'ballast apply' replaces it (maps and flows are kept)",
+			dp->dir);
 	if (!dp->ifindex && !dp->read_only) {
 		lb_err("xdp: interface %s does not exist (dataplane.interface)",
 		       dp->ifname);
