@@ -82,7 +82,7 @@ dataplane:
     flow_table_size: 4096
     max_services: 4
     max_reals: ${6:-6}
-    pin_path: $pins
+    pin_path: ${8:-$pins}
 pools:
   a:
     backends:
@@ -107,6 +107,7 @@ conf c1 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2"
 conf c2 5 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2"
 conf c3 3 "10.1.0.3 10.1.0.4 10.1.0.5" "fd01::3 fd01::4"
 conf cg 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2" 251 6 generic
+conf cs 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2" 251 6 auto /sys/fs/bpf/ballast-test
 conf c5 3 "10.1.0.1" "fd01::1 fd01::2"
 conf c6 3 "10.1.0.1 10.1.0.3 10.1.0.4 10.1.0.5" "fd01::1 fd01::2"
 conf c4 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2" 509 8
@@ -289,6 +290,14 @@ if ip -n "$ns" link set dev xd0 xdpgeneric obj "$decap" sec xdp 2>/dev/null; the
 else
 	t_skip "a foreign XDP program is not replaced" "ip cannot load $decap"
 fi
+
+# bpffs mounted on /sys/fs/bpf by the driver (this mount namespace only).
+umount /sys/fs/bpf 2>/dev/null
+bl apply -c "$tmp/cs.yaml"
+check "bpffs is mounted on /sys/fs/bpf when needed" \
+	test "$(stat -f -c %T /sys/fs/bpf)" = bpf_fs -a -e /sys/fs/bpf/ballast-test/xd0/meta
+bl apply -c "$tmp/cs.yaml" --detach
+umount /sys/fs/bpf 2>/dev/null
 
 # The clsact path of kernels without tcx (Debian 12's 6.1), forced here.
 tcf() { tc -n "$ns" filter show dev xd0 egress 2>/dev/null | grep -o 'id [0-9]*' | head -1; }
