@@ -93,10 +93,21 @@ static int a_real_cmp(const void *pa, const void *pb)
 	return a->port < b->port ? -1 : a->port > b->port;
 }
 
+/* Services by key, reals by (service, key); qsort wants non-NULL arrays. */
+static void sort_all(struct actx *c)
+{
+	if (c->n_svcs)
+		qsort(c->svcs, c->n_svcs, sizeof(*c->svcs), a_svc_cmp);
+	if (c->n_rl)
+		qsort(c->rl, c->n_rl, sizeof(*c->rl), a_real_cmp);
+}
+
 static struct a_svc *svc_find(struct actx *c, const struct rc_svc_key *k)
 {
 	struct a_svc key = {.key = *k};
 
+	if (!c->n_svcs)
+		return NULL;
 	return bsearch(&key, c->svcs, c->n_svcs, sizeof(key), a_svc_cmp);
 }
 
@@ -106,6 +117,8 @@ static struct a_real *real_find(struct actx *c, uint32_t svc_id,
 	struct a_real key = {
 	    .svc_id = svc_id, .addr = r->addr, .port = r->port};
 
+	if (!c->n_sorted_rl)
+		return NULL;
 	return bsearch(&key, c->rl, c->n_sorted_rl, sizeof(key), a_real_cmp);
 }
 
@@ -204,8 +217,7 @@ static int scan(struct actx *c)
 	}
 	if (err)
 		return err;
-	qsort(c->svcs, c->n_svcs, sizeof(*c->svcs), a_svc_cmp);
-	qsort(c->rl, c->n_rl, sizeof(*c->rl), a_real_cmp);
+	sort_all(c);
 	c->n_sorted_rl = c->n_rl;
 	c->next_svc = 1;
 	c->next_real = 1;
@@ -471,7 +483,7 @@ static int stage_adds(struct actx *c)
 				key_str(&op->svc->key, kb, sizeof(kb)),
 				strerror(-err));
 	}
-	qsort(c->svcs, c->n_svcs, sizeof(*c->svcs), a_svc_cmp);
+	sort_all(c);
 	return 0;
 }
 
@@ -671,7 +683,7 @@ int xdp_apply_plan(struct dp *dp, const struct rc_plan *plan,
 		goto out;
 	for (size_t i = 0; i < plan->n; i++)
 		stage(&c, i);
-	qsort(c.rl, c.n_rl, sizeof(*c.rl), a_real_cmp);
+	sort_all(&c);
 	table = calloc(dp->meta.sz.ring_size, sizeof(*table));
 	mr = calloc(c.n_rl ? c.n_rl : 1, sizeof(*mr));
 	if (!table || !mr) {
