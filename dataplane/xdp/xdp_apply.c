@@ -15,9 +15,10 @@
  * (CLOCK_BOOTTIME seconds + 1, in its weight field; family 0 makes the
  * entry unusable at once). It is handed to a new real only when no id was
  * ever used or XDP_REAL_QUARANTINE_S have passed: by then a flow entry that
- * still names it has either been evicted or re-chosen from the ring (a
- * packet finding family 0 or another service id picks again), so no flow
- * of the removed real lands on a stranger.
+ * still names it has, unless its flow was idle that long, been evicted or
+ * re-chosen from the ring (a packet finding family 0 or another service id
+ * picks again), so a live flow of the removed real does not land on
+ * whichever new real gets the id.
  */
 #include <arpa/inet.h>
 #include <errno.h>
