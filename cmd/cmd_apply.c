@@ -8,6 +8,7 @@
 
 static const char apply_usage[] =
 	"Usage: ballast apply [-c FILE] [--dataplane NAME] [--dry-run] [--prune]\n"
+	"                     [--wait[=DURATION]]\n"
 	"       ballast apply [-c FILE] --detach\n"
 	"\n"
 	"Converge the live dataplane to the configuration once, print every\n"
@@ -23,10 +24,16 @@ static const char apply_usage[] =
 	"                        (e.g. 3:EBUSY; comma-separated for several)\n"
 	"  -n, --dry-run         print the plan, change nothing\n"
 	"      --prune           also remove services Ballast did not create\n"
+	"      --wait[=DURATION] when another command holds the dataplane's\n"
+	"                        lock, wait for it up to DURATION (e.g. 90s;\n"
+	"                        default 30s) instead of failing at once\n"
 	"      --detach          remove everything Ballast installed in the\n"
 	"                        dataplane instead (xdp: detach the programs and\n"
 	"                        remove the pinned maps, dropping tracked flows)\n"
 	"  -h, --help            this text\n"
+	"\n"
+	"One writer at a time: apply holds the dataplane's lock (a file in\n"
+	"/run/ballast, or $BALLAST_RUN_DIR) from its first read to its read-back.\n"
 	"\n"
 	"Exit status: 0 converged, 1 some operation failed or an error occurred.\n";
 
@@ -47,33 +54,35 @@ static int verify(struct cmd_session *s, bool prune)
 }
 
 /*
- * Remove what the driver installed. A driver with a detach op does it without
- * opening (so a pinned layout it would refuse can still be removed); others
- * are opened and closed with detach.
+ * Remove what the driver installed, under the instance's writer lock. A
+ * driver with a detach op does it without its handle reading anything (so a
+ * pinned layout it would refuse can still be removed); others are opened and
+ * closed with detach.
  */
 static int detach(const struct cmd_options *o)
 {
+	struct dp_open_args args = {0};
 	struct cmd_session s;
 	const char *name;
-	int code, err;
+	int code;
 
 	code = cmd_session_load(&s, o);
 	if (code)
 		return code;
 	name = s.ops->name;
-	if (s.ops->detach) {
-		struct dp_open_args args = {.cfg = s.cfg};
-
-		err = s.ops->detach(&args);
-	} else {
-		err = cmd_session_open_dp(&s, o, false);
-		if (!err) {
-			s.ops->close(s.dp, true);
-			s.dp = NULL;
-		}
+	args.cfg = s.cfg;
+	/* Opened only for its lock: a driver's open changes nothing. */
+	code = cmd_session_open_dp(&s, o, !!s.ops->detach);
+	if (!code)
+		code = cmd_session_lock(&s, o->wait_ms);
+	if (!code && s.ops->detach) {
+		code = s.ops->detach(&args) ? CMD_EXIT_ERROR : CMD_EXIT_OK;
+	} else if (!code) {
+		s.ops->close(s.dp, true);
+		s.dp = NULL;
 	}
 	cmd_session_close(&s);
-	if (err) {
+	if (code) {
 		fprintf(stderr, "ballast: detaching the %s dataplane failed\n",
 			name);
 		return CMD_EXIT_ERROR;
@@ -93,7 +102,7 @@ int cmd_apply(int argc, char **argv)
 	if (cmd_parse_options(argc, argv,
 			      CMD_OPT_CONFIG | CMD_OPT_DATAPLANE | CMD_OPT_STATE |
 				      CMD_OPT_FAULT | CMD_OPT_DRY_RUN |
-				      CMD_OPT_PRUNE | CMD_OPT_DETACH,
+				      CMD_OPT_PRUNE | CMD_OPT_WAIT | CMD_OPT_DETACH,
 			      apply_usage, &o, &code))
 		return code;
 	if (o.detach && (o.dry_run || o.prune)) {

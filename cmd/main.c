@@ -28,7 +28,7 @@ static const struct command commands[] = {
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const char main_usage_head[] =
-	"Usage: ballast [--log-level LEVEL] COMMAND [OPTIONS]\n"
+	"Usage: ballast [--log-level LEVEL] [--log-format FORMAT] COMMAND [OPTIONS]\n"
 	"\n"
 	"Ballast keeps Linux L4 load balancing (its own XDP forwarder or IPVS)\n"
 	"converged to one declarative YAML file.\n"
@@ -39,6 +39,10 @@ static const char main_usage_tail[] =
 	"\n"
 	"Global options:\n"
 	"  --log-level LEVEL  error, warn, info (default) or debug\n"
+	"  --log-format FORMAT\n"
+	"                     text (default for commands), json, or auto (text\n"
+	"                     on a terminal, else one JSON object per line; the\n"
+	"                     daemon's default)\n"
 	"  -h, --help         this text;  ballast help COMMAND  for a command\n"
 	"  --version          the version\n"
 	"\n"
@@ -103,6 +107,13 @@ int main(int argc, char **argv)
 	const struct command *c;
 	int i = 1;
 
+	lb_log_route_libbpf();
+	/*
+	 * One-shot commands talk to a person even when their output is piped
+	 * (CI logs, `2>&1 | less`); only the long-running daemon defaults to
+	 * JSON lines off a terminal.
+	 */
+	lb_log_set_format(LB_LOG_FORMAT_TEXT);
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			print_usage(stdout);
@@ -119,6 +130,17 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			lb_log_set_level(level);
+			i += 2;
+		} else if (!strcmp(argv[i], "--log-format") && i + 1 < argc) {
+			enum lb_log_format format;
+
+			if (lb_log_format_parse(argv[i + 1], &format)) {
+				fprintf(stderr,
+					"ballast: log format '%s' is not one of auto, text, json\n",
+					argv[i + 1]);
+				return 1;
+			}
+			lb_log_set_format(format);
 			i += 2;
 		} else {
 			fprintf(stderr, "ballast: unknown option '%s'; see 'ballast --help'\n",

@@ -18,10 +18,27 @@ static const struct {
 	{ { "fault", required_argument, NULL, 'F' }, CMD_OPT_FAULT },
 	{ { "dry-run", no_argument, NULL, 'n' }, CMD_OPT_DRY_RUN },
 	{ { "prune", no_argument, NULL, 'P' }, CMD_OPT_PRUNE },
+	{ { "wait", optional_argument, NULL, 'W' }, CMD_OPT_WAIT },
 	{ { "detach", no_argument, NULL, 'D' }, CMD_OPT_DETACH },
 };
 
 #define N_OPTIONS (sizeof(option_table) / sizeof(option_table[0]))
+
+/* --wait[=DURATION], in the config's own duration syntax. */
+static int parse_wait(const char *cmd, const char *arg, uint32_t *ms)
+{
+	const char *why = NULL;
+
+	if (!arg) {
+		*ms = CMD_WAIT_DEFAULT_MS;
+		return 0;
+	}
+	if (!cfg_parse_duration(arg, ms, &why))
+		return 0;
+	fprintf(stderr, "ballast %s: --wait=%s: %s\nTry 'ballast %s --help'.\n",
+		cmd, arg, why ? why : "too long (at most 49 days)", cmd);
+	return -1;
+}
 
 int cmd_parse_options(int argc, char **argv, unsigned int allowed,
 		      const char *usage, struct cmd_options *o, int *exit_code)
@@ -68,6 +85,12 @@ int cmd_parse_options(int argc, char **argv, unsigned int allowed,
 			break;
 		case 'P':
 			o->prune = true;
+			break;
+		case 'W':
+			if (parse_wait(argv[0], optarg, &o->wait_ms)) {
+				*exit_code = CMD_EXIT_ERROR;
+				return 1;
+			}
 			break;
 		case 'D':
 			o->detach = true;

@@ -4,6 +4,7 @@
 #define BALLAST_CMD_OPTIONS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Which options a command accepts. */
 enum cmd_opt {
@@ -14,8 +15,12 @@ enum cmd_opt {
 	CMD_OPT_FAULT = 1u << 4,
 	CMD_OPT_DRY_RUN = 1u << 5,
 	CMD_OPT_PRUNE = 1u << 6,
-	CMD_OPT_DETACH = 1u << 7,
+	CMD_OPT_WAIT = 1u << 7,
+	CMD_OPT_DETACH = 1u << 8,
 };
+
+/* --wait without a value: how long to wait for the dataplane's lock. */
+#define CMD_WAIT_DEFAULT_MS 30000
 
 struct cmd_options {
 	const char *config;     /* resolved path, never NULL after parsing */
@@ -25,6 +30,7 @@ struct cmd_options {
 	bool json;
 	bool dry_run;
 	bool prune;
+	uint32_t wait_ms;       /* --wait: 0 fails at once when locked */
 	bool detach;
 };
 

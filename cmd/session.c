@@ -1,11 +1,66 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "cmd/session.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd/dataplanes.h"
 #include "cmd/diag_print.h"
+#include "config/config.h"
+
+struct lock_wait {
+	const char *what;
+	uint32_t wait_ms;
+};
+
+static void say_waiting(const struct lb_lock_holder *h, void *arg)
+{
+	const struct lock_wait *w = arg;
+	char who[400], dur[32];
+
+	fprintf(stderr,
+		"ballast: dataplane %s is locked by %s; waiting up to %s\n",
+		w->what, lb_lock_holder_fmt(h, who, sizeof(who)),
+		cfg_fmt_duration(w->wait_ms, dur, sizeof(dur)));
+}
+
+/*
+ * One writer per dataplane instance: taken before the first read, so the plan
+ * is computed from a state no other writer changes until we are done.
+ */
+int cmd_session_lock(struct cmd_session *s, uint32_t wait_ms)
+{
+	const char *name, *what;
+	struct lock_wait w = {.wait_ms = wait_ms};
+	struct lb_lock_opts lo = {
+	    .wait_ms = wait_ms, .on_wait = say_waiting, .arg = &w};
+	struct lb_lock_holder h;
+	char who[400], dur[32];
+	int ret;
+
+	if (!s->ops->lock_id || !s->ops->lock_id(s->dp, &name, &what))
+		return 0;
+	w.what = what;
+	ret = lb_lock_acquire(name, &lo, &s->lock, &h);
+	if (!ret)
+		return 0;
+	lb_lock_holder_fmt(&h, who, sizeof(who));
+	if (ret == -EWOULDBLOCK)
+		fprintf(stderr,
+			"ballast: dataplane %s is locked by %s; retry, "
+			"or pass --wait[=DURATION]\n",
+			what, who);
+	else if (ret == -ETIMEDOUT)
+		fprintf(stderr,
+			"ballast: dataplane %s is still locked by %s "
+			"after %s; nothing was changed\n",
+			what, who, cfg_fmt_duration(wait_ms, dur, sizeof(dur)));
+	else
+		fprintf(stderr, "ballast: cannot lock dataplane %s: %s\n", what,
+			strerror(-ret));
+	return CMD_EXIT_ERROR;
+}
 
 int cmd_session_load(struct cmd_session *s, const struct cmd_options *o)
 {
@@ -68,6 +123,8 @@ int cmd_session_open(struct cmd_session *s, const struct cmd_options *o,
 		return ret;
 	if (cmd_session_open_dp(s, o, read_only))
 		goto fail;
+	if (!read_only && cmd_session_lock(s, o->wait_ms))
+		goto fail;
 	ret = rc_ctl_new(s->ops, s->dp, &s->ctl);
 	if (ret) {
 		fprintf(stderr, "ballast: %s\n", strerror(-ret));
@@ -84,6 +141,7 @@ void cmd_session_close(struct cmd_session *s)
 	rc_ctl_free(s->ctl);
 	if (s->dp)
 		s->ops->close(s->dp, false);
+	lb_lock_release(s->lock); /* after close: closing may still write */
 	cfg_free(s->cfg);
 	memset(s, 0, sizeof(*s));
 }

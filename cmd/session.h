@@ -5,6 +5,7 @@
 
 #include "cmd/options.h"
 #include "config/config.h"
+#include "lib/lock.h"
 #include "reconcile/controller.h"
 
 struct cmd_session {
@@ -12,14 +13,23 @@ struct cmd_session {
 	const struct dp_ops *ops;
 	struct dp *dp;
 	struct rc_ctl *ctl;
+	struct lb_lock *lock; /* the dataplane's writer lock, when held */
 };
 
 /*
  * Load the config (printing its diagnostics), pick and open the dataplane.
+ * Unless read_only, take the dataplane instance's writer lock before anything
+ * is read (waiting up to o->wait_ms for it), held until cmd_session_close(),
+ * so the plan, the apply and the read-back see no other writer.
  * Returns 0, or an exit code after printing what went wrong.
  */
 int cmd_session_open(struct cmd_session *s, const struct cmd_options *o,
 		     bool read_only);
+/*
+ * Take the opened dataplane's writer lock (when its driver has one), saying
+ * who holds it on failure. 0 or an exit code.
+ */
+int cmd_session_lock(struct cmd_session *s, uint32_t wait_ms);
 /* The two halves of cmd_session_open: config and driver, then open it. */
 int cmd_session_load(struct cmd_session *s, const struct cmd_options *o);
 int cmd_session_open_dp(struct cmd_session *s, const struct cmd_options *o,

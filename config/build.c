@@ -5,6 +5,7 @@
  * (built-in, top-level `health`, pool, backend). Then the semantic checks.
  */
 #include "config/internal.h"
+#include "config/regex_cost.h"
 
 #include <errno.h>
 #include <regex.h>
@@ -72,14 +73,24 @@ static void health_merge(struct cfg_health *dst, const struct cfg_health *src)
 	dst->set = s;
 }
 
+/* The shortest timing the file may write (config/schema.c, DUR(..., 10)). */
+#define HEALTH_MIN_MS 10u
+
 /*
  * Timings nobody wrote follow the interval: a 500ms interval gets a 250ms
- * timeout rather than tripping over the built-in 1s one.
+ * timeout rather than tripping over the built-in 1s one. A derived value
+ * never goes below what the file could have written; true when that
+ * raised the timeout above half the interval.
  */
-static void health_derive(struct cfg_health *h, uint32_t cum)
+static bool health_derive(struct cfg_health *h, uint32_t cum)
 {
 	uint32_t half = h->interval_ms / 2;
+	bool raised = false;
 
+	if (half < HEALTH_MIN_MS) {
+		raised = !(cum & CFG_HF_TIMEOUT);
+		half = HEALTH_MIN_MS;
+	}
 	if (!(cum & CFG_HF_TIMEOUT))
 		h->timeout_ms = half < 1000 ? half : 1000;
 	if (!(cum & CFG_HF_FAST_INTERVAL)) {
@@ -91,6 +102,7 @@ static void health_derive(struct cfg_health *h, uint32_t cum)
 			f = h->interval_ms;
 		h->fast_interval_ms = f;
 	}
+	return raised;
 }
 
 static struct cfg_loc hloc(const struct raw_health *rh, uint32_t flag)
@@ -103,6 +115,141 @@ static struct cfg_loc hloc(const struct raw_health *rh, uint32_t flag)
 	 CFG_HF_BODY | CFG_HF_BODY_REGEX | CFG_HF_MAX_RESPONSE)
 #define TLS_BITS (CFG_HF_TLS_VERIFY | CFG_HF_CA_FILE | CFG_HF_SNI)
 #define UDP_BITS (CFG_HF_PAYLOAD | CFG_HF_EXPECT_PAYLOAD)
+
+/* 0, or -E2BIG after reporting why compiling `re` would cost too much. */
+static int regex_cost_check(struct cfg_ctx *c, struct cfg_loc at,
+			    const char *path, const char *re)
+{
+	unsigned long long val;
+	struct cfg_regex_cost rc;
+	const char *fix = "";
+	char what[1200]; /* a span is at most the 1024-character pattern */
+	int sp, ch;
+
+	if (cfg_regex_cost(re, &rc) == CFG_REGEX_OK)
+		return 0;
+	val = (unsigned long long)rc.value;
+	sp = (int)rc.span;
+	ch = 1; /* the position in characters, as an editor counts */
+	for (size_t i = 0; i < rc.at; i++)
+		ch += ((unsigned char)re[i] & 0xc0) != 0x80;
+	switch (rc.verdict) {
+	case CFG_REGEX_TOO_LONG:
+		snprintf(what, sizeof(what),
+			 "has %llu characters, more than the %d allowed", val,
+			 CFG_REGEX_MAX_LEN);
+		fix = "match a shorter distinctive part of the body";
+		break;
+	case CFG_REGEX_COUNT:
+		snprintf(what, sizeof(what),
+			 "repeat '%.*s' (character %d) counts to %llu, above "
+			 "the maximum %d",
+			 sp, re + rc.at, ch, val, CFG_REGEX_MAX_COUNT);
+		fix = "regcomp copies the repeated part once per count, so use "
+		      "a smaller bound or '*'";
+		break;
+	case CFG_REGEX_BACKREF:
+	case CFG_REGEX_EMPTY_LOOP: {
+		bool br = rc.verdict == CFG_REGEX_BACKREF;
+
+		snprintf(what, sizeof(what), "%s '%.*s' (character %d), %s",
+			 br ? "uses the back-reference"
+			    : "repeats without bound, with",
+			 sp, re + rc.at, ch,
+			 br ? "which glibc matches by backtracking"
+			    : "something that can match empty text");
+		fix = br ? "POSIX extended expressions have none: match the "
+			   "text itself"
+			 : "compiling such loops costs time growing with the "
+			   "square of their number: make the repeated part "
+			   "match at least one character (write 'a*' for "
+			   "'(a?)*')";
+		break;
+	}
+	case CFG_REGEX_NESTED:
+		snprintf(
+		    what, sizeof(what),
+		    "nests repeats whose counts multiply to %llu at '%.*s' "
+		    "(character %d), above the maximum %d",
+		    val, sp, re + rc.at, ch, CFG_REGEX_MAX_NESTED);
+		fix = "un-nest them or use '*'";
+		break;
+	default:
+		snprintf(
+		    what, sizeof(what),
+		    "compiles to %llu positions, above the maximum %d (each "
+		    "'{m,n}' copies what it repeats n times)",
+		    val, CFG_REGEX_MAX_SIZE);
+		fix = "use '*' or smaller bounds";
+		break;
+	}
+	cfg_err(c, CFG_DIAG_SEMANTIC, at, path, "body_regex %s; %s", what, fix);
+	return -E2BIG;
+}
+
+/*
+ * The first byte of s that may not appear in a request line or header:
+ * controls, space, DEL and non-ASCII; NULL when there is none.
+ */
+static const char *header_bad_byte(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+			return s;
+	return NULL;
+}
+
+static const char *byte_name(unsigned char b, char *buf, size_t len)
+{
+	if (b == ' ')
+		return "a space";
+	if (b == '\t')
+		return "a tab";
+	if (b == '\r')
+		return "a carriage return (\\r)";
+	if (b == '\n')
+		return "a line feed (\\n)";
+	if (b >= 0x80)
+		return "a non-ASCII character";
+	snprintf(buf, len, "the control character 0x%02x", b);
+	return buf;
+}
+
+/*
+ * Values that go into the probe's request line or headers (or the TLS
+ * server name) verbatim: a CR or LF there would inject a header.
+ */
+static void header_value_check(struct cfg_ctx *c, const struct raw_health *rh,
+			       uint32_t flag, const char *key,
+			       const char *value, const char *path)
+{
+	struct cfg_loc at = hloc(rh, flag);
+	const char *bad;
+	char name[40];
+
+	if (!(rh->h.set & flag) || !value)
+		return;
+	if (flag != CFG_HF_PATH && !*value) {
+		cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
+			"%s is empty; write a host name or address, or remove "
+			"the key",
+			key);
+		return;
+	}
+	bad = header_bad_byte(value);
+	if (!bad)
+		return;
+	cfg_err(c, CFG_DIAG_SEMANTIC, at, path,
+		"%s '%s' has %s at character %zu; %s", key, value,
+		byte_name((unsigned char)*bad, name, sizeof(name)),
+		(size_t)(bad - value) + 1,
+		flag == CFG_HF_PATH
+		    ? "the path goes into the request line as written, so "
+		      "percent-encode it (e.g. '%20' for a space)"
+		    : "it is sent as written, so use a host name "
+		      "(international names in their ASCII 'xn--' form) or "
+		      "an address, without spaces");
+}
 
 /* Checks on one level's resolved settings, at the places that level wrote. */
 static void health_check(struct cfg_ctx *c, const struct raw_health *rh,
@@ -118,6 +265,15 @@ static void health_check(struct cfg_ctx *c, const struct raw_health *rh,
 	if (!(h->set &
 	      (CFG_HF_INTERVAL | CFG_HF_TIMEOUT | CFG_HF_FAST_INTERVAL)))
 		;
+	else if (h->timeout_ms >= h->interval_ms &&
+		 !(h->set & CFG_HF_TIMEOUT) && h->interval_ms <= HEALTH_MIN_MS)
+		cfg_err(
+		    c, CFG_DIAG_SEMANTIC, hloc(rh, CFG_HF_INTERVAL), path,
+		    "health interval %s leaves no room for a timeout, which "
+		    "is at least %ums and shorter than the interval; write "
+		    "an interval above %ums",
+		    cfg_fmt_duration(h->interval_ms, b, sizeof(b)),
+		    HEALTH_MIN_MS, HEALTH_MIN_MS);
 	else if (h->timeout_ms >= h->interval_ms)
 		cfg_err(
 		    c, CFG_DIAG_SEMANTIC,
@@ -174,7 +330,13 @@ static void health_check(struct cfg_ctx *c, const struct raw_health *rh,
 			"exec command '%s' is not an absolute path; the check "
 			"runs without a shell or PATH lookup",
 			h->command[0]);
-	if (h->set & CFG_HF_BODY_REGEX) {
+	header_value_check(c, rh, CFG_HF_PATH, "http.path", h->path, path);
+	header_value_check(c, rh, CFG_HF_HOST, "http.host", h->host, path);
+	header_value_check(c, rh, CFG_HF_SNI, "tls.sni", h->sni, path);
+	/* The cost check comes first: regcomp itself is what is bounded. */
+	if ((h->set & CFG_HF_BODY_REGEX) &&
+	    !regex_cost_check(c, hloc(rh, CFG_HF_BODY_REGEX), path,
+			      h->body_regex)) {
 		r = regcomp(&re, h->body_regex, REG_EXTENDED | REG_NOSUB);
 		if (r) {
 			char why[128];
@@ -205,9 +367,20 @@ static void health_level(struct cfg_ctx *c, const struct cfg_health *parent,
 	health_merge(out, &rh->h);
 	*cum |= rh->h.set;
 	/* Derived timings are re-derived only when this level moved them. */
-	if (rh->h.set &
-	    (CFG_HF_INTERVAL | CFG_HF_TIMEOUT | CFG_HF_FAST_INTERVAL))
-		health_derive(out, *cum);
+	if ((rh->h.set &
+	     (CFG_HF_INTERVAL | CFG_HF_TIMEOUT | CFG_HF_FAST_INTERVAL)) &&
+	    health_derive(out, *cum) && out->timeout_ms < out->interval_ms &&
+	    (rh->h.set & CFG_HF_INTERVAL)) {
+		char a[32], b[32];
+
+		cfg_warn(c, hloc(rh, CFG_HF_INTERVAL), path,
+			 "half the interval %s is below the %ums minimum "
+			 "timeout; the derived timeout is %s. Write 'timeout' "
+			 "to choose it",
+			 cfg_fmt_duration(out->interval_ms, a, sizeof(a)),
+			 HEALTH_MIN_MS,
+			 cfg_fmt_duration(out->timeout_ms, b, sizeof(b)));
+	}
 	health_check(c, rh, out, path);
 }
 

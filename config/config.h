@@ -385,6 +385,8 @@ void cfg_free(struct cfg *cfg);
  * -ERANGE above UINT32_MAX milliseconds.
  */
 int cfg_parse_duration(const char *s, uint32_t *ms, const char **why);
+/* Format a duration the way the user would write it ("1500ms", "2s", "1m"). */
+const char *cfg_fmt_duration(uint32_t ms, char *buf, size_t len);
 
 /* The path to use: explicit, else $BALLAST_CONFIG, else the default. */
 const char *cfg_default_path(const char *explicit_path);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -57,15 +58,18 @@ const char *cfg_node_desc(const yaml_node_t *n, char *buf, size_t len)
 void cfg_err_at(struct cfg_ctx *c, yaml_node_t *n, const struct cfg_path *p,
 		const char *fmt, ...)
 {
-	char path[512], msg[900];
+	char path[512], *msg = NULL;
 	va_list ap;
 
+	/* Whole: the diagnostic shortens the value, not the explanation. */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
 	cfg_path_fmt(p, path, sizeof(path));
 	cfg_err(c, CFG_DIAG_SCHEMA, cfg_node_loc(n), path, "%s%s%s", path,
-		*path ? ": " : "", msg);
+		*path ? ": " : "", msg ? msg : fmt);
+	free(msg);
 }
 
 void cfg_type_error(struct cfg_ctx *c, yaml_node_t *n, const struct cfg_path *p,

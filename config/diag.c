@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Diagnostics: collected, never printed here (cmd/ chooses the format). */
 #include "config/internal.h"
+#include "config/diag_text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,42 +11,46 @@
 /*
  * Each diagnostic owns one heap block holding message, path and file one
  * after the other; `message` points at its start and is what gets freed.
+ * All three are made printable first (config/diag_text.h): a value of any
+ * length or bytes leaves the explanation intact and the JSON encodable.
  */
 void cfg_diag_vadd(struct cfg_diags *d, const char *file, uint32_t line,
 		   uint32_t col, enum cfg_severity sev, enum cfg_diag_kind kind,
 		   const char *path, const char *fmt, va_list ap)
 {
+	char *raw = NULL, *msg = NULL, *tpath = NULL, *tfile = NULL;
 	struct cfg_diag *it;
-	char msg[1024];
 	size_t lm, lp, lf;
 	char *blk;
 
 	if (!d)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (!path)
-		path = "";
-	if (!file)
-		file = "";
+	if (vasprintf(&raw, fmt, ap) < 0)
+		raw = NULL;
+	msg = cfg_diag_text(raw ? raw : "(out of memory)", CFG_DIAG_TEXT_MAX);
+	tpath = cfg_diag_text(path ? path : "", 256);
+	tfile = cfg_diag_text(file ? file : "", 4096);
+	if (!msg || !tpath || !tfile)
+		goto out;
 	lm = strlen(msg) + 1;
-	lp = strlen(path) + 1;
-	lf = strlen(file) + 1;
+	lp = strlen(tpath) + 1;
+	lf = strlen(tfile) + 1;
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 16;
 		struct cfg_diag *items =
 		    realloc(d->items, cap * sizeof(*items));
 
 		if (!items)
-			return;
+			goto out;
 		d->items = items;
 		d->cap = cap;
 	}
 	blk = malloc(lm + lp + lf);
 	if (!blk)
-		return;
+		goto out;
 	memcpy(blk, msg, lm);
-	memcpy(blk + lm, path, lp);
-	memcpy(blk + lm + lp, file, lf);
+	memcpy(blk + lm, tpath, lp);
+	memcpy(blk + lm + lp, tfile, lf);
 	it = &d->items[d->n++];
 	it->message = blk;
 	it->path = blk + lm;
@@ -61,6 +66,11 @@ void cfg_diag_vadd(struct cfg_diags *d, const char *file, uint32_t line,
 	} else {
 		d->n_warnings++;
 	}
+out:
+	free(raw);
+	free(msg);
+	free(tpath);
+	free(tfile);
 }
 
 void cfg_diag_add(struct cfg_diags *d, const char *file, uint32_t line,
@@ -224,6 +234,13 @@ const char *cfg_path_fmt(const struct cfg_path *p, char *buf, size_t len)
 	if (!len)
 		return buf;
 	buf[0] = 0;
-	path_put(p, buf, len);
+	/* Cut on a character boundary: keys may be any UTF-8. */
+	if (path_put(p, buf, len) >= len) {
+		size_t at = 0, n;
+
+		while ((n = cfg_utf8_char_len(buf + at)))
+			at += n;
+		buf[at] = 0;
+	}
 	return buf;
 }

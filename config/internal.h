@@ -61,8 +61,6 @@ int cfg_parse_addr_opt_port(const char *s, struct lb_addr *addr,
 			    uint16_t *port);
 /* Names of services and pools: [A-Za-z0-9][A-Za-z0-9_.-]*, at most 63. */
 bool cfg_name_valid(const char *s);
-/* Format a duration the way the user would write it ("1500ms", "2s", "1m"). */
-const char *cfg_fmt_duration(uint32_t ms, char *buf, size_t len);
 bool cfg_is_prime(uint32_t n);
 
 /* ---- paths ------------------------------------------------------------- */

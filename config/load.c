@@ -6,15 +6,13 @@
  * later phase runs only when the earlier ones found none.
  */
 #include "config/decode.h"
+#include "lib/file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* Files larger than this are not configurations. */
 #define CFG_MAX_FILE (256u << 20)
@@ -271,72 +269,6 @@ out_free:
 	return ret;
 }
 
-static int read_file(const char *path, char **buf, size_t *len)
-{
-	struct stat st;
-	size_t cap, n = 0;
-	char *b = NULL;
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		err = -EISDIR;
-		goto out;
-	}
-	if (st.st_size > (off_t)CFG_MAX_FILE) {
-		err = -EFBIG;
-		goto out;
-	}
-	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
-	b = malloc(cap);
-	if (!b) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		ssize_t r;
-
-		if (n == cap) {
-			char *nb;
-
-			if (cap >= CFG_MAX_FILE) {
-				err = -EFBIG;
-				goto out;
-			}
-			nb = realloc(b, cap * 2);
-			if (!nb) {
-				err = -ENOMEM;
-				goto out;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		r = read(fd, b + n, cap - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			goto out;
-		}
-		if (!r)
-			break;
-		n += (size_t)r;
-	}
-	*buf = b;
-	*len = n;
-	b = NULL;
-out:
-	free(b);
-	close(fd);
-	return err;
-}
-
 int cfg_load(const char *path, struct cfg **out, struct cfg_diags *diags)
 {
 	char *buf = NULL;
@@ -346,7 +278,7 @@ int cfg_load(const char *path, struct cfg **out, struct cfg_diags *diags)
 	*out = NULL;
 	if (!path)
 		path = cfg_default_path(NULL);
-	err = read_file(path, &buf, &len);
+	err = lb_read_file(path, CFG_MAX_FILE, &buf, &len);
 	if (err) {
 		cfg_diag_add(
 		    diags, path, 0, 0, CFG_SEV_ERROR, CFG_DIAG_SYNTAX, "",

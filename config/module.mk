@@ -22,10 +22,22 @@ bench-validate: $(BUILD)/bench/bench_validate $(BENCH_VALIDATE_CFG)
 
 BENCH_TARGETS += bench-validate
 
-# The JSON Schema in Docs/ must accept the shipped examples.
+# The JSON Schema in Docs/ and the loader agree on the examples and corpus.
 .PHONY: test-schema
-test-schema:
+test-schema: ballast
 	$(Q)mkdir -p $(RESULTS)
-	$(Q)tests/config/test_schema.sh
+	$(Q)tests/config/test_schema.sh ./ballast
 
 CHECK_TARGETS += test-schema
+
+# What the worst accepted body_regex patterns cost regcomp and regexec.
+$(BUILD)/bench/bench_regex: tests/bench/bench_regex.c $(BUILD)/libballast.a
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libballast.a $(LDLIBS_ALL)
+
+.PHONY: bench-regex
+bench-regex: $(BUILD)/bench/bench_regex
+	$(Q)for n in 65536 1048576 16777216; do $(BUILD)/bench/bench_regex $$n; done
+
+BENCH_TARGETS += bench-regex

@@ -178,7 +178,8 @@ static int parse_code(const char *s, uint16_t *out)
 {
 	uint64_t v;
 
-	if (cfg_parse_uint(s, &v) || v < 100 || v > 599)
+	/* "0200": YAML 1.1 tools read 0200 as octal 128; refuse the doubt. */
+	if (s[0] == '0' || cfg_parse_uint(s, &v) || v < 100 || v > 599)
 		return -EINVAL;
 	*out = (uint16_t)v;
 	return 0;
@@ -253,8 +254,9 @@ static void dec_expect(struct cfg_ctx *c, yaml_node_t *n,
 		if (parse_code_range(s, &r[k])) {
 			cfg_err_at(
 			    c, in, n->type == YAML_SEQUENCE_NODE ? &ip : p,
-			    "'%s' is not a status code (100..599), a range "
-			    "like \"200-299\", or a class like \"2xx\"",
+			    "'%s' is not a status code (100..599, no "
+			    "leading zero), a range like \"200-299\", or a "
+			    "class like \"2xx\"",
 			    s);
 			continue;
 		}

@@ -83,6 +83,66 @@ static size_t fwd_list(uint32_t mask, char *buf, size_t len)
 	return at;
 }
 
+/*
+ * Why an address cannot be a service or backend address, or NULL; *fix
+ * says what to write instead. The schema refuses the unspecified address.
+ */
+static const char *addr_class_problem(const struct lb_addr *a, const char **fix)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
+					   0, 0, 0, 0, 0xff, 0xff};
+
+	*fix = "name a unicast address";
+	if (a->family == AF_INET) {
+		if (a->b[0] >= 224 && a->b[0] <= 239)
+			return "a multicast address (224.0.0.0/4)";
+		if (a->w[0] == 0xffffffffu)
+			return "the limited broadcast address";
+		if (a->b[0] == 0)
+			return "in 0.0.0.0/8, 'this network', never a "
+			       "destination";
+		return NULL;
+	}
+	if (a->b[0] == 0xff)
+		return "a multicast address (ff00::/8)";
+	if (!memcmp(a->b, mapped, sizeof(mapped))) {
+		*fix = "write the IPv4 address itself";
+		return "an IPv4-mapped IPv6 address (::ffff:0:0/96), which "
+		       "exists only inside dual-stack sockets";
+	}
+	return NULL;
+}
+
+/*
+ * "2001:db8::1:80" is a valid address, but the last group reads like a
+ * port someone forgot to bracket. Returns true with the likely meaning in
+ * buf: the canonical text with "::" minus its last group is an address
+ * too, and that group is written with decimal digits only (two or more).
+ */
+static bool v6_port_suspect(const struct lb_addr *a, char *buf, size_t len)
+{
+	char txt[LB_ADDR_STRLEN], *colon, *end;
+	struct lb_addr head;
+	unsigned long port;
+
+	if (a->family != AF_INET6)
+		return false;
+	lb_addr_fmt(a, txt, sizeof(txt));
+	colon = strrchr(txt, ':');
+	if (!colon || !strstr(txt, "::") || colon[-1] == ':' ||
+	    strlen(colon + 1) < 2 ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return false;
+	port = strtoul(colon + 1, &end, 10);
+	if (!port || port > 65535)
+		return false;
+	*colon = 0;
+	if (lb_addr_parse(txt, &head))
+		return false;
+	snprintf(buf, len, "[%s]:%lu", txt, port);
+	return true;
+}
+
 static void check_dataplane(struct vctx *v)
 {
 	const struct cfg_dataplane *dp = &v->cfg->dataplane;
@@ -136,6 +196,10 @@ static void check_dataplane(struct vctx *v)
 			  "dataplane.ipvs.tunnel_port",
 			  "tunnel_port applies to 'tunnel_type: gue' only");
 	}
+	if (dp->fake.state_file && !*dp->fake.state_file)
+		E(v, v->root->loc[FAKE_STATE_FILE], "dataplane.fake.state_file",
+		  "state_file is empty; name a file, or remove the key to keep "
+		  "the state in memory only");
 	if (v->cfg->ha.mode == CFG_HA_VRRP && !v->cfg->ha.interface)
 		E(v, root_loc(v, RT_HA), "ha.interface",
 		  "vrrp HA needs 'interface': the device the virtual addresses "
@@ -176,6 +240,47 @@ static int name_key_cmp(const void *a, const void *b)
 	int r = strcmp(x->name, y->name);
 
 	return r ? r : (x->idx < y->idx ? -1 : x->idx > y->idx);
+}
+
+/*
+ * An any_port service and port services on the same address and protocol
+ * are legal: the forwarder looks the port up first and falls back to the
+ * any_port service (lb.bpf.c, find_service). Say so, as either reading is
+ * plausible. keys are sorted: per address, port 0 (any_port) comes first.
+ */
+static void check_any_port_overlap(struct vctx *v, const struct svc_key *keys,
+				   size_t n)
+{
+	size_t any[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX}; /* tcp, udp, sctp */
+	char path[64], a[LB_ADDR_STRLEN];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_service *s = &v->cfg->services[keys[i].idx];
+		size_t pi = s->proto == CFG_PROTO_UDP	 ? 1
+			    : s->proto == CFG_PROTO_SCTP ? 2
+							 : 0;
+		const struct cfg_service *as;
+
+		if (i && memcmp(&keys[i].addr, &keys[i - 1].addr,
+				sizeof(keys[i].addr)))
+			any[0] = any[1] = any[2] = SIZE_MAX;
+		if (s->fwmark)
+			continue;
+		if (s->flags & CFG_SVC_ANY_PORT) {
+			if (any[pi] == SIZE_MAX)
+				any[pi] = keys[i].idx;
+			continue;
+		}
+		if (any[pi] == SIZE_MAX)
+			continue;
+		as = &v->cfg->services[any[pi]];
+		snprintf(path, sizeof(path), "services[%zu]", keys[i].idx);
+		W(v, svc_loc(&v->root->svcs[keys[i].idx], SV_PORT), path,
+		  "service '%s' takes port %u of %s %s; the any_port service "
+		  "'%s' (line %u) takes every other port",
+		  s->name, s->port, lb_addr_fmt(&s->addr, a, sizeof(a)),
+		  cfg_proto_name(s->proto), as->name, as->loc.line);
+	}
 }
 
 static void check_service_duplicates(struct vctx *v)
@@ -232,6 +337,7 @@ static void check_service_duplicates(struct vctx *v)
 			  cfg_proto_name(rs->s.proto), r0->s.name,
 			  r0->s.loc.line);
 	}
+	check_any_port_overlap(v, keys, n);
 	for (size_t i = 1, first = 0; i < n; i++) {
 		const struct raw_service *rs;
 
@@ -278,7 +384,9 @@ static void check_pool(struct vctx *v, size_t pi, struct bk_key *keys)
 	const struct cfg_pool *p = &v->cfg->pools[pi];
 	bool ipvs_like = v->cfg->dataplane.driver != CFG_DRIVER_XDP;
 	char path[160], a[LB_ADDR_STRLEN], a2[LB_ADDR_STRLEN];
-	size_t zero = 0, n_srcfam = 0, src_bad = 0;
+	char sug[LB_ADDR_STRLEN + 16];
+	size_t zero = 0, disabled = 0, n_srcfam = 0, src_bad = 0;
+	const char *why, *fix;
 
 	for (size_t k = 0; k < p->n_backends; k++) {
 		const struct raw_backend *rb = &rp->bk[k];
@@ -286,7 +394,25 @@ static void check_pool(struct vctx *v, size_t pi, struct bk_key *keys)
 
 		keys[k] = (struct bk_key){
 		    .addr = b->addr, .port = b->port, .idx = (uint32_t)k};
-		zero += b->weight == 0;
+		zero += b->weight == 0 || b->disabled;
+		disabled += b->disabled;
+		/* A warning: the dataplane's own refusal stays reachable. */
+		if ((why = addr_class_problem(&b->addr, &fix)))
+			W(v, rb->loc[BK_ADDRESS],
+			  bk_path(path, sizeof(path), p->name, k),
+			  "backend %s is %s; %s",
+			  lb_addr_fmt(&b->addr, a, sizeof(a)), why, fix);
+		/* Only the 'ADDRESS:PORT' shorthand can hide a port: there
+		 * the address is the item itself, in a mapping it is not. */
+		if (!b->port && rb->loc[BK_ADDRESS].line == b->loc.line &&
+		    rb->loc[BK_ADDRESS].col == b->loc.col &&
+		    v6_port_suspect(&b->addr, sug, sizeof(sug)))
+			W(v, rb->loc[BK_ADDRESS],
+			  bk_path(path, sizeof(path), p->name, k),
+			  "backend %s is read as an IPv6 address; did you mean "
+			  "%s? Write '%s' for the port, or '{address: %s}' to "
+			  "keep the address",
+			  lb_addr_fmt(&b->addr, a, sizeof(a)), sug, sug, a);
 		if (!ipvs_like && SEEN(rb, BK_FORWARDING))
 			E(v, rb->loc[BK_FORWARDING],
 			  bk_path(path, sizeof(path), p->name, k),
@@ -329,10 +455,20 @@ static void check_pool(struct vctx *v, size_t pi, struct bk_key *keys)
 		  lb_addr_fmt(&b->health->source, a2, sizeof(a2)),
 		  fam_name(b->health->source.family), more);
 	}
-	if (p->n_backends && zero == p->n_backends)
+	if (p->n_backends && disabled == p->n_backends)
+		W(v, rp->at, "pools",
+		  "every backend of pool '%s' is disabled; services using it "
+		  "have no backend to send traffic to",
+		  p->name);
+	else if (p->n_backends && zero == p->n_backends && !disabled)
 		W(v, rp->at, "pools",
 		  "every backend of pool '%s' has weight 0; it takes no new "
 		  "flows",
+		  p->name);
+	else if (p->n_backends && zero == p->n_backends)
+		W(v, rp->at, "pools",
+		  "no backend of pool '%s' takes new flows: each is disabled "
+		  "or has weight 0",
 		  p->name);
 	qsort(keys, p->n_backends, sizeof(*keys), bk_key_cmp);
 	for (size_t i = 1, first = 0; i < p->n_backends; i++) {
@@ -450,7 +586,8 @@ static void check_service(struct vctx *v, size_t i, size_t *reals, bool *used,
 	const struct raw_service *rs = &v->root->svcs[i];
 	const struct cfg_service *s = &v->cfg->services[i];
 	const struct cfg_driver_caps *caps = v->caps;
-	char path[64], list[256];
+	char path[64], list[256], a[LB_ADDR_STRLEN];
+	const char *why, *fix;
 	size_t n;
 
 	if (!(caps->schedulers & BIT(s->sched))) {
@@ -467,6 +604,17 @@ static void check_service(struct vctx *v, size_t i, size_t *reals, bool *used,
 		  "driver; it supports: %s",
 		  cfg_fwd_name(s->forwarding), s->name, v->drv, list);
 	}
+	if (!s->fwmark && (why = addr_class_problem(&s->addr, &fix)))
+		E(v, svc_loc(rs, SV_ADDRESS), SP(path, i, "address"),
+		  "service '%s' address %s is %s; clients connect to a "
+		  "virtual address, so %s",
+		  s->name, lb_addr_fmt(&s->addr, a, sizeof(a)), why, fix);
+	if (s->fwmark && SEEN(rs, SV_PROTOCOL))
+		E(v, rs->loc[SV_PROTOCOL], SP(path, i, "protocol"),
+		  "'protocol' has no effect on fwmark service '%s': the mark "
+		  "alone selects its packets; match the protocol in the rule "
+		  "that sets the mark and remove 'protocol'",
+		  s->name);
 	if (s->proto == CFG_PROTO_SCTP && !caps->sctp)
 		E(v, svc_loc(rs, SV_PROTOCOL), SP(path, i, "protocol"),
 		  "the %s driver cannot balance sctp", v->drv);

@@ -3,7 +3,8 @@
  * exec: run the configured command (argv as given, never through a shell)
  * with the real in its environment; exit status 0 is a success. The child's
  * end is watched through a pidfd on the loop; at the timeout its whole
- * process group is killed and reaped without blocking.
+ * process group is killed and reaped without blocking; children killed but
+ * not yet reaped stay on the engine's list so that freeing it reaps them.
  */
 #include "health/health_internal.h"
 
@@ -19,6 +20,14 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+
+/* A killed child still to be reaped from the loop. */
+struct hc_reaper {
+	struct hc_reaper *next;
+	struct hc_reaper **pprev;
+	pid_t pid;
+	struct lb_watch w; /* the child's pidfd */
+};
 
 struct exec_run {
 	pid_t pid; /* 0 once reaped */
@@ -122,13 +131,42 @@ static int exec_start(struct hc_target *t)
 	return err;
 }
 
+static void reaper_add(struct hc_engine *e, struct hc_reaper *r)
+{
+	r->next = e->reapers;
+	if (r->next)
+		r->next->pprev = &r->next;
+	r->pprev = &e->reapers;
+	e->reapers = r;
+}
+
+static void reaper_del(struct hc_reaper *r)
+{
+	*r->pprev = r->next;
+	if (r->next)
+		r->next->pprev = r->pprev;
+}
+
+/* Children were SIGKILLed: waiting for them is brief. */
+void hc_exec_reap_all(struct hc_engine *e)
+{
+	while (e->reapers) {
+		struct hc_reaper *r = e->reapers;
+
+		reaper_del(r);
+		waitpid(r->pid, NULL, 0);
+		lb_loop_watch_close(e->loop, &r->w);
+		free(r);
+	}
+}
+
 static void reap_ready(struct lb_loop *loop, struct lb_watch *w, uint32_t ev)
 {
 	struct hc_reaper *r = w->arg;
 	pid_t p = waitpid(r->pid, NULL, WNOHANG);
 
 	if (p == r->pid || (p < 0 && errno == ECHILD)) {
-		hc_engine_reaper_del(r);
+		reaper_del(r);
 		lb_loop_watch_close(loop, &r->w);
 		free(r);
 	}
@@ -157,7 +195,7 @@ static void exec_stop(struct hc_target *t)
 		lb_watch_init(&rp->w);
 		if (lb_loop_watch_add(r->loop, &rp->w, fd, EPOLLIN, reap_ready,
 				      rp) == 0) {
-			hc_engine_reaper_add(t->e, rp);
+			reaper_add(t->e, rp);
 			free(r);
 			return;
 		}

@@ -124,7 +124,8 @@ void hc_engine_unsubscribe(struct hc_engine *e, hc_event_fn fn, void *arg);
 
 /*
  * Set the admin state of every target probing `addr` (port 0: any port).
- * Returns the number of targets changed, or -ENOENT.
+ * Returns the number of targets changed, -ENOENT, or -EINVAL for a value
+ * that is no admin state.
  */
 int hc_engine_set_admin(struct hc_engine *e, const struct lb_addr *addr,
 			uint16_t port, enum hc_admin admin);

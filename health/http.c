@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * http (and https through the TLS steps in https.c): one request, a status
+ * http, and https through the TLS steps of tls.c: one request, a status
  * code in the expected ranges, optionally a body substring or POSIX regex,
  * never more than max_response bytes read. Connection: close, RST on close.
  */
@@ -26,16 +26,15 @@ int hc_http_prepare(struct hc_target *t)
 {
 	const struct cfg_health *h = t->h;
 	struct hc_http_prep *p = calloc(1, sizeof(*p));
-	char host[LB_ADDR_STRLEN + 8];
+	char addr[LB_ADDR_STRLEN + 8];
+	/* As written (up to 255 characters, checked by the loader). */
+	const char *host = h->host;
 	int n, err;
 
 	if (!p)
 		return -ENOMEM;
-	if (h->host) {
-		snprintf(host, sizeof(host), "%s", h->host);
-	} else {
-		lb_addr_port_fmt(&t->addr, t->port, host, sizeof(host));
-	}
+	if (!host)
+		host = lb_addr_port_fmt(&t->addr, t->port, addr, sizeof(addr));
 	n = asprintf(
 	    &p->req,
 	    "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ballast-health\r\n"
@@ -75,8 +74,7 @@ void hc_http_unprepare(struct hc_target *t)
 	if (p->has_regex)
 		regfree(&p->re);
 	free(p->req);
-	free(p->sni);
-	free(p->verify_host);
+	hc_tls_unprepare(&p->tls);
 	free(p);
 	t->prep = NULL;
 }
@@ -88,8 +86,8 @@ void hc_http_stop(struct hc_target *t)
 	hc_tcp_release(t, r && r->clean);
 	if (!r)
 		return;
-	if (r->ssl)
-		hc_tls_free(r);
+	if (r->tls.ssl)
+		hc_tls_free(&r->tls);
 	free(r->buf);
 	free(r);
 	t->run = NULL;
@@ -178,7 +176,17 @@ static int watch_for(struct hc_target *t, uint32_t events)
 	return hc_tcp_wait(t, events);
 }
 
-static void http_io(struct hc_target *t, struct hc_http_run *r)
+static void tls_fail(struct hc_target *t, struct hc_http_run *r,
+		     const char *step)
+{
+	char c[HC_CAUSE_MAX];
+
+	hc_tls_error(&r->tls, c, sizeof(c));
+	hc_probe_done(t, HC_R_FAIL, "TLS %s: %s", step, c);
+}
+
+/* Send what is left of the request; true when all is sent. */
+static bool http_send(struct hc_target *t, struct hc_http_run *r)
 {
 	struct hc_http_prep *p = t->prep;
 	uint32_t want = 0;
@@ -187,8 +195,8 @@ static void http_io(struct hc_target *t, struct hc_http_run *r)
 	while (r->sent < p->req_len) {
 		bool first = !r->sent;
 
-		if (r->ssl)
-			n = hc_tls_write(r, p->req + r->sent,
+		if (r->tls.ssl)
+			n = hc_tls_write(&r->tls, p->req + r->sent,
 					 p->req_len - r->sent, &want);
 		else
 			n = send(t->w.fd, p->req + r->sent,
@@ -200,30 +208,35 @@ static void http_io(struct hc_target *t, struct hc_http_run *r)
 			 * answered yet: wait instead of a recv bound to fail.
 			 * (TLS may hold records already read, so it reads.)
 			 */
-			if (!r->ssl && first && r->sent == p->req_len) {
+			if (!r->tls.ssl && first && r->sent == p->req_len) {
 				watch_for(t, EPOLLIN);
-				return;
+				return false;
 			}
 			continue;
 		}
-		if (r->ssl && n == -EAGAIN) {
+		if (r->tls.ssl && n == -EAGAIN) {
 			watch_for(t, want);
-			return;
+			return false;
 		}
-		if (!r->ssl && n < 0 && errno == EAGAIN) {
+		if (!r->tls.ssl && n < 0 && errno == EAGAIN) {
 			watch_for(t, EPOLLOUT);
-			return;
+			return false;
 		}
-		if (r->ssl) {
-			char c[HC_CAUSE_MAX];
-
-			hc_tls_error(r, c, sizeof(c));
-			hc_probe_done(t, HC_R_FAIL, "TLS write: %s", c);
-		} else {
+		if (r->tls.ssl)
+			tls_fail(t, r, "write");
+		else
 			hc_tcp_fail(t, errno, "send");
-		}
-		return;
+		return false;
 	}
+	return true;
+}
+
+/* Read the response until a verdict, or wait for more. */
+static void http_recv(struct hc_target *t, struct hc_http_run *r)
+{
+	uint32_t want = 0;
+	ssize_t n;
+
 	for (;;) {
 		uint32_t max = max_response(t);
 
@@ -242,9 +255,9 @@ static void http_io(struct hc_target *t, struct hc_http_run *r)
 			r->buf = b;
 			r->cap = cap;
 		}
-		if (r->ssl)
-			n = hc_tls_read(r, r->buf + r->len, r->cap - 1 - r->len,
-					&want);
+		if (r->tls.ssl)
+			n = hc_tls_read(&r->tls, r->buf + r->len,
+					r->cap - 1 - r->len, &want);
 		else
 			n = recv(t->w.fd, r->buf + r->len, r->cap - 1 - r->len,
 				 0);
@@ -261,20 +274,41 @@ static void http_io(struct hc_target *t, struct hc_http_run *r)
 			evaluate(t, r, true);
 			return;
 		}
-		if ((r->ssl && n == -EAGAIN) || (!r->ssl && errno == EAGAIN)) {
-			watch_for(t, r->ssl ? want : EPOLLIN);
+		if ((r->tls.ssl && n == -EAGAIN) ||
+		    (!r->tls.ssl && errno == EAGAIN)) {
+			watch_for(t, r->tls.ssl ? want : EPOLLIN);
 			return;
 		}
-		if (r->ssl) {
-			char c[HC_CAUSE_MAX];
-
-			hc_tls_error(r, c, sizeof(c));
-			hc_probe_done(t, HC_R_FAIL, "TLS read: %s", c);
-		} else {
+		if (r->tls.ssl)
+			tls_fail(t, r, "read");
+		else
 			hc_tcp_fail(t, errno, "recv");
-		}
 		return;
 	}
+}
+
+/* Set up and advance the TLS handshake; true once it is done. */
+static bool tls_ready(struct hc_target *t, struct hc_http_run *r)
+{
+	struct hc_http_prep *p = t->prep;
+	uint32_t want = 0;
+	int rc;
+
+	if (!r->tls.ssl && hc_tls_setup(t, &p->tls, &r->tls) < 0) {
+		hc_probe_done(t, HC_R_INTERNAL, "TLS initialisation failed");
+		return false;
+	}
+	rc = hc_tls_handshake(&r->tls, &want);
+	if (rc < 0) {
+		tls_fail(t, r, "handshake");
+		return false;
+	}
+	if (rc == 0) {
+		watch_for(t, want);
+		return false;
+	}
+	r->tls.done = true;
+	return true;
 }
 
 static void http_ready(struct lb_loop *loop, struct lb_watch *w, uint32_t ev)
@@ -294,30 +328,10 @@ static void http_ready(struct lb_loop *loop, struct lb_watch *w, uint32_t ev)
 		}
 		r->connected = true;
 	}
-	if (t->type == CFG_HC_HTTPS && !r->tls_done) {
-		uint32_t want = 0;
-		int rc;
-
-		if (!r->ssl && hc_tls_setup(t, r) < 0) {
-			hc_probe_done(t, HC_R_INTERNAL,
-				      "TLS initialisation failed");
-			return;
-		}
-		rc = hc_tls_handshake(t, r, &want);
-		if (rc < 0) {
-			char c[HC_CAUSE_MAX];
-
-			hc_tls_error(r, c, sizeof(c));
-			hc_probe_done(t, HC_R_FAIL, "TLS handshake: %s", c);
-			return;
-		}
-		if (rc == 0) {
-			watch_for(t, want);
-			return;
-		}
-		r->tls_done = true;
-	}
-	http_io(t, r);
+	if (t->type == CFG_HC_HTTPS && !r->tls.done && !tls_ready(t, r))
+		return;
+	if (http_send(t, r))
+		http_recv(t, r);
 }
 
 int hc_http_start(struct hc_target *t)
@@ -326,7 +340,7 @@ int hc_http_start(struct hc_target *t)
 	int err;
 
 	if (t->type == CFG_HC_HTTPS &&
-	    !((struct hc_http_prep *)t->prep)->ssl_ctx) {
+	    !((struct hc_http_prep *)t->prep)->tls.ctx) {
 		hc_probe_done(t, HC_R_INTERNAL, "TLS could not initialise");
 		return 0;
 	}

@@ -68,8 +68,29 @@ void dp_stats_free(struct dp_stats *s);
 struct dp_ops {
 	const char *name;
 	enum cfg_driver driver;     /* capabilities: cfg_driver_caps(driver) */
+	/*
+	 * Open a handle. open must not change the dataplane, nor read state a
+	 * plan is computed from: a writer takes the instance's lock (lock_id)
+	 * after open and before its first read.
+	 */
 	int (*open)(struct dp **out, const struct dp_open_args *args)
 		__attribute__((warn_unused_result));
+	/*
+	 * Optional (may be NULL): the writer lock of this instance. Every
+	 * command that changes the dataplane (and the daemon, for each pass)
+	 * holds it from before its first read until after its read-back, so
+	 * no writer plans from a state another is changing. Sets *name, a
+	 * lock name for lb_lock_acquire() (lib/lock.h, built with
+	 * lb_lock_name()), and *what, how messages name the instance ("fake
+	 * (state /srv/state.json)"); both live as long as dp. Returns false
+	 * when the instance needs no lock (nothing outside this process
+	 * sees it). One lock must cover everything one table holds: fake,
+	 * one per state file (absolute path); ipvs, one per network
+	 * namespace (the kernel's table is per netns); xdp, one per instance
+	 * name. Readers (plan) take no lock.
+	 */
+	bool (*lock_id)(const struct dp *dp, const char **name,
+			const char **what);
 	/* Fill `actual` (initialised, empty) with live state, sorted. */
 	int (*read)(struct dp *dp, struct rc_state *actual)
 		__attribute__((warn_unused_result));
@@ -97,9 +118,11 @@ struct dp_ops {
 	void (*close)(struct dp *dp, bool detach);
 	/*
 	 * Optional (may be NULL): remove everything the driver installed for
-	 * args->cfg (programs, attachments, pinned maps) without opening the
-	 * dataplane first, so it also works where open() refuses (a pinned
-	 * layout of another build). `ballast apply --detach`; on request only.
+	 * args->cfg (programs, attachments, pinned maps) without reading it
+	 * through a handle, so it also works where a read would refuse (a
+	 * pinned layout of another build). The caller holds the instance's
+	 * lock (lock_id of a read-only handle). `ballast apply --detach`; on
+	 * request only.
 	 */
 	int (*detach)(const struct dp_open_args *args)
 		__attribute__((warn_unused_result));

@@ -101,8 +101,8 @@ static bool pool_is_down(const struct rc_weight_src *src,
 	return src && src->pool_down && src->pool_down(src->ctx, pool);
 }
 
-/* The identity a configured service has in the state model. */
-static void service_key(const struct cfg_service *cs, struct rc_svc_key *key)
+void rc_desired_service_key(const struct cfg_service *cs,
+			    struct rc_svc_key *key)
 {
 	rc_svc_key_init(key, &cs->addr, cs->fwmark ? 0 : cs->port,
 			cs->fwmark ? 0 : (uint8_t)cs->proto, cs->fwmark);
@@ -137,7 +137,7 @@ static int add_service(const struct cfg *cfg, const struct cfg_service *cs,
 			use_src = false;
 	}
 
-	service_key(cs, &key);
+	rc_desired_service_key(cs, &key);
 	svc = rc_state_add_service(out, &key);
 	if (!svc)
 		return -ENOMEM;
@@ -189,7 +189,7 @@ static int build(const struct cfg *cfg, const struct rc_weight_src *src,
 		struct rc_svc_key key;
 
 		if (!all) {
-			service_key(cs, &key);
+			rc_desired_service_key(cs, &key);
 			if (!n || !bsearch(&key, sorted, n, sizeof(*sorted),
 					   key_qsort_cmp))
 				continue;

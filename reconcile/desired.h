@@ -48,4 +48,8 @@ int rc_desired_build_services(const struct cfg *cfg,
 			      struct rc_state *out)
 	__attribute__((warn_unused_result));
 
+/* The identity a configured service has in the state model. */
+void rc_desired_service_key(const struct cfg_service *cs,
+			    struct rc_svc_key *key);
+
 #endif

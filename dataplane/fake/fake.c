@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "dataplane/fake/fake_state.h"
+#include "lib/lock.h"
 #include "lib/log.h"
 
 #define ERR_LEN 512
@@ -19,7 +21,9 @@
 struct dp {
 	struct rc_state st; /* in memory; mirrors the file when one is used */
 	char *path;	    /* state file, or NULL */
-	char *lock_path;
+	char *lock_path;    /* FILE.lock: one apply's atomicity */
+	char lock_name[LB_LOCK_NAME_MAX + 1]; /* the instance's writer lock */
+	char *lock_what;		      /* "fake (state /abs/path)" */
 	bool read_only;
 	struct dp_fake_fault *faults;
 	size_t n_faults;
@@ -190,6 +194,7 @@ static void fake_close(struct dp *dp, bool detach)
 	rc_state_free(&dp->st);
 	free(dp->path);
 	free(dp->lock_path);
+	free(dp->lock_what);
 	free(dp->faults);
 	free(dp);
 }
@@ -205,6 +210,57 @@ static int load_file(const struct dp *dp, struct rc_state *out)
 	return ret;
 }
 
+/*
+ * The state file's absolute path with its directory resolved (symlinks, ".."),
+ * so a file has one writer lock however a command names it. The file itself
+ * may not exist yet, and is replaced by rename on every save, so only the
+ * directory is resolved.
+ */
+static char *abs_state_path(const char *path)
+{
+	char *d = strdup(path), *b = strdup(path), *dir = NULL, *abs = NULL;
+	int n = -1;
+
+	if (!d || !b)
+		goto out;
+	dir = realpath(dirname(d), NULL);
+	if (dir)
+		n = asprintf(&abs, "%s/%s", strcmp(dir, "/") ? dir : "",
+			     basename(b));
+	else if (path[0] == '/') /* a missing directory: as written */
+		n = asprintf(&abs, "%s", path);
+	else if ((dir = getcwd(NULL, 0)))
+		n = asprintf(&abs, "%s/%s", dir, path);
+	if (n < 0)
+		abs = NULL;
+out:
+	free(dir);
+	free(d);
+	free(b);
+	return abs;
+}
+
+static int set_lock_id(struct dp *dp)
+{
+	char *abs = abs_state_path(dp->path);
+	int ret = -ENOMEM;
+
+	if (!abs)
+		return -ENOMEM;
+	ret = lb_lock_name(dp->lock_name, sizeof(dp->lock_name), "fake", abs);
+	if (!ret && asprintf(&dp->lock_what, "fake (state %s)", abs) < 0) {
+		dp->lock_what = NULL;
+		ret = -ENOMEM;
+	}
+	free(abs);
+	return ret;
+}
+
+/*
+ * The state is not read here: a writer takes the instance's lock after open,
+ * and what it plans from must be read inside that lock. A corrupt file is
+ * reported by the first read.
+ */
 static int fake_open(struct dp **out, const struct dp_open_args *args)
 {
 	const char *path = args->state_path;
@@ -235,8 +291,7 @@ static int fake_open(struct dp **out, const struct dp_open_args *args)
 			ret = -ENOMEM;
 			goto fail;
 		}
-		/* Report a corrupt file now rather than at the first read. */
-		ret = load_file(dp, &dp->st);
+		ret = set_lock_id(dp);
 		if (ret)
 			goto fail;
 	}
@@ -245,6 +300,17 @@ static int fake_open(struct dp **out, const struct dp_open_args *args)
 fail:
 	fake_close(dp, false);
 	return ret;
+}
+
+/* Without a state file the table lives in this process: nothing to lock. */
+static bool fake_lock_id(const struct dp *dp, const char **name,
+			 const char **what)
+{
+	if (!dp->path)
+		return false;
+	*name = dp->lock_name;
+	*what = dp->lock_what;
+	return true;
 }
 
 static int fake_read(struct dp *dp, struct rc_state *actual)
@@ -441,6 +507,7 @@ const struct dp_ops dp_fake_ops = {
     .name = "fake",
     .driver = CFG_DRIVER_FAKE,
     .open = fake_open,
+    .lock_id = fake_lock_id,
     .read = fake_read,
     .read_services = fake_read_services,
     .apply = fake_apply,

@@ -6,9 +6,14 @@
  * state, with fault injection for tests.
  *
  * Persistence: the file is replaced atomically (temporary file, fsync,
- * rename), so a reader never needs a lock; writers serialise on
- * flock(FILE.lock) and re-read the file inside the lock before applying, so
- * two concurrent `apply`s behave like two clients of one kernel.
+ * rename), so a reader never needs a lock. open() does not read it; every
+ * read() does, since another process may have applied. A command that
+ * writes holds the instance's writer lock (lock_id: one per state file, by
+ * absolute path; see Docs/ARCHITECTURE.md) from its first read to its
+ * read-back. Each apply also takes flock(FILE.lock), always inside the
+ * writer lock, and re-reads the file inside it before applying, so a
+ * library user that applies without the writer lock still never loses an
+ * update.
  *
  * Faults: dp_open_args.faults = "N:ERRNO[,N:ERRNO...]" makes the Nth
  * operation applied through this handle (1-based, counted across apply

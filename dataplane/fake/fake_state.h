@@ -26,7 +26,9 @@
  *                 "upper_threshold": 0, "lower_threshold": 0}]}]}
  * "owned": false marks a service Ballast did not create (a hand-edited file
  * can add one to show how foreign services are left alone). Unknown keys
- * are errors. flags are RC_SVC_F_* bits. NULL on ENOMEM.
+ * are errors. flags are RC_SVC_F_* bits. A real's tunnel, tunnel_port and
+ * thresholds may be left out (written only when not "ipip" / 0). The file
+ * holds one service per line and one real per line. NULL on ENOMEM.
  */
 json_t *dp_fake_state_to_json(const struct rc_state *st);
 /*
@@ -37,8 +39,9 @@ int dp_fake_state_from_json(const json_t *doc, struct rc_state *out, char *err,
 			    size_t errlen) __attribute__((warn_unused_result));
 
 /*
- * Load a state file. A missing file is an empty state. Errors are reported
- * in err naming the file, and the line and column for malformed JSON.
+ * Load a state file, read whole in one buffer. A missing file is an empty
+ * state. Errors are reported in err naming the file, and the line and column
+ * for malformed JSON.
  */
 int dp_fake_state_load(const char *path, struct rc_state *out, char *err,
 		       size_t errlen) __attribute__((warn_unused_result));

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <linux/ip_vs.h>
 
@@ -44,6 +45,31 @@ static int named_keys(struct ipvs_owned *named, const struct cfg *cfg)
 	return 0;
 }
 
+/*
+ * IPVS keeps one table per network namespace: writers in one netns exclude
+ * each other, those in two do not. Without /proc the netns is unknown and one
+ * lock for every netns errs on the safe side.
+ */
+static void set_lock_name(struct dp *dp)
+{
+	char key[48] = "netns-unknown";
+	struct stat sb;
+
+	if (!stat("/proc/self/ns/net", &sb))
+		snprintf(key, sizeof(key), "netns-%llu",
+			 (unsigned long long)sb.st_ino);
+	if (lb_lock_name(dp->lock_name, sizeof(dp->lock_name), "ipvs", key))
+		snprintf(dp->lock_name, sizeof(dp->lock_name), "ipvs");
+}
+
+static bool ipvs_lock_id(const struct dp *dp, const char **name,
+			 const char **what)
+{
+	*name = dp->lock_name;
+	*what = "ipvs";
+	return true;
+}
+
 static int ipvs_open(struct dp **out, const struct dp_open_args *args)
 {
 	char why[256] = "";
@@ -61,6 +87,7 @@ static int ipvs_open(struct dp **out, const struct dp_open_args *args)
 		goto fail;
 	snprintf(dp->owned_path, sizeof(dp->owned_path), "%s",
 		 path && path[0] ? path : DP_IPVS_OWNED_PATH);
+	set_lock_name(dp);
 	err = ipvs_nl_open(&dp->nl, why, sizeof(why));
 	if (err) {
 		lb_err("ipvs: %s", why[0] ? why : strerror(-err));
@@ -161,9 +188,34 @@ static int read_dests(struct dp *dp, struct rc_state *actual)
 	return rc_state_sort(actual);
 }
 
+/*
+ * Which services are ours is dataplane state another writer may have changed
+ * since open (or since our last read): read it again, inside the writer lock
+ * a writer holds by now, like the table itself.
+ */
+static int reload_owned(struct dp *dp)
+{
+	struct ipvs_owned fresh = {0};
+	int err = ipvs_owned_load(&fresh, dp->owned_path);
+
+	if (err) {
+		lb_err("ipvs: cannot read ownership file %s: %s",
+		       dp->owned_path, strerror(-err));
+		ipvs_owned_free(&fresh);
+		return err;
+	}
+	ipvs_owned_free(&dp->owned);
+	dp->owned = fresh;
+	return 0;
+}
+
 static int ipvs_read(struct dp *dp, struct rc_state *actual)
 {
-	int err = ipvs_dump_services(dp->nl, actual);
+	int err = reload_owned(dp);
+
+	if (err)
+		return err;
+	err = ipvs_dump_services(dp->nl, actual);
 
 	if (err) {
 		read_failed("dumping services", err);
@@ -183,8 +235,10 @@ static int ipvs_read_services(struct dp *dp, const struct rc_svc_key *keys,
 {
 	struct rc_svc_key *sorted;
 	size_t i;
-	int err = 0;
+	int err = reload_owned(dp);
 
+	if (err)
+		return err;
 	if (!n)
 		return read_dests(dp, actual);
 	sorted = malloc(n * sizeof(*sorted));
@@ -463,6 +517,7 @@ const struct dp_ops dp_ipvs_ops = {
     .name = "ipvs",
     .driver = CFG_DRIVER_IPVS,
     .open = ipvs_open,
+    .lock_id = ipvs_lock_id,
     .read = ipvs_read,
     .read_services = ipvs_read_services,
     .apply = ipvs_apply,

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "dataplane/ipvs/ipvs_nl.h"
+#include "lib/lock.h"
 #include "reconcile/dataplane.h"
 #include "reconcile/model.h"
 
@@ -23,6 +24,7 @@ struct dp {
 	struct ipvs_owned owned;
 	bool read_only;
 	struct ipvs_owned named; /* keys the config names: ours on apply */
+	char lock_name[LB_LOCK_NAME_MAX + 1]; /* one writer per netns */
 	/* counters for stats() */
 	uint64_t ops_ok;
 	uint64_t ops_failed;

@@ -145,7 +145,7 @@ static int load(const struct dp_xdp_sizing *s, const char *pin_dir, char *log,
 	int err;
 
 	*out = NULL;
-	dp_xdp_log_libbpf();
+	lb_log_route_libbpf();
 	o = lb_bpf__open();
 	if (!o)
 		return errno ? -errno : -EINVAL;
@@ -230,7 +230,7 @@ uint64_t dp_xdp_layout_hash(void)
 	struct bpf_map *map;
 	struct lb_bpf *o;
 
-	dp_xdp_log_libbpf();
+	lb_log_route_libbpf();
 	o = lb_bpf__open();
 	if (!o)
 		return h;
@@ -256,32 +256,4 @@ uint64_t dp_xdp_prog_hash(void)
 	const void *elf = lb_bpf__elf_bytes(&n);
 
 	return fnv(0xcbf29ce484222325ull, elf, n);
-}
-
-__attribute__((format(printf, 2, 0))) static int
-libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	/* libbpf's warnings are mostly probes that fail on purpose. */
-	enum lb_log_level l = level == LIBBPF_WARN ? LB_LOG_INFO : LB_LOG_DEBUG;
-	char buf[1024];
-	size_t n;
-
-	if (l > lb_log_get_level())
-		return 0;
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	n = strlen(buf);
-	while (n && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	if (n)
-		lb_log(l, "libbpf: %s", buf);
-	return 0;
-}
-
-void dp_xdp_log_libbpf(void)
-{
-	static int done;
-
-	if (!done)
-		libbpf_set_print(libbpf_print);
-	done = 1;
 }

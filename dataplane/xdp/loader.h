@@ -3,7 +3,8 @@
  * The one loader of the forwarder: opens lb.bpf.o's skeleton, sets its rodata
  * and every map's size from a sizing, optionally reuses (or creates) maps
  * pinned in a directory, and loads it. The driver, the golden tests and the
- * benchmarks all load through here, so the tests exercise the shipped sizing.
+ * benchmarks all load through here, so the tests exercise the shipped sizing;
+ * libbpf's messages go through lib/log (lb_log_route_libbpf).
  */
 #ifndef BALLAST_DP_XDP_LOADER_H
 #define BALLAST_DP_XDP_LOADER_H
@@ -64,8 +65,5 @@ uint64_t dp_xdp_layout_hash(void) __attribute__((warn_unused_result));
 
 /* Hash of this build's lb.bpf.o: a different value means a new program. */
 uint64_t dp_xdp_prog_hash(void);
-
-/* Route libbpf's own messages through lib/log (idempotent). */
-void dp_xdp_log_libbpf(void);
 
 #endif

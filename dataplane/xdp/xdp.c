@@ -19,6 +19,7 @@
 #include "dataplane/xdp/xdp_internal.h"
 #include "dataplane/xdp/xdp_maps.h"
 #include "lib/array.h"
+#include "lib/lock.h"
 #include "lib/log.h"
 
 /* Packets a cached next hop serves per CPU before it is looked up again. */
@@ -67,26 +68,25 @@ static void if_addr(const char *ifname, int family, uint32_t out[4])
  * lb_cfg from the config. fib_gen is bumped so next hops cached before this
  * apply are looked up again.
  */
-static int write_cfg(struct dp *dp, const struct cfg *cfg)
+static int write_cfg(struct dp *dp)
 {
-	const struct cfg_xdp *x = &cfg->dataplane.xdp;
 	struct lb_cfg c = {0};
 	uint32_t zero = 0, a[4] = {0};
 
 	if (bpf_map_lookup_elem(dp->fd[XM_CFG], &zero, &c))
 		return -errno;
-	if (x->tunnel_source_v4.family == AF_INET) {
-		memcpy(&c.src4, x->tunnel_source_v4.b, 4);
+	if (dp->tunnel_src4.family == AF_INET) {
+		memcpy(&c.src4, dp->tunnel_src4.b, 4);
 	} else {
 		if_addr(dp->ifname, AF_INET, a);
 		c.src4 = a[0];
 	}
 	memset(c.src6, 0, sizeof(c.src6));
-	if (x->tunnel_source_v6.family == AF_INET6)
-		memcpy(c.src6, x->tunnel_source_v6.b, 16);
+	if (dp->tunnel_src6.family == AF_INET6)
+		memcpy(c.src6, dp->tunnel_src6.b, 16);
 	else
 		if_addr(dp->ifname, AF_INET6, c.src6);
-	c.new_flow_rate = x->new_flow_limit;
+	c.new_flow_rate = dp->new_flow_limit;
 	if (!c.fib_refresh)
 		c.fib_refresh = XDP_FIB_REFRESH;
 	c.fib_gen++;
@@ -95,6 +95,44 @@ static int write_cfg(struct dp *dp, const struct cfg *cfg)
 }
 
 static void xdp_close(struct dp *dp, bool detach);
+
+/* What the driver keeps of a config: the config may go while we stay open. */
+static void take_settings(struct dp *dp, const struct cfg *cfg)
+{
+	const struct cfg_xdp *x = &cfg->dataplane.xdp;
+
+	dp->default_nat = x->forwarding == CFG_FWD_NAT;
+	dp->tunnel_src4 = x->tunnel_source_v4;
+	dp->tunnel_src6 = x->tunnel_source_v6;
+	dp->new_flow_limit = x->new_flow_limit;
+}
+
+/*
+ * The part of opening that reads pins and, for a writer, mounts, installs,
+ * upgrades, resizes and attaches: run at the first read or apply, so a
+ * writer does it under its lock (open() itself changes nothing).
+ */
+static int prepare(struct dp *dp)
+{
+	int err;
+
+	if (dp->prepared)
+		return dp->prepare_err;
+	dp->prepared = true;
+	err = xdp_pin_open(dp);
+	if (!err && !dp->read_only)
+		err = write_cfg(dp);
+	dp->prepare_err = err;
+	return err;
+}
+
+static bool xdp_lock_id(const struct dp *dp, const char **name,
+			const char **what)
+{
+	*name = dp->lock_name;
+	*what = dp->lock_what;
+	return true;
+}
 
 static int xdp_open(struct dp **out, const struct dp_open_args *args)
 {
@@ -116,9 +154,8 @@ static int xdp_open(struct dp **out, const struct dp_open_args *args)
 	for (int i = 0; i < XM__COUNT; i++)
 		dp->fd[i] = -1;
 	dp->read_only = args->read_only;
-	dp->cfg = cfg;
 	dp->mode = cfg->dataplane.xdp.mode;
-	dp->default_nat = cfg->dataplane.xdp.forwarding == CFG_FWD_NAT;
+	take_settings(dp, cfg);
 	snprintf(dp->ifname, sizeof(dp->ifname), "%s",
 		 cfg->dataplane.interface);
 	dp->ifindex = (int)if_nametoindex(dp->ifname);
@@ -136,12 +173,10 @@ static int xdp_open(struct dp **out, const struct dp_open_args *args)
 		lb_err("xdp: %s", why);
 		goto fail;
 	}
-	err = xdp_pin_open(dp);
-	if (!err && !dp->read_only)
-		err = write_cfg(dp, cfg);
-	if (err)
-		goto fail;
-	dp->cfg = NULL; /* the config may be replaced while we stay open */
+	/* One writer per pin directory: it is the instance. */
+	if (lb_lock_name(dp->lock_name, sizeof(dp->lock_name), "xdp", dp->dir))
+		snprintf(dp->lock_name, sizeof(dp->lock_name), "xdp");
+	snprintf(dp->lock_what, sizeof(dp->lock_what), "xdp (%s)", dp->dir);
 	*out = dp;
 	return 0;
 fail:
@@ -158,6 +193,10 @@ static void refresh(struct dp *dp)
 
 static int xdp_read(struct dp *dp, struct rc_state *actual)
 {
+	int err = prepare(dp);
+
+	if (err)
+		return err;
 	refresh(dp);
 	return xdp_read_state(dp, NULL, 0, actual);
 }
@@ -165,6 +204,10 @@ static int xdp_read(struct dp *dp, struct rc_state *actual)
 static int xdp_read_services(struct dp *dp, const struct rc_svc_key *keys,
 			     size_t n, struct rc_state *actual)
 {
+	int err = prepare(dp);
+
+	if (err)
+		return err;
 	if (!n)
 		return rc_state_sort(actual);
 	refresh(dp);
@@ -185,7 +228,8 @@ static int xdp_apply(struct dp *dp, const struct rc_plan *plan,
 	res->n_ok = res->n_failed = 0;
 	if (!plan->n)
 		return 0;
-	if (dp->read_only || !dp->pinned) {
+	err = prepare(dp);
+	if (err || dp->read_only || !dp->pinned) {
 		for (size_t i = 0; i < plan->n; i++)
 			res->err[i] = -EROFS;
 		res->n_failed = plan->n;
@@ -279,10 +323,11 @@ static int obj_stats(struct dp *dp, struct dp_stats *out)
 static int xdp_stats(struct dp *dp, struct dp_stats *out)
 {
 	size_t cap = 0;
-	int err = 0;
+	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (dp->pinned) {
+	err = prepare(dp);
+	if (!err && dp->pinned) {
 		for (unsigned int i = 0; i < LB_STAT_MAX && !err; i++) {
 			uint64_t v = 0;
 
@@ -351,6 +396,9 @@ static int xdp_reconfigure(struct dp *dp, const struct cfg *cfg)
 
 	if (dp->read_only)
 		return -EROFS;
+	err = prepare(dp);
+	if (err)
+		return err;
 	err = dir_of(cfg, dir, sizeof(dir));
 	if (err || strcmp(dir, dp->dir)) {
 		lb_err("xdp: the interface or pin_path changed (%s); that is "
@@ -384,14 +432,15 @@ static int xdp_reconfigure(struct dp *dp, const struct cfg *cfg)
 		}
 	}
 	dp->sz = sz;
-	dp->default_nat = cfg->dataplane.xdp.forwarding == CFG_FWD_NAT;
-	return dp->pinned ? write_cfg(dp, cfg) : 0;
+	take_settings(dp, cfg);
+	return dp->pinned ? write_cfg(dp) : 0;
 }
 
 const struct dp_ops dp_xdp_ops = {
     .name = "xdp",
     .driver = CFG_DRIVER_XDP,
     .open = xdp_open,
+    .lock_id = xdp_lock_id,
     .read = xdp_read,
     .read_services = xdp_read_services,
     .apply = xdp_apply,

@@ -90,7 +90,12 @@ struct xdp_svc_meta {
 #define XDP_REAL_QUARANTINE_S 120u
 
 struct dp {
-	const struct cfg *cfg; /* during open() only */
+	bool prepared;    /* xdp_pin_open() ran (first read/apply) */
+	int prepare_err;  /* and what it returned */
+	struct lb_addr tunnel_src4, tunnel_src6; /* family 0: the interface's */
+	uint32_t new_flow_limit;
+	char lock_name[128];
+	char lock_what[PATH_MAX + 8];
 	bool read_only;
 	char pin_path[PATH_MAX]; /* dataplane.xdp.pin_path */
 	char dir[PATH_MAX];	 /* <pin_path>/<interface> */

@@ -525,7 +525,7 @@ static void sizing_msg(const struct dp *dp)
 
 int xdp_pin_open(struct dp *dp)
 {
-	const char *pin_path = dp->cfg->dataplane.xdp.pin_path;
+	const char *pin_path = dp->pin_path;
 	int err;
 
 	dp->meta_fd = -1;

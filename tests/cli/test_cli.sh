@@ -10,6 +10,7 @@ bin=${1:-./ballast}
 fx=tests/cli
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+export BALLAST_RUN_DIR=$work/run # writer locks: not a real installation's
 state=$work/state.json
 
 out=$work/out
@@ -77,6 +78,25 @@ json_check "json diagnostics shape" "isinstance(d, list) and len(d) >= 2 and all
 json_check "json diagnostics have lines" "all(x['line'] > 0 and x['severity'] == 'error' for x in d)"
 run 0 "validate --json valid" -- $bin validate -c $fx/lb.yaml --json
 json_check "json valid has no errors" "not [x for x in d if x['severity'] == 'error']"
+# A value of 10 KB of multibyte characters: the message is shortened in the
+# value, on a character boundary, and keeps its explanation in both formats.
+python3 - "$work/long.yaml" <<'PY'
+import sys
+v = "\u00e9" * 3000 + "\u20ac" * 1400
+open(sys.argv[1], "w", encoding="utf-8").write(
+    "version: 1\ndataplane:\n  driver: fake\npools:\n  web:\n"
+    "    backends: [10.0.1.1:80, 10.0.1.2:80]\nservices:\n"
+    "  - name: \"%s\"\n    address: 192.0.2.10\n    port: 80\n"
+    "    pool: web\n" % v)
+PY
+run 1 "validate 10 KB multibyte value" -- $bin validate -c "$work/long.yaml"
+if iconv -f UTF-8 -t UTF-8 "$err" >/dev/null 2>&1; then t_pass "long value: text is valid UTF-8"; else
+	t_fail "long value: text is valid UTF-8" "$(head -c 300 "$err")"; fi
+expect_in "$err" "long value: explanation kept in text" "…' is not a valid name: use letters, digits"
+[[ $(wc -c <"$err") -lt 1200 ]] && t_pass "long value: text shortened" ||
+	t_fail "long value: text shortened" "$(wc -c <"$err") bytes"
+run 1 "validate --json 10 KB multibyte value" -- $bin validate -c "$work/long.yaml" --json
+json_check "long value: JSON parses, explanation kept" "len(d) == 1 and d[0]['line'] == 8 and d[0]['message'].endswith('at most 63 characters') and '\u2026' in d[0]['message']"
 BALLAST_CONFIG=$fx/bad-semantic.yaml run 2 "BALLAST_CONFIG is used" -- $bin validate
 BALLAST_CONFIG=$fx/bad-semantic.yaml run 0 "-c wins over BALLAST_CONFIG" -- $bin validate -c $fx/lb.yaml
 
@@ -151,5 +171,23 @@ run 1 "corrupt state file is an error" -- bash -c "echo '{broken' >'$work/corrup
 expect_in "$err" "corrupt state names the file" 'corrupt.json'
 run 1 "unknown dataplane" -- $bin plan -c $fx/lb.yaml --dataplane nosuch
 expect_in "$err" "unknown dataplane lists the available ones" 'fake'
+
+# ---- log format ------------------------------------------------------------
+# The corrupt state file makes the fake dataplane log an error.
+corrupt=(plan -c $fx/lb.yaml --dataplane fake --state "$work/corrupt.json")
+run 1 "--log-format json" -- $bin --log-format json "${corrupt[@]}"
+if python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+assert any(l["level"] == "error" and "corrupt.json" in l["message"]
+           for l in lines), lines
+assert all(set(l) == {"time", "level", "subsystem", "message", "fields"} for l in lines)
+' "$err"; then t_pass "log lines are JSON objects"; else
+	t_fail "log lines are JSON objects" "$(head -c 400 "$err")"
+fi
+run 1 "--log-format text" -- $bin --log-format text "${corrupt[@]}"
+expect_in "$err" "text log line" '^ballast: error: .*corrupt\.json'
+run 1 "unknown log format" -- $bin --log-format xml validate -c $fx/lb.yaml
+expect_in "$err" "unknown log format names the choices" "auto, text, json"
 
 t_done cli

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "reconcile/diff.h"
 #include "tests/lib/check_main.h"
 #include "tests/lib/rc_testgen.h"
+#include "tests/lib/scratch.h"
 
 #define N_RANDOM 1000
 #define SEED_BASE 0xfa4eu
@@ -22,33 +22,15 @@
 
 static char tmpdir[256];
 
-/* Unchecked fixtures run in the parent, so cleanup survives a failed test. */
 static void tmp_setup(void)
 {
-	const char *base = getenv("TMPDIR");
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/ballast-fake-XXXXXX",
-		 base && *base ? base : "/tmp");
-	if (!mkdtemp(tmpdir)) {
-		perror(tmpdir);
-		abort();
-	}
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-		    struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
+	test_scratch_make(tmpdir, sizeof(tmpdir), "ballast-fake");
 }
 
 /* State files, lock files and anything a failed test left behind. */
 static void tmp_teardown(void)
 {
-	if (nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS))
-		perror(tmpdir);
+	test_scratch_remove(tmpdir);
 }
 
 static const char *tmp_path(const char *name, char *buf, size_t len)
@@ -355,8 +337,12 @@ START_TEST(state_file_errors)
 			 -EINVAL);
 	ck_assert_msg(strstr(err, path) && strstr(err, ":3:"), "message: %s",
 		      err);
+	/* open does not read (a writer locks between open and its first
+	 * read): the first read reports the corrupt file */
 	args.state_path = path;
-	ck_assert_int_eq(dp_fake_ops.open(&dp, &args), -EINVAL);
+	ck_assert_int_eq(dp_fake_ops.open(&dp, &args), 0);
+	ck_assert_int_eq(dp_fake_ops.read(dp, &st), -EINVAL);
+	dp_fake_ops.close(dp, false);
 
 	/* well-formed JSON, wrong content: names the field */
 	write_file(
@@ -370,6 +356,41 @@ START_TEST(state_file_errors)
 			 -EINVAL);
 	ck_assert_msg(strstr(err, "services[0].reals[0].address"),
 		      "message: %s", err);
+
+	/* a real: unknown key, missing key, wrong type, each located */
+	static const struct {
+		const char *real, *want;
+	} bad_reals[] = {
+	    {"{\"address\": \"10.0.0.1\", \"port\": 80, \"weight\": 1, "
+	     "\"forward\": \"dr\", \"colour\": 1}",
+	     "reals[1]: unknown key 'colour'"},
+	    {"{\"address\": \"10.0.0.1\", \"port\": 80, \"forward\": "
+	     "\"dr\"}",
+	     "reals[1]: 'weight' is missing"},
+	    {"{\"address\": \"10.0.0.1\", \"port\": \"80\", \"weight\": "
+	     "1, \"forward\": \"dr\"}",
+	     "reals[1].port: expected an integer"},
+	    {"{\"address\": \"10.0.0.1\", \"port\": 80, \"weight\": 1, "
+	     "\"forward\": \"dr\", \"tunnel\": \"vxlan\"}",
+	     "unknown forward 'dr' or tunnel 'vxlan'"},
+	    {"[1]", "reals[1]: expected an object"},
+	};
+	for (size_t i = 0; i < sizeof(bad_reals) / sizeof(bad_reals[0]); i++) {
+		char text[512];
+
+		snprintf(text, sizeof(text),
+			 "{\"format\": \"ballast-fake-state\", \"version\": 1, "
+			 "\"services\": [{\"address\": \"192.0.2.1\", "
+			 "\"port\": 80, \"scheduler\": \"wrr\", \"reals\": "
+			 "[{\"address\": \"10.0.0.9\", \"port\": 80, "
+			 "\"weight\": 1, \"forward\": \"masq\"}, %s]}]}",
+			 bad_reals[i].real);
+		write_file(path, text);
+		ck_assert_int_eq(
+		    dp_fake_state_load(path, &st, err, sizeof(err)), -EINVAL);
+		ck_assert_msg(strstr(err, bad_reals[i].want),
+			      "wanted '%s' in: %s", bad_reals[i].want, err);
+	}
 
 	write_file(path, "{\"format\": \"ballast-fake-state\", \"version\": 1, "
 			 "\"services\": "

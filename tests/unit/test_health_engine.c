@@ -872,6 +872,10 @@ START_TEST(admin_pause_freezes_and_disable_zeroes)
 	ck_assert_int_eq(status(&f, 0, 0).admin, HC_ADMIN_DISABLED);
 	ck_assert_int_eq(hc_engine_set_admin(f.e, &a, 9, HC_ADMIN_NONE),
 			 -ENOENT);
+	/* The admin handlers are a table: no value past its end is taken. */
+	ck_assert_int_eq(hc_engine_set_admin(f.e, &a, 0, HC_ADMIN__COUNT),
+			 -EINVAL);
+	ck_assert_int_eq(status(&f, 0, 0).admin, HC_ADMIN_DISABLED);
 	fx_free(&f);
 }
 END_TEST
