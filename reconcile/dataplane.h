@@ -38,6 +38,12 @@ void dp_result_free(struct dp_result *r);
 /* Allocate err/detail for n ops, all zero. 0 or -ENOMEM. */
 int dp_result_alloc(struct dp_result *r, size_t n)
 	__attribute__((warn_unused_result));
+/*
+ * Make r (zeroed, or holding an earlier result) hold n zero results, reusing
+ * its arrays when they have that size. 0 or -ENOMEM.
+ */
+int dp_result_reset(struct dp_result *r, size_t n)
+	__attribute__((warn_unused_result));
 
 /* Named dataplane-wide counters (verdicts, errors), for metrics. */
 struct dp_counter {

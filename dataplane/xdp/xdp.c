@@ -219,13 +219,9 @@ static int xdp_apply(struct dp *dp, const struct rc_plan *plan,
 {
 	int err;
 
-	if (!res->err || res->n != plan->n) {
-		dp_result_free(res);
-		err = dp_result_alloc(res, plan->n);
-		if (err)
-			return err;
-	}
-	res->n_ok = res->n_failed = 0;
+	err = dp_result_reset(res, plan->n);
+	if (err)
+		return err;
 	if (!plan->n)
 		return 0;
 	err = prepare(dp);
