@@ -9,6 +9,7 @@
 static const char apply_usage[] =
 	"Usage: ballast apply [-c FILE] [--dataplane NAME] [--dry-run] [--prune]\n"
 	"                     [--wait[=DURATION]]\n"
+	"       ballast apply [-c FILE] --detach\n"
 	"\n"
 	"Converge the live dataplane to the configuration once, print every\n"
 	"change made, then read the dataplane back to confirm it converged.\n"
@@ -26,6 +27,9 @@ static const char apply_usage[] =
 	"      --wait[=DURATION] when another command holds the dataplane's\n"
 	"                        lock, wait for it up to DURATION (e.g. 90s;\n"
 	"                        default 30s) instead of failing at once\n"
+	"      --detach          remove everything Ballast installed in the\n"
+	"                        dataplane instead (xdp: detach the programs and\n"
+	"                        remove the pinned maps, dropping tracked flows)\n"
 	"  -h, --help            this text\n"
 	"\n"
 	"One writer at a time: apply holds the dataplane's lock (a file in\n"
@@ -49,6 +53,44 @@ static int verify(struct cmd_session *s, bool prune)
 	return CMD_EXIT_ERROR;
 }
 
+/*
+ * Remove what the driver installed, under the instance's writer lock. A
+ * driver with a detach op does it without its handle reading anything (so a
+ * pinned layout it would refuse can still be removed); others are opened and
+ * closed with detach.
+ */
+static int detach(const struct cmd_options *o)
+{
+	struct dp_open_args args = {0};
+	struct cmd_session s;
+	const char *name;
+	int code;
+
+	code = cmd_session_load(&s, o);
+	if (code)
+		return code;
+	name = s.ops->name;
+	args.cfg = s.cfg;
+	/* Opened only for its lock: a driver's open changes nothing. */
+	code = cmd_session_open_dp(&s, o, !!s.ops->detach);
+	if (!code)
+		code = cmd_session_lock(&s, o->wait_ms);
+	if (!code && s.ops->detach) {
+		code = s.ops->detach(&args) ? CMD_EXIT_ERROR : CMD_EXIT_OK;
+	} else if (!code) {
+		s.ops->close(s.dp, true);
+		s.dp = NULL;
+	}
+	cmd_session_close(&s);
+	if (code) {
+		fprintf(stderr, "ballast: detaching the %s dataplane failed\n",
+			name);
+		return CMD_EXIT_ERROR;
+	}
+	puts("Detached: nothing of Ballast's is left in the dataplane.");
+	return CMD_EXIT_OK;
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	struct dp_result res = { 0 };
@@ -60,9 +102,17 @@ int cmd_apply(int argc, char **argv)
 	if (cmd_parse_options(argc, argv,
 			      CMD_OPT_CONFIG | CMD_OPT_DATAPLANE | CMD_OPT_STATE |
 				      CMD_OPT_FAULT | CMD_OPT_DRY_RUN |
-				      CMD_OPT_PRUNE | CMD_OPT_WAIT,
+				      CMD_OPT_PRUNE | CMD_OPT_WAIT | CMD_OPT_DETACH,
 			      apply_usage, &o, &code))
 		return code;
+	if (o.detach && (o.dry_run || o.prune)) {
+		fputs("ballast apply: --detach cannot be combined with --dry-run "
+		      "or --prune\n",
+		      stderr);
+		return CMD_EXIT_ERROR;
+	}
+	if (o.detach)
+		return detach(&o);
 	code = cmd_session_open(&s, &o, o.dry_run);
 	if (code)
 		return code;

@@ -5,10 +5,12 @@
 
 #include "dataplane/fake/fake.h"
 #include "dataplane/ipvs/ipvs.h"
+#include "dataplane/xdp/xdp.h"
 
 static const struct dp_ops *const dataplanes[] = {
 	&dp_fake_ops,
 	&dp_ipvs_ops,
+	&dp_xdp_ops,
 };
 
 #define N_DATAPLANES (sizeof(dataplanes) / sizeof(dataplanes[0]))

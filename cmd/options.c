@@ -19,6 +19,7 @@ static const struct {
 	{ { "dry-run", no_argument, NULL, 'n' }, CMD_OPT_DRY_RUN },
 	{ { "prune", no_argument, NULL, 'P' }, CMD_OPT_PRUNE },
 	{ { "wait", optional_argument, NULL, 'W' }, CMD_OPT_WAIT },
+	{ { "detach", no_argument, NULL, 'D' }, CMD_OPT_DETACH },
 };
 
 #define N_OPTIONS (sizeof(option_table) / sizeof(option_table[0]))
@@ -90,6 +91,9 @@ int cmd_parse_options(int argc, char **argv, unsigned int allowed,
 				*exit_code = CMD_EXIT_ERROR;
 				return 1;
 			}
+			break;
+		case 'D':
+			o->detach = true;
 			break;
 		default:
 			if (optopt)

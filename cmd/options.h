@@ -16,6 +16,7 @@ enum cmd_opt {
 	CMD_OPT_DRY_RUN = 1u << 5,
 	CMD_OPT_PRUNE = 1u << 6,
 	CMD_OPT_WAIT = 1u << 7,
+	CMD_OPT_DETACH = 1u << 8,
 };
 
 /* --wait without a value: how long to wait for the dataplane's lock. */
@@ -30,6 +31,7 @@ struct cmd_options {
 	bool dry_run;
 	bool prune;
 	uint32_t wait_ms;       /* --wait: 0 fails at once when locked */
+	bool detach;
 };
 
 /*

@@ -29,7 +29,7 @@ static void say_waiting(const struct lb_lock_holder *h, void *arg)
  * One writer per dataplane instance: taken before the first read, so the plan
  * is computed from a state no other writer changes until we are done.
  */
-static int session_lock(struct cmd_session *s, uint32_t wait_ms)
+int cmd_session_lock(struct cmd_session *s, uint32_t wait_ms)
 {
 	const char *name, *what;
 	struct lock_wait w = {.wait_ms = wait_ms};
@@ -62,11 +62,9 @@ static int session_lock(struct cmd_session *s, uint32_t wait_ms)
 	return CMD_EXIT_ERROR;
 }
 
-int cmd_session_open(struct cmd_session *s, const struct cmd_options *o,
-		     bool read_only)
+int cmd_session_load(struct cmd_session *s, const struct cmd_options *o)
 {
 	struct cfg_diags diags = { 0 };
-	struct dp_open_args args;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
@@ -88,8 +86,17 @@ int cmd_session_open(struct cmd_session *s, const struct cmd_options *o,
 				       cfg_driver_name(s->cfg->dataplane.driver));
 		cmd_dataplane_list(stderr);
 		fputs("); pass --dataplane NAME\n", stderr);
-		goto fail;
+		cmd_session_close(s);
+		return CMD_EXIT_ERROR;
 	}
+	return 0;
+}
+
+int cmd_session_open_dp(struct cmd_session *s, const struct cmd_options *o,
+			bool read_only)
+{
+	struct dp_open_args args;
+	int ret;
 
 	args = (struct dp_open_args){
 		.cfg = s->cfg,
@@ -101,9 +108,22 @@ int cmd_session_open(struct cmd_session *s, const struct cmd_options *o,
 	if (ret) {
 		fprintf(stderr, "ballast: cannot open the %s dataplane: %s\n",
 			s->ops->name, strerror(-ret));
-		goto fail;
+		return CMD_EXIT_ERROR;
 	}
-	if (!read_only && session_lock(s, o->wait_ms))
+	return 0;
+}
+
+int cmd_session_open(struct cmd_session *s, const struct cmd_options *o,
+		     bool read_only)
+{
+	int ret;
+
+	ret = cmd_session_load(s, o);
+	if (ret)
+		return ret;
+	if (cmd_session_open_dp(s, o, read_only))
+		goto fail;
+	if (!read_only && cmd_session_lock(s, o->wait_ms))
 		goto fail;
 	ret = rc_ctl_new(s->ops, s->dp, &s->ctl);
 	if (ret) {

@@ -25,6 +25,15 @@ struct cmd_session {
  */
 int cmd_session_open(struct cmd_session *s, const struct cmd_options *o,
 		     bool read_only);
+/*
+ * Take the opened dataplane's writer lock (when its driver has one), saying
+ * who holds it on failure. 0 or an exit code.
+ */
+int cmd_session_lock(struct cmd_session *s, uint32_t wait_ms);
+/* The two halves of cmd_session_open: config and driver, then open it. */
+int cmd_session_load(struct cmd_session *s, const struct cmd_options *o);
+int cmd_session_open_dp(struct cmd_session *s, const struct cmd_options *o,
+			bool read_only);
 void cmd_session_close(struct cmd_session *s);
 
 /*

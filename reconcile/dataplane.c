@@ -21,6 +21,23 @@ int dp_result_alloc(struct dp_result *r, size_t n)
 	return 0;
 }
 
+int dp_result_reset(struct dp_result *r, size_t n)
+{
+	if (!r->err || r->n != n) {
+		dp_result_free(r);
+		return dp_result_alloc(r, n);
+	}
+	for (size_t i = 0; i < n; i++) {
+		r->err[i] = 0;
+		if (r->detail) {
+			free(r->detail[i]);
+			r->detail[i] = NULL;
+		}
+	}
+	r->n_ok = r->n_failed = 0;
+	return 0;
+}
+
 void dp_result_free(struct dp_result *r)
 {
 	if (!r)
@@ -38,5 +55,6 @@ void dp_stats_free(struct dp_stats *s)
 	if (!s)
 		return;
 	free(s->counters);
+	free(s->objs);
 	memset(s, 0, sizeof(*s));
 }

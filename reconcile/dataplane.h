@@ -38,6 +38,12 @@ void dp_result_free(struct dp_result *r);
 /* Allocate err/detail for n ops, all zero. 0 or -ENOMEM. */
 int dp_result_alloc(struct dp_result *r, size_t n)
 	__attribute__((warn_unused_result));
+/*
+ * Make r (zeroed, or holding an earlier result) hold n zero results, reusing
+ * its arrays when they have that size. 0 or -ENOMEM.
+ */
+int dp_result_reset(struct dp_result *r, size_t n)
+	__attribute__((warn_unused_result));
 
 /* Named dataplane-wide counters (verdicts, errors), for metrics. */
 struct dp_counter {
@@ -45,9 +51,22 @@ struct dp_counter {
 	uint64_t value;
 };
 
+/* Packets and bytes of one service, or of one real of it (has_real). */
+struct dp_obj_counter {
+	struct rc_svc_key svc;
+	bool has_real;
+	uint16_t port;              /* the real's, with has_real */
+	struct lb_addr addr;        /* the real's, with has_real */
+	uint64_t packets;
+	uint64_t bytes;
+};
+
 struct dp_stats {
 	struct dp_counter *counters;
 	size_t n;
+	/* Optional: per-service and per-real counters (NULL, 0 when none). */
+	struct dp_obj_counter *objs;
+	size_t n_objs;
 };
 
 void dp_stats_free(struct dp_stats *s);
@@ -98,10 +117,30 @@ struct dp_ops {
 	 */
 	int (*apply)(struct dp *dp, const struct rc_plan *plan,
 		     struct dp_result *res) __attribute__((warn_unused_result));
+	/* Fill every field of *out (it may hold garbage on entry). */
 	int (*stats)(struct dp *dp, struct dp_stats *out)
 		__attribute__((warn_unused_result));
 	/* detach=false leaves the programmed state in place (restart, SIGTERM). */
 	void (*close)(struct dp *dp, bool detach);
+	/*
+	 * Optional (may be NULL): remove everything the driver installed for
+	 * args->cfg (programs, attachments, pinned maps) without reading it
+	 * through a handle, so it also works where a read would refuse (a
+	 * pinned layout of another build). The caller holds the instance's
+	 * lock (lock_id of a read-only handle). `ballast apply --detach`; on
+	 * request only.
+	 */
+	int (*detach)(const struct dp_open_args *args)
+		__attribute__((warn_unused_result));
+	/*
+	 * Optional (may be NULL): take the settings of a new config that the
+	 * driver fixed at open() (XDP: sizes, tunnel sources, flow limit) on
+	 * a handle that stays open, e.g. a daemon's after a reload. The
+	 * services themselves still come through read/diff/apply. 0, or a
+	 * negative errno after logging why (the old settings stay in force).
+	 */
+	int (*reconfigure)(struct dp *dp, const struct cfg *cfg)
+		__attribute__((warn_unused_result));
 };
 
 #endif

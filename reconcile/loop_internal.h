@@ -117,6 +117,7 @@ struct rc_loop {
 	/* the running generation */
 	struct cfg *cfg;
 	uint64_t gen;
+	uint64_t dp_gen; /* generation the dataplane last reconfigured to */
 	bool allow_mass;
 	bool held; /* a full pass of this generation was refused */
 	struct rc_loop_index ix;

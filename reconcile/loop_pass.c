@@ -387,6 +387,17 @@ void rc_loop_run_pass(struct rc_loop *l, enum rc_loop_pass_kind kind,
 		}
 		locked = true;
 	}
+	/* A new generation's driver settings (sizes...), under the lock. */
+	if (l->ops->reconfigure && l->dp_gen != l->gen) {
+		err = l->ops->reconfigure(l->dp, l->cfg);
+		if (err) {
+			snprintf(why, sizeof(why),
+				 "cannot take the new dataplane settings: %s",
+				 strerror(-err));
+			goto failed;
+		}
+		l->dp_gen = l->gen;
+	}
 	if (kind == RC_LOOP_PASS_FULL)
 		err = rc_ctl_plan(l->ctl, l->cfg, src, &l->o.diff, &p.plan);
 	else

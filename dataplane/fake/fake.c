@@ -456,6 +456,7 @@ static int fake_stats(struct dp *dp, struct dp_stats *out)
 	};
 	size_t n = sizeof(c) / sizeof(c[0]);
 
+	memset(out, 0, sizeof(*out));
 	out->counters = calloc(n, sizeof(*out->counters));
 	if (!out->counters)
 		return -ENOMEM;

@@ -393,13 +393,9 @@ static int ipvs_apply(struct dp *dp, const struct rc_plan *plan,
 	size_t i;
 	int err;
 
-	if (!res->err || res->n != plan->n) {
-		dp_result_free(res);
-		err = dp_result_alloc(res, plan->n);
-		if (err)
-			return err;
-	}
-	res->n_ok = res->n_failed = 0;
+	err = dp_result_reset(res, plan->n);
+	if (err)
+		return err;
 	if (!plan->n) {
 		if (!dp->read_only)
 			update_owned(dp, plan, res);
@@ -456,6 +452,7 @@ static int ipvs_stats(struct dp *dp, struct dp_stats *out)
 	uint64_t vals[] = {dp->ops_ok, dp->ops_failed, dp->reads, dp->owned.n};
 	size_t i, n = sizeof(names) / sizeof(names[0]);
 
+	memset(out, 0, sizeof(*out));
 	out->counters = calloc(n, sizeof(*out->counters));
 	if (!out->counters)
 		return -ENOMEM;

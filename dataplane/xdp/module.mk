@@ -76,3 +76,18 @@ bench-maglev: $(MAGLEV_BENCH_BIN)
 	$(Q)$(MAGLEV_BENCH_BIN)
 
 -include $(patsubst %.c,$(BUILD)/%.d,$(BPF_TEST_SRCS)) $(BUILD)/tests/bench/bench_bpf.d
+
+# ---- the driver end to end, in a network and mount namespace ----------------
+XDP_POKE_BIN := $(BUILD)/tests/xdp/poke
+CHECK_TARGETS += test-xdp
+
+$(XDP_POKE_BIN): $(BUILD)/tests/xdp/poke.o $(BUILD)/libballast.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+.PHONY: test-xdp
+test-xdp: ballast $(XDP_POKE_BIN)
+	$(Q)mkdir -p $(RESULTS)
+	$(Q)tests/xdp/run.sh ./ballast $(XDP_POKE_BIN)
+
+-include $(BUILD)/tests/xdp/poke.d

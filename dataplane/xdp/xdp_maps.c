@@ -11,28 +11,28 @@
 #include <bpf/libbpf.h>
 
 static const char *const stat_names[LB_STAT_MAX] = {
-	[LB_STAT_PASS_NOT_IP] = "pass_not_ip",
-	[LB_STAT_PASS_NOT_VIP] = "pass_not_vip",
-	[LB_STAT_PASS_NOT_SERVICE] = "pass_not_service",
-	[LB_STAT_PASS_NO_NEIGH] = "pass_no_neigh",
-	[LB_STAT_TX] = "tx",
-	[LB_STAT_REDIRECT] = "redirect",
-	[LB_STAT_DROP_MALFORMED] = "drop_malformed",
-	[LB_STAT_DROP_NO_REAL] = "drop_no_real",
-	[LB_STAT_DROP_FRAG] = "drop_frag",
-	[LB_STAT_DROP_NO_ROUTE] = "drop_no_route",
-	[LB_STAT_DROP_ENCAP] = "drop_encap",
-	[LB_STAT_DROP_V6_EXT] = "drop_v6_ext",
-	[LB_STAT_LRU_HIT] = "lru_hit",
-	[LB_STAT_LRU_MISS] = "lru_miss",
-	[LB_STAT_FLOOD_BYPASS] = "flood_bypass",
-	[LB_STAT_ICMP_ECHO] = "icmp_echo",
-	[LB_STAT_ICMP_ERROR] = "icmp_error",
-	[LB_STAT_ICMP_PASS] = "icmp_pass",
-	[LB_STAT_IPV4_OPTIONS] = "ipv4_options",
-	[LB_STAT_FRAG_FWD] = "frag_fwd",
-	[LB_STAT_NAT_CT_NEW] = "nat_ct_new",
-	[LB_STAT_NAT_REPLY] = "nat_reply",
+    [LB_STAT_PASS_NOT_IP] = "pass_not_ip",
+    [LB_STAT_PASS_NOT_VIP] = "pass_not_vip",
+    [LB_STAT_PASS_NOT_SERVICE] = "pass_not_service",
+    [LB_STAT_PASS_NO_NEIGH] = "pass_no_neigh",
+    [LB_STAT_TX] = "tx",
+    [LB_STAT_REDIRECT] = "redirect",
+    [LB_STAT_DROP_MALFORMED] = "drop_malformed",
+    [LB_STAT_DROP_NO_REAL] = "drop_no_real",
+    [LB_STAT_DROP_FRAG] = "drop_frag",
+    [LB_STAT_DROP_NO_ROUTE] = "drop_no_route",
+    [LB_STAT_DROP_ENCAP] = "drop_encap",
+    [LB_STAT_DROP_V6_EXT] = "drop_v6_ext",
+    [LB_STAT_LRU_HIT] = "lru_hit",
+    [LB_STAT_LRU_MISS] = "lru_miss",
+    [LB_STAT_FLOOD_BYPASS] = "flood_bypass",
+    [LB_STAT_ICMP_ECHO] = "icmp_echo",
+    [LB_STAT_ICMP_ERROR] = "icmp_error",
+    [LB_STAT_ICMP_PASS] = "icmp_pass",
+    [LB_STAT_IPV4_OPTIONS] = "ipv4_options",
+    [LB_STAT_FRAG_FWD] = "frag_fwd",
+    [LB_STAT_NAT_CT_NEW] = "nat_ct_new",
+    [LB_STAT_NAT_REPLY] = "nat_reply",
 };
 
 const char *dp_xdp_stat_name(unsigned int idx)
@@ -40,10 +40,10 @@ const char *dp_xdp_stat_name(unsigned int idx)
 	return idx < LB_STAT_MAX ? stat_names[idx] : NULL;
 }
 
-int dp_xdp_ring_publish(int rings_fd, int state_fd, uint32_t svc_id,
-			uint32_t m, const uint32_t *table)
+int dp_xdp_ring_publish(int rings_fd, int state_fd, uint32_t svc_id, uint32_t m,
+			const uint32_t *table)
 {
-	struct lb_svc_state st = { 0 };
+	struct lb_svc_state st = {0};
 	uint32_t *keys = NULL, base, n;
 	int err;
 
@@ -61,7 +61,8 @@ int dp_xdp_ring_publish(int rings_fd, int state_fd, uint32_t svc_id,
 		/* Kernels without batch ops on arrays: one by one. */
 		err = 0;
 		for (uint32_t i = 0; i < m && !err; i++)
-			if (bpf_map_update_elem(rings_fd, &keys[i], &table[i], BPF_ANY))
+			if (bpf_map_update_elem(rings_fd, &keys[i], &table[i],
+						BPF_ANY))
 				err = -errno;
 	}
 	free(keys);
@@ -71,6 +72,37 @@ int dp_xdp_ring_publish(int rings_fd, int state_fd, uint32_t svc_id,
 	if (bpf_map_update_elem(state_fd, &svc_id, &st, BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+int dp_xdp_ring_publish_mapped(uint32_t *rings, int state_fd, uint32_t svc_id,
+			       uint32_t m, const uint32_t *table)
+{
+	struct lb_svc_state st = {0};
+	uint32_t *dst;
+	uint64_t base;
+
+	if (bpf_map_lookup_elem(state_fd, &svc_id, &st))
+		return -errno;
+	base =
+	    ((uint64_t)svc_id * LB_RING_SLOTS + ((st.ring_slot & 1) ^ 1)) * m;
+	dst = rings + base * DP_XDP_RING_STRIDE;
+	for (uint32_t i = 0; i < m; i++)
+		dst[(uint64_t)i * DP_XDP_RING_STRIDE] = table[i];
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	st.ring_slot = (st.ring_slot & 1) ^ 1;
+	if (bpf_map_update_elem(state_fd, &svc_id, &st, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+void dp_xdp_ring_copy_mapped(const uint32_t *rings, uint32_t svc_id,
+			     uint32_t slot, uint32_t m, uint32_t *out)
+{
+	uint64_t base = ((uint64_t)svc_id * LB_RING_SLOTS + (slot & 1)) * m;
+	const uint32_t *src = rings + base * DP_XDP_RING_STRIDE;
+
+	for (uint32_t i = 0; i < m; i++)
+		out[i] = src[(uint64_t)i * DP_XDP_RING_STRIDE];
 }
 
 int dp_xdp_percpu_sum(int fd, uint32_t key, unsigned int n_u64, uint64_t *out)
@@ -151,7 +183,8 @@ static int svc_set_write(int fd, uint32_t idx, const struct lb_svc_set *set)
 }
 
 int dp_xdp_service_put(int svc_fd, int sets_fd, uint32_t mask,
-		       const struct lb_svc_key *key, const struct lb_svc_val *val)
+		       const struct lb_svc_key *key,
+		       const struct lb_svc_val *val)
 {
 	uint32_t idx = lb_hash_svc(key) & mask;
 	struct lb_svc_set set;

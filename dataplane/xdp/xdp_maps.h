@@ -21,6 +21,25 @@ int dp_xdp_ring_publish(int rings_fd, int state_fd, uint32_t svc_id,
 	__attribute__((warn_unused_result));
 
 /*
+ * lb_rings is mappable; in its mapping each 4-byte entry takes 8 bytes, so
+ * entry i is the 32-bit word DP_XDP_RING_STRIDE * i.
+ */
+#define DP_XDP_RING_STRIDE 2
+
+/*
+ * dp_xdp_ring_publish() through lb_rings mapped at `rings` (MAP_SHARED,
+ * writable): the spare ring is written with plain stores, then the flip is
+ * one syscall, which orders them before it.
+ */
+int dp_xdp_ring_publish_mapped(uint32_t *rings, int state_fd, uint32_t svc_id,
+			       uint32_t m, const uint32_t *table)
+	__attribute__((warn_unused_result));
+
+/* Copy ring `slot` of svc_id from the mapping into out[0..m). */
+void dp_xdp_ring_copy_mapped(const uint32_t *rings, uint32_t svc_id,
+			     uint32_t slot, uint32_t m, uint32_t *out);
+
+/*
  * Sum a per-CPU value made of n_u64 64-bit counters (e.g. struct lb_ctr has
  * 2) at key over every possible CPU into out[0..n_u64). 0 or negative errno.
  */

@@ -12,6 +12,7 @@
 #include <linux/bpf.h>
 
 #include "dataplane/xdp/lb.skel.h"
+#include "dataplane/xdp/loader.h"
 #include "dataplane/xdp/xdp_maps.h"
 
 const uint8_t lab_mac_lb0[6] = { 2, 0, 0, 0, 0, 1 };
@@ -31,6 +32,7 @@ void lab_addr(const char *s, uint32_t out[4])
 
 int lab_open(struct lab *l, uint32_t m, uint32_t flows, uint32_t svc_sets)
 {
+	struct dp_xdp_sizing sz;
 	struct lb_bpf *s;
 	int err;
 
@@ -40,31 +42,16 @@ int lab_open(struct lab *l, uint32_t m, uint32_t flows, uint32_t svc_sets)
 	l->ifindex_x = (int)if_nametoindex(LAB_IF_X);
 	if (!l->ifindex || !l->ifindex_x)
 		return -ENODEV;
-	s = lb_bpf__open();
-	if (!s)
-		return -errno;
-	l->skel = s;
 	l->m = m;
-	s->rodata->lb_ring_size = m;
 	l->flow_sets = dp_xdp_flow_sets(flows);
-	s->rodata->lb_flow_sets = l->flow_sets;
 	l->svc_sets = svc_sets;
-	s->rodata->lb_svc_mask = svc_sets - 1;
-	/* Limits are load-time settings. */
-	if (bpf_map__set_max_entries(s->maps.lb_services, 32) ||
-	    bpf_map__set_max_entries(s->maps.lb_svc_state, 32) ||
-	    bpf_map__set_max_entries(s->maps.lb_svc_sets, svc_sets) ||
-	    bpf_map__set_max_entries(s->maps.lb_svc_ctr, 32) ||
-	    bpf_map__set_max_entries(s->maps.lb_reals, 256) ||
-	    bpf_map__set_max_entries(s->maps.lb_real_ctr, 256) ||
-	    bpf_map__set_max_entries(s->maps.lb_nh_cache, 256) ||
-	    bpf_map__set_max_entries(s->maps.lb_rings, 32 * LB_RING_SLOTS * m) ||
-	    bpf_map__set_max_entries(s->maps.lb_flows, l->flow_sets * libbpf_num_possible_cpus()) ||
-	    bpf_map__set_max_entries(s->maps.lb_ct, 4096))
-		return -EINVAL;
-	err = lb_bpf__load(s);
+	sz = (struct dp_xdp_sizing){ .ring_size = m, .flow_sets = l->flow_sets,
+				     .svc_sets = svc_sets, .max_services = 31,
+				     .max_reals = 255, .ct_entries = 4096 };
+	err = dp_xdp_load(&sz, NULL, &s);
 	if (err)
 		return err;
+	l->skel = s;
 	l->fd_vips = bpf_map__fd(s->maps.lb_vips);
 	l->fd_services = bpf_map__fd(s->maps.lb_services);
 	l->fd_vip_filter = bpf_map__fd(s->maps.lb_vip_filter);

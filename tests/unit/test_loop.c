@@ -1061,6 +1061,37 @@ START_TEST(read_error_is_retried)
 }
 END_TEST
 
+/* The driver takes each generation's settings once, before its first read. */
+static int n_reconfigured;
+static const struct cfg *reconfigured_with;
+
+static int counting_reconfigure(struct dp *dp, const struct cfg *cfg)
+{
+	n_reconfigured++;
+	reconfigured_with = cfg;
+	return 0;
+}
+
+START_TEST(reconfigure_once_per_generation)
+{
+	struct dp_ops ops = dp_fake_ops;
+	struct h *h;
+
+	ops.reconfigure = counting_reconfigure;
+	n_reconfigured = 0;
+	h = h_new(&ops, NULL, NULL);
+	start(h, 2);
+	ck_assert_int_eq(n_reconfigured, 1);
+	ck_assert_ptr_eq(reconfigured_with, rc_loop_config(h->l));
+	ck_assert_int_eq(rc_loop_set_config(h->l, cfg_n(3), 0), 0);
+	run_passes(h, 1, 1000);
+	ck_assert_int_eq(n_reconfigured, 2);
+	ck_assert_ptr_eq(reconfigured_with, rc_loop_config(h->l));
+	ck_assert_uint_eq(live_services(h), 3);
+	h_free(h);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("loop");
@@ -1082,6 +1113,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, full_pass_finds_dropped_and_foreign);
 	tcase_add_test(tc, lock_around_each_pass);
 	tcase_add_test(tc, read_error_is_retried);
+	tcase_add_test(tc, reconfigure_once_per_generation);
 	suite_add_tcase(s, tc);
 	return s;
 }

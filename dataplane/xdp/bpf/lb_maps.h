@@ -2,7 +2,7 @@
 /*
  * The forwarder's maps. Sizes here are placeholders: the loader sets every
  * max_entries from its configuration before load (bpf_map__set_max_entries),
- * and lb_rings holds max_services * LB_RING_SLOTS * ring_size entries.
+ * and lb_rings holds (max_services + 1) * LB_RING_SLOTS * ring_size entries.
  * Maps are not pinned by the object; the loader pins them by path.
  */
 #ifndef BALLAST_LB_MAPS_H
@@ -63,9 +63,15 @@ struct {
 	__type(value, struct lb_real);
 } lb_reals SEC(".maps");
 
+/*
+ * Mappable, so the driver reads a ring back and writes a spare one at memory
+ * speed instead of one syscall element at a time. An array stores each value
+ * in 8 bytes: entry i is at byte offset 8 * i of the mapping.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 256 * LB_RING_SLOTS * 251);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, __u32);
 } lb_rings SEC(".maps");

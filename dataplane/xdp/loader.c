@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The forwarder's loader: sizing from the config, rodata, map sizes, pinned
+ * map reuse, and the layout hash that guards pinned maps across builds.
+ */
+#include "dataplane/xdp/loader.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "dataplane/xdp/bpf/lb_shared.h"
+#include "dataplane/xdp/lb.skel.h"
+#include "dataplane/xdp/xdp_maps.h"
+#include "lib/log.h"
+
+/*
+ * Bump when the meaning of a map's contents changes without its sizes
+ * changing, or the driver's own pinned maps change, so a new build refuses
+ * maps the old one filled. 2: svc_meta.
+ */
+#define DP_XDP_LAYOUT_VERSION 2u
+
+/* Array maps store each value in a multiple of 8 bytes. */
+#define ARRAY_ELEM(sz) (((uint64_t)(sz) + 7) & ~(uint64_t)7)
+/* The kernel refuses an array map of 4 GiB or more. */
+#define ARRAY_MAX_BYTES ((uint64_t)UINT32_MAX - 4096)
+
+static uint32_t pow2_at_least(uint32_t n)
+{
+	uint32_t p = 1;
+
+	while (p < n && p < (1u << 30))
+		p <<= 1;
+	return p;
+}
+
+void dp_xdp_sizing_from_cfg(const struct cfg_xdp *x, struct dp_xdp_sizing *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->ring_size = x->ring_size;
+	s->flow_sets = dp_xdp_flow_sets(x->flow_table_size);
+	/* About one service per way on average: few sets overflow. */
+	s->svc_sets = pow2_at_least(x->max_services);
+	s->max_services = x->max_services;
+	s->max_reals = x->max_reals;
+	s->ct_entries = x->flow_table_size;
+}
+
+int dp_xdp_sizing_check(const struct dp_xdp_sizing *s, char *why, size_t len)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t rings, flows;
+
+	if (ncpu <= 0)
+		ncpu = 1;
+	rings = ((uint64_t)s->max_services + 1) * LB_RING_SLOTS * s->ring_size;
+	if (rings * ARRAY_ELEM(sizeof(uint32_t)) > ARRAY_MAX_BYTES) {
+		snprintf(
+		    why, len,
+		    "the rings of %u services of %u slots (2 rings each, "
+		    "%llu MiB) exceed the kernel's 4 GiB array limit; lower "
+		    "dataplane.xdp.max_services or dataplane.xdp.ring_size",
+		    s->max_services, s->ring_size,
+		    (unsigned long long)(rings * 8 >> 20));
+		return -E2BIG;
+	}
+	flows = (uint64_t)s->flow_sets * (uint64_t)ncpu;
+	if (flows * sizeof(struct lb_flow_set) > ARRAY_MAX_BYTES) {
+		snprintf(
+		    why, len,
+		    "a flow table of %u sets on each of %d CPUs exceeds the "
+		    "kernel's 4 GiB array limit; lower "
+		    "dataplane.xdp.flow_table_size",
+		    s->flow_sets, ncpu);
+		return -E2BIG;
+	}
+	if (!s->max_services || !s->max_reals ||
+	    s->max_services == UINT32_MAX || s->max_reals == UINT32_MAX ||
+	    !s->ct_entries || !s->svc_sets ||
+	    (s->svc_sets & (s->svc_sets - 1))) {
+		snprintf(why, len, "invalid forwarder sizing");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_sizes(struct lb_bpf *o, const struct dp_xdp_sizing *s)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	const struct {
+		struct bpf_map *map;
+		uint64_t n;
+	} t[] = {
+	    {o->maps.lb_vips, s->max_services},
+	    {o->maps.lb_services, s->max_services},
+	    {o->maps.lb_svc_sets, s->svc_sets},
+	    {o->maps.lb_svc_state, (uint64_t)s->max_services + 1},
+	    {o->maps.lb_svc_ctr, (uint64_t)s->max_services + 1},
+	    {o->maps.lb_reals, (uint64_t)s->max_reals + 1},
+	    {o->maps.lb_real_ctr, (uint64_t)s->max_reals + 1},
+	    {o->maps.lb_nh_cache, (uint64_t)s->max_reals + 1},
+	    {o->maps.lb_rings,
+	     ((uint64_t)s->max_services + 1) * LB_RING_SLOTS * s->ring_size},
+	    {o->maps.lb_flows, (uint64_t)s->flow_sets * (uint64_t)ncpu},
+	    {o->maps.lb_ct, s->ct_entries},
+	};
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (!t[i].n || t[i].n > UINT32_MAX)
+			return -E2BIG;
+		if (bpf_map__set_max_entries(t[i].map, (uint32_t)t[i].n))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_pins(struct lb_bpf *o, const char *dir)
+{
+	struct bpf_map *map;
+	char path[4096];
+
+	bpf_object__for_each_map(map, o->obj)
+	{
+		/* Internal maps (.rodata, .bss) belong to one program. */
+		if (bpf_map__is_internal(map))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+				     bpf_map__name(map)) >= sizeof(path))
+			return -ENAMETOOLONG;
+		if (bpf_map__set_pin_path(map, path))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int load(const struct dp_xdp_sizing *s, const char *pin_dir, char *log,
+		size_t len, struct lb_bpf **out)
+{
+	struct lb_bpf *o;
+	int err;
+
+	*out = NULL;
+	lb_log_route_libbpf();
+	o = lb_bpf__open();
+	if (!o)
+		return errno ? -errno : -EINVAL;
+	o->rodata->lb_ring_size = s->ring_size;
+	o->rodata->lb_flow_sets = s->flow_sets;
+	o->rodata->lb_svc_mask = s->svc_sets - 1;
+	err = set_sizes(o, s);
+	if (!err && pin_dir)
+		err = set_pins(o, pin_dir);
+	if (!err && log) {
+		/* XDP's statistics in the first half, TC's in the second. */
+		if (bpf_program__set_log_level(o->progs.xdp_lb, 4) ||
+		    bpf_program__set_log_buf(o->progs.xdp_lb, log, len / 2) ||
+		    bpf_program__set_log_level(o->progs.tc_nat_egress, 4) ||
+		    bpf_program__set_log_buf(o->progs.tc_nat_egress,
+					     log + len / 2, len / 2))
+			err = -EINVAL;
+	}
+	if (!err)
+		err = lb_bpf__load(o);
+	if (err) {
+		lb_bpf__destroy(o);
+		return err < 0 ? err : -EINVAL;
+	}
+	*out = o;
+	return 0;
+}
+
+int dp_xdp_load(const struct dp_xdp_sizing *s, const char *pin_dir,
+		struct lb_bpf **out)
+{
+	return load(s, pin_dir, NULL, 0, out);
+}
+
+int dp_xdp_load_stats(const struct dp_xdp_sizing *s, char *log, size_t len,
+		      struct lb_bpf **out)
+{
+	return load(s, NULL, log, len, out);
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static uint64_t fnv_u32(uint64_t h, uint32_t v)
+{
+	return fnv(h, &v, sizeof(v));
+}
+
+uint64_t dp_xdp_layout_hash(void)
+{
+	static const uint32_t shape[] = {
+	    DP_XDP_LAYOUT_VERSION,
+	    sizeof(struct lb_vip_key),
+	    sizeof(struct lb_vip_val),
+	    sizeof(struct lb_svc_key),
+	    sizeof(struct lb_svc_val),
+	    sizeof(struct lb_svc_ent),
+	    sizeof(struct lb_svc_set),
+	    sizeof(struct lb_svc_state),
+	    sizeof(struct lb_real),
+	    sizeof(struct lb_flow_key),
+	    sizeof(struct lb_flow_set),
+	    sizeof(struct lb_ct_val),
+	    sizeof(struct lb_cfg),
+	    sizeof(struct lb_nh),
+	    sizeof(struct lb_ctr),
+	    LB_RING_SLOTS,
+	    LB_SVC_WAYS,
+	    LB_FLOW_WAYS,
+	    LB_STAT_MAX,
+	    LB_VIP_FILTER_SIZE,
+	};
+	uint64_t h = fnv(0xcbf29ce484222325ull, shape, sizeof(shape));
+	struct bpf_map *map;
+	struct lb_bpf *o;
+
+	lb_log_route_libbpf();
+	o = lb_bpf__open();
+	if (!o)
+		return h;
+	bpf_object__for_each_map(map, o->obj)
+	{
+		const char *name = bpf_map__name(map);
+
+		if (bpf_map__is_internal(map))
+			continue;
+		h = fnv(h, name, strlen(name) + 1);
+		h = fnv_u32(h, bpf_map__type(map));
+		h = fnv_u32(h, bpf_map__key_size(map));
+		h = fnv_u32(h, bpf_map__value_size(map));
+		h = fnv_u32(h, bpf_map__map_flags(map));
+	}
+	lb_bpf__destroy(o);
+	return h;
+}
+
+uint64_t dp_xdp_prog_hash(void)
+{
+	size_t n = 0;
+	const void *elf = lb_bpf__elf_bytes(&n);
+
+	return fnv(0xcbf29ce484222325ull, elf, n);
+}
