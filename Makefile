@@ -3,12 +3,14 @@
 # make            build ./ballast
 # make deps       install the Debian packages the build and the tests need
 # make check      deps + build + every test this machine can run
-# make test-unit  unit tests only (also: test-bpf, test-lab, test-vm, test-health,
-#                 test-api, test-daemon, test-ha when their modules are present)
+# make test-unit  unit tests only (also: test-cli, test-schema, test-fuzz,
+#                 test-bpf, test-health, test-vm, test-api: each part of `make check`)
+# make test-fresh `make demo` in a fresh Debian 12 chroot (root, network,
+#                 minutes; not part of `make check`)
 # make fuzz       run the config fuzzer (FUZZ_SECONDS=600 by default)
 # make bench      benchmarks; results go in Docs/BENCHMARKS.md by hand
 # make asan       ./ballast-asan with AddressSanitizer and UBSan
-# make demo       run the load balancer end to end in a local lab
+# make demo       deps + build + the configuration workflow on the fake dataplane
 #
 # Modules add themselves through a `module.mk` in their folder; see
 # Docs/ARCHITECTURE.md ("Build").
@@ -102,9 +104,16 @@ TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
 TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TEST_LIB_SRCS))
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
+UNIT_OBJS := $(UNIT_BINS:=.o)
+
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(TEST_LIB_OBJS) $(LIBBALLAST)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL)
+
+# Made only through the pattern rule above, these objects would count as
+# intermediate and be deleted after each link, then compiled again whenever
+# the library changes.
+.SECONDARY: $(UNIT_OBJS) $(TEST_LIB_OBJS)
 
 RESULTS := $(BUILD)/results
 export BALLAST_RESULTS := $(abspath $(RESULTS))
@@ -147,12 +156,16 @@ check: deps
 .PHONY: bench
 bench: all $(BENCH_TARGETS)
 
+# deps first, then a new make: on a fresh machine the compilers and libraries
+# this Makefile asks about when it is read only exist after deps.
 .PHONY: demo
-demo: all
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/demo/demo.sh
 
 .PHONY: clean
 clean:
 	rm -rf $(BUILD) build-asan ballast ballast-asan $(CLEAN_FILES)
 
--include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) \
+	 $(TEST_LIB_OBJS:.o=.d)
