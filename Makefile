@@ -3,8 +3,8 @@
 # make            build ./ballast
 # make deps       install the Debian packages the build and the tests need
 # make check      deps + build + every test this machine can run
-# make test-unit  unit tests only (also: test-cli, test-schema, test-fuzz,
-#                 test-bpf, test-health, test-vm, test-api: each part of `make check`)
+# make test-unit  unit tests only; every other suite of `make check` has its
+#                 own test-* target too (listed in Docs/TESTING.md)
 # make test-fresh `make demo` in a fresh Debian 12 chroot (root, network,
 #                 minutes; not part of `make check`)
 # make fuzz       run the config fuzzer (FUZZ_SECONDS=600 by default)
@@ -160,7 +160,7 @@ bench: all $(BENCH_TARGETS)
 # this Makefile asks about when it is read only exist after deps.
 .PHONY: demo
 demo: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory $(if $(Q),-s) all
 	$(Q)tests/demo/demo.sh
 
 .PHONY: clean

@@ -261,7 +261,13 @@ json_check "plan --json unknown dataplane object" "d['error']['kind'] == 'datapl
 run 1 "plan --json, missing config" -- $bin plan -c "$work/nope.yaml" --json
 json_check "plan --json missing config object" "d['error']['kind'] == 'config' and d['error']['file'].endswith('nope.yaml')"
 
-# Every documented short form works.
+# Every documented short form works: each "-X, --long" line of every --help.
+for c in validate plan apply probe; do
+	for x in $($bin $c --help | sed -nE 's/^  -([a-zA-Z]), --.*/\1/p'); do
+		$bin $c -$x -c "$work/nope.yaml" >"$out" 2>"$err" </dev/null
+		expect_not_in "$err" "$c -$x (documented) is accepted" "unknown option"
+	done
+done
 rm -f "$work/short.json"
 run 0 "apply -n (documented short --dry-run)" -- $bin apply -n -c $fx/lb.yaml --dataplane fake --state "$work/short.json"
 expect_in "$out" "apply -n prints the plan only" 'Dry run: nothing was changed'

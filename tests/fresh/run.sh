@@ -95,13 +95,19 @@ bind /dev/pts
 
 echo "fresh: make demo in the chroot (log: $log)"
 demo_start=$(date +%s)
+# Each line of the log starts with the seconds since make demo started.
 chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
-	bash -c 'cd /root/ballast && timeout 1800 make demo' >"$log" 2>&1
-rc=$?
+	bash -c 'cd /root/ballast && timeout 1800 make demo' 2>&1 |
+	while IFS= read -r line; do
+		printf '%4d %s\n' $((EPOCHSECONDS - demo_start)) "$line"
+	done >"$log"
+rc=${PIPESTATUS[0]}
 end=$(date +%s)
 cleanup
 
-summary="base system $((base_done - start))s, make demo $((end - demo_start))s, total $((end - start))s"
+# deps ends where the build's first line appears.
+built=$(awk '$2 ~ /^(BPF|CC|GENOBJ)$/ { print $1; exit }' "$log")
+summary="base system $((base_done - start))s, make demo $((end - demo_start))s (deps ${built:-?}s), total $((end - start))s"
 if [[ $rc -eq 0 ]] && grep -q 'No changes. Dataplane is in sync' "$log"; then
 	t_pass "make demo on a fresh Debian $suite ($summary)"
 else

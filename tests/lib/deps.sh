@@ -62,9 +62,9 @@ deps_wait_locks() {
 }
 
 # deps_apt DEADLINE ARGS...: apt-get ARGS once apt's locks are free, quiet on
-# stdout (errors and warnings still shown). apt waits
-# for dpkg's locks itself up to the time left; a lock taken by someone else
-# between our look and apt's own attempt sends us back to waiting.
+# stdout (errors and warnings still shown). apt waits for dpkg's locks itself
+# up to the time left; a lock taken by someone else between our look and
+# apt's own attempt sends us back to waiting.
 deps_apt() {
 	local deadline=$1 left rc errs
 	shift
