@@ -167,5 +167,6 @@ demo: deps
 clean:
 	rm -rf $(BUILD) build-asan ballast ballast-asan $(CLEAN_FILES)
 
--include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) \
-	 $(TEST_LIB_OBJS:.o=.d)
+# Every object's header dependencies, whichever module or test built it: an
+# object that misses a changed struct's header links a stale layout.
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
