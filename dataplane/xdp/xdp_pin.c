@@ -113,7 +113,7 @@ static bool is_bpffs(const char *path)
  * Make sure dir can hold pins: /sys/fs/bpf is mounted (as systemd would) when
  * the pin path lies below it and nothing is mounted there yet.
  */
-static int ensure_bpffs(const char *pin_path)
+int xdp_pin_ensure_bpffs(const char *pin_path)
 {
 	static const char root[] = "/sys/fs/bpf";
 
@@ -155,7 +155,7 @@ static int ensure_bpffs(const char *pin_path)
 	return -ENOTSUP;
 }
 
-static int mkdir_p(const char *dir)
+int xdp_pin_mkdir_p(const char *dir)
 {
 	char p[PATH_MAX];
 
@@ -533,12 +533,12 @@ int xdp_pin_open(struct dp *dp)
 	for (int i = 0; i < XM__COUNT; i++)
 		dp->fd[i] = -1;
 	if (!dp->read_only) {
-		err = ensure_bpffs(pin_path);
+		err = xdp_pin_ensure_bpffs(pin_path);
 		if (err)
 			return err; /* said why */
 		err = xdp_resize_recover(dp);
 		if (!err)
-			err = mkdir_p(dp->dir);
+			err = xdp_pin_mkdir_p(dp->dir);
 		if (err) {
 			lb_err("xdp: cannot create %s: %s", dp->dir,
 			       strerror(-err));
