@@ -120,6 +120,16 @@ lab_up() {
 		net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.eth0.send_redirects=0 \
 		net.ipv4.conf.eth0.accept_local=1
 
+	# The flow table is per CPU, so a flow's packets must reach one CPU, as a
+	# NIC's RSS ensures; a veth delivers on the sender's CPU, which changes
+	# when the sender migrates. RPS steers by the flow hash instead. (`ip
+	# netns exec` here on purpose: it mounts the namespace's own /sys.)
+	local ncpu
+	ncpu=$(nproc)
+	((ncpu > 32)) && ncpu=32
+	ip netns exec "$(lab_ns lb)" sh -c "printf %x $(((1 << ncpu) - 1)) \
+		>/sys/class/net/eth0/queues/rx-0/rps_cpus" || return 1
+
 	for n in "${LAB_BACKENDS[@]}"; do
 		a4=$(lab_be_addr4 "$n")
 		a6=$(lab_be_addr6 "$n")

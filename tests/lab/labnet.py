@@ -7,9 +7,11 @@
                                 1 KiB every 20 ms), a UDP echo of NAME on 53,
                                 each bound to every ADDR (so UDP replies leave
                                 from the address asked: the VIP in DSR)
-  spread tcp|udp ADDR PORT N    on the client: N new connections (a new
-                                source port each), print "NAME COUNT" lines
-                                ("error COUNT" for failures)
+  spread tcp|udp ADDR PORT N [BASE]
+                                on the client: N new connections (a new
+                                source port each: BASE, BASE + 1, ... when
+                                given, else the kernel's), print "NAME COUNT"
+                                lines ("error COUNT" for failures)
   hold ADDR PORT N STATUS SECS  on the client: N long-lived stream
                                 connections; every 100 ms STATUS gets one line
                                 per connection: "INDEX NAME BYTES STATE
@@ -91,9 +93,16 @@ def serve(name, addrs):
                 pass
 
 
-def one_tcp(addr, port):
+def bind_src(s, addr, sport):
+    if sport:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("::" if ":" in addr else "0.0.0.0", sport))
+
+
+def one_tcp(addr, port, sport):
     with socket.socket(family(addr), socket.SOCK_STREAM) as s:
         s.settimeout(2)
+        bind_src(s, addr, sport)
         s.connect((addr, port))
         s.sendall(b"GET / HTTP/1.0\r\nHost: lab\r\n\r\n")
         data = b""
@@ -105,9 +114,10 @@ def one_tcp(addr, port):
         return data.split(b"\r\n\r\n", 1)[1].decode().strip()
 
 
-def one_udp(addr, port):
+def one_udp(addr, port, sport):
     with socket.socket(family(addr), socket.SOCK_DGRAM) as s:
         s.settimeout(1)
+        bind_src(s, addr, sport)
         s.connect((addr, port))
         for _ in range(3):  # a datagram may meet an unresolved neighbour
             s.send(b"who")
@@ -118,12 +128,12 @@ def one_udp(addr, port):
         raise OSError("no answer")
 
 
-def spread(proto, addr, port, n):
+def spread(proto, addr, port, n, base):
     counts = {}
     one = one_tcp if proto == "tcp" else one_udp
-    for _ in range(n):
+    for i in range(n):
         try:
-            k = one(addr, port)
+            k = one(addr, port, base + i if base else 0)
         except (OSError, IndexError):
             k = "error"
         counts[k] = counts.get(k, 0) + 1
@@ -187,8 +197,9 @@ def hold(addr, port, n, status, secs):
 def main(argv):
     if len(argv) >= 3 and argv[1] == "serve":
         serve(argv[2], argv[3:])
-    elif len(argv) == 6 and argv[1] == "spread":
-        spread(argv[2], argv[3], int(argv[4]), int(argv[5]))
+    elif len(argv) in (6, 7) and argv[1] == "spread":
+        spread(argv[2], argv[3], int(argv[4]), int(argv[5]),
+               int(argv[6]) if len(argv) == 7 else 0)
     elif len(argv) == 7 and argv[1] == "hold":
         hold(argv[2], int(argv[3]), int(argv[4]), argv[5], float(argv[6]))
     else:
