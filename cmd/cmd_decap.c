@@ -10,32 +10,35 @@
 #include "dataplane/xdp/decap.h"
 
 static const char decap_usage[] =
-	"Usage: ballast decap attach IFACE ADDRESS... [--mode MODE] [--pin-path DIR]\n"
-	"       ballast decap detach IFACE [--pin-path DIR]\n"
-	"       ballast decap status IFACE [--pin-path DIR]\n"
-	"\n"
-	"On a DSR backend: strip the IPIP / IP6IP6 / IPv4-in-IPv6 header the\n"
-	"forwarder adds to packets for ADDRESS (this host's tunnel addresses,\n"
-	"the reals' addresses in the balancer's config) arriving on IFACE, so\n"
-	"the stack sees the client's packet to the VIP (which must be on a local\n"
-	"interface, e.g. lo). No ipip kernel module is needed.\n"
-	"\n"
-	"attach  loads the program and attaches it through a bpf_link pinned in\n"
-	"        DIR/decap/IFACE/ (it stays attached after the command exits).\n"
-	"        Run again to change the addresses or to install a new build:\n"
-	"        the link is updated in place, never detached in between.\n"
-	"detach  detaches it and removes its pins.\n"
-	"status  shows whether it is attached, its addresses and its counters\n"
-	"        (ok: decapsulated, pass: not for us, malformed: dropped).\n"
-	"\n"
-	"Options:\n"
-	"      --mode MODE       auto (default), native or generic XDP\n"
-	"      --pin-path DIR    bpffs directory (default /sys/fs/bpf/ballast)\n"
-	"  -h, --help            this text\n"
-	"\n"
-	"Exit status: 0 done, 1 error (the reason is printed), 3 status: not attached.\n";
+    "Usage: ballast decap attach IFACE ADDRESS... [--mode MODE] [--pin-path "
+    "DIR]\n"
+    "       ballast decap detach IFACE [--pin-path DIR]\n"
+    "       ballast decap status IFACE [--pin-path DIR]\n"
+    "\n"
+    "On a DSR backend: strip the IPIP / IP6IP6 / IPv4-in-IPv6 header the\n"
+    "forwarder adds to packets for ADDRESS (this host's tunnel addresses,\n"
+    "the reals' addresses in the balancer's config) arriving on IFACE, so\n"
+    "the stack sees the client's packet to the VIP (which must be on a local\n"
+    "interface, e.g. lo). No ipip kernel module is needed.\n"
+    "\n"
+    "attach  loads the program and attaches it through a bpf_link pinned in\n"
+    "        DIR/decap/IFACE/ (it stays attached after the command exits).\n"
+    "        Run again to change the addresses or to install a new build:\n"
+    "        the link is updated in place, never detached in between.\n"
+    "detach  detaches it and removes its pins.\n"
+    "status  shows whether it is attached, its addresses and its counters\n"
+    "        (ok: decapsulated, pass: not for us, malformed: dropped).\n"
+    "\n"
+    "Options:\n"
+    "      --mode MODE       auto (default), native or generic XDP\n"
+    "      --pin-path DIR    bpffs directory (default /sys/fs/bpf/ballast)\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "Exit status: 0 done, 1 error (the reason is printed), 3 status: not "
+    "attached.\n";
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
+							     ...)
 {
 	va_list ap;
 
@@ -98,9 +101,9 @@ int cmd_decap(int argc, char **argv)
 			else if (!strcmp(m, "generic"))
 				mode = CFG_XDP_MODE_GENERIC;
 			else
-				return usage_error(
-					"mode '%s' is not one of auto, native, generic",
-					m);
+				return usage_error("mode '%s' is not one of "
+						   "auto, native, generic",
+						   m);
 		} else if (a[0] == '-') {
 			return usage_error("unknown option '%s'", a);
 		} else if (!verb) {
@@ -108,11 +111,11 @@ int cmd_decap(int argc, char **argv)
 		} else if (!ifname) {
 			ifname = a;
 		} else if (n == DP_XDP_DECAP_MAX_ADDRS) {
-			return usage_error("too many addresses (at most 64) at '%s'",
-					   a);
+			return usage_error(
+			    "too many addresses (at most 64) at '%s'", a);
 		} else if (lb_addr_parse(a, &addrs[n++])) {
-			return usage_error("'%s' is not an IPv4 or IPv6 address",
-					   a);
+			return usage_error(
+			    "'%s' is not an IPv4 or IPv6 address", a);
 		}
 	}
 	if (!verb || !ifname)
@@ -120,17 +123,17 @@ int cmd_decap(int argc, char **argv)
 	if (!strcmp(verb, "attach")) {
 		if (!n)
 			return usage_error(
-				"attach %s needs this host's tunnel addresses",
-				ifname);
-		return dp_xdp_decap_attach(root, ifname, mode, addrs, n) ?
-			       CMD_EXIT_ERROR :
-			       CMD_EXIT_OK;
+			    "attach %s needs this host's tunnel addresses",
+			    ifname);
+		return dp_xdp_decap_attach(root, ifname, mode, addrs, n)
+			   ? CMD_EXIT_ERROR
+			   : CMD_EXIT_OK;
 	}
 	if (n)
 		return usage_error("%s takes no addresses", verb);
 	if (!strcmp(verb, "detach"))
-		return dp_xdp_decap_detach(root, ifname) ? CMD_EXIT_ERROR :
-							   CMD_EXIT_OK;
+		return dp_xdp_decap_detach(root, ifname) ? CMD_EXIT_ERROR
+							 : CMD_EXIT_OK;
 	if (!strcmp(verb, "status"))
 		return print_status(root, ifname);
 	return usage_error("no verb '%s' (attach, detach or status)", verb);

@@ -80,17 +80,6 @@ static int set_addrs(int fd, const struct lb_addr *addrs, size_t n)
 	return 0;
 }
 
-static uint32_t link_ifindex(int fd)
-{
-	struct bpf_link_info info;
-	uint32_t len = sizeof(info);
-
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return 0;
-	return info.xdp.ifindex;
-}
-
 static int open_load(const char *dir, struct decap_bpf **out)
 {
 	char path[PATH_MAX];
@@ -164,11 +153,11 @@ int dp_xdp_decap_attach(const char *pin_root, const char *ifname,
 		goto out;
 	}
 	link = xdp_pin_get(dir, DECAP_LINK);
-	if (link >= 0 && link_ifindex(link) == (uint32_t)ifindex) {
+	if (link >= 0 && xdp_pin_link_ifindex(link) == (uint32_t)ifindex) {
 		err = bpf_link_update(link, bpf_program__fd(o->progs.xdp_decap),
-				      NULL) ?
-			      -errno :
-			      0;
+				      NULL)
+			  ? -errno
+			  : 0;
 		if (err)
 			lb_err("decap: replacing the program on %s: %s", ifname,
 			       strerror(-err));
@@ -182,8 +171,8 @@ int dp_xdp_decap_attach(const char *pin_root, const char *ifname,
 		err = -errno;
 		lb_err("decap: attaching to %s: %s%s", ifname, strerror(-err),
 		       err == -EBUSY ? " (another XDP program is attached to "
-				       "this interface; detach it first)" :
-				       "");
+				       "this interface; detach it first)"
+				     : "");
 		goto out;
 	}
 	err = xdp_pin_put(dir, DECAP_LINK, link);
@@ -245,7 +234,7 @@ int dp_xdp_decap_status(const char *pin_root, const char *ifname,
 	if (fd == -ENOENT)
 		return -ENOENT;
 	if (fd >= 0) {
-		st->attached = link_ifindex(fd) == if_nametoindex(ifname);
+		st->attached = xdp_pin_link_ifindex(fd) == if_nametoindex(ifname);
 		close(fd);
 	}
 	fd = xdp_pin_get(dir, "lb_decap_addrs");

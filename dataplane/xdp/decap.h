@@ -19,12 +19,12 @@
 #define DP_XDP_DECAP_MAX_ADDRS 64
 
 struct dp_xdp_decap_status {
-	bool attached;       /* the pinned link is attached to the interface */
-	size_t n_addrs;      /* tunnel addresses accepted (up to the max) */
+	bool attached;	/* the pinned link is attached to the interface */
+	size_t n_addrs; /* tunnel addresses accepted (up to the max) */
 	struct lb_addr addrs[DP_XDP_DECAP_MAX_ADDRS];
-	uint64_t ok;         /* outer header stripped */
-	uint64_t pass;       /* not a tunnel packet for this host */
-	uint64_t malformed;  /* truncated tunnel packet, dropped */
+	uint64_t ok;	    /* outer header stripped */
+	uint64_t pass;	    /* not a tunnel packet for this host */
+	uint64_t malformed; /* truncated tunnel packet, dropped */
 };
 
 /*

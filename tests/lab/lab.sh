@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 # The lab: network namespaces for a client, the load-balancer node, three
 # backends running real servers (tests/lab/labnet.py), and a switch (a
 # bridge) joining them. Sourced by `make demo` and `make test-lab`.

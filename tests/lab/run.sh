@@ -12,12 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/lib/result.sh
 . "$here/../lib/result.sh"
 
-skip_all() {
-	t_skip "$suite" "$1"
-	t_done "$suite"
-	exit 0
-}
-
+skip_all() { t_skip_all "$suite" "$1"; }
 [[ $(id -u) -eq 0 ]] || skip_all "needs root (bpf, network namespaces)"
 for c in ip nsenter unshare python3; do
 	command -v $c >/dev/null || skip_all "$c missing (make deps)"
