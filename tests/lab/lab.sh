@@ -85,7 +85,7 @@ lab_sysctl() {
 	lab_x "$n" sysctl -qw "$@" >/dev/null
 }
 
-lab_mac() { ip -n "$(lab_ns "$1")" -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2; }
+lab_mac() { ip -n "$(lab_ns "$1")" -o link show eth0 2>/dev/null | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2; }
 
 # lab_up MODE (dsr or nat): the namespaces, addresses, routes, decap on the
 # backends (DSR) and a server on each backend. Returns non-zero (with the

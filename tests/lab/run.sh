@@ -277,7 +277,7 @@ if begin nat; then
 	check "--detach: no XDP program on the interface" \
 		test -z "$(ip -n "$(lab_ns lb)" -d link show eth0 2>/dev/null | grep prog/xdp)"
 	check "--detach: no TC egress program" \
-		test "$(lab_x lb "$POKE" - tcx "$(ip -n "$(lab_ns lb)" -o link show eth0 | cut -d: -f1)")" = 0 \
+		test "$(lab_x lb "$POKE" - tcx "$(ip -n "$(lab_ns lb)" -o link show eth0 2>/dev/null | cut -d: -f1)")" = 0 \
 		-a -z "$(tc -n "$(lab_ns lb)" filter show dev eth0 egress 2>/dev/null)"
 fi
 
