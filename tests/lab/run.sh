@@ -188,47 +188,55 @@ if begin dsr; then
 fi
 
 # ---- restarts, upgrades, capacity --------------------------------------------
-if begin dsr; then
-	hold 200
-	check "200 long-lived connections established" test "$(bad)" = 0
+# 200 streams through each mode (DSR over IPv4, NAT over IPv6).
+for mode in dsr nat; do
+	begin "$mode" || continue
+	vip=$LAB_VIP4
+	[[ $mode == nat ]] && vip=$LAB_VIP6
+	hold 200 "$vip"
+	check "$mode: 200 long-lived connections to $vip established" test "$(bad)" = 0
 	before=$(ids)
 	snap "$tmp/before"
 	lab_conf "$LAB_DIR/d.yaml" be1=3
 	# Kill the controller at several points of an apply (delays, not
-	# synchronisation: each run is killed wherever it got to).
+	# synchronisation: each run is killed wherever it got to), each apply
+	# with work to do (the weights alternate).
 	for d in 0 0.005 0.01 0.02 0.04 0.08; do
-		lab_ballast apply -c "$LAB_DIR/d.yaml" >/dev/null 2>&1 &
+		conf=$LAB_DIR/d.yaml
+		[[ $d == 0.01 || $d == 0.04 ]] && conf=$LAB_DIR/c.yaml
+		lab_ballast apply -c "$conf" >/dev/null 2>&1 &
 		pid=$!
 		sleep "$d"
 		kill -9 $pid 2>/dev/null
 		wait $pid 2>/dev/null
 	done
-	check "SIGKILL in an apply: the same pinned map and link ids" \
+	check "$mode: SIGKILL in an apply: the same pinned map and link ids" \
 		test "$before" == "$(ids)"
 	lab_apply "$LAB_DIR/d.yaml" >"$out" 2>&1
 	lab_ballast plan -c "$LAB_DIR/d.yaml" >"$out" 2>&1
-	check "SIGKILL in an apply: a new apply leaves plan in sync" test $? -eq 0
-	check "SIGKILL in an apply: 200 connections, no reset, no stall" \
+	check "$mode: SIGKILL in an apply: a new apply leaves plan in sync" test $? -eq 0
+	check "$mode: SIGKILL in an apply: 200 connections, no reset, no stall" \
 		poll 5 grew "$tmp/before"
 	snap "$tmp/before"
 	old=$("$POKE" "$dir" ids | awk '$1 == "prog_xdp" { print $2 }')
 	"$POKE" "$dir" oldprog # the pinned program now claims another build
 	lab_apply "$LAB_DIR/d.yaml" >"$out" 2>&1
 	new=$("$POKE" "$dir" ids | awk '$1 == "prog_xdp" { print $2 }')
-	check "upgrade: the program is replaced ($old -> $new), maps kept" \
+	check "$mode: upgrade: the program is replaced ($old -> $new), maps kept" \
 		test "$new" != "$old" -a "$before" == "$(ids)"
-	check "upgrade: 200 connections, no reset, no stall" poll 5 grew "$tmp/before"
+	check "$mode: upgrade: 200 connections, no reset, no stall" \
+		poll 5 grew "$tmp/before"
 	snap "$tmp/before"
 	lab_conf "$LAB_DIR/d.yaml" be1=3 max_reals=128
 	lab_apply "$LAB_DIR/d.yaml" >"$out" 2>&1
-	check "capacity change (max_reals 64 -> 128) applied" test $? -eq 0
-	check "capacity change: new maps" test "$before" != "$(ids)"
+	check "$mode: capacity change (max_reals 64 -> 128) applied" test $? -eq 0
+	check "$mode: capacity change: new maps" test "$before" != "$(ids)"
 	lab_ballast plan -c "$LAB_DIR/d.yaml" >"$out" 2>&1
-	check "capacity change: plan in sync" test $? -eq 0
-	check "capacity change: 200 connections, no reset, no stall" \
+	check "$mode: capacity change: plan in sync" test $? -eq 0
+	check "$mode: capacity change: 200 connections, no reset, no stall" \
 		poll 5 grew "$tmp/before"
 	stop_holder
-fi
+done
 
 # ---- drift --------------------------------------------------------------------
 traffic_ok() { # every service answers, nothing fails
