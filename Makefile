@@ -3,13 +3,16 @@
 # make            build ./ballast
 # make deps       install the Debian packages the build and the tests need
 # make check      deps + build + every test this machine can run
-# make test-unit  unit tests only (also: test-bpf, test-lab, test-vm, test-health,
-#                 test-api, test-daemon, test-ha when their modules are present)
+# make test-unit  unit tests only; every other suite of `make check` has its
+#                 own test-* target too (listed in Docs/TESTING.md)
+# make test-fresh `make demo` in a fresh Debian 12 chroot (root, network,
+#                 minutes; not part of `make check`)
 # make fuzz       run the config fuzzer (FUZZ_SECONDS=600 by default)
 # make bench      benchmarks; results go in Docs/BENCHMARKS.md by hand
 # make asan       ./ballast-asan with AddressSanitizer and UBSan
-# make demo       the load balancer end to end in a lab of namespaces (root;
-#                 MODE=nat for NAT, KEEP=1 to leave it up; demo-down removes it)
+# make demo       deps + build + the load balancer end to end in a lab of
+#                 namespaces (root; MODE=nat for NAT, KEEP=1 to leave it up;
+#                 demo-down removes it)
 # make demo-fake  the configuration walk-through on the in-memory dataplane
 #
 # Modules add themselves through a `module.mk` in their folder; see
@@ -104,9 +107,16 @@ TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
 TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TEST_LIB_SRCS))
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
+UNIT_OBJS := $(UNIT_BINS:=.o)
+
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(TEST_LIB_OBJS) $(LIBBALLAST)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL)
+
+# Made only through the pattern rule above, these objects would count as
+# intermediate and be deleted after each link, then compiled again whenever
+# the library changes.
+.SECONDARY: $(UNIT_OBJS) $(TEST_LIB_OBJS)
 
 RESULTS := $(BUILD)/results
 export BALLAST_RESULTS := $(abspath $(RESULTS))
@@ -149,11 +159,13 @@ check: deps
 .PHONY: bench
 bench: all $(BENCH_TARGETS)
 
-# The lab needs root; demo-fake is the configuration walk-through on the
-# in-memory dataplane, without root.
+# deps first, then a new make: on a fresh machine the compilers and libraries
+# this Makefile asks about when it is read only exist after deps. The lab
+# needs root; demo-fake is the configuration walk-through on the in-memory
+# dataplane, without root.
 .PHONY: demo demo-fake demo-down
 demo: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory $(if $(Q),-s) all
 	$(Q)MODE="$(MODE)" KEEP="$(KEEP)" tests/lab/demo.sh ./ballast
 
 demo-down: ballast
@@ -166,4 +178,5 @@ demo-fake: all
 clean:
 	rm -rf $(BUILD) build-asan ballast ballast-asan $(CLEAN_FILES)
 
--include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) \
+	 $(TEST_LIB_OBJS:.o=.d)

@@ -18,9 +18,11 @@ static const char plan_usage[] =
 	"  -c, --config FILE     configuration (default: $BALLAST_CONFIG, then\n"
 	"                        /etc/ballast/ballast.yaml)\n"
 	"      --dataplane NAME  driver to read instead of the configured one\n"
-	"      --state FILE      fake dataplane: state file to read\n"
+	"      --state FILE      fake dataplane: state file to read (without\n"
+	"                        one it starts empty)\n"
 	"      --prune           also plan removal of services Ballast did not create\n"
-	"      --json            print the plan as JSON on stdout\n"
+	"  -j, --json            print the plan as JSON on stdout; an error as\n"
+	"                        {\"error\": {\"kind\", \"message\", ...}}\n"
 	"  -h, --help            this text\n"
 	"\n"
 	"Exit status: 0 in sync, 2 changes pending, 1 error.\n";

@@ -13,6 +13,7 @@
 
 #include "cmd/commands.h"
 #include "cmd/diag_print.h"
+#include "cmd/options.h"
 #include "config/config.h"
 #include "health/health.h"
 #include "lib/evloop.h"
@@ -33,6 +34,23 @@ static void usage(FILE *f)
 		"  -f, --for DURATION  stop after DURATION (500ms, 30s, 2m);\n"
 		"                      default: until interrupted\n",
 		CFG_ENV_PATH, CFG_DEFAULT_PATH);
+}
+
+/* --for: a duration the event loop's timer can hold, and not zero. */
+static int parse_for(const char *arg, uint32_t *ms)
+{
+	const char *why = NULL;
+	int err = cfg_parse_duration(arg, ms, &why);
+
+	if (!err && *ms)
+		return 0;
+	if (!why)
+		why = err ? "too long" : "must be more than zero";
+	fprintf(stderr,
+		"ballast probe: --for %s: %s; --for takes 1ms to 1193h (e.g. "
+		"500ms, 30s, 2m), or leave it out to probe until interrupted\n",
+		arg, why);
+	return -EINVAL;
 }
 
 static void on_stop_signal(struct lb_loop *loop, int signo, void *arg)
@@ -57,7 +75,6 @@ int cmd_probe(int argc, char **argv)
 	const char *path = NULL;
 	bool json = false;
 	uint32_t for_ms = 0;
-	const char *why = NULL;
 	struct cfg_diags diags = {0};
 	struct cfg *cfg = NULL;
 	struct lb_loop *loop = NULL;
@@ -67,7 +84,7 @@ int cmd_probe(int argc, char **argv)
 	int c, err, rc = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:jf:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:jf:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			path = optarg;
@@ -76,20 +93,14 @@ int cmd_probe(int argc, char **argv)
 			json = true;
 			break;
 		case 'f':
-			if (cfg_parse_duration(optarg, &for_ms, &why) ||
-			    !for_ms) {
-				fprintf(stderr,
-					"ballast probe: --for %s: %s\n",
-					optarg,
-					why ? why : "expected a duration such as 500ms, 30s or 2m");
+			if (parse_for(optarg, &for_ms))
 				return 1;
-			}
 			break;
 		case 'h':
 			usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
+			cmd_option_error(argv[0], c, argv, opts);
 			return 1;
 		}
 	}

@@ -16,7 +16,7 @@ static const char validate_usage[] =
 	"Options:\n"
 	"  -c, --config FILE  configuration (default: $BALLAST_CONFIG, then\n"
 	"                     " CFG_DEFAULT_PATH ")\n"
-	"      --json         print the diagnostics as a JSON array of\n"
+	"  -j, --json         print the diagnostics as a JSON array of\n"
 	"                     {file, line, column, severity, path, message} on stdout\n"
 	"  -h, --help         this text\n"
 	"\n"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "cmd/dataplanes.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "dataplane/fake/fake.h"
@@ -31,8 +32,12 @@ const struct dp_ops *cmd_dataplane_for(enum cfg_driver driver)
 	return NULL;
 }
 
-void cmd_dataplane_list(FILE *f)
+void cmd_dataplane_names(char *buf, size_t len)
 {
-	for (size_t i = 0; i < N_DATAPLANES; i++)
-		fprintf(f, "%s%s", i ? ", " : "", dataplanes[i]->name);
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < N_DATAPLANES && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+					 i ? ", " : "", dataplanes[i]->name);
 }

@@ -121,7 +121,14 @@ int main(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--version")) {
 			return cmd_version(0, NULL);
-		} else if (!strcmp(argv[i], "--log-level") && i + 1 < argc) {
+		} else if ((!strcmp(argv[i], "--log-level") ||
+			    !strcmp(argv[i], "--log-format")) &&
+			   i + 1 == argc) {
+			fprintf(stderr,
+				"ballast: option '%s' needs a value; see 'ballast --help'\n",
+				argv[i]);
+			return 1;
+		} else if (!strcmp(argv[i], "--log-level")) {
 			enum lb_log_level level;
 
 			if (lb_log_level_parse(argv[i + 1], &level)) {

@@ -40,22 +40,80 @@ static int parse_wait(const char *cmd, const char *arg, uint32_t *ms)
 	return -1;
 }
 
+/* Long options the help texts also document with a one-letter form. */
+static const char short_forms[] = "cjn";
+
+/*
+ * The long option `arg` ("--name[=value]", the name possibly abbreviated)
+ * stands for; NULL when none.
+ */
+static const struct option *long_named(const struct option *longopts,
+				       const char *arg)
+{
+	size_t len = strcspn(arg + 2, "=");
+
+	for (const struct option *l = longopts; l->name; l++)
+		if (len && !strncmp(l->name, arg + 2, len))
+			return l;
+	return NULL;
+}
+
+void cmd_option_error(const char *cmd, int c, char **argv,
+		      const struct option *longopts)
+{
+	/* optind has moved past a long option, not always past a short one. */
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	bool dashes = !strncmp(arg, "--", 2);
+	const struct option *l = dashes ? long_named(longopts, arg) : NULL;
+	int len = (int)strcspn(arg, "=");
+
+	if (c == ':' && l)
+		fprintf(stderr, "ballast %s: option '--%s' needs a value\n",
+			cmd, l->name);
+	else if (c == ':')
+		fprintf(stderr, "ballast %s: option '-%c' needs a value\n", cmd,
+			optopt);
+	else if (dashes && !optopt && l)
+		fprintf(stderr,
+			"ballast %s: option '%.*s' is ambiguous; write the option out\n",
+			cmd, len, arg);
+	else if (dashes && !optopt)
+		fprintf(stderr, "ballast %s: unknown option '%.*s'\n", cmd, len,
+			arg);
+	else if (l && l->val == optopt && arg[len] == '=')
+		fprintf(stderr, "ballast %s: option '--%s' takes no value\n",
+			cmd, l->name);
+	else
+		fprintf(stderr, "ballast %s: unknown option '-%c'\n", cmd,
+			optopt);
+	fprintf(stderr, "Try 'ballast %s --help'.\n", cmd);
+}
+
 int cmd_parse_options(int argc, char **argv, unsigned int allowed,
 		      const char *usage, struct cmd_options *o, int *exit_code)
 {
 	struct option longopts[N_OPTIONS + 2];
-	char shortopts[8] = "h";
-	size_t n = 0;
+	/* ':' first: a missing value is told apart from an unknown option. */
+	char shortopts[2 * N_OPTIONS + 3] = ":h";
+	size_t n = 0, ns = 2;
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	for (size_t i = 0; i < N_OPTIONS; i++)
-		if (allowed & option_table[i].bit)
-			longopts[n++] = option_table[i].opt;
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct option *opt = &option_table[i].opt;
+
+		if (!(allowed & option_table[i].bit))
+			continue;
+		longopts[n++] = *opt;
+		if (strchr(short_forms, opt->val)) {
+			shortopts[ns++] = (char)opt->val;
+			if (opt->has_arg == required_argument)
+				shortopts[ns++] = ':';
+		}
+	}
+	shortopts[ns] = '\0';
 	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[n] = (struct option){ 0 };
-	if (allowed & CMD_OPT_CONFIG)
-		strcat(shortopts, "c:");
 
 	optind = 1;
 	opterr = 0;
@@ -96,18 +154,7 @@ int cmd_parse_options(int argc, char **argv, unsigned int allowed,
 			o->detach = true;
 			break;
 		default:
-			if (optopt)
-				fprintf(stderr,
-					"ballast %s: option -%c %s\n", argv[0],
-					optopt,
-					strchr(shortopts, optopt) ?
-						"needs a value" :
-						"is not known");
-			else
-				fprintf(stderr,
-					"ballast %s: option '%s' is not known or needs a value\n",
-					argv[0], argv[optind - 1]);
-			fprintf(stderr, "Try 'ballast %s --help'.\n", argv[0]);
+			cmd_option_error(argv[0], c, argv, longopts);
 			*exit_code = CMD_EXIT_ERROR;
 			return 1;
 		}

@@ -3,6 +3,7 @@
 #ifndef BALLAST_CMD_OPTIONS_H
 #define BALLAST_CMD_OPTIONS_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -41,6 +42,14 @@ struct cmd_options {
  */
 int cmd_parse_options(int argc, char **argv, unsigned int allowed,
 		      const char *usage, struct cmd_options *o, int *exit_code);
+
+/*
+ * After getopt_long (with an optstring starting with ':') returned c, '?' or
+ * ':', say on stderr what was wrong with which option: unknown, missing its
+ * value, or given a value it does not take; then where help is.
+ */
+void cmd_option_error(const char *cmd, int c, char **argv,
+		      const struct option *longopts);
 
 /* Exit codes shared by commands. */
 enum {

@@ -2,12 +2,17 @@
 #include "cmd/session.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd/dataplanes.h"
 #include "cmd/diag_print.h"
+#include "cmd/json_out.h"
 #include "config/config.h"
+#include "lib/log.h"
 
 struct lock_wait {
 	const char *what;
@@ -62,32 +67,144 @@ int cmd_session_lock(struct cmd_session *s, uint32_t wait_ms)
 	return CMD_EXIT_ERROR;
 }
 
+/*
+ * A dataplane says itself why it cannot open or read (through lib/log, with
+ * the remedy); the session listens so it neither repeats that with a vaguer
+ * errno line nor loses it from the JSON error.
+ */
+static void note_error(enum lb_log_level level, const char *subsys,
+		       const char *msg, void *arg)
+{
+	struct cmd_session *s = arg;
+
+	if (level != LB_LOG_ERR || s->told)
+		return;
+	if (!subsys || !strcmp(subsys, "ballast"))
+		s->told = strdup(msg);
+	else if (asprintf(&s->told, "%s: %s", subsys, msg) < 0)
+		s->told = NULL;
+}
+
+static void listen_begin(struct cmd_session *s)
+{
+	free(s->told);
+	s->told = NULL;
+	lb_log_set_hook(note_error, s);
+}
+
+static void listen_end(void)
+{
+	lb_log_set_hook(NULL, NULL);
+}
+
+/*
+ * Report one error: the module's own words when it logged them, else ours on
+ * stderr; with --json also {"error": {"kind", "message", ...extra}} on stdout.
+ * Takes over `extra`. Returns the exit code.
+ */
+static int fail(struct cmd_session *s, const char *kind, json_t *extra,
+		const char *fmt, ...)
+{
+	char msg[1024];
+	json_t *err;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!s->told)
+		fprintf(stderr, "ballast: %s\n", msg);
+	if (s->json) {
+		err = json_pack("{s:s, s:s}", "kind", kind, "message",
+				s->told ? s->told : msg);
+		if (err && extra)
+			json_object_update(err, extra);
+		err = json_pack("{s:o*}", "error", err);
+		(void)!cmd_print_json(stdout, err);
+	}
+	json_decref(extra);
+	return CMD_EXIT_ERROR;
+}
+
+static int config_invalid(struct cmd_session *s, const char *path,
+			  const struct cfg_diags *diags)
+{
+	json_t *extra = NULL;
+
+	if (s->json)
+		extra = json_pack("{s:s, s:o*}", "file", path, "diagnostics",
+				  cmd_diags_to_json(diags));
+	return fail(s, "config", extra,
+		    "%s is not valid; nothing was changed (see 'ballast validate -c %s')",
+		    path, path);
+}
+
+static json_t *dp_extra(struct cmd_session *s, const char *name)
+{
+	return s->json ? json_pack("{s:s}", "dataplane", name) : NULL;
+}
+
+/* No driver by that name: one the config knows but this build lacks, or a typo. */
+static int no_dataplane(struct cmd_session *s, const struct cmd_options *o)
+{
+	const char *name = o->dataplane ? o->dataplane :
+					  cfg_driver_name(s->cfg->dataplane.driver);
+	bool known = false;
+	char have[128];
+
+	cmd_dataplane_names(have, sizeof(have));
+	for (int d = 0; d < CFG_DRIVER__COUNT; d++)
+		known |= !strcmp(name, cfg_driver_name(d));
+	if (!known)
+		return fail(s, "dataplane", dp_extra(s, name),
+			    "there is no dataplane '%s'; available: %s",
+			    name, have);
+	if (o->dataplane)
+		return fail(s, "dataplane", dp_extra(s, name),
+			    "the %s dataplane driver is not available in this build; available: %s",
+			    name, have);
+	return fail(s, "dataplane", dp_extra(s, name),
+		    "%s names the %s dataplane driver (dataplane.driver), which is not available in this build; available: %s (choose one with --dataplane NAME)",
+		    o->config, name, have);
+}
+
+/* The fake dataplane's state file: --state, else the config's; NULL if none. */
+static const char *fake_state(const struct cmd_session *s,
+			      const struct cmd_options *o, const char **from)
+{
+	*from = "--state";
+	if (o->state && *o->state)
+		return o->state;
+	*from = "dataplane.fake.state_file";
+	return s->cfg->dataplane.fake.state_file &&
+			       *s->cfg->dataplane.fake.state_file ?
+		       s->cfg->dataplane.fake.state_file :
+		       NULL;
+}
+
 int cmd_session_load(struct cmd_session *s, const struct cmd_options *o)
 {
 	struct cfg_diags diags = { 0 };
 	int ret;
 
 	memset(s, 0, sizeof(*s));
+	s->json = o->json;
 	ret = cfg_load(o->config, &s->cfg, &diags);
 	cmd_diags_print(stderr, &diags);
-	cfg_diags_free(&diags);
 	if (ret) {
-		fprintf(stderr, "ballast: %s is not valid; nothing was changed "
-				"(see 'ballast validate -c %s')\n",
-			o->config, o->config);
-		return CMD_EXIT_ERROR;
+		ret = config_invalid(s, o->config, &diags);
+		cfg_diags_free(&diags);
+		cmd_session_close(s);
+		return ret;
 	}
+	cfg_diags_free(&diags);
 
 	s->ops = o->dataplane ? cmd_dataplane_find(o->dataplane) :
 				cmd_dataplane_for(s->cfg->dataplane.driver);
 	if (!s->ops) {
-		fprintf(stderr, "ballast: dataplane '%s' is not available in this build (have: ",
-			o->dataplane ? o->dataplane :
-				       cfg_driver_name(s->cfg->dataplane.driver));
-		cmd_dataplane_list(stderr);
-		fputs("); pass --dataplane NAME\n", stderr);
+		ret = no_dataplane(s, o);
 		cmd_session_close(s);
-		return CMD_EXIT_ERROR;
+		return ret;
 	}
 	return 0;
 }
@@ -96,44 +213,64 @@ int cmd_session_open_dp(struct cmd_session *s, const struct cmd_options *o,
 			bool read_only)
 {
 	struct dp_open_args args;
+	const char *state, *from;
+	struct stat st;
 	int ret;
 
+	/* Said here, where the option's name is known. */
+	state = s->ops->driver == CFG_DRIVER_FAKE ? fake_state(s, o, &from) :
+						    NULL;
+	if (state && !stat(state, &st) && S_ISDIR(st.st_mode))
+		return fail(s, "dataplane", dp_extra(s, s->ops->name),
+			    "%s %s is a directory; it must name a file, such as %s/state.json, in which the fake dataplane keeps its state as JSON (created when missing)",
+			    from, state, state);
 	args = (struct dp_open_args){
 		.cfg = s->cfg,
 		.state_path = o->state,
 		.faults = o->faults,
 		.read_only = read_only,
 	};
+	listen_begin(s);
 	ret = s->ops->open(&s->dp, &args);
-	if (ret) {
-		fprintf(stderr, "ballast: cannot open the %s dataplane: %s\n",
-			s->ops->name, strerror(-ret));
-		return CMD_EXIT_ERROR;
-	}
+	listen_end();
+	if (ret)
+		return fail(s, "dataplane", dp_extra(s, s->ops->name),
+			    "cannot open the %s dataplane: %s", s->ops->name,
+			    strerror(-ret));
 	return 0;
 }
 
 int cmd_session_open(struct cmd_session *s, const struct cmd_options *o,
 		     bool read_only)
 {
+	const char *from;
 	int ret;
 
 	ret = cmd_session_load(s, o);
 	if (ret)
 		return ret;
-	if (cmd_session_open_dp(s, o, read_only))
+	/* Without a file, what apply changes would vanish with the process. */
+	if (!read_only && s->ops->driver == CFG_DRIVER_FAKE &&
+	    !fake_state(s, o, &from)) {
+		ret = fail(s, "dataplane", dp_extra(s, s->ops->name),
+			   "the fake dataplane has no state file, so what it applies would be lost when this command exits; pass --state FILE (or set dataplane.fake.state_file) to keep it, or --dry-run to only print the plan");
 		goto fail;
-	if (!read_only && cmd_session_lock(s, o->wait_ms))
+	}
+	ret = cmd_session_open_dp(s, o, read_only);
+	if (ret)
+		goto fail;
+	ret = read_only ? 0 : cmd_session_lock(s, o->wait_ms);
+	if (ret)
 		goto fail;
 	ret = rc_ctl_new(s->ops, s->dp, &s->ctl);
 	if (ret) {
-		fprintf(stderr, "ballast: %s\n", strerror(-ret));
+		ret = fail(s, "internal", NULL, "%s", strerror(-ret));
 		goto fail;
 	}
 	return 0;
 fail:
 	cmd_session_close(s);
-	return CMD_EXIT_ERROR;
+	return ret;
 }
 
 void cmd_session_close(struct cmd_session *s)
@@ -143,6 +280,7 @@ void cmd_session_close(struct cmd_session *s)
 		s->ops->close(s->dp, false);
 	lb_lock_release(s->lock); /* after close: closing may still write */
 	cfg_free(s->cfg);
+	free(s->told);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -152,10 +290,12 @@ int cmd_session_plan(struct cmd_session *s, bool prune,
 	struct rc_diff_opts dopts = { .prune = prune };
 	int ret;
 
+	listen_begin(s);
 	ret = rc_ctl_plan(s->ctl, s->cfg, NULL, &dopts, plan);
+	listen_end();
 	if (!ret)
 		return 0;
-	fprintf(stderr, "ballast: cannot read the %s dataplane: %s\n",
-		s->ops->name, strerror(-ret));
-	return CMD_EXIT_ERROR;
+	return fail(s, "dataplane", dp_extra(s, s->ops->name),
+		    "cannot read the %s dataplane: %s", s->ops->name,
+		    strerror(-ret));
 }

@@ -14,6 +14,8 @@ struct cmd_session {
 	struct dp *dp;
 	struct rc_ctl *ctl;
 	struct lb_lock *lock; /* the dataplane's writer lock, when held */
+	bool json;  /* errors also as {"error": {...}} on stdout (plan --json) */
+	char *told; /* the first error a module logged in the current step */
 };
 
 /*
@@ -21,7 +23,9 @@ struct cmd_session {
  * Unless read_only, take the dataplane instance's writer lock before anything
  * is read (waiting up to o->wait_ms for it), held until cmd_session_close(),
  * so the plan, the apply and the read-back see no other writer.
- * Returns 0, or an exit code after printing what went wrong.
+ * Returns 0, or an exit code after printing what went wrong once (and, with
+ * o->json, a JSON error object on stdout). A fake dataplane opened to change
+ * things needs a state file, or the changes would be lost on exit.
  */
 int cmd_session_open(struct cmd_session *s, const struct cmd_options *o,
 		     bool read_only);
@@ -30,7 +34,10 @@ int cmd_session_open(struct cmd_session *s, const struct cmd_options *o,
  * who holds it on failure. 0 or an exit code.
  */
 int cmd_session_lock(struct cmd_session *s, uint32_t wait_ms);
-/* The two halves of cmd_session_open: config and driver, then open it. */
+/*
+ * The two halves of cmd_session_open: config and driver (the session is
+ * closed when that fails), then open it (left to the caller to close).
+ */
 int cmd_session_load(struct cmd_session *s, const struct cmd_options *o);
 int cmd_session_open_dp(struct cmd_session *s, const struct cmd_options *o,
 			bool read_only);
@@ -38,7 +45,8 @@ void cmd_session_close(struct cmd_session *s);
 
 /*
  * Read the dataplane and compute the plan (weights as configured). Returns 0,
- * or an exit code after printing why the dataplane could not be read.
+ * or an exit code after printing why the dataplane could not be read (as JSON
+ * too when the session was opened with --json).
  */
 int cmd_session_plan(struct cmd_session *s, bool prune,
 		     const struct rc_plan **plan);

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 /*
- * Level, format and output are process-wide configuration set once from the
- * command line; they are the one piece of state every module legitimately
+ * Level, format, output and the hook are process-wide configuration set by
+ * the command; they are the one piece of state every module legitimately
  * shares.
  */
 static enum lb_log_level log_level = LB_LOG_INFO;
@@ -20,6 +20,8 @@ static enum lb_log_format log_format = LB_LOG_FORMAT_AUTO;
 static int log_fd = STDERR_FILENO;
 /* AUTO resolved against log_fd: -1 not yet, else TEXT or JSON. */
 static int log_resolved = -1;
+static lb_log_hook_fn log_hook;
+static void *log_hook_arg;
 
 static const char *const level_names[] = {
     [LB_LOG_ERR] = "error",
@@ -82,6 +84,12 @@ int lb_log_format_parse(const char *s, enum lb_log_format *out)
 		}
 	}
 	return -EINVAL;
+}
+
+void lb_log_set_hook(lb_log_hook_fn fn, void *arg)
+{
+	log_hook = fn;
+	log_hook_arg = arg;
 }
 
 void lb_log_set_fd(int fd)
@@ -460,6 +468,8 @@ static void emit(enum lb_log_level level, const char *subsys, const char *msg,
 	else
 		write_all(l.p, l.len);
 	line_free(&l);
+	if (log_hook)
+		log_hook(level, subsys, msg, log_hook_arg);
 	errno = saved;
 }
 

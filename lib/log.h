@@ -132,6 +132,16 @@ void lb_vlog(enum lb_log_level level, const char *fmt, va_list ap)
 #define lb_debug(...) lb_log(LB_LOG_DEBUG, __VA_ARGS__)
 
 /*
+ * Optional observer of every message that passes the level filter, called
+ * after it is written, with its subsystem and text alone (no newline). Lets a
+ * command carry a module's reason into its own JSON output, or know that the
+ * reason was already told. NULL removes it.
+ */
+typedef void (*lb_log_hook_fn)(enum lb_log_level level, const char *subsys,
+			       const char *msg, void *arg);
+void lb_log_set_hook(lb_log_hook_fn fn, void *arg);
+
+/*
  * Route libbpf's messages (its warnings, and the verifier's log on a failed
  * load) through this layer as subsystem "libbpf". Idempotent.
  */

@@ -202,4 +202,106 @@ expect_in "$err" "text log line" '^ballast: error: .*corrupt\.json'
 run 1 "unknown log format" -- $bin --log-format xml validate -c $fx/lb.yaml
 expect_in "$err" "unknown log format names the choices" "auto, text, json"
 
+# ---- messages say what is wrong and what to do ------------------------------
+# stderr has exactly N lines (one clear message, not a second vaguer one).
+expect_lines() { # FILE NAME N
+	local n
+	n=$(wc -l <"$1")
+	if [[ $n -eq $3 ]]; then t_pass "$2"; else
+		t_fail "$2" "$n lines, wanted $3: $(head -c 600 "$1")"
+	fi
+}
+
+run 1 "unknown long option" -- $bin plan --frob
+expect_in "$err" "unknown long option named as unknown" "unknown option '--frob'"
+run 1 "long option without its value" -- $bin plan -c $fx/lb.yaml --state
+expect_in "$err" "missing value named as such" "option '--state' needs a value"
+run 1 "abbreviated long option without its value" -- $bin plan -c $fx/lb.yaml --stat
+expect_in "$err" "abbreviation named in full" "option '--state' needs a value"
+run 1 "short option without its value" -- $bin plan -c
+expect_in "$err" "short missing value named" "option '-c' needs a value"
+run 1 "unknown short option" -- $bin plan -x
+expect_in "$err" "unknown short option named" "unknown option '-x'"
+run 1 "value given to a flag" -- $bin plan -c $fx/lb.yaml --json=yes
+expect_in "$err" "flag takes no value" "option '--json' takes no value"
+run 1 "ambiguous abbreviation" -- $bin apply -c $fx/lb.yaml --d
+expect_in "$err" "ambiguous abbreviation said" "'--d' is ambiguous"
+run 1 "probe: unknown option" -- $bin probe --frob
+expect_in "$err" "probe names the unknown option" "unknown option '--frob'"
+run 1 "probe: --for without a value" -- $bin probe --for
+expect_in "$err" "probe --for needs a value" "option '--for' needs a value"
+run 1 "global --log-level without a value" -- $bin --log-level
+expect_in "$err" "--log-level needs a value" "'--log-level' needs a value"
+run 1 "global --log-format without a value" -- $bin --log-format
+expect_in "$err" "--log-format needs a value" "'--log-format' needs a value"
+
+run 1 "probe --for 0s" -- $bin probe -c $fx/lb.yaml --for 0s
+expect_in "$err" "--for 0s: must be positive" "must be more than zero"
+expect_in "$err" "--for says its range" "1ms to 1193h"
+run 1 "probe --for beyond the range" -- $bin probe -c $fx/lb.yaml --for 2000h
+expect_in "$err" "--for too long: says the range" "too long.*1ms to 1193h"
+
+run 1 "--state naming a directory" -- $bin plan -c $fx/lb.yaml --dataplane fake --state "$work"
+expect_in "$err" "directory is named as a directory" "--state $work is a directory; it must name a file"
+expect_not_in "$err" "no JSON parser message for a directory" "expected"
+
+# A driver that says what it lacks is not followed by a second, vaguer line.
+run 1 "--dataplane xdp without an interface" -- $bin plan -c $fx/lb.yaml --dataplane xdp
+expect_in "$err" "xdp names the missing key" "dataplane.interface"
+expect_lines "$err" "xdp without an interface: exactly one line on stderr" 1
+run 1 "--dataplane with a typo" -- $bin plan -c $fx/lb.yaml --dataplane fak
+expect_in "$err" "typo: no such dataplane" "there is no dataplane 'fak'; available: fake, ipvs, xdp"
+
+# A dataplane that says why it cannot open is not followed by a vaguer line.
+echo '{broken' >"$work/corrupt.json"
+run 1 "corrupt state: one message" -- $bin plan -c $fx/lb.yaml --dataplane fake --state "$work/corrupt.json"
+expect_lines "$err" "corrupt state: exactly one line on stderr" 1
+$bin plan -c $fx/lb.yaml --dataplane ipvs >"$out" 2>"$err"
+if grep -q 'modprobe ip_vs' "$err"; then
+	expect_lines "$err" "IPVS module hint: exactly one line on stderr" 1
+else
+	t_skip "IPVS module hint: exactly one line on stderr" "IPVS is available here"
+fi
+
+# plan --json: errors as a JSON object on stdout, exit 1.
+run 1 "plan --json, invalid config" -- $bin plan -c $fx/bad-semantic.yaml "${fake[@]}" --json
+json_check "plan --json config error object" "d['error']['kind'] == 'config' and len(d['error']['diagnostics']) >= 2 and d['error']['diagnostics'][0]['line'] > 0"
+run 1 "plan --json, unreadable dataplane" -- $bin plan -c $fx/lb.yaml --dataplane fake --state "$work/corrupt.json" --json
+json_check "plan --json dataplane error object" "d['error']['kind'] == 'dataplane' and d['error']['dataplane'] == 'fake' and 'corrupt.json' in d['error']['message']"
+run 1 "plan --json, no such dataplane" -- $bin plan -c $fx/lb.yaml --dataplane nosuch --json
+json_check "plan --json unknown dataplane object" "d['error']['kind'] == 'dataplane' and 'nosuch' in d['error']['message']"
+run 1 "plan --json, missing config" -- $bin plan -c "$work/nope.yaml" --json
+json_check "plan --json missing config object" "d['error']['kind'] == 'config' and d['error']['file'].endswith('nope.yaml')"
+
+# Every documented short form works: each "-X, --long" line of every --help.
+for c in validate plan apply probe; do
+	for x in $($bin $c --help | sed -nE 's/^  -([a-zA-Z]), --.*/\1/p'); do
+		$bin $c -$x -c "$work/nope.yaml" >"$out" 2>"$err" </dev/null
+		expect_not_in "$err" "$c -$x (documented) is accepted" "unknown option"
+	done
+done
+rm -f "$work/short.json"
+run 0 "apply -n (documented short --dry-run)" -- $bin apply -n -c $fx/lb.yaml --dataplane fake --state "$work/short.json"
+expect_in "$out" "apply -n prints the plan only" 'Dry run: nothing was changed'
+[[ ! -e "$work/short.json" ]] && t_pass "apply -n writes nothing" || t_fail "apply -n writes nothing"
+run 2 "plan -j" -- $bin plan -j -c $fx/lb.yaml --dataplane fake --state "$work/short.json"
+json_check "plan -j prints JSON" "'changes' in d"
+run 0 "validate -j" -- $bin validate -j -c $fx/lb.yaml
+json_check "validate -j prints JSON" "isinstance(d, list)"
+run 0 "probe -j -f" -- $bin probe -j -f 10ms -c $fx/lb.yaml
+
+# The fake dataplane without a state file keeps nothing: apply refuses.
+run 1 "apply on the fake dataplane without --state" -- $bin apply -c $fx/lb.yaml --dataplane fake
+expect_in "$err" "says the changes would be lost and what to pass" "no state file.*lost.*--state FILE"
+expect_not_in "$out" "nothing claimed as applied" 'applied'
+run 0 "apply --dry-run without --state is fine" -- $bin apply -c $fx/lb.yaml --dataplane fake --dry-run
+run 2 "plan without --state is fine" -- $bin plan -c $fx/lb.yaml --dataplane fake
+
+# ---- the demo's output is plain text when not on a terminal -----------------
+run 0 "demo runs" -- tests/demo/demo.sh
+if grep -q $'\033' "$out"; then
+	t_fail "demo output to a file has no escape codes" "$(grep -c $'\033' "$out") lines with ESC"
+else t_pass "demo output to a file has no escape codes"; fi
+expect_in "$out" "demo says what plan's exit 2 means" '^\(exit 2: changes pending\)$'
+
 t_done cli

@@ -12,8 +12,33 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 state=$work/dataplane.json
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
-run() { step "$*"; set +e; "$@"; rc=$?; set -e; echo "(exit $rc)"; }
+# Bold commands on a terminal only: a file or a pipe gets plain text.
+bold='' plain=''
+if [[ -t 1 && -z "${NO_COLOR:-}" ]]; then
+	bold=$'\033[1m' plain=$'\033[0m'
+fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
+
+# What an exit status means for the command that returned it.
+meaning() { # COMMAND STATUS
+	case "$1:$2" in
+	validate:0) echo "valid" ;;
+	plan:0) echo "in sync" ;;
+	plan:2) echo "changes pending" ;;
+	apply:0) echo "converged" ;;
+	*:0) echo "ok" ;;
+	*) echo "failed" ;;
+	esac
+}
+
+run() {
+	step "$*"
+	set +e
+	"$@"
+	rc=$?
+	set -e
+	echo "(exit $rc: $(meaning "$2" $rc))"
+}
 
 echo "Ballast demo on the fake dataplane (in-memory, persisted to a temp file)."
 run $bin validate -c $example
