@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "plan", cmd_plan, "show what apply would change in the dataplane" },
 	{ "apply", cmd_apply, "converge the dataplane to the configuration" },
 	{ "probe", cmd_probe, "run the health checks and show each real's state" },
+	{ "decap", cmd_decap, "DSR backend: strip the forwarder's tunnel header" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "help on a command" },
 };
