@@ -18,7 +18,7 @@ DEPS_PKGS += clang llvm bpftool libbpf-dev libelf-dev iproute2
 LIB_SRCS  += $(wildcard $(XDP_DIR)/*.c)
 GEN_HDRS  += $(XDP_SKELS)
 CHECK_TARGETS += test-bpf
-BENCH_TARGETS += bench-bpf bench-maglev
+BENCH_TARGETS += bench-bpf bench-maglev bench-xdp-cp
 
 $(XDP_BUILD)/%.tmp.o: $(XDP_DIR)/bpf/%.bpf.c $(XDP_BPF_HDRS)
 	$(call msg,BPF,$@)
@@ -104,7 +104,20 @@ bench-bpf: $(BPF_BENCH_BIN) $(BPF_REF_OBJ) $(BPF_NOCTR_OBJ)
 bench-maglev: $(MAGLEV_BENCH_BIN)
 	$(Q)$(MAGLEV_BENCH_BIN)
 
--include $(patsubst %.c,$(BUILD)/%.d,$(BPF_TEST_SRCS)) $(BUILD)/tests/bench/bench_bpf.d
+# The driver's control plane at 1,000 services x 100 reals (root; a veth in
+# a network namespace, a private bpffs).
+XDP_CP_BENCH_BIN := $(BUILD)/tests/bench/bench_xdp_cp
+
+$(XDP_CP_BENCH_BIN): $(BUILD)/tests/bench/bench_xdp_cp.o $(BUILD)/libballast.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+.PHONY: bench-xdp-cp
+bench-xdp-cp: $(XDP_CP_BENCH_BIN)
+	$(Q)tests/bench/xdp_cp.sh $(XDP_CP_BENCH_BIN)
+
+-include $(patsubst %.c,$(BUILD)/%.d,$(BPF_TEST_SRCS)) $(BUILD)/tests/bench/bench_bpf.d \
+	$(BUILD)/tests/bench/bench_xdp_cp.d
 
 # ---- the driver end to end, in a network and mount namespace ----------------
 XDP_POKE_BIN := $(BUILD)/tests/xdp/poke
