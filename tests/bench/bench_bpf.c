@@ -38,7 +38,7 @@
 #include "tests/bpf/pkt.h"
 
 #ifndef RUNS
-#define RUNS 11
+#define RUNS 21
 #endif
 #define REPEAT 200000
 #define COPY   80 /* BENCH_COPY in bench.bpf.c */
@@ -235,12 +235,42 @@ enum { F_PASS, F_SWAP, F_RESTORE, F_PUSHPOP, F_PUSH, N_FLOORS };
 #define N_CASES 5
 #define LB_PROG -2 /* in a case template: the variant's xdp_lb */
 
-/* Net ns of row w: less the restore wrapper's own cost. */
-static double net_of(const struct row *w, double restore_ns, double restore_grown_ns)
+/* What the restore wrapper costs row w (subtracted from its ns). */
+static double wrapper_of(const struct row *w, double restore_ns, double restore_grown_ns)
 {
-	uint32_t ns = median((struct row *)w);
+	return w->target < 0 ? 0 : w->grows ? restore_grown_ns : restore_ns;
+}
 
-	return w->target < 0 ? ns : ns - (w->grows ? restore_grown_ns : restore_ns);
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Median over rounds of f(a's net ns, b's net ns) of the same round: pairing
+ * rounds cancels what the machine did between them.
+ */
+static double paired(const struct row *a, const struct row *b, double wrap,
+		     double (*f)(double, double))
+{
+	double v[RUNS];
+
+	for (int r = 0; r < RUNS; r++)
+		v[r] = f(a->d[r] - wrap, b->d[r] - wrap);
+	qsort(v, RUNS, sizeof(v[0]), cmp_double);
+	return v[RUNS / 2];
+}
+
+static double ratio(double x, double ref)
+{
+	return x / ref;
+}
+
+static double share(double x, double bare)
+{
+	return (x - bare) / x;
 }
 
 int main(int argc, char **argv)
@@ -356,9 +386,10 @@ int main(int argc, char **argv)
 	       "rounds x %d iterations, pinned to CPU 0, ring 65537, 100 reals, flow table "
 	       "%u flows per CPU\n", RUNS, REPEAT, variants[V_CUR].flow_sets * LB_FLOW_WAYS);
 	if (loaded[V_REF] || loaded[V_NOCTR])
-		printf("  each case also on %s%s%s (same rounds): \"ref\" is the ratio of "
-		       "this build's net ns to the reference's, \"counters\" the share of "
-		       "this build's net ns the per-service and per-real counters cost\n",
+		printf("  each case also on %s%s%s (same rounds): \"ref\" is the reference's net ns and "
+		       "the ratio of this build's to it, \"counters\" the share of this "
+		       "build's net ns the per-service and per-real counters cost (both "
+		       "medians of per-round ratios)\n",
 		       loaded[V_REF] ? argv[1] : "", loaded[V_REF] && loaded[V_NOCTR] ? " and " : "",
 		       loaded[V_NOCTR] ? argv[2] : "");
 	pass_ns = median(&rows[F_PASS]);
@@ -381,7 +412,8 @@ int main(int argc, char **argv)
 	       restore_grown_ns);
 	for (size_t c = N_FLOORS; c < nrows; c += N_VARIANTS) {
 		struct row *w = &rows[c];
-		double net = net_of(w, restore_ns, restore_grown_ns);
+		double wrap = wrapper_of(w, restore_ns, restore_grown_ns);
+		double net = median(w) - wrap;
 
 		printf("  %-44s %6u ns  net %5.0f ns  %4.2fx pass", w->name, median(w), net,
 		       net / pass_ns);
@@ -391,16 +423,12 @@ int main(int argc, char **argv)
 			printf("               ");
 		printf("  %s/iteration %.3f", w->stat_name,
 		       (double)w->hits / ((double)RUNS * REPEAT));
-		if (w[V_REF].prog >= 0) {
-			double ref = net_of(&w[V_REF], restore_ns, restore_grown_ns);
-
-			printf("  ref %5.0f ns %4.2fx", ref, net / ref);
-		}
-		if (w[V_NOCTR].prog >= 0) {
-			double bare = net_of(&w[V_NOCTR], restore_ns, restore_grown_ns);
-
-			printf("  counters %3.0f%%", 100.0 * (net - bare) / net);
-		}
+		if (w[V_REF].prog >= 0)
+			printf("  ref %5.0f ns %4.2fx", median(&w[V_REF]) - wrap,
+			       paired(w, &w[V_REF], wrap, ratio));
+		if (w[V_NOCTR].prog >= 0)
+			printf("  counters %3.0f%%",
+			       100.0 * paired(w, &w[V_NOCTR], wrap, share));
 		printf("\n");
 	}
 	bench_bpf__destroy(B);
