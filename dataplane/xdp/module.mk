@@ -108,7 +108,8 @@ bench-maglev: $(MAGLEV_BENCH_BIN)
 # a network namespace, a private bpffs).
 XDP_CP_BENCH_BIN := $(BUILD)/tests/bench/bench_xdp_cp
 
-$(XDP_CP_BENCH_BIN): $(BUILD)/tests/bench/bench_xdp_cp.o $(BUILD)/libballast.a
+$(XDP_CP_BENCH_BIN): $(BUILD)/tests/bench/bench_xdp_cp.o \
+		$(BUILD)/tests/bench/bench_cfg.o $(BUILD)/libballast.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 

@@ -209,12 +209,15 @@ static inline uint64_t ring_sum(const uint32_t *t, uint32_t m, size_t stride)
 
 	for (; i + 8 <= m; i += 8)
 		for (int l = 0; l < 4; l++)
-			h[l] = (h[l] ^ ((uint64_t)t[(i + 2 * l) * stride] << 32 |
-					t[(i + 2 * l + 1) * stride])) *
-			       0x9e3779b97f4a7c15ull;
+			h[l] =
+			    (h[l] ^ ((uint64_t)t[(i + 2 * l) * stride] << 32 |
+				     t[(i + 2 * l + 1) * stride])) *
+			    0x9e3779b97f4a7c15ull;
 	for (; i < m; i++)
 		h[0] = (h[0] ^ t[i * stride]) * 0x9e3779b97f4a7c15ull;
-	return lb_hash_mix(h[0] ^ lb_hash_mix(h[1] ^ lb_hash_mix(h[2] ^ lb_hash_mix(h[3] ^ m))));
+	return lb_hash_mix(
+	    h[0] ^
+	    lb_hash_mix(h[1] ^ lb_hash_mix(h[2] ^ lb_hash_mix(h[3] ^ m))));
 }
 
 uint64_t xdp_ring_sum(const uint32_t *t, uint32_t m)
@@ -242,6 +245,7 @@ static int ring_ok(struct dp *dp, const struct xdp_found *f,
 	uint32_t m = dp->meta.sz.ring_size;
 	struct xdp_svc_meta sm;
 	struct lb_svc_state st;
+	const uint32_t *live;
 	uint64_t sum = 0;
 
 	*ok = false;
@@ -256,11 +260,10 @@ static int ring_ok(struct dp *dp, const struct xdp_found *f,
 					 &reals[ids[f->first + i]]);
 	if (sm.src != xdp_ring_src(m, sum))
 		return 0;
-	*ok = sm.ring ==
-	      ring_sum(dp->rings + ((uint64_t)f->v.id * LB_RING_SLOTS +
-				    (st.ring_slot & 1)) *
-				       m * DP_XDP_RING_STRIDE,
-		       m, DP_XDP_RING_STRIDE);
+	live = dp->rings +
+	       ((uint64_t)f->v.id * LB_RING_SLOTS + (st.ring_slot & 1)) * m *
+		   DP_XDP_RING_STRIDE;
+	*ok = sm.ring == ring_sum(live, m, DP_XDP_RING_STRIDE);
 	return 0;
 }
 

@@ -34,6 +34,7 @@
 
 #include "dataplane/xdp/bench.skel.h"
 #include "dataplane/xdp/xdp_maps.h"
+#include "tests/bench/bench_stat.h"
 #include "tests/bpf/lab.h"
 #include "tests/bpf/pkt.h"
 
@@ -241,13 +242,6 @@ static double wrapper_of(const struct row *w, double restore_ns, double restore_
 	return w->target < 0 ? 0 : w->grows ? restore_grown_ns : restore_ns;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * Median over rounds of f(a's net ns, b's net ns) of the same round: pairing
  * rounds cancels what the machine did between them.
@@ -259,8 +253,7 @@ static double paired(const struct row *a, const struct row *b, double wrap,
 
 	for (int r = 0; r < RUNS; r++)
 		v[r] = f(a->d[r] - wrap, b->d[r] - wrap);
-	qsort(v, RUNS, sizeof(v[0]), cmp_double);
-	return v[RUNS / 2];
+	return bench_median(v, RUNS);
 }
 
 static double ratio(double x, double ref)

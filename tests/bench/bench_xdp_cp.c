@@ -9,8 +9,9 @@
  * goal's yardstick is measured in the same run: Maglev builds of the same
  * rings, and a raw read of the live rings' bytes through the same mapping
  * kind the driver uses. RSS counts the driver's mapping of lb_rings (kernel
- * memory, populated when mapped); "anon" is the process's own. Run through tests/bench/xdp_cp.sh (a veth in a
- * network namespace, a private bpffs). Usage: bench_xdp_cp IFNAME PIN_PATH.
+ * memory, populated when mapped); "anon" is the process's own. Run through
+ * tests/bench/xdp_cp.sh (a veth in a network namespace, a private bpffs).
+ * Usage: bench_xdp_cp IFNAME PIN_PATH.
  */
 #include <dirent.h>
 #include <stdbool.h>
@@ -32,34 +33,15 @@
 #include "dataplane/xdp/xdp_maps.h"
 #include "lib/log.h"
 #include "reconcile/controller.h"
+#include "tests/bench/bench_cfg.h"
+#include "tests/bench/bench_stat.h"
 
-#define N_SVCS  1000
+#define N_SVCS 1000
 #define N_REALS 100
-#define RING    DP_MAGLEV_DEFAULT_SIZE
-#define RUNS    7
+#define RING DP_MAGLEV_DEFAULT_SIZE
+#define RUNS 7
 
 static const char *ifname, *pins;
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *t, size_t n)
-{
-	qsort(t, n, sizeof(*t), cmp_double);
-	return t[n / 2];
-}
 
 /* A field of /proc/self/status in MiB ("VmRSS", "VmHWM"). */
 static double status_mib(const char *field)
@@ -86,64 +68,29 @@ static double phase_begin(void)
 		fputs("5", f);
 		fclose(f);
 	}
-	return now_ms();
+	return bench_now_ms();
 }
 
 static void phase_end(const char *what, double t0, double rss0)
 {
-	double ms = now_ms() - t0;
+	double ms = bench_now_ms() - t0;
 
 	printf("  %-56s %8.1f ms  peak RSS %6.1f MiB (+%.1f), anon %.1f MiB\n",
 	       what, ms, status_mib("VmHWM"), status_mib("VmHWM") - rss0,
 	       status_mib("RssAnon"));
 }
 
-static uint8_t real_octet(int b)
-{
-	return (uint8_t)(b + 1);
-}
-
 /* The config: N_SVCS services of N_REALS reals; real 0 of s0 weighs w0. */
 static struct cfg *make_cfg(uint32_t w0)
 {
-	size_t cap = (size_t)N_SVCS * (160 + N_REALS * 64) + 1024, len = 0;
-	char *y = malloc(cap);
-	struct cfg_diags d = {0};
-	struct cfg *cfg = NULL;
-	int err;
+	char dp[512];
 
-	if (!y)
-		return NULL;
-	len += (size_t)snprintf(y + len, cap - len,
-				"version: 1\n"
-				"dataplane:\n  driver: xdp\n  interface: %s\n"
-				"  xdp: {max_services: 1024, max_reals: 131072, "
-				"ring_size: %u, pin_path: %s}\n"
-				"pools:\n",
-				ifname, RING, pins);
-	for (int i = 0; i < N_SVCS; i++) {
-		len += (size_t)snprintf(y + len, cap - len,
-					"  p%d:\n    backends:\n", i);
-		for (int b = 0; b < N_REALS; b++)
-			len += (size_t)snprintf(
-			    y + len, cap - len,
-			    "      - {address: 10.%d.%d.%u, port: 80, "
-			    "weight: %u}\n",
-			    i / 256, i % 256, real_octet(b),
-			    i == 0 && b == 0 ? w0 : 1);
-	}
-	len += (size_t)snprintf(y + len, cap - len, "services:\n");
-	for (int i = 0; i < N_SVCS; i++)
-		len += (size_t)snprintf(y + len, cap - len,
-					"  - {name: s%d, address: 192.%d.%d.1, "
-					"port: 80, pool: p%d}\n",
-					i, 168 + i / 256, i % 256, i);
-	err = cfg_load_buffer("bench.yaml", y, len, &cfg, &d);
-	if (err && d.n)
-		fprintf(stderr, "bench-xdp-cp: %s\n", d.items[0].message);
-	cfg_diags_free(&d);
-	free(y);
-	return err ? NULL : cfg;
+	snprintf(dp, sizeof(dp),
+		 "dataplane:\n  driver: xdp\n  interface: %s\n"
+		 "  xdp: {max_services: 1024, max_reals: 131072, "
+		 "ring_size: %u, pin_path: %s}\n",
+		 ifname, RING, pins);
+	return bench_cfg_build(dp, N_SVCS, N_REALS, w0);
 }
 
 /* Service i's reals as the driver hands them to Maglev (ids 1..). */
@@ -152,8 +99,8 @@ static void maglev_reals(int i, uint32_t w0, struct dp_maglev_real *r)
 	for (int b = 0; b < N_REALS; b++) {
 		char a[32];
 
-		snprintf(a, sizeof(a), "10.%d.%d.%u", i / 256, i % 256,
-			 real_octet(b));
+		/* bench_cfg_build()'s addresses */
+		snprintf(a, sizeof(a), "10.%d.%d.%d", i / 256, i % 256, b + 1);
 		memset(&r[b], 0, sizeof(r[b]));
 		if (lb_addr_parse(a, &r[b].addr))
 			exit(1);
@@ -167,14 +114,14 @@ static void maglev_reals(int i, uint32_t w0, struct dp_maglev_real *r)
 static double builds_all(uint32_t *table)
 {
 	struct dp_maglev_real r[N_REALS];
-	double t0 = now_ms();
+	double t0 = bench_now_ms();
 
 	for (int i = 0; i < N_SVCS; i++) {
 		maglev_reals(i, 1, r);
 		if (dp_maglev_build(r, N_REALS, RING, table))
 			exit(1);
 	}
-	return now_ms() - t0;
+	return bench_now_ms() - t0;
 }
 
 /* Milliseconds of one build of s0's ring with its changed weight. */
@@ -184,10 +131,10 @@ static double build_one(uint32_t *table)
 	double t0;
 
 	maglev_reals(0, 2, r);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	if (dp_maglev_build(r, N_REALS, RING, table))
 		exit(1);
-	return now_ms() - t0;
+	return bench_now_ms() - t0;
 }
 
 static int pin_get(const char *name)
@@ -213,13 +160,14 @@ static double ring_read(uint64_t *sum)
 	size_t bytes;
 	double t0, ms;
 
-	if (rings < 0 || state < 0 || bpf_obj_get_info_by_fd(rings, &info, &ilen))
+	if (rings < 0 || state < 0 ||
+	    bpf_obj_get_info_by_fd(rings, &info, &ilen))
 		exit(1);
 	bytes = (size_t)info.max_entries * 8;
 	map = mmap(NULL, bytes, PROT_READ, MAP_SHARED, rings, 0);
 	if (map == MAP_FAILED)
 		exit(1);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	for (uint32_t id = 1; id <= N_SVCS; id++) {
 		struct lb_svc_state st = {0};
 		const uint32_t *src;
@@ -227,13 +175,14 @@ static double ring_read(uint64_t *sum)
 
 		if (bpf_map_lookup_elem(state, &id, &st))
 			exit(1);
-		src = map + ((uint64_t)id * LB_RING_SLOTS + (st.ring_slot & 1)) *
-				RING * DP_XDP_RING_STRIDE;
+		src =
+		    map + ((uint64_t)id * LB_RING_SLOTS + (st.ring_slot & 1)) *
+			      RING * DP_XDP_RING_STRIDE;
 		for (uint32_t i = 0; i < RING; i++)
 			s += src[(uint64_t)i * DP_XDP_RING_STRIDE];
 		acc += s;
 	}
-	ms = now_ms() - t0;
+	ms = bench_now_ms() - t0;
 	*sum = acc;
 	munmap((void *)map, bytes);
 	close(rings);
@@ -317,36 +266,38 @@ static double pass(struct rc_ctl *ctl, const struct cfg *cfg, bool one_svc,
 	struct dp_result res = {0};
 	const struct rc_plan *plan;
 	struct rc_svc_key key;
-	double t0 = now_ms();
+	double t0 = bench_now_ms();
 	int err;
 
 	if (one_svc) {
 		rc_desired_service_key(&cfg->services[0], &key);
-		err = rc_ctl_plan_services(ctl, cfg, NULL, NULL, &key, 1, &plan);
+		err =
+		    rc_ctl_plan_services(ctl, cfg, NULL, NULL, &key, 1, &plan);
 	} else {
 		err = rc_ctl_plan(ctl, cfg, NULL, NULL, &plan);
 	}
-	t1 = now_ms();
+	t1 = bench_now_ms();
 	if (!err && apply)
 		err = rc_ctl_apply(ctl, &res);
-	last_apply_ms = now_ms() - t1;
+	last_apply_ms = bench_now_ms() - t1;
 	if (err) {
 		fprintf(stderr, "bench-xdp-cp: pass: %s\n", strerror(-err));
 		exit(1);
 	}
 	*n_ops = plan->n;
 	dp_result_free(&res);
-	return now_ms() - t0;
+	return bench_now_ms() - t0;
 }
 
-/* Median over rounds of a[r] / b[r]: pairing rounds cancels the machine's drift. */
+/* Median over rounds of a[r] / b[r]: pairing rounds cancels the machine's
+ * drift. */
 static double paired_ratio(const double *a, const double *b)
 {
 	double v[RUNS];
 
 	for (int r = 0; r < RUNS; r++)
 		v[r] = a[r] / b[r];
-	return median(v, RUNS);
+	return bench_median(v, RUNS);
 }
 
 /* The weight of s0's first real flips between the two configs. */
@@ -361,7 +312,8 @@ static double weight_change(struct rc_ctl *ctl, bool scoped, double *apply_part)
 	live ^= 1;
 	ms = pass(ctl, cfgs[live], scoped, true, &n_ops);
 	if (n_ops != 1) {
-		fprintf(stderr, "bench-xdp-cp: a weight change planned %zu ops\n",
+		fprintf(stderr,
+			"bench-xdp-cp: a weight change planned %zu ops\n",
 			n_ops);
 		exit(1);
 	}
@@ -372,7 +324,8 @@ static double weight_change(struct rc_ctl *ctl, bool scoped, double *apply_part)
 int main(int argc, char **argv)
 {
 	double t0, rss0, builds_ms[2], load_ms, apply_ms, apply_a, builds;
-	double one[RUNS], full[RUNS], full_a[RUNS], scoped[RUNS], scoped_a[RUNS];
+	double one[RUNS], full[RUNS], full_a[RUNS], scoped[RUNS],
+	    scoped_a[RUNS];
 	double one_s[RUNS], raw[RUNS], plan[RUNS], a;
 	struct rc_state empty;
 	struct rc_ctl *ctl;
@@ -393,11 +346,12 @@ int main(int argc, char **argv)
 	table = calloc(RING, sizeof(*table));
 	if (!cfgs[0] || !cfgs[1] || !table)
 		return 1;
-	printf("bench-xdp-cp: %d services x %d reals, ring %u, xdp driver on %s; "
-	       "time and peak memory of each step's first run, then %d rounds "
-	       "of it beside its yardstick (medians; ratios are medians of "
-	       "per-round ratios)\n",
-	       N_SVCS, N_REALS, RING, ifname, RUNS);
+	printf(
+	    "bench-xdp-cp: %d services x %d reals, ring %u, xdp driver on %s; "
+	    "time and peak memory of each step's first run, then %d rounds "
+	    "of it beside its yardstick (medians; ratios are medians of "
+	    "per-round ratios)\n",
+	    N_SVCS, N_REALS, RING, ifname, RUNS);
 
 	rss0 = status_mib("VmRSS");
 	t0 = phase_begin();
@@ -408,7 +362,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	rc_state_free(&empty);
-	load_ms = now_ms() - t0;
+	load_ms = bench_now_ms() - t0;
 	phase_end("open + install (load, verify, pin, attach)", t0, rss0);
 
 	/* The yardstick right before and right after: the machine drifts. */
@@ -449,33 +403,39 @@ int main(int argc, char **argv)
 	}
 
 	printf("figures:\n");
-	printf("  program load + verification + pin + attach %9.1f ms\n", load_ms);
+	printf("  program load + verification + pin + attach %9.1f ms\n",
+	       load_ms);
 	printf("  %d Maglev builds (%u entries, %d reals)   %9.1f ms  (%.1f "
-	       "before the apply, %.1f after)\n", N_SVCS, RING, N_REALS, builds,
-	       builds_ms[0], builds_ms[1]);
-	printf("  apply from empty                           %9.1f ms  %.2fx the "
-	       "builds  goal <= 1.20x %s  (apply step %.1f ms)\n", apply_ms,
-	       apply_ms / builds, apply_ms <= 1.2 * builds ? "met" : "MISSED",
-	       apply_a);
+	       "before the apply, %.1f after)\n",
+	       N_SVCS, RING, N_REALS, builds, builds_ms[0], builds_ms[1]);
+	printf(
+	    "  apply from empty                           %9.1f ms  %.2fx the "
+	    "builds  goal <= 1.20x %s  (apply step %.1f ms)\n",
+	    apply_ms, apply_ms / builds,
+	    apply_ms <= 1.2 * builds ? "met" : "MISSED", apply_a);
 	printf("  one Maglev build of s0's ring              %9.2f ms\n",
-	       median(one, RUNS));
-	printf("  weight change, full pass                   %9.1f ms  %.1fx one "
-	       "build  goal <= 3x %s  (apply step %.1f ms)\n", median(full, RUNS),
-	       paired_ratio(full, one),
-	       paired_ratio(full, one) <= 3 ? "met" : "MISSED",
-	       median(full_a, RUNS));
-	printf("  weight change, scoped pass                 %9.2f ms  %.1fx one "
-	       "build  goal <= 3x %s  (apply step %.2f ms)\n", median(scoped, RUNS),
-	       paired_ratio(scoped, one_s),
-	       paired_ratio(scoped, one_s) <= 3 ? "met" : "MISSED",
-	       median(scoped_a, RUNS));
+	       bench_median(one, RUNS));
+	printf(
+	    "  weight change, full pass                   %9.1f ms  %.1fx one "
+	    "build  goal <= 3x %s  (apply step %.1f ms)\n",
+	    bench_median(full, RUNS), paired_ratio(full, one),
+	    paired_ratio(full, one) <= 3 ? "met" : "MISSED",
+	    bench_median(full_a, RUNS));
+	printf(
+	    "  weight change, scoped pass                 %9.2f ms  %.1fx one "
+	    "build  goal <= 3x %s  (apply step %.2f ms)\n",
+	    bench_median(scoped, RUNS), paired_ratio(scoped, one_s),
+	    paired_ratio(scoped, one_s) <= 3 ? "met" : "MISSED",
+	    bench_median(scoped_a, RUNS));
 	printf("  raw read of the %d live rings' bytes     %9.1f ms  (%.0f MiB "
-	       "read, sum %llu)\n", N_SVCS, median(raw, RUNS),
+	       "read, sum %llu)\n",
+	       N_SVCS, bench_median(raw, RUNS),
 	       (double)N_SVCS * RING * 4 / (1 << 20), (unsigned long long)sum);
-	printf("  plan on the loaded table                   %9.1f ms  %.2fx the "
-	       "raw read  goal <= 2x %s\n", median(plan, RUNS),
-	       paired_ratio(plan, raw),
-	       paired_ratio(plan, raw) <= 2 ? "met" : "MISSED");
+	printf(
+	    "  plan on the loaded table                   %9.1f ms  %.2fx the "
+	    "raw read  goal <= 2x %s\n",
+	    bench_median(plan, RUNS), paired_ratio(plan, raw),
+	    paired_ratio(plan, raw) <= 2 ? "met" : "MISSED");
 	pinned_memory();
 
 	rc_ctl_free(ctl);
