@@ -13,7 +13,7 @@
  * printed beside the nanoseconds, since the floor itself moves by tens of
  * percent between runs on such a machine.
  *
- * Usage: bench_bpf [REF.bpf.o [NOCTR.bpf.o]]. Each case then also runs, in
+ * Usage: bench_bpf [REF.bpf.o|- [NOCTR.bpf.o]] ("-": none). Each case then also runs, in
  * the same rounds and with the same maps' contents, on a reference build of
  * the packet path (ratio this/ref: no case may be slower) and on this build
  * without the per-service and per-real counters (their share of the case).
@@ -286,7 +286,7 @@ int main(int argc, char **argv)
 	/* Default: the product's dataplane.xdp.flow_table_size default. */
 	flows = getenv("BENCH_FLOWS") ? (uint32_t)atoi(getenv("BENCH_FLOWS")) : 262144;
 	if (open_variant(V_CUR, NULL, flows) ||
-	    (argc > 1 && open_variant(V_REF, argv[1], flows)) ||
+	    (argc > 1 && strcmp(argv[1], "-") && open_variant(V_REF, argv[1], flows)) ||
 	    (argc > 2 && open_variant(V_NOCTR, argv[2], flows)))
 		return 1;
 	ifindex = variants[V_CUR].ifindex;
