@@ -300,6 +300,18 @@ static double paired_ratio(const double *a, const double *b)
 	return bench_median(v, RUNS);
 }
 
+/* A step's time, its ratio to its yardstick and the goal (apply_part < 0:
+ * none). */
+static void goal_line(const char *what, double ms, double ratio,
+		      const char *yardstick, double goal, double apply_part)
+{
+	printf("  %-42s %9.2f ms  %.2fx %s  goal <= %.1fx %s", what, ms, ratio,
+	       yardstick, goal, ratio <= goal ? "met" : "MISSED");
+	if (apply_part >= 0)
+		printf("  (apply step %.2f ms)", apply_part);
+	printf("\n");
+}
+
 /* The weight of s0's first real flips between the two configs. */
 static struct cfg *cfgs[2];
 static int live; /* index of the config last applied */
@@ -408,34 +420,22 @@ int main(int argc, char **argv)
 	printf("  %d Maglev builds (%u entries, %d reals)   %9.1f ms  (%.1f "
 	       "before the apply, %.1f after)\n",
 	       N_SVCS, RING, N_REALS, builds, builds_ms[0], builds_ms[1]);
-	printf(
-	    "  apply from empty                           %9.1f ms  %.2fx the "
-	    "builds  goal <= 1.20x %s  (apply step %.1f ms)\n",
-	    apply_ms, apply_ms / builds,
-	    apply_ms <= 1.2 * builds ? "met" : "MISSED", apply_a);
+	goal_line("apply from empty", apply_ms, apply_ms / builds, "the builds",
+		  1.2, apply_a);
 	printf("  one Maglev build of s0's ring              %9.2f ms\n",
 	       bench_median(one, RUNS));
-	printf(
-	    "  weight change, full pass                   %9.1f ms  %.1fx one "
-	    "build  goal <= 3x %s  (apply step %.1f ms)\n",
-	    bench_median(full, RUNS), paired_ratio(full, one),
-	    paired_ratio(full, one) <= 3 ? "met" : "MISSED",
-	    bench_median(full_a, RUNS));
-	printf(
-	    "  weight change, scoped pass                 %9.2f ms  %.1fx one "
-	    "build  goal <= 3x %s  (apply step %.2f ms)\n",
-	    bench_median(scoped, RUNS), paired_ratio(scoped, one_s),
-	    paired_ratio(scoped, one_s) <= 3 ? "met" : "MISSED",
-	    bench_median(scoped_a, RUNS));
+	goal_line("weight change, full pass", bench_median(full, RUNS),
+		  paired_ratio(full, one), "one build", 3,
+		  bench_median(full_a, RUNS));
+	goal_line("weight change, scoped pass", bench_median(scoped, RUNS),
+		  paired_ratio(scoped, one_s), "one build", 3,
+		  bench_median(scoped_a, RUNS));
 	printf("  raw read of the %d live rings' bytes     %9.1f ms  (%.0f MiB "
 	       "read, sum %llu)\n",
 	       N_SVCS, bench_median(raw, RUNS),
 	       (double)N_SVCS * RING * 4 / (1 << 20), (unsigned long long)sum);
-	printf(
-	    "  plan on the loaded table                   %9.1f ms  %.2fx the "
-	    "raw read  goal <= 2x %s\n",
-	    bench_median(plan, RUNS), paired_ratio(plan, raw),
-	    paired_ratio(plan, raw) <= 2 ? "met" : "MISSED");
+	goal_line("plan on the loaded table", bench_median(plan, RUNS),
+		  paired_ratio(plan, raw), "the raw read", 2, -1);
 	pinned_memory();
 
 	rc_ctl_free(ctl);
