@@ -14,7 +14,8 @@ bench-diff: $(BUILD)/tests/bench/bench_diff
 
 BENCH_TARGETS += bench-loop
 
-$(BUILD)/tests/bench/bench_loop: $(BUILD)/tests/bench/bench_loop.o $(BUILD)/libballast.a
+$(BUILD)/tests/bench/bench_loop: $(BUILD)/tests/bench/bench_loop.o \
+		$(BUILD)/tests/bench/bench_cfg.o $(BUILD)/libballast.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/libbpf.h>
@@ -138,15 +139,47 @@ static int set_pins(struct lb_bpf *o, const char *dir)
 	return 0;
 }
 
+/*
+ * lb_bpf__open(), with elf (n bytes) in place of the embedded object when
+ * given: the skeleton finds its maps and programs by name, so any build of
+ * lb.bpf.c with the same names fits it.
+ */
+static struct lb_bpf *open_elf(const void *elf, size_t n)
+{
+	struct lb_bpf *o;
+	int err;
+
+	if (!elf)
+		return lb_bpf__open();
+	o = calloc(1, sizeof(*o));
+	if (!o) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	err = lb_bpf__create_skeleton(o);
+	if (!err) {
+		o->skeleton->data = (void *)elf;
+		o->skeleton->data_sz = n;
+		err = bpf_object__open_skeleton(o->skeleton, NULL);
+	}
+	if (err) {
+		lb_bpf__destroy(o);
+		errno = err < 0 ? -err : EINVAL;
+		return NULL;
+	}
+	return o;
+}
+
 static int load(const struct dp_xdp_sizing *s, const char *pin_dir, char *log,
-		size_t len, struct lb_bpf **out)
+		size_t len, const void *elf, size_t elf_len,
+		struct lb_bpf **out)
 {
 	struct lb_bpf *o;
 	int err;
 
 	*out = NULL;
 	lb_log_route_libbpf();
-	o = lb_bpf__open();
+	o = open_elf(elf, elf_len);
 	if (!o)
 		return errno ? -errno : -EINVAL;
 	o->rodata->lb_ring_size = s->ring_size;
@@ -177,13 +210,19 @@ static int load(const struct dp_xdp_sizing *s, const char *pin_dir, char *log,
 int dp_xdp_load(const struct dp_xdp_sizing *s, const char *pin_dir,
 		struct lb_bpf **out)
 {
-	return load(s, pin_dir, NULL, 0, out);
+	return load(s, pin_dir, NULL, 0, NULL, 0, out);
+}
+
+int dp_xdp_load_elf(const struct dp_xdp_sizing *s, const void *elf, size_t n,
+		    struct lb_bpf **out)
+{
+	return load(s, NULL, NULL, 0, elf, n, out);
 }
 
 int dp_xdp_load_stats(const struct dp_xdp_sizing *s, char *log, size_t len,
 		      struct lb_bpf **out)
 {
-	return load(s, NULL, log, len, out);
+	return load(s, NULL, log, len, NULL, 0, out);
 }
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)

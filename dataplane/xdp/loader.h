@@ -48,6 +48,14 @@ int dp_xdp_load(const struct dp_xdp_sizing *s, const char *pin_dir,
 		struct lb_bpf **out) __attribute__((warn_unused_result));
 
 /*
+ * dp_xdp_load() without pins of another build of lb.bpf.c (elf, n bytes,
+ * kept alive by the caller until the object is destroyed) with the same map
+ * and program names: the benchmarks' reference build and ablated variants.
+ */
+int dp_xdp_load_elf(const struct dp_xdp_sizing *s, const void *elf, size_t n,
+		    struct lb_bpf **out) __attribute__((warn_unused_result));
+
+/*
  * dp_xdp_load() without pins, with the verifier's statistics (log level 4:
  * instructions processed, stack depth) of xdp_lb in log[0..len/2) and of
  * tc_nat_egress in log[len/2..len), each NUL-terminated.

@@ -95,16 +95,6 @@ int dp_xdp_ring_publish_mapped(uint32_t *rings, int state_fd, uint32_t svc_id,
 	return 0;
 }
 
-void dp_xdp_ring_copy_mapped(const uint32_t *rings, uint32_t svc_id,
-			     uint32_t slot, uint32_t m, uint32_t *out)
-{
-	uint64_t base = ((uint64_t)svc_id * LB_RING_SLOTS + (slot & 1)) * m;
-	const uint32_t *src = rings + base * DP_XDP_RING_STRIDE;
-
-	for (uint32_t i = 0; i < m; i++)
-		out[i] = src[(uint64_t)i * DP_XDP_RING_STRIDE];
-}
-
 int dp_xdp_percpu_sum(int fd, uint32_t key, unsigned int n_u64, uint64_t *out)
 {
 	int ncpu = libbpf_num_possible_cpus();

@@ -35,10 +35,6 @@ int dp_xdp_ring_publish_mapped(uint32_t *rings, int state_fd, uint32_t svc_id,
 			       uint32_t m, const uint32_t *table)
 	__attribute__((warn_unused_result));
 
-/* Copy ring `slot` of svc_id from the mapping into out[0..m). */
-void dp_xdp_ring_copy_mapped(const uint32_t *rings, uint32_t svc_id,
-			     uint32_t slot, uint32_t m, uint32_t *out);
-
 /*
  * Sum a per-CPU value made of n_u64 64-bit counters (e.g. struct lb_ctr has
  * 2) at key over every possible CPU into out[0..n_u64). 0 or negative errno.

@@ -198,20 +198,31 @@ uint64_t xdp_ring_src(uint32_t m, uint64_t reals_sum)
 	return lb_hash_mix(reals_sum ^ lb_hash_mix(m));
 }
 
-uint64_t xdp_ring_sum(const uint32_t *t, uint32_t m)
+/*
+ * Four independent lanes: checking a ring costs about its reading. Entry i
+ * is t[i * stride], so a live ring is summed in place through the mapping.
+ */
+static inline uint64_t ring_sum(const uint32_t *t, uint32_t m, size_t stride)
 {
-	/* Four independent lanes: checking a ring costs about its reading. */
 	uint64_t h[4] = {1, 2, 3, 4};
 	uint32_t i = 0;
 
 	for (; i + 8 <= m; i += 8)
 		for (int l = 0; l < 4; l++)
-			h[l] = (h[l] ^ ((uint64_t)t[i + 2 * l] << 32 |
-					t[i + 2 * l + 1])) *
-			       0x9e3779b97f4a7c15ull;
+			h[l] =
+			    (h[l] ^ ((uint64_t)t[(i + 2 * l) * stride] << 32 |
+				     t[(i + 2 * l + 1) * stride])) *
+			    0x9e3779b97f4a7c15ull;
 	for (; i < m; i++)
-		h[0] = (h[0] ^ t[i]) * 0x9e3779b97f4a7c15ull;
-	return lb_hash_mix(h[0] ^ lb_hash_mix(h[1] ^ lb_hash_mix(h[2] ^ lb_hash_mix(h[3] ^ m))));
+		h[0] = (h[0] ^ t[i * stride]) * 0x9e3779b97f4a7c15ull;
+	return lb_hash_mix(
+	    h[0] ^
+	    lb_hash_mix(h[1] ^ lb_hash_mix(h[2] ^ lb_hash_mix(h[3] ^ m))));
+}
+
+uint64_t xdp_ring_sum(const uint32_t *t, uint32_t m)
+{
+	return ring_sum(t, m, 1);
 }
 
 int xdp_ring_note(int svc_meta_fd, uint32_t svc_id, uint64_t src,
@@ -229,12 +240,12 @@ int xdp_ring_note(int svc_meta_fd, uint32_t svc_id, uint64_t src,
  * sources are still those and the ring still that.
  */
 static int ring_ok(struct dp *dp, const struct xdp_found *f,
-		   const struct lb_real *reals, const uint32_t *ids,
-		   uint32_t *have, bool *ok)
+		   const struct lb_real *reals, const uint32_t *ids, bool *ok)
 {
 	uint32_t m = dp->meta.sz.ring_size;
 	struct xdp_svc_meta sm;
 	struct lb_svc_state st;
+	const uint32_t *live;
 	uint64_t sum = 0;
 
 	*ok = false;
@@ -249,14 +260,16 @@ static int ring_ok(struct dp *dp, const struct xdp_found *f,
 					 &reals[ids[f->first + i]]);
 	if (sm.src != xdp_ring_src(m, sum))
 		return 0;
-	dp_xdp_ring_copy_mapped(dp->rings, f->v.id, st.ring_slot, m, have);
-	*ok = sm.ring == xdp_ring_sum(have, m);
+	live = dp->rings +
+	       ((uint64_t)f->v.id * LB_RING_SLOTS + (st.ring_slot & 1)) * m *
+		   DP_XDP_RING_STRIDE;
+	*ok = sm.ring == ring_sum(live, m, DP_XDP_RING_STRIDE);
 	return 0;
 }
 
 static int add_service(struct dp *dp, struct rc_state *actual,
 		       const struct xdp_found *f, const struct lb_real *reals,
-		       const uint32_t *ids, uint32_t *have)
+		       const uint32_t *ids)
 {
 	struct rc_service *svc = rc_state_add_service(actual, &f->key);
 	const char *problem = NULL;
@@ -287,7 +300,7 @@ static int add_service(struct dp *dp, struct rc_state *actual,
 			rr->tunnel = RC_TUN_IPIP;
 		}
 	}
-	err = ring_ok(dp, f, reals, ids, have, &ok);
+	err = ring_ok(dp, f, reals, ids, &ok);
 	if (err)
 		return err;
 	if (dp->detached)
@@ -307,7 +320,6 @@ int xdp_read_state(struct dp *dp, const struct rc_svc_key *keys, size_t n,
 		   struct rc_state *actual)
 {
 	uint32_t max_s, max_r, *slot = NULL, *ids = NULL;
-	uint32_t *have = NULL;
 	struct rc_svc_key *sorted = NULL;
 	struct lb_real *reals = NULL;
 	struct xdp_found *f = NULL;
@@ -332,9 +344,8 @@ int xdp_read_state(struct dp *dp, const struct rc_svc_key *keys, size_t n,
 	slot = calloc((size_t)max_s + 1, sizeof(*slot));
 	reals = calloc((size_t)max_r + 1, sizeof(*reals));
 	ids = calloc((size_t)max_r + 1, sizeof(*ids));
-	have = calloc(dp->meta.sz.ring_size, sizeof(*have));
 	err = -ENOMEM;
-	if (!slot || !reals || !ids || !have)
+	if (!slot || !reals || !ids)
 		goto out;
 	for (size_t i = 0; i < nf; i++)
 		slot[f[i].v.id] = (uint32_t)i + 1;
@@ -362,7 +373,7 @@ int xdp_read_state(struct dp *dp, const struct rc_svc_key *keys, size_t n,
 		ids[s->first + s->n++] = id;
 	}
 	for (size_t i = 0; i < nf && !err; i++)
-		err = add_service(dp, actual, &f[i], reals, ids, have);
+		err = add_service(dp, actual, &f[i], reals, ids);
 	if (!err)
 		err = rc_state_sort(actual);
 out:
@@ -374,6 +385,5 @@ out:
 	free(slot);
 	free(reals);
 	free(ids);
-	free(have);
 	return err;
 }

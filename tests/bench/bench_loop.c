@@ -20,67 +20,12 @@
 #include "dataplane/fake/fake.h"
 #include "dataplane/fake/fake_state.h"
 #include "reconcile/loop.h"
+#include "tests/bench/bench_cfg.h"
+#include "tests/bench/bench_stat.h"
 
 #define N_SVCS 1000
 #define N_REALS 100
 #define RUNS 101
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *t, size_t n)
-{
-	qsort(t, n, sizeof(*t), cmp_double);
-	return t[n / 2];
-}
-
-static struct cfg *make_cfg(void)
-{
-	size_t cap = (size_t)N_SVCS * (120 + N_REALS * 64), len = 0;
-	char *y = malloc(cap);
-	struct cfg_diags d = {0};
-	struct cfg *cfg = NULL;
-	int err;
-
-	if (!y)
-		return NULL;
-	len += (size_t)snprintf(y + len, cap - len,
-				"version: 1\ndataplane: {driver: fake}\n"
-				"pools:\n");
-	for (int i = 0; i < N_SVCS; i++) {
-		len += (size_t)snprintf(y + len, cap - len,
-					"  p%d:\n    backends:\n", i);
-		for (int b = 0; b < N_REALS; b++)
-			len += (size_t)snprintf(
-			    y + len, cap - len,
-			    "      - {address: 10.%d.%d.%d, port: 80}\n",
-			    i / 256, i % 256, b + 1);
-	}
-	len += (size_t)snprintf(y + len, cap - len, "services:\n");
-	for (int i = 0; i < N_SVCS; i++)
-		len += (size_t)snprintf(y + len, cap - len,
-					"  - {name: s%d, address: 192.%d.%d.1, "
-					"port: 80, pool: p%d}\n",
-					i, 168 + i / 256, i % 256, i);
-	err = cfg_load_buffer("bench.yaml", y, len, &cfg, &d);
-	if (err && d.n)
-		fprintf(stderr, "%s\n", d.items[0].message);
-	cfg_diags_free(&d);
-	free(y);
-	return err ? NULL : cfg;
-}
 
 /* ---- a weight source: one backend's weight moves ------------------------- */
 
@@ -172,10 +117,10 @@ static void on_event(void *arg, const struct rc_loop_event *ev)
 static int run_one_pass(struct lb_loop *ev)
 {
 	uint64_t want = seen_passes + 1;
-	double end = now_ms() + 10000;
+	double end = bench_now_ms() + 10000;
 
 	while (seen_passes < want) {
-		if (now_ms() > end || lb_loop_run_once(ev, 100) < 0)
+		if (bench_now_ms() > end || lb_loop_run_once(ev, 100) < 0)
 			return -ETIMEDOUT;
 	}
 	return 0;
@@ -198,7 +143,7 @@ static int bench(const char *name, const struct dp_ops *ops, struct figures *f)
 	struct cfg *cfg;
 	int err;
 
-	cfg = make_cfg();
+	cfg = bench_cfg_build("dataplane: {driver: fake}\n", N_SVCS, N_REALS, 1);
 	if (!cfg)
 		return -EINVAL;
 	err = lb_loop_new(&ev);
@@ -247,12 +192,12 @@ static int bench(const char *name, const struct dp_ops *ops, struct figures *f)
 		t_slice[i] = (double)st.last_duration_us / 1e3;
 		/* a health transition: one backend's weight, one write */
 		moving_weight = moving_weight == 1 ? 0 : 1;
-		t0 = now_ms();
+		t0 = bench_now_ms();
 		if (!err)
 			err = rc_loop_backend_changed(l, &moving);
 		if (!err)
 			err = run_one_pass(ev);
-		t_tr[i] = now_ms() - t0;
+		t_tr[i] = bench_now_ms() - t0;
 		rc_loop_status(l, &st);
 		t_scoped[i] = (double)st.last_duration_us / 1e3;
 		if (!err && (st.last_ops != 1 || st.last_result != RC_LOOP_OK))
@@ -260,10 +205,10 @@ static int bench(const char *name, const struct dp_ops *ops, struct figures *f)
 	}
 	if (err)
 		goto out;
-	f->full = median(t_full, RUNS);
-	f->slice = median(t_slice, RUNS);
-	f->scoped = median(t_scoped, RUNS);
-	f->transition = median(t_tr, RUNS);
+	f->full = bench_median(t_full, RUNS);
+	f->slice = bench_median(t_slice, RUNS);
+	f->scoped = bench_median(t_scoped, RUNS);
+	f->transition = bench_median(t_tr, RUNS);
 	printf(
 	    "%-12s full %7.2f ms  slice (%zu svcs) %6.2f ms  scoped %6.2f ms  "
 	    "transition->write %6.2f ms\n",

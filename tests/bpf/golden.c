@@ -24,6 +24,7 @@
 
 #include "dataplane/xdp/bpf/lb_hash.h"
 #include "dataplane/xdp/decap.skel.h"
+#include "dataplane/xdp/lb.skel.h"
 #include "dataplane/xdp/xdp_maps.h"
 #include "tests/bpf/lab.h"
 #include "tests/bpf/pkt.h"
@@ -554,6 +555,53 @@ static void not_for_us(void)
 	n = pkt_build(&s, in);
 	XDP("ipv6 extension header to a VIP drops", in, n, XDP_DROP, NULL, 0,
 	    { LB_STAT_DROP_V6_EXT, 1 });
+}
+
+/*
+ * dp_xdp_load_elf(), which the benchmarks load other builds with: the
+ * shipped object's bytes load into maps of their own and forward; an object
+ * without the forwarder's maps and programs is refused.
+ */
+static void loader_elf(void)
+{
+	struct pspec s = flow(AF_INET, "192.0.2.21", 40021, "10.200.0.1", 80,
+			      IPPROTO_TCP, 0x02);
+	uint64_t before[LB_STAT_MAX], after[LB_STAT_MAX], mine[LB_STAT_MAX];
+	uint8_t out[PKT_MAX + 128];
+	size_t n = pkt_build(&s, in), out_len = sizeof(out), elf_len = 0;
+	const void *elf = lb_bpf__elf_bytes(&elf_len);
+	struct lab l2;
+	uint32_t ret = 0;
+	int err;
+
+	err = lab_open_elf(&l2, elf, elf_len, M, 4096, 2);
+	if (err) {
+		fail("load_elf: the shipped object's bytes", "%s", strerror(-err));
+		return;
+	}
+	if (lab_stats(&L, before) ||
+	    lab_run(l2.prog_xdp, l2.ifindex, in, n, out, &out_len, &ret, 1, NULL) ||
+	    lab_stats(&L, after) || lab_stats(&l2, mine))
+		fail("load_elf: the shipped object's bytes", "run failed");
+	else if (ret != XDP_PASS || mine[LB_STAT_PASS_NOT_VIP] != 1 ||
+		 after[LB_STAT_PASS_NOT_VIP] != before[LB_STAT_PASS_NOT_VIP])
+		fail("load_elf: the shipped object's bytes",
+		     "verdict %u, its pass count %llu, the lab's moved by %llu", ret,
+		     (unsigned long long)mine[LB_STAT_PASS_NOT_VIP],
+		     (unsigned long long)(after[LB_STAT_PASS_NOT_VIP] -
+					  before[LB_STAT_PASS_NOT_VIP]));
+	else
+		pass("load_elf: the shipped object's bytes run on maps of their own");
+	lab_close(&l2);
+
+	elf = decap_bpf__elf_bytes(&elf_len);
+	err = lab_open_elf(&l2, elf, elf_len, M, 4096, 2);
+	if (!err) {
+		fail("load_elf: an object without the forwarder's maps", "loaded");
+		lab_close(&l2);
+	} else {
+		pass("load_elf: an object without the forwarder's maps is refused");
+	}
 }
 
 static void flow_table(void)
@@ -1088,6 +1136,7 @@ int main(void)
 	icmp();
 	truncation();
 	decap();
+	loader_elf();
 	lab_close(&L);
 	return record();
 }

@@ -32,6 +32,12 @@ void lab_addr(const char *s, uint32_t out[4])
 
 int lab_open(struct lab *l, uint32_t m, uint32_t flows, uint32_t svc_sets)
 {
+	return lab_open_elf(l, NULL, 0, m, flows, svc_sets);
+}
+
+int lab_open_elf(struct lab *l, const void *elf, size_t n, uint32_t m,
+		 uint32_t flows, uint32_t svc_sets)
+{
 	struct dp_xdp_sizing sz;
 	struct lb_bpf *s;
 	int err;
@@ -48,7 +54,7 @@ int lab_open(struct lab *l, uint32_t m, uint32_t flows, uint32_t svc_sets)
 	sz = (struct dp_xdp_sizing){ .ring_size = m, .flow_sets = l->flow_sets,
 				     .svc_sets = svc_sets, .max_services = 31,
 				     .max_reals = 255, .ct_entries = 4096 };
-	err = dp_xdp_load(&sz, NULL, &s);
+	err = elf ? dp_xdp_load_elf(&sz, elf, n, &s) : dp_xdp_load(&sz, NULL, &s);
 	if (err)
 		return err;
 	l->skel = s;

@@ -41,6 +41,9 @@ void lab_addr(const char *s, uint32_t out[4]);
  * service sets (a power of two), small limits. 0 or negative errno.
  */
 int lab_open(struct lab *l, uint32_t m, uint32_t flows, uint32_t svc_sets);
+/* lab_open() of another build of lb.bpf.c (dp_xdp_load_elf). */
+int lab_open_elf(struct lab *l, const void *elf, size_t n, uint32_t m,
+		 uint32_t flows, uint32_t svc_sets);
 void lab_close(struct lab *l);
 
 int lab_vip(struct lab *l, int family, const char *addr, uint32_t flags);

@@ -607,8 +607,10 @@ static __always_inline int forward(struct xdp_md *ctx, struct lb_pkt *p,
 	real = pick_real(p, svc, cfg, &real_id);
 	if (!real)
 		return verdict(LB_STAT_DROP_NO_REAL, XDP_DROP);
+#ifndef LB_BENCH_NO_CTR /* bench-bpf's ablation of the counters' cost */
 	ctr_add(&lb_svc_ctr, svc->id, p->len);
 	ctr_add(&lb_real_ctr, real_id, p->len);
+#endif
 	if (p->icmp_err)
 		stat_inc(LB_STAT_ICMP_ERROR);
 	if (p->frag)
