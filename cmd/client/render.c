@@ -212,7 +212,7 @@ void cl_render_services(FILE *f, const json_t *data)
 					    "SCHED" };
 	struct cl_table *t = cl_table_new(4 + N_REAL_COLS);
 	const char *cells[4 + N_REAL_COLS];
-	char bufs[3][64];
+	char bufs[3][64], svc[4][256];
 	const json_t *s, *r;
 	size_t i, j;
 
@@ -224,10 +224,11 @@ void cl_render_services(FILE *f, const json_t *data)
 	json_array_foreach(data, i, s) {
 		const json_t *reals = json_object_get(s, "reals");
 
-		cells[0] = txt(s, "name");
-		cells[1] = addr_port(s, bufs[2], sizeof(bufs[2]));
-		cells[2] = txt(s, "protocol");
-		cells[3] = txt(s, "scheduler");
+		/* Own copies: the reals' cells reuse txt()'s buffers. */
+		cells[0] = cl_json_text(json_object_get(s, "name"), svc[0], 256);
+		cells[1] = addr_port(s, svc[1], 256);
+		cells[2] = cl_json_text(json_object_get(s, "protocol"), svc[2], 256);
+		cells[3] = cl_json_text(json_object_get(s, "scheduler"), svc[3], 256);
 		if (!json_array_size(reals)) {
 			for (j = 4; j < 4 + N_REAL_COLS; j++)
 				cells[j] = NULL;
