@@ -184,26 +184,34 @@ static const char *const real_head[] = {
 };
 #define N_REAL_COLS (sizeof(real_head) / sizeof(real_head[0]))
 
-/* A real's columns into cells (with buffers in bufs). */
-static void real_cells(const json_t *r, const char **cells, char bufs[][64])
+/*
+ * A real's columns into cells, each in its own buffer of bufs (not txt()'s:
+ * a real has more cells than it rotates through).
+ */
+static void real_cells(const json_t *r, const char **cells,
+		       char bufs[N_REAL_COLS][64])
 {
+	static const char *const keys[] = {
+		NULL, "weight", "effective_weight", "programmed_weight",
+		"health", "admin", NULL, "packets", "bytes",
+	};
 	const json_t *ov = json_object_get(r, "overrides");
 	size_t i, n = 0;
 	const json_t *o;
+	char kind[64];
 
+	for (i = 0; i < N_REAL_COLS; i++)
+		if (keys[i])
+			cells[i] = cl_json_text(json_object_get(r, keys[i]),
+						bufs[i], 64);
 	cells[0] = addr_port(r, bufs[0], 64);
-	cells[1] = txt(r, "weight");
-	cells[2] = txt(r, "effective_weight");
-	cells[3] = txt(r, "programmed_weight");
-	cells[4] = txt(r, "health");
-	cells[5] = txt(r, "admin");
-	bufs[1][0] = '\0';
+	bufs[6][0] = '\0';
 	json_array_foreach(ov, i, o)
-		n += (size_t)snprintf(bufs[1] + n, n < 64 ? 64 - n : 0, "%s%s",
-				      i ? "," : "", txt(o, "kind"));
-	cells[6] = n ? bufs[1] : "-";
-	cells[7] = txt(r, "packets");
-	cells[8] = txt(r, "bytes");
+		n += (size_t)snprintf(bufs[6] + n, n < 64 ? 64 - n : 0, "%s%s",
+				      i ? "," : "",
+				      cl_json_text(json_object_get(o, "kind"),
+						   kind, sizeof(kind)));
+	cells[6] = n ? bufs[6] : "-";
 }
 
 void cl_render_services(FILE *f, const json_t *data)
@@ -212,7 +220,7 @@ void cl_render_services(FILE *f, const json_t *data)
 					    "SCHED" };
 	struct cl_table *t = cl_table_new(4 + N_REAL_COLS);
 	const char *cells[4 + N_REAL_COLS];
-	char bufs[3][64], svc[4][256];
+	char bufs[N_REAL_COLS][64], svc[4][256];
 	const json_t *s, *r;
 	size_t i, j;
 
@@ -250,7 +258,7 @@ void cl_render_service(FILE *f, const json_t *s)
 	const json_t *reals = json_object_get(s, "reals");
 	struct cl_table *t = cl_table_new(N_REAL_COLS);
 	const char *cells[N_REAL_COLS];
-	char bufs[3][64];
+	char bufs[N_REAL_COLS][64], where[64];
 	const json_t *r, *h, *o;
 	size_t i, j;
 	bool any = false;
@@ -258,7 +266,7 @@ void cl_render_service(FILE *f, const json_t *s)
 	if (!t)
 		return;
 	fprintf(f, "service %s: %s %s", txt(s, "name"), txt(s, "protocol"),
-		addr_port(s, bufs[2], sizeof(bufs[2])));
+		addr_port(s, where, sizeof(where)));
 	if (json_is_integer(json_object_get(s, "fwmark")))
 		fprintf(f, " fwmark %s", txt(s, "fwmark"));
 	fprintf(f, ", scheduler %s, forwarding %s, pool %s\n",
