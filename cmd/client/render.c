@@ -206,11 +206,13 @@ static void real_cells(const json_t *r, const char **cells,
 						bufs[i], 64);
 	cells[0] = addr_port(r, bufs[0], 64);
 	bufs[6][0] = '\0';
-	json_array_foreach(ov, i, o)
-		n += (size_t)snprintf(bufs[6] + n, n < 64 ? 64 - n : 0, "%s%s",
-				      i ? "," : "",
+	json_array_foreach(ov, i, o) {
+		if (n >= 63)
+			break; /* truncated: `show services NAME` has them all */
+		n += (size_t)snprintf(bufs[6] + n, 64 - n, "%s%s", i ? "," : "",
 				      cl_json_text(json_object_get(o, "kind"),
 						   kind, sizeof(kind)));
+	}
 	cells[6] = n ? bufs[6] : "-";
 }
 
