@@ -15,19 +15,19 @@
 
 /* validate, plan and apply. */
 struct cmd_options {
-	const char *config;     /* resolved path, never NULL after parsing */
-	const char *dataplane;  /* NULL: the config's driver */
+	const char *config;    /* resolved path, never NULL after parsing */
+	const char *dataplane; /* NULL: the config's driver */
 	const char *state;
 	const char *faults;
 	bool json;
 	bool dry_run;
 	bool prune;
-	uint32_t wait_ms;       /* --wait: 0 fails at once when locked */
+	uint32_t wait_ms; /* --wait: 0 fails at once when locked */
 	bool detach;
 	/* apply --daemon and its options (the daemon reads them) */
 	bool daemon;
-	const char *socket;     /* NULL: the config's daemon.api_socket */
-	const char *state_dir;  /* NULL: the config's daemon.state_dir */
+	const char *socket;    /* NULL: the config's daemon.api_socket */
+	const char *state_dir; /* NULL: the config's daemon.state_dir */
 	bool cleanup_on_exit;
 };
 
@@ -52,8 +52,10 @@ int cmd_parse_options(int argc, char **argv, const struct cli_command *spec,
 enum {
 	CMD_EXIT_OK = 0,
 	CMD_EXIT_ERROR = 1,
-	CMD_EXIT_CHANGES = 2, /* plan: changes pending; validate: semantic error */
-	CMD_EXIT_NO_DAEMON = 3, /* clients: the daemon's socket did not answer */
+	CMD_EXIT_CHANGES =
+	    2, /* plan: changes pending; validate: semantic error */
+	CMD_EXIT_NO_DAEMON =
+	    3, /* clients: the daemon's socket did not answer */
 };
 
 #endif

@@ -64,7 +64,8 @@ static void option_error(const char *cmd, int c, char **argv,
 			optopt);
 	else if (dashes && !optopt && l)
 		fprintf(stderr,
-			"ballast %s: option '%.*s' is ambiguous; write the option out\n",
+			"ballast %s: option '%.*s' is ambiguous; write the "
+			"option out\n",
 			cmd, len, arg);
 	else if (dashes && !optopt)
 		fprintf(stderr, "ballast %s: unknown option '%.*s'\n", cmd, len,
@@ -78,8 +79,8 @@ static void option_error(const char *cmd, int c, char **argv,
 	cli_try_help(cmd);
 }
 
-static void join_choices(const char *const *choices, const char *sep,
-			 char *buf, size_t size)
+static void join_choices(const char *const *choices, const char *sep, char *buf,
+			 size_t size)
 {
 	size_t used = 0;
 
@@ -90,8 +91,8 @@ static void join_choices(const char *const *choices, const char *sep,
 }
 
 /* Store `val` (NULL: an optional value left out) as the row says. */
-static int store(const char *cmd, const struct cli_option *row,
-		 const char *val, void *out)
+static int store(const char *cmd, const struct cli_option *row, const char *val,
+		 void *out)
 {
 	char *field = (char *)out + row->offset;
 	const char *why = NULL;
@@ -144,13 +145,14 @@ static int store(const char *cmd, const struct cli_option *row,
 			why = "must be more than zero";
 		if (why) {
 			/* As typed: an optional value only follows '='. */
-			fprintf(stderr,
-				"ballast %s: --%s%c%s: %s; --%s takes %s to 1193h "
-				"(e.g. 500ms, 30s, 2m)\n",
-				cmd, row->name,
-				row->flags & CLI_F_OPT_VALUE ? '=' : ' ', val,
-				why, row->name,
-				row->flags & CLI_F_NONZERO ? "1ms" : "0s");
+			fprintf(
+			    stderr,
+			    "ballast %s: --%s%c%s: %s; --%s takes %s to 1193h "
+			    "(e.g. 500ms, 30s, 2m)\n",
+			    cmd, row->name,
+			    row->flags & CLI_F_OPT_VALUE ? '=' : ' ', val, why,
+			    row->name,
+			    row->flags & CLI_F_NONZERO ? "1ms" : "0s");
 			cli_try_help(cmd);
 			return -EINVAL;
 		}
@@ -193,11 +195,11 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, void *out,
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct cli_option *row = &cmd->options[i];
-		int has = row->kind == CLI_FLAG	     ? no_argument :
-			  row->flags & CLI_F_OPT_VALUE ? optional_argument :
-							 required_argument;
+		int has = row->kind == CLI_FLAG		 ? no_argument
+			  : row->flags & CLI_F_OPT_VALUE ? optional_argument
+							 : required_argument;
 
-		longopts[i] = (struct option){ row->name, has, NULL, ROW_VAL(i) };
+		longopts[i] = (struct option){row->name, has, NULL, ROW_VAL(i)};
 		if (!row->short_name)
 			continue;
 		shortopts[ns++] = row->short_name;
@@ -207,8 +209,8 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, void *out,
 			shortopts[ns++] = ':';
 	}
 	shortopts[ns] = '\0';
-	longopts[n] = (struct option){ "help", no_argument, NULL, 'h' };
-	longopts[n + 1] = (struct option){ 0 };
+	longopts[n] = (struct option){"help", no_argument, NULL, 'h'};
+	longopts[n + 1] = (struct option){0};
 
 	optind = 1;
 	opterr = 0;
@@ -222,8 +224,8 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, void *out,
 		}
 		if (c >= ROW_VAL(0) && c < ROW_VAL(n))
 			row = &cmd->options[c - ROW_VAL(0)];
-		for (size_t i = 0; !row && c > 0 && c < 256 && c != ':' &&
-				   c != '?' && i < n;
+		for (size_t i = 0;
+		     !row && c > 0 && c < 256 && c != ':' && c != '?' && i < n;
 		     i++)
 			if (cmd->options[i].short_name == c)
 				row = &cmd->options[i];
@@ -263,17 +265,17 @@ static int option_left(const struct cli_option *row, char *buf, size_t size)
 		join_choices(row->choices, "|", choices, sizeof(choices));
 		arg = choices;
 	} else if (!arg) {
-		arg = row->kind == CLI_UINT   ? "N" :
-		      row->kind == CLI_STRING ? "VALUE" :
-						"DURATION";
+		arg = row->kind == CLI_UINT	? "N"
+		      : row->kind == CLI_STRING ? "VALUE"
+						: "DURATION";
 	}
 	return snprintf(buf, size, "  %c%c%c --%s%s%s%s%s",
 			row->short_name ? '-' : ' ',
 			row->short_name ? row->short_name : ' ',
 			row->short_name ? ',' : ' ', row->name,
-			row->kind == CLI_FLAG		? "" :
-			row->flags & CLI_F_OPT_VALUE ? "[=" :
-							 " ",
+			row->kind == CLI_FLAG	       ? ""
+			: row->flags & CLI_F_OPT_VALUE ? "[="
+						       : " ",
 			row->kind == CLI_FLAG ? "" : arg,
 			row->flags & CLI_F_OPT_VALUE ? "]" : "", "");
 }
@@ -303,8 +305,10 @@ static void print_help_lines(FILE *f, const char *help, int col)
 void cli_usage(const struct cli_command *cmd, FILE *f)
 {
 	static const struct cli_option help_row = {
-		.name = "help", .short_name = 'h', .kind = CLI_FLAG,
-		.help = "this text",
+	    .name = "help",
+	    .short_name = 'h',
+	    .kind = CLI_FLAG,
+	    .help = "this text",
 	};
 	size_t n = count_rows(cmd);
 	int col = HELP_COL_MIN;
@@ -322,8 +326,8 @@ void cli_usage(const struct cli_command *cmd, FILE *f)
 		fprintf(f, "\n%s", cmd->about);
 	fputs("\nOptions:\n", f);
 	for (size_t i = 0; i <= n; i++) {
-		const struct cli_option *row = i < n ? &cmd->options[i] :
-						       &help_row;
+		const struct cli_option *row =
+		    i < n ? &cmd->options[i] : &help_row;
 		int w = option_left(row, left, sizeof(left));
 
 		if (w + 2 > col)

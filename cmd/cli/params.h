@@ -14,12 +14,13 @@
 #include <stdio.h>
 
 enum cli_kind {
-	CLI_FLAG,          /* bool, set to true */
-	CLI_STRING,        /* const char *, pointing into argv */
-	CLI_UINT,          /* uint32_t, decimal */
-	CLI_ENUM,          /* int: the index of the value in `choices` */
-	CLI_DURATION,      /* uint32_t milliseconds, the config's syntax */
-	CLI_DURATION_TEXT, /* const char *: checked as a duration, kept as text */
+	CLI_FLAG,	   /* bool, set to true */
+	CLI_STRING,	   /* const char *, pointing into argv */
+	CLI_UINT,	   /* uint32_t, decimal */
+	CLI_ENUM,	   /* int: the index of the value in `choices` */
+	CLI_DURATION,	   /* uint32_t milliseconds, the config's syntax */
+	CLI_DURATION_TEXT, /* const char *: checked as a duration, kept as text
+			    */
 };
 
 enum cli_flags {
@@ -28,15 +29,15 @@ enum cli_flags {
 };
 
 struct cli_option {
-	const char *name;  /* long name, without the dashes */
-	char short_name;   /* one-letter form, or 0 */
+	const char *name; /* long name, without the dashes */
+	char short_name;  /* one-letter form, or 0 */
 	enum cli_kind kind;
-	size_t offset;     /* offsetof(options struct, field) */
-	const char *arg;   /* placeholder in help: FILE, DURATION (not FLAG) */
-	const char *help;  /* one or more lines, '\n' separated */
+	size_t offset;	  /* offsetof(options struct, field) */
+	const char *arg;  /* placeholder in help: FILE, DURATION (not FLAG) */
+	const char *help; /* one or more lines, '\n' separated */
 	unsigned int flags;
 	const char *const *choices; /* CLI_ENUM: NULL-terminated */
-	uint32_t dflt;     /* CLI_F_OPT_VALUE: the value when none is given */
+	uint32_t dflt; /* CLI_F_OPT_VALUE: the value when none is given */
 };
 
 struct cli_command {
@@ -45,8 +46,9 @@ struct cli_command {
 	const char *synopsis; /* usage lines after "Usage: " */
 	const char *about;    /* paragraphs between usage and options */
 	const struct cli_option *options; /* ends with a row without a name */
-	const char *epilogue; /* after the options (exit status, notes), or NULL */
-	unsigned int min_args, max_args;  /* positional arguments */
+	const char
+	    *epilogue; /* after the options (exit status, notes), or NULL */
+	unsigned int min_args, max_args; /* positional arguments */
 };
 
 /* --help (-h) is added to every command by the parser and the printer. */

@@ -19,7 +19,7 @@ void cl_call_free(struct cl_call *c)
 }
 
 __attribute__((format(printf, 2, 3))) static int bad(const char *cmd,
-							    const char *fmt, ...)
+						     const char *fmt, ...)
 {
 	va_list ap;
 
@@ -37,8 +37,8 @@ static char *real_path(const char *service, const char *real, const char *what)
 	char *s = cl_http_escape(service), *r = cl_http_escape(real);
 	char *path = NULL;
 
-	if (s && r && asprintf(&path, "/api/v1/services/%s/reals/%s/%s", s, r,
-			       what) < 0)
+	if (s && r &&
+	    asprintf(&path, "/api/v1/services/%s/reals/%s/%s", s, r, what) < 0)
 		path = NULL;
 	free(s);
 	free(r);
@@ -69,7 +69,8 @@ static int parse_weight(const char *cmd, const char *s, json_int_t *w)
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (!*s || *end || errno || *s == '-' || v > CL_WEIGHT_MAX)
-		return bad(cmd, "weight '%s' is not a whole number from 0 to 65535",
+		return bad(cmd,
+			   "weight '%s' is not a whole number from 0 to 65535",
 			   s);
 	*w = (json_int_t)v;
 	return 0;
@@ -124,30 +125,35 @@ static int build_override(const char *cmd, const struct cl_options *o,
 		c->method = o->clear ? "DELETE" : "PUT";
 		if (!o->clear)
 			body = o->for_ ? json_pack("{sIss}", "weight", w, "for",
-						   o->for_) :
-					 json_pack("{sI}", "weight", w);
+						   o->for_)
+				       : json_pack("{sI}", "weight", w);
 	} else { /* health */
 		if (o->clear && (nargs > 2 || o->for_))
 			return bad(cmd, "--clear takes SERVICE REAL only");
 		if (!o->clear && nargs < 3)
-			return bad(cmd, "needs SERVICE REAL up|down --for DURATION, "
-					"or --clear");
-		if (!o->clear && strcmp(args[2], "up") && strcmp(args[2], "down"))
-			return bad(cmd, "state '%s' is neither up nor down", args[2]);
+			return bad(cmd,
+				   "needs SERVICE REAL up|down --for DURATION, "
+				   "or --clear");
+		if (!o->clear && strcmp(args[2], "up") &&
+		    strcmp(args[2], "down"))
+			return bad(cmd, "state '%s' is neither up nor down",
+				   args[2]);
 		if (!o->clear && !o->for_)
-			return bad(cmd, "a forced health state needs --for DURATION "
-					"(e.g. --for 10m): it must end by itself");
+			return bad(cmd,
+				   "a forced health state needs --for DURATION "
+				   "(e.g. --for 10m): it must end by itself");
 		c->method = o->clear ? "DELETE" : "POST";
 		if (!o->clear)
-			body = json_pack("{ssss}", "state", args[2], "for", o->for_);
+			body = json_pack("{ssss}", "state", args[2], "for",
+					 o->for_);
 	}
 	c->path = real_path(args[0], args[1], what);
 	if (strcmp(c->method, "DELETE"))
 		c->body = body_of(body);
 	else
 		json_decref(body);
-	return c->path && (c->body || !strcmp(c->method, "DELETE")) ? 0 :
-								      -ENOMEM;
+	return c->path && (c->body || !strcmp(c->method, "DELETE")) ? 0
+								    : -ENOMEM;
 }
 
 int cl_call_build(const char *cmd, const struct cl_options *o, int nargs,
@@ -168,15 +174,18 @@ int cl_call_build(const char *cmd, const struct cl_options *o, int nargs,
 		char *name;
 
 		if (strcmp(args[0], "services"))
-			return bad(cmd, "there is nothing called '%s' to show; "
-					"try 'ballast show services'", args[0]);
+			return bad(cmd,
+				   "there is nothing called '%s' to show; "
+				   "try 'ballast show services'",
+				   args[0]);
 		if (nargs < 2) {
 			c->render = CL_R_SERVICES;
 			c->path = strdup("/api/v1/services");
 		} else {
 			c->render = CL_R_SERVICE;
 			name = cl_http_escape(args[1]);
-			if (!name || asprintf(&c->path, "/api/v1/services/%s", name) < 0)
+			if (!name ||
+			    asprintf(&c->path, "/api/v1/services/%s", name) < 0)
 				c->path = NULL;
 			free(name);
 		}

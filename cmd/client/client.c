@@ -18,7 +18,7 @@
 
 char *cl_socket_path(const struct cl_options *o)
 {
-	struct cfg_diags diags = { 0 };
+	struct cfg_diags diags = {0};
 	struct cfg *cfg = NULL;
 	const char *env = getenv(CL_ENV_SOCKET);
 	char *path = NULL;
@@ -30,12 +30,13 @@ char *cl_socket_path(const struct cl_options *o)
 	if (cfg_load(o->config, &cfg, &diags)) {
 		fprintf(stderr,
 			"ballast: %s: configuration not loaded, so its "
-			"daemon.api_socket is unknown; see 'ballast validate -c %s', "
+			"daemon.api_socket is unknown; see 'ballast validate "
+			"-c %s', "
 			"or name the socket with --socket PATH\n",
 			o->config, o->config);
 	} else {
-		path = strdup(cfg->daemon.api_socket ? cfg->daemon.api_socket :
-						       CL_DEFAULT_SOCKET);
+		path = strdup(cfg->daemon.api_socket ? cfg->daemon.api_socket
+						     : CL_DEFAULT_SOCKET);
 	}
 	cfg_free(cfg);
 	cfg_diags_free(&diags);
@@ -44,11 +45,13 @@ char *cl_socket_path(const struct cl_options *o)
 
 int cl_unreachable(const char *socket, int err, const char *why)
 {
-	fprintf(stderr, "ballast: cannot reach the daemon at %s: %s", socket, why);
+	fprintf(stderr, "ballast: cannot reach the daemon at %s: %s", socket,
+		why);
 	if (err == -ECONNREFUSED || err == -ENOENT)
-		fputs("; is `ballast apply --daemon` running? (systemctl status "
-		      "ballast)",
-		      stderr);
+		fputs(
+		    "; is `ballast apply --daemon` running? (systemctl status "
+		    "ballast)",
+		    stderr);
 	fputc('\n', stderr);
 	return CMD_EXIT_NO_DAEMON;
 }
@@ -82,9 +85,10 @@ static void render(enum cl_render_kind kind, const json_t *data)
 static int run_call(const char *socket, const struct cl_call *c,
 		    const struct cl_options *o)
 {
-	struct cl_request q = { .method = c->method, .path = c->path,
-				.body = c->body,
-				.timeout_ms = CL_REQUEST_TIMEOUT_MS };
+	struct cl_request q = {.method = c->method,
+			       .path = c->path,
+			       .body = c->body,
+			       .timeout_ms = CL_REQUEST_TIMEOUT_MS};
 	struct cl_response r;
 	json_t *body = NULL, *data;
 	char why[256];
@@ -94,13 +98,14 @@ static int run_call(const char *socket, const struct cl_call *c,
 	if (err && err != -EPIPE)
 		return cl_unreachable(socket, err, why);
 	if (err) {
-		fprintf(stderr, "ballast: the daemon's answer broke off: %s\n", why);
+		fprintf(stderr, "ballast: the daemon's answer broke off: %s\n",
+			why);
 		goto out;
 	}
 	body = r.body ? json_loadb(r.body, r.len, 0, NULL) : NULL;
 	data = json_object_get(body, "data");
-	if (r.status / 100 != 2 || !json_is_true(json_object_get(body, "success")) ||
-	    !data) {
+	if (r.status / 100 != 2 ||
+	    !json_is_true(json_object_get(body, "success")) || !data) {
 		cl_render_error(stderr, r.status, body);
 		goto out;
 	}
@@ -121,9 +126,9 @@ out:
 static const struct cli_command *client_spec(const char *name)
 {
 	static const struct cli_command *const specs[] = {
-		&cli_status, &cli_show, &cli_watch, &cli_drain,
-		&cli_undrain, &cli_disable, &cli_enable, &cli_weight,
-		&cli_health, &cli_flow, &cli_overrides,
+	    &cli_status,  &cli_show,	&cli_watch,	&cli_drain,
+	    &cli_undrain, &cli_disable, &cli_enable,	&cli_weight,
+	    &cli_health,  &cli_flow,	&cli_overrides,
 	};
 
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
@@ -135,7 +140,7 @@ static const struct cli_command *client_spec(const char *name)
 int cl_main(int argc, char **argv)
 {
 	const struct cli_command *spec = client_spec(argv[0]);
-	struct cl_options o = { 0 };
+	struct cl_options o = {0};
 	struct cl_call call;
 	char *socket;
 	int first, code;

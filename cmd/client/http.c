@@ -71,8 +71,9 @@ static int no_answer(CURL *curl, CURLcode rc, char *err, size_t errlen)
 		return -ENOENT;
 	}
 	if (rc == CURLE_COULDNT_CONNECT && os_errno == EACCES) {
-		snprintf(err, errlen,
-			 "permission denied (the socket is root's: run as root)");
+		snprintf(
+		    err, errlen,
+		    "permission denied (the socket is root's: run as root)");
 		return -EACCES;
 	}
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
@@ -90,7 +91,7 @@ int cl_http_do(const char *socket, const struct cl_request *q,
 	       struct cl_response *r, char *err, size_t errlen)
 {
 	struct curl_slist *headers = NULL;
-	struct xfer x = { .q = q, .r = r };
+	struct xfer x = {.q = q, .r = r};
 	char url[4096], hdr[512];
 	CURLcode rc;
 	int ret = 0;
@@ -112,11 +113,14 @@ int cl_http_do(const char *socket, const struct cl_request *q,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	headers = curl_slist_append(headers, "Accept: application/json, text/event-stream");
+	headers = curl_slist_append(
+	    headers, "Accept: application/json, text/event-stream");
 	if (q->body)
-		headers = curl_slist_append(headers, "Content-Type: application/json");
+		headers = curl_slist_append(headers,
+					    "Content-Type: application/json");
 	if (q->last_event_id) {
-		snprintf(hdr, sizeof(hdr), "Last-Event-ID: %s", q->last_event_id);
+		snprintf(hdr, sizeof(hdr), "Last-Event-ID: %s",
+			 q->last_event_id);
 		headers = curl_slist_append(headers, hdr);
 	}
 	curl_easy_setopt(x.curl, CURLOPT_UNIX_SOCKET_PATH, socket);
@@ -124,21 +128,24 @@ int cl_http_do(const char *socket, const struct cl_request *q,
 	curl_easy_setopt(x.curl, CURLOPT_CUSTOMREQUEST, q->method);
 	curl_easy_setopt(x.curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(x.curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(x.curl, CURLOPT_CONNECTTIMEOUT_MS, CL_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(x.curl, CURLOPT_CONNECTTIMEOUT_MS,
+			 CL_CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(x.curl, CURLOPT_TIMEOUT_MS, q->timeout_ms);
 	curl_easy_setopt(x.curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(x.curl, CURLOPT_WRITEDATA, &x);
 	curl_easy_setopt(x.curl, CURLOPT_USERAGENT, "ballast/" BALLAST_VERSION);
 	if (q->body) {
 		curl_easy_setopt(x.curl, CURLOPT_POSTFIELDS, q->body);
-		curl_easy_setopt(x.curl, CURLOPT_POSTFIELDSIZE, (long)strlen(q->body));
+		curl_easy_setopt(x.curl, CURLOPT_POSTFIELDSIZE,
+				 (long)strlen(q->body));
 	}
 	rc = curl_easy_perform(x.curl);
 	curl_easy_getinfo(x.curl, CURLINFO_RESPONSE_CODE, &r->status);
 	if (rc == CURLE_WRITE_ERROR && r->stopped) {
 		rc = CURLE_OK;
 	} else if (x.too_big) {
-		snprintf(err, errlen, "answer larger than %u MiB", CL_BODY_MAX >> 20);
+		snprintf(err, errlen, "answer larger than %u MiB",
+			 CL_BODY_MAX >> 20);
 		ret = -EFBIG;
 	} else if (rc != CURLE_OK && !r->status) {
 		ret = no_answer(x.curl, rc, err, errlen);

@@ -9,11 +9,11 @@
 #include <stddef.h>
 
 struct cl_request {
-	const char *method;        /* GET, POST, PUT, DELETE */
-	const char *path;          /* "/api/v1/status", already escaped */
-	const char *body;          /* JSON, or NULL */
+	const char *method;	   /* GET, POST, PUT, DELETE */
+	const char *path;	   /* "/api/v1/status", already escaped */
+	const char *body;	   /* JSON, or NULL */
 	const char *last_event_id; /* sent as Last-Event-ID, or NULL */
-	long timeout_ms;           /* whole request; 0: none (streams) */
+	long timeout_ms;	   /* whole request; 0: none (streams) */
 	/*
 	 * Streams: a 200 answer's body goes here as it arrives instead of into
 	 * the response; returning non-zero ends the request (not an error).
@@ -23,10 +23,10 @@ struct cl_request {
 };
 
 struct cl_response {
-	long status;        /* HTTP status */
-	char *body;         /* NUL-terminated (not with a sink on 200) */
+	long status; /* HTTP status */
+	char *body;  /* NUL-terminated (not with a sink on 200) */
 	size_t len;
-	int stopped;        /* the sink ended the request */
+	int stopped; /* the sink ended the request */
 };
 
 /*

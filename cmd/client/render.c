@@ -86,7 +86,8 @@ const char *cl_json_text(const json_t *v, char *buf, size_t size)
 	if (json_is_string(v))
 		snprintf(buf, size, "%s", json_string_value(v));
 	else if (json_is_integer(v))
-		snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		snprintf(buf, size, "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(v));
 	else if (json_is_real(v))
 		snprintf(buf, size, "%g", json_real_value(v));
 	else if (json_is_boolean(v))
@@ -114,8 +115,9 @@ static const char *addr_port(const json_t *obj, char *buf, size_t size)
 
 	if (!a)
 		return strcpy(buf, "-");
-	snprintf(buf, size, strchr(a, ':') ? "[%s]:%" JSON_INTEGER_FORMAT :
-					      "%s:%" JSON_INTEGER_FORMAT,
+	snprintf(buf, size,
+		 strchr(a, ':') ? "[%s]:%" JSON_INTEGER_FORMAT
+				: "%s:%" JSON_INTEGER_FORMAT,
 		 a, json_integer_value(port));
 	return buf;
 }
@@ -139,8 +141,9 @@ void cl_render_status(FILE *f, const json_t *d)
 
 	if (!t)
 		return;
-	snprintf(v[0], sizeof(v[0]), "%s, generation %s, sha256 %.12s, loaded %s",
-		 txt(cfg, "path"), txt(cfg, "generation"), sha ? sha : "-",
+	snprintf(v[0], sizeof(v[0]),
+		 "%s, generation %s, sha256 %.12s, loaded %s", txt(cfg, "path"),
+		 txt(cfg, "generation"), sha ? sha : "-",
 		 txt(cfg, "loaded_at"));
 	if (json_is_object(lp))
 		snprintf(v[1], sizeof(v[1]),
@@ -155,32 +158,35 @@ void cl_render_status(FILE *f, const json_t *d)
 		 txt(n, "services"), txt(n, "reals"), txt(n, "reals_up"),
 		 txt(n, "reals_down"), txt(n, "reals_unknown"));
 	snprintf(v[3], sizeof(v[3]), "%s (last: %s)", txt(d, "refusals_total"),
-		 json_is_string(json_object_get(d, "last_refusal")) ?
-			 txt(d, "last_refusal") : "none");
-	snprintf(v[4], sizeof(v[4]), "%s, %s", txt(ha, "mode"), txt(ha, "state"));
+		 json_is_string(json_object_get(d, "last_refusal"))
+		     ? txt(d, "last_refusal")
+		     : "none");
+	snprintf(v[4], sizeof(v[4]), "%s, %s", txt(ha, "mode"),
+		 txt(ha, "state"));
 	snprintf(v[5], sizeof(v[5]), "%s at %s%s%s", txt(rl, "last_result"),
 		 txt(rl, "time"),
 		 json_is_string(json_object_get(rl, "last_error")) ? ": " : "",
-		 json_is_string(json_object_get(rl, "last_error")) ?
-			 txt(rl, "last_error") : "");
-	row(t, (const char *[]){ "version", txt(d, "version") });
-	row(t, (const char *[]){ "config", v[0] });
-	row(t, (const char *[]){ "dataplane", txt(dp, "driver") });
-	row(t, (const char *[]){ "last pass", v[1] });
-	row(t, (const char *[]){ "pending", txt(d, "pending") });
-	row(t, (const char *[]){ "counts", v[2] });
-	row(t, (const char *[]){ "overrides", txt(n, "overrides") });
-	row(t, (const char *[]){ "drift", txt(d, "drift_total") });
-	row(t, (const char *[]){ "refusals", v[3] });
-	row(t, (const char *[]){ "ha", v[4] });
-	row(t, (const char *[]){ "reload", v[5] });
+		 json_is_string(json_object_get(rl, "last_error"))
+		     ? txt(rl, "last_error")
+		     : "");
+	row(t, (const char *[]){"version", txt(d, "version")});
+	row(t, (const char *[]){"config", v[0]});
+	row(t, (const char *[]){"dataplane", txt(dp, "driver")});
+	row(t, (const char *[]){"last pass", v[1]});
+	row(t, (const char *[]){"pending", txt(d, "pending")});
+	row(t, (const char *[]){"counts", v[2]});
+	row(t, (const char *[]){"overrides", txt(n, "overrides")});
+	row(t, (const char *[]){"drift", txt(d, "drift_total")});
+	row(t, (const char *[]){"refusals", v[3]});
+	row(t, (const char *[]){"ha", v[4]});
+	row(t, (const char *[]){"reload", v[5]});
 	cl_table_print(f, t, NULL);
 	cl_table_free(t);
 }
 
 static const char *const real_head[] = {
-	"REAL", "WEIGHT", "EFFECTIVE", "PROGRAMMED", "HEALTH", "ADMIN",
-	"OVERRIDES", "PACKETS", "BYTES",
+    "REAL",  "WEIGHT",	  "EFFECTIVE", "PROGRAMMED", "HEALTH",
+    "ADMIN", "OVERRIDES", "PACKETS",   "BYTES",
 };
 #define N_REAL_COLS (sizeof(real_head) / sizeof(real_head[0]))
 
@@ -192,8 +198,15 @@ static void real_cells(const json_t *r, const char **cells,
 		       char bufs[N_REAL_COLS][64])
 {
 	static const char *const keys[] = {
-		NULL, "weight", "effective_weight", "programmed_weight",
-		"health", "admin", NULL, "packets", "bytes",
+	    NULL,
+	    "weight",
+	    "effective_weight",
+	    "programmed_weight",
+	    "health",
+	    "admin",
+	    NULL,
+	    "packets",
+	    "bytes",
 	};
 	const json_t *ov = json_object_get(r, "overrides");
 	size_t i, n = 0;
@@ -206,9 +219,11 @@ static void real_cells(const json_t *r, const char **cells,
 						bufs[i], 64);
 	cells[0] = addr_port(r, bufs[0], 64);
 	bufs[6][0] = '\0';
-	json_array_foreach(ov, i, o) {
+	json_array_foreach(ov, i, o)
+	{
 		if (n >= 63)
-			break; /* truncated: `show services NAME` has them all */
+			break; /* truncated: `show services NAME` has them all
+				*/
 		n += (size_t)snprintf(bufs[6] + n, 64 - n, "%s%s", i ? "," : "",
 				      cl_json_text(json_object_get(o, "kind"),
 						   kind, sizeof(kind)));
@@ -218,8 +233,8 @@ static void real_cells(const json_t *r, const char **cells,
 
 void cl_render_services(FILE *f, const json_t *data)
 {
-	static const char *const head[] = { "SERVICE", "ADDRESS", "PROTO",
-					    "SCHED" };
+	static const char *const head[] = {"SERVICE", "ADDRESS", "PROTO",
+					   "SCHED"};
 	struct cl_table *t = cl_table_new(4 + N_REAL_COLS);
 	const char *cells[4 + N_REAL_COLS];
 	char bufs[N_REAL_COLS][64], svc[4][256];
@@ -231,20 +246,25 @@ void cl_render_services(FILE *f, const json_t *data)
 	memcpy(cells, head, sizeof(head));
 	memcpy(cells + 4, real_head, sizeof(real_head));
 	row(t, cells);
-	json_array_foreach(data, i, s) {
+	json_array_foreach(data, i, s)
+	{
 		const json_t *reals = json_object_get(s, "reals");
 
 		/* Own copies: the reals' cells reuse txt()'s buffers. */
-		cells[0] = cl_json_text(json_object_get(s, "name"), svc[0], 256);
+		cells[0] =
+		    cl_json_text(json_object_get(s, "name"), svc[0], 256);
 		cells[1] = addr_port(s, svc[1], 256);
-		cells[2] = cl_json_text(json_object_get(s, "protocol"), svc[2], 256);
-		cells[3] = cl_json_text(json_object_get(s, "scheduler"), svc[3], 256);
+		cells[2] =
+		    cl_json_text(json_object_get(s, "protocol"), svc[2], 256);
+		cells[3] =
+		    cl_json_text(json_object_get(s, "scheduler"), svc[3], 256);
 		if (!json_array_size(reals)) {
 			for (j = 4; j < 4 + N_REAL_COLS; j++)
 				cells[j] = NULL;
 			row(t, cells);
 		}
-		json_array_foreach(reals, j, r) {
+		json_array_foreach(reals, j, r)
+		{
 			real_cells(r, cells + 4, bufs);
 			row(t, cells);
 			/* The service's columns only on its first line. */
@@ -276,7 +296,8 @@ void cl_render_service(FILE *f, const json_t *s)
 	fprintf(f, "packets %s, bytes %s\n\n", txt(s, "packets"),
 		txt(s, "bytes"));
 	row(t, real_head);
-	json_array_foreach(reals, i, r) {
+	json_array_foreach(reals, i, r)
+	{
 		real_cells(r, cells, bufs);
 		row(t, cells);
 	}
@@ -285,15 +306,16 @@ void cl_render_service(FILE *f, const json_t *s)
 
 	t = cl_table_new(5);
 	json_array_foreach(reals, i, r)
-		json_array_foreach(json_object_get(r, "history"), j, h) {
-			if (!any)
-				row(t, (const char *[]){ "REAL", "TIME", "FROM",
-							 "TO", "CAUSE" });
-			any = true;
-			row(t, (const char *[]){ addr_port(r, bufs[0], 64),
-						 txt(h, "time"), txt(h, "from"),
-						 txt(h, "to"), txt(h, "cause") });
-		}
+	    json_array_foreach(json_object_get(r, "history"), j, h)
+	{
+		if (!any)
+			row(t, (const char *[]){"REAL", "TIME", "FROM", "TO",
+						"CAUSE"});
+		any = true;
+		row(t, (const char *[]){addr_port(r, bufs[0], 64),
+					txt(h, "time"), txt(h, "from"),
+					txt(h, "to"), txt(h, "cause")});
+	}
 	if (t && any) {
 		fputs("\nHealth history:\n", f);
 		cl_table_print(f, t, "  ");
@@ -303,15 +325,16 @@ void cl_render_service(FILE *f, const json_t *s)
 	any = false;
 	t = cl_table_new(5);
 	json_array_foreach(reals, i, r)
-		json_array_foreach(json_object_get(r, "overrides"), j, o) {
-			if (!any)
-				row(t, (const char *[]){ "REAL", "KIND", "VALUE",
-							 "EXPIRES", "BY" });
-			any = true;
-			row(t, (const char *[]){ addr_port(r, bufs[0], 64),
-						 txt(o, "kind"), txt(o, "value"),
-						 txt(o, "expires"), txt(o, "by") });
-		}
+	    json_array_foreach(json_object_get(r, "overrides"), j, o)
+	{
+		if (!any)
+			row(t, (const char *[]){"REAL", "KIND", "VALUE",
+						"EXPIRES", "BY"});
+		any = true;
+		row(t, (const char *[]){addr_port(r, bufs[0], 64),
+					txt(o, "kind"), txt(o, "value"),
+					txt(o, "expires"), txt(o, "by")});
+	}
 	if (t && any) {
 		fputs("\nOverrides:\n", f);
 		cl_table_print(f, t, "  ");
@@ -321,10 +344,10 @@ void cl_render_service(FILE *f, const json_t *s)
 
 static void override_row(struct cl_table *t, const json_t *o)
 {
-	row(t, (const char *[]){ txt(o, "id"), txt(o, "service"),
-				 txt(o, "real"), txt(o, "kind"),
-				 txt(o, "value"), txt(o, "created"),
-				 txt(o, "expires"), txt(o, "by") });
+	row(t,
+	    (const char *[]){txt(o, "id"), txt(o, "service"), txt(o, "real"),
+			     txt(o, "kind"), txt(o, "value"), txt(o, "created"),
+			     txt(o, "expires"), txt(o, "by")});
 }
 
 void cl_render_overrides(FILE *f, const json_t *data)
@@ -340,10 +363,9 @@ void cl_render_overrides(FILE *f, const json_t *data)
 	t = cl_table_new(8);
 	if (!t)
 		return;
-	row(t, (const char *[]){ "ID", "SERVICE", "REAL", "KIND", "VALUE",
-				 "CREATED", "EXPIRES", "BY" });
-	json_array_foreach(data, i, o)
-		override_row(t, o);
+	row(t, (const char *[]){"ID", "SERVICE", "REAL", "KIND", "VALUE",
+				"CREATED", "EXPIRES", "BY"});
+	json_array_foreach(data, i, o) override_row(t, o);
 	cl_table_print(f, t, NULL);
 	cl_table_free(t);
 }
@@ -361,8 +383,8 @@ void cl_render_override_result(FILE *f, const json_t *data)
 	if (!json_is_null(value) && value)
 		fprintf(f, " (%s)", txt(o, "value"));
 	if (!removed)
-		fprintf(f, "; %s", json_is_string(expires) ? "expires " :
-							      "until removed");
+		fprintf(f, "; %s",
+			json_is_string(expires) ? "expires " : "until removed");
 	if (!removed && json_is_string(expires))
 		fputs(txt(o, "expires"), f);
 	fputc('\n', f);
@@ -374,11 +396,13 @@ void cl_render_flow(FILE *f, const json_t *data)
 
 	if (!t)
 		return;
-	row(t, (const char *[]){ "service", txt(data, "service") });
-	row(t, (const char *[]){ "real", json_is_string(json_object_get(data, "real")) ?
-						 txt(data, "real") : "none" });
-	row(t, (const char *[]){ "how", txt(data, "how") });
-	row(t, (const char *[]){ "why", txt(data, "explanation") });
+	row(t, (const char *[]){"service", txt(data, "service")});
+	row(t, (const char *[]){"real",
+				json_is_string(json_object_get(data, "real"))
+				    ? txt(data, "real")
+				    : "none"});
+	row(t, (const char *[]){"how", txt(data, "how")});
+	row(t, (const char *[]){"why", txt(data, "explanation")});
 	cl_table_print(f, t, NULL);
 	cl_table_free(t);
 }
@@ -390,12 +414,15 @@ void cl_render_event(FILE *f, const char *type, const json_t *data)
 	const json_t *v;
 	char buf[512];
 
-	fprintf(f, "%s %-9s", json_is_string(json_object_get(data, "time")) ?
-				      txt(data, "time") : "-",
+	fprintf(f, "%s %-9s",
+		json_is_string(json_object_get(data, "time"))
+		    ? txt(data, "time")
+		    : "-",
 		type);
 	if (json_is_string(msg))
 		fprintf(f, " %s", json_string_value(msg));
-	json_object_foreach((json_t *)data, key, v) {
+	json_object_foreach((json_t *)data, key, v)
+	{
 		char *dump = NULL;
 
 		if (!strcmp(key, "time") || !strcmp(key, "message"))
@@ -418,8 +445,10 @@ void cl_render_error(FILE *f, long status, const json_t *body)
 	if (code && msg)
 		fprintf(f, "ballast: %s: %s\n", code, msg);
 	else
-		fprintf(f,
-			"ballast: the daemon answered HTTP %ld without the API's "
-			"error object; is something else listening on the socket?\n",
-			status);
+		fprintf(
+		    f,
+		    "ballast: the daemon answered HTTP %ld without the API's "
+		    "error object; is something else listening on the "
+		    "socket?\n",
+		    status);
 }

@@ -9,7 +9,7 @@
 #define CL_SSE_MAX (1u << 20)
 
 struct cl_sse_event {
-	const char *id;    /* "" when the event had none */
+	const char *id;	   /* "" when the event had none */
 	const char *event; /* "message" when the event had no type */
 	const char *data;  /* data lines joined by '\n' */
 };
@@ -22,7 +22,7 @@ struct cl_sse {
 	size_t line_len, line_cap;
 	char *data;
 	size_t data_len, data_cap;
-	char id[128];      /* of the event being read */
+	char id[128]; /* of the event being read */
 	char event[64];
 	char last_id[128]; /* of the last event dispatched: for Last-Event-ID */
 	cl_sse_cb cb;

@@ -68,7 +68,7 @@ static int sink(const char *data, size_t len, void *arg)
 
 static void pause_ms(unsigned int ms)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
@@ -76,9 +76,9 @@ static void pause_ms(unsigned int ms)
 
 int cl_watch(const char *socket, const struct cl_options *o)
 {
-	struct watch w = { .o = o };
-	struct cl_request q = { .method = "GET", .path = "/api/v1/events",
-				.sink = sink, .arg = &w };
+	struct watch w = {.o = o};
+	struct cl_request q = {
+	    .method = "GET", .path = "/api/v1/events", .sink = sink, .arg = &w};
 	unsigned int delay = WATCH_DELAY_FIRST_MS, failures = 0;
 	bool connected = false;
 	int code = CMD_EXIT_ERROR;
@@ -93,8 +93,9 @@ int cl_watch(const char *socket, const struct cl_options *o)
 		q.last_event_id = w.sse.last_id[0] ? w.sse.last_id : NULL;
 		err = cl_http_do(socket, &q, &r, why, sizeof(why));
 		if (r.stopped && w.err) {
-			fprintf(stderr, "ballast: the event stream is not one "
-					"ballast can read: %s\n",
+			fprintf(stderr,
+				"ballast: the event stream is not one "
+				"ballast can read: %s\n",
 				strerror(-w.err));
 			break;
 		}
@@ -103,8 +104,8 @@ int cl_watch(const char *socket, const struct cl_options *o)
 			break;
 		}
 		if (r.status && r.status != 200) {
-			json_t *body = r.body ? json_loadb(r.body, r.len, 0, NULL) :
-						NULL;
+			json_t *body =
+			    r.body ? json_loadb(r.body, r.len, 0, NULL) : NULL;
 
 			cl_render_error(stderr, r.status, body);
 			json_decref(body);
@@ -117,7 +118,8 @@ int cl_watch(const char *socket, const struct cl_options *o)
 		if (!err)
 			snprintf(why, sizeof(why), "the stream ended");
 		if (w.seen > before) {
-			/* A stream that delivered: the next break starts afresh. */
+			/* A stream that delivered: the next break starts
+			 * afresh. */
 			failures = 0;
 			delay = WATCH_DELAY_FIRST_MS;
 		} else if (!connected) {
@@ -125,8 +127,9 @@ int cl_watch(const char *socket, const struct cl_options *o)
 			code = cl_unreachable(socket, err, why);
 			break;
 		} else if (++failures >= WATCH_ATTEMPTS) {
-			fprintf(stderr, "ballast: lost the daemon at %s: %s; gave "
-					"up after %d attempts to reconnect\n",
+			fprintf(stderr,
+				"ballast: lost the daemon at %s: %s; gave "
+				"up after %d attempts to reconnect\n",
 				socket, why, WATCH_ATTEMPTS);
 			code = CMD_EXIT_NO_DAEMON;
 			break;
@@ -134,8 +137,9 @@ int cl_watch(const char *socket, const struct cl_options *o)
 		cl_sse_reset(&w.sse);
 		pause_ms(delay);
 		if (failures)
-			delay = delay * 2 > WATCH_DELAY_MAX_MS ? WATCH_DELAY_MAX_MS :
-								 delay * 2;
+			delay = delay * 2 > WATCH_DELAY_MAX_MS
+				    ? WATCH_DELAY_MAX_MS
+				    : delay * 2;
 	}
 	cl_sse_free(&w.sse);
 	return code;

@@ -34,8 +34,8 @@ static char *usage_of(const struct cli_command *c)
 }
 
 /* Run cli_parse with stderr captured into *err (caller frees). */
-static int parse(const struct cli_command *c, int argc, char **argv,
-		 void *out, int *first, int *code, char **err)
+static int parse(const struct cli_command *c, int argc, char **argv, void *out,
+		 int *first, int *code, char **err)
 {
 	FILE *tmp = tmpfile();
 	int saved = dup(STDERR_FILENO), rc;
@@ -64,16 +64,18 @@ START_TEST(every_option_is_in_its_help)
 		char *text = usage_of(c);
 		char want[128];
 
-		ck_assert_msg(!strncmp(text, "Usage: ballast ", 15), "%s", c->name);
+		ck_assert_msg(!strncmp(text, "Usage: ballast ", 15), "%s",
+			      c->name);
 		ck_assert_ptr_nonnull(strstr(text, "  -h, --help "));
 		for (const struct cli_option *o = c->options; o->name; o++) {
 			if (o->short_name)
 				snprintf(want, sizeof(want), "  -%c, --%s",
 					 o->short_name, o->name);
 			else
-				snprintf(want, sizeof(want), "      --%s", o->name);
-			ck_assert_msg(strstr(text, want), "%s --help lacks '%s'",
-				      c->name, want);
+				snprintf(want, sizeof(want), "      --%s",
+					 o->name);
+			ck_assert_msg(strstr(text, want),
+				      "%s --help lacks '%s'", c->name, want);
 			ck_assert_msg(o->help && *o->help, "%s --%s: no help",
 				      c->name, o->name);
 		}
@@ -93,11 +95,14 @@ START_TEST(tables_are_consistent)
 			ck_assert_msg(a->short_name != 'h', "%s -h", c->name);
 			for (const struct cli_option *b = a + 1; b->name; b++) {
 				ck_assert_msg(strcmp(a->name, b->name),
-					      "%s: --%s twice", c->name, a->name);
-				ck_assert_msg(!a->short_name ||
-						      a->short_name != b->short_name,
-					      "%s: -%c twice", c->name, a->short_name);
-				/* Two options writing one field: a copy-paste slip. */
+					      "%s: --%s twice", c->name,
+					      a->name);
+				ck_assert_msg(
+				    !a->short_name ||
+					a->short_name != b->short_name,
+				    "%s: -%c twice", c->name, a->short_name);
+				/* Two options writing one field: a copy-paste
+				 * slip. */
 				ck_assert_msg(a->offset != b->offset,
 					      "%s: --%s and --%s share a field",
 					      c->name, a->name, b->name);
@@ -133,7 +138,8 @@ static void check_field(const struct cli_command *c, const struct cli_option *o,
 
 	switch (o->kind) {
 	case CLI_FLAG:
-		ck_assert_msg(*(const bool *)field, "%s --%s", c->name, o->name);
+		ck_assert_msg(*(const bool *)field, "%s --%s", c->name,
+			      o->name);
 		break;
 	case CLI_STRING:
 	case CLI_DURATION_TEXT:
@@ -175,7 +181,7 @@ START_TEST(every_documented_option_parses)
 
 		for (const struct cli_option *o = c->options; o->name; o++) {
 			const char *val = sample(o);
-			char lopt[64], sopt[3] = { '-', o->short_name, 0 };
+			char lopt[64], sopt[3] = {'-', o->short_name, 0};
 			char vbuf[32];
 			char *argv[16], *err;
 			union opts_buf b;
@@ -184,15 +190,17 @@ START_TEST(every_documented_option_parses)
 			snprintf(vbuf, sizeof(vbuf), "%s", val ? val : "");
 			/* An optional value only follows '='. */
 			if (val && (o->flags & CLI_F_OPT_VALUE))
-				snprintf(lopt, sizeof(lopt), "--%s=%s", o->name, val);
+				snprintf(lopt, sizeof(lopt), "--%s=%s", o->name,
+					 val);
 			else
 				snprintf(lopt, sizeof(lopt), "--%s", o->name);
 			memset(&b, 0, sizeof(b));
-			argc = build_argv(c, argv, lopt,
-					  val && !(o->flags & CLI_F_OPT_VALUE) ?
-						  vbuf : NULL);
-			ck_assert_msg(!parse(c, argc, argv, &b, &first, &code, &err),
-				      "%s %s: %s", c->name, lopt, err);
+			argc = build_argv(
+			    c, argv, lopt,
+			    val && !(o->flags & CLI_F_OPT_VALUE) ? vbuf : NULL);
+			ck_assert_msg(
+			    !parse(c, argc, argv, &b, &first, &code, &err),
+			    "%s %s: %s", c->name, lopt, err);
 			ck_assert_int_eq(code, 0);
 			ck_assert_int_eq(first, argc - (int)c->min_args);
 			check_field(c, o, &b, vbuf);
@@ -201,8 +209,9 @@ START_TEST(every_documented_option_parses)
 				continue;
 			memset(&b, 0, sizeof(b));
 			argc = build_argv(c, argv, sopt, val ? vbuf : NULL);
-			ck_assert_msg(!parse(c, argc, argv, &b, &first, &code, &err),
-				      "%s %s: %s", c->name, sopt, err);
+			ck_assert_msg(
+			    !parse(c, argc, argv, &b, &first, &code, &err),
+			    "%s %s: %s", c->name, sopt, err);
 			check_field(c, o, &b, vbuf);
 			free(err);
 		}
@@ -223,18 +232,20 @@ static int run_parse(const struct cli_command *c, char **argv, void *out,
 	return code;
 }
 
-#define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
+#define ARGV(...) ((char *[]){__VA_ARGS__, NULL})
 
 START_TEST(errors_say_what_is_wrong)
 {
 	struct cmd_options o;
 	char *err;
 
-	ck_assert_int_eq(run_parse(&cli_plan, ARGV("plan", "--frob"), &o, &err), 1);
+	ck_assert_int_eq(run_parse(&cli_plan, ARGV("plan", "--frob"), &o, &err),
+			 1);
 	ck_assert_ptr_nonnull(strstr(err, "unknown option '--frob'"));
 	ck_assert_ptr_nonnull(strstr(err, "Try 'ballast plan --help'."));
 	free(err);
-	ck_assert_int_eq(run_parse(&cli_plan, ARGV("plan", "--stat"), &o, &err), 1);
+	ck_assert_int_eq(run_parse(&cli_plan, ARGV("plan", "--stat"), &o, &err),
+			 1);
 	ck_assert_ptr_nonnull(strstr(err, "option '--state' needs a value"));
 	free(err);
 	ck_assert_int_eq(run_parse(&cli_plan, ARGV("plan", "-c"), &o, &err), 1);
@@ -243,16 +254,20 @@ START_TEST(errors_say_what_is_wrong)
 	ck_assert_int_eq(run_parse(&cli_plan, ARGV("plan", "-x"), &o, &err), 1);
 	ck_assert_ptr_nonnull(strstr(err, "unknown option '-x'"));
 	free(err);
-	ck_assert_int_eq(run_parse(&cli_plan, ARGV("plan", "--json=yes"), &o, &err), 1);
+	ck_assert_int_eq(
+	    run_parse(&cli_plan, ARGV("plan", "--json=yes"), &o, &err), 1);
 	ck_assert_ptr_nonnull(strstr(err, "option '--json' takes no value"));
 	free(err);
-	ck_assert_int_eq(run_parse(&cli_apply, ARGV("apply", "--d"), &o, &err), 1);
+	ck_assert_int_eq(run_parse(&cli_apply, ARGV("apply", "--d"), &o, &err),
+			 1);
 	ck_assert_ptr_nonnull(strstr(err, "'--d' is ambiguous"));
 	free(err);
-	ck_assert_int_eq(run_parse(&cli_plan, ARGV("plan", "extra"), &o, &err), 1);
+	ck_assert_int_eq(run_parse(&cli_plan, ARGV("plan", "extra"), &o, &err),
+			 1);
 	ck_assert_ptr_nonnull(strstr(err, "unexpected argument 'extra'"));
 	free(err);
-	ck_assert_int_eq(run_parse(&cli_apply, ARGV("apply", "--wait=5"), &o, &err), 1);
+	ck_assert_int_eq(
+	    run_parse(&cli_apply, ARGV("apply", "--wait=5"), &o, &err), 1);
 	ck_assert_ptr_nonnull(strstr(err, "--wait=5: "));
 	free(err);
 }
@@ -266,32 +281,41 @@ START_TEST(values_by_kind)
 
 	/* An abbreviation that is unique is the option. */
 	memset(&o, 0, sizeof(o));
-	ck_assert_int_eq(run_parse(&cli_apply, ARGV("apply", "--dry", "--pru"), &o, &err), -1);
+	ck_assert_int_eq(
+	    run_parse(&cli_apply, ARGV("apply", "--dry", "--pru"), &o, &err),
+	    -1);
 	ck_assert(o.dry_run && o.prune);
 	free(err);
 	/* --wait alone waits the default; --wait=D that long. */
 	memset(&o, 0, sizeof(o));
-	ck_assert_int_eq(run_parse(&cli_apply, ARGV("apply", "--wait"), &o, &err), -1);
+	ck_assert_int_eq(
+	    run_parse(&cli_apply, ARGV("apply", "--wait"), &o, &err), -1);
 	ck_assert_uint_eq(o.wait_ms, CMD_WAIT_DEFAULT_MS);
 	free(err);
-	ck_assert_int_eq(run_parse(&cli_apply, ARGV("apply", "--wait=90s"), &o, &err), -1);
+	ck_assert_int_eq(
+	    run_parse(&cli_apply, ARGV("apply", "--wait=90s"), &o, &err), -1);
 	ck_assert_uint_eq(o.wait_ms, 90000);
 	free(err);
 	/* Zero refused where the row says so, with the range. */
 	memset(&p, 0, sizeof(p));
-	ck_assert_int_eq(run_parse(&cli_probe, ARGV("probe", "--for", "0s"), &p, &err), 1);
+	ck_assert_int_eq(
+	    run_parse(&cli_probe, ARGV("probe", "--for", "0s"), &p, &err), 1);
 	ck_assert_ptr_nonnull(strstr(err, "must be more than zero"));
 	ck_assert_ptr_nonnull(strstr(err, "1ms to 1193h"));
 	free(err);
-	ck_assert_int_eq(run_parse(&cli_probe, ARGV("probe", "-f", "2000h"), &p, &err), 1);
+	ck_assert_int_eq(
+	    run_parse(&cli_probe, ARGV("probe", "-f", "2000h"), &p, &err), 1);
 	ck_assert_ptr_nonnull(strstr(err, "too long"));
 	free(err);
 	/* Positional arguments after options, and options after them. */
-	ck_assert_int_eq(run_parse(&cli_watch, ARGV("watch", "--count", "x"), &p, &err), 1);
+	ck_assert_int_eq(
+	    run_parse(&cli_watch, ARGV("watch", "--count", "x"), &p, &err), 1);
 	ck_assert_ptr_nonnull(strstr(err, "--count x: not a whole number"));
 	free(err);
-	ck_assert_int_eq(run_parse(&cli_drain, ARGV("drain", "web"), &o, &err), 1);
-	ck_assert_ptr_nonnull(strstr(err, "missing arguments; usage: ballast drain SERVICE REAL"));
+	ck_assert_int_eq(run_parse(&cli_drain, ARGV("drain", "web"), &o, &err),
+			 1);
+	ck_assert_ptr_nonnull(strstr(
+	    err, "missing arguments; usage: ballast drain SERVICE REAL"));
 	free(err);
 }
 END_TEST
@@ -300,13 +324,14 @@ START_TEST(help_flag_prints_usage)
 {
 	char *err;
 	int code, first;
-	char *argv[] = { "status", "--help", NULL };
+	char *argv[] = {"status", "--help", NULL};
 	FILE *saved = stdout;
 	char *text = NULL;
 	size_t len = 0;
 
 	stdout = open_memstream(&text, &len);
-	ck_assert_int_eq(parse(&cli_status, 2, argv, NULL, &first, &code, &err), 1);
+	ck_assert_int_eq(parse(&cli_status, 2, argv, NULL, &first, &code, &err),
+			 1);
 	fclose(stdout);
 	stdout = saved;
 	ck_assert_int_eq(code, 0);

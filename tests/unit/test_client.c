@@ -41,8 +41,9 @@ START_TEST(table_aligns_columns)
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
-	ck_assert_int_eq(cl_table_row(t, (const char *[]){ "A", "BB", "C" }), 0);
-	ck_assert_int_eq(cl_table_row(t, (const char *[]){ "long", NULL, "x" }), 0);
+	ck_assert_int_eq(cl_table_row(t, (const char *[]){"A", "BB", "C"}), 0);
+	ck_assert_int_eq(cl_table_row(t, (const char *[]){"long", NULL, "x"}),
+			 0);
 	cl_table_print(f, t, "  ");
 	fclose(f);
 	/* Widest cell plus two spaces; "-" for none; no trailing blanks. */
@@ -55,9 +56,10 @@ END_TEST
 
 START_TEST(error_object_rendered)
 {
-	json_t *b = parse_json("{\"success\": false, \"error\": {\"code\": "
-			       "\"NOT_FOUND\", \"message\": \"service 'x' is not "
-			       "configured\"}}");
+	json_t *b =
+	    parse_json("{\"success\": false, \"error\": {\"code\": "
+		       "\"NOT_FOUND\", \"message\": \"service 'x' is not "
+		       "configured\"}}");
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -65,8 +67,10 @@ START_TEST(error_object_rendered)
 	cl_render_error(f, 404, b);
 	cl_render_error(f, 502, NULL);
 	fclose(f);
-	ck_assert_ptr_nonnull(strstr(text, "ballast: NOT_FOUND: service 'x' is not configured\n"));
-	ck_assert_ptr_nonnull(strstr(text, "answered HTTP 502 without the API's error object"));
+	ck_assert_ptr_nonnull(strstr(
+	    text, "ballast: NOT_FOUND: service 'x' is not configured\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "answered HTTP 502 without the API's error object"));
 	free(text);
 	json_decref(b);
 }
@@ -75,17 +79,20 @@ END_TEST
 START_TEST(services_rendered)
 {
 	json_t *d = parse_json(
-		"[{\"name\": \"web\", \"address\": \"2001:db8::1\", \"port\": 443,"
-		" \"protocol\": \"tcp\", \"scheduler\": \"maglev\", \"reals\": ["
-		"  {\"address\": \"10.0.0.1\", \"port\": 80, \"weight\": 100,"
-		"   \"effective_weight\": 0, \"programmed_weight\": null,"
-		"   \"health\": \"down\", \"admin\": \"disabled\", \"overrides\":"
-		"   [{\"kind\": \"disable\"}, {\"kind\": \"weight\"}],"
-		"   \"packets\": 5, \"bytes\": 300}]}]");
+	    "[{\"name\": \"web\", \"address\": \"2001:db8::1\", \"port\": 443,"
+	    " \"protocol\": \"tcp\", \"scheduler\": \"maglev\", \"reals\": ["
+	    "  {\"address\": \"10.0.0.1\", \"port\": 80, \"weight\": 100,"
+	    "   \"effective_weight\": 0, \"programmed_weight\": null,"
+	    "   \"health\": \"down\", \"admin\": \"disabled\", \"overrides\":"
+	    "   [{\"kind\": \"disable\"}, {\"kind\": \"weight\"}],"
+	    "   \"packets\": 5, \"bytes\": 300}]}]");
 	char *text = RENDER(cl_render_services, d);
 
 	ck_assert_ptr_nonnull(strstr(text, "SERVICE  ADDRESS"));
-	ck_assert_ptr_nonnull(strstr(text, "web      [2001:db8::1]:443  tcp    maglev  10.0.0.1:80  100     0          -           down    disabled  disable,weight  5        300\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "web      [2001:db8::1]:443  tcp    maglev  "
+			 "10.0.0.1:80  100     0          -           down    "
+			 "disabled  disable,weight  5        300\n"));
 	ck_assert_ptr_null(strchr(text, '\033'));
 	free(text);
 	json_decref(d);
@@ -94,9 +101,10 @@ END_TEST
 
 START_TEST(override_and_event_rendered)
 {
-	json_t *o = parse_json("{\"removed\": {\"id\": 3, \"service\": \"web\","
-			       " \"real\": \"10.0.0.1:80\", \"kind\": \"weight\","
-			       " \"value\": 5}}");
+	json_t *o =
+	    parse_json("{\"removed\": {\"id\": 3, \"service\": \"web\","
+		       " \"real\": \"10.0.0.1:80\", \"kind\": \"weight\","
+		       " \"value\": 5}}");
 	json_t *e = parse_json("{\"time\": \"T\", \"message\": \"hello\","
 			       " \"n\": 2, \"obj\": {\"a\": 1}}");
 	char *text = RENDER(cl_render_override_result, o);
@@ -104,7 +112,8 @@ START_TEST(override_and_event_rendered)
 	size_t len = 0;
 	FILE *f = open_memstream(&line, &len);
 
-	ck_assert_str_eq(text, "Removed weight override 3 on web 10.0.0.1:80 (5)\n");
+	ck_assert_str_eq(text,
+			 "Removed weight override 3 on web 10.0.0.1:80 (5)\n");
 	cl_render_event(f, "audit", e);
 	fclose(f);
 	ck_assert_str_eq(line, "T audit     hello n=2 obj={\"a\":1}\n");
@@ -133,12 +142,12 @@ static int on_ev(const struct cl_sse_event *ev, void *arg)
 START_TEST(sse_parses_across_chunks)
 {
 	static const char stream[] =
-		": keep-alive\r\n\r\n"
-		"id: 1\r\nevent: health\r\ndata: {\"a\":\r\ndata: 1}\r\n\r\n"
-		"data:no-space\n\n"
-		"id: 9\n\n" /* no data: not dispatched, but the id counts */
-		"id: 10\nevent: x\ndata: last\n\n";
-	struct seen s = { .stop_at = 0 };
+	    ": keep-alive\r\n\r\n"
+	    "id: 1\r\nevent: health\r\ndata: {\"a\":\r\ndata: 1}\r\n\r\n"
+	    "data:no-space\n\n"
+	    "id: 9\n\n" /* no data: not dispatched, but the id counts */
+	    "id: 10\nevent: x\ndata: last\n\n";
+	struct seen s = {.stop_at = 0};
 	struct cl_sse p;
 
 	/* Fed one byte at a time: every boundary inside a line is crossed. */
@@ -171,7 +180,7 @@ END_TEST
 
 START_TEST(sse_bounds_a_line)
 {
-	struct seen s = { 0 };
+	struct seen s = {0};
 	struct cl_sse p;
 	char *big = malloc(CL_SSE_MAX + 1);
 
@@ -201,9 +210,9 @@ static void check_call(const char *cmd, const struct cl_options *o, int n,
 
 START_TEST(calls_built)
 {
-	struct cl_options o = { 0 };
+	struct cl_options o = {0};
 	struct cl_call c;
-	char *a[] = { "web", "[::1]:80", "12" };
+	char *a[] = {"web", "[::1]:80", "12"};
 
 	check_call("status", &o, 0, a, "GET", "/api/v1/status", NULL);
 	check_call("drain", &o, 2, a, "POST",
@@ -216,7 +225,8 @@ START_TEST(calls_built)
 	check_call("undrain", &o, 2, a, "DELETE",
 		   "/api/v1/services/web/reals/%5B%3A%3A1%5D%3A80/drain", NULL);
 	check_call("enable", &o, 2, a, "DELETE",
-		   "/api/v1/services/web/reals/%5B%3A%3A1%5D%3A80/disable", NULL);
+		   "/api/v1/services/web/reals/%5B%3A%3A1%5D%3A80/disable",
+		   NULL);
 	check_call("weight", &o, 3, a, "PUT",
 		   "/api/v1/services/web/reals/%5B%3A%3A1%5D%3A80/weight",
 		   "{\"weight\":12}");
@@ -229,7 +239,8 @@ START_TEST(calls_built)
 	ck_assert_int_eq(cl_call_build("weight", &o, 3, a, &c), -EINVAL);
 	o.for_ = NULL;
 	check_call("weight", &o, 2, a, "DELETE",
-		   "/api/v1/services/web/reals/%5B%3A%3A1%5D%3A80/weight", NULL);
+		   "/api/v1/services/web/reals/%5B%3A%3A1%5D%3A80/weight",
+		   NULL);
 	o.clear = false;
 	a[2] = "70000";
 	ck_assert_int_eq(cl_call_build("weight", &o, 3, a, &c), -EINVAL);
@@ -248,7 +259,7 @@ END_TEST
 
 START_TEST(socket_path_precedence)
 {
-	struct cl_options o = { 0 };
+	struct cl_options o = {0};
 	char *p;
 
 	unsetenv(CL_ENV_SOCKET);
