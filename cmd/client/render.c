@@ -275,15 +275,55 @@ void cl_render_services(FILE *f, const json_t *data)
 	cl_table_free(t);
 }
 
+/*
+ * Under `title`, a table of every item of each real's `member` array: the
+ * real, then the items' `keys` (lowercase of the column names). Nothing
+ * when no real has any.
+ */
+static void per_real(FILE *f, const json_t *reals, const char *member,
+		     const char *title, const char *const *cols)
+{
+	struct cl_table *t = cl_table_new(5);
+	const char *cells[5] = {"REAL", cols[0], cols[1], cols[2], cols[3]};
+	char where[64], keys[4][16];
+	const json_t *r, *item;
+	size_t i, j, k;
+	bool any = false;
+
+	if (!t)
+		return;
+	for (k = 0; k < 4; k++) {
+		for (j = 0; cols[k][j] && j < sizeof(keys[k]) - 1; j++)
+			keys[k][j] = (char)(cols[k][j] | 0x20);
+		keys[k][j] = '\0';
+	}
+	row(t, cells);
+	json_array_foreach(reals, i, r)
+	{
+		json_array_foreach(json_object_get(r, member), j, item)
+		{
+			cells[0] = addr_port(r, where, sizeof(where));
+			for (k = 0; k < 4; k++)
+				cells[k + 1] = txt(item, keys[k]);
+			row(t, cells);
+			any = true;
+		}
+	}
+	if (any) {
+		fprintf(f, "\n%s:\n", title);
+		cl_table_print(f, t, "  ");
+	}
+	cl_table_free(t);
+}
+
 void cl_render_service(FILE *f, const json_t *s)
 {
 	const json_t *reals = json_object_get(s, "reals");
 	struct cl_table *t = cl_table_new(N_REAL_COLS);
 	const char *cells[N_REAL_COLS];
 	char bufs[N_REAL_COLS][64], where[64];
-	const json_t *r, *h, *o;
-	size_t i, j;
-	bool any = false;
+	const json_t *r;
+	size_t i;
 
 	if (!t)
 		return;
@@ -304,42 +344,10 @@ void cl_render_service(FILE *f, const json_t *s)
 	cl_table_print(f, t, NULL);
 	cl_table_free(t);
 
-	t = cl_table_new(5);
-	json_array_foreach(reals, i, r)
-	    json_array_foreach(json_object_get(r, "history"), j, h)
-	{
-		if (!any)
-			row(t, (const char *[]){"REAL", "TIME", "FROM", "TO",
-						"CAUSE"});
-		any = true;
-		row(t, (const char *[]){addr_port(r, bufs[0], 64),
-					txt(h, "time"), txt(h, "from"),
-					txt(h, "to"), txt(h, "cause")});
-	}
-	if (t && any) {
-		fputs("\nHealth history:\n", f);
-		cl_table_print(f, t, "  ");
-	}
-	cl_table_free(t);
-
-	any = false;
-	t = cl_table_new(5);
-	json_array_foreach(reals, i, r)
-	    json_array_foreach(json_object_get(r, "overrides"), j, o)
-	{
-		if (!any)
-			row(t, (const char *[]){"REAL", "KIND", "VALUE",
-						"EXPIRES", "BY"});
-		any = true;
-		row(t, (const char *[]){addr_port(r, bufs[0], 64),
-					txt(o, "kind"), txt(o, "value"),
-					txt(o, "expires"), txt(o, "by")});
-	}
-	if (t && any) {
-		fputs("\nOverrides:\n", f);
-		cl_table_print(f, t, "  ");
-	}
-	cl_table_free(t);
+	per_real(f, reals, "history", "Health history",
+		 (const char *const[]){"TIME", "FROM", "TO", "CAUSE"});
+	per_real(f, reals, "overrides", "Overrides",
+		 (const char *const[]){"KIND", "VALUE", "EXPIRES", "BY"});
 }
 
 static void override_row(struct cl_table *t, const json_t *o)
