@@ -10,7 +10,10 @@
 # make fuzz       run the config fuzzer (FUZZ_SECONDS=600 by default)
 # make bench      benchmarks; results go in Docs/BENCHMARKS.md by hand
 # make asan       ./ballast-asan with AddressSanitizer and UBSan
-# make demo       deps + build + the configuration workflow on the fake dataplane
+# make demo       deps + build + the load balancer end to end in a lab of
+#                 namespaces (root; MODE=nat for NAT, KEEP=1 to leave it up;
+#                 demo-down removes it)
+# make demo-fake  the configuration walk-through on the in-memory dataplane
 #
 # Modules add themselves through a `module.mk` in their folder; see
 # Docs/ARCHITECTURE.md ("Build").
@@ -157,15 +160,24 @@ check: deps
 bench: all $(BENCH_TARGETS)
 
 # deps first, then a new make: on a fresh machine the compilers and libraries
-# this Makefile asks about when it is read only exist after deps.
-.PHONY: demo
+# this Makefile asks about when it is read only exist after deps. The lab
+# needs root; demo-fake is the configuration walk-through on the in-memory
+# dataplane, without root.
+.PHONY: demo demo-fake demo-down
 demo: deps
 	$(Q)$(MAKE) --no-print-directory $(if $(Q),-s) all
+	$(Q)MODE="$(MODE)" KEEP="$(KEEP)" tests/lab/demo.sh ./ballast
+
+demo-down: ballast
+	$(Q)tests/lab/demo.sh ./ballast down
+
+demo-fake: all
 	$(Q)tests/demo/demo.sh
 
 .PHONY: clean
 clean:
 	rm -rf $(BUILD) build-asan ballast ballast-asan $(CLEAN_FILES)
 
--include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) \
-	 $(TEST_LIB_OBJS:.o=.d)
+# Every object's header dependencies, whichever module or test built it: an
+# object that misses a changed struct's header links a stale layout.
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

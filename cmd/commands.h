@@ -8,5 +8,7 @@ int cmd_plan(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 /* ballast probe [-c FILE] [--json] [--for DURATION] */
 int cmd_probe(int argc, char **argv);
+/* ballast decap attach|detach|status IFACE [ADDRESS...] */
+int cmd_decap(int argc, char **argv);
 
 #endif

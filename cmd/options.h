@@ -38,6 +38,12 @@ struct cmd_probe_options {
 	uint32_t for_ms; /* 0: until interrupted */
 };
 
+/* decap. */
+struct cmd_decap_options {
+	const char *pin_path; /* bpffs directory */
+	int mode;	      /* index into auto, native, generic */
+};
+
 struct cli_command;
 
 /*

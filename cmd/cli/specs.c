@@ -9,6 +9,7 @@
 
 #define OPT(field) offsetof(struct cmd_options, field)
 #define PROBE(field) offsetof(struct cmd_probe_options, field)
+#define DECAP(field) offsetof(struct cmd_decap_options, field)
 #define CL(field) offsetof(struct cl_options, field)
 
 #define ROW_CONFIG(off)                                                        \
@@ -205,6 +206,54 @@ const struct cli_command cli_probe = {
 	"each state change as it happens and a summary at the end. Nothing\n"
 	"in the dataplane is changed.\n",
     .options = probe_opts,
+};
+
+static const char *const xdp_modes[] = {"auto", "native", "generic", NULL};
+
+static const struct cli_option decap_opts[] = {
+    {.name = "mode",
+     .kind = CLI_ENUM,
+     .offset = DECAP(mode),
+     .arg = "MODE",
+     .choices = xdp_modes,
+     .help = "auto (default), native or generic XDP"},
+    {.name = "pin-path",
+     .kind = CLI_STRING,
+     .offset = DECAP(pin_path),
+     .arg = "DIR",
+     .help = "bpffs directory (default /sys/fs/bpf/ballast)"},
+    ROW_END,
+};
+
+const struct cli_command cli_decap = {
+    .name = "decap",
+    .summary = "DSR backend: strip the forwarder's tunnel header",
+    .synopsis = "ballast decap attach IFACE ADDRESS... [--mode MODE] "
+		"[--pin-path DIR]\n"
+		"ballast decap detach IFACE [--pin-path DIR]\n"
+		"ballast decap status IFACE [--pin-path DIR]",
+    .about =
+	"On a DSR backend: strip the IPIP / IP6IP6 / IPv4-in-IPv6 header the\n"
+	"forwarder adds to packets for ADDRESS (this host's tunnel addresses,\n"
+	"the reals' addresses in the balancer's config) arriving on IFACE, so\n"
+	"the stack sees the client's packet to the VIP (which must be on a "
+	"local\n"
+	"interface, e.g. lo). No ipip kernel module is needed.\n"
+	"\n"
+	"attach  loads the program and attaches it through a bpf_link pinned "
+	"in\n"
+	"        DIR/decap/IFACE/ (it stays attached after the command "
+	"exits).\n"
+	"        Run again to change the addresses or to install a new build:\n"
+	"        the link is updated in place, never detached in between.\n"
+	"detach  detaches it and removes its pins.\n"
+	"status  shows whether it is attached, its addresses and its counters\n"
+	"        (ok: decapsulated, pass: not for us, malformed: dropped).\n",
+    .options = decap_opts,
+    .epilogue = "Exit status: 0 done, 1 error (the reason is printed), 3 "
+		"status: not attached.\n",
+    /* The command checks its verb, interface and addresses (how many). */
+    .max_args = 1u << 16,
 };
 
 static const struct cli_option no_opts[] = {ROW_END};
@@ -452,8 +501,8 @@ const struct cli_command cli_overrides = {
 };
 
 const struct cli_command *const cli_commands[] = {
-    &cli_validate, &cli_plan,	&cli_apply,	&cli_probe,  &cli_status,
-    &cli_show,	   &cli_watch,	&cli_overrides, &cli_drain,  &cli_undrain,
-    &cli_disable,  &cli_enable, &cli_weight,	&cli_health, &cli_flow,
-    &cli_version,  &cli_help,	NULL,
+    &cli_validate, &cli_plan,	 &cli_apply,  &cli_probe,     &cli_decap,
+    &cli_status,   &cli_show,	 &cli_watch,  &cli_overrides, &cli_drain,
+    &cli_undrain,  &cli_disable, &cli_enable, &cli_weight,    &cli_health,
+    &cli_flow,	   &cli_version, &cli_help,   NULL,
 };

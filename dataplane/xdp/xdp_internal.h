@@ -124,6 +124,12 @@ int xdp_pin_put(const char *dir, const char *name, int fd)
     __attribute__((warn_unused_result));
 /* Unlink every pin in dir, then dir. */
 int xdp_pin_remove_dir(const char *dir);
+/* Mount bpffs on /sys/fs/bpf when pin_path lies below it and none is. */
+int xdp_pin_ensure_bpffs(const char *pin_path)
+    __attribute__((warn_unused_result));
+int xdp_pin_mkdir_p(const char *dir) __attribute__((warn_unused_result));
+/* ifindex a pinned link is attached to; 0 when detached. */
+uint32_t xdp_pin_link_ifindex(int fd);
 int xdp_pin_meta_read(struct dp *dp) __attribute__((warn_unused_result));
 /* Create "svc_meta" for max_services, pinned in dir: fd or -errno. */
 int xdp_pin_svc_meta_create(const char *dir, uint32_t max_services)

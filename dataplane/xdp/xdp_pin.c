@@ -113,7 +113,7 @@ static bool is_bpffs(const char *path)
  * Make sure dir can hold pins: /sys/fs/bpf is mounted (as systemd would) when
  * the pin path lies below it and nothing is mounted there yet.
  */
-static int ensure_bpffs(const char *pin_path)
+int xdp_pin_ensure_bpffs(const char *pin_path)
 {
 	static const char root[] = "/sys/fs/bpf";
 
@@ -155,7 +155,7 @@ static int ensure_bpffs(const char *pin_path)
 	return -ENOTSUP;
 }
 
-static int mkdir_p(const char *dir)
+int xdp_pin_mkdir_p(const char *dir)
 {
 	char p[PATH_MAX];
 
@@ -174,8 +174,7 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
-/* ifindex a pinned link is attached to; 0 when detached. */
-static uint32_t link_ifindex(int fd)
+uint32_t xdp_pin_link_ifindex(int fd)
 {
 	struct bpf_link_info info;
 	uint32_t len = sizeof(info);
@@ -210,7 +209,7 @@ int xdp_pin_link_set(struct dp *dp, const char *name, int prog_fd,
 	LIBBPF_OPTS(bpf_link_create_opts, o, .flags = flags);
 	int fd = xdp_pin_get(dp->dir, name), err;
 
-	if (fd >= 0 && link_ifindex(fd) == (uint32_t)dp->ifindex) {
+	if (fd >= 0 && xdp_pin_link_ifindex(fd) == (uint32_t)dp->ifindex) {
 		err = bpf_link_update(fd, prog_fd, NULL) ? -errno : 0;
 		close(fd);
 		return err;
@@ -283,7 +282,7 @@ static bool tc_attached(struct dp *dp)
 	fd = xdp_pin_get(dp->dir, XDP_PIN_LINK_TC);
 	if (fd < 0)
 		return false;
-	ok = link_ifindex(fd) == (uint32_t)dp->ifindex;
+	ok = xdp_pin_link_ifindex(fd) == (uint32_t)dp->ifindex;
 	close(fd);
 	return ok;
 }
@@ -295,7 +294,7 @@ bool xdp_pin_attached(struct dp *dp)
 
 	if (fd < 0)
 		return false;
-	ok = dp->ifindex && link_ifindex(fd) == (uint32_t)dp->ifindex;
+	ok = dp->ifindex && xdp_pin_link_ifindex(fd) == (uint32_t)dp->ifindex;
 	close(fd);
 	return ok;
 }
@@ -533,12 +532,12 @@ int xdp_pin_open(struct dp *dp)
 	for (int i = 0; i < XM__COUNT; i++)
 		dp->fd[i] = -1;
 	if (!dp->read_only) {
-		err = ensure_bpffs(pin_path);
+		err = xdp_pin_ensure_bpffs(pin_path);
 		if (err)
 			return err; /* said why */
 		err = xdp_resize_recover(dp);
 		if (!err)
-			err = mkdir_p(dp->dir);
+			err = xdp_pin_mkdir_p(dp->dir);
 		if (err) {
 			lb_err("xdp: cannot create %s: %s", dp->dir,
 			       strerror(-err));

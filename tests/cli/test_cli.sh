@@ -55,10 +55,22 @@ json_check() { # NAME PYTHON-EXPR over `d` (the parsed stdout)
 run 0 "version" -- $bin version && expect_in "$out" "version prints name" '^ballast '
 run 0 "--version" -- $bin --version
 run 0 "help" -- $bin help && expect_in "$out" "help lists commands" 'validate'
-for c in validate plan apply probe version help; do
+for c in validate plan apply probe decap version help; do
 	run 0 "$c --help" -- $bin $c --help && expect_in "$out" "$c --help shows usage" '^Usage: ballast'
 	run 0 "help $c" -- $bin help $c
 done
+# ballast decap: its arguments are checked before anything is loaded.
+run 1 "decap without arguments" -- $bin decap && expect_in "$err" "decap names what is missing" "needs a verb and an interface"
+run 1 "decap attach without addresses" -- $bin decap attach eth0 &&
+	expect_in "$err" "decap attach asks for the tunnel addresses" "tunnel addresses"
+run 1 "decap bad address" -- $bin decap attach eth0 10.0.0.300 &&
+	expect_in "$err" "decap names the bad address" "'10.0.0.300' is not an IPv4 or IPv6 address"
+run 1 "decap bad mode" -- $bin decap attach eth0 10.0.0.1 --mode turbo &&
+	expect_in "$err" "decap names the modes" "auto, native, generic"
+run 1 "decap unknown verb" -- $bin decap frob eth0 && expect_in "$err" "decap names the verbs" "attach, detach or status"
+run 1 "decap detach takes no addresses" -- $bin decap detach eth0 10.0.0.1
+run 3 "decap status of nothing pinned: exit 3" -- $bin decap status eth0 --pin-path "$work/nopins" &&
+	expect_in "$out" "decap status says not attached" "not attached"
 run 1 "unknown command" -- $bin frobnicate && expect_in "$err" "unknown command named" "frobnicate"
 run 1 "unknown option" -- $bin plan --frob && expect_in "$err" "unknown option hint" "ballast plan --help"
 run 1 "no command" -- $bin

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Sourced by shell test suites: count results and record them for `make check`.
-#   t_pass NAME; t_fail NAME [WHY]; t_skip NAME WHY; t_done SUITE
+#   t_pass NAME; t_fail NAME [WHY]; t_skip NAME WHY; t_done SUITE;
+#   t_skip_all SUITE WHY (skip the whole suite and exit)
 T_PASSED=0
 T_FAILED=0
 T_SKIPPED=0
@@ -18,4 +19,11 @@ t_done() {
 	fi
 	printf '%s: %d passed, %d failed, %d skipped\n' "$suite" "$T_PASSED" "$T_FAILED" "$T_SKIPPED"
 	[[ $T_FAILED -eq 0 ]]
+}
+
+# Record the whole suite as skipped, with the reason, and end the script.
+t_skip_all() {
+	t_skip "$1" "$2"
+	t_done "$1"
+	exit 0
 }

@@ -14,12 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/lib/result.sh
 . "$here/../lib/result.sh"
 
-skip_all() {
-	t_skip "$suite" "$1"
-	t_done "$suite"
-	exit 0
-}
-
+skip_all() { t_skip_all "$suite" "$1"; }
 [[ $(id -u) -eq 0 ]] || skip_all "needs root (bpf, network namespaces)"
 command -v ip >/dev/null || skip_all "iproute2 missing"
 command -v unshare >/dev/null && command -v nsenter >/dev/null ||

@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The lab of network namespaces with real servers: `make demo` and the
+# end-to-end suite `make test-lab` (tests/lab/run.sh).
+DEPS_PKGS += python3 curl iproute2 util-linux
+CHECK_TARGETS += test-lab
+
+.PHONY: test-lab
+test-lab: ballast $(BUILD)/tests/xdp/poke
+	$(Q)mkdir -p $(RESULTS)
+	$(Q)tests/lab/run.sh ./ballast $(BUILD)/tests/xdp/poke
