@@ -5,37 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd/cli/specs.h"
 #include "cmd/commands.h"
 #include "cmd/options.h"
 #include "dataplane/xdp/decap.h"
-
-static const char decap_usage[] =
-    "Usage: ballast decap attach IFACE ADDRESS... [--mode MODE] [--pin-path "
-    "DIR]\n"
-    "       ballast decap detach IFACE [--pin-path DIR]\n"
-    "       ballast decap status IFACE [--pin-path DIR]\n"
-    "\n"
-    "On a DSR backend: strip the IPIP / IP6IP6 / IPv4-in-IPv6 header the\n"
-    "forwarder adds to packets for ADDRESS (this host's tunnel addresses,\n"
-    "the reals' addresses in the balancer's config) arriving on IFACE, so\n"
-    "the stack sees the client's packet to the VIP (which must be on a local\n"
-    "interface, e.g. lo). No ipip kernel module is needed.\n"
-    "\n"
-    "attach  loads the program and attaches it through a bpf_link pinned in\n"
-    "        DIR/decap/IFACE/ (it stays attached after the command exits).\n"
-    "        Run again to change the addresses or to install a new build:\n"
-    "        the link is updated in place, never detached in between.\n"
-    "detach  detaches it and removes its pins.\n"
-    "status  shows whether it is attached, its addresses and its counters\n"
-    "        (ok: decapsulated, pass: not for us, malformed: dropped).\n"
-    "\n"
-    "Options:\n"
-    "      --mode MODE       auto (default), native or generic XDP\n"
-    "      --pin-path DIR    bpffs directory (default /sys/fs/bpf/ballast)\n"
-    "  -h, --help            this text\n"
-    "\n"
-    "Exit status: 0 done, 1 error (the reason is printed), 3 status: not "
-    "attached.\n";
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
 							     ...)
@@ -78,48 +51,34 @@ static int print_status(const char *root, const char *ifname)
 
 int cmd_decap(int argc, char **argv)
 {
+	static const enum cfg_xdp_mode modes[] = {
+	    CFG_XDP_MODE_AUTO,
+	    CFG_XDP_MODE_NATIVE,
+	    CFG_XDP_MODE_GENERIC,
+	};
 	struct lb_addr addrs[DP_XDP_DECAP_MAX_ADDRS];
-	enum cfg_xdp_mode mode = CFG_XDP_MODE_AUTO;
-	const char *root = "/sys/fs/bpf/ballast", *verb = NULL, *ifname = NULL;
+	struct cmd_decap_options o = {.pin_path = "/sys/fs/bpf/ballast"};
+	const char *root, *verb, *ifname;
+	enum cfg_xdp_mode mode;
 	size_t n = 0;
+	int first, code;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(decap_usage, stdout);
-			return CMD_EXIT_OK;
-		} else if (!strcmp(a, "--pin-path") && i + 1 < argc) {
-			root = argv[++i];
-		} else if (!strcmp(a, "--mode") && i + 1 < argc) {
-			const char *m = argv[++i];
-
-			if (!strcmp(m, "auto"))
-				mode = CFG_XDP_MODE_AUTO;
-			else if (!strcmp(m, "native"))
-				mode = CFG_XDP_MODE_NATIVE;
-			else if (!strcmp(m, "generic"))
-				mode = CFG_XDP_MODE_GENERIC;
-			else
-				return usage_error("mode '%s' is not one of "
-						   "auto, native, generic",
-						   m);
-		} else if (a[0] == '-') {
-			return usage_error("unknown option '%s'", a);
-		} else if (!verb) {
-			verb = a;
-		} else if (!ifname) {
-			ifname = a;
-		} else if (n == DP_XDP_DECAP_MAX_ADDRS) {
-			return usage_error(
-			    "too many addresses (at most 64) at '%s'", a);
-		} else if (lb_addr_parse(a, &addrs[n++])) {
-			return usage_error(
-			    "'%s' is not an IPv4 or IPv6 address", a);
-		}
-	}
-	if (!verb || !ifname)
+	if (cli_parse(&cli_decap, argc, argv, &o, &first, &code))
+		return code;
+	root = o.pin_path;
+	mode = modes[o.mode];
+	if (argc - first < 2)
 		return usage_error("%s", "needs a verb and an interface");
+	verb = argv[first];
+	ifname = argv[first + 1];
+	for (int i = first + 2; i < argc; i++) {
+		if (n == DP_XDP_DECAP_MAX_ADDRS)
+			return usage_error(
+			    "too many addresses (at most 64) at '%s'", argv[i]);
+		if (lb_addr_parse(argv[i], &addrs[n++]))
+			return usage_error(
+			    "'%s' is not an IPv4 or IPv6 address", argv[i]);
+	}
 	if (!strcmp(verb, "attach")) {
 		if (!n)
 			return usage_error(

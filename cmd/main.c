@@ -4,26 +4,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/cli/specs.h"
+#include "cmd/client/client.h"
 #include "cmd/commands.h"
 #include "lib/log.h"
 
 struct command {
-	const char *name;
+	const struct cli_command *spec; /* name, summary, options, help */
 	int (*run)(int argc, char **argv);
-	const char *summary;
 };
 
 static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
-	{ "validate", cmd_validate, "check a configuration file (for CI)" },
-	{ "plan", cmd_plan, "show what apply would change in the dataplane" },
-	{ "apply", cmd_apply, "converge the dataplane to the configuration" },
-	{ "probe", cmd_probe, "run the health checks and show each real's state" },
-	{ "decap", cmd_decap, "DSR backend: strip the forwarder's tunnel header" },
-	{ "version", cmd_version, "print the version" },
-	{ "help", cmd_help, "help on a command" },
+	{ &cli_validate, cmd_validate },
+	{ &cli_plan, cmd_plan },
+	{ &cli_apply, cmd_apply },
+	{ &cli_probe, cmd_probe },
+	{ &cli_decap, cmd_decap },
+	{ &cli_status, cl_main },
+	{ &cli_show, cl_main },
+	{ &cli_watch, cl_main },
+	{ &cli_overrides, cl_main },
+	{ &cli_drain, cl_main },
+	{ &cli_undrain, cl_main },
+	{ &cli_disable, cl_main },
+	{ &cli_enable, cl_main },
+	{ &cli_weight, cl_main },
+	{ &cli_health, cl_main },
+	{ &cli_flow, cl_main },
+	{ &cli_version, cmd_version },
+	{ &cli_help, cmd_help },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -54,25 +66,25 @@ static void print_usage(FILE *f)
 {
 	fputs(main_usage_head, f);
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name,
-			commands[i].summary);
+		fprintf(f, "  %-10s %s\n", commands[i].spec->name,
+			commands[i].spec->summary);
 	fputs(main_usage_tail, f);
 }
 
 static const struct command *find_command(const char *name)
 {
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		if (!strcmp(commands[i].name, name))
+		if (!strcmp(commands[i].spec->name, name))
 			return &commands[i];
 	return NULL;
 }
 
 static int cmd_version(int argc, char **argv)
 {
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		puts("Usage: ballast version\n\nPrint the version and exit.");
-		return 0;
-	}
+	int first, code;
+
+	if (argv && cli_parse(&cli_version, argc, argv, NULL, &first, &code))
+		return code;
 	printf("ballast %s\n", BALLAST_VERSION);
 	return 0;
 }
@@ -82,22 +94,21 @@ static int cmd_help(int argc, char **argv)
 	const struct command *c;
 	char help_flag[] = "--help";
 	char *args[3];
+	int first, code;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+	if (cli_parse(&cli_help, argc, argv, NULL, &first, &code))
+		return code;
+	if (first >= argc) {
 		print_usage(stdout);
 		return 0;
 	}
-	c = find_command(argv[1]);
+	c = find_command(argv[first]);
 	if (!c) {
 		fprintf(stderr, "ballast: no command '%s'; see 'ballast help'\n",
-			argv[1]);
+			argv[first]);
 		return 1;
 	}
-	if (c->run == cmd_help) {
-		print_usage(stdout);
-		return 0;
-	}
-	args[0] = argv[1];
+	args[0] = argv[first];
 	args[1] = help_flag;
 	args[2] = NULL;
 	return c->run(2, args);

@@ -1,61 +1,67 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Option parsing shared by the subcommands. */
+/*
+ * The options structs of the commands that read a configuration and a
+ * dataplane; their tables (which option sets which field) are in
+ * cmd/cli/specs.c, parsed by cmd/cli/params.h.
+ */
 #ifndef BALLAST_CMD_OPTIONS_H
 #define BALLAST_CMD_OPTIONS_H
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
-
-/* Which options a command accepts. */
-enum cmd_opt {
-	CMD_OPT_CONFIG = 1u << 0,
-	CMD_OPT_JSON = 1u << 1,
-	CMD_OPT_DATAPLANE = 1u << 2,
-	CMD_OPT_STATE = 1u << 3,
-	CMD_OPT_FAULT = 1u << 4,
-	CMD_OPT_DRY_RUN = 1u << 5,
-	CMD_OPT_PRUNE = 1u << 6,
-	CMD_OPT_WAIT = 1u << 7,
-	CMD_OPT_DETACH = 1u << 8,
-};
 
 /* --wait without a value: how long to wait for the dataplane's lock. */
 #define CMD_WAIT_DEFAULT_MS 30000
 
+/* validate, plan and apply. */
 struct cmd_options {
-	const char *config;     /* resolved path, never NULL after parsing */
-	const char *dataplane;  /* NULL: the config's driver */
+	const char *config;    /* resolved path, never NULL after parsing */
+	const char *dataplane; /* NULL: the config's driver */
 	const char *state;
 	const char *faults;
 	bool json;
 	bool dry_run;
 	bool prune;
-	uint32_t wait_ms;       /* --wait: 0 fails at once when locked */
+	uint32_t wait_ms; /* --wait: 0 fails at once when locked */
 	bool detach;
+	/* apply --daemon and its options (the daemon reads them) */
+	bool daemon;
+	const char *socket;    /* NULL: the config's daemon.api_socket */
+	const char *state_dir; /* NULL: the config's daemon.state_dir */
+	bool cleanup_on_exit;
 };
 
-/*
- * Parse argv for a command accepting `allowed`. Prints `usage` for --help and
- * returns 1 with *exit_code 0; on a bad option prints a hint and returns 1
- * with *exit_code set; returns 0 when the command should run.
- */
-int cmd_parse_options(int argc, char **argv, unsigned int allowed,
-		      const char *usage, struct cmd_options *o, int *exit_code);
+/* probe. */
+struct cmd_probe_options {
+	const char *config;
+	bool json;
+	uint32_t for_ms; /* 0: until interrupted */
+};
+
+/* decap. */
+struct cmd_decap_options {
+	const char *pin_path; /* bpffs directory */
+	int mode;	      /* index into auto, native, generic */
+};
+
+struct cli_command;
 
 /*
- * After getopt_long (with an optstring starting with ':') returned c, '?' or
- * ':', say on stderr what was wrong with which option: unknown, missing its
- * value, or given a value it does not take; then where help is.
+ * Parse argv for `spec` into o (zeroed first) and resolve the config path.
+ * Returns 1 with *exit_code set when the command should not run (--help
+ * printed, or a bad option told on stderr); 0 when it should.
  */
-void cmd_option_error(const char *cmd, int c, char **argv,
-		      const struct option *longopts);
+int cmd_parse_options(int argc, char **argv, const struct cli_command *spec,
+		      struct cmd_options *o, int *exit_code);
 
 /* Exit codes shared by commands. */
 enum {
 	CMD_EXIT_OK = 0,
 	CMD_EXIT_ERROR = 1,
-	CMD_EXIT_CHANGES = 2, /* plan: changes pending; validate: semantic error */
+	CMD_EXIT_CHANGES =
+	    2, /* plan: changes pending; validate: semantic error */
+	CMD_EXIT_NO_DAEMON =
+	    3, /* clients: the daemon's socket did not answer */
 };
 
 #endif

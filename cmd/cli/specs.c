@@ -1,0 +1,508 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "cmd/cli/specs.h"
+
+#include <stddef.h>
+
+#include "cmd/client/options.h"
+#include "cmd/options.h"
+#include "config/config.h"
+
+#define OPT(field) offsetof(struct cmd_options, field)
+#define PROBE(field) offsetof(struct cmd_probe_options, field)
+#define DECAP(field) offsetof(struct cmd_decap_options, field)
+#define CL(field) offsetof(struct cl_options, field)
+
+#define ROW_CONFIG(off)                                                        \
+	{                                                                      \
+		.name = "config", .short_name = 'c', .kind = CLI_STRING,       \
+		.offset = (off), .arg = "FILE",                                \
+		.help = "configuration (default: $" CFG_ENV_PATH               \
+			", then\n" CFG_DEFAULT_PATH ")"                        \
+	}
+#define ROW_END                                                                \
+	{                                                                      \
+		0                                                              \
+	}
+
+/* ---- commands that read a configuration and a dataplane ------------------ */
+
+static const struct cli_option validate_opts[] = {
+    ROW_CONFIG(OPT(config)),
+    {.name = "json",
+     .short_name = 'j',
+     .kind = CLI_FLAG,
+     .offset = OPT(json),
+     .help = "print the diagnostics as a JSON array of\n"
+	     "{file, line, column, severity, path, message} on stdout"},
+    ROW_END,
+};
+
+const struct cli_command cli_validate = {
+    .name = "validate",
+    .summary = "check a configuration file (for CI)",
+    .synopsis = "ballast validate [-c FILE] [--json]",
+    .about = "Check a configuration file without touching any dataplane.\n"
+	     "Every problem is reported, as FILE:LINE:COL: error: MESSAGE on "
+	     "stderr.\n",
+    .options = validate_opts,
+    .epilogue = "Exit status: 0 valid (warnings allowed), 1 YAML syntax or "
+		"schema error\n"
+		"(unknown key, wrong type, missing field) or unreadable file,\n"
+		"2 semantic error (duplicate service, undefined pool, ...).\n",
+};
+
+#define ROW_DATAPLANE(what)                                                    \
+	{                                                                      \
+		.name = "dataplane", .kind = CLI_STRING,                       \
+		.offset = OPT(dataplane), .arg = "NAME",                       \
+		.help = "driver to " what " instead of the configured one"     \
+	}
+
+static const struct cli_option plan_opts[] = {
+    ROW_CONFIG(OPT(config)),
+    ROW_DATAPLANE("read"),
+    {.name = "state",
+     .kind = CLI_STRING,
+     .offset = OPT(state),
+     .arg = "FILE",
+     .help = "fake dataplane: state file to read (without\n"
+	     "one it starts empty)"},
+    {.name = "prune",
+     .kind = CLI_FLAG,
+     .offset = OPT(prune),
+     .help = "also plan removal of services Ballast did not create"},
+    {.name = "json",
+     .short_name = 'j',
+     .kind = CLI_FLAG,
+     .offset = OPT(json),
+     .help = "print the plan as JSON on stdout; an error as\n"
+	     "{\"error\": {\"kind\", \"message\", ...}}"},
+    ROW_END,
+};
+
+const struct cli_command cli_plan = {
+    .name = "plan",
+    .summary = "show what apply would change in the dataplane",
+    .synopsis = "ballast plan [-c FILE] [--dataplane NAME] [--json] [--prune]",
+    .about =
+	"Read the live dataplane and show what 'ballast apply' would change:\n"
+	"  + create   ~ change (old -> new)   - delete   ! foreign (left "
+	"alone)\n"
+	"one line per service or real. Nothing is modified.\n",
+    .options = plan_opts,
+    .epilogue = "Exit status: 0 in sync, 2 changes pending, 1 error.\n",
+};
+
+static const struct cli_option apply_opts[] = {
+    ROW_CONFIG(OPT(config)),
+    ROW_DATAPLANE("program"),
+    {.name = "state",
+     .kind = CLI_STRING,
+     .offset = OPT(state),
+     .arg = "FILE",
+     .help = "fake dataplane: persist its state in FILE (needed\n"
+	     "unless the config sets dataplane.fake.state_file:\n"
+	     "without it the changes would be lost on exit)"},
+    {.name = "fault",
+     .kind = CLI_STRING,
+     .offset = OPT(faults),
+     .arg = "N:ERRNO",
+     .help = "fake dataplane: fail the Nth operation with ERRNO\n"
+	     "(e.g. 3:EBUSY; comma-separated for several)"},
+    {.name = "dry-run",
+     .short_name = 'n',
+     .kind = CLI_FLAG,
+     .offset = OPT(dry_run),
+     .help = "print the plan, change nothing"},
+    {.name = "prune",
+     .kind = CLI_FLAG,
+     .offset = OPT(prune),
+     .help = "also remove services Ballast did not create"},
+    {.name = "wait",
+     .kind = CLI_DURATION,
+     .offset = OPT(wait_ms),
+     .flags = CLI_F_OPT_VALUE,
+     .dflt = CMD_WAIT_DEFAULT_MS,
+     .help = "when another command holds the dataplane's\n"
+	     "lock, wait for it up to DURATION (e.g. 90s;\n"
+	     "default 30s) instead of failing at once"},
+    {.name = "detach",
+     .kind = CLI_FLAG,
+     .offset = OPT(detach),
+     .help = "remove everything Ballast installed in the\n"
+	     "dataplane instead (xdp: detach the programs and\n"
+	     "remove the pinned maps, dropping tracked flows)"},
+    {.name = "daemon",
+     .kind = CLI_FLAG,
+     .offset = OPT(daemon),
+     .help = "keep running: reconcile on every tick, health\n"
+	     "event and config change, and serve the control API"},
+    {.name = "socket",
+     .kind = CLI_STRING,
+     .offset = OPT(socket),
+     .arg = "PATH",
+     .help = "--daemon: the control API's unix socket instead\n"
+	     "of the config's daemon.api_socket"},
+    {.name = "state-dir",
+     .kind = CLI_STRING,
+     .offset = OPT(state_dir),
+     .arg = "DIR",
+     .help = "--daemon: where overrides are kept instead of\n"
+	     "the config's daemon.state_dir"},
+    {.name = "cleanup-on-exit",
+     .kind = CLI_FLAG,
+     .offset = OPT(cleanup_on_exit),
+     .help = "--daemon: remove what Ballast programmed when\n"
+	     "stopped (default: leave the dataplane as it is)"},
+    ROW_END,
+};
+
+const struct cli_command cli_apply = {
+    .name = "apply",
+    .summary = "converge the dataplane to the configuration",
+    .synopsis =
+	"ballast apply [-c FILE] [--dataplane NAME] [--dry-run] [--prune]\n"
+	"              [--wait[=DURATION]]\n"
+	"ballast apply [-c FILE] --detach\n"
+	"ballast apply [-c FILE] --daemon [--socket PATH] [--state-dir DIR]\n"
+	"              [--cleanup-on-exit]",
+    .about =
+	"Converge the live dataplane to the configuration once, print every\n"
+	"change made, then read the dataplane back to confirm it converged.\n"
+	"Services Ballast did not create are left alone unless --prune.\n",
+    .options = apply_opts,
+    .epilogue =
+	"One writer at a time: apply holds the dataplane's lock (a file in\n"
+	"/run/ballast, or $BALLAST_RUN_DIR) from its first read to its "
+	"read-back.\n"
+	"\n"
+	"Exit status: 0 converged, 1 some operation failed or an error "
+	"occurred.\n",
+};
+
+static const struct cli_option probe_opts[] = {
+    ROW_CONFIG(PROBE(config)),
+    {.name = "json",
+     .short_name = 'j',
+     .kind = CLI_FLAG,
+     .offset = PROBE(json),
+     .help = "one JSON object per line"},
+    {.name = "for",
+     .short_name = 'f',
+     .kind = CLI_DURATION,
+     .offset = PROBE(for_ms),
+     .flags = CLI_F_NONZERO,
+     .help = "stop after DURATION (500ms, 30s, 2m);\n"
+	     "default: until interrupted"},
+    ROW_END,
+};
+
+const struct cli_command cli_probe = {
+    .name = "probe",
+    .summary = "run the health checks and show each real's state",
+    .synopsis = "ballast probe [-c FILE] [--json] [--for DURATION]",
+    .about =
+	"Run the configuration's health checks against every real, print\n"
+	"each state change as it happens and a summary at the end. Nothing\n"
+	"in the dataplane is changed.\n",
+    .options = probe_opts,
+};
+
+static const char *const xdp_modes[] = {"auto", "native", "generic", NULL};
+
+static const struct cli_option decap_opts[] = {
+    {.name = "mode",
+     .kind = CLI_ENUM,
+     .offset = DECAP(mode),
+     .arg = "MODE",
+     .choices = xdp_modes,
+     .help = "auto (default), native or generic XDP"},
+    {.name = "pin-path",
+     .kind = CLI_STRING,
+     .offset = DECAP(pin_path),
+     .arg = "DIR",
+     .help = "bpffs directory (default /sys/fs/bpf/ballast)"},
+    ROW_END,
+};
+
+const struct cli_command cli_decap = {
+    .name = "decap",
+    .summary = "DSR backend: strip the forwarder's tunnel header",
+    .synopsis = "ballast decap attach IFACE ADDRESS... [--mode MODE] "
+		"[--pin-path DIR]\n"
+		"ballast decap detach IFACE [--pin-path DIR]\n"
+		"ballast decap status IFACE [--pin-path DIR]",
+    .about =
+	"On a DSR backend: strip the IPIP / IP6IP6 / IPv4-in-IPv6 header the\n"
+	"forwarder adds to packets for ADDRESS (this host's tunnel addresses,\n"
+	"the reals' addresses in the balancer's config) arriving on IFACE, so\n"
+	"the stack sees the client's packet to the VIP (which must be on a "
+	"local\n"
+	"interface, e.g. lo). No ipip kernel module is needed.\n"
+	"\n"
+	"attach  loads the program and attaches it through a bpf_link pinned "
+	"in\n"
+	"        DIR/decap/IFACE/ (it stays attached after the command "
+	"exits).\n"
+	"        Run again to change the addresses or to install a new build:\n"
+	"        the link is updated in place, never detached in between.\n"
+	"detach  detaches it and removes its pins.\n"
+	"status  shows whether it is attached, its addresses and its counters\n"
+	"        (ok: decapsulated, pass: not for us, malformed: dropped).\n",
+    .options = decap_opts,
+    .epilogue = "Exit status: 0 done, 1 error (the reason is printed), 3 "
+		"status: not attached.\n",
+    /* The command checks its verb, interface and addresses (how many). */
+    .max_args = 1u << 16,
+};
+
+static const struct cli_option no_opts[] = {ROW_END};
+
+const struct cli_command cli_version = {
+    .name = "version",
+    .summary = "print the version",
+    .synopsis = "ballast version",
+    .about = "Print the version and exit.\n",
+    .options = no_opts,
+};
+
+const struct cli_command cli_help = {
+    .name = "help",
+    .summary = "help on a command",
+    .synopsis = "ballast help [COMMAND]",
+    .about = "List the commands, or show COMMAND's help (as COMMAND --help).\n",
+    .options = no_opts,
+    .max_args = 1,
+};
+
+/* ---- clients of the daemon's control API ----------------------------------
+ */
+
+#define CL_COMMON                                                              \
+	{.name = "config",                                                     \
+	 .short_name = 'c',                                                    \
+	 .kind = CLI_STRING,                                                   \
+	 .offset = CL(config),                                                 \
+	 .arg = "FILE",                                                        \
+	 .help = "find the daemon's socket in FILE's\n"                        \
+		 "daemon.api_socket"},                                         \
+	    {.name = "socket",                                                 \
+	     .kind = CLI_STRING,                                               \
+	     .offset = CL(socket),                                             \
+	     .arg = "PATH",                                                    \
+	     .help = "the daemon's socket (default: from -c, else\n"           \
+		     "$" CL_ENV_SOCKET ", else " CL_DEFAULT_SOCKET ")"},       \
+	{                                                                      \
+		.name = "json", .short_name = 'j', .kind = CLI_FLAG,           \
+		.offset = CL(json),                                            \
+		.help = "print the API's answer (its `data`) as JSON"          \
+	}
+
+#define CL_EPILOGUE                                                            \
+	"Exit status: 0 done, 1 the daemon refused (its error is printed as\n" \
+	"CODE: message) or a usage error, 3 the daemon cannot be reached.\n"
+
+static const struct cli_option cl_opts[] = {CL_COMMON, ROW_END};
+
+const struct cli_command cli_status = {
+    .name = "status",
+    .summary = "the running daemon: config, last pass, counts, HA",
+    .synopsis = "ballast status [--socket PATH] [--json]",
+    .about = "Ask the running daemon for its state: the config generation it\n"
+	     "runs, its last reconcile pass, counts of services and reals by\n"
+	     "health, overrides, refusals and the HA state.\n",
+    .options = cl_opts,
+    .epilogue = CL_EPILOGUE,
+};
+
+const struct cli_command cli_show = {
+    .name = "show",
+    .summary = "services and their reals as the daemon sees them",
+    .synopsis = "ballast show services [NAME] [--socket PATH] [--json]",
+    .about =
+	"List the services with their reals: configured, effective and\n"
+	"programmed weight, health, admin state and counters. With NAME,\n"
+	"one service with each real's recent health history and overrides.\n",
+    .options = cl_opts,
+    .epilogue = CL_EPILOGUE,
+    .min_args = 1,
+    .max_args = 2,
+};
+
+static const struct cli_option watch_opts[] = {
+    CL_COMMON,
+    {.name = "count",
+     .kind = CLI_UINT,
+     .offset = CL(count),
+     .flags = CLI_F_NONZERO,
+     .help = "stop after N events (default: until interrupted)"},
+    ROW_END,
+};
+
+const struct cli_command cli_watch = {
+    .name = "watch",
+    .summary = "follow the daemon's events as they happen",
+    .synopsis = "ballast watch [--json] [--count N] [--socket PATH]",
+    .about =
+	"Print the daemon's events (audit, health, reconcile, drift,\n"
+	"refusal, reload, ha, override) one per line as they happen.\n"
+	"When the stream breaks, reconnect and resume after the last event\n"
+	"seen (Last-Event-ID); give up after 5 failed attempts in a row.\n",
+    .options = watch_opts,
+    .epilogue = CL_EPILOGUE,
+};
+
+static const struct cli_option drain_opts[] = {
+    CL_COMMON,
+    {.name = "timeout",
+     .kind = CLI_DURATION_TEXT,
+     .offset = CL(timeout),
+     .flags = CLI_F_NONZERO,
+     .help = "after DURATION, take the real out of rotation\n"
+	     "(kept as disabled); default: drain until undrain"},
+    ROW_END,
+};
+
+#define REAL_NOTE                                                              \
+	"SERVICE is a service's name in the config; REAL is ADDR:PORT\n"       \
+	"([ADDR]:PORT for IPv6). Overrides are transient: they end when "      \
+	"they\n"                                                               \
+	"expire or are removed, and git stays the truth.\n"
+
+const struct cli_command cli_drain = {
+    .name = "drain",
+    .summary = "stop new flows to a real (existing ones continue)",
+    .synopsis = "ballast drain SERVICE REAL [--timeout DURATION]",
+    .about = "Give REAL weight 0 in SERVICE: no new flows, existing ones\n"
+	     "continue.\n\n" REAL_NOTE,
+    .options = drain_opts,
+    .epilogue = CL_EPILOGUE,
+    .min_args = 2,
+    .max_args = 2,
+};
+
+const struct cli_command cli_undrain = {
+    .name = "undrain",
+    .summary = "end a drain",
+    .synopsis = "ballast undrain SERVICE REAL",
+    .about = "Remove the drain override of REAL in SERVICE.\n\n" REAL_NOTE,
+    .options = cl_opts,
+    .epilogue = CL_EPILOGUE,
+    .min_args = 2,
+    .max_args = 2,
+};
+
+#define ROW_FOR(what)                                                          \
+	{                                                                      \
+		.name = "for", .kind = CLI_DURATION_TEXT, .offset = CL(for_),  \
+		.flags = CLI_F_NONZERO, .help = what                           \
+	}
+
+static const struct cli_option disable_opts[] = {
+    CL_COMMON,
+    ROW_FOR("end the override after DURATION (default: until\n"
+	    "enable)"),
+    ROW_END,
+};
+
+const struct cli_command cli_disable = {
+    .name = "disable",
+    .summary = "take a real out of rotation",
+    .synopsis = "ballast disable SERVICE REAL [--for DURATION]",
+    .about = "Take REAL out of SERVICE's rotation until enabled again (or for\n"
+	     "DURATION).\n\n" REAL_NOTE,
+    .options = disable_opts,
+    .epilogue = CL_EPILOGUE,
+    .min_args = 2,
+    .max_args = 2,
+};
+
+const struct cli_command cli_enable = {
+    .name = "enable",
+    .summary = "end a disable",
+    .synopsis = "ballast enable SERVICE REAL",
+    .about = "Remove the disable override of REAL in SERVICE.\n\n" REAL_NOTE,
+    .options = cl_opts,
+    .epilogue = CL_EPILOGUE,
+    .min_args = 2,
+    .max_args = 2,
+};
+
+static const struct cli_option weight_opts[] = {
+    CL_COMMON,
+    ROW_FOR("end the override after DURATION (default: until\n"
+	    "--clear)"),
+    {.name = "clear",
+     .kind = CLI_FLAG,
+     .offset = CL(clear),
+     .help = "remove the weight override instead"},
+    ROW_END,
+};
+
+const struct cli_command cli_weight = {
+    .name = "weight",
+    .summary = "override a real's weight",
+    .synopsis = "ballast weight SERVICE REAL N [--for DURATION]\n"
+		"ballast weight SERVICE REAL --clear",
+    .about = "Set REAL's weight in SERVICE to N (replacing an earlier weight\n"
+	     "override), or remove the override.\n\n" REAL_NOTE,
+    .options = weight_opts,
+    .epilogue = CL_EPILOGUE,
+    .min_args = 2,
+    .max_args = 3,
+};
+
+static const struct cli_option health_opts[] = {
+    CL_COMMON,
+    ROW_FOR("how long the forced state lasts (required)"),
+    {.name = "clear",
+     .kind = CLI_FLAG,
+     .offset = CL(clear),
+     .help = "remove the forced state instead"},
+    ROW_END,
+};
+
+const struct cli_command cli_health = {
+    .name = "health",
+    .summary = "force a real's health up or down for a while",
+    .synopsis = "ballast health SERVICE REAL up|down --for DURATION\n"
+		"ballast health SERVICE REAL --clear",
+    .about =
+	"Force REAL's health in SERVICE up or down for DURATION, whatever\n"
+	"its probes say, or remove that override.\n\n" REAL_NOTE,
+    .options = health_opts,
+    .epilogue = CL_EPILOGUE,
+    .min_args = 2,
+    .max_args = 3,
+};
+
+const struct cli_command cli_flow = {
+    .name = "flow",
+    .summary = "which real a flow goes to, and why",
+    .synopsis = "ballast flow SRC DST PROTO",
+    .about =
+	"Ask the daemon which real the flow from SRC (IP:PORT) to DST\n"
+	"(VIP:PORT) over PROTO (tcp, udp, sctp) goes to and how it knows:\n"
+	"flow-table entry or ring slot (xdp), the scheduler, or unknown.\n",
+    .options = cl_opts,
+    .epilogue = CL_EPILOGUE,
+    .min_args = 3,
+    .max_args = 3,
+};
+
+const struct cli_command cli_overrides = {
+    .name = "overrides",
+    .summary = "list the runtime overrides in force",
+    .synopsis = "ballast overrides [--socket PATH] [--json]",
+    .about = "List every runtime override (drain, disable, weight, health)\n"
+	     "with who set it and when it expires.\n",
+    .options = cl_opts,
+    .epilogue = CL_EPILOGUE,
+};
+
+const struct cli_command *const cli_commands[] = {
+    &cli_validate, &cli_plan,	 &cli_apply,  &cli_probe,     &cli_decap,
+    &cli_status,   &cli_show,	 &cli_watch,  &cli_overrides, &cli_drain,
+    &cli_undrain,  &cli_disable, &cli_enable, &cli_weight,    &cli_health,
+    &cli_flow,	   &cli_version, &cli_help,   NULL,
+};
