@@ -105,6 +105,7 @@ static int cmd_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const struct command *c;
+	bool format_set = false;
 	int i = 1;
 
 	lb_log_route_libbpf();
@@ -141,6 +142,7 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			lb_log_set_format(format);
+			format_set = true;
 			i += 2;
 		} else {
 			fprintf(stderr, "ballast: unknown option '%s'; see 'ballast --help'\n",
@@ -158,5 +160,8 @@ int main(int argc, char **argv)
 			argv[i]);
 		return 1;
 	}
+	if (!format_set && c->run == cmd_apply &&
+	    cmd_apply_is_daemon(argc - i, argv + i))
+		lb_log_set_format(LB_LOG_FORMAT_AUTO);
 	return c->run(argc - i, argv + i);
 }

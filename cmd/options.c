@@ -19,6 +19,10 @@ static const struct {
 	{ { "dry-run", no_argument, NULL, 'n' }, CMD_OPT_DRY_RUN },
 	{ { "prune", no_argument, NULL, 'P' }, CMD_OPT_PRUNE },
 	{ { "wait", optional_argument, NULL, 'W' }, CMD_OPT_WAIT },
+	{ { "daemon", no_argument, NULL, 'D' }, CMD_OPT_DAEMON },
+	{ { "socket", required_argument, NULL, 'S' }, CMD_OPT_DAEMON },
+	{ { "state-dir", required_argument, NULL, 'T' }, CMD_OPT_DAEMON },
+	{ { "cleanup-on-exit", no_argument, NULL, 'C' }, CMD_OPT_DAEMON },
 };
 
 #define N_OPTIONS (sizeof(option_table) / sizeof(option_table[0]))
@@ -84,6 +88,18 @@ int cmd_parse_options(int argc, char **argv, unsigned int allowed,
 			break;
 		case 'P':
 			o->prune = true;
+			break;
+		case 'D':
+			o->daemon = true;
+			break;
+		case 'S':
+			o->socket = optarg;
+			break;
+		case 'T':
+			o->state_dir = optarg;
+			break;
+		case 'C':
+			o->cleanup_on_exit = true;
 			break;
 		case 'W':
 			if (parse_wait(argv[0], optarg, &o->wait_ms)) {

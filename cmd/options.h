@@ -16,6 +16,8 @@ enum cmd_opt {
 	CMD_OPT_DRY_RUN = 1u << 5,
 	CMD_OPT_PRUNE = 1u << 6,
 	CMD_OPT_WAIT = 1u << 7,
+	/* --daemon, --socket, --state-dir, --cleanup-on-exit */
+	CMD_OPT_DAEMON = 1u << 8,
 };
 
 /* --wait without a value: how long to wait for the dataplane's lock. */
@@ -30,6 +32,10 @@ struct cmd_options {
 	bool dry_run;
 	bool prune;
 	uint32_t wait_ms;       /* --wait: 0 fails at once when locked */
+	bool daemon;            /* apply --daemon */
+	const char *socket;     /* --socket: overrides daemon.api_socket */
+	const char *state_dir;  /* --state-dir */
+	bool cleanup_on_exit;
 };
 
 /*
