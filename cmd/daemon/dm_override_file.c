@@ -3,8 +3,6 @@
 #include "cmd/daemon/dm_override.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd/daemon/dm_util.h"
+#include "lib/file.h"
 
 #define FILE_FORMAT "ballast-overrides"
 #define FILE_VERSION 1
@@ -47,45 +46,12 @@ json_t *dm_ovr_to_json(const struct dm_override *o)
 			 time_or_null(o->expires_ms), "by", o->by);
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-static int fsync_dir(const char *path)
-{
-	char copy[PATH_MAX];
-	int fd, ret = 0;
-
-	snprintf(copy, sizeof(copy), "%s", path);
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 int dm_ovr_save(const struct dm_overrides *set, const char *path)
 {
-	char tmp[PATH_MAX];
-	json_t *doc, *arr;
+	json_t *doc, *arr = json_array();
 	char *text = NULL;
-	int fd = -1, ret = -ENOMEM;
+	int ret = -ENOMEM;
 
-	arr = json_array();
 	doc = json_pack("{s:s, s:i, s:o}", "format", FILE_FORMAT, "version",
 			FILE_VERSION, "overrides", arr);
 	if (!doc)
@@ -93,33 +59,9 @@ int dm_ovr_save(const struct dm_overrides *set, const char *path)
 	for (size_t i = 0; i < dm_ovr_count(set); i++)
 		if (json_array_append_new(arr, dm_ovr_to_json(dm_ovr_at(set, i))))
 			goto out;
-	text = json_dumps(doc, JSON_INDENT(2));
-	if (!text)
-		goto out;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >=
-	    (int)sizeof(tmp)) {
-		ret = -ENAMETOOLONG;
-		goto out;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		ret = -errno;
-		goto out;
-	}
-	ret = write_all(fd, text, strlen(text));
-	if (!ret)
-		ret = write_all(fd, "\n", 1);
-	if (!ret && fsync(fd))
-		ret = -errno;
-	if (close(fd) && !ret)
-		ret = -errno;
-	fd = -1;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	else
-		ret = fsync_dir(path);
+	text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+	if (text)
+		ret = lb_write_file_atomic(path, text, strlen(text));
 out:
 	free(text);
 	json_decref(doc);
