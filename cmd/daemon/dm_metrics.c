@@ -175,7 +175,8 @@ static void real_family(struct daemon *d, struct api_metrics *m,
 				break;
 			case RM_HEALTH:
 			case RM_RTT:
-				if (hc_engine_real_status(d->hc, s->pool, b, &hs))
+				if (hc_engine_real_status(d->hc, s->pool, b, &hs) ||
+				    (which == RM_RTT && hs.type == CFG_HC_NONE))
 					continue;
 				v = which == RM_RTT ?
 					    (double)hs.last_rtt_us / 1e6 :
