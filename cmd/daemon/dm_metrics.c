@@ -40,6 +40,9 @@ static void build_metrics(struct daemon *d, struct api_metrics *m,
 	api_metrics_family(m, "ballast_ha_active", API_METRIC_GAUGE,
 			   "1 when this node programs the dataplane (HA mode "
 			   "none: always).");
+	api_metrics_sample(m, NULL, 1);
+	api_metrics_family(m, "ballast_ha_info", API_METRIC_GAUGE,
+			   "The HA mode.");
 	api_metrics_sample(m, L("mode", cfg->ha.mode == CFG_HA_VRRP ? "vrrp" :
 								      "none"),
 			   1);

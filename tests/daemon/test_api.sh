@@ -143,7 +143,7 @@ check "metrics: config info with sha256 and git_rev" \
 check "metrics: effective weight per real" \
 	'grep -q "^ballast_real_effective_weight{service=\"web\",real=\"10.0.1.1:80\"} 100$" "$TMP/metrics.txt"'
 check "metrics: HA active, build info, pass histogram" \
-	'grep -q "^ballast_ha_active{mode=\"none\"} 1" "$TMP/metrics.txt" && grep -q "^ballast_build_info" "$TMP/metrics.txt" && grep -q "^ballast_reconcile_pass_duration_seconds_bucket" "$TMP/metrics.txt"'
+	'grep -q "^ballast_ha_active 1$" "$TMP/metrics.txt" && grep -q "^ballast_build_info" "$TMP/metrics.txt" && grep -q "^ballast_reconcile_pass_duration_seconds_bucket" "$TMP/metrics.txt"'
 if command -v promtool >/dev/null; then
 	check "metrics: promtool check metrics" 'promtool check metrics <"$TMP/metrics.txt" >/dev/null 2>&1'
 else
