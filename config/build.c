@@ -553,7 +553,7 @@ static void build_services(struct cfg_ctx *c, const struct raw_root *root,
 	}
 }
 
-/* daemon.max_removal_fraction: a number in (0, 1], kept as text by the schema. */
+/* daemon.max_removal_fraction: a number in (0, 1], text in the schema. */
 static void build_removal_fraction(struct cfg_ctx *c,
 				   const struct raw_root *root, struct cfg *cfg)
 {
@@ -568,12 +568,14 @@ static void build_removal_fraction(struct cfg_ctx *c,
 	v = strtod(s, &end);
 	if (errno || end == s || *end || !(v > 0.0 && v <= 1.0)) {
 		cfg_err(c, CFG_DIAG_SEMANTIC,
-			(root->seen & (1ull << DM_MAX_REMOVAL)) ?
-				root->loc[DM_MAX_REMOVAL] : root->at,
+			(root->seen & (1ull << DM_MAX_REMOVAL))
+			    ? root->loc[DM_MAX_REMOVAL]
+			    : root->at,
 			"daemon.max_removal_fraction",
 			"'%s' is not a fraction in (0, 1]; write e.g. 0.5 to "
 			"refuse passes removing more than half of all reals, "
-			"or 1 to turn that limit off", s);
+			"or 1 to turn that limit off",
+			s);
 		return;
 	}
 	cfg->daemon.max_removal_fraction = v;

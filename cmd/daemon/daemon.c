@@ -19,8 +19,8 @@ const struct cfg *dm_cfg(const struct daemon *d)
 	return rc_loop_config(d->rc);
 }
 
-int dm_read_dataplane(struct daemon *d, const struct rc_svc_key *keys,
-		      size_t n, struct rc_state *out)
+int dm_read_dataplane(struct daemon *d, const struct rc_svc_key *keys, size_t n,
+		      struct rc_state *out)
 {
 	int ret;
 
@@ -44,12 +44,12 @@ static int lock_take(void *ctx)
 		return 0;
 	ret = lb_lock_acquire(d->lock_name, NULL, &d->lock, &h);
 	if (ret == -EWOULDBLOCK)
-		lb_log_kv(LB_LOG_INFO, SUB,
-			  LB_FIELDS(LB_F_STR("holder",
-					     lb_lock_holder_fmt(&h, who,
-								sizeof(who)))),
-			  "dataplane is locked by another writer; the pass "
-			  "is retried");
+		lb_log_kv(
+		    LB_LOG_INFO, SUB,
+		    LB_FIELDS(LB_F_STR(
+			"holder", lb_lock_holder_fmt(&h, who, sizeof(who)))),
+		    "dataplane is locked by another writer; the pass "
+		    "is retried");
 	return ret;
 }
 
@@ -97,18 +97,19 @@ static int mkdir_p(const char *dir, mode_t mode)
 static int open_dataplane(struct daemon *d, const struct cfg *cfg)
 {
 	struct dp_open_args args = {
-		.cfg = cfg, .state_path = d->opts.state, .faults = d->opts.faults};
+	    .cfg = cfg, .state_path = d->opts.state, .faults = d->opts.faults};
 	const char *what;
 	int ret;
 
-	d->ops = d->opts.dataplane ? d->opts.find_ops(d->opts.dataplane) :
-				     d->opts.ops_for(cfg->dataplane.driver);
+	d->ops = d->opts.dataplane ? d->opts.find_ops(d->opts.dataplane)
+				   : d->opts.ops_for(cfg->dataplane.driver);
 	if (!d->ops) {
 		lb_log_kv(LB_LOG_ERR, SUB, LB_NO_FIELDS,
 			  "dataplane '%s' is not available in this build; "
 			  "pass --dataplane NAME",
-			  d->opts.dataplane ? d->opts.dataplane :
-				cfg_driver_name(cfg->dataplane.driver));
+			  d->opts.dataplane
+			      ? d->opts.dataplane
+			      : cfg_driver_name(cfg->dataplane.driver));
 		return -ENOENT;
 	}
 	ret = d->ops->open(&d->dp, &args);
@@ -126,12 +127,12 @@ static int open_dataplane(struct daemon *d, const struct cfg *cfg)
 static int start_api(struct daemon *d, const struct cfg *cfg)
 {
 	struct api_server_opts ao = {
-		.unix_path = d->opts.socket ? d->opts.socket :
-					      cfg->daemon.api_socket,
-		.tcp_listen = cfg->daemon.api_listen,
-		.token_file = cfg->daemon.api_token_file,
-		.audit = dm_on_audit,
-		.audit_arg = d,
+	    .unix_path =
+		d->opts.socket ? d->opts.socket : cfg->daemon.api_socket,
+	    .tcp_listen = cfg->daemon.api_listen,
+	    .token_file = cfg->daemon.api_token_file,
+	    .audit = dm_on_audit,
+	    .audit_arg = d,
 	};
 	char err[512], dir[PATH_MAX], *slash;
 	int ret;
@@ -143,31 +144,33 @@ static int start_api(struct daemon *d, const struct cfg *cfg)
 		(void)mkdir_p(dir, 0750); /* /run/ballast outside systemd */
 	}
 	dm_routes_fill(d);
-	ret = api_server_new(d->loop, &ao, d->routes, d->n_routes, &d->api,
-			     err, sizeof(err));
+	ret = api_server_new(d->loop, &ao, d->routes, d->n_routes, &d->api, err,
+			     sizeof(err));
 	if (ret) {
-		lb_log_kv(LB_LOG_ERR, SUB, LB_NO_FIELDS, "control API: %s", err);
+		lb_log_kv(LB_LOG_ERR, SUB, LB_NO_FIELDS, "control API: %s",
+			  err);
 		return ret;
 	}
 	if (!cfg->daemon.metrics_listen)
 		return 0;
 	ao = (struct api_server_opts){
-		.tcp_listen = cfg->daemon.metrics_listen,
-		.tcp_read_only = true,
+	    .tcp_listen = cfg->daemon.metrics_listen,
+	    .tcp_read_only = true,
 	};
 	ret = api_server_new(d->loop, &ao, &d->metrics_route, 1,
 			     &d->metrics_srv, err, sizeof(err));
 	if (ret)
 		lb_log_kv(LB_LOG_ERR, SUB, LB_NO_FIELDS,
 			  "metrics listener (daemon.metrics_listen): %s; set "
-			  "another address, or null to turn it off", err);
+			  "another address, or null to turn it off",
+			  err);
 	return ret;
 }
 
 static int start_overrides(struct daemon *d)
 {
-	const char *dir = d->opts.state_dir ? d->opts.state_dir :
-					      DM_STATE_DIR_DEFAULT;
+	const char *dir =
+	    d->opts.state_dir ? d->opts.state_dir : DM_STATE_DIR_DEFAULT;
 	char err[512];
 	int ret;
 
@@ -175,7 +178,8 @@ static int start_overrides(struct daemon *d)
 	if (ret) {
 		lb_log_kv(LB_LOG_ERR, SUB, LB_FIELDS(LB_F_STR("dir", dir)),
 			  "cannot create the state directory %s: %s; pass "
-			  "--state-dir DIR", dir, strerror(-ret));
+			  "--state-dir DIR",
+			  dir, strerror(-ret));
 		return ret;
 	}
 	if (asprintf(&d->ovr_path, "%s/%s", dir, DM_OVERRIDES_FILE) < 0) {
@@ -190,15 +194,16 @@ static int start_overrides(struct daemon *d)
 		lb_log_kv(LB_LOG_ERR, SUB,
 			  LB_FIELDS(LB_F_STR("file", d->ovr_path)),
 			  "cannot read the overrides: %s; fix or remove the "
-			  "file", err);
+			  "file",
+			  err);
 	return ret;
 }
 
 /* --cleanup-on-exit: plan an empty desired state (owned services go). */
 static void cleanup_dataplane(struct daemon *d)
 {
-	struct rc_diff_opts dopts = { 0 };
-	struct dp_result res = { 0 };
+	struct rc_diff_opts dopts = {0};
+	struct dp_result res = {0};
 	const struct rc_plan *plan;
 	struct rc_ctl *ctl = NULL;
 	struct cfg empty;
@@ -217,10 +222,10 @@ static void cleanup_dataplane(struct daemon *d)
 	if (!ret)
 		ret = rc_ctl_apply(ctl, &res);
 	lb_log_kv(ret ? LB_LOG_ERR : LB_LOG_INFO, SUB,
-		  LB_FIELDS(LB_F_UINT("ops", res.n), LB_F_UINT("failed",
-							      res.n_failed)),
-		  "cleanup on exit: %s", ret ? strerror(-ret) :
-					     "removed what Ballast programmed");
+		  LB_FIELDS(LB_F_UINT("ops", res.n),
+			    LB_F_UINT("failed", res.n_failed)),
+		  "cleanup on exit: %s",
+		  ret ? strerror(-ret) : "removed what Ballast programmed");
 	dp_result_free(&res);
 	rc_ctl_free(ctl);
 	lock_release(d);
@@ -249,8 +254,8 @@ static int start(struct daemon *d, struct cfg **cfg)
 	rc_loop_opts_init(&ro);
 	ro.tick_ms = (*cfg)->daemon.tick_ms;
 	ro.max_removal_fraction = (*cfg)->daemon.max_removal_fraction;
-	ret = rc_loop_new(d->loop, &ro, d->ops, d->dp, &d->src,
-			  dm_on_rc_event, d, &d->rc);
+	ret = rc_loop_new(d->loop, &ro, d->ops, d->dp, &d->src, dm_on_rc_event,
+			  d, &d->rc);
 	if (ret)
 		return ret;
 	rc_loop_set_lock(d->rc, lock_take, lock_release, d);
@@ -258,8 +263,9 @@ static int start(struct daemon *d, struct cfg **cfg)
 	if (ret)
 		return ret;
 	ret = rc_loop_set_config(d->rc, *cfg,
-				 (*cfg)->daemon.allow_mass_removal ?
-					 RC_LOOP_GEN_ALLOW_MASS_REMOVAL : 0);
+				 (*cfg)->daemon.allow_mass_removal
+				     ? RC_LOOP_GEN_ALLOW_MASS_REMOVAL
+				     : 0);
 	*cfg = NULL; /* the rc_loop's now, also on error */
 	if (ret)
 		return ret;
@@ -328,15 +334,16 @@ int dm_run(const struct dm_opts *o)
 	if (!ret)
 		ret = start(d, &cfg);
 	if (ret) {
-		lb_log_kv(LB_LOG_ERR, SUB, LB_NO_FIELDS,
-			  "not started: %s", strerror(-ret));
+		lb_log_kv(LB_LOG_ERR, SUB, LB_NO_FIELDS, "not started: %s",
+			  strerror(-ret));
 		goto out;
 	}
 	lb_log_kv(LB_LOG_INFO, SUB,
 		  LB_FIELDS(LB_F_STR("config", o->config),
 			    LB_F_STR("dataplane", d->ops->name),
-			    LB_F_STR("socket", o->socket ? o->socket :
-					       dm_cfg(d)->daemon.api_socket)),
+			    LB_F_STR("socket",
+				     o->socket ? o->socket
+					       : dm_cfg(d)->daemon.api_socket)),
 		  "running");
 	ret = lb_loop_run(d->loop);
 	code = ret ? 1 : 0;

@@ -18,8 +18,9 @@
 #define DM_OVERRIDES_FILE "overrides.json"
 
 struct dm_opts {
-	const char *config;    /* the file, re-read on reload */
-	const char *dataplane; /* driver name instead of the config's, or NULL */
+	const char *config; /* the file, re-read on reload */
+	const char
+	    *dataplane; /* driver name instead of the config's, or NULL */
 	/* dataplane drivers by name / for a config driver (cmd/dataplanes.h) */
 	const struct dp_ops *(*find_ops)(const char *name);
 	const struct dp_ops *(*ops_for)(enum cfg_driver driver);

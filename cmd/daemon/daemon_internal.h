@@ -83,8 +83,8 @@ struct daemon {
 	/* metrics */
 	struct api_hist pass_hist; /* seconds */
 #define DM_OP_KINDS (RC_OP_SVC_DEL + 1)
-	uint64_t op_errors[DM_OP_KINDS];  /* failed operations by kind */
-	uint64_t drift_ops[DM_OP_KINDS];  /* drift repairs by kind */
+	uint64_t op_errors[DM_OP_KINDS]; /* failed operations by kind */
+	uint64_t drift_ops[DM_OP_KINDS]; /* drift repairs by kind */
 	uint64_t hc_transitions;
 	uint64_t overrides_set, overrides_ended;
 };
@@ -92,8 +92,8 @@ struct daemon {
 /* daemon.c */
 const struct cfg *dm_cfg(const struct daemon *d);
 /* Read the services keys name (all when n is 0) from the dataplane. */
-int dm_read_dataplane(struct daemon *d, const struct rc_svc_key *keys,
-		      size_t n, struct rc_state *out);
+int dm_read_dataplane(struct daemon *d, const struct rc_svc_key *keys, size_t n,
+		      struct rc_state *out);
 
 /* dm_reload.c: config file → generation */
 int dm_load_initial(struct daemon *d, struct cfg **out);

@@ -31,14 +31,14 @@ static json_t *pool_json(const struct cfg_pool *p)
 		const struct cfg_backend *b = &p->backends[i];
 
 		json_array_append_new(
-		    bk, json_pack("{s:s, s:i, s:I, s:b, s:o}", "address",
-				  lb_addr_fmt(&b->addr, addr, sizeof(addr)),
-				  "port", (int)b->port, "weight",
-				  (json_int_t)b->weight, "disabled",
-				  b->disabled, "health",
-				  b->health && b->health != &p->health ?
-					  health_json(b->health) :
-					  json_null()));
+		    bk,
+		    json_pack("{s:s, s:i, s:I, s:b, s:o}", "address",
+			      lb_addr_fmt(&b->addr, addr, sizeof(addr)), "port",
+			      (int)b->port, "weight", (json_int_t)b->weight,
+			      "disabled", b->disabled, "health",
+			      b->health && b->health != &p->health
+				  ? health_json(b->health)
+				  : json_null()));
 	}
 	return json_pack("{s:s, s:o, s:o}", "name", p->name, "health",
 			 health_json(&p->health), "backends", bk);
@@ -54,9 +54,9 @@ static json_t *service_json(const struct cfg *cfg, const struct cfg_service *s)
 	    (int)s->port, "protocol", cfg_proto_name(s->proto), "fwmark",
 	    s->fwmark ? json_integer(s->fwmark) : json_null(), "pool",
 	    cfg->pools[s->pool].name, "fallback_pool",
-	    s->fallback_pool >= 0 ?
-		    json_string(cfg->pools[s->fallback_pool].name) :
-		    json_null(),
+	    s->fallback_pool >= 0
+		? json_string(cfg->pools[s->fallback_pool].name)
+		: json_null(),
 	    "scheduler", cfg_sched_name(s->sched), "forwarding",
 	    cfg_fwd_name(s->forwarding));
 }

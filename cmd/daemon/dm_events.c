@@ -23,7 +23,8 @@ static size_t json_fields(json_t *data, struct lb_log_field *f, size_t max)
 
 	if (!json_is_object(data))
 		return 0;
-	json_object_foreach(data, key, v) {
+	json_object_foreach(data, key, v)
+	{
 		if (n == max)
 			break;
 		if (json_is_string(v))
@@ -65,8 +66,8 @@ static json_t *key_json(const struct rc_svc_key *k)
 {
 	char buf[128];
 
-	return k ? json_string(rc_svc_key_fmt(k, buf, sizeof(buf))) :
-		   json_null();
+	return k ? json_string(rc_svc_key_fmt(k, buf, sizeof(buf)))
+		 : json_null();
 }
 
 static void on_pass(struct daemon *d, const struct rc_loop_event *ev)
@@ -77,18 +78,17 @@ static void on_pass(struct daemon *d, const struct rc_loop_event *ev)
 	rc_loop_status(d->rc, &st);
 	api_hist_observe(&d->pass_hist, (double)st.last_duration_us / 1e6);
 	if (!quiet)
-		dm_publish(d, ev->result == RC_LOOP_OK ? LB_LOG_INFO :
-							 LB_LOG_WARN,
-			   "reconcile",
-			   json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:f}",
-				     "pass", rc_loop_pass_kind_name(ev->pass),
-				     "result", rc_loop_result_name(ev->result),
-				     "generation", (json_int_t)ev->generation,
-				     "ops", (json_int_t)ev->n_ops, "ok",
-				     (json_int_t)ev->n_ok, "failed",
-				     (json_int_t)ev->n_failed, "duration_ms",
-				     (double)st.last_duration_us / 1000.0),
-			   "%s", ev->text);
+		dm_publish(
+		    d, ev->result == RC_LOOP_OK ? LB_LOG_INFO : LB_LOG_WARN,
+		    "reconcile",
+		    json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:f}", "pass",
+			      rc_loop_pass_kind_name(ev->pass), "result",
+			      rc_loop_result_name(ev->result), "generation",
+			      (json_int_t)ev->generation, "ops",
+			      (json_int_t)ev->n_ops, "ok", (json_int_t)ev->n_ok,
+			      "failed", (json_int_t)ev->n_failed, "duration_ms",
+			      (double)st.last_duration_us / 1000.0),
+		    "%s", ev->text);
 	else
 		lb_log_kv(LB_LOG_DEBUG, "reconcile", LB_NO_FIELDS, "%s",
 			  ev->text);
@@ -96,7 +96,8 @@ static void on_pass(struct daemon *d, const struct rc_loop_event *ev)
 		char s[160];
 
 		d->ready = true;
-		snprintf(s, sizeof(s), "running generation %llu (first pass: %s)",
+		snprintf(s, sizeof(s),
+			 "running generation %llu (first pass: %s)",
 			 (unsigned long long)ev->generation,
 			 rc_loop_result_name(ev->result));
 		lb_sd_ready(d->sd, s);
@@ -148,7 +149,8 @@ void dm_on_rc_event(void *arg, const struct rc_loop_event *ev)
 	}
 }
 
-/* ---- health ---------------------------------------------------------------- */
+/* ---- health ----------------------------------------------------------------
+ */
 
 static void ramp_fire(struct lb_loop *loop, void *arg)
 {
@@ -247,7 +249,8 @@ void dm_on_hc_event(void *arg, const struct hc_event *ev)
 		   hc_state_name(ev->tr->to), ev->tr->cause);
 }
 
-/* ---- audit ----------------------------------------------------------------- */
+/* ---- audit -----------------------------------------------------------------
+ */
 
 void dm_on_audit(const struct api_audit *rec, void *arg)
 {

@@ -75,8 +75,8 @@ static int git_dir(const char *dir, char *out, size_t len)
 	if (!strncmp(buf, "gitdir: ", 8)) {
 		const char *g = buf + 8;
 
-		ret = g[0] == '/' ? copy_str(out, len, g) :
-				    join(out, len, dir, g);
+		ret = g[0] == '/' ? copy_str(out, len, g)
+				  : join(out, len, dir, g);
 	}
 	free(buf);
 	return ret;
@@ -88,7 +88,8 @@ static void common_dir(const char *gd, char *out, size_t len)
 	char path[PATH_MAX], *buf = NULL;
 	size_t n;
 
-	if (copy_str(out, len, gd) || join(path, sizeof(path), gd, "commondir") ||
+	if (copy_str(out, len, gd) ||
+	    join(path, sizeof(path), gd, "commondir") ||
 	    lb_read_file(path, SMALL_FILE, &buf, &n))
 		return;
 	chomp(buf);

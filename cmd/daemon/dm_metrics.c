@@ -23,11 +23,13 @@ static void build_metrics(struct daemon *d, struct api_metrics *m,
 	snprintf(gen, sizeof(gen), "%llu", (unsigned long long)st->generation);
 	api_metrics_family(m, "ballast_config_info", API_METRIC_GAUGE,
 			   "The running config: its sha256 and git revision.");
-	api_metrics_sample(m, L("sha256", cfg->sha256, "git_rev", d->git_rev,
-				"generation", gen),
-			   1);
+	api_metrics_sample(
+	    m,
+	    L("sha256", cfg->sha256, "git_rev", d->git_rev, "generation", gen),
+	    1);
 	api_metrics_family(m, "ballast_config_loaded_timestamp_seconds",
-			   API_METRIC_GAUGE, "When the running config was loaded.");
+			   API_METRIC_GAUGE,
+			   "When the running config was loaded.");
 	api_metrics_sample(m, NULL, (double)d->loaded_wall_ms / 1000.0);
 	api_metrics_family(m, "ballast_config_reloads_total",
 			   API_METRIC_COUNTER, "Reloads by result.");
@@ -43,9 +45,8 @@ static void build_metrics(struct daemon *d, struct api_metrics *m,
 	api_metrics_sample(m, NULL, 1);
 	api_metrics_family(m, "ballast_ha_info", API_METRIC_GAUGE,
 			   "The HA mode.");
-	api_metrics_sample(m, L("mode", cfg->ha.mode == CFG_HA_VRRP ? "vrrp" :
-								      "none"),
-			   1);
+	api_metrics_sample(
+	    m, L("mode", cfg->ha.mode == CFG_HA_VRRP ? "vrrp" : "none"), 1);
 	api_metrics_family(m, "ballast_ha_transitions_total",
 			   API_METRIC_COUNTER, "HA state changes.");
 	api_metrics_sample_u64(m, NULL, 0);
@@ -53,9 +54,10 @@ static void build_metrics(struct daemon *d, struct api_metrics *m,
 	api_metrics_family(m, "ballast_reconcile_passes_total",
 			   API_METRIC_COUNTER, "Reconcile passes by kind.");
 	for (int k = 0; k < RC_LOOP_PASS__COUNT; k++)
-		api_metrics_sample_u64(
-		    m, L("kind", rc_loop_pass_kind_name((enum rc_loop_pass_kind)k)),
-		    st->passes[k]);
+		api_metrics_sample_u64(m,
+				       L("kind", rc_loop_pass_kind_name((
+						     enum rc_loop_pass_kind)k)),
+				       st->passes[k]);
 	api_metrics_family(m, "ballast_reconcile_pass_duration_seconds",
 			   API_METRIC_HISTOGRAM,
 			   "Reconcile pass duration (read, plan, apply).");
@@ -67,7 +69,8 @@ static void build_metrics(struct daemon *d, struct api_metrics *m,
 	api_metrics_family(m, "ballast_reconcile_op_errors_total",
 			   API_METRIC_COUNTER, "Failed operations by kind.");
 	for (int k = 0; k < DM_OP_KINDS; k++)
-		api_metrics_sample_u64(m, L("op", dm_op_name((enum rc_op_kind)k)),
+		api_metrics_sample_u64(m,
+				       L("op", dm_op_name((enum rc_op_kind)k)),
 				       d->op_errors[k]);
 	api_metrics_family(m, "ballast_reconcile_drift_total",
 			   API_METRIC_COUNTER,
@@ -76,7 +79,8 @@ static void build_metrics(struct daemon *d, struct api_metrics *m,
 	api_metrics_family(m, "ballast_reconcile_drift_ops_total",
 			   API_METRIC_COUNTER, "Drift repairs by operation.");
 	for (int k = 0; k < DM_OP_KINDS; k++)
-		api_metrics_sample_u64(m, L("op", dm_op_name((enum rc_op_kind)k)),
+		api_metrics_sample_u64(m,
+				       L("op", dm_op_name((enum rc_op_kind)k)),
 				       d->drift_ops[k]);
 	api_metrics_family(m, "ballast_reconcile_refusals_total",
 			   API_METRIC_COUNTER,
@@ -121,9 +125,8 @@ static void health_metrics(struct daemon *d, struct api_metrics *m)
 
 		for (size_t i = 0; i < dm_ovr_count(d->ovr); i++)
 			n += dm_ovr_at(d->ovr, i)->kind == (enum dm_ovr_kind)k;
-		api_metrics_sample_u64(m, L("kind", dm_ovr_kind_name(
-							 (enum dm_ovr_kind)k)),
-				       n);
+		api_metrics_sample_u64(
+		    m, L("kind", dm_ovr_kind_name((enum dm_ovr_kind)k)), n);
 	}
 	api_metrics_family(m, "ballast_override", API_METRIC_GAUGE,
 			   "One sample per override in force (value: its id).");
@@ -132,15 +135,23 @@ static void health_metrics(struct daemon *d, struct api_metrics *m)
 		char real[LB_ADDR_STRLEN];
 
 		api_metrics_sample_u64(
-		    m, L("service", o->service, "real",
-			 lb_addr_port_fmt(&o->addr, o->port, real, sizeof(real)),
-			 "kind", dm_ovr_kind_name(o->kind)),
+		    m,
+		    L("service", o->service, "real",
+		      lb_addr_port_fmt(&o->addr, o->port, real, sizeof(real)),
+		      "kind", dm_ovr_kind_name(o->kind)),
 		    o->id);
 	}
 }
 
 /* One family over every real of every service. */
-enum real_metric { RM_WEIGHT, RM_EFFECTIVE, RM_HEALTH, RM_RTT, RM_PACKETS, RM_BYTES };
+enum real_metric {
+	RM_WEIGHT,
+	RM_EFFECTIVE,
+	RM_HEALTH,
+	RM_RTT,
+	RM_PACKETS,
+	RM_BYTES
+};
 
 static void real_family(struct daemon *d, struct api_metrics *m,
 			enum real_metric which, const struct rc_state *live)
@@ -178,26 +189,28 @@ static void real_family(struct daemon *d, struct api_metrics *m,
 				break;
 			case RM_HEALTH:
 			case RM_RTT:
-				if (hc_engine_real_status(d->hc, s->pool, b, &hs) ||
+				if (hc_engine_real_status(d->hc, s->pool, b,
+							  &hs) ||
 				    (which == RM_RTT && hs.type == CFG_HC_NONE))
 					continue;
-				v = which == RM_RTT ?
-					    (double)hs.last_rtt_us / 1e6 :
-				    hs.state == HC_STATE_UP   ? 1 :
-				    hs.state == HC_STATE_DOWN ? 0 :
-								-1;
+				v = which == RM_RTT
+					? (double)hs.last_rtt_us / 1e6
+				    : hs.state == HC_STATE_UP	? 1
+				    : hs.state == HC_STATE_DOWN ? 0
+								: -1;
 				break;
 			case RM_PACKETS:
 			case RM_BYTES:
-				r = ls ? rc_service_find_real(ls, &be->addr, port) :
-					 NULL;
+				r = ls ? rc_service_find_real(ls, &be->addr,
+							      port)
+				       : NULL;
 				if (!r)
 					continue;
-				v = which == RM_PACKETS ?
-					    (double)(r->stats.packets_in +
-						     r->stats.packets_out) :
-					    (double)(r->stats.bytes_in +
-						     r->stats.bytes_out);
+				v = which == RM_PACKETS
+					? (double)(r->stats.packets_in +
+						   r->stats.packets_out)
+					: (double)(r->stats.bytes_in +
+						   r->stats.bytes_out);
 				break;
 			}
 			api_metrics_sample(m, lb, v);
@@ -213,13 +226,15 @@ static void real_metrics(struct daemon *d, struct api_metrics *m)
 	api_metrics_family(m, "ballast_real_weight", API_METRIC_GAUGE,
 			   "Configured weight of each real.");
 	real_family(d, m, RM_WEIGHT, NULL);
-	api_metrics_family(m, "ballast_real_effective_weight", API_METRIC_GAUGE,
-			   "Weight wanted now (health, slow start, overrides).");
+	api_metrics_family(
+	    m, "ballast_real_effective_weight", API_METRIC_GAUGE,
+	    "Weight wanted now (health, slow start, overrides).");
 	real_family(d, m, RM_EFFECTIVE, NULL);
 	api_metrics_family(m, "ballast_real_health", API_METRIC_GAUGE,
 			   "Health state: 1 up, 0 down, -1 unknown.");
 	real_family(d, m, RM_HEALTH, NULL);
-	api_metrics_family(m, "ballast_real_probe_rtt_seconds", API_METRIC_GAUGE,
+	api_metrics_family(m, "ballast_real_probe_rtt_seconds",
+			   API_METRIC_GAUGE,
 			   "Round-trip time of the last successful probe.");
 	real_family(d, m, RM_RTT, NULL);
 	if (!counters)
@@ -264,10 +279,10 @@ int dm_h_metrics(struct api_req *req, struct api_resp *resp, void *arg)
 	health_metrics(d, m);
 	real_metrics(d, m);
 	text = api_metrics_text(m, &len);
-	ret = text ? api_resp_raw(resp, 200, API_METRICS_CONTENT_TYPE, text, len) :
-		     api_resp_error(resp, API_INTERNAL_ERROR,
-				    "metrics: %s",
-				    strerror(-api_metrics_error(m)));
+	ret = text
+		  ? api_resp_raw(resp, 200, API_METRICS_CONTENT_TYPE, text, len)
+		  : api_resp_error(resp, API_INTERNAL_ERROR, "metrics: %s",
+				   strerror(-api_metrics_error(m)));
 	api_metrics_free(m);
 	return ret;
 }

@@ -8,17 +8,17 @@
 #include "cmd/daemon/dm_util.h"
 
 static const char *const kind_names[DM_OVR__COUNT] = {
-	[DM_OVR_DRAIN] = "drain",
-	[DM_OVR_DISABLE] = "disable",
-	[DM_OVR_WEIGHT] = "weight",
-	[DM_OVR_HEALTH] = "health",
+    [DM_OVR_DRAIN] = "drain",
+    [DM_OVR_DISABLE] = "disable",
+    [DM_OVR_WEIGHT] = "weight",
+    [DM_OVR_HEALTH] = "health",
 };
 
 /* One override and where it acts in the bound config. */
 struct entry {
 	struct dm_override o;
 	const struct cfg_pool *pool, *fallback; /* NULL: not bound */
-	uint16_t svc_port; /* for backends with port 0 */
+	uint16_t svc_port;			/* for backends with port 0 */
 };
 
 struct dm_overrides {
@@ -181,8 +181,7 @@ int dm_ovr_add(struct dm_overrides *set, const struct dm_override *o,
 
 static void remove_at(struct dm_overrides *set, size_t i)
 {
-	memmove(&set->e[i], &set->e[i + 1],
-		(set->n - i - 1) * sizeof(*set->e));
+	memmove(&set->e[i], &set->e[i + 1], (set->n - i - 1) * sizeof(*set->e));
 	set->n--;
 }
 
@@ -293,7 +292,7 @@ static uint32_t layered_weight(void *ctx, const struct cfg_pool *pool,
 			       const struct cfg_backend *b)
 {
 	struct dm_overrides *set = ctx;
-	struct dm_ovr_effect ef = { 0 };
+	struct dm_ovr_effect ef = {0};
 	uint32_t w = base_weight(set, pool, b);
 	uint64_t now;
 	bool any = false;
@@ -330,8 +329,8 @@ static bool layered_pool_down(void *ctx, const struct cfg_pool *pool)
 	struct dm_overrides *set = ctx;
 
 	for (size_t i = 0; i < set->n; i++)
-		if (set->e[i].pool == pool && set->e[i].o.kind == DM_OVR_HEALTH &&
-		    set->e[i].o.up)
+		if (set->e[i].pool == pool &&
+		    set->e[i].o.kind == DM_OVR_HEALTH && set->e[i].o.up)
 			return false;
 	return set->base.pool_down ? set->base.pool_down(set->base.ctx, pool)
 				   : false;

@@ -15,13 +15,6 @@
 #define FILE_FORMAT "ballast-overrides"
 #define FILE_VERSION 1
 
-static json_t *time_or_null(uint64_t ms)
-{
-	char buf[40];
-
-	return ms ? json_string(dm_fmt_time(ms, buf, sizeof(buf))) : json_null();
-}
-
 json_t *dm_ovr_to_json(const struct dm_override *o)
 {
 	char real[LB_ADDR_STRLEN];
@@ -38,12 +31,13 @@ json_t *dm_ovr_to_json(const struct dm_override *o)
 		v = json_null();
 		break;
 	}
-	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:s}", "id",
-			 (json_int_t)o->id, "service", o->service, "real",
-			 lb_addr_port_fmt(&o->addr, o->port, real, sizeof(real)),
-			 "kind", dm_ovr_kind_name(o->kind), "value", v,
-			 "created", time_or_null(o->created_ms), "expires",
-			 time_or_null(o->expires_ms), "by", o->by);
+	return json_pack(
+	    "{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:s}", "id", (json_int_t)o->id,
+	    "service", o->service, "real",
+	    lb_addr_port_fmt(&o->addr, o->port, real, sizeof(real)), "kind",
+	    dm_ovr_kind_name(o->kind), "value", v, "created",
+	    dm_time_json(o->created_ms), "expires", dm_time_json(o->expires_ms),
+	    "by", o->by);
 }
 
 int dm_ovr_save(const struct dm_overrides *set, const char *path)
@@ -57,7 +51,8 @@ int dm_ovr_save(const struct dm_overrides *set, const char *path)
 	if (!doc)
 		return -ENOMEM;
 	for (size_t i = 0; i < dm_ovr_count(set); i++)
-		if (json_array_append_new(arr, dm_ovr_to_json(dm_ovr_at(set, i))))
+		if (json_array_append_new(arr,
+					  dm_ovr_to_json(dm_ovr_at(set, i))))
 			goto out;
 	text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
 	if (text)
@@ -78,10 +73,10 @@ static int from_json(const json_t *j, struct dm_override *o, char *err,
 
 	memset(o, 0, sizeof(*o));
 	if (json_unpack_ex((json_t *)j, &je, 0,
-			   "{s:I, s:s, s:s, s:s, s?o, s:s, s?s, s?s}", "id", &id,
-			   "service", &service, "real", &real, "kind", &kind,
-			   "value", &value, "created", &created, "expires",
-			   &expires, "by", &by)) {
+			   "{s:I, s:s, s:s, s:s, s?o, s:s, s?s, s?s}", "id",
+			   &id, "service", &service, "real", &real, "kind",
+			   &kind, "value", &value, "created", &created,
+			   "expires", &expires, "by", &by)) {
 		snprintf(err, errlen, "%s", je.text);
 		return -EINVAL;
 	}
@@ -130,7 +125,8 @@ int dm_ovr_load(struct dm_overrides *set, const char *path, uint64_t now_ms,
 		ret = -EINVAL;
 		goto out;
 	}
-	json_array_foreach(arr, i, j) {
+	json_array_foreach(arr, i, j)
+	{
 		struct dm_override o;
 		char why[160];
 

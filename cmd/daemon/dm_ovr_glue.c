@@ -123,7 +123,8 @@ static int find_real(struct daemon *d, struct api_req *req,
 	if (dm_parse_real(real, &o->addr, &o->port)) {
 		api_resp_error(resp, API_INVALID_REQUEST,
 			       "'%s' is not a real: write ADDR:PORT or "
-			       "[IPv6]:PORT", real);
+			       "[IPv6]:PORT",
+			       real);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < cfg->n_services; i++) {
@@ -143,7 +144,7 @@ static int find_real(struct daemon *d, struct api_req *req,
 				const struct cfg_backend *be = &p->backends[b];
 
 				if ((be->port ? be->port : s->port) ==
-					    o->port &&
+					o->port &&
 				    !lb_addr_cmp(&be->addr, &o->addr))
 					return 0;
 			}
@@ -170,8 +171,8 @@ static int body_duration(json_t *body, const char *key, uint32_t *ms,
 	    cfg_parse_duration(json_string_value(v), ms, &why) || !*ms) {
 		api_resp_error(resp, API_INVALID_REQUEST,
 			       "\"%s\" must be a duration such as \"5m\" or "
-			       "\"1h30m\"%s%s", key, why ? ": " : "",
-			       why ? why : "");
+			       "\"1h30m\"%s%s",
+			       key, why ? ": " : "", why ? why : "");
 		return -EINVAL;
 	}
 	return 0;
@@ -182,18 +183,20 @@ static int parse_body(json_t *body, struct dm_override *o, uint32_t *ms,
 		      struct api_resp *resp)
 {
 	static const char *const keys[DM_OVR__COUNT][3] = {
-		[DM_OVR_DRAIN] = {"timeout"},
-		[DM_OVR_DISABLE] = {"for"},
-		[DM_OVR_WEIGHT] = {"weight", "for"},
-		[DM_OVR_HEALTH] = {"state", "for"},
+	    [DM_OVR_DRAIN] = {"timeout"},
+	    [DM_OVR_DISABLE] = {"for"},
+	    [DM_OVR_WEIGHT] = {"weight", "for"},
+	    [DM_OVR_HEALTH] = {"state", "for"},
 	};
 	const char *key, *dur = o->kind == DM_OVR_DRAIN ? "timeout" : "for";
 	json_t *v;
 
 	if (body && !json_is_object(body))
 		return api_resp_error(resp, API_INVALID_REQUEST,
-				      "the body must be a JSON object"), -EINVAL;
-	json_object_foreach(body, key, v) {
+				      "the body must be a JSON object"),
+		       -EINVAL;
+	json_object_foreach(body, key, v)
+	{
 		bool known = false;
 
 		for (int i = 0; i < 3 && keys[o->kind][i]; i++)
@@ -272,7 +275,8 @@ int dm_h_override_set(struct api_req *req, struct api_resp *resp, void *arg)
 			restore(d, &old);
 		return api_resp_error(resp, API_INTERNAL_ERROR,
 				      "cannot write %s; the override was not "
-				      "set", d->ovr_path);
+				      "set",
+				      d->ovr_path);
 	}
 	d->overrides_set++;
 	dm_overrides_changed(d, &o);
@@ -280,8 +284,7 @@ int dm_h_override_set(struct api_req *req, struct api_resp *resp, void *arg)
 		   json_pack("{s:s, s:o}", "action", "set", "override",
 			     dm_ovr_to_json(&o)),
 		   "%s on %s %s by %s", dm_ovr_kind_name(o.kind), o.service,
-		   lb_addr_port_fmt(&o.addr, o.port, real, sizeof(real)),
-		   o.by);
+		   lb_addr_port_fmt(&o.addr, o.port, real, sizeof(real)), o.by);
 	return api_resp_ok(resp, dm_ovr_to_json(&o));
 }
 
@@ -294,12 +297,10 @@ int dm_h_override_del(struct api_req *req, struct api_resp *resp, void *arg)
 
 	if (find_real(d, req, resp, &o))
 		return 0;
-	if (dm_ovr_remove(d->ovr, o.service, &o.addr, o.port, o.kind,
-			  &removed))
-		return api_resp_error(resp, API_NOT_FOUND,
-				      "%s %s has no %s override", o.service,
-				      api_req_param(req, "real"),
-				      dm_ovr_kind_name(o.kind));
+	if (dm_ovr_remove(d->ovr, o.service, &o.addr, o.port, o.kind, &removed))
+		return api_resp_error(
+		    resp, API_NOT_FOUND, "%s %s has no %s override", o.service,
+		    api_req_param(req, "real"), dm_ovr_kind_name(o.kind));
 	if (persist(d)) {
 		restore(d, &removed);
 		return api_resp_error(resp, API_INTERNAL_ERROR,
@@ -309,15 +310,15 @@ int dm_h_override_del(struct api_req *req, struct api_resp *resp, void *arg)
 	d->overrides_ended++;
 	dm_overrides_changed(d, &removed);
 	dm_publish(d, LB_LOG_INFO, "override",
-		   json_pack("{s:s, s:o, s:s}", "action", "removed",
-			     "override", dm_ovr_to_json(&removed), "by",
+		   json_pack("{s:s, s:o, s:s}", "action", "removed", "override",
+			     dm_ovr_to_json(&removed), "by",
 			     api_req_caller(req)->label),
 		   "%s removed from %s %s by %s", dm_ovr_kind_name(o.kind),
 		   o.service,
 		   lb_addr_port_fmt(&o.addr, o.port, real, sizeof(real)),
 		   api_req_caller(req)->label);
-	return api_resp_ok(resp, json_pack("{s:o}", "removed",
-					   dm_ovr_to_json(&removed)));
+	return api_resp_ok(
+	    resp, json_pack("{s:o}", "removed", dm_ovr_to_json(&removed)));
 }
 
 int dm_h_overrides(struct api_req *req, struct api_resp *resp, void *arg)
@@ -326,6 +327,7 @@ int dm_h_overrides(struct api_req *req, struct api_resp *resp, void *arg)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < dm_ovr_count(d->ovr) && arr; i++)
-		json_array_append_new(arr, dm_ovr_to_json(dm_ovr_at(d->ovr, i)));
+		json_array_append_new(arr,
+				      dm_ovr_to_json(dm_ovr_at(d->ovr, i)));
 	return api_resp_ok(resp, arr);
 }

@@ -57,7 +57,7 @@ static char *report_diags(const struct cfg_diags *dg, json_t *errs)
 static int load_file(struct daemon *d, struct cfg **out, char **text,
 		     size_t *len, char **why, json_t *errs)
 {
-	struct cfg_diags dg = { 0 };
+	struct cfg_diags dg = {0};
 	int ret;
 
 	*out = NULL;
@@ -202,20 +202,22 @@ void dm_reload(struct daemon *d, const char *trigger)
 	warn_restart_keys(old, nw);
 	ret = hc_engine_load(d->hc, nw);
 	if (ret) {
-		json_array_append_new(errs, json_string(
-			"health checks cannot run with this file (see the log)"));
+		json_array_append_new(
+		    errs, json_string("health checks cannot run with this file "
+				      "(see the log)"));
 		cfg_free(nw);
 		free(text);
 		restore_health(d, old);
-		reload_failed(d, trigger, strdup("health checks cannot run "
-						 "with this file (see the log)"),
+		reload_failed(d, trigger,
+			      strdup("health checks cannot run "
+				     "with this file (see the log)"),
 			      errs);
 		return;
 	}
 	dm_ovr_bind(d->ovr, nw);
-	ret = rc_loop_set_config(d->rc, nw,
-				 nw->daemon.allow_mass_removal ?
-					 RC_LOOP_GEN_ALLOW_MASS_REMOVAL : 0);
+	ret = rc_loop_set_config(
+	    d->rc, nw,
+	    nw->daemon.allow_mass_removal ? RC_LOOP_GEN_ALLOW_MASS_REMOVAL : 0);
 	if (ret) { /* nw is gone, old still runs */
 		restore_health(d, old);
 		dm_ovr_bind(d->ovr, old);
@@ -249,7 +251,8 @@ static void on_inotify(struct lb_loop *loop, struct lb_watch *w,
 		       uint32_t events)
 {
 	struct daemon *d = w->arg;
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	bool ours = false;
 	ssize_t n;
 
@@ -285,12 +288,13 @@ int dm_watch_config(struct daemon *d)
 	if (d->ino_fd < 0 ||
 	    inotify_add_watch(d->ino_fd, d->cfg_dir,
 			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE |
-				      IN_DELETE | IN_ATTRIB) < 0) {
+				  IN_DELETE | IN_ATTRIB) < 0) {
 		ret = -errno;
 		lb_log_kv(LB_LOG_WARN, SUB,
 			  LB_FIELDS(LB_F_STR("dir", d->cfg_dir)),
 			  "cannot watch the config's directory (%s); reload "
-			  "with SIGHUP", strerror(-ret));
+			  "with SIGHUP",
+			  strerror(-ret));
 		ret = 0;
 		goto fail;
 	}

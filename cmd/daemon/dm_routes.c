@@ -13,23 +13,15 @@
 const char *dm_op_name(enum rc_op_kind k)
 {
 	static const char *const names[DM_OP_KINDS] = {
-		[RC_OP_SVC_ADD] = "create-service",
-		[RC_OP_SVC_EDIT] = "edit-service",
-		[RC_OP_REAL_ADD] = "add-real",
-		[RC_OP_REAL_EDIT] = "edit-real",
-		[RC_OP_REAL_DEL] = "remove-real",
-		[RC_OP_SVC_DEL] = "delete-service",
+	    [RC_OP_SVC_ADD] = "create-service",
+	    [RC_OP_SVC_EDIT] = "edit-service",
+	    [RC_OP_REAL_ADD] = "add-real",
+	    [RC_OP_REAL_EDIT] = "edit-real",
+	    [RC_OP_REAL_DEL] = "remove-real",
+	    [RC_OP_SVC_DEL] = "delete-service",
 	};
 
 	return (unsigned int)k < DM_OP_KINDS ? names[k] : "unknown";
-}
-
-static json_t *time_json(uint64_t wall_ms)
-{
-	char buf[40];
-
-	return wall_ms ? json_string(dm_fmt_time(wall_ms, buf, sizeof(buf))) :
-			 json_null();
 }
 
 static const char *ha_mode_name(const struct cfg *cfg)
@@ -61,16 +53,16 @@ static int h_status(struct api_req *req, struct api_resp *resp, void *arg)
 
 	rc_loop_status(d->rc, &st);
 	dm_count_reals(d, &c);
-	last = st.last_result == RC_LOOP_NONE ?
-		       json_null() :
-		       json_pack("{s:o, s:s, s:s, s:f, s:I, s:I, s:I}", "time",
-				 time_json(st.last_wall_ms), "kind",
-				 rc_loop_pass_kind_name(st.last_kind), "result",
-				 pass_result(st.last_result), "duration_ms",
-				 (double)st.last_duration_us / 1000.0,
-				 "ops_applied", (json_int_t)st.last_ok,
-				 "ops_failed", (json_int_t)st.last_failed,
-				 "services", (json_int_t)st.last_services);
+	last = st.last_result == RC_LOOP_NONE
+		   ? json_null()
+		   : json_pack("{s:o, s:s, s:s, s:f, s:I, s:I, s:I}", "time",
+			       dm_time_json(st.last_wall_ms), "kind",
+			       rc_loop_pass_kind_name(st.last_kind), "result",
+			       pass_result(st.last_result), "duration_ms",
+			       (double)st.last_duration_us / 1000.0,
+			       "ops_applied", (json_int_t)st.last_ok,
+			       "ops_failed", (json_int_t)st.last_failed,
+			       "services", (json_int_t)st.last_services);
 	return api_resp_ok(
 	    resp,
 	    json_pack(
@@ -80,15 +72,14 @@ static int h_status(struct api_req *req, struct api_resp *resp, void *arg)
 		" s:{s:I, s:I, s:I, s:I, s:b, s:b}}",
 		"version", BALLAST_VERSION, "config", "path", d->opts.config,
 		"generation", (json_int_t)st.generation, "sha256", st.sha256,
-		"loaded_at", time_json(d->loaded_wall_ms), "git_rev",
+		"loaded_at", dm_time_json(d->loaded_wall_ms), "git_rev",
 		d->git_rev, "dataplane", "driver", d->ops->name, "last_pass",
 		last, "counts", "services", (json_int_t)c.services, "reals",
-		(json_int_t)c.reals, "reals_up", (json_int_t)c.up,
-		"reals_down", (json_int_t)c.down, "reals_unknown",
-		(json_int_t)c.unknown, "overrides",
-		(json_int_t)dm_ovr_count(d->ovr), "drift_total",
-		(json_int_t)st.drift, "refusals_total",
-		(json_int_t)st.refusals, "last_refusal",
+		(json_int_t)c.reals, "reals_up", (json_int_t)c.up, "reals_down",
+		(json_int_t)c.down, "reals_unknown", (json_int_t)c.unknown,
+		"overrides", (json_int_t)dm_ovr_count(d->ovr), "drift_total",
+		(json_int_t)st.drift, "refusals_total", (json_int_t)st.refusals,
+		"last_refusal",
 		st.last_refusal[0] ? json_string(st.last_refusal) : json_null(),
 		"pending",
 		st.full_pending || st.scoped_pending || st.retry_pending, "ha",
@@ -96,8 +87,8 @@ static int h_status(struct api_req *req, struct api_resp *resp, void *arg)
 		cfg->ha.mode == CFG_HA_NONE ? "n/a" : "active", "reload",
 		"last_result", d->reload_ok ? "ok" : "error", "last_error",
 		d->reload_error ? json_string(d->reload_error) : json_null(),
-		"time", time_json(d->reload_wall_ms), "passes",
-		"full", (json_int_t)st.passes[RC_LOOP_PASS_FULL], "scoped",
+		"time", dm_time_json(d->reload_wall_ms), "passes", "full",
+		(json_int_t)st.passes[RC_LOOP_PASS_FULL], "scoped",
 		(json_int_t)st.passes[RC_LOOP_PASS_SCOPED], "slice",
 		(json_int_t)st.passes[RC_LOOP_PASS_SLICE], "cover_ticks",
 		(json_int_t)st.cover_ticks, "held", st.held,
@@ -123,24 +114,23 @@ static int h_plan(struct api_req *req, struct api_resp *resp, void *arg)
 
 		json_array_append_new(
 		    ops,
-		    json_pack("{s:s, s:s, s:o, s:s}", "op",
-			      dm_op_name(op->kind), "service",
-			      op->svc->name[0] ?
-				      op->svc->name :
-				      rc_svc_key_fmt(&op->svc->key, text,
-						     sizeof(text)),
-			      "real",
-			      op->real ? json_string(lb_addr_port_fmt(
-					     &op->real->addr, op->real->port,
-					     real, sizeof(real))) :
-					 json_null(),
-			      "text", rc_op_fmt(op, text, sizeof(text))));
+		    json_pack(
+			"{s:s, s:s, s:o, s:s}", "op", dm_op_name(op->kind),
+			"service",
+			op->svc->name[0]
+			    ? op->svc->name
+			    : rc_svc_key_fmt(&op->svc->key, text, sizeof(text)),
+			"real",
+			op->real ? json_string(lb_addr_port_fmt(
+				       &op->real->addr, op->real->port, real,
+				       sizeof(real)))
+				 : json_null(),
+			"text", rc_op_fmt(op, text, sizeof(text))));
 	}
-	return api_resp_ok(resp, json_pack("{s:I, s:o, s:o}", "changes",
-					   (json_int_t)plan->n, "ops", ops,
-					   "refused",
-					   refusal[0] ? json_string(refusal) :
-							json_null()));
+	return api_resp_ok(
+	    resp, json_pack("{s:I, s:o, s:o}", "changes", (json_int_t)plan->n,
+			    "ops", ops, "refused",
+			    refusal[0] ? json_string(refusal) : json_null()));
 }
 
 static int parse_proto(const char *s, enum cfg_proto *p)
@@ -181,7 +171,8 @@ static int h_flow(struct api_req *req, struct api_resp *resp, void *arg)
 	for (size_t i = 0; i < cfg->n_services && !svc; i++) {
 		const struct cfg_service *s = &cfg->services[i];
 
-		if (!s->fwmark && s->proto == p && !lb_addr_cmp(&s->addr, &da) &&
+		if (!s->fwmark && s->proto == p &&
+		    !lb_addr_cmp(&s->addr, &da) &&
 		    (s->port == dport || (s->flags & CFG_SVC_ANY_PORT)))
 			svc = s;
 	}
@@ -217,27 +208,27 @@ static int h_config(struct api_req *req, struct api_resp *resp, void *arg)
 void dm_routes_fill(struct daemon *d)
 {
 	static const char *const kpath[DM_OVR__COUNT] = {
-		[DM_OVR_DRAIN] = "drain",
-		[DM_OVR_DISABLE] = "disable",
-		[DM_OVR_WEIGHT] = "weight",
-		[DM_OVR_HEALTH] = "health",
+	    [DM_OVR_DRAIN] = "drain",
+	    [DM_OVR_DISABLE] = "disable",
+	    [DM_OVR_WEIGHT] = "weight",
+	    [DM_OVR_HEALTH] = "health",
 	};
 	static char patterns[DM_OVR__COUNT][80];
 	struct api_route *r = d->routes;
 	size_t n = 0;
 
 	r[n++] = (struct api_route){"GET", "/api/v1/status", h_status, d};
-	r[n++] = (struct api_route){"GET", "/api/v1/services", dm_h_services,
-				    d};
+	r[n++] =
+	    (struct api_route){"GET", "/api/v1/services", dm_h_services, d};
 	r[n++] = (struct api_route){"GET", "/api/v1/services/{name}",
 				    dm_h_service, d};
 	r[n++] = (struct api_route){"GET", "/api/v1/plan", h_plan, d};
 	r[n++] = (struct api_route){"GET", "/api/v1/flow", h_flow, d};
 	r[n++] = (struct api_route){"GET", "/api/v1/config", h_config, d};
-	r[n++] = (struct api_route){"GET", "/api/v1/events",
-				    api_events_handler, d->events};
-	r[n++] = (struct api_route){"GET", "/api/v1/overrides",
-				    dm_h_overrides, d};
+	r[n++] = (struct api_route){"GET", "/api/v1/events", api_events_handler,
+				    d->events};
+	r[n++] =
+	    (struct api_route){"GET", "/api/v1/overrides", dm_h_overrides, d};
 	r[n++] = (struct api_route){"GET", "/metrics", dm_h_metrics, d};
 	for (int k = 0; k < DM_OVR__COUNT; k++) {
 		d->kargs[k] = (struct dm_kind_arg){d, (enum dm_ovr_kind)k};

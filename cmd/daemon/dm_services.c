@@ -11,19 +11,12 @@
 
 #define HISTORY_SHOWN 8
 
-static json_t *time_json(uint64_t wall_ms)
-{
-	char buf[40];
-
-	return wall_ms ? json_string(dm_fmt_time(wall_ms, buf, sizeof(buf))) :
-			 json_null();
-}
-
 /* Counters, or null: the fake dataplane carries no traffic. */
 static json_t *counter(const struct daemon *d, bool have, uint64_t v)
 {
-	return have && d->ops->driver != CFG_DRIVER_FAKE ? json_integer((json_int_t)v) :
-						      json_null();
+	return have && d->ops->driver != CFG_DRIVER_FAKE
+		   ? json_integer((json_int_t)v)
+		   : json_null();
 }
 
 static json_t *history_json(struct daemon *d, size_t pi, size_t bi)
@@ -34,10 +27,11 @@ static json_t *history_json(struct daemon *d, size_t pi, size_t bi)
 
 	for (size_t i = n > HISTORY_SHOWN ? n - HISTORY_SHOWN : 0; i < n; i++)
 		json_array_append_new(
-		    a, json_pack("{s:o, s:s, s:s, s:s}", "time",
-				 time_json(tr[i].wall_ms), "from",
-				 hc_state_name(tr[i].from), "to",
-				 hc_state_name(tr[i].to), "cause", tr[i].cause));
+		    a,
+		    json_pack("{s:o, s:s, s:s, s:s}", "time",
+			      dm_time_json(tr[i].wall_ms), "from",
+			      hc_state_name(tr[i].from), "to",
+			      hc_state_name(tr[i].to), "cause", tr[i].cause));
 	return a;
 }
 
@@ -78,34 +72,32 @@ static void add_pool_reals(struct daemon *d, const struct cfg_service *s,
 		if (hc_engine_real_status(d->hc, pi, bi, &hs))
 			memset(&hs, 0, sizeof(hs));
 		dm_ovr_effect(d->ovr, s->name, &b->addr, port, now_wall, &ef);
-		admin = ef.disabled || b->disabled ?
-				"disabled" :
-				hc_admin_name(hs.admin);
+		admin = ef.disabled || b->disabled ? "disabled"
+						   : hc_admin_name(hs.admin);
 		if (hs.since_ms && hs.since_ms <= now)
 			since = now_wall - (now - hs.since_ms);
 		json_array_append_new(
 		    reals,
-		    json_pack("{s:s, s:i, s:s, s:I, s:I, s:o, s:s, s:s, s:o,"
-			      " s:o, s:o, s:o, s:o, s:b}",
-			      "address", lb_addr_fmt(&b->addr, addr, sizeof(addr)),
-			      "port", (int)port, "pool", pool->name, "weight",
-			      (json_int_t)b->weight, "effective_weight",
-			      (json_int_t)d->src.weight(d->src.ctx, pool, b),
-			      "programmed_weight",
-			      r ? json_integer(r->weight) : json_null(),
-			      "health", hc_state_name(hs.state), "admin",
-			      admin, "since", time_json(since), "history",
-			      history_json(d, pi, bi), "overrides",
-			      overrides_json(d, s->name, &b->addr, port),
-			      "packets",
-			      counter(d, r, r ? r->stats.packets_in +
-						    r->stats.packets_out :
-						0),
-			      "bytes",
-			      counter(d, r, r ? r->stats.bytes_in +
-						    r->stats.bytes_out :
-						0),
-			      "drained", ef.drained));
+		    json_pack(
+			"{s:s, s:i, s:s, s:I, s:I, s:o, s:s, s:s, s:o,"
+			" s:o, s:o, s:o, s:o, s:b}",
+			"address", lb_addr_fmt(&b->addr, addr, sizeof(addr)),
+			"port", (int)port, "pool", pool->name, "weight",
+			(json_int_t)b->weight, "effective_weight",
+			(json_int_t)d->src.weight(d->src.ctx, pool, b),
+			"programmed_weight",
+			r ? json_integer(r->weight) : json_null(), "health",
+			hc_state_name(hs.state), "admin", admin, "since",
+			dm_time_json(since), "history", history_json(d, pi, bi),
+			"overrides", overrides_json(d, s->name, &b->addr, port),
+			"packets",
+			counter(d, r,
+				r ? r->stats.packets_in + r->stats.packets_out
+				  : 0),
+			"bytes",
+			counter(d, r,
+				r ? r->stats.bytes_in + r->stats.bytes_out : 0),
+			"drained", ef.drained));
 	}
 }
 
@@ -125,17 +117,18 @@ static json_t *service_json(struct daemon *d, const struct cfg_service *s,
 		add_pool_reals(d, s, (size_t)s->fallback_pool, ls, reals);
 	return json_pack(
 	    "{s:s, s:s, s:i, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:b}",
-	    "name", s->name, "address", lb_addr_fmt(&s->addr, addr, sizeof(addr)),
-	    "port", (int)s->port, "protocol", cfg_proto_name(s->proto),
-	    "fwmark", s->fwmark ? json_integer(s->fwmark) : json_null(),
-	    "scheduler", cfg_sched_name(s->sched), "forwarding",
-	    cfg_fwd_name(s->forwarding), "pool", cfg->pools[s->pool].name,
-	    "fallback_pool",
-	    s->fallback_pool >= 0 ?
-		    json_string(cfg->pools[s->fallback_pool].name) :
-		    json_null(),
+	    "name", s->name, "address",
+	    lb_addr_fmt(&s->addr, addr, sizeof(addr)), "port", (int)s->port,
+	    "protocol", cfg_proto_name(s->proto), "fwmark",
+	    s->fwmark ? json_integer(s->fwmark) : json_null(), "scheduler",
+	    cfg_sched_name(s->sched), "forwarding", cfg_fwd_name(s->forwarding),
+	    "pool", cfg->pools[s->pool].name, "fallback_pool",
+	    s->fallback_pool >= 0
+		? json_string(cfg->pools[s->fallback_pool].name)
+		: json_null(),
 	    "packets",
-	    counter(d, ls, ls ? ls->stats.packets_in + ls->stats.packets_out : 0),
+	    counter(d, ls,
+		    ls ? ls->stats.packets_in + ls->stats.packets_out : 0),
 	    "bytes",
 	    counter(d, ls, ls ? ls->stats.bytes_in + ls->stats.bytes_out : 0),
 	    "reals", reals, "programmed", ls != NULL);

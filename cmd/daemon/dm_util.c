@@ -27,9 +27,17 @@ const char *dm_fmt_time(uint64_t wall_ms, char *buf, size_t len)
 	return buf;
 }
 
+json_t *dm_time_json(uint64_t wall_ms)
+{
+	char buf[40];
+
+	return wall_ms ? json_string(dm_fmt_time(wall_ms, buf, sizeof(buf)))
+		       : json_null();
+}
+
 int dm_parse_time(const char *s, uint64_t *wall_ms)
 {
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	unsigned int ms = 0;
 	const char *end;
 	time_t t;

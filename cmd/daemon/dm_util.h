@@ -3,6 +3,7 @@
 #ifndef BALLAST_CMD_DAEMON_UTIL_H
 #define BALLAST_CMD_DAEMON_UTIL_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +13,8 @@
 uint64_t dm_wall_ms(void);
 /* RFC 3339 in UTC with milliseconds ("2026-12-06T20:00:01.250Z"). */
 const char *dm_fmt_time(uint64_t wall_ms, char *buf, size_t len);
+/* dm_fmt_time as a JSON string; null for 0 (never). */
+json_t *dm_time_json(uint64_t wall_ms);
 /* Parse dm_fmt_time's output (and seconds without a fraction); 0 or -EINVAL. */
 int dm_parse_time(const char *s, uint64_t *wall_ms);
 /*

@@ -34,8 +34,8 @@ struct file_stamp {
 struct dp {
 	struct rc_state st; /* in memory; mirrors the file when one is used */
 	struct file_stamp stamp; /* the file version st mirrors */
-	char *path;	    /* state file, or NULL */
-	char *lock_path;    /* FILE.lock: one apply's atomicity */
+	char *path;		 /* state file, or NULL */
+	char *lock_path;	 /* FILE.lock: one apply's atomicity */
 	char lock_name[LB_LOCK_NAME_MAX + 1]; /* the instance's writer lock */
 	char *lock_what;		      /* "fake (state /abs/path)" */
 	bool read_only;

@@ -17,15 +17,15 @@
 #include "tests/lib/check_main.h"
 
 static const char yaml[] =
-	"version: 1\n"
-	"dataplane: {driver: fake}\n"
-	"pools:\n"
-	"  a: {backends: [{address: 10.0.0.1, port: 80, weight: 100},"
-	" {address: 10.0.0.2, port: 80, weight: 100}]}\n"
-	"  b: {backends: [{address: 10.0.0.1, weight: 50}]}\n"
-	"services:\n"
-	"  - {name: web, address: 192.0.2.1, port: 80, pool: a}\n"
-	"  - {name: alt, address: 192.0.2.2, port: 80, pool: b}\n";
+    "version: 1\n"
+    "dataplane: {driver: fake}\n"
+    "pools:\n"
+    "  a: {backends: [{address: 10.0.0.1, port: 80, weight: 100},"
+    " {address: 10.0.0.2, port: 80, weight: 100}]}\n"
+    "  b: {backends: [{address: 10.0.0.1, weight: 50}]}\n"
+    "services:\n"
+    "  - {name: web, address: 192.0.2.1, port: 80, pool: a}\n"
+    "  - {name: alt, address: 192.0.2.2, port: 80, pool: b}\n";
 
 static uint64_t fake_now = 1000000;
 static uint64_t clock_fn(void)
@@ -42,10 +42,11 @@ static uint32_t base_w(void *ctx, const struct cfg_pool *p,
 
 static struct cfg *load(void)
 {
-	struct cfg_diags dg = { 0 };
+	struct cfg_diags dg = {0};
 	struct cfg *cfg = NULL;
 
-	ck_assert_int_eq(cfg_load_buffer("t.yaml", yaml, strlen(yaml), &cfg, &dg), 0);
+	ck_assert_int_eq(
+	    cfg_load_buffer("t.yaml", yaml, strlen(yaml), &cfg, &dg), 0);
 	cfg_diags_free(&dg);
 	return cfg;
 }
@@ -88,8 +89,8 @@ START_TEST(weight_layer_precedence)
 	o = ovr(DM_OVR_DISABLE, "web", "10.0.0.1", 80);
 	ck_assert_int_eq(dm_ovr_add(set, &o, false, NULL), 0);
 	ck_assert_uint_eq(src.weight(src.ctx, a, &a->backends[0]), 0);
-	ck_assert_int_eq(dm_ovr_remove(set, "web", &o.addr, 80, DM_OVR_DISABLE,
-				       NULL), 0);
+	ck_assert_int_eq(
+	    dm_ovr_remove(set, "web", &o.addr, 80, DM_OVR_DISABLE, NULL), 0);
 	ck_assert_uint_eq(src.weight(src.ctx, a, &a->backends[0]), 30);
 
 	/* forced up beats the base's down; forced down beats a weight */
@@ -166,8 +167,8 @@ START_TEST(file_round_trip_drops_expired)
 	ck_assert_int_eq(dm_ovr_save(set, path), 0);
 
 	ck_assert_int_eq(dm_ovr_new(&back), 0);
-	ck_assert_int_eq(dm_ovr_load(back, path, fake_now + 1000, err,
-				     sizeof(err)), 0);
+	ck_assert_int_eq(
+	    dm_ovr_load(back, path, fake_now + 1000, err, sizeof(err)), 0);
 	ck_assert_uint_eq(dm_ovr_count(back), 1);
 	g = dm_ovr_at(back, 0);
 	ck_assert_uint_eq(g->id, 1);
@@ -203,7 +204,8 @@ START_TEST(reals_and_times)
 
 	ck_assert_int_eq(dm_parse_real("10.0.0.1:80", &a, &p), 0);
 	ck_assert_uint_eq(p, 80);
-	ck_assert_int_eq(dm_parse_real("%5B2001%3Adb8%3A%3A1%5D%3A443", &a, &p), 0);
+	ck_assert_int_eq(dm_parse_real("%5B2001%3Adb8%3A%3A1%5D%3A443", &a, &p),
+			 0);
 	ck_assert_uint_eq(p, 443);
 	ck_assert_int_eq(a.family, AF_INET6);
 	ck_assert_int_eq(dm_parse_real("2001:db8::1:443", &a, &p), -EINVAL);
@@ -250,8 +252,9 @@ START_TEST(git_rev_from_checkout)
 	snprintf(p, sizeof(p), "%s/.git", dir);
 	put(p, "HEAD", "ref: refs/heads/main\n");
 	/* only in packed-refs */
-	put(p, "packed-refs", "# pack-refs with: peeled\n"
-			      "0123456789abcdef0123456789abcdef01234567 refs/heads/main\n");
+	put(p, "packed-refs",
+	    "# pack-refs with: peeled\n"
+	    "0123456789abcdef0123456789abcdef01234567 refs/heads/main\n");
 	snprintf(p, sizeof(p), "%s/lb.yaml", dir);
 	ck_assert_int_eq(dm_git_rev(p, out, sizeof(out)), 0);
 	ck_assert_str_eq(out, rev);
