@@ -72,6 +72,7 @@ static int run_daemon(const struct cmd_options *o)
 		.socket = o->socket,
 		.state_dir = o->state_dir,
 		.cleanup_on_exit = o->cleanup_on_exit,
+		.config_log_level = !cmd_log_level_given(),
 	};
 
 	if (o->dry_run || o->prune || o->wait_ms) {

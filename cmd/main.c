@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* ballast: declarative L4 load-balancer controller. Subcommand dispatch. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,14 @@ struct command {
 };
 
 static int cmd_version(int argc, char **argv);
+
+/* --log-level was given: it wins over the daemon's daemon.log_level. */
+static bool log_level_given;
+
+bool cmd_log_level_given(void)
+{
+	return log_level_given;
+}
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
@@ -131,6 +140,7 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			lb_log_set_level(level);
+			log_level_given = true;
 			i += 2;
 		} else if (!strcmp(argv[i], "--log-format") && i + 1 < argc) {
 			enum lb_log_format format;

@@ -171,10 +171,13 @@ static void ramp_fire(struct lb_loop *loop, void *arg)
 	dm_ramp_kick(d);
 }
 
-/* Slow start: weights change with time, not events; pass at each step. */
+/*
+ * Slow start: weights change with time, not events. A pass every twentieth
+ * of the longest ramp (at least DM_RAMP_STEP_MIN_MS) until the last ends.
+ */
 void dm_ramp_kick(struct daemon *d)
 {
-	uint64_t when;
+	uint64_t when, step = d->max_slow_start_ms / 20;
 
 	if (d->ramp_timer || !d->n_ramping)
 		return;
@@ -183,6 +186,10 @@ void dm_ramp_kick(struct daemon *d)
 		d->n_ramping = 0;
 		return;
 	}
+	if (step < DM_RAMP_STEP_MIN_MS)
+		step = DM_RAMP_STEP_MIN_MS;
+	if (when > lb_loop_now_ms(d->loop) + step)
+		when = lb_loop_now_ms(d->loop) + step;
 	if (lb_timer_add_at(d->loop, &d->ramp_timer, when, ramp_fire, d))
 		lb_log_kv(LB_LOG_ERR, "health", LB_NO_FIELDS,
 			  "cannot arm the slow-start timer");

@@ -89,6 +89,16 @@ static int load_file(struct daemon *d, struct cfg **out, char **text,
 	return ret;
 }
 
+/* daemon.log_level, unless the command line set a level. */
+static void adopt_log_level(struct daemon *d, const struct cfg *cfg)
+{
+	enum lb_log_level level;
+
+	if (d->opts.config_log_level && cfg->daemon.log_level &&
+	    !lb_log_level_parse(cfg->daemon.log_level, &level))
+		lb_log_set_level(level);
+}
+
 static void adopt_text(struct daemon *d, char *text, size_t len)
 {
 	free(d->cfg_text);
@@ -125,6 +135,7 @@ int dm_load_initial(struct daemon *d, struct cfg **out)
 		return ret;
 	}
 	adopt_text(d, text, len);
+	adopt_log_level(d, *out);
 	d->reload_ok = true;
 	d->reload_wall_ms = d->loaded_wall_ms;
 	return 0;
@@ -228,6 +239,7 @@ void dm_reload(struct daemon *d, const char *trigger)
 	}
 	json_decref(errs);
 	adopt_text(d, text, len);
+	adopt_log_level(d, dm_cfg(d));
 	set_reload(d, true, NULL);
 	dm_publish(d, LB_LOG_INFO, "reload",
 		   json_pack("{s:s, s:s, s:I, s:s, s:b}", "result", "ok",
