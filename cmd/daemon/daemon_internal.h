@@ -84,7 +84,6 @@ struct daemon {
 	/* metrics */
 	struct api_hist pass_hist; /* seconds */
 #define DM_OP_KINDS (RC_OP_SVC_DEL + 1)
-	uint64_t op_errors[DM_OP_KINDS]; /* failed operations by kind */
 	uint64_t drift_ops[DM_OP_KINDS]; /* drift repairs by kind */
 	uint64_t hc_transitions;
 	uint64_t overrides_set, overrides_ended;

@@ -133,8 +133,6 @@ void dm_on_rc_event(void *arg, const struct rc_loop_event *ev)
 			   "%s", ev->text);
 		break;
 	case RC_LOOP_EV_APPLY_ERROR:
-		if (ev->op && ev->op->kind < DM_OP_KINDS)
-			d->op_errors[ev->op->kind]++;
 		dm_publish(d, LB_LOG_ERR, "reconcile",
 			   json_pack("{s:o, s:s?, s:i, s:s}", "service",
 				     key_json(ev->key), "op", op, "errno",

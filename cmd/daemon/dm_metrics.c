@@ -63,15 +63,14 @@ static void build_metrics(struct daemon *d, struct api_metrics *m,
 			   "Reconcile pass duration (read, plan, apply).");
 	api_metrics_hist(m, NULL, &d->pass_hist);
 	api_metrics_family(m, "ballast_reconcile_ops_total", API_METRIC_COUNTER,
-			   "Dataplane operations applied, by result.");
-	api_metrics_sample_u64(m, L("result", "ok"), st->ops_applied);
-	api_metrics_sample_u64(m, L("result", "failed"), st->ops_failed);
-	api_metrics_family(m, "ballast_reconcile_op_errors_total",
-			   API_METRIC_COUNTER, "Failed operations by kind.");
+			   "Dataplane operations by kind and result.");
 	for (int k = 0; k < DM_OP_KINDS; k++)
-		api_metrics_sample_u64(m,
-				       L("op", dm_op_name((enum rc_op_kind)k)),
-				       d->op_errors[k]);
+		for (int r = 0; r < 2; r++)
+			api_metrics_sample_u64(
+			    m,
+			    L("op", dm_op_name((enum rc_op_kind)k), "result",
+			      r ? "failed" : "ok"),
+			    k < RC_LOOP_OP_KINDS ? st->ops_by_kind[k][r] : 0);
 	api_metrics_family(m, "ballast_reconcile_drift_total",
 			   API_METRIC_COUNTER,
 			   "Drifted objects found and repaired.");

@@ -144,6 +144,8 @@ check "metrics: effective weight per real" \
 	'grep -q "^ballast_real_effective_weight{service=\"web\",real=\"10.0.1.1:80\"} 100$" "$TMP/metrics.txt"'
 check "metrics: HA active, build info, pass histogram" \
 	'grep -q "^ballast_ha_active 1$" "$TMP/metrics.txt" && grep -q "^ballast_build_info" "$TMP/metrics.txt" && grep -q "^ballast_reconcile_pass_duration_seconds_bucket" "$TMP/metrics.txt"'
+check "metrics: operations by kind and result" \
+	'grep -Eq "^ballast_reconcile_ops_total\{op=\"add-real\",result=\"ok\"\} [1-9]" "$TMP/metrics.txt"'
 if command -v promtool >/dev/null; then
 	check "metrics: promtool check metrics" 'promtool check metrics <"$TMP/metrics.txt" >/dev/null 2>&1'
 else
