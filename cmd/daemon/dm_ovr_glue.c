@@ -295,8 +295,14 @@ int dm_h_override_del(struct api_req *req, struct api_resp *resp, void *arg)
 	struct dm_override o = {.kind = ka->kind}, removed;
 	char real[LB_ADDR_STRLEN];
 
-	if (find_real(d, req, resp, &o))
-		return 0;
+	/* An override outlives its service in the config: it can still go. */
+	snprintf(o.service, sizeof(o.service), "%s",
+		 api_req_param(req, "name"));
+	if (dm_parse_real(api_req_param(req, "real"), &o.addr, &o.port) ||
+	    !dm_ovr_find(d->ovr, o.service, &o.addr, o.port, o.kind)) {
+		if (find_real(d, req, resp, &o))
+			return 0;
+	}
 	if (dm_ovr_remove(d->ovr, o.service, &o.addr, o.port, o.kind, &removed))
 		return api_resp_error(
 		    resp, API_NOT_FOUND, "%s %s has no %s override", o.service,

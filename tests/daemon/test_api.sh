@@ -179,6 +179,13 @@ ok "answers while a slow client hangs" GET /api/v1/status '.success'
 t1=$(now_ms)
 check "... within a second ($((t1 - t0)) ms)" '((t1 - t0 < 1000))'
 
+# An override outlives its service in the config and can still be deleted.
+grep -v "name: web6" "$TMP/lb.yaml" | replace "$TMP/lb.yaml"
+wait_for 3000 status_is a .config.generation 2
+ok "DELETE an override of a service the config dropped" DELETE \
+	"/api/v1/services/web6/reals/%5B2001%3Adb8%3A%3A5%5D%3A80/disable" '.data.removed.service == "web6"'
+err "... then 404" DELETE "/api/v1/services/web6/reals/%5B2001%3Adb8%3A%3A5%5D%3A80/disable" 404 NOT_FOUND
+
 stop_daemon a
 check "stopped cleanly, socket removed" 'dead $PID_a && [[ ! -e $TMP/a.sock ]]'
 t_done daemon-api
