@@ -4,8 +4,41 @@
 
 #include "cmd/cli/specs.h"
 #include "cmd/commands.h"
+#include "cmd/daemon/daemon.h"
+#include "cmd/dataplanes.h"
 #include "cmd/session.h"
 #include "reconcile/plan_fmt.h"
+
+bool cmd_apply_is_daemon(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--daemon"))
+			return true;
+	return false;
+}
+
+static int run_daemon(const struct cmd_options *o)
+{
+	struct dm_opts d = {
+		.config = o->config,
+		.dataplane = o->dataplane,
+		.find_ops = cmd_dataplane_find,
+		.ops_for = cmd_dataplane_for,
+		.state = o->state,
+		.faults = o->faults,
+		.socket = o->socket,
+		.state_dir = o->state_dir,
+		.cleanup_on_exit = o->cleanup_on_exit,
+		.config_log_level = !cmd_log_level_given(),
+	};
+
+	if (o->dry_run || o->prune || o->wait_ms) {
+		fprintf(stderr, "ballast apply: --dry-run, --prune and --wait "
+				"do not apply to --daemon\n");
+		return CMD_EXIT_ERROR;
+	}
+	return dm_run(&d);
+}
 
 static int verify(struct cmd_session *s, bool prune)
 {
@@ -71,10 +104,16 @@ int cmd_apply(int argc, char **argv)
 
 	if (cmd_parse_options(argc, argv, &cli_apply, &o, &code))
 		return code;
-	if (o.daemon || o.socket || o.state_dir || o.cleanup_on_exit) {
-		fputs("ballast apply: --daemon is not in this build yet; run "
-		      "'ballast apply' from a timer meanwhile\n",
+	if (o.daemon && o.detach) {
+		fputs("ballast apply: --detach cannot be combined with --daemon\n",
 		      stderr);
+		return CMD_EXIT_ERROR;
+	}
+	if (o.daemon)
+		return run_daemon(&o);
+	if (o.socket || o.state_dir || o.cleanup_on_exit) {
+		fprintf(stderr, "ballast apply: --socket, --state-dir and "
+				"--cleanup-on-exit need --daemon\n");
 		return CMD_EXIT_ERROR;
 	}
 	if (o.detach && (o.dry_run || o.prune)) {

@@ -3,9 +3,15 @@
 #ifndef BALLAST_CMD_COMMANDS_H
 #define BALLAST_CMD_COMMANDS_H
 
+#include <stdbool.h>
+
 int cmd_validate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+/* `apply --daemon`: the long-running daemon, whose logs default to auto. */
+bool cmd_apply_is_daemon(int argc, char **argv);
+/* The global --log-level option was given. */
+bool cmd_log_level_given(void);
 /* ballast probe [-c FILE] [--json] [--for DURATION] */
 int cmd_probe(int argc, char **argv);
 /* ballast decap attach|detach|status IFACE [ADDRESS...] */

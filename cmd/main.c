@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* ballast: declarative L4 load-balancer controller. Subcommand dispatch. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,14 @@ struct command {
 };
 
 static int cmd_version(int argc, char **argv);
+
+/* --log-level was given: it wins over the daemon's daemon.log_level. */
+static bool log_level_given;
+
+bool cmd_log_level_given(void)
+{
+	return log_level_given;
+}
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
@@ -117,6 +126,7 @@ static int cmd_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const struct command *c;
+	bool format_set = false;
 	int i = 1;
 
 	lb_log_route_libbpf();
@@ -149,6 +159,7 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			lb_log_set_level(level);
+			log_level_given = true;
 			i += 2;
 		} else if (!strcmp(argv[i], "--log-format") && i + 1 < argc) {
 			enum lb_log_format format;
@@ -160,6 +171,7 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			lb_log_set_format(format);
+			format_set = true;
 			i += 2;
 		} else {
 			fprintf(stderr, "ballast: unknown option '%s'; see 'ballast --help'\n",
@@ -177,5 +189,8 @@ int main(int argc, char **argv)
 			argv[i]);
 		return 1;
 	}
+	if (!format_set && c->run == cmd_apply &&
+	    cmd_apply_is_daemon(argc - i, argv + i))
+		lb_log_set_format(LB_LOG_FORMAT_AUTO);
 	return c->run(argc - i, argv + i);
 }

@@ -553,6 +553,34 @@ static void build_services(struct cfg_ctx *c, const struct raw_root *root,
 	}
 }
 
+/* daemon.max_removal_fraction: a number in (0, 1], text in the schema. */
+static void build_removal_fraction(struct cfg_ctx *c,
+				   const struct raw_root *root, struct cfg *cfg)
+{
+	const char *s = root->max_removal_text;
+	char *end = NULL;
+	double v;
+
+	cfg->daemon.max_removal_fraction = 0.5;
+	if (!s)
+		return;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0.0 && v <= 1.0)) {
+		cfg_err(c, CFG_DIAG_SEMANTIC,
+			(root->seen & (1ull << DM_MAX_REMOVAL))
+			    ? root->loc[DM_MAX_REMOVAL]
+			    : root->at,
+			"daemon.max_removal_fraction",
+			"'%s' is not a fraction in (0, 1]; write e.g. 0.5 to "
+			"refuse passes removing more than half of all reals, "
+			"or 1 to turn that limit off",
+			s);
+		return;
+	}
+	cfg->daemon.max_removal_fraction = v;
+}
+
 void cfg_build(struct cfg_ctx *c, struct raw_root *root, struct cfg *cfg)
 {
 	uint32_t top_cum;
@@ -561,6 +589,7 @@ void cfg_build(struct cfg_ctx *c, struct raw_root *root, struct cfg *cfg)
 	cfg->dataplane = root->dp;
 	cfg->ha = root->ha;
 	cfg->daemon = root->dm;
+	build_removal_fraction(c, root, cfg);
 	/* Nothing written yet: the built-in timings are the derived ones. */
 	health_level(c, &cfg_health_builtin, 0, root->health, &cfg->health,
 		     &top_cum, "health");

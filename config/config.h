@@ -280,6 +280,10 @@ struct cfg_daemon {
 	const char *api_token_file;
 	const char *metrics_listen; /* "host:port", or NULL for off */
 	const char *log_level;
+	/* blast-radius guard: refuse a pass removing more of all reals */
+	double max_removal_fraction; /* (0, 1]; default 0.5 */
+	/* this generation may remove every real / more than the fraction */
+	bool allow_mass_removal;
 };
 
 struct cfg {

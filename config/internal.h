@@ -197,6 +197,8 @@ enum {
 	DM_API_TOKEN,
 	DM_METRICS,
 	DM_LOG_LEVEL,
+	DM_MAX_REMOVAL,
+	DM_ALLOW_MASS_REMOVAL,
 	RT__COUNT,
 };
 
@@ -205,6 +207,7 @@ struct raw_root {
 	struct cfg_dataplane dp;
 	struct cfg_ha ha;
 	struct cfg_daemon dm;
+	const char *max_removal_text; /* daemon.max_removal_fraction */
 	struct raw_health *health;
 	struct raw_pool *pools;
 	size_t n_pools;

@@ -1021,6 +1021,16 @@ static const struct cfg_fdesc daemon_f[] = {
      .dstr = "info",
      .id = DM_LOG_LEVEL,
      .off = RT(dm.log_level)},
+    {.key = "max_removal_fraction",
+     .kind = FK_STR,
+     .max = 32,
+     .dstr = "0.5",
+     .id = DM_MAX_REMOVAL,
+     .off = RT(max_removal_text)},
+    {.key = "allow_mass_removal",
+     .kind = FK_BOOL,
+     .id = DM_ALLOW_MASS_REMOVAL,
+     .off = RT(dm.allow_mass_removal)},
 };
 ODESC(daemon_o, "daemon", daemon_f);
 

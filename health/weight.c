@@ -52,7 +52,8 @@ uint32_t hc_real_weight(struct hc_engine *e, const struct hc_real *r)
 		return w;
 	/* Slow start: ramp linearly from 1 to the weight after recovery. */
 	ramp_ms = hc_real_health(r)->slow_start_ms;
-	el = now - r->t->up_since_ms;
+	/* up_since may be read fresher than the loop's cached now */
+	el = now > r->t->up_since_ms ? now - r->t->up_since_ms : 0;
 	if (el >= ramp_ms)
 		return w;
 	w = (uint32_t)(((uint64_t)w * el + ramp_ms - 1) / ramp_ms);

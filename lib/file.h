@@ -13,4 +13,14 @@
 int lb_read_file(const char *path, size_t max, char **buf, size_t *len)
     __attribute__((warn_unused_result));
 
+/*
+ * Replace the file at path with buf atomically: a temporary file (0600) in
+ * the same directory, written and fsync'ed, renamed over path, then the
+ * directory fsync'ed (best effort: some filesystems refuse), so a reader
+ * sees the old or the new content and a crash keeps one of them.
+ * 0 or -errno.
+ */
+int lb_write_file_atomic(const char *path, const char *buf, size_t len)
+    __attribute__((warn_unused_result));
+
 #endif

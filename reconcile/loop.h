@@ -77,6 +77,7 @@ struct rc_loop;
 #define RC_LOOP_DEFAULT_BACKOFF_MAX_MS 30000
 #define RC_LOOP_DEFAULT_MAX_REMOVAL_FRACTION 0.5
 #define RC_LOOP_TEXT_MAX 256
+#define RC_LOOP_OP_KINDS (RC_OP_SVC_DEL + 1)
 
 /*
  * Settings the caller fills (from daemon.* config keys and command-line
@@ -237,6 +238,8 @@ struct rc_loop_status {
 	/* totals since rc_loop_new() */
 	uint64_t passes[RC_LOOP_PASS__COUNT];
 	uint64_t ops_applied, ops_failed;
+	/* the same by enum rc_op_kind: [kind][0] applied, [kind][1] failed */
+	uint64_t ops_by_kind[RC_LOOP_OP_KINDS][2];
 	uint64_t drift;
 	uint64_t refusals;
 	char last_refusal[RC_LOOP_TEXT_MAX];

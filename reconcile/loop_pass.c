@@ -263,6 +263,12 @@ static void apply_and_record(struct rc_loop *l, struct pass *p,
 			}
 		}
 	}
+	for (size_t i = 0; i < p->res.n; i++) {
+		unsigned int k = p->plan->ops[i].kind;
+
+		if (k < RC_LOOP_OP_KINDS)
+			l->st.ops_by_kind[k][p->res.err[i] ? 1 : 0]++;
+	}
 	for (size_t i = 0; i < p->res.n; i++)
 		if (p->res.err[i]) {
 			if (!*first_err)

@@ -147,8 +147,8 @@ static const struct cli_option apply_opts[] = {
      .kind = CLI_STRING,
      .offset = OPT(state_dir),
      .arg = "DIR",
-     .help = "--daemon: where overrides are kept instead of\n"
-	     "the config's daemon.state_dir"},
+     .help = "--daemon: where runtime overrides are kept\n"
+	     "(default /var/lib/ballast)"},
     {.name = "cleanup-on-exit",
      .kind = CLI_FLAG,
      .offset = OPT(cleanup_on_exit),
@@ -169,15 +169,22 @@ const struct cli_command cli_apply = {
     .about =
 	"Converge the live dataplane to the configuration once, print every\n"
 	"change made, then read the dataplane back to confirm it converged.\n"
-	"Services Ballast did not create are left alone unless --prune.\n",
+	"Services Ballast did not create are left alone unless --prune.\n"
+	"\n"
+	"With --daemon, keep it converged: run health checks and feed their\n"
+	"results into the weights, repair drift every daemon.tick, reload the\n"
+	"file on SIGHUP or when it changes (a bad file is reported and the last\n"
+	"good one keeps running), and serve the control API and /metrics.\n"
+	"SIGTERM or SIGINT stop it and leave the dataplane as it is. See\n"
+	"Docs/DAEMON.md.\n",
     .options = apply_opts,
     .epilogue =
 	"One writer at a time: apply holds the dataplane's lock (a file in\n"
 	"/run/ballast, or $BALLAST_RUN_DIR) from its first read to its "
 	"read-back.\n"
 	"\n"
-	"Exit status: 0 converged, 1 some operation failed or an error "
-	"occurred.\n",
+	"Exit status: 0 converged (daemon: stopped cleanly), 1 some operation\n"
+	"failed or an error occurred.\n",
 };
 
 static const struct cli_option probe_opts[] = {

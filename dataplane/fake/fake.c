@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dataplane/fake/fake_state.h"
@@ -18,10 +19,23 @@
 
 #define ERR_LEN 512
 
+/*
+ * What identifies one version of the state file: every writer replaces it by
+ * rename, so a new version has a new inode, size or times.
+ */
+struct file_stamp {
+	bool valid;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
 struct dp {
 	struct rc_state st; /* in memory; mirrors the file when one is used */
-	char *path;	    /* state file, or NULL */
-	char *lock_path;    /* FILE.lock: one apply's atomicity */
+	struct file_stamp stamp; /* the file version st mirrors */
+	char *path;		 /* state file, or NULL */
+	char *lock_path;	 /* FILE.lock: one apply's atomicity */
 	char lock_name[LB_LOCK_NAME_MAX + 1]; /* the instance's writer lock */
 	char *lock_what;		      /* "fake (state /abs/path)" */
 	bool read_only;
@@ -199,6 +213,30 @@ static void fake_close(struct dp *dp, bool detach)
 	free(dp);
 }
 
+static void stamp_of(const char *path, struct file_stamp *s)
+{
+	struct stat st;
+
+	memset(s, 0, sizeof(*s));
+	if (stat(path, &st))
+		return;
+	s->valid = true;
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	s->size = st.st_size;
+	s->mtime = st.st_mtim;
+	s->ctime = st.st_ctim;
+}
+
+static bool stamp_eq(const struct file_stamp *a, const struct file_stamp *b)
+{
+	return a->valid && b->valid && a->dev == b->dev && a->ino == b->ino &&
+	       a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
+	       a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	       a->ctime.tv_sec == b->ctime.tv_sec &&
+	       a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
 static int load_file(const struct dp *dp, struct rc_state *out)
 {
 	char err[ERR_LEN];
@@ -313,29 +351,89 @@ static bool fake_lock_id(const struct dp *dp, const char **name,
 	return true;
 }
 
-static int fake_read(struct dp *dp, struct rc_state *actual)
+/*
+ * The file is the live state: another process may have applied. It is
+ * parsed again only when it is another version than the one in memory (a
+ * stat instead of parsing the whole table on every read: a daemon reads a
+ * few services each tick). stat before load: a version written in between
+ * leaves an old stamp, so the next read loads again.
+ */
+static int refresh(struct dp *dp)
 {
+	struct file_stamp now;
 	struct rc_state tmp;
 	int ret;
 
-	/* The file is the live state: another process may have applied. */
-	if (dp->path) {
-		rc_state_init(&tmp);
-		ret = load_file(dp, &tmp);
-		if (ret)
-			return ret;
-		rc_state_free(&dp->st);
-		dp->st = tmp;
-	}
-	return rc_state_copy(actual, &dp->st);
+	if (!dp->path)
+		return 0;
+	stamp_of(dp->path, &now);
+	if (stamp_eq(&now, &dp->stamp))
+		return 0;
+	rc_state_init(&tmp);
+	ret = load_file(dp, &tmp);
+	if (ret)
+		return ret;
+	rc_state_free(&dp->st);
+	dp->st = tmp;
+	dp->stamp = now;
+	return 0;
 }
 
+static int fake_read(struct dp *dp, struct rc_state *actual)
+{
+	int ret = refresh(dp);
+
+	return ret ? ret : rc_state_copy(actual, &dp->st);
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return rc_svc_key_cmp(a, b);
+}
+
+/* Copies only the services asked for, not the whole table. */
 static int fake_read_services(struct dp *dp, const struct rc_svc_key *keys,
 			      size_t n, struct rc_state *actual)
 {
-	int ret = fake_read(dp, actual);
+	struct rc_svc_key *sorted;
+	int ret = refresh(dp);
 
-	return ret ? ret : rc_state_restrict(actual, keys, n);
+	if (ret)
+		return ret;
+	sorted = malloc((n ? n : 1) * sizeof(*sorted));
+	if (!sorted)
+		return -ENOMEM;
+	memcpy(sorted, keys, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), key_cmp);
+	for (size_t i = 0; i < n && !ret; i++) {
+		const struct rc_service *s;
+		struct rc_service *d;
+
+		if (i && !rc_svc_key_cmp(&sorted[i - 1], &sorted[i]))
+			continue;
+		s = rc_state_find(&dp->st, &sorted[i]);
+		if (!s)
+			continue;
+		d = rc_state_add_service(actual, &s->key);
+		if (!d) {
+			ret = -ENOMEM;
+			break;
+		}
+		*d = *s;
+		d->reals = NULL;
+		d->n_reals = d->cap_reals = 0;
+		if (!s->n_reals)
+			continue;
+		d->reals = malloc(s->n_reals * sizeof(*d->reals));
+		if (!d->reals) {
+			ret = -ENOMEM;
+			break;
+		}
+		memcpy(d->reals, s->reals, s->n_reals * sizeof(*d->reals));
+		d->n_reals = d->cap_reals = s->n_reals;
+	}
+	free(sorted);
+	return ret ? ret : rc_state_sort(actual);
 }
 
 static void set_detail(struct dp_result *res, size_t i, const char *fmt, ...)
@@ -432,6 +530,8 @@ static int fake_apply(struct dp *dp, const struct rc_plan *plan,
 	rc_state_free(&dp->st);
 	dp->st = work;
 	rc_state_init(&work);
+	if (dp->path)
+		stamp_of(dp->path, &dp->stamp); /* still under FILE.lock */
 	dp->n_ok += res->n_ok;
 	dp->n_failed += res->n_failed;
 	ret = first;

@@ -510,76 +510,21 @@ int dp_fake_state_load(const char *path, struct rc_state *out, char *err,
 	return ret;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Make the rename itself durable. Best effort: some filesystems refuse. */
-static void sync_dir(const char *path)
-{
-	char *copy = strdup(path);
-	int fd;
-
-	if (!copy)
-		return;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(copy);
-}
-
 int dp_fake_state_save(const char *path, const struct rc_state *st, char *err,
 		       size_t errlen)
 {
 	struct text text = {0};
-	char *tmp = NULL;
-	int fd = -1, ret;
+	int ret;
 
-	if (state_text(st, &text) ||
-	    asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
-		tmp = NULL;
-		ret = -ENOMEM;
+	if (state_text(st, &text)) {
 		snprintf(err, errlen, "%s: out of memory", path);
-		goto out;
+		free(text.p);
+		return -ENOMEM;
 	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: cannot create temporary file: %s",
-			 path, strerror(-ret));
-		goto out;
-	}
-	ret = write_all(fd, text.p, text.len);
-	if (!ret && fsync(fd))
-		ret = -errno;
-	if (close(fd) && !ret)
-		ret = -errno;
-	fd = -1;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret) {
+	ret = lb_write_file_atomic(path, text.p, text.len);
+	if (ret)
 		snprintf(err, errlen, "%s: cannot write state file: %s", path,
 			 strerror(-ret));
-		unlink(tmp);
-		goto out;
-	}
-	sync_dir(path);
-out:
-	free(tmp);
 	free(text.p);
 	return ret;
 }
