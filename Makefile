@@ -180,4 +180,4 @@ clean:
 
 # Every object's header dependencies, whichever module or test built it: an
 # object that misses a changed struct's header links a stale layout.
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path $(BUILD)/fresh -prune -o -name '*.d' -type f -print 2>/dev/null)
