@@ -87,6 +87,9 @@ head=$(git rev-parse HEAD)
 git clone --quiet --no-local . "$root/root/ballast" && git -C "$root/root/ballast" checkout --quiet --detach "$head"
 
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# The root of a real machine is a mount point; `ip netns add` (the demo's
+# lab) makes it a slave mount, which fails on a plain directory.
+mount --bind "$root" "$root" && mounted+=("$root")
 mkdir -p "$root/proc" "$root/sys"
 mount -t proc proc "$root/proc" && mounted+=("$root/proc")
 mount -t sysfs sysfs "$root/sys" && mounted+=("$root/sys")
