@@ -1,7 +1,8 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0-only
-# /init of the IPVS test VM: mount, load the IPVS modules, run the suite or
-# the benchmark named on the kernel command line, power off.
+# /init of the test VM: mount, load the modules, run the suites (IPVS, then
+# the XDP forwarder) or the benchmark named on the kernel command line, power
+# off.
 /bin/busybox --install -s /bin
 export PATH=/sbin:/usr/sbin:/bin:/usr/bin
 mount -t proc proc /proc
@@ -35,6 +36,7 @@ case "$mode" in
 test)
 	/tests/suite.sh main
 	/tests/traffic.sh
+	/tests/xdp.sh
 	;;
 bench)
 	/tests/bench.sh

@@ -39,7 +39,7 @@ log=$work/console-$mode.log
 "$here/mkinitramfs.sh" "$initrd" "$kver" "$@"
 
 mem=512
-limit=170
+limit=400
 sides=test
 if [[ $mode == bench ]]; then
 	mem=2048
