@@ -15,6 +15,8 @@ mode=$(sed -n 's/.*ballast_mode=\([a-z]*\).*/\1/p' /proc/cmdline)
 bench=$(sed -n 's/.*ballast_bench=\([0-9x]*\).*/\1/p' /proc/cmdline)
 [ -n "$bench" ] && export NSVC=${bench%x*} NREAL=${bench#*x}
 export SIDE=$(sed -n 's/.*ballast_side=\([a-z]*\).*/\1/p' /proc/cmdline)
+# which XDP suites the test mode runs: all (default), golden, none
+export XDP_SUITES=$(sed -n 's/.*ballast_xdp=\([a-z]*\).*/\1/p' /proc/cmdline)
 batch=$(sed -n 's/.*ballast_batch=\([0-9]*\).*/\1/p' /proc/cmdline)
 [ -n "$batch" ] && export BALLAST_IPVS_BATCH=$batch
 
