@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Maglev needs a prime table size; these are the bounds Docs/CONFIG.md gives. */
+/* Maglev needs a prime table size, within the bounds Docs/CONFIG.md gives. */
 #define LB_RING_MIN_SIZE     251u
 #define LB_RING_MAX_SIZE     655373u
 #define LB_RING_DEFAULT_SIZE 65537u
