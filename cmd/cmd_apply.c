@@ -64,6 +64,7 @@ static int verify(struct cmd_session *s, bool prune)
  */
 static int detach(const struct cmd_options *o)
 {
+	struct dp_option opts[CMD_DP_OPTIONS_MAX];
 	struct dp_open_args args = {0};
 	struct cmd_session s;
 	const char *name;
@@ -74,6 +75,8 @@ static int detach(const struct cmd_options *o)
 		return code;
 	name = s.ops->name;
 	args.cfg = s.cfg;
+	args.options = opts;
+	args.n_options = cmd_dataplane_options(o, opts);
 	/* Opened only for its lock: a driver's open changes nothing. */
 	code = cmd_session_open_dp(&s, o, !!s.ops->detach);
 	if (!code)

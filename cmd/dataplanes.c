@@ -32,6 +32,18 @@ const struct dp_ops *cmd_dataplane_for(enum cfg_driver driver)
 	return NULL;
 }
 
+size_t cmd_dataplane_options(const struct cmd_options *o,
+			     struct dp_option out[CMD_DP_OPTIONS_MAX])
+{
+	size_t n = 0;
+
+	if (o->state)
+		out[n++] = (struct dp_option){DP_FAKE_OPT_STATE, o->state};
+	if (o->faults)
+		out[n++] = (struct dp_option){DP_FAKE_OPT_FAULTS, o->faults};
+	return n;
+}
+
 void cmd_dataplane_names(char *buf, size_t len)
 {
 	size_t used = 0;

@@ -212,6 +212,7 @@ int cmd_session_load(struct cmd_session *s, const struct cmd_options *o)
 int cmd_session_open_dp(struct cmd_session *s, const struct cmd_options *o,
 			bool read_only)
 {
+	struct dp_option opts[CMD_DP_OPTIONS_MAX];
 	struct dp_open_args args;
 	const char *state, *from;
 	struct stat st;
@@ -226,8 +227,8 @@ int cmd_session_open_dp(struct cmd_session *s, const struct cmd_options *o,
 			    from, state, state);
 	args = (struct dp_open_args){
 		.cfg = s->cfg,
-		.state_path = o->state,
-		.faults = o->faults,
+		.options = opts,
+		.n_options = cmd_dataplane_options(o, opts),
 		.read_only = read_only,
 	};
 	listen_begin(s);

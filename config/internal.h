@@ -60,7 +60,6 @@ int cfg_parse_addr_opt_port(const char *s, struct lb_addr *addr,
 			    uint16_t *port);
 /* Names of services and pools: [A-Za-z0-9][A-Za-z0-9_.-]*, at most 63. */
 bool cfg_name_valid(const char *s);
-bool cfg_is_prime(uint32_t n);
 
 /* ---- paths ------------------------------------------------------------- */
 

@@ -193,15 +193,3 @@ bool cfg_name_valid(const char *s)
 	}
 	return n <= CFG_NAME_MAX;
 }
-
-bool cfg_is_prime(uint32_t n)
-{
-	if (n < 2)
-		return false;
-	if (n % 2 == 0)
-		return n == 2;
-	for (uint32_t d = 3; (uint64_t)d * d <= n; d += 2)
-		if (n % d == 0)
-			return false;
-	return true;
-}

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "lib/ring_size.h"
+
 #define HID(flag) ((uint8_t)__builtin_ctz(flag))
 #define RH(field) offsetof(struct raw_health, h.field)
 #define DAY_MS 86400000ull
@@ -865,7 +867,7 @@ static const struct cfg_fdesc xdp_f[] = {
      .size = 4,
      .min = 0,
      .max = UINT32_MAX,
-     .def = 65537,
+     .def = LB_RING_DEFAULT_SIZE,
      .id = XDP_RING_SIZE,
      .off = RT(dp.xdp.ring_size)},
     {.key = "flow_table_size",

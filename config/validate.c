@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "lib/ring_size.h"
+
 #define SEEN(r, id) ((r)->seen & (1ull << (id)))
 #define BIT(x) (1u << (x))
 
@@ -42,12 +44,6 @@ static const char *fam_name(int f)
 	return f == AF_INET6 ? "IPv6" : "IPv4";
 }
 
-static uint32_t next_prime(uint32_t n)
-{
-	while (n < 655373 && !cfg_is_prime(n))
-		n++;
-	return n;
-}
 
 static size_t sched_list(uint32_t mask, char *buf, size_t len)
 {
@@ -158,16 +154,17 @@ static void check_dataplane(struct vctx *v)
 					? v->root->loc[XDP_RING_SIZE]
 					: root_loc(v, RT_DATAPLANE);
 
-		if (rs < 251 || rs > 655373)
+		if (rs < LB_RING_MIN_SIZE || rs > LB_RING_MAX_SIZE)
 			E(v, at, "dataplane.xdp.ring_size",
-			  "ring_size %u is out of range; allowed 251..655373 "
-			  "and prime (e.g. 65537)",
-			  rs);
-		else if (!cfg_is_prime(rs))
+			  "ring_size %u is out of range; allowed %u..%u "
+			  "and prime (e.g. %u)",
+			  rs, LB_RING_MIN_SIZE, LB_RING_MAX_SIZE,
+			  LB_RING_DEFAULT_SIZE);
+		else if (!lb_ring_size_ok(rs))
 			E(v, at, "dataplane.xdp.ring_size",
 			  "ring_size %u is not prime; Maglev needs a prime "
 			  "table size (the next prime is %u)",
-			  rs, next_prime(rs));
+			  rs, lb_ring_size_next(rs));
 	}
 	if (dp->driver == CFG_DRIVER_XDP) {
 		if (dp->xdp.max_services > xc->max_services)

@@ -38,6 +38,17 @@ int dp_result_reset(struct dp_result *r, size_t n)
 	return 0;
 }
 
+const char *dp_open_option(const struct dp_open_args *args, const char *name)
+{
+	const char *v = NULL;
+
+	for (size_t i = 0; args && i < args->n_options; i++)
+		if (!strcmp(args->options[i].name, name) &&
+		    args->options[i].value)
+			v = args->options[i].value;
+	return v;
+}
+
 void dp_result_free(struct dp_result *r)
 {
 	if (!r)

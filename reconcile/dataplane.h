@@ -17,13 +17,26 @@
 
 struct dp; /* a driver's private context */
 
+/*
+ * A setting of one driver's own from the command line (the fake's "state"
+ * and "faults": see dataplane/fake/fake.h). The port passes them through
+ * without knowing any; a driver ignores the names it does not take.
+ */
+struct dp_option {
+	const char *name;
+	const char *value;          /* NULL: not given */
+};
+
 /* What the command line hands a driver besides the config. */
 struct dp_open_args {
 	const struct cfg *cfg;      /* may be NULL for read-only tools */
-	const char *state_path;     /* fake: persist state here (overrides config) */
-	const char *faults;         /* fake: "N:ERRNO[,N:ERRNO...]" fail op N (1-based) */
+	const struct dp_option *options; /* driver-owned settings, may be NULL */
+	size_t n_options;
 	bool read_only;             /* plan/show: never modify anything on open */
 };
+
+/* The value of the driver option `name` in args (the last given), or NULL. */
+const char *dp_open_option(const struct dp_open_args *args, const char *name);
 
 /* Per-operation outcome of apply(): err[i] is 0 or -errno for plan->ops[i]. */
 struct dp_result {

@@ -301,7 +301,7 @@ static int set_lock_id(struct dp *dp)
  */
 static int fake_open(struct dp **out, const struct dp_open_args *args)
 {
-	const char *path = args->state_path;
+	const char *path = dp_open_option(args, DP_FAKE_OPT_STATE);
 	char err[ERR_LEN];
 	struct dp *dp;
 	int ret;
@@ -312,7 +312,8 @@ static int fake_open(struct dp **out, const struct dp_open_args *args)
 		return -ENOMEM;
 	rc_state_init(&dp->st);
 	dp->read_only = args->read_only;
-	ret = dp_fake_faults_parse(args->faults, &dp->faults, &dp->n_faults,
+	ret = dp_fake_faults_parse(dp_open_option(args, DP_FAKE_OPT_FAULTS),
+				   &dp->faults, &dp->n_faults,
 				   err, sizeof(err));
 	if (ret) {
 		if (ret == -EINVAL)

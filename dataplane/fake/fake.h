@@ -15,15 +15,22 @@
  * library user that applies without the writer lock still never loses an
  * update.
  *
- * Faults: dp_open_args.faults = "N:ERRNO[,N:ERRNO...]" makes the Nth
- * operation applied through this handle (1-based, counted across apply
- * calls) fail with ERRNO, given as a name (EBUSY) or a number (16).
+ * Options (dp_open_args.options, from `--state` and `--fault`):
+ *   DP_FAKE_OPT_STATE  "state": persist to this file (overrides the
+ *                      config's dataplane.fake.state_file);
+ *   DP_FAKE_OPT_FAULTS "faults": "N:ERRNO[,N:ERRNO...]" makes the Nth
+ *                      operation applied through this handle (1-based,
+ *                      counted across apply calls) fail with ERRNO, given as
+ *                      a name (EBUSY) or a number (16).
  */
 #ifndef BALLAST_DATAPLANE_FAKE_H
 #define BALLAST_DATAPLANE_FAKE_H
 
 #include "reconcile/dataplane.h"
 #include "reconcile/model.h"
+
+#define DP_FAKE_OPT_STATE  "state"
+#define DP_FAKE_OPT_FAULTS "faults"
 
 extern const struct dp_ops dp_fake_ops;
 

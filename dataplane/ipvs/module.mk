@@ -14,9 +14,11 @@ $(IPVS_PROBE): $(BUILD)/tests/vm/ipvs_probe.o $(BUILD)/libballast.a
 
 # IPVS needs a real kernel: boot Debian's under qemu (tests/vm/run.sh).
 .PHONY: test-vm bench-ipvs
+# The same boot runs the XDP forwarder's suites (VM_XDP_FILES, in
+# dataplane/xdp/module.mk) on that kernel.
 test-vm: ballast $(IPVS_PROBE)
 	$(Q)mkdir -p $(RESULTS)
-	$(Q)tests/vm/run.sh test ballast $(IPVS_PROBE)
+	$(Q)tests/vm/run.sh test ballast $(IPVS_PROBE) $(VM_XDP_FILES)
 
 bench-ipvs: ballast $(IPVS_PROBE)
 	$(Q)tests/vm/run.sh bench ballast $(IPVS_PROBE)

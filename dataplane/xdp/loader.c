@@ -16,6 +16,7 @@
 #include "dataplane/xdp/lb.skel.h"
 #include "dataplane/xdp/xdp_maps.h"
 #include "lib/log.h"
+#include "lib/ring_size.h"
 
 /*
  * Bump when the meaning of a map's contents changes without its sizes
@@ -52,11 +53,31 @@ void dp_xdp_sizing_from_cfg(const struct cfg_xdp *x, struct dp_xdp_sizing *s)
 
 int dp_xdp_sizing_check(const struct dp_xdp_sizing *s, char *why, size_t len)
 {
+	/* The limits validation holds the config to: one source for both. */
+	const struct cfg_driver_caps *caps = cfg_driver_caps(CFG_DRIVER_XDP);
 	int ncpu = libbpf_num_possible_cpus();
 	uint64_t rings, flows;
 
 	if (ncpu <= 0)
 		ncpu = 1;
+	if (!lb_ring_size_ok(s->ring_size)) {
+		snprintf(why, len,
+			 "ring size %u is not a prime within %u..%u; set "
+			 "dataplane.xdp.ring_size (e.g. %u)",
+			 s->ring_size, LB_RING_MIN_SIZE, LB_RING_MAX_SIZE,
+			 LB_RING_DEFAULT_SIZE);
+		return -EINVAL;
+	}
+	if (s->max_services > caps->max_services ||
+	    s->max_reals > caps->max_reals) {
+		snprintf(why, len,
+			 "%u services and %u reals are more than the xdp "
+			 "driver holds (%u, %u); lower "
+			 "dataplane.xdp.max_services or max_reals",
+			 s->max_services, s->max_reals, caps->max_services,
+			 caps->max_reals);
+		return -E2BIG;
+	}
 	rings = ((uint64_t)s->max_services + 1) * LB_RING_SLOTS * s->ring_size;
 	if (rings * ARRAY_ELEM(sizeof(uint32_t)) > ARRAY_MAX_BYTES) {
 		snprintf(

@@ -26,18 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool dp_maglev_size_ok(uint32_t m)
-{
-	if (m < DP_MAGLEV_MIN_SIZE || m > DP_MAGLEV_MAX_SIZE)
-		return false;
-	if (m % 2 == 0)
-		return false;
-	for (uint32_t d = 3; d * d <= m; d += 2)
-		if (m % d == 0)
-			return false;
-	return true;
-}
-
 /* MurmurHash64A-style mixing over the key bytes; seed makes hashes independent. */
 static uint64_t key_hash(const uint8_t *p, size_t len, uint64_t seed)
 {
@@ -604,7 +592,7 @@ int dp_maglev_build(const struct dp_maglev_real *reals, size_t n, uint32_t m,
 	uint32_t extra, turns, scan, probe_turns, nfree;
 	int err = -EINVAL;
 
-	if (!dp_maglev_size_ok(m) || !table || (n && !reals))
+	if (!lb_ring_size_ok(m) || !table || (n && !reals))
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		if (!reals[i].id)

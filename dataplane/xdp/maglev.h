@@ -13,10 +13,7 @@
 #include <stdint.h>
 
 #include "lib/addr.h"
-
-#define DP_MAGLEV_MIN_SIZE     251u
-#define DP_MAGLEV_MAX_SIZE     655373u
-#define DP_MAGLEV_DEFAULT_SIZE 65537u
+#include "lib/ring_size.h" /* the sizes a table may have: lb_ring_size_ok() */
 
 struct dp_maglev_real {
 	struct lb_addr addr; /* with port: the stable key */
@@ -25,15 +22,13 @@ struct dp_maglev_real {
 	uint32_t weight;     /* 0: never in the table */
 };
 
-/* True when m is a prime within [DP_MAGLEV_MIN_SIZE, DP_MAGLEV_MAX_SIZE]. */
-bool dp_maglev_size_ok(uint32_t m);
-
 /*
  * Fill table[0..m) with real ids. Each real with weight w gets
  * floor(m * w / W) entries or one more (W is the total weight), reals of
  * weight 0 none. With no weight at all the table is all 0 ("no real").
  * Memory is O(m + n) besides the table.
- * Returns 0, -EINVAL (bad size, id 0, duplicate key) or -ENOMEM.
+ * Returns 0, -EINVAL (m not lb_ring_size_ok(), id 0, duplicate key) or
+ * -ENOMEM.
  */
 int dp_maglev_build(const struct dp_maglev_real *reals, size_t n, uint32_t m,
 		    uint32_t *table) __attribute__((warn_unused_result));

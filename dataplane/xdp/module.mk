@@ -140,3 +140,8 @@ test-xdp: ballast $(XDP_POKE_BIN)
 	$(Q)tests/xdp/run.sh ./ballast $(XDP_POKE_BIN)
 
 -include $(BUILD)/tests/xdp/poke.d
+
+# The golden packets and the driver suite also run inside the test VM, on
+# Debian 12's 6.1 kernel (make test-vm, tests/vm/xdp.sh).
+VM_XDP_FILES := $(BPF_TEST_BIN) $(XDP_POKE_BIN) $(XDP_BUILD)/decap.bpf.o
+test-vm: $(VM_XDP_FILES)

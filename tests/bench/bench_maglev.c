@@ -126,7 +126,7 @@ static void random_reals(struct dp_maglev_real *r, size_t n, int v6)
 
 int main(void)
 {
-	const uint32_t m = DP_MAGLEV_DEFAULT_SIZE;
+	const uint32_t m = LB_RING_DEFAULT_SIZE;
 	const size_t n = 1000;
 	struct dp_maglev_real *r = calloc(n, sizeof(*r));
 	uint32_t *a = calloc(m, sizeof(*a)), *b = calloc(m, sizeof(*b));

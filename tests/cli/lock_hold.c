@@ -26,7 +26,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s STATE\n", argv[0]);
 		return 2;
 	}
-	args.state_path = argv[1];
+	args.options = &(struct dp_option){DP_FAKE_OPT_STATE, argv[1]};
+	args.n_options = 1;
 	ret = dp_fake_ops.open(&dp, &args);
 	if (ret || !dp_fake_ops.lock_id(dp, &name, &what)) {
 		fprintf(stderr, "%s: cannot open the fake dataplane on %s\n",

@@ -41,7 +41,9 @@ static const char *tmp_path(const char *name, char *buf, size_t len)
 
 static struct dp *open_fake(const char *path, const char *faults)
 {
-	struct dp_open_args args = {.state_path = path, .faults = faults};
+	struct dp_option o[] = {{DP_FAKE_OPT_STATE, path},
+				{DP_FAKE_OPT_FAULTS, faults}};
+	struct dp_open_args args = {.options = o, .n_options = 2};
 	struct dp *dp = NULL;
 
 	ck_assert_int_eq(dp_fake_ops.open(&dp, &args), 0);
@@ -120,9 +122,32 @@ START_TEST(fault_spec_parsing)
 }
 END_TEST
 
+/* Driver options: the last value given wins; names a driver does not take
+ * are ignored (the command line hands every driver the same list). */
+START_TEST(driver_options)
+{
+	struct dp_option o[] = {{DP_FAKE_OPT_FAULTS, "1:ENOPE"},
+				{"other-driver", "x"},
+				{DP_FAKE_OPT_FAULTS, "1:EBUSY"},
+				{DP_FAKE_OPT_STATE, NULL}};
+	struct dp_open_args args = {.options = o, .n_options = 4};
+	struct dp *dp = NULL;
+
+	ck_assert_str_eq(dp_open_option(&args, DP_FAKE_OPT_FAULTS), "1:EBUSY");
+	ck_assert_ptr_null(dp_open_option(&args, DP_FAKE_OPT_STATE));
+	ck_assert_ptr_null(dp_open_option(&args, "missing"));
+	ck_assert_ptr_null(dp_open_option(NULL, DP_FAKE_OPT_STATE));
+	ck_assert_int_eq(dp_fake_ops.open(&dp, &args), 0);
+	dp_fake_ops.close(dp, false);
+	args.n_options = 1; /* only the bad spec */
+	ck_assert_int_eq(dp_fake_ops.open(&dp, &args), -EINVAL);
+}
+END_TEST
+
 START_TEST(bad_fault_spec_fails_open)
 {
-	struct dp_open_args args = {.faults = "1:ENOPE"};
+	struct dp_option o = {DP_FAKE_OPT_FAULTS, "1:ENOPE"};
+	struct dp_open_args args = {.options = &o, .n_options = 1};
 	struct dp *dp = (struct dp *)&args;
 
 	ck_assert_int_eq(dp_fake_ops.open(&dp, &args), -EINVAL);
@@ -339,7 +364,8 @@ START_TEST(state_file_errors)
 		      err);
 	/* open does not read (a writer locks between open and its first
 	 * read): the first read reports the corrupt file */
-	args.state_path = path;
+	args.options = &(struct dp_option){DP_FAKE_OPT_STATE, path};
+	args.n_options = 1;
 	ck_assert_int_eq(dp_fake_ops.open(&dp, &args), 0);
 	ck_assert_int_eq(dp_fake_ops.read(dp, &st), -EINVAL);
 	dp_fake_ops.close(dp, false);
@@ -484,7 +510,9 @@ START_TEST(concurrent_writers)
 		if (kids[c])
 			continue;
 		for (int i = 0; i < PER_CHILD; i++) {
-			struct dp_open_args args = {.state_path = path};
+			struct dp_option o = {DP_FAKE_OPT_STATE, path};
+			struct dp_open_args args = {.options = &o,
+						    .n_options = 1};
 			struct rc_state d;
 			struct rc_plan p;
 			struct dp_result res;
@@ -685,6 +713,7 @@ Suite *test_suite(void)
 	tcase_add_unchecked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_test(tc, fault_spec_parsing);
 	tcase_add_test(tc, bad_fault_spec_fails_open);
+	tcase_add_test(tc, driver_options);
 	tcase_add_test(tc, ops_fail_like_a_kernel);
 	tcase_add_test(tc, stats_and_read_only);
 	tcase_add_test(tc, state_file_round_trip);

@@ -281,7 +281,8 @@ END_TEST
 static bool fake_lock(const char *state, const char **name, const char **what,
 		      struct dp **dp)
 {
-	struct dp_open_args args = {.state_path = state, .read_only = false};
+	struct dp_option o = {DP_FAKE_OPT_STATE, state};
+	struct dp_open_args args = {.options = &o, .n_options = 1};
 
 	ck_assert_int_eq(dp_fake_ops.open(dp, &args), 0);
 	ck_assert_ptr_nonnull(dp_fake_ops.lock_id);

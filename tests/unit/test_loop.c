@@ -233,7 +233,8 @@ struct h {
 static struct h *h_new(const struct dp_ops *ops, const char *faults,
 		       void (*tune)(struct rc_loop_opts *o))
 {
-	struct dp_open_args args = {.faults = faults};
+	struct dp_option o = {DP_FAKE_OPT_FAULTS, faults};
+	struct dp_open_args args = {.options = &o, .n_options = 1};
 	struct rc_weight_src ws;
 	struct h *h = calloc(1, sizeof(*h));
 

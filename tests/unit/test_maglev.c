@@ -68,16 +68,20 @@ static void assert_order_independent(struct dp_maglev_real *r, size_t n, uint32_
 	ck_assert_mem_eq(a, b, m * sizeof(*a));
 }
 
+/* The builder takes exactly the sizes the config accepts (lib/ring_size.h). */
 START_TEST(sizes)
 {
-	ck_assert(dp_maglev_size_ok(251));
-	ck_assert(dp_maglev_size_ok(65537));
-	ck_assert(dp_maglev_size_ok(655373));
-	ck_assert(!dp_maglev_size_ok(250));
-	ck_assert(!dp_maglev_size_ok(241));
-	ck_assert(!dp_maglev_size_ok(65535));
-	ck_assert(!dp_maglev_size_ok(655379));
-	ck_assert(!dp_maglev_size_ok(1000));
+	struct dp_maglev_real r = {.id = 1, .weight = 1};
+	static uint32_t t[LB_RING_MAX_SIZE + 2];
+
+	ck_assert_int_eq(lb_addr_parse("10.0.0.1", &r.addr), 0);
+	for (uint32_t m = LB_RING_MIN_SIZE - 10; m < LB_RING_MIN_SIZE + 30; m++)
+		ck_assert_int_eq(dp_maglev_build(&r, 1, m, t),
+				 lb_ring_size_ok(m) ? 0 : -EINVAL);
+	ck_assert_int_eq(dp_maglev_build(&r, 1, LB_RING_MAX_SIZE, t), 0);
+	ck_assert_int_eq(dp_maglev_build(&r, 1, LB_RING_MAX_SIZE + 1, t),
+			 -EINVAL);
+	ck_assert_int_eq(dp_maglev_build(&r, 1, LB_RING_DEFAULT_SIZE, t), 0);
 }
 END_TEST
 
@@ -391,7 +395,7 @@ END_TEST
 
 START_TEST(largest_ring)
 {
-	const uint32_t m = DP_MAGLEV_MAX_SIZE;
+	const uint32_t m = LB_RING_MAX_SIZE;
 	struct dp_maglev_real r[3];
 	uint32_t *t = calloc(m, sizeof(*t)), cnt[4];
 

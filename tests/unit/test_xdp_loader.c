@@ -5,6 +5,7 @@
 
 #include "dataplane/xdp/bpf/lb_shared.h"
 #include "dataplane/xdp/loader.h"
+#include "lib/ring_size.h"
 #include "tests/lib/check_main.h"
 
 static struct cfg_xdp defaults(void)
@@ -61,6 +62,38 @@ START_TEST(rings_beyond_the_array_limit_are_refused)
 }
 END_TEST
 
+/* The loader holds sizes to the limits config validation uses. */
+START_TEST(sizes_beyond_the_drivers_limits_are_refused)
+{
+	const struct cfg_driver_caps *caps = cfg_driver_caps(CFG_DRIVER_XDP);
+	struct cfg_xdp x = defaults();
+	struct dp_xdp_sizing s;
+	char why[320] = "";
+
+	x.ring_size = 65536;
+	dp_xdp_sizing_from_cfg(&x, &s);
+	ck_assert_int_eq(dp_xdp_sizing_check(&s, why, sizeof(why)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "dataplane.xdp.ring_size"));
+
+	x = defaults();
+	x.ring_size = LB_RING_MIN_SIZE;
+	x.max_reals = caps->max_reals;
+	dp_xdp_sizing_from_cfg(&x, &s);
+	ck_assert_int_eq(dp_xdp_sizing_check(&s, why, sizeof(why)), 0);
+	x.max_reals = caps->max_reals + 1;
+	dp_xdp_sizing_from_cfg(&x, &s);
+	ck_assert_int_eq(dp_xdp_sizing_check(&s, why, sizeof(why)), -E2BIG);
+	ck_assert_ptr_nonnull(strstr(why, "max_reals"));
+
+	x = defaults();
+	x.ring_size = LB_RING_MIN_SIZE;
+	x.max_services = caps->max_services + 1;
+	dp_xdp_sizing_from_cfg(&x, &s);
+	ck_assert_int_eq(dp_xdp_sizing_check(&s, why, sizeof(why)), -E2BIG);
+	ck_assert_ptr_nonnull(strstr(why, "dataplane.xdp.max_services"));
+}
+END_TEST
+
 START_TEST(layout_hash_is_stable)
 {
 	/* Same build, same hash: pinned maps of this build are adopted. */
@@ -77,6 +110,7 @@ Suite *test_suite(void)
 
 	tcase_add_test(tc, sizing_follows_config);
 	tcase_add_test(tc, rings_beyond_the_array_limit_are_refused);
+	tcase_add_test(tc, sizes_beyond_the_drivers_limits_are_refused);
 	tcase_add_test(tc, layout_hash_is_stable);
 	suite_add_tcase(s, tc);
 	return s;

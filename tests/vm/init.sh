@@ -1,7 +1,8 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0-only
-# /init of the IPVS test VM: mount, load the IPVS modules, run the suite or
-# the benchmark named on the kernel command line, power off.
+# /init of the test VM: mount, load the modules, run the suites (IPVS, then
+# the XDP forwarder) or the benchmark named on the kernel command line, power
+# off.
 /bin/busybox --install -s /bin
 export PATH=/sbin:/usr/sbin:/bin:/usr/bin
 mount -t proc proc /proc
@@ -14,6 +15,8 @@ mode=$(sed -n 's/.*ballast_mode=\([a-z]*\).*/\1/p' /proc/cmdline)
 bench=$(sed -n 's/.*ballast_bench=\([0-9x]*\).*/\1/p' /proc/cmdline)
 [ -n "$bench" ] && export NSVC=${bench%x*} NREAL=${bench#*x}
 export SIDE=$(sed -n 's/.*ballast_side=\([a-z]*\).*/\1/p' /proc/cmdline)
+# which XDP suites the test mode runs: all (default), golden, none
+export XDP_SUITES=$(sed -n 's/.*ballast_xdp=\([a-z]*\).*/\1/p' /proc/cmdline)
 batch=$(sed -n 's/.*ballast_batch=\([0-9]*\).*/\1/p' /proc/cmdline)
 [ -n "$batch" ] && export BALLAST_IPVS_BATCH=$batch
 
@@ -35,6 +38,7 @@ case "$mode" in
 test)
 	/tests/suite.sh main
 	/tests/traffic.sh
+	/tests/xdp.sh
 	;;
 bench)
 	/tests/bench.sh

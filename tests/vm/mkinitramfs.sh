@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Build the IPVS test VM's initramfs at test time.
-#   mkinitramfs.sh OUT.cpio.gz KVER BIN...
-# Contents: busybox-static, the IPVS modules (with their dependencies, in load
-# order) from Debian's linux-image-amd64 for KVER, iproute2's ip, ipvsadm as
-# the reference, the binaries under test with every library ldd lists, and
-# tests/vm's in-VM scripts and rule files.
+# Build the test VM's initramfs at test time.
+#   mkinitramfs.sh OUT.cpio.gz KVER FILE...
+# Contents: busybox-static, the IPVS, veth and clsact/cls_bpf modules (with
+# their dependencies, in load order) from Debian's linux-image-amd64 for KVER,
+# iproute2's ip and tc, ipvsadm as the reference, the tools the XDP suites
+# need beyond busybox (bash, util-linux's unshare and nsenter, coreutils'
+# stat) in /usr/local/bin, the files under test in /bin (programs with every
+# library ldd lists; BPF objects as they are), tests/vm's in-VM scripts and
+# rule files, and the golden and XDP driver suites with their result helper.
 set -euo pipefail
 
 out=$1
@@ -19,6 +22,8 @@ trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,etc,mods,tests,www}
 
 cp "$(command -v busybox)" "$root/bin/busybox"
+# for the suites' `#!/usr/bin/env bash` (busybox installs its links in /bin)
+ln -s /bin/busybox "$root/usr/bin/env"
 
 copy_bin() {
 	local src=$1 dst=$2 lib
@@ -32,8 +37,17 @@ copy_bin() {
 
 copy_bin "$(command -v ip)" /sbin/ip
 copy_bin "$(command -v ipvsadm)" /sbin/ipvsadm
+copy_bin "$(command -v tc)" /sbin/tc
+# busybox installs its applets in /bin; these come first in the XDP suites' PATH
+mkdir -p "$root/usr/local/bin"
+for t in bash unshare nsenter stat; do
+	copy_bin "$(command -v $t)" "/usr/local/bin/$t"
+done
 for b in "$@"; do
-	copy_bin "$b" "/bin/$(basename "$b")"
+	case "$b" in
+	*.o) cp "$b" "$root/bin/" ;;
+	*) copy_bin "$b" "/bin/$(basename "$b")" ;;
+	esac
 done
 
 # Modules: dependency closure from modules.dep, dependencies first.
@@ -49,7 +63,8 @@ add_mod() {
 	order+=("$rel")
 }
 # crc32c_generic is only a soft dependency of libcrc32c (not in modules.dep).
-want=(crypto/crc32c_generic.ko net/netfilter/ipvs/ip_vs.ko drivers/net/veth.ko)
+want=(crypto/crc32c_generic.ko net/netfilter/ipvs/ip_vs.ko drivers/net/veth.ko
+	net/sched/sch_ingress.ko net/sched/cls_bpf.ko)
 for s in rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh; do
 	want+=("net/netfilter/ipvs/ip_vs_$s.ko")
 done
@@ -69,10 +84,14 @@ for rel in "${order[@]}"; do
 done
 
 cp "$here"/init.sh "$root/init"
-cp "$here"/suite.sh "$here"/traffic.sh "$here"/bench.sh "$root/tests/"
+cp "$here"/suite.sh "$here"/traffic.sh "$here"/bench.sh "$here"/xdp.sh "$root/tests/"
+mkdir -p "$root"/tests/{lib,bpf,xdp}
+cp "$here"/../lib/result.sh "$root/tests/lib/"
+cp "$here"/../bpf/run.sh "$root/tests/bpf/"
+cp "$here"/../xdp/run.sh "$root/tests/xdp/"
 cp -r "$here"/configs "$root/tests/configs"
 # the project's own IPVS example from the config corpus
 cp "$here"/../configs/valid/ipvs-features.yaml "$root/tests/configs/"
-chmod +x "$root/init" "$root"/tests/*.sh
+chmod +x "$root/init" "$root"/tests/*.sh "$root"/tests/{bpf,xdp}/run.sh
 
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Boot Debian's kernel under qemu (TCG) with a test initramfs and turn the
 # in-VM PASS/FAIL lines into counts.
-#   run.sh test|bench BIN...
+#   run.sh test|bench FILE...
+# BALLAST_VM_XDP=golden|none runs fewer of the XDP suites in test mode
+# (tests/vm/xdp.sh); the default, all, runs every one.
 set -euo pipefail
 
 mode=$1
@@ -39,7 +41,8 @@ log=$work/console-$mode.log
 "$here/mkinitramfs.sh" "$initrd" "$kver" "$@"
 
 mem=512
-limit=170
+# the XDP driver suite alone takes over 3 minutes under TCG
+limit=540
 sides=test
 if [[ $mode == bench ]]; then
 	mem=2048
@@ -53,7 +56,7 @@ for side in $sides; do
 	set +e
 	timeout "$limit" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m "$mem" \
 		-nographic -no-reboot -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
-		-append "console=ttyS0 quiet panic=-1 ballast_mode=$mode ballast_side=$side ${BALLAST_VM_ARGS:-}" \
+		-append "console=ttyS0 quiet panic=-1 ballast_mode=$mode ballast_side=$side ballast_xdp=${BALLAST_VM_XDP:-all} ${BALLAST_VM_ARGS:-}" \
 		</dev/null >"$log" 2>&1
 	rc=$?
 	set -e

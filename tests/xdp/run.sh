@@ -274,7 +274,7 @@ check "nothing pinned after --detach" \
 	test -z "$(ls -A "$pins" | grep -v '\.debug$')"
 
 # Another XDP program on the interface: Ballast attaches alone and says so.
-decap=$(dirname "$POKE")/../../dataplane/xdp/decap.bpf.o
+decap=${BALLAST_DECAP_OBJ:-$(dirname "$POKE")/../../dataplane/xdp/decap.bpf.o}
 if ip -n "$ns" link set dev xd0 xdpgeneric obj "$decap" sec xdp 2>/dev/null; then
 	bl apply -c "$tmp/c1.yaml"
 	rc=$?
