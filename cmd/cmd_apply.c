@@ -19,13 +19,14 @@ bool cmd_apply_is_daemon(int argc, char **argv)
 
 static int run_daemon(const struct cmd_options *o)
 {
+	struct dp_option dp_opts[CMD_DP_OPTIONS_MAX];
 	struct dm_opts d = {
 		.config = o->config,
 		.dataplane = o->dataplane,
 		.find_ops = cmd_dataplane_find,
 		.ops_for = cmd_dataplane_for,
-		.state = o->state,
-		.faults = o->faults,
+		.dp_options = dp_opts,
+		.n_dp_options = cmd_dataplane_options(o, dp_opts),
 		.socket = o->socket,
 		.state_dir = o->state_dir,
 		.cleanup_on_exit = o->cleanup_on_exit,

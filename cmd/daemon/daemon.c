@@ -96,8 +96,9 @@ static int mkdir_p(const char *dir, mode_t mode)
 
 static int open_dataplane(struct daemon *d, const struct cfg *cfg)
 {
-	struct dp_open_args args = {
-	    .cfg = cfg, .state_path = d->opts.state, .faults = d->opts.faults};
+	struct dp_open_args args = {.cfg = cfg,
+				    .options = d->opts.dp_options,
+				    .n_options = d->opts.n_dp_options};
 	const char *what;
 	int ret;
 

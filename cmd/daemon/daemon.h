@@ -24,8 +24,9 @@ struct dm_opts {
 	/* dataplane drivers by name / for a config driver (cmd/dataplanes.h) */
 	const struct dp_ops *(*find_ops)(const char *name);
 	const struct dp_ops *(*ops_for)(enum cfg_driver driver);
-	const char *state;     /* fake: --state FILE */
-	const char *faults;    /* fake: --fault N:ERRNO */
+	/* driver-owned settings (--state, --fault), handed to open() */
+	const struct dp_option *dp_options;
+	size_t n_dp_options;
 	const char *socket;    /* overrides daemon.api_socket */
 	const char *state_dir; /* overrides DM_STATE_DIR_DEFAULT */
 	bool cleanup_on_exit;  /* remove what Ballast programmed at exit */
