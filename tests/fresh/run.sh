@@ -42,6 +42,9 @@ cleanup() {
 		umount "${mounted[i]}" 2>/dev/null || umount -l "${mounted[i]}"
 	done
 	mounted=()
+	# What the demo mounted inside (ip netns binds /run/netns), deepest first.
+	awk -v r="$root/" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r |
+		while IFS= read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
 	# Never delete through a mount that is still there.
 	if grep -q " $root/" /proc/mounts; then
 		echo "fresh: mounts left under $root; not removing it" >&2
