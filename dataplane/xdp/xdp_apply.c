@@ -11,10 +11,12 @@
  *      (dp_xdp_service_put) and their VIP to lb_vips, last;
  *   D. removed services leave lb_services, then their VIP; removed reals'
  *      ids are freed only now that no ring names them, and quarantined.
- * A freed real id keeps its old service id and the time it was freed
- * (CLOCK_BOOTTIME seconds + 1, in its weight field; family 0 makes the
- * entry unusable at once). It is handed to a new real only when no id was
- * ever used or XDP_REAL_QUARANTINE_S have passed: by then a flow entry that
+ * A freed real id keeps its old service id and the time its quarantine
+ * ends (CLOCK_BOOTTIME seconds + 1 + XDP_REAL_QUARANTINE_S, in its weight
+ * field: a deadline rather than the time of removal, so it means the same
+ * however early after boot it was written; family 0 makes the entry
+ * unusable at once). It is handed to a new real only when no id was ever
+ * used or that deadline has passed: by then a flow entry that
  * still names it has, unless its flow was idle that long, been evicted or
  * re-chosen from the ring (a packet finding family 0 or another service id
  * picks again), so a live flow of the removed real does not land on
@@ -129,7 +131,7 @@ static bool real_id_free(const struct actx *c, uint32_t id)
 
 	if (r->family)
 		return false;
-	return !r->weight || c->now - r->weight >= XDP_REAL_QUARANTINE_S;
+	return !r->weight || c->now >= r->weight;
 }
 
 static void op_fail(struct actx *c, size_t op, int err, const char *fmt, ...)
@@ -601,7 +603,7 @@ static int free_real(struct actx *c, uint32_t id)
 
 	memset(r, 0, sizeof(*r));
 	r->svc_id = svc;
-	r->weight = c->now;
+	r->weight = c->now + XDP_REAL_QUARANTINE_S;
 	return write_real(c, id);
 }
 
