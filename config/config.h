@@ -278,6 +278,8 @@ struct cfg_daemon {
 	const char *api_socket;
 	const char *api_listen;     /* optional TCP "host:port"; needs a token */
 	const char *api_token_file;
+	const char *api_tls_cert;   /* PEM; with api_tls_key: TLS on api_listen */
+	const char *api_tls_key;
 	const char *metrics_listen; /* "host:port", or NULL for off */
 	const char *log_level;
 	/* blast-radius guard: refuse a pass removing more of all reals */

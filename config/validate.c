@@ -205,6 +205,19 @@ static void check_dataplane(struct vctx *v)
 		E(v, v->root->loc[DM_API_LISTEN], "daemon.api_listen",
 		  "a TCP API needs 'api_token_file' so clients must present a "
 		  "bearer token");
+	if (!v->cfg->daemon.api_tls_cert != !v->cfg->daemon.api_tls_key)
+		E(v,
+		  v->root->loc[v->cfg->daemon.api_tls_cert ? DM_API_TLS_CERT
+							   : DM_API_TLS_KEY],
+		  v->cfg->daemon.api_tls_cert ? "daemon.api_tls_cert"
+					      : "daemon.api_tls_key",
+		  "TLS needs both 'api_tls_cert' and 'api_tls_key' (PEM "
+		  "files); set the other one, or remove this one");
+	else if (v->cfg->daemon.api_tls_cert && !v->cfg->daemon.api_listen)
+		E(v, v->root->loc[DM_API_TLS_CERT], "daemon.api_tls_cert",
+		  "TLS applies to the TCP API only: set 'api_listen' too, or "
+		  "remove 'api_tls_cert' and 'api_tls_key' (the unix socket "
+		  "needs none)");
 }
 
 /* ---- duplicates -------------------------------------------------------- */

@@ -132,6 +132,8 @@ static int start_api(struct daemon *d, const struct cfg *cfg)
 		d->opts.socket ? d->opts.socket : cfg->daemon.api_socket,
 	    .tcp_listen = cfg->daemon.api_listen,
 	    .token_file = cfg->daemon.api_token_file,
+	    .tls_cert = cfg->daemon.api_tls_cert,
+	    .tls_key = cfg->daemon.api_tls_key,
 	    .audit = dm_on_audit,
 	    .audit_arg = d,
 	};

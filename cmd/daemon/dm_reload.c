@@ -149,6 +149,8 @@ static void warn_restart_keys(const struct cfg *old, const struct cfg *nw)
 	if (a->tick_ms != b->tick_ms || STR_NE(a->api_socket, b->api_socket) ||
 	    STR_NE(a->api_listen, b->api_listen) ||
 	    STR_NE(a->api_token_file, b->api_token_file) ||
+	    STR_NE(a->api_tls_cert, b->api_tls_cert) ||
+	    STR_NE(a->api_tls_key, b->api_tls_key) ||
 	    STR_NE(a->metrics_listen, b->metrics_listen) ||
 	    a->max_removal_fraction != b->max_removal_fraction ||
 	    old->dataplane.driver != nw->dataplane.driver)

@@ -188,4 +188,31 @@ err "... then 404" DELETE "/api/v1/services/web6/reals/%5B2001%3Adb8%3A%3A5%5D%3
 
 stop_daemon a
 check "stopped cleanly, socket removed" 'dead $PID_a && [[ ! -e $TMP/a.sock ]]'
+
+# TLS on the TCP API: daemon.api_tls_cert and api_tls_key.
+TLS=$((PORT + 3))
+if openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+	-keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1; then
+	chmod 600 "$TMP/key.pem"
+	sed -e "s/^  api_listen: .*/  api_listen: 127.0.0.1:$TLS/" \
+		-e "s|^  api_token_file: .*|&\\n  api_tls_cert: $TMP/cert.pem\\n  api_tls_key: $TMP/key.pem|" \
+		-e "/metrics_listen/d" "$TMP/lb.yaml" >"$TMP/tls.yaml"
+	if start_daemon t "$TMP/tls.yaml"; then
+		check "TLS: HTTPS with the token" \
+			'curl -s -m 5 --cacert "$TMP/cert.pem" -H "Authorization: Bearer s3cret-token-0123456789" "https://127.0.0.1:$TLS/api/v1/status" | jq -e ".success" >/dev/null'
+		check "TLS: HTTPS without the token: 401" \
+			'[[ $(curl -s -m 5 --cacert "$TMP/cert.pem" -o /dev/null -w "%{http_code}" "https://127.0.0.1:$TLS/api/v1/status") == 401 ]]'
+		check "TLS: plain HTTP is not answered" \
+			'! curl -sf -m 3 -H "Authorization: Bearer s3cret-token-0123456789" "http://127.0.0.1:$TLS/api/v1/status" >/dev/null'
+		stop_daemon t
+	else
+		t_fail "TLS: daemon starts" "$(tail -5 "$TMP/t.log")"
+	fi
+else
+	t_skip "TLS" "openssl cannot make a test certificate"
+fi
+printf 'version: 1\ndataplane: {driver: fake}\ndaemon: {api_tls_cert: /x.pem}\nservices: []\npools: {}\n' >"$TMP/half.yaml"
+"$BALLAST" validate -c "$TMP/half.yaml" >"$TMP/half.out" 2>&1
+check "TLS: a certificate without its key is refused by validate" \
+	'grep -q "needs both .api_tls_cert. and .api_tls_key." "$TMP/half.out"' "$(cat "$TMP/half.out")"
 t_done daemon-api
