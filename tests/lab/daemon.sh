@@ -45,13 +45,7 @@ sock=$tmp/d.sock
 conf=$LAB_DIR/c.yaml
 dpid=
 
-# Namespaces of earlier runs whose process is gone (a killed run).
-for ns in $(ip netns list 2>/dev/null | grep -o '^bldmn[0-9]*-[a-z0-9]*'); do
-	pid=${ns#bldmn}
-	pid=${pid%%-*}
-	kill -0 "$pid" 2>/dev/null && continue
-	lab_stale_ns "$ns"
-done
+lab_reap bldmn
 
 stop_daemon() {
 	[[ -n $dpid ]] || return 0
@@ -72,15 +66,6 @@ check() { # check NAME COND...
 	local name=$1
 	shift
 	if "$@"; then t_pass "$name"; else t_fail "$name" "$(tail -5 "$out" 2>/dev/null)"; fi
-}
-# poll SECONDS CMD...: until CMD succeeds, at most SECONDS.
-poll() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@" 2>/dev/null; do
-		((SECONDS >= deadline)) && return 1
-		sleep 0.1
-	done
 }
 api() { curl -s -m 5 --unix-socket "$sock" "http://d$1"; }
 status() { api /api/v1/status | jq -r ".data$1"; }
@@ -128,15 +113,15 @@ cp "$conf" "$LAB_DIR/applied.yaml"
 lab_x lb "$B" apply --daemon -c "$conf" --socket "$sock" \
 	--state-dir "$tmp/state" >"$tmp/daemon.log" 2>&1 &
 dpid=$!
-if ! poll 10 curl -sf -m 1 --unix-socket "$sock" http://d/health -o /dev/null; then
+if ! lab_poll 10 curl -sf -m 1 --unix-socket "$sock" http://d/health -o /dev/null; then
 	t_fail "daemon starts on the XDP dataplane" "$(tail -3 "$tmp/daemon.log")"
 	t_done "$suite"
 	exit 1
 fi
 t_pass "daemon starts on the XDP dataplane"
-check "every real comes up (18 up)" poll 10 status_is .counts.reals_up 18
+check "every real comes up (18 up)" lab_poll 10 status_is .counts.reals_up 18
 check "the first pass programs the maps (be3 weight 2)" \
-	poll 5 programmed_is web 10.201.0.13 2
+	lab_poll 5 programmed_is web 10.201.0.13 2
 check "dataplane in status is xdp" status_is .dataplane.driver xdp
 spread 200
 check "traffic flows to all three backends ($(tr '\n' ' ' <"$out"))" \
@@ -148,9 +133,9 @@ gen=$(status .config.generation)
 conf_for "$conf.new" be3=0
 mv "$conf.new" "$conf"
 cp "$conf" "$LAB_DIR/applied.yaml"
-check "reload: a new generation after the rename" poll 5 status_gt .config.generation "$gen"
+check "reload: a new generation after the rename" lab_poll 5 status_gt .config.generation "$gen"
 check "reload: be3's weight 0 read back from the maps" \
-	poll 5 programmed_is web 10.201.0.13 0
+	lab_poll 5 programmed_is web 10.201.0.13 0
 check "reload: the maps agree (poke weights)" test "$(map_weight 10.201.0.13)" = 0
 spread 200
 check "reload: new connections avoid be3 ($(tr '\n' ' ' <"$out"))" \
@@ -167,9 +152,9 @@ t0=$SECONDS
 "$POKE" "$dir" del-svc >"$out" 2>&1
 check "drift: a service deleted from the maps by hand" test $? -eq 0
 check "drift: counted within the tick bound ($cover ticks, ${bound}s)" \
-	poll "$bound" status_gt .drift_total "$drift0"
+	lab_poll "$bound" status_gt .drift_total "$drift0"
 check "drift: repaired ($((SECONDS - t0)) s): ballast plan in sync" \
-	poll "$bound" lab_ballast plan -c "$conf"
+	lab_poll "$bound" lab_ballast plan -c "$conf"
 check "drift: an audit event names it" \
 	grep -q '"message":"drift' "$tmp/daemon.log"
 traffic_ok() {
@@ -191,8 +176,8 @@ pids=$(ip netns pids "$(lab_ns be2)" 2>/dev/null)
 [[ -n $pids ]] && kill $pids
 check "health: be2's servers stopped" test -n "$pids"
 check "health: be2 down, weight 0 read back from the maps" \
-	poll 5 programmed_is web 10.201.0.12 0
-check "health: the IPv6 real too" poll 5 programmed_is web6 fd00:201::12 0
+	lab_poll 5 programmed_is web 10.201.0.12 0
+check "health: the IPv6 real too" lab_poll 5 programmed_is web6 fd00:201::12 0
 check "health: the maps agree (poke weights)" test "$(map_weight 10.201.0.12)" = 0
 check "health: be1 keeps its weight" programmed_is web 10.201.0.11 1
 spread 100
