@@ -127,8 +127,8 @@ static void probe_duration_metrics(struct daemon *d, struct api_metrics *m)
 		memcpy(h.counts, ph.counts, sizeof(ph.counts));
 		h.sum = (double)ph.sum_us / 1e6;
 		h.count = ph.count;
-		api_metrics_hist(m, L("type", hc_type_name((enum cfg_hc_type)t)),
-				 &h);
+		api_metrics_hist(
+		    m, L("type", hc_type_name((enum cfg_hc_type)t)), &h);
 	}
 }
 
