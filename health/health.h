@@ -82,6 +82,22 @@ struct hc_real_status {
 	char last_cause[HC_CAUSE_MAX];
 };
 
+/*
+ * Durations of completed probes (verdicts and timeouts alike), per probe
+ * type, in fixed buckets: counts[i] counts durations in
+ * (hc_probe_le_us[i-1], hc_probe_le_us[i]] microseconds, counts[n] the ones
+ * above the last bound. The engine keeps these so /metrics can show a
+ * distribution rather than the last round-trip time alone.
+ */
+#define HC_PROBE_BUCKETS 14
+extern const uint32_t hc_probe_le_us[HC_PROBE_BUCKETS];
+
+struct hc_probe_hist {
+	uint64_t counts[HC_PROBE_BUCKETS + 1];
+	uint64_t sum_us;
+	uint64_t count;
+};
+
 struct hc_stats {
 	size_t targets; /* distinct probe targets */
 	size_t reals;	/* (pool, backend) pairs */
@@ -148,6 +164,9 @@ int hc_engine_real_status(struct hc_engine *e, size_t pi, size_t bi,
 size_t hc_engine_real_history(struct hc_engine *e, size_t pi, size_t bi,
 			      struct hc_transition *out, size_t max);
 void hc_engine_stats(const struct hc_engine *e, struct hc_stats *out);
+/* The probe durations of type `type` since the engine was created. */
+void hc_engine_probe_hist(const struct hc_engine *e, enum cfg_hc_type type,
+			  struct hc_probe_hist *out);
 
 const char *hc_state_name(enum hc_state s);
 const char *hc_admin_name(enum hc_admin a);

@@ -199,6 +199,7 @@ struct hc_engine {
 	struct hc_sub *subs; /* sm.c */
 	size_t n_subs;
 	struct hc_stats st;
+	struct hc_probe_hist probe_hist[CFG_HC__COUNT]; /* probe.c */
 	/* rate limit of checker-error logs */
 	uint64_t last_internal_log_ms;
 	uint64_t internal_since_log;

@@ -61,6 +61,31 @@ static uint32_t rtt_us(const struct hc_target *t)
 			  (now.tv_nsec - t->started_ts.tv_nsec) / 1000);
 }
 
+const uint32_t hc_probe_le_us[HC_PROBE_BUCKETS] = {
+    500,    1000,   2500,   5000,    10000,   25000,   50000,
+    100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
+};
+
+static void hist_observe(struct hc_probe_hist *h, uint32_t us)
+{
+	size_t i = 0;
+
+	while (i < HC_PROBE_BUCKETS && us > hc_probe_le_us[i])
+		i++;
+	h->counts[i]++;
+	h->sum_us += us;
+	h->count++;
+}
+
+void hc_engine_probe_hist(const struct hc_engine *e, enum cfg_hc_type type,
+			  struct hc_probe_hist *out)
+{
+	if ((unsigned int)type < CFG_HC__COUNT)
+		*out = e->probe_hist[type];
+	else
+		memset(out, 0, sizeof(*out));
+}
+
 void hc_probe_done(struct hc_target *t, enum hc_result r, const char *fmt, ...)
 {
 	char cause[HC_CAUSE_MAX];
@@ -73,6 +98,8 @@ void hc_probe_done(struct hc_target *t, enum hc_result r, const char *fmt, ...)
 	vsnprintf(cause, sizeof(cause), fmt, ap);
 	va_end(ap);
 	t->last_rtt_us = rtt_us(t);
+	if ((unsigned int)t->type < CFG_HC__COUNT)
+		hist_observe(&t->e->probe_hist[t->type], t->last_rtt_us);
 	memcpy(t->last_cause, cause, sizeof(cause));
 	t->probes++;
 	t->e->st.probes++;

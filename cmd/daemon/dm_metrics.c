@@ -8,6 +8,9 @@
 
 #define L(...) ((const char *const[]){__VA_ARGS__, NULL})
 
+_Static_assert(HC_PROBE_BUCKETS <= API_HIST_MAX_BUCKETS,
+	       "the probe histogram fits an api_hist");
+
 static void build_metrics(struct daemon *d, struct api_metrics *m,
 			  const struct rc_loop_status *st)
 {
@@ -100,6 +103,35 @@ static void build_metrics(struct daemon *d, struct api_metrics *m,
 	api_metrics_sample_u64(m, NULL, st->cover_ticks);
 }
 
+/*
+ * The engine's per-type probe durations as a Prometheus histogram: its
+ * fixed microsecond bounds in seconds, its counts as they are.
+ */
+static void probe_duration_metrics(struct daemon *d, struct api_metrics *m)
+{
+	double le[HC_PROBE_BUCKETS];
+
+	for (size_t i = 0; i < HC_PROBE_BUCKETS; i++)
+		le[i] = hc_probe_le_us[i] / 1e6;
+	api_metrics_family(m, "ballast_probe_duration_seconds",
+			   API_METRIC_HISTOGRAM,
+			   "Duration of completed health probes (timeouts "
+			   "included), by probe type.");
+	for (int t = 0; t < CFG_HC__COUNT; t++) {
+		struct hc_probe_hist ph;
+		struct api_hist h;
+
+		if (t == CFG_HC_NONE || api_hist_init(&h, le, HC_PROBE_BUCKETS))
+			continue;
+		hc_engine_probe_hist(d->hc, (enum cfg_hc_type)t, &ph);
+		memcpy(h.counts, ph.counts, sizeof(ph.counts));
+		h.sum = (double)ph.sum_us / 1e6;
+		h.count = ph.count;
+		api_metrics_hist(
+		    m, L("type", hc_type_name((enum cfg_hc_type)t)), &h);
+	}
+}
+
 static void health_metrics(struct daemon *d, struct api_metrics *m)
 {
 	struct hc_stats hs;
@@ -117,6 +149,7 @@ static void health_metrics(struct daemon *d, struct api_metrics *m)
 	api_metrics_family(m, "ballast_health_targets", API_METRIC_GAUGE,
 			   "Distinct probe targets.");
 	api_metrics_sample_u64(m, NULL, hs.targets);
+	probe_duration_metrics(d, m);
 	api_metrics_family(m, "ballast_overrides", API_METRIC_GAUGE,
 			   "Runtime overrides in force, by kind.");
 	for (int k = 0; k < DM_OVR__COUNT; k++) {

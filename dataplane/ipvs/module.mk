@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # IPVS dataplane over generic netlink, and its VM test harness.
 LIB_SRCS += $(wildcard dataplane/ipvs/*.c)
-DEPS_PKGS += qemu-system-x86 linux-image-amd64 busybox-static ipvsadm cpio
+DEPS_PKGS += qemu-system-x86 linux-image-amd64 busybox-static ipvsadm cpio curl jq
 CHECK_TARGETS += test-vm
 BENCH_TARGETS += bench-ipvs
 

@@ -60,6 +60,18 @@ check "socket is mode 0600" '[[ $(stat -c %a "$TMP/d.sock") == 600 ]]'
 check "first pass programs the fake dataplane" \
 	'wait_for 3000 weight_is "$ST" 192.0.2.10 127.0.0.2 100'
 check "both targets come up" 'wait_for 5000 status_is d .counts.reals_up 2'
+# the probe duration histogram: tcp probes observed, +Inf bucket = count
+api d /metrics >"$TMP/probe-metrics.txt"
+pc=$(awk '/^ballast_probe_duration_seconds_count\{type="tcp"\}/ {print $2}' "$TMP/probe-metrics.txt")
+pinf=$(awk '/^ballast_probe_duration_seconds_bucket\{type="tcp",le="\+Inf"\}/ {print $2}' "$TMP/probe-metrics.txt")
+check "metrics: probe duration histogram counts tcp probes ($pc)" \
+	'[[ $pc =~ ^[0-9]+$ ]] && ((pc >= 2)) && [[ $pinf == "$pc" ]]'
+check "metrics: no http probes observed" \
+	'grep -q "^ballast_probe_duration_seconds_count{type=\"http\"} 0$" "$TMP/probe-metrics.txt"'
+if command -v promtool >/dev/null; then
+	check "metrics with probe histogram: promtool check metrics" \
+		'promtool check metrics <"$TMP/probe-metrics.txt" >/dev/null 2>&1'
+fi
 # ... through their slow start
 wait_for 5000 weight_is "$ST" 192.0.2.10 127.0.0.1 100
 wait_for 5000 weight_is "$ST" 192.0.2.10 127.0.0.2 100

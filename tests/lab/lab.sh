@@ -215,6 +215,28 @@ lab_apply() {
 	lab_ballast apply -c "$conf" "$@"
 }
 
+# lab_reap BASE: the namespaces of earlier runs named BASE<pid>-* (LAB_PREFIX
+# BASE$$-) whose process is gone (a killed run), and their processes.
+lab_reap() {
+	local ns pid
+	for ns in $(ip netns list 2>/dev/null | grep -o "^$1[0-9]*-[a-z0-9]*"); do
+		pid=${ns#"$1"}
+		pid=${pid%%-*}
+		kill -0 "$pid" 2>/dev/null && continue
+		lab_stale_ns "$ns"
+	done
+}
+
+# lab_poll SECONDS CMD...: until CMD succeeds, at most SECONDS.
+lab_poll() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@" 2>/dev/null; do
+		((SECONDS >= deadline)) && return 1
+		sleep 0.1
+	done
+}
+
 # lab_stale_clean PATTERN: delete namespaces matching PATTERN (a prefix glob
 # whose owner is gone), and their processes.
 lab_stale_ns() {

@@ -8,3 +8,8 @@ CHECK_TARGETS += test-lab
 test-lab: ballast $(BUILD)/tests/xdp/poke
 	$(Q)mkdir -p $(RESULTS)
 	$(Q)tests/lab/run.sh ./ballast $(BUILD)/tests/xdp/poke
+
+.PHONY: test-lab-daemon
+test-lab-daemon: ballast $(BUILD)/tests/xdp/poke
+	$(Q)mkdir -p $(RESULTS)
+	$(Q)tests/lab/daemon.sh ./ballast $(BUILD)/tests/xdp/poke

@@ -39,16 +39,7 @@ dir=$LAB_PINS/lb/eth0
 out=$tmp/out
 holder=
 
-# Namespaces of earlier runs whose process is gone (a killed run).
-for ns in $(ip netns list 2>/dev/null | grep -o '^bltest[0-9]*-[a-z0-9]*'); do
-	pid=${ns#bltest}
-	pid=${pid%%-*}
-	kill -0 "$pid" 2>/dev/null && continue
-	pids=$(ip netns pids "$ns" 2>/dev/null)
-	# shellcheck disable=SC2086
-	[[ -n "$pids" ]] && kill -9 $pids 2>/dev/null
-	ip netns del "$ns" 2>/dev/null
-done
+lab_reap bltest
 
 stop_holder() {
 	if [[ -n $holder ]]; then
@@ -139,16 +130,7 @@ hold() {
 	lab_x client python3 "$PY" hold "${2:-$LAB_VIP4}" 9000 "$1" "$status" 120 &
 	holder=$!
 	# Every connection has named its backend and received bytes.
-	poll 10 awk -v n="$1" '$2 != "?" && $3 > 0 && $4 == "ok" { k++ } END { exit k != n }' "$status"
-}
-# poll SECONDS CMD...: until CMD succeeds, at most SECONDS.
-poll() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@" 2>/dev/null; do
-		((SECONDS >= deadline)) && return 1
-		sleep 0.1
-	done
+	lab_poll 10 awk -v n="$1" '$2 != "?" && $3 > 0 && $4 == "ok" { k++ } END { exit k != n }' "$status"
 }
 snap() { cp "$status" "$1"; }
 # grew BEFORE [BACKEND_RE]: every connection (on a backend matching RE) is
@@ -172,7 +154,7 @@ if begin dsr; then
 	check "drain: be3 at weight 0 gets no new connection ($(tr '\n' ' ' <"$out"))" \
 		test -z "$(grep -e '^be3 ' -e '^error ' "$out")"
 	check "drain: be3's open connections keep transferring" \
-		poll 5 grew "$tmp/before" '^be3$'
+		lab_poll 5 grew "$tmp/before" '^be3$'
 	stop_holder
 fi
 
@@ -183,7 +165,7 @@ if begin dsr; then
 	lab_apply "$LAB_DIR/d.yaml" >"$out" 2>&1
 	check "removal: be2 removed from the pools" grep -q "0 failed" "$out"
 	check "removal: all $(($(on be1) + $(on be3))) connections on be1 and be3 stay and transfer" \
-		poll 5 grew "$tmp/before" '^be[13]$'
+		lab_poll 5 grew "$tmp/before" '^be[13]$'
 	stop_holder
 fi
 
@@ -216,7 +198,7 @@ for mode in dsr nat; do
 	lab_ballast plan -c "$LAB_DIR/d.yaml" >"$out" 2>&1
 	check "$mode: SIGKILL in an apply: a new apply leaves plan in sync" test $? -eq 0
 	check "$mode: SIGKILL in an apply: 200 connections, no reset, no stall" \
-		poll 5 grew "$tmp/before"
+		lab_poll 5 grew "$tmp/before"
 	snap "$tmp/before"
 	old=$("$POKE" "$dir" ids | awk '$1 == "prog_xdp" { print $2 }')
 	"$POKE" "$dir" oldprog # the pinned program now claims another build
@@ -225,7 +207,7 @@ for mode in dsr nat; do
 	check "$mode: upgrade: the program is replaced ($old -> $new), maps kept" \
 		test "$new" != "$old" -a "$before" == "$(ids)"
 	check "$mode: upgrade: 200 connections, no reset, no stall" \
-		poll 5 grew "$tmp/before"
+		lab_poll 5 grew "$tmp/before"
 	snap "$tmp/before"
 	lab_conf "$LAB_DIR/d.yaml" be1=3 max_reals=128
 	lab_apply "$LAB_DIR/d.yaml" >"$out" 2>&1
@@ -234,7 +216,7 @@ for mode in dsr nat; do
 	lab_ballast plan -c "$LAB_DIR/d.yaml" >"$out" 2>&1
 	check "$mode: capacity change: plan in sync" test $? -eq 0
 	check "$mode: capacity change: 200 connections, no reset, no stall" \
-		poll 5 grew "$tmp/before"
+		lab_poll 5 grew "$tmp/before"
 	stop_holder
 done
 

@@ -400,6 +400,8 @@ START_TEST(tcp_timeout_when_syn_unanswered)
 	struct sockaddr_in sa = {.sin_family = AF_INET,
 				 .sin_port = htons(port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct hc_probe_hist h;
+	struct hc_stats st;
 
 	/* fill the accept queue, never accept */
 	for (int i = 0; i < 4; i++) {
@@ -411,6 +413,14 @@ START_TEST(tcp_timeout_when_syn_unanswered)
 	fx_load(&f);
 	ck_assert(wait_state(&f, 0, 0, HC_STATE_DOWN, 2000));
 	ck_assert_ptr_nonnull(strstr(status(&f, 0, 0).last_cause, "timeout"));
+	/* every timed-out probe is observed at or above the 25 ms timeout */
+	hc_engine_probe_hist(f.e, CFG_HC_TCP, &h);
+	hc_engine_stats(f.e, &st);
+	ck_assert_uint_ge(h.count, 2);
+	ck_assert_uint_eq(h.count, st.probes);
+	for (int i = 0; hc_probe_le_us[i] < 25000; i++)
+		ck_assert_uint_eq(h.counts[i], 0);
+	ck_assert_uint_ge(h.sum_us, h.count * 25000);
 	for (int i = 0; i < 4; i++)
 		close(fill[i]);
 	close(lfd);
@@ -898,6 +908,8 @@ START_TEST(shared_target_is_probed_once)
 	uint16_t port = 0;
 	struct lb_watch lw;
 	struct hc_stats st;
+	struct hc_probe_hist h;
+	uint64_t n = 0;
 	int accepted = 0;
 
 	fx_init(&f);
@@ -923,6 +935,15 @@ START_TEST(shared_target_is_probed_once)
 	/* one probe per 100 ms ±10 %, not three */
 	ck_assert_uint_ge(st.probes, 8);
 	ck_assert_uint_le(st.probes, 12);
+	/* each completed probe lands once in its type's histogram */
+	hc_engine_probe_hist(f.e, CFG_HC_TCP, &h);
+	ck_assert_uint_eq(h.count, st.probes);
+	for (int i = 0; i <= HC_PROBE_BUCKETS; i++)
+		n += h.counts[i];
+	ck_assert_uint_eq(n, h.count);
+	ck_assert_uint_eq(h.counts[HC_PROBE_BUCKETS], 0);
+	hc_engine_probe_hist(f.e, CFG_HC_HTTP, &h);
+	ck_assert_uint_eq(h.count, 0);
 	ck_assert_int_eq(status(&f, 1, 0).state, HC_STATE_UP);
 	ck_assert_uint_eq(hc_engine_weight(f.e, &f.pools[2], &f.be[2][0]), 3);
 	/* different parameters make a different target */

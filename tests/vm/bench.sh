@@ -11,6 +11,7 @@
 #                the controller's scoped pass (the touched service only),
 #                and the full dump
 #   SIDE=driver  the driver alone (read + diff + apply), timed per stage
+#   (SIDE=daemon runs tests/vm/daemon.sh bench instead: the daemon's idle CPU)
 # Prints BENCH: lines; the host computes the ratio.
 B=/bin/ballast
 P=/bin/ipvs_probe

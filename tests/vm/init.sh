@@ -17,6 +17,8 @@ bench=$(sed -n 's/.*ballast_bench=\([0-9x]*\).*/\1/p' /proc/cmdline)
 export SIDE=$(sed -n 's/.*ballast_side=\([a-z]*\).*/\1/p' /proc/cmdline)
 # which XDP suites the test mode runs: all (default), golden, none
 export XDP_SUITES=$(sed -n 's/.*ballast_xdp=\([a-z]*\).*/\1/p' /proc/cmdline)
+# ballast_only=daemon: the test mode runs the daemon's check alone
+only=$(sed -n 's/.*ballast_only=\([a-z]*\).*/\1/p' /proc/cmdline)
 batch=$(sed -n 's/.*ballast_batch=\([0-9]*\).*/\1/p' /proc/cmdline)
 [ -n "$batch" ] && export BALLAST_IPVS_BATCH=$batch
 
@@ -36,12 +38,19 @@ ip -6 route add 2001:db8::/32 dev lo
 
 case "$mode" in
 test)
-	/tests/suite.sh main
-	/tests/traffic.sh
-	/tests/xdp.sh
+	if [ "$only" != daemon ]; then
+		/tests/suite.sh main
+		/tests/traffic.sh
+	fi
+	/tests/daemon.sh test
+	[ "$only" = daemon ] || /tests/xdp.sh
 	;;
 bench)
-	/tests/bench.sh
+	if [ "$SIDE" = daemon ]; then
+		/tests/daemon.sh bench
+	else
+		/tests/bench.sh
+	fi
 	;;
 esac
 echo VMDONE

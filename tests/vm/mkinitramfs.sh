@@ -6,7 +6,7 @@
 # their dependencies, in load order) from Debian's linux-image-amd64 for KVER,
 # iproute2's ip and tc, ipvsadm as the reference, the tools the XDP suites
 # need beyond busybox (bash, util-linux's unshare and nsenter, coreutils'
-# stat) in /usr/local/bin, the files under test in /bin (programs with every
+# stat) and the daemon's (curl, jq) in /usr/local/bin, the files under test in /bin (programs with every
 # library ldd lists; BPF objects as they are), tests/vm's in-VM scripts and
 # rule files, and the golden and XDP driver suites with their result helper.
 set -euo pipefail
@@ -40,7 +40,7 @@ copy_bin "$(command -v ipvsadm)" /sbin/ipvsadm
 copy_bin "$(command -v tc)" /sbin/tc
 # busybox installs its applets in /bin; these come first in the XDP suites' PATH
 mkdir -p "$root/usr/local/bin"
-for t in bash unshare nsenter stat; do
+for t in bash unshare nsenter stat curl jq; do
 	copy_bin "$(command -v $t)" "/usr/local/bin/$t"
 done
 for b in "$@"; do
@@ -84,7 +84,8 @@ for rel in "${order[@]}"; do
 done
 
 cp "$here"/init.sh "$root/init"
-cp "$here"/suite.sh "$here"/traffic.sh "$here"/bench.sh "$here"/xdp.sh "$root/tests/"
+cp "$here"/suite.sh "$here"/traffic.sh "$here"/bench.sh "$here"/xdp.sh \
+	"$here"/daemon.sh "$root/tests/"
 mkdir -p "$root"/tests/{lib,bpf,xdp}
 cp "$here"/../lib/result.sh "$root/tests/lib/"
 cp "$here"/../bpf/run.sh "$root/tests/bpf/"

@@ -21,7 +21,7 @@ kver=
 for d in $(ls -1 /lib/modules 2>/dev/null | sort -V); do
 	[[ -e /boot/vmlinuz-$d && -d /lib/modules/$d/kernel/net/netfilter/ipvs ]] && kver=$d
 done
-for tool in qemu-system-x86_64 busybox ipvsadm cpio ip; do
+for tool in qemu-system-x86_64 busybox ipvsadm cpio ip curl jq; do
 	if ! command -v "$tool" >/dev/null; then
 		t_fail "$suite-setup" "$tool missing (run: make deps)"
 		t_done "$suite"
@@ -47,7 +47,7 @@ sides=test
 if [[ $mode == bench ]]; then
 	mem=2048
 	limit=590
-	sides=${BALLAST_VM_SIDES:-ref ours driver}
+	sides=${BALLAST_VM_SIDES:-ref ours driver daemon}
 fi
 : >"$log.txt"
 for side in $sides; do
