@@ -84,6 +84,20 @@ struct dp_stats {
 
 void dp_stats_free(struct dp_stats *s);
 
+/* One flow, for dp_ops.flow: where would its next packet go? */
+struct dp_flow {
+	struct lb_addr src, dst;
+	uint16_t sport, dport;
+	uint8_t proto; /* IPPROTO_* */
+};
+
+struct dp_flow_where {
+	struct lb_addr real; /* family 0: no real (no usable ring entry) */
+	uint16_t real_port;
+	const char *how;     /* "flow-table" or "ring" */
+	char detail[192];    /* why, for a person */
+};
+
 struct dp_ops {
 	const char *name;
 	enum cfg_driver driver;     /* capabilities: cfg_driver_caps(driver) */
@@ -154,6 +168,15 @@ struct dp_ops {
 	 */
 	int (*reconfigure)(struct dp *dp, const struct cfg *cfg)
 		__attribute__((warn_unused_result));
+	/*
+	 * Optional: which real the flow's next packet reaches and why,
+	 * read from the live dataplane (a dataplane whose scheduler decides
+	 * per connection with no state to query leaves it NULL). 0 and *out,
+	 * -ENOENT when the dataplane holds no service for the flow, or
+	 * another negative errno.
+	 */
+	int (*flow)(struct dp *dp, const struct dp_flow *f,
+		    struct dp_flow_where *out) __attribute__((warn_unused_result));
 };
 
 #endif

@@ -146,6 +146,44 @@ static int parse_proto(const char *s, enum cfg_proto *p)
 	return 0;
 }
 
+/* Ask a dataplane that can say where one flow goes (XDP). */
+static int flow_answer(struct daemon *d, const struct cfg_service *svc,
+		       const struct lb_addr *sa, uint16_t sp,
+		       const struct lb_addr *da, uint16_t dport,
+		       enum cfg_proto p, struct api_resp *resp)
+{
+	struct dp_flow f = {.src = *sa, .dst = *da, .sport = sp,
+			    .dport = dport, .proto = (uint8_t)p};
+	struct dp_flow_where w;
+	char real[LB_ADDR_STRLEN + 8];
+	int err;
+
+	if (sa->family != da->family)
+		return api_resp_error(resp, API_INVALID_REQUEST,
+				      "src and dst must be of one family");
+	err = d->ops->flow(d->dp, &f, &w);
+	if (err == -ENOENT)
+		return api_resp_ok(
+		    resp, json_pack("{s:s, s:n, s:s, s:s}", "service",
+				    svc->name, "real", "how", "unknown",
+				    "explanation",
+				    "the dataplane holds no service for this "
+				    "flow yet (not programmed, or withdrawn)"));
+	if (err)
+		return api_resp_error(resp, API_INTERNAL_ERROR,
+				      "reading the %s dataplane: %s",
+				      d->ops->name, strerror(-err));
+	if (!w.real.family)
+		return api_resp_ok(resp,
+				   json_pack("{s:s, s:n, s:s, s:s}", "service",
+					     svc->name, "real", "how", w.how,
+					     "explanation", w.detail));
+	lb_addr_port_fmt(&w.real, w.real_port, real, sizeof(real));
+	return api_resp_ok(resp, json_pack("{s:s, s:s, s:s, s:s}", "service",
+					   svc->name, "real", real, "how",
+					   w.how, "explanation", w.detail));
+}
+
 static int h_flow(struct api_req *req, struct api_resp *resp, void *arg)
 {
 	struct daemon *d = arg;
@@ -168,18 +206,25 @@ static int h_flow(struct api_req *req, struct api_resp *resp, void *arg)
 	if (parse_proto(proto, &p))
 		return api_resp_error(resp, API_INVALID_REQUEST,
 				      "proto must be tcp, udp or sctp");
-	for (size_t i = 0; i < cfg->n_services && !svc; i++) {
+	/* A service on the port wins over an any-port one, as in the forwarder. */
+	for (size_t i = 0; i < cfg->n_services; i++) {
 		const struct cfg_service *s = &cfg->services[i];
 
-		if (!s->fwmark && s->proto == p &&
-		    !lb_addr_cmp(&s->addr, &da) &&
-		    (s->port == dport || (s->flags & CFG_SVC_ANY_PORT)))
+		if (s->fwmark || s->proto != p || lb_addr_cmp(&s->addr, &da))
+			continue;
+		if (s->port == dport && !(s->flags & CFG_SVC_ANY_PORT)) {
+			svc = s;
+			break;
+		}
+		if ((s->flags & CFG_SVC_ANY_PORT) && !svc)
 			svc = s;
 	}
 	if (!svc)
 		return api_resp_error(resp, API_NOT_FOUND,
 				      "no configured service at %s %s", dst,
 				      cfg_proto_name(p));
+	if (d->ops->flow)
+		return flow_answer(d, svc, &sa, sp, &da, dport, p, resp);
 	snprintf(why, sizeof(why),
 		 "the %s dataplane does not say where one flow goes: its "
 		 "scheduler (%s) picks a real for each new connection and "

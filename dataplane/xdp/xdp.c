@@ -126,6 +126,14 @@ static int prepare(struct dp *dp)
 	return err;
 }
 
+static int xdp_flow(struct dp *dp, const struct dp_flow *f,
+		    struct dp_flow_where *out)
+{
+	int err = prepare(dp);
+
+	return err ? err : xdp_flow_where(dp, f, out);
+}
+
 static bool xdp_lock_id(const struct dp *dp, const char **name,
 			const char **what)
 {
@@ -444,4 +452,5 @@ const struct dp_ops dp_xdp_ops = {
     .close = xdp_close,
     .detach = xdp_detach,
     .reconfigure = xdp_reconfigure,
+    .flow = xdp_flow,
 };

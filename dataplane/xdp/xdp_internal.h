@@ -188,6 +188,10 @@ int xdp_array_read(int fd, uint32_t first, uint32_t n, size_t value_size,
 void xdp_key_from_svc(struct rc_svc_key *k, const struct lb_svc_key *sk);
 void xdp_svc_from_key(struct lb_svc_key *sk, const struct rc_svc_key *k);
 void xdp_addr_to_bpf(const struct lb_addr *a, uint32_t out[4]);
+
+/* xdp_flow.c: dp_ops.flow on a prepared handle. */
+int xdp_flow_where(struct dp *dp, const struct dp_flow *f,
+		   struct dp_flow_where *out) __attribute__((warn_unused_result));
 void xdp_addr_from_bpf(struct lb_addr *a, uint8_t family, const uint32_t in[4]);
 
 /* xdp_resize.c: new maps of the config's sizes, filled, swapped in. */

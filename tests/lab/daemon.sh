@@ -128,6 +128,22 @@ check "traffic flows to all three backends ($(tr '\n' ' ' <"$out"))" \
 	test -n "$(count be1)" -a -n "$(count be2)" -a -n "$(count be3)" \
 	-a -z "$(count error)"
 
+# ---- where one flow goes (GET /api/v1/flow) --------------------------------
+# A connection from a known source port lands on some backend (its name is
+# the body); the flow table then holds it, and the API must name that real.
+be=$(lab_x client curl -s -m 3 --local-port 41234 "http://$LAB_VIP4/")
+flow=$(api "/api/v1/flow?src=10.200.0.2:41234&dst=$LAB_VIP4:80&proto=tcp")
+check "flow: a tracked flow is found in the flow table" \
+	test "$(jq -r .data.how <<<"$flow")" = flow-table
+check "flow: ... on the backend that answered it ($be)" \
+	test "$(jq -r .data.real <<<"$flow")" = "10.201.0.1${be#be}:80"
+flow=$(api "/api/v1/flow?src=10.200.0.2:41999&dst=$LAB_VIP4:80&proto=tcp")
+check "flow: an untracked flow is answered from the ring" \
+	jq -e '.data.how == "ring" and (.data.real | test("^10\\.201\\.0\\.1[123]:80$"))' <<<"$flow"
+be=$(lab_x client curl -s -m 3 --local-port 41999 "http://$LAB_VIP4/")
+check "flow: ... and the forwarder then sends it there ($be)" \
+	test "$(jq -r .data.real <<<"$flow")" = "10.201.0.1${be#be}:80"
+
 # ---- reload by rename -------------------------------------------------------
 gen=$(status .config.generation)
 conf_for "$conf.new" be3=0
