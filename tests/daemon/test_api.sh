@@ -164,6 +164,29 @@ check "TCP with a wrong token: 401" \
 check "TCP with the token" \
 	'curl -s -m 5 -H "Authorization: Bearer s3cret-token-0123456789" "http://127.0.0.1:$TCP/api/v1/status" | jq -e ".success" >/dev/null'
 
+# The command-line clients against the real daemon (Docs/CLI.md).
+cl() { "$BALLAST" "$@" --socket "$TMP/a.sock" >"$TMP/cl.out" 2>&1; }
+check "client: ballast status" \
+	'cl status && grep -q "generation" "$TMP/cl.out"' "$(cat "$TMP/cl.out")"
+check "client: ballast show services web --json" \
+	'cl show services web --json && jq -e ".name == \"web\" and (.reals | length) == 3" "$TMP/cl.out" >/dev/null' "$(cat "$TMP/cl.out")"
+check "client: ballast disable takes 10.0.1.3 out" \
+	'cl disable web 10.0.1.3:80 && wait_for 2000 weight_is "$ST" 192.0.2.10 10.0.1.3 0' "$(cat "$TMP/cl.out")"
+check "client: ballast overrides lists it" \
+	'cl overrides && grep -q "10.0.1.3:80" "$TMP/cl.out"' "$(cat "$TMP/cl.out")"
+cl enable web 10.0.1.3:80
+rc=$?
+check "client: ballast enable puts it back" \
+	'[[ $rc -eq 0 ]] && wait_for 2000 weight_is "$ST" 192.0.2.10 10.0.1.3 100' \
+	"exit $rc: $(cat "$TMP/cl.out"); weight now $(weight "$ST" 192.0.2.10 10.0.1.3)"
+cl drain nope 10.0.1.1:80
+rc=$?
+check "client: an unknown service is the API's NOT_FOUND, exit 1" \
+	'[[ $rc -eq 1 ]] && grep -q "NOT_FOUND" "$TMP/cl.out"' "exit $rc: $(cat "$TMP/cl.out")"
+"$BALLAST" status --socket "$TMP/none.sock" >"$TMP/cl.out" 2>&1
+rc=$?
+check "client: no daemon at the socket is exit 3" '[[ $rc -eq 3 ]]' "exit $rc: $(cat "$TMP/cl.out")"
+
 # A client that never finishes its request does not stall the loop.
 python3 - "$TMP/a.sock" <<'PY' &
 import socket, sys, time
