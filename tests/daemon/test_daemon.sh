@@ -229,4 +229,31 @@ stop_daemon d
 check "--cleanup-on-exit removes what Ballast programmed" \
 	'[[ $(jq ".services | length" "$ST") == 0 ]]'
 
+# ---- systemd: Type=notify readiness, watchdog and stop ----------------------
+python3 - "$TMP/notify.sock" "$TMP/notify.log" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(0.5)
+end = time.time() + 30
+with open(sys.argv[2], "a", buffering=1) as log:
+    while time.time() < end:
+        try:
+            log.write(s.recv(4096).decode().replace("\n", " ") + "\n")
+        except socket.timeout:
+            pass
+PY
+PIDS+=($!)
+wait_for 3000 test -S "$TMP/notify.sock"
+NOTIFY_SOCKET=$TMP/notify.sock WATCHDOG_USEC=400000 start_daemon n "$CFG"
+check "systemd: READY=1 once the first pass ran" \
+	'wait_for 5000 grep -q "READY=1" "$TMP/notify.log"'
+pings_ge() { [[ $(grep -c "WATCHDOG=1" "$TMP/notify.log") -ge $1 ]]; }
+check "systemd: the watchdog is pinged from the loop" 'wait_for 3000 pings_ge 2'
+kill -HUP "$PID_n"
+check "systemd: RELOADING=1 then READY=1 on SIGHUP" \
+	'wait_for 3000 grep -q "RELOADING=1" "$TMP/notify.log"'
+stop_daemon n
+check "systemd: STOPPING=1 on SIGTERM" 'grep -q "STOPPING=1" "$TMP/notify.log"'
+
 t_done daemon
