@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The lab of network namespaces with real servers: `make demo` and the
-# end-to-end suite `make test-lab` (tests/lab/run.sh).
+# end-to-end suites `make test-lab` (tests/lab/run.sh) and `make
+# test-lab-daemon` (the daemon on the XDP dataplane, tests/lab/daemon.sh).
 DEPS_PKGS += python3 curl iproute2 util-linux
-CHECK_TARGETS += test-lab
+CHECK_TARGETS += test-lab test-lab-daemon
 
 .PHONY: test-lab
 test-lab: ballast $(BUILD)/tests/xdp/poke
