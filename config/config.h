@@ -239,7 +239,8 @@ struct cfg_service {
 struct cfg_xdp {
 	enum cfg_fwd forwarding;    /* default for services: DSR or NAT */
 	enum cfg_xdp_mode mode;
-	uint32_t ring_size;         /* Maglev M, prime, 251..655373 */
+	uint32_t ring_size;         /* largest Maglev M, prime, 251..655373 */
+	uint32_t ring_memory;       /* MiB of kernel memory for every ring */
 	uint32_t flow_table_size;   /* per-CPU LRU entries */
 	uint32_t max_services;
 	uint32_t max_reals;

@@ -27,3 +27,22 @@ uint32_t lb_ring_size_next(uint32_t n)
 			return n;
 	return 0;
 }
+
+uint32_t lb_ring_size_for(uint32_t reals, uint32_t max)
+{
+	uint64_t want = (uint64_t)reals * LB_RING_PER_REAL;
+	uint32_t m;
+
+	if (want >= max)
+		return max;
+	m = lb_ring_size_next((uint32_t)want);
+	return m && m < max ? m : max;
+}
+
+bool lb_ring_size_keep(uint32_t cur, uint32_t reals, uint32_t max)
+{
+	uint32_t want = lb_ring_size_for(reals, max);
+
+	return lb_ring_size_ok(cur) && cur <= max && cur >= want &&
+	       (uint64_t)cur < 4 * (uint64_t)want;
+}

@@ -21,9 +21,10 @@
 /*
  * Bump when the meaning of a map's contents changes without its sizes
  * changing, or the driver's own pinned maps change, so a new build refuses
- * maps the old one filled. 2: svc_meta.
+ * maps the old one filled. 2: svc_meta. 3: lb_rings a pool of extents
+ * sized per service, their bases and sizes in lb_svc_state.
  */
-#define DP_XDP_LAYOUT_VERSION 2u
+#define DP_XDP_LAYOUT_VERSION 3u
 
 /* Array maps store each value in a multiple of 8 bytes. */
 #define ARRAY_ELEM(sz) (((uint64_t)(sz) + 7) & ~(uint64_t)7)
@@ -43,6 +44,8 @@ void dp_xdp_sizing_from_cfg(const struct cfg_xdp *x, struct dp_xdp_sizing *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->ring_size = x->ring_size;
+	s->ring_entries = (uint32_t)(((uint64_t)x->ring_memory << 20) /
+				     ARRAY_ELEM(sizeof(uint32_t)));
 	s->flow_sets = dp_xdp_flow_sets(x->flow_table_size);
 	/* About one service per way on average: few sets overflow. */
 	s->svc_sets = pow2_at_least(x->max_services);
@@ -78,15 +81,22 @@ int dp_xdp_sizing_check(const struct dp_xdp_sizing *s, char *why, size_t len)
 			 caps->max_reals);
 		return -E2BIG;
 	}
-	rings = ((uint64_t)s->max_services + 1) * LB_RING_SLOTS * s->ring_size;
+	rings = (uint64_t)s->ring_entries;
 	if (rings * ARRAY_ELEM(sizeof(uint32_t)) > ARRAY_MAX_BYTES) {
+		snprintf(why, len,
+			 "a ring pool of %llu MiB exceeds the kernel's 4 GiB "
+			 "array limit; lower dataplane.xdp.ring_memory",
+			 (unsigned long long)(rings * 8 >> 20));
+		return -E2BIG;
+	}
+	if (rings < (uint64_t)LB_RING_SLOTS * s->ring_size) {
 		snprintf(
 		    why, len,
-		    "the rings of %u services of %u slots (2 rings each, "
-		    "%llu MiB) exceed the kernel's 4 GiB array limit; lower "
-		    "dataplane.xdp.max_services or dataplane.xdp.ring_size",
-		    s->max_services, s->ring_size,
-		    (unsigned long long)(rings * 8 >> 20));
+		    "a ring pool of %llu entries cannot hold the two rings "
+		    "of one service of ring_size %u; raise "
+		    "dataplane.xdp.ring_memory or lower "
+		    "dataplane.xdp.ring_size",
+		    (unsigned long long)rings, s->ring_size);
 		return -E2BIG;
 	}
 	flows = (uint64_t)s->flow_sets * (uint64_t)ncpu;
@@ -124,8 +134,7 @@ static int set_sizes(struct lb_bpf *o, const struct dp_xdp_sizing *s)
 	    {o->maps.lb_reals, (uint64_t)s->max_reals + 1},
 	    {o->maps.lb_real_ctr, (uint64_t)s->max_reals + 1},
 	    {o->maps.lb_nh_cache, (uint64_t)s->max_reals + 1},
-	    {o->maps.lb_rings,
-	     ((uint64_t)s->max_services + 1) * LB_RING_SLOTS * s->ring_size},
+	    {o->maps.lb_rings, s->ring_entries},
 	    {o->maps.lb_flows, (uint64_t)s->flow_sets * (uint64_t)ncpu},
 	    {o->maps.lb_ct, s->ct_entries},
 	};
@@ -203,7 +212,6 @@ static int load(const struct dp_xdp_sizing *s, const char *pin_dir, char *log,
 	o = open_elf(elf, elf_len);
 	if (!o)
 		return errno ? -errno : -EINVAL;
-	o->rodata->lb_ring_size = s->ring_size;
 	o->rodata->lb_flow_sets = s->flow_sets;
 	o->rodata->lb_svc_mask = s->svc_sets - 1;
 	err = set_sizes(o, s);

@@ -19,7 +19,8 @@ struct bpf_object;
 
 /* Everything that fixes a map size or a rodata value. */
 struct dp_xdp_sizing {
-	uint32_t ring_size;    /* Maglev M: rodata lb_ring_size */
+	uint32_t ring_size;    /* the largest Maglev M a service's ring has */
+	uint32_t ring_entries; /* lb_rings: the pool the rings' extents share */
 	uint32_t flow_sets;    /* rodata lb_flow_sets: flow sets per CPU */
 	uint32_t svc_sets;     /* lb_svc_sets entries, a power of two */
 	uint32_t max_services; /* service ids 1..max_services */

@@ -35,6 +35,7 @@
 #include "dataplane/xdp/maglev.h"
 #include "dataplane/xdp/xdp_internal.h"
 #include "dataplane/xdp/xdp_maps.h"
+#include "dataplane/xdp/xdp_rings.h"
 #include "lib/array.h"
 #include "lib/log.h"
 
@@ -66,6 +67,7 @@ struct actx {
 	size_t n_rl, cap_rl, n_sorted_rl; /* rl[0..n_sorted_rl) is sorted */
 	uint32_t now;			  /* CLOCK_BOOTTIME seconds + 1 */
 	uint32_t next_svc, next_real, next_freed; /* allocation cursors */
+	struct xdp_pool pool; /* lb_rings' extents, from the services' states */
 	int first_err;
 };
 
@@ -179,6 +181,38 @@ static int push_real(struct actx *c, const struct a_real *r)
 }
 
 /* What is pinned now: services, ids in use, reals by (service, key). */
+/*
+ * What lb_rings holds: the extents the services in use point at. A state
+ * whose extents overlap another's or leave the pool is corrupt: read-back
+ * reports its ring, and the repair publishes it into a fresh extent.
+ */
+static int pool_build(struct actx *c)
+{
+	uint32_t max_s = c->dp->meta.sz.max_services;
+	struct lb_svc_state *st = calloc((size_t)max_s + 1, sizeof(*st));
+	int err;
+
+	xdp_pool_init(&c->pool, c->dp->meta.sz.ring_entries);
+	if (!st)
+		return -ENOMEM;
+	err = xdp_array_read(c->dp->fd[XM_SVC_STATE], 0, max_s + 1, sizeof(*st),
+			     st);
+	for (uint32_t id = 1; id <= max_s && !err; id++) {
+		if (!c->svc_used[id])
+			continue;
+		err = xdp_pool_add_state(&c->pool, &st[id]);
+		if (err == -EUCLEAN) {
+			lb_warn("xdp: service id %u's rings overlap another's "
+				"or leave lb_rings; its ring is rebuilt when "
+				"repaired",
+				id);
+			err = 0;
+		}
+	}
+	free(st);
+	return err;
+}
+
 static int scan(struct actx *c)
 {
 	struct dp *dp = c->dp;
@@ -218,6 +252,8 @@ static int scan(struct actx *c)
 		a.gone = r->svc_id > max_s || !c->svc_used[r->svc_id];
 		err = push_real(c, &a);
 	}
+	if (!err)
+		err = pool_build(c);
 	if (err)
 		return err;
 	sort_all(c);
@@ -233,12 +269,23 @@ static int check_capacity(struct actx *c)
 {
 	const struct dp_xdp_sizing *sz = &c->dp->meta.sz;
 	size_t svc_add = 0, real_add = 0, free_ids = 0, held = 0;
+	uint64_t ring_add = 0;
 	char msg[512] = "";
 	int err = 0;
 
 	for (size_t i = 0; i < c->plan->n; i++) {
-		svc_add += c->plan->ops[i].kind == RC_OP_SVC_ADD;
-		real_add += c->plan->ops[i].kind == RC_OP_REAL_ADD;
+		const struct rc_op *op = &c->plan->ops[i];
+
+		svc_add += op->kind == RC_OP_SVC_ADD;
+		real_add += op->kind == RC_OP_REAL_ADD;
+		/* A new service's first ring; growing ones are checked later.
+		 */
+		if (op->kind == RC_OP_SVC_ADD)
+			ring_add += lb_ring_size_for(
+			    (uint32_t)(op->svc->n_reals < UINT32_MAX
+					   ? op->svc->n_reals
+					   : UINT32_MAX),
+			    sz->ring_size);
 	}
 	for (uint32_t id = 1; id <= sz->max_reals; id++) {
 		if (real_id_free(c, id))
@@ -262,6 +309,17 @@ static int check_capacity(struct actx *c)
 			 "a new real); raise dataplane.xdp.max_reals",
 			 real_add, free_ids, sz->max_reals, held,
 			 XDP_REAL_QUARANTINE_S);
+		err = -ENOSPC;
+	} else if (c->pool.taken + ring_add > c->pool.entries) {
+		snprintf(msg, sizeof(msg),
+			 "the plan's new services need %llu ring entries but "
+			 "only %llu of the ring pool's %u are free (8 bytes "
+			 "an entry, %u entries a real up to "
+			 "dataplane.xdp.ring_size); raise "
+			 "dataplane.xdp.ring_memory",
+			 (unsigned long long)ring_add,
+			 (unsigned long long)(c->pool.entries - c->pool.taken),
+			 c->pool.entries, LB_RING_PER_REAL);
 		err = -ENOSPC;
 	}
 	if (!err)
@@ -496,7 +554,8 @@ static void publish(struct actx *c, struct a_svc *s, uint32_t *table,
 {
 	struct a_real key = {.svc_id = s->v.id};
 	size_t lo = 0, hi = c->n_rl, n = 0;
-	uint32_t m = c->dp->meta.sz.ring_size;
+	uint32_t max_m = c->dp->meta.sz.ring_size, m, base = 0;
+	struct lb_svc_state st;
 	uint64_t src = 0;
 	char kb[128];
 	int err;
@@ -521,13 +580,38 @@ static void publish(struct actx *c, struct a_svc *s, uint32_t *table,
 		src += xdp_ring_src_real(r->id, &c->reals[r->id]);
 		n++;
 	}
-	err = dp_maglev_build(mr, n, m, table);
+	if (bpf_map_lookup_elem(c->dp->fd[XM_SVC_STATE], &s->v.id, &st)) {
+		err = -errno;
+		goto fail;
+	}
+	/* Sized for its reals; kept while that still holds (lib/ring_size.h).
+	 */
+	m = st.size[st.ring_slot & 1];
+	if (!lb_ring_size_keep(m, (uint32_t)n, max_m))
+		m = lb_ring_size_for((uint32_t)n, max_m);
+	err = xdp_pool_spare(&c->pool, &st, m, &base);
+	if (err == -ENOSPC) {
+		s->failed = true;
+		op_fail(
+		    c, s->op, err,
+		    "%s: cannot publish its ring: the ring pool "
+		    "(dataplane.xdp.ring_memory, %llu MiB) has no %u free "
+		    "entries in a row; raise dataplane.xdp.ring_memory",
+		    key_str(&s->key, kb, sizeof(kb)),
+		    (unsigned long long)((uint64_t)c->pool.entries * 8 >> 20),
+		    m);
+		return;
+	}
 	if (!err)
-		err = dp_xdp_ring_publish_mapped(
-		    c->dp->rings, c->dp->fd[XM_SVC_STATE], s->v.id, m, table);
+		err = dp_maglev_build(mr, n, m, table);
+	if (!err)
+		err = dp_xdp_ring_publish_mapped(c->dp->rings,
+						 c->dp->fd[XM_SVC_STATE],
+						 s->v.id, base, m, table);
 	if (!err)
 		err = xdp_ring_note(c->dp->svc_meta_fd, s->v.id,
 				    xdp_ring_src(m, src), table, m);
+fail:
 	if (err) {
 		s->failed = true;
 		op_fail(c, s->op, err, "%s: cannot publish its ring: %s",
@@ -711,6 +795,7 @@ out:
 	}
 	free(table);
 	free(mr);
+	xdp_pool_free_all(&c.pool);
 	free(c.reals);
 	free(c.svc_used);
 	free(c.svcs);

@@ -40,16 +40,38 @@ const char *dp_xdp_stat_name(unsigned int idx)
 	return idx < LB_STAT_MAX ? stat_names[idx] : NULL;
 }
 
-int dp_xdp_ring_publish(int rings_fd, int state_fd, uint32_t svc_id, uint32_t m,
-			const uint32_t *table)
+/*
+ * Point the spare slot at its new extent, then flip: two updates, each
+ * changing one field while rewriting the others with their own bytes, so a
+ * packet reading the state during either never pairs a slot with the other
+ * slot's extent (the spare's fields are not read before the flip).
+ */
+static int ring_flip(int state_fd, uint32_t svc_id, struct lb_svc_state *st,
+		     uint32_t base, uint32_t m)
+{
+	uint32_t spare = (st->ring_slot & 1) ^ 1;
+
+	if (st->base[spare] != base || st->size[spare] != m) {
+		st->base[spare] = base;
+		st->size[spare] = m;
+		if (bpf_map_update_elem(state_fd, &svc_id, st, BPF_ANY))
+			return -errno;
+	}
+	st->ring_slot = spare;
+	if (bpf_map_update_elem(state_fd, &svc_id, st, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int dp_xdp_ring_publish(int rings_fd, int state_fd, uint32_t svc_id,
+			uint32_t base, uint32_t m, const uint32_t *table)
 {
 	struct lb_svc_state st = {0};
-	uint32_t *keys = NULL, base, n;
+	uint32_t *keys = NULL, n;
 	int err;
 
 	if (bpf_map_lookup_elem(state_fd, &svc_id, &st))
 		return -errno;
-	base = (svc_id * LB_RING_SLOTS + ((st.ring_slot & 1) ^ 1)) * m;
 	keys = malloc((size_t)m * sizeof(*keys));
 	if (!keys)
 		return -ENOMEM;
@@ -68,31 +90,22 @@ int dp_xdp_ring_publish(int rings_fd, int state_fd, uint32_t svc_id, uint32_t m,
 	free(keys);
 	if (err)
 		return err;
-	st.ring_slot = (st.ring_slot & 1) ^ 1;
-	if (bpf_map_update_elem(state_fd, &svc_id, &st, BPF_ANY))
-		return -errno;
-	return 0;
+	return ring_flip(state_fd, svc_id, &st, base, m);
 }
 
 int dp_xdp_ring_publish_mapped(uint32_t *rings, int state_fd, uint32_t svc_id,
-			       uint32_t m, const uint32_t *table)
+			       uint32_t base, uint32_t m, const uint32_t *table)
 {
 	struct lb_svc_state st = {0};
 	uint32_t *dst;
-	uint64_t base;
 
 	if (bpf_map_lookup_elem(state_fd, &svc_id, &st))
 		return -errno;
-	base =
-	    ((uint64_t)svc_id * LB_RING_SLOTS + ((st.ring_slot & 1) ^ 1)) * m;
-	dst = rings + base * DP_XDP_RING_STRIDE;
+	dst = rings + (uint64_t)base * DP_XDP_RING_STRIDE;
 	for (uint32_t i = 0; i < m; i++)
 		dst[(uint64_t)i * DP_XDP_RING_STRIDE] = table[i];
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	st.ring_slot = (st.ring_slot & 1) ^ 1;
-	if (bpf_map_update_elem(state_fd, &svc_id, &st, BPF_ANY))
-		return -errno;
-	return 0;
+	return ring_flip(state_fd, svc_id, &st, base, m);
 }
 
 int dp_xdp_percpu_sum(int fd, uint32_t key, unsigned int n_u64, uint64_t *out)

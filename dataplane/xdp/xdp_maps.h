@@ -12,13 +12,14 @@
 #include "dataplane/xdp/bpf/lb_shared.h"
 
 /*
- * Write table[0..m) into the spare ring of service svc_id, then flip the
- * service's active slot to it (one 8-byte array update). rings_fd is
- * lb_rings, state_fd lb_svc_state. 0 or negative errno.
+ * Write table[0..m) into lb_rings entries [base, base + m) (an extent the
+ * caller owns, not the active ring's), make it service svc_id's spare ring,
+ * then flip the service's active slot to it in one lb_svc_state update.
+ * rings_fd is lb_rings, state_fd lb_svc_state. 0 or negative errno.
  */
 int dp_xdp_ring_publish(int rings_fd, int state_fd, uint32_t svc_id,
-			uint32_t m, const uint32_t *table)
-	__attribute__((warn_unused_result));
+			uint32_t base, uint32_t m, const uint32_t *table)
+    __attribute__((warn_unused_result));
 
 /*
  * lb_rings is mappable; in its mapping each 4-byte entry takes 8 bytes, so
@@ -32,8 +33,8 @@ int dp_xdp_ring_publish(int rings_fd, int state_fd, uint32_t svc_id,
  * one syscall, which orders them before it.
  */
 int dp_xdp_ring_publish_mapped(uint32_t *rings, int state_fd, uint32_t svc_id,
-			       uint32_t m, const uint32_t *table)
-	__attribute__((warn_unused_result));
+			       uint32_t base, uint32_t m, const uint32_t *table)
+    __attribute__((warn_unused_result));
 
 /*
  * Sum a per-CPU value made of n_u64 64-bit counters (e.g. struct lb_ctr has

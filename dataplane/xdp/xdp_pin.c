@@ -491,10 +491,8 @@ int xdp_pin_open_maps(struct dp *dp)
 		return dp->svc_meta_fd;
 	}
 	/* lb_rings mapped: rings are read back and written at memory speed. */
-	dp->rings_len = (((size_t)dp->meta.sz.max_services + 1) *
-			     LB_RING_SLOTS * dp->meta.sz.ring_size * 8 +
-			 4095) &
-			~(size_t)4095;
+	dp->rings_len =
+	    ((size_t)dp->meta.sz.ring_entries * 8 + 4095) & ~(size_t)4095;
 	dp->rings = mmap(NULL, dp->rings_len,
 			 PROT_READ | (dp->read_only ? 0 : PROT_WRITE),
 			 MAP_SHARED, dp->fd[XM_RINGS], 0);
@@ -514,12 +512,14 @@ static void sizing_msg(const struct dp *dp)
 	const struct dp_xdp_sizing *a = &dp->meta.sz, *b = &dp->sz;
 
 	lb_warn("xdp: the forwarder pinned in %s is sized for ring_size %u, "
-		"max_services %u, max_reals %u, %u flow sets per CPU, %u NAT "
-		"entries; the config asks for %u, %u, %u, %u, %u: 'ballast "
-		"apply' resizes it in place (Docs/XDP.md, \"Resizing\")",
-		dp->dir, a->ring_size, a->max_services, a->max_reals,
-		a->flow_sets, a->ct_entries, b->ring_size, b->max_services,
-		b->max_reals, b->flow_sets, b->ct_entries);
+		"a ring pool of %u entries, max_services %u, max_reals %u, "
+		"%u flow sets per CPU, %u NAT entries; the config asks for "
+		"%u, %u, %u, %u, %u, %u: 'ballast apply' resizes it in place "
+		"(Docs/XDP.md, \"Resizing\")",
+		dp->dir, a->ring_size, a->ring_entries, a->max_services,
+		a->max_reals, a->flow_sets, a->ct_entries, b->ring_size,
+		b->ring_entries, b->max_services, b->max_reals, b->flow_sets,
+		b->ct_entries);
 }
 
 int xdp_pin_open(struct dp *dp)

@@ -23,6 +23,7 @@
 #include "dataplane/xdp/xdp_internal.h"
 #include "dataplane/xdp/xdp_maps.h"
 #include "lib/array.h"
+#include "lib/ring_size.h"
 #include "lib/log.h"
 
 void xdp_addr_to_bpf(const struct lb_addr *a, uint32_t out[4])
@@ -242,7 +243,7 @@ int xdp_ring_note(int svc_meta_fd, uint32_t svc_id, uint64_t src,
 static int ring_ok(struct dp *dp, const struct xdp_found *f,
 		   const struct lb_real *reals, const uint32_t *ids, bool *ok)
 {
-	uint32_t m = dp->meta.sz.ring_size;
+	uint32_t m, base;
 	struct xdp_svc_meta sm;
 	struct lb_svc_state st;
 	const uint32_t *live;
@@ -253,6 +254,12 @@ static int ring_ok(struct dp *dp, const struct xdp_found *f,
 		return -errno;
 	if (st.flags != f->v.flags)
 		return 0;
+	/* Its extent: inside the pool, of a size its reals may have. */
+	m = st.size[st.ring_slot & 1];
+	base = st.base[st.ring_slot & 1];
+	if (!lb_ring_size_keep(m, f->n, dp->meta.sz.ring_size) ||
+	    (uint64_t)base + m > dp->meta.sz.ring_entries)
+		return 0;
 	if (bpf_map_lookup_elem(dp->svc_meta_fd, &f->v.id, &sm))
 		return -errno;
 	for (uint32_t i = 0; i < f->n; i++)
@@ -260,9 +267,7 @@ static int ring_ok(struct dp *dp, const struct xdp_found *f,
 					 &reals[ids[f->first + i]]);
 	if (sm.src != xdp_ring_src(m, sum))
 		return 0;
-	live = dp->rings +
-	       ((uint64_t)f->v.id * LB_RING_SLOTS + (st.ring_slot & 1)) * m *
-		   DP_XDP_RING_STRIDE;
+	live = dp->rings + (uint64_t)base * DP_XDP_RING_STRIDE;
 	*ok = sm.ring == ring_sum(live, m, DP_XDP_RING_STRIDE);
 	return 0;
 }

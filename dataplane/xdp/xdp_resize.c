@@ -37,6 +37,7 @@
 #include "dataplane/xdp/maglev.h"
 #include "dataplane/xdp/xdp_internal.h"
 #include "dataplane/xdp/xdp_maps.h"
+#include "dataplane/xdp/xdp_rings.h"
 #include "lib/log.h"
 
 int xdp_resize_dir(const struct dp *dp, const char *suffix, char *buf,
@@ -146,7 +147,8 @@ struct rsz {
 	struct lb_real *reals;		     /* old lb_reals */
 	struct xdp_found *f;
 	size_t nf;
-	int svc_meta_fd; /* the new svc_meta */
+	int svc_meta_fd;      /* the new svc_meta */
+	struct xdp_pool pool; /* the new lb_rings' extents */
 };
 
 /* Every live id must exist in the new maps. */
@@ -178,7 +180,8 @@ static int ring_of(struct rsz *r, const struct xdp_found *f, uint32_t *table,
 {
 	uint32_t max_r = r->os->max_reals < r->ns->max_reals ? r->os->max_reals
 							     : r->ns->max_reals;
-	uint32_t m = r->ns->ring_size;
+	struct lb_svc_state st = {0};
+	uint32_t m, base;
 	uint64_t src = 0;
 	size_t n = 0;
 	int err;
@@ -195,11 +198,24 @@ static int ring_of(struct rsz *r, const struct xdp_found *f, uint32_t *table,
 		src += xdp_ring_src_real(id, x);
 		n++;
 	}
-	err = dp_maglev_build(mr, n, m, table);
+	/* The old ring's size where it still fits: fewer flows move. */
+	if (bpf_map_lookup_elem(r->dp->fd[XM_SVC_STATE], &f->v.id, &st))
+		return -errno;
+	m = st.size[st.ring_slot & 1];
+	if (!lb_ring_size_keep(m, (uint32_t)n, r->ns->ring_size))
+		m = lb_ring_size_for((uint32_t)n, r->ns->ring_size);
+	err = xdp_pool_take(&r->pool, m, &base);
+	if (err == -ENOSPC)
+		lb_err("xdp: the new ring pool has no room for service id "
+		       "%u's ring of %u entries; raise "
+		       "dataplane.xdp.ring_memory",
+		       f->v.id, m);
+	if (!err)
+		err = dp_maglev_build(mr, n, m, table);
 	if (!err)
 		err = dp_xdp_ring_publish(bpf_map__fd(r->o->maps.lb_rings),
 					  bpf_map__fd(r->o->maps.lb_svc_state),
-					  f->v.id, m, table);
+					  f->v.id, base, m, table);
 	if (!err)
 		err = xdp_ring_note(r->svc_meta_fd, f->v.id,
 				    xdp_ring_src(m, src), table, m);
@@ -356,6 +372,7 @@ int xdp_resize(struct dp *dp)
 	char nw[PATH_MAX], old[PATH_MAX];
 	int err;
 
+	xdp_pool_init(&r.pool, dp->sz.ring_entries);
 	err = xdp_resize_dir(dp, "new", nw, sizeof(nw));
 	if (!err)
 		err = xdp_resize_dir(dp, "old", old, sizeof(old));
@@ -375,11 +392,12 @@ int xdp_resize(struct dp *dp)
 	if (!err) {
 		lb_info(
 		    "xdp: resizing the forwarder in %s (ring_size %u -> %u, "
-		    "max_services %u -> %u, max_reals %u -> %u, flow sets "
-		    "%u -> %u)",
-		    dp->dir, os.ring_size, r.ns->ring_size, os.max_services,
-		    r.ns->max_services, os.max_reals, r.ns->max_reals,
-		    os.flow_sets, r.ns->flow_sets);
+		    "ring pool %u -> %u entries, max_services %u -> %u, "
+		    "max_reals %u -> %u, flow sets %u -> %u)",
+		    dp->dir, os.ring_size, r.ns->ring_size, os.ring_entries,
+		    r.ns->ring_entries, os.max_services, r.ns->max_services,
+		    os.max_reals, r.ns->max_reals, os.flow_sets,
+		    r.ns->flow_sets);
 		err = build(&r, nw);
 	}
 	if (!err)
@@ -403,6 +421,7 @@ out:
 		close(r.svc_meta_fd);
 	free(r.reals);
 	free(r.f);
+	xdp_pool_free_all(&r.pool);
 	xdp_pin_close_fds(dp);
 	return err;
 }

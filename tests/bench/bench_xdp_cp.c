@@ -38,10 +38,11 @@
 
 #define N_SVCS 1000
 #define N_REALS 100
-#define RING DP_MAGLEV_DEFAULT_SIZE
+#define RING DP_MAGLEV_DEFAULT_SIZE /* dataplane.xdp.ring_size: the cap */
 #define RUNS 7
 
 static const char *ifname, *pins;
+static uint32_t ring_m; /* each service's M: sized for its N_REALS reals */
 
 /* A field of /proc/self/status in MiB ("VmRSS", "VmHWM"). */
 static double status_mib(const char *field)
@@ -118,7 +119,7 @@ static double builds_all(uint32_t *table)
 
 	for (int i = 0; i < N_SVCS; i++) {
 		maglev_reals(i, 1, r);
-		if (dp_maglev_build(r, N_REALS, RING, table))
+		if (dp_maglev_build(r, N_REALS, ring_m, table))
 			exit(1);
 	}
 	return bench_now_ms() - t0;
@@ -132,7 +133,7 @@ static double build_one(uint32_t *table)
 
 	maglev_reals(0, 2, r);
 	t0 = bench_now_ms();
-	if (dp_maglev_build(r, N_REALS, RING, table))
+	if (dp_maglev_build(r, N_REALS, ring_m, table))
 		exit(1);
 	return bench_now_ms() - t0;
 }
@@ -175,10 +176,9 @@ static double ring_read(uint64_t *sum)
 
 		if (bpf_map_lookup_elem(state, &id, &st))
 			exit(1);
-		src =
-		    map + ((uint64_t)id * LB_RING_SLOTS + (st.ring_slot & 1)) *
-			      RING * DP_XDP_RING_STRIDE;
-		for (uint32_t i = 0; i < RING; i++)
+		src = map +
+		      (uint64_t)st.base[st.ring_slot & 1] * DP_XDP_RING_STRIDE;
+		for (uint32_t i = 0; i < st.size[st.ring_slot & 1]; i++)
 			s += src[(uint64_t)i * DP_XDP_RING_STRIDE];
 		acc += s;
 	}
@@ -353,17 +353,18 @@ int main(int argc, char **argv)
 	ifname = argv[1];
 	pins = argv[2];
 	lb_log_set_level(LB_LOG_WARN);
+	ring_m = lb_ring_size_for(N_REALS, RING);
 	cfgs[0] = make_cfg(1);
 	cfgs[1] = make_cfg(2);
 	table = calloc(RING, sizeof(*table));
 	if (!cfgs[0] || !cfgs[1] || !table)
 		return 1;
-	printf(
-	    "bench-xdp-cp: %d services x %d reals, ring %u, xdp driver on %s; "
-	    "time and peak memory of each step's first run, then %d rounds "
-	    "of it beside its yardstick (medians; ratios are medians of "
-	    "per-round ratios)\n",
-	    N_SVCS, N_REALS, RING, ifname, RUNS);
+	printf("bench-xdp-cp: %d services x %d reals, rings of %u (ring_size "
+	       "%u), xdp driver on %s; "
+	       "time and peak memory of each step's first run, then %d rounds "
+	       "of it beside its yardstick (medians; ratios are medians of "
+	       "per-round ratios)\n",
+	       N_SVCS, N_REALS, ring_m, RING, ifname, RUNS);
 
 	rss0 = status_mib("VmRSS");
 	t0 = phase_begin();
@@ -419,7 +420,7 @@ int main(int argc, char **argv)
 	       load_ms);
 	printf("  %d Maglev builds (%u entries, %d reals)   %9.1f ms  (%.1f "
 	       "before the apply, %.1f after)\n",
-	       N_SVCS, RING, N_REALS, builds, builds_ms[0], builds_ms[1]);
+	       N_SVCS, ring_m, N_REALS, builds, builds_ms[0], builds_ms[1]);
 	goal_line("apply from empty", apply_ms, apply_ms / builds, "the builds",
 		  1.2, apply_a);
 	printf("  one Maglev build of s0's ring              %9.2f ms\n",
@@ -433,7 +434,8 @@ int main(int argc, char **argv)
 	printf("  raw read of the %d live rings' bytes     %9.1f ms  (%.0f MiB "
 	       "read, sum %llu)\n",
 	       N_SVCS, bench_median(raw, RUNS),
-	       (double)N_SVCS * RING * 4 / (1 << 20), (unsigned long long)sum);
+	       (double)N_SVCS * ring_m * 4 / (1 << 20),
+	       (unsigned long long)sum);
 	goal_line("plan on the loaded table", bench_median(plan, RUNS),
 		  paired_ratio(plan, raw), "the raw read", 2, -1);
 	pinned_memory();

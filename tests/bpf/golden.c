@@ -532,6 +532,18 @@ static void other_protocols(void)
 	XDP("service without reals drops", in, n, XDP_DROP, NULL, 0,
 	    { LB_STAT_LRU_MISS, 1 }, { LB_STAT_DROP_NO_REAL, 1 });
 
+	/*
+	 * A ring entry naming another service's real (an extent given to
+	 * another service while a packet still held the old state) is not
+	 * followed: the real's svc_id is checked as on a flow-table hit.
+	 */
+	if (lab_ring(&L, 7, (const uint32_t[]){ 1 }, 1))
+		fail("ring of another service's real", "publish");
+	XDP("ring entry of another service's real drops", in, n, XDP_DROP, NULL, 0,
+	    { LB_STAT_LRU_MISS, 1 }, { LB_STAT_DROP_NO_REAL, 1 });
+	if (lab_ring(&L, 7, NULL, 0))
+		fail("ring of another service's real", "restore");
+
 	/* IPv4 options: forwarded (DSR keeps them inside, NAT fixes checksums). */
 	s = flow(AF_INET, "192.0.2.18", 40016, "10.100.0.1", 80, IPPROTO_TCP, 0x02);
 	s.ip_opts = 8;

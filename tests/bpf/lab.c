@@ -51,7 +51,10 @@ int lab_open_elf(struct lab *l, const void *elf, size_t n, uint32_t m,
 	l->m = m;
 	l->flow_sets = dp_xdp_flow_sets(flows);
 	l->svc_sets = svc_sets;
-	sz = (struct dp_xdp_sizing){ .ring_size = m, .flow_sets = l->flow_sets,
+	/* Every service's two rings of size m, at fixed places (lab_ring). */
+	sz = (struct dp_xdp_sizing){ .ring_size = m,
+				     .ring_entries = 32 * LB_RING_SLOTS * m,
+				     .flow_sets = l->flow_sets,
 				     .svc_sets = svc_sets, .max_services = 31,
 				     .max_reals = 255, .ct_entries = 4096 };
 	err = elf ? dp_xdp_load_elf(&sz, elf, n, &s) : dp_xdp_load(&sz, NULL, &s);
@@ -126,13 +129,22 @@ int lab_real(struct lab *l, uint32_t id, int family, const char *addr,
 int lab_ring(struct lab *l, uint32_t svc_id, const uint32_t *ids, size_t n)
 {
 	uint32_t *t = calloc(l->m, sizeof(*t));
+	struct lb_svc_state st;
 	int err;
 
 	if (!t)
 		return -ENOMEM;
+	if (bpf_map_lookup_elem(l->fd_state, &svc_id, &st)) {
+		free(t);
+		return -errno;
+	}
 	for (uint32_t i = 0; n && i < l->m; i++)
 		t[i] = ids[i % n];
-	err = dp_xdp_ring_publish(l->fd_rings, l->fd_state, svc_id, l->m, t);
+	/* The spare slot's fixed extent: service id x 2 rings + slot. */
+	err = dp_xdp_ring_publish(
+	    l->fd_rings, l->fd_state, svc_id,
+	    (svc_id * LB_RING_SLOTS + ((st.ring_slot & 1) ^ 1)) * l->m, l->m,
+	    t);
 	free(t);
 	return err;
 }

@@ -14,6 +14,7 @@ static struct cfg_xdp defaults(void)
 
 	memset(&x, 0, sizeof(x));
 	x.ring_size = 65537;
+	x.ring_memory = 160;
 	x.flow_table_size = 262144;
 	x.max_services = 1024;
 	x.max_reals = 65536;
@@ -28,6 +29,7 @@ START_TEST(sizing_follows_config)
 
 	dp_xdp_sizing_from_cfg(&x, &s);
 	ck_assert_uint_eq(s.ring_size, 65537);
+	ck_assert_uint_eq(s.ring_entries, 160u << 17); /* 8 bytes an entry */
 	ck_assert_uint_eq(s.flow_sets,
 			  (262144 + LB_FLOW_WAYS - 1) / LB_FLOW_WAYS);
 	ck_assert_uint_eq(s.svc_sets, 1024);
@@ -42,20 +44,26 @@ START_TEST(sizing_follows_config)
 }
 END_TEST
 
-START_TEST(rings_beyond_the_array_limit_are_refused)
+START_TEST(the_ring_pool_is_sized_by_ring_memory)
 {
 	struct cfg_xdp x = defaults();
 	struct dp_xdp_sizing s;
 	char why[320] = "";
 
-	/* 8193 ids x 2 rings x 65537 entries x 8 bytes: 8.6 GB. */
+	/* The pool does not grow with the services: 8192 fit in 160 MiB. */
 	x.max_services = 8192;
 	dp_xdp_sizing_from_cfg(&x, &s);
+	ck_assert_uint_eq(s.ring_entries, 160u << 17);
+	ck_assert_int_eq(dp_xdp_sizing_check(&s, why, sizeof(why)), 0);
+
+	/* 1 MiB holds 131072 entries: not two rings of 65537. */
+	x.ring_memory = 1;
+	dp_xdp_sizing_from_cfg(&x, &s);
 	ck_assert_int_eq(dp_xdp_sizing_check(&s, why, sizeof(why)), -E2BIG);
-	ck_assert_ptr_nonnull(strstr(why, "dataplane.xdp.max_services"));
+	ck_assert_ptr_nonnull(strstr(why, "dataplane.xdp.ring_memory"));
 	ck_assert_ptr_nonnull(strstr(why, "dataplane.xdp.ring_size"));
 
-	/* The same services with small rings fit. */
+	/* The same pool with a smaller largest ring fits. */
 	x.ring_size = 4093;
 	dp_xdp_sizing_from_cfg(&x, &s);
 	ck_assert_int_eq(dp_xdp_sizing_check(&s, why, sizeof(why)), 0);
@@ -109,7 +117,7 @@ Suite *test_suite(void)
 	TCase *tc = tcase_create("sizing");
 
 	tcase_add_test(tc, sizing_follows_config);
-	tcase_add_test(tc, rings_beyond_the_array_limit_are_refused);
+	tcase_add_test(tc, the_ring_pool_is_sized_by_ring_memory);
 	tcase_add_test(tc, sizes_beyond_the_drivers_limits_are_refused);
 	tcase_add_test(tc, layout_hash_is_stable);
 	suite_add_tcase(s, tc);

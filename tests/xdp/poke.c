@@ -173,19 +173,36 @@ static int ring(void)
 	struct lb_svc_key k;
 	struct lb_svc_val v;
 	struct lb_svc_state st;
-	struct xdp_meta m;
-	uint32_t zero = 0, slot, val;
+	uint32_t slot, val;
 	int rings = get("lb_rings"), state = get("lb_svc_state");
 
 	first_service(&k, &v);
-	if (bpf_map_lookup_elem(get("meta"), &zero, &m) ||
-	    bpf_map_lookup_elem(state, &v.id, &st))
+	if (bpf_map_lookup_elem(state, &v.id, &st))
 		return 1;
-	slot = (v.id * LB_RING_SLOTS + (st.ring_slot & 1)) * m.sz.ring_size;
+	/* The first entry of the active ring's extent. */
+	slot = st.base[st.ring_slot & 1];
 	if (bpf_map_lookup_elem(rings, &slot, &val))
 		return 1;
 	val = val == 1 ? 2 : 1;
 	return bpf_map_update_elem(rings, &slot, &val, BPF_ANY) ? 1 : 0;
+}
+
+/* Each service's port and the size of its active ring, one a line. */
+static int sizes(void)
+{
+	int fd = get("lb_services"), state = get("lb_svc_state");
+	struct lb_svc_key k, *prev = NULL;
+	struct lb_svc_val v;
+	struct lb_svc_state st;
+
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		if (bpf_map_lookup_elem(fd, &k, &v) ||
+		    bpf_map_lookup_elem(state, &v.id, &st))
+			return 1;
+		printf("%u %u\n", ntohs(k.port), st.size[st.ring_slot & 1]);
+		prev = &k;
+	}
+	return 0;
 }
 
 static int meta_poke(int what)
@@ -219,6 +236,7 @@ static int verifier(void)
 {
 	static char log[2 << 20];
 	struct dp_xdp_sizing sz = {.ring_size = 251,
+				   .ring_entries = 2 * 251,
 				   .flow_sets = 1,
 				   .svc_sets = 1,
 				   .max_services = 1,
@@ -331,6 +349,8 @@ int main(int argc, char **argv)
 		return del_svc();
 	if (!strcmp(cmd, "ring"))
 		return ring();
+	if (!strcmp(cmd, "sizes"))
+		return sizes();
 	if (!strcmp(cmd, "unlink"))
 		return bpf_link_detach(get("link_xdp")) ? 1 : 0;
 	if (!strcmp(cmd, "stale"))
@@ -353,7 +373,7 @@ int main(int argc, char **argv)
 			cnt = 0;
 		return printf("%u\n", cnt) < 0;
 	}
-	fprintf(stderr, "usage: poke DIR ids|weights|del-svc|ring|unlink|"
+	fprintf(stderr, "usage: poke DIR ids|weights|del-svc|ring|sizes|unlink|"
 			"stale|oldprog|attached; poke - tcx IFINDEX\n");
 	return 1;
 }

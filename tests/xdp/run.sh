@@ -106,6 +106,8 @@ conf cs 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2" 251 6 auto /sys/fs/bpf/ballast-t
 conf c5 3 "10.1.0.1" "fd01::1 fd01::2"
 conf c6 3 "10.1.0.1 10.1.0.3 10.1.0.4 10.1.0.5" "fd01::1 fd01::2"
 conf c4 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2" 509 8
+conf cr 3 "10.1.0.1 10.1.0.2 10.1.0.3" "fd01::1 fd01::2" 4093
+conf cr2 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2" 4093
 
 out=$tmp/out
 bl() { "${X[@]}" "$B" "$@" >"$out" 2>&1; }
@@ -252,6 +254,23 @@ check "an open handle resizes through reconfigure" \
 check "reconfigured: plan with the new sizes is empty" converged c4
 check "reconfigured: same XDP link" test "$(prog_id link_xdp)" == "$link_before"
 bl apply -c "$tmp/c1.yaml"
+
+# Rings sized per service: 100 entries a real, ring_size the largest.
+"$POKE" "$dir" age
+bl apply -c "$tmp/cr.yaml"
+check "rings sized per service: applied" converged cr
+"$POKE" "$dir" sizes | sort >"$out"
+printf '%s\n' "53 251" "80 307" >"$tmp/want"
+check "rings sized per service: 3 reals 307, 2 reals 251" \
+	diff -u "$tmp/want" "$out"
+bl apply -c "$tmp/cr2.yaml"
+check "a real removed: applied" converged cr2
+"$POKE" "$dir" sizes | sort >"$out"
+check "a real removed keeps the ring's size (flows stay put)" \
+	diff -u "$tmp/want" "$out"
+"$POKE" "$dir" age
+bl apply -c "$tmp/c1.yaml"
+check "back from rings sized per service" converged c1
 
 "$POKE" "$dir" stale
 bl plan -c "$tmp/c1.yaml"

@@ -25,7 +25,6 @@
 #include "lb_shared.h"
 
 /* Load-time settings, written by the loader before load. */
-const volatile __u32 lb_ring_size = 65537;
 const volatile __u32 lb_flow_sets = 4096;  /* lb_flows sets per CPU */
 const volatile __u32 lb_svc_mask = 255;    /* lb_svc_sets sets - 1 (power of two) */
 
@@ -158,7 +157,7 @@ pick_real(struct lb_pkt *p, const struct lb_svc_val *svc,
 	struct lb_flow_set *set = NULL;
 	struct lb_svc_state *st;
 	struct lb_real *real;
-	__u32 id, idx, m = lb_ring_size;
+	__u32 id, idx, slot, m;
 	__u64 h64 = lb_hash_flow64(&p->k);
 	__u32 *v;
 
@@ -191,15 +190,23 @@ pick_real(struct lb_pkt *p, const struct lb_svc_val *svc,
 	st = bpf_map_lookup_elem(&lb_svc_state, &svc->id);
 	if (!st)
 		return NULL;
-	idx = (svc->id * LB_RING_SLOTS + (st->ring_slot & 1)) * m +
+	slot = st->ring_slot & 1;
+	m = st->size[slot];
+	if (!m)
+		return NULL;
+	idx = st->base[slot] +
 	      lb_hash_reduce(p->frag || (svc->flags & LB_SVC_SRC_HASH) ?
 				     lb_hash_flow(&p->k, 1) : p->hash, m);
 	v = bpf_map_lookup_elem(&lb_rings, &idx);
 	if (!v || !*v)
 		return NULL;
 	id = *v;
+	/*
+	 * A packet that read the state just before a flip may read an extent
+	 * the driver has since given to another service: its real is not ours.
+	 */
 	real = bpf_map_lookup_elem(&lb_reals, &id);
-	if (!real || !real->family)
+	if (!real || !real->family || real->svc_id != svc->id)
 		return NULL;
 	*real_id = id;
 

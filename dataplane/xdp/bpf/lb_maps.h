@@ -2,7 +2,8 @@
 /*
  * The forwarder's maps. Sizes here are placeholders: the loader sets every
  * max_entries from its configuration before load (bpf_map__set_max_entries),
- * and lb_rings holds (max_services + 1) * LB_RING_SLOTS * ring_size entries.
+ * and lb_rings is a pool of dataplane.xdp.ring_memory bytes (8 an entry)
+ * from which the driver gives each ring an extent.
  * Maps are not pinned by the object; the loader pins them by path.
  */
 #ifndef BALLAST_LB_MAPS_H

@@ -18,7 +18,11 @@
 /* Real id 0 is never used: a ring slot or flow entry of 0 means "none". */
 #define LB_REAL_NONE 0
 
-/* Each service owns two rings; userspace writes the spare one, then flips. */
+/*
+ * Each service owns two rings; userspace writes the spare one, then flips.
+ * A ring is an extent of lb_rings (a pool): its base and size live in the
+ * service's lb_svc_state.
+ */
 #define LB_RING_SLOTS 2
 
 /* ---- lb_vips: every address that carries at least one service ---------- */
@@ -82,6 +86,8 @@ struct lb_svc_set {
 struct lb_svc_state {
 	__u32 ring_slot; /* active ring (0 or 1); flipped after a rebuild */
 	__u32 flags;     /* copy of the service flags, for read-back */
+	__u32 base[LB_RING_SLOTS]; /* each ring's first entry in lb_rings */
+	__u32 size[LB_RING_SLOTS]; /* its M, prime; 0: no ring */
 };
 
 /* ---- lb_reals: real id -> where to send ---------------------------------- */
@@ -217,7 +223,7 @@ _Static_assert(sizeof(struct lb_vip_key) == 20, "lb_vip_key layout");
 _Static_assert(sizeof(struct lb_vip_val) == 4, "lb_vip_val layout");
 _Static_assert(sizeof(struct lb_svc_key) == 20, "lb_svc_key layout");
 _Static_assert(sizeof(struct lb_svc_val) == 8, "lb_svc_val layout");
-_Static_assert(sizeof(struct lb_svc_state) == 8, "lb_svc_state layout");
+_Static_assert(sizeof(struct lb_svc_state) == 8 + 8 * LB_RING_SLOTS, "lb_svc_state layout");
 _Static_assert(sizeof(struct lb_svc_ent) == 32, "lb_svc_ent layout");
 _Static_assert(sizeof(struct lb_svc_set) == 8 + 32 * LB_SVC_WAYS, "lb_svc_set layout");
 _Static_assert(sizeof(struct lb_real) == 28, "lb_real layout");
