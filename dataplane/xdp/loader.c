@@ -212,6 +212,7 @@ static int load(const struct dp_xdp_sizing *s, const char *pin_dir, char *log,
 	o = open_elf(elf, elf_len);
 	if (!o)
 		return errno ? -errno : -EINVAL;
+	o->rodata->lb_ring_size = s->ring_size;
 	o->rodata->lb_flow_sets = s->flow_sets;
 	o->rodata->lb_svc_mask = s->svc_sets - 1;
 	err = set_sizes(o, s);

@@ -129,7 +129,7 @@ int lab_real(struct lab *l, uint32_t id, int family, const char *addr,
 int lab_ring(struct lab *l, uint32_t svc_id, const uint32_t *ids, size_t n)
 {
 	uint32_t *t = calloc(l->m, sizeof(*t));
-	struct lb_svc_state st;
+	struct lb_svc_state st = { 0 };
 	int err;
 
 	if (!t)

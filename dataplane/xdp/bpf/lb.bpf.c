@@ -25,6 +25,8 @@
 #include "lb_shared.h"
 
 /* Load-time settings, written by the loader before load. */
+/* The largest ring a service has (dataplane.xdp.ring_size). */
+const volatile __u32 lb_ring_size = 65537;
 const volatile __u32 lb_flow_sets = 4096;  /* lb_flows sets per CPU */
 const volatile __u32 lb_svc_mask = 255;    /* lb_svc_sets sets - 1 (power of two) */
 
@@ -192,7 +194,7 @@ pick_real(struct lb_pkt *p, const struct lb_svc_val *svc,
 		return NULL;
 	slot = st->ring_slot & 1;
 	m = st->size[slot];
-	if (!m)
+	if (!m || m > lb_ring_size)
 		return NULL;
 	idx = st->base[slot] +
 	      lb_hash_reduce(p->frag || (svc->flags & LB_SVC_SRC_HASH) ?
