@@ -38,7 +38,7 @@
 
 #define N_SVCS 1000
 #define N_REALS 100
-#define RING DP_MAGLEV_DEFAULT_SIZE /* dataplane.xdp.ring_size: the cap */
+#define RING LB_RING_DEFAULT_SIZE /* dataplane.xdp.ring_size: the cap */
 #define RUNS 7
 
 static const char *ifname, *pins;
