@@ -165,6 +165,19 @@ static void check_dataplane(struct vctx *v)
 			  "ring_size %u is not prime; Maglev needs a prime "
 			  "table size (the next prime is %u)",
 			  rs, lb_ring_size_next(rs));
+		/* 8 bytes an entry: one service's two rings of ring_size. */
+		else if ((uint64_t)dp->xdp.ring_memory << 20 < 16ull * rs)
+			E(v,
+			  SEEN(v->root, XDP_RING_MEMORY)
+			      ? v->root->loc[XDP_RING_MEMORY]
+			      : at,
+			  "dataplane.xdp.ring_memory",
+			  "ring_memory %u MiB cannot hold one service's two "
+			  "rings of ring_size %u (8 bytes an entry); raise "
+			  "ring_memory to at least %llu",
+			  dp->xdp.ring_memory, rs,
+			  (unsigned long long)(16ull * rs + (1u << 20) - 1) >>
+			      20);
 	}
 	if (dp->driver == CFG_DRIVER_XDP) {
 		if (dp->xdp.max_services > xc->max_services)
