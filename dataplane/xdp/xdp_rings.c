@@ -112,11 +112,12 @@ int xdp_pool_spare(struct xdp_pool *p, const struct lb_svc_state *st,
 		   uint32_t m, uint32_t *base)
 {
 	uint32_t spare = (st->ring_slot & 1) ^ 1, act = spare ^ 1;
+	uint64_t s0 = st->base[spare], s1 = s0 + st->size[spare];
+	uint64_t a0 = st->base[act], a1 = a0 + st->size[act];
 	size_t at;
 
-	/* A spare that claims the active ring's extent is not its own. */
-	if (st->size[spare] &&
-	    !(st->size[act] && st->base[act] == st->base[spare])) {
+	/* A spare that overlaps the active ring's extent is not its own. */
+	if (st->size[spare] && (!st->size[act] || s1 <= a0 || a1 <= s0)) {
 		at = find(p, st->base[spare]);
 		/* Its own extent, recorded as such: rewrite it in place. */
 		if (st->size[spare] == m && at < p->n &&

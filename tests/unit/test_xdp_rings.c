@@ -71,6 +71,14 @@ START_TEST(the_spare_extent_is_reused_or_replaced)
 	ck_assert_int_eq(xdp_pool_spare(&p, &st, 251, &base), 0);
 	ck_assert_uint_ne(base, 1000);
 	xdp_pool_free_all(&p);
+	/* Nor an extent overlapping it in part (the spare is recorded). */
+	st = (struct lb_svc_state){
+	    .ring_slot = 1, .base = {1000, 1100}, .size = {251, 251}};
+	xdp_pool_init(&p, 2000);
+	ck_assert_int_eq(xdp_pool_add_state(&p, &st), -EUCLEAN);
+	ck_assert_int_eq(xdp_pool_spare(&p, &st, 251, &base), 0);
+	ck_assert_uint_eq(base, 0);
+	xdp_pool_free_all(&p);
 }
 END_TEST
 
