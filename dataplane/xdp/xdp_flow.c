@@ -51,7 +51,7 @@ static void answer(struct dp_flow_where *out, const struct lb_real *r,
 int xdp_flow_where(struct dp *dp, const struct dp_flow *f,
 		   struct dp_flow_where *out)
 {
-	uint32_t m = dp->meta.sz.ring_size, id, slot, hash;
+	uint32_t m, id, slot, hash;
 	struct lb_flow_key k = {0};
 	struct lb_svc_state st;
 	struct lb_svc_val svc;
@@ -92,14 +92,22 @@ int xdp_flow_where(struct dp *dp, const struct dp_flow *f,
 	/* The hash a new flow takes: the source alone for source hashing. */
 	hash = svc.flags & LB_SVC_SRC_HASH ? lb_hash_flow(&k, 1)
 					   : (uint32_t)(lb_hash_flow64(&k) >> 32);
+	/* The active ring's extent of the pool, as the packet path reads it. */
+	m = st.size[st.ring_slot & 1];
+	out->how = "ring";
+	if (!m || m > dp->meta.sz.ring_size) {
+		snprintf(out->detail, sizeof(out->detail),
+			 "the service has no usable ring (size %u): the "
+			 "forwarder drops the flow",
+			 m);
+		return 0;
+	}
 	slot = lb_hash_reduce(hash, m);
-	idx = ((uint64_t)svc.id * LB_RING_SLOTS + (st.ring_slot & 1)) * m +
-	      slot;
+	idx = (uint64_t)st.base[st.ring_slot & 1] + slot;
 	if ((idx + 1) * DP_XDP_RING_STRIDE * sizeof(uint32_t) > dp->rings_len)
 		return -ERANGE;
 	id = dp->rings[idx * DP_XDP_RING_STRIDE];
-	out->how = "ring";
-	if (!id || real_of(dp, id, &r) || !r.family) {
+	if (!id || real_of(dp, id, &r) || !r.family || r.svc_id != svc.id) {
 		snprintf(out->detail, sizeof(out->detail),
 			 "slot %u of the service's ring (size %u) names no "
 			 "usable real: the forwarder drops the flow",
