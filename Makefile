@@ -129,7 +129,7 @@ test-unit: $(UNIT_BINS) ballast
 # ---- fuzzing ------------------------------------------------------------
 FUZZ_SECONDS ?= 600
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_SRCS := lib/addr.c lib/file.c lib/log.c $(wildcard config/*.c)
+FUZZ_SRCS := lib/addr.c lib/file.c lib/log.c lib/ring_size.c $(wildcard config/*.c)
 $(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(FUZZ_SRCS) $(wildcard config/*.h lib/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
