@@ -19,13 +19,8 @@ int cmd_doctor(int argc, char **argv)
 	for (int i = first; i < argc; i++) {
 		bool known = false;
 
-		for (size_t j = 0; j < dr_n_checks && !known; j++) {
-			const char *id = dr_checks[j].id;
-			size_t n = strlen(argv[i]);
-
-			known = !strncmp(id, argv[i], n) &&
-				(!id[n] || id[n] == '.');
-		}
+		for (size_t j = 0; j < dr_n_checks && !known; j++)
+			known = dr_check_matches(dr_checks[j].id, argv[i]);
 		if (!known) {
 			fprintf(
 			    stderr,

@@ -122,16 +122,20 @@ void dr_ctx_free(struct dr_ctx *ctx)
 	memset(ctx, 0, sizeof(*ctx));
 }
 
+bool dr_check_matches(const char *id, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(id, name, n) && (!id[n] || id[n] == '.');
+}
+
 static bool selected(const char *id, char *const *only, size_t n_only)
 {
 	if (!n_only)
 		return true;
-	for (size_t i = 0; i < n_only; i++) {
-		size_t n = strlen(only[i]);
-
-		if (!strncmp(id, only[i], n) && (!id[n] || id[n] == '.'))
+	for (size_t i = 0; i < n_only; i++)
+		if (dr_check_matches(id, only[i]))
 			return true;
-	}
 	return false;
 }
 

@@ -77,6 +77,8 @@ void dr_ctx_free(struct dr_ctx *ctx);
 int dr_run(struct dr_ctx *ctx, FILE *out, bool json, char *const *only,
 	   size_t n_only);
 
+/* Check id is `name` or in group `name` ("xdp" holds "xdp.jit"). */
+bool dr_check_matches(const char *id, const char *name);
 /* "Checks:" and one line per check, for --help. */
 void dr_print_checks(FILE *f);
 

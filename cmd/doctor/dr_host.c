@@ -250,36 +250,62 @@ void dr_check_memlock(struct dr_ctx *ctx, struct dr_result *r)
 	dr_set(r, DR_OK, "kernel %s: RLIMIT_MEMLOCK is unlimited", rel);
 }
 
+/* The fake dataplane forwards nothing: host routing does not matter. */
+static bool need_forwarder(struct dr_ctx *ctx, struct dr_result *r)
+{
+	if (!dr_need_cfg(ctx, r))
+		return false;
+	if (ctx->cfg->dataplane.driver != CFG_DRIVER_FAKE)
+		return true;
+	dr_set(r, DR_SKIP, "the fake dataplane forwards nothing");
+	return false;
+}
+
+/*
+ * IPVS NAT routes the replies through this host; the XDP forwarder's
+ * bpf_fib_lookup refuses to resolve a next hop when forwarding is off on the
+ * ingress interface, whatever the method (Docs/XDP.md, "Forwarding").
+ */
 void dr_check_ip_forward(struct dr_ctx *ctx, struct dr_result *r)
 {
-	bool v6 = false;
+	const char *ifn, *why;
+	char p4[128], p6[128];
 	long f4 = -1, f6 = -1;
+	bool v6 = false;
 
-	if (!dr_need_cfg(ctx, r))
+	if (!need_forwarder(ctx, r))
 		return;
-	if (!dr_cfg_uses_fwd(ctx->cfg, CFG_FWD_NAT)) {
+	if (ctx->cfg->dataplane.driver == CFG_DRIVER_XDP) {
+		why = "the XDP forwarder's bpf_fib_lookup needs forwarding on "
+		      "the interface";
+		ifn = ctx->cfg->dataplane.interface;
+	} else if (dr_cfg_uses_fwd(ctx->cfg, CFG_FWD_NAT)) {
+		why = "IPVS NAT routes the backends' replies through this host";
+		ifn = "all";
+	} else {
 		dr_set(r, DR_SKIP, "no service forwards by NAT");
 		return;
 	}
 	for (size_t i = 0; i < ctx->cfg->n_services; i++)
 		if (ctx->cfg->services[i].addr.family == AF_INET6)
 			v6 = true;
-	(void)dr_sysctl(ctx, "net/ipv4/ip_forward", &f4);
+	snprintf(p4, sizeof(p4), "net/ipv4/conf/%s/forwarding", ifn);
+	snprintf(p6, sizeof(p6), "net/ipv6/conf/%s/forwarding", ifn);
+	(void)dr_sysctl(ctx, p4, &f4);
 	if (v6)
-		(void)dr_sysctl(ctx, "net/ipv6/conf/all/forwarding", &f6);
+		(void)dr_sysctl(ctx, p6, &f6);
 	if (f4 != 1 || (v6 && f6 != 1)) {
-		dr_set(
-		    r, DR_FAIL,
-		    "NAT forwarding needs IP forwarding: net.ipv4.ip_forward "
-		    "= %ld%s",
-		    f4, v6 ? (f6 == 1 ? ", IPv6 on" : ", IPv6 off") : "");
+		dr_set(r, DR_FAIL, "%s: net.ipv4.conf.%s.forwarding = %ld%s",
+		       why, ifn, f4,
+		       v6 ? (f6 == 1 ? ", IPv6 on" : ", IPv6 off") : "");
 		dr_remedy(r,
 			  "sysctl -w net.ipv4.ip_forward=1%s (and persist it "
 			  "in /etc/sysctl.d/)",
 			  v6 ? " net.ipv6.conf.all.forwarding=1" : "");
 		return;
 	}
-	dr_set(r, DR_OK, "net.ipv4.ip_forward = 1%s", v6 ? ", IPv6 too" : "");
+	dr_set(r, DR_OK, "net.ipv4.conf.%s.forwarding = 1%s", ifn,
+	       v6 ? ", IPv6 too" : "");
 }
 
 void dr_check_rp_filter(struct dr_ctx *ctx, struct dr_result *r)
@@ -288,7 +314,7 @@ void dr_check_rp_filter(struct dr_ctx *ctx, struct dr_result *r)
 	long all = 0, dev = 0;
 	const char *ifname;
 
-	if (!dr_need_cfg(ctx, r))
+	if (!need_forwarder(ctx, r))
 		return;
 	ifname = ctx->cfg->dataplane.interface;
 	(void)dr_sysctl(ctx, "net/ipv4/conf/all/rp_filter", &all);
@@ -319,7 +345,7 @@ void dr_check_arp(struct dr_ctx *ctx, struct dr_result *r)
 {
 	long ig = 0, an = 0;
 
-	if (!dr_need_cfg(ctx, r))
+	if (!need_forwarder(ctx, r))
 		return;
 	if (!dr_cfg_uses_fwd(ctx->cfg, CFG_FWD_DSR) &&
 	    !dr_cfg_uses_fwd(ctx->cfg, CFG_FWD_DR) &&
