@@ -472,7 +472,9 @@ void dr_check_fd_limit(struct dr_ctx *ctx, struct dr_result *r)
 			  (n + DR_FD_MARGIN) * 2, (n + DR_FD_MARGIN) * 2);
 		return;
 	}
-	dr_set(r, DR_OK, "RLIMIT_NOFILE %llu for %zu probe targets",
+	dr_set(r, DR_OK,
+	       "RLIMIT_NOFILE %llu (this process's; the daemon's comes from "
+	       "its unit) for %zu probe targets",
 	       (unsigned long long)rl.rlim_cur, n);
 }
 

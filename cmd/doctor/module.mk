@@ -4,8 +4,9 @@
 LIB_SRCS += $(wildcard cmd/doctor/*.c)
 
 .PHONY: test-doctor
-test-doctor: ballast $(BUILD)/tests/xdp/poke
+test-doctor: ballast $(BUILD)/tests/xdp/poke $(BUILD)/tests/unit/test_doctor
 	$(Q)mkdir -p $(RESULTS)
+	$(Q)tests/lib/run-unit.sh $(BUILD)/tests/unit/test_doctor
 	$(Q)BUILD=$(BUILD) tests/doctor/run.sh ./ballast
 
 CHECK_TARGETS += test-doctor
