@@ -158,18 +158,12 @@ else
 	doc -c "$F" --socket "$tmp/d.sock"
 	expect "drift: the daemon's plan is not empty" daemon.plan fail \
 		"ballast plan"
-	# The file on disk changes to one that does not load: the daemon
-	# keeps the last good one.
-	cp "$F" "$tmp/good.yaml"
-	printf 'version: 1\nservices: [{name: x, pool: nope}]\n' >>"$F"
-	doc -c "$tmp/good.yaml" --socket "$tmp/d.sock"
-	expect "same file as the daemon: config ok" daemon.config ok
-	wait_for 3000 grep -q . "$tmp/d.log"
+	# Another file than the one the daemon runs (or one it has not
+	# reloaded yet): the sha256 differs.
 	cfg_fake "$tmp/changed.yaml" "$tmp/state.json" "# changed"
 	doc -c "$tmp/changed.yaml" --socket "$tmp/d.sock"
 	expect "another file than the daemon's: config fails" daemon.config \
 		fail "systemctl reload ballast"
-	cp "$tmp/good.yaml" "$F"
 	kill "$pid"
 	wait "$pid" 2>/dev/null
 	pid=
@@ -181,21 +175,44 @@ port=$((20000 + $$ % 20000))
 cfg_fake "$H" "$tmp/hstate.json"
 sed -i -e "s/health: {type: none}/health: {type: tcp, interval: 100ms, timeout: 50ms, fall: 1, rise: 1}/" \
 	-e "s/10\.0\.1\./127.0.0./" -e "s/port: 80, weight/port: $port, weight/" "$H"
+# One real listening (127.0.0.1), one not (127.0.0.2): a real down, the
+# service still served; then the listener stops: no healthy real.
+python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(64)
+while True:
+    s.accept()[0].close()
+' "$port" &
+lpid=$!
 "$B" apply --daemon -c "$H" --socket "$tmp/h.sock" --state-dir "$tmp/hst" \
 	>"$tmp/h.log" 2>&1 &
 pid=$!
-hdown() {
+# hstates: the reals' health states, in config order
+hstates() {
 	curl -sf --unix-socket "$tmp/h.sock" -m 1 http://d/api/v1/services |
-		jq -e '[.data[].reals[].health] | all(. == "down")' >/dev/null
+		jq -r '[.data[].reals[].health] | join(",")'
 }
-if wait_for 5000 hdown; then
+hstate_is() { [[ $(hstates) == "$1" ]]; }
+if wait_for 5000 hstate_is up,down; then
+	doc -c "$H" --socket "$tmp/h.sock" health
+	expect "a real down, the service served: warns" health.reals warn \
+		"ballast show"
+	check "the down real is named" \
+		"jq -e '.[] | select(.check == \"health.reals\") | .found | test(\"web/127.0.0.2:$port\")' $out >/dev/null"
+else
+	t_fail "health: one real up, one down" "$(hstates) $(tail -3 "$tmp/h.log")"
+fi
+kill "$lpid"
+wait "$lpid" 2>/dev/null
+if wait_for 5000 hstate_is down,down; then
 	doc -c "$H" --socket "$tmp/h.sock" health
 	expect "a service with no healthy real fails" health.reals fail \
 		"ballast show"
-	check "the down reals are named" \
-		"jq -e '.[] | select(.check == \"health.reals\") | .found | test(\"web/127.0.0.1:$port\")' $out >/dev/null"
 else
-	t_fail "health: reals go down" "$(tail -3 "$tmp/h.log")"
+	t_fail "health: reals go down" "$(hstates) $(tail -3 "$tmp/h.log")"
 fi
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
