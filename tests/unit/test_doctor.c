@@ -79,131 +79,131 @@ static void teardown(void)
 	rm_tree();
 }
 
+typedef void (*check_fn)(struct dr_ctx *ctx, struct dr_result *r);
+
+/* Run fn: its status is st, and its found / remedy hold these texts. */
+static void expect(struct dr_ctx *ctx, check_fn fn, enum dr_status st,
+		   const char *found, const char *remedy)
+{
+	struct dr_result r;
+
+	memset(&r, 0, sizeof(r));
+	fn(ctx, &r);
+	ck_assert_msg(r.status == st, "status %s, not %s: %s",
+		      dr_status_name(r.status), dr_status_name(st), r.found);
+	if (found)
+		ck_assert_msg(strstr(r.found, found), "found lacks '%s': %s",
+			      found, r.found);
+	if (remedy)
+		ck_assert_msg(strstr(r.remedy, remedy), "remedy lacks '%s': %s",
+			      remedy, r.remedy);
+	else
+		ck_assert_str_eq(r.remedy, "");
+}
+
 START_TEST(ip_forward_both_ways)
 {
-	struct dr_result r = {0};
 	struct dr_ctx ctx;
 
 	ctx_with(&ctx, ipvs_nat);
 	put("sys/net/ipv4/conf/all/forwarding", "0\n");
-	dr_check_ip_forward(&ctx, &r);
-	ck_assert_int_eq(r.status, DR_FAIL);
-	ck_assert_ptr_nonnull(strstr(r.remedy, "net.ipv4.ip_forward=1"));
+	expect(&ctx, dr_check_ip_forward, DR_FAIL, NULL,
+	       "net.ipv4.ip_forward=1");
 	put("sys/net/ipv4/conf/all/forwarding", "1\n");
-	memset(&r, 0, sizeof(r));
-	dr_check_ip_forward(&ctx, &r);
-	ck_assert_int_eq(r.status, DR_OK);
-	ck_assert_str_eq(r.remedy, "");
+	expect(&ctx, dr_check_ip_forward, DR_OK, NULL, NULL);
 	cfg_free(ctx.cfg);
 }
 END_TEST
 
 START_TEST(rp_filter_strict_warns)
 {
-	struct dr_result r = {0};
 	struct dr_ctx ctx;
 
 	ctx_with(&ctx, ipvs_nat);
 	put("sys/net/ipv4/conf/all/rp_filter", "1\n");
-	dr_check_rp_filter(&ctx, &r);
-	ck_assert_int_eq(r.status, DR_WARN);
-	ck_assert_ptr_nonnull(strstr(r.remedy, "rp_filter=2"));
+	expect(&ctx, dr_check_rp_filter, DR_WARN, "strict", "rp_filter=2");
 	put("sys/net/ipv4/conf/all/rp_filter", "2\n");
-	dr_check_rp_filter(&ctx, &r);
-	ck_assert_int_eq(r.status, DR_OK);
+	expect(&ctx, dr_check_rp_filter, DR_OK, NULL, NULL);
 	cfg_free(ctx.cfg);
 }
 END_TEST
 
 START_TEST(arp_is_backend_side)
 {
-	struct dr_result r = {0};
 	struct dr_ctx ctx;
 
 	ctx_with(&ctx, ipvs_nat);
-	dr_check_arp(&ctx, &r);
-	ck_assert_int_eq(r.status, DR_SKIP);
+	expect(&ctx, dr_check_arp, DR_SKIP, "no service", NULL);
 	cfg_free(ctx.cfg);
 	ctx_with(&ctx, ipvs_dr_icmp);
 	put("sys/net/ipv4/conf/all/arp_ignore", "0\n");
 	put("sys/net/ipv4/conf/all/arp_announce", "0\n");
-	dr_check_arp(&ctx, &r);
-	ck_assert_int_eq(r.status, DR_WARN);
-	ck_assert_ptr_nonnull(strstr(r.found, "backend-side"));
-	ck_assert_ptr_nonnull(strstr(r.remedy, "arp_ignore=1"));
+	expect(&ctx, dr_check_arp, DR_WARN, "backend-side", "arp_ignore=1");
 	put("sys/net/ipv4/conf/all/arp_ignore", "1\n");
 	put("sys/net/ipv4/conf/all/arp_announce", "2\n");
-	dr_check_arp(&ctx, &r);
-	ck_assert_int_eq(r.status, DR_OK);
+	expect(&ctx, dr_check_arp, DR_OK, NULL, NULL);
 	cfg_free(ctx.cfg);
 }
 END_TEST
 
 START_TEST(caps_by_driver_and_probe)
 {
-	struct dr_result r = {0};
 	struct dr_ctx ctx;
 
 	/* CAP_NET_ADMIN (12) only: enough for IPVS without ICMP probes */
 	put("self/status", "Name:\tx\nCapEff:\t0000000000001000\n");
 	ctx_with(&ctx, ipvs_nat);
-	dr_check_caps(&ctx, &r);
-	ck_assert_int_eq(r.status, DR_OK);
+	expect(&ctx, dr_check_caps, DR_OK, NULL, NULL);
 	cfg_free(ctx.cfg);
 	/* an ICMP probe needs CAP_NET_RAW (13) too */
 	ctx_with(&ctx, ipvs_dr_icmp);
-	dr_check_caps(&ctx, &r);
-	ck_assert_int_eq(r.status, DR_FAIL);
-	ck_assert_ptr_nonnull(strstr(r.found, "CAP_NET_RAW"));
-	ck_assert_ptr_nonnull(strstr(r.remedy, "AmbientCapabilities"));
+	expect(&ctx, dr_check_caps, DR_FAIL, "CAP_NET_RAW",
+	       "AmbientCapabilities");
 	put("self/status", "CapEff:\t0000000000003000\n");
-	dr_check_caps(&ctx, &r);
-	ck_assert_int_eq(r.status, DR_OK);
+	expect(&ctx, dr_check_caps, DR_OK, NULL, NULL);
 	cfg_free(ctx.cfg);
 	/* nothing held: IPVS fails naming CAP_NET_ADMIN */
 	put("self/status", "CapEff:\t0000000000000000\n");
 	ctx_with(&ctx, ipvs_nat);
-	dr_check_caps(&ctx, &r);
-	ck_assert_int_eq(r.status, DR_FAIL);
-	ck_assert_ptr_nonnull(strstr(r.found, "CAP_NET_ADMIN"));
+	expect(&ctx, dr_check_caps, DR_FAIL, "CAP_NET_ADMIN", "root");
 	cfg_free(ctx.cfg);
 }
 END_TEST
 
 START_TEST(ipvs_sysctls_both_ways)
 {
-	struct dr_result r = {0};
 	struct dr_ctx ctx;
 
 	ctx_with(&ctx, ipvs_nat);
-	dr_check_ipvs_sysctls(&ctx, &r);
-	ck_assert_int_eq(r.status, DR_SKIP); /* ip_vs not loaded */
+	expect(&ctx, dr_check_ipvs_sysctls, DR_SKIP, "not loaded", NULL);
 	put("sys/net/ipv4/vs/expire_nodest_conn", "0\n");
 	put("sys/net/ipv4/vs/conntrack", "1\n");
-	dr_check_ipvs_sysctls(&ctx, &r);
-	ck_assert_int_eq(r.status, DR_WARN);
-	ck_assert_ptr_nonnull(strstr(r.remedy, "expire_nodest_conn=1"));
+	expect(&ctx, dr_check_ipvs_sysctls, DR_WARN, NULL,
+	       "expire_nodest_conn=1");
 	put("sys/net/ipv4/vs/expire_nodest_conn", "1\n");
 	put("sys/net/ipv4/vs/conntrack", "0\n");
-	dr_check_ipvs_sysctls(&ctx, &r);
-	ck_assert_int_eq(r.status, DR_WARN);
-	ck_assert_ptr_nonnull(strstr(r.remedy, "vs.conntrack=1"));
+	expect(&ctx, dr_check_ipvs_sysctls, DR_WARN, NULL, "vs.conntrack=1");
 	put("sys/net/ipv4/vs/conntrack", "1\n");
-	dr_check_ipvs_sysctls(&ctx, &r);
-	ck_assert_int_eq(r.status, DR_OK);
+	expect(&ctx, dr_check_ipvs_sysctls, DR_OK, NULL, NULL);
 	cfg_free(ctx.cfg);
 }
 END_TEST
 
 START_TEST(ha_skips_with_reason)
 {
-	struct dr_result r = {0};
 	struct dr_ctx ctx;
 
 	ctx_with(&ctx, ipvs_nat);
-	dr_check_ha(&ctx, &r);
-	ck_assert_int_eq(r.status, DR_SKIP);
-	ck_assert_str_eq(r.found, "ha.mode not set");
+	expect(&ctx, dr_check_ha, DR_SKIP, "ha.mode not set", NULL);
+	cfg_free(ctx.cfg);
+	ctx_with(&ctx, "version: 1\n"
+		       "dataplane: {driver: fake}\n"
+		       "ha: {mode: vrrp, interface: lo}\n"
+		       "pools: {web: {backends: [10.0.1.1:80, 10.0.1.2:80]}}\n"
+		       "services: [{name: web, address: 192.0.2.10, port: 80, "
+		       "pool: web}]\n");
+	expect(&ctx, dr_check_ha, DR_SKIP, "HA gate not built in this version",
+	       NULL);
 	cfg_free(ctx.cfg);
 }
 END_TEST
