@@ -14,6 +14,8 @@ bool cmd_apply_is_daemon(int argc, char **argv);
 bool cmd_log_level_given(void);
 /* ballast probe [-c FILE] [--json] [--for DURATION] */
 int cmd_probe(int argc, char **argv);
+/* ballast doctor [-c FILE] [--socket PATH] [--json] [CHECK...] */
+int cmd_doctor(int argc, char **argv);
 /* ballast decap attach|detach|status IFACE [ADDRESS...] */
 int cmd_decap(int argc, char **argv);
 

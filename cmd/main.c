@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ &cli_apply, cmd_apply },
 	{ &cli_probe, cmd_probe },
 	{ &cli_decap, cmd_decap },
+	{ &cli_doctor, cmd_doctor },
 	{ &cli_status, cl_main },
 	{ &cli_show, cl_main },
 	{ &cli_watch, cl_main },

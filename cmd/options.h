@@ -38,6 +38,13 @@ struct cmd_probe_options {
 	uint32_t for_ms; /* 0: until interrupted */
 };
 
+/* doctor. */
+struct cmd_doctor_options {
+	const char *config;
+	const char *socket; /* NULL: the config's daemon.api_socket */
+	bool json;
+};
+
 /* decap. */
 struct cmd_decap_options {
 	const char *pin_path; /* bpffs directory */

@@ -336,6 +336,8 @@ void cli_usage(const struct cli_command *cmd, FILE *f)
 			fprintf(f, "%-*s", col, left);
 		print_help_lines(f, row->help ? row->help : "", col);
 	}
+	if (cmd->epilogue_fn)
+		cmd->epilogue_fn(f);
 	if (cmd->epilogue)
 		fprintf(f, "\n%s", cmd->epilogue);
 }

@@ -48,6 +48,8 @@ struct cli_command {
 	const struct cli_option *options; /* ends with a row without a name */
 	const char
 	    *epilogue; /* after the options (exit status, notes), or NULL */
+	/* Optional: prints a list kept in a table (doctor's checks) first. */
+	void (*epilogue_fn)(FILE *f);
 	unsigned int min_args, max_args; /* positional arguments */
 };
 

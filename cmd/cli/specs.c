@@ -4,11 +4,13 @@
 #include <stddef.h>
 
 #include "cmd/client/options.h"
+#include "cmd/doctor/doctor.h"
 #include "cmd/options.h"
 #include "config/config.h"
 
 #define OPT(field) offsetof(struct cmd_options, field)
 #define PROBE(field) offsetof(struct cmd_probe_options, field)
+#define DOCTOR(field) offsetof(struct cmd_doctor_options, field)
 #define DECAP(field) offsetof(struct cmd_decap_options, field)
 #define CL(field) offsetof(struct cl_options, field)
 
@@ -213,6 +215,38 @@ const struct cli_command cli_probe = {
 	"each state change as it happens and a summary at the end. Nothing\n"
 	"in the dataplane is changed.\n",
     .options = probe_opts,
+};
+
+static const struct cli_option doctor_opts[] = {
+    ROW_CONFIG(DOCTOR(config)),
+    {.name = "socket",
+     .short_name = 's',
+     .kind = CLI_STRING,
+     .offset = DOCTOR(socket),
+     .arg = "PATH",
+     .help = "the daemon's socket (default: daemon.api_socket)"},
+    {.name = "json",
+     .short_name = 'j',
+     .kind = CLI_FLAG,
+     .offset = DOCTOR(json),
+     .help = "the results as one JSON array"},
+    ROW_END,
+};
+
+const struct cli_command cli_doctor = {
+    .name = "doctor",
+    .summary = "check this host and the config; the first thing to run",
+    .synopsis = "ballast doctor [-c FILE] [--socket PATH] [--json] [CHECK...]",
+    .about =
+	"Run every check against this host and the configuration and print\n"
+	"one line per check: ok, warn, fail or skip, what was found and, for\n"
+	"warn and fail, the remedy. CHECK names a check or a group (xdp,\n"
+	"ipvs.module) to run only those. Nothing is changed: no mount, no\n"
+	"module load, no attach. See Docs/DOCTOR.md.\n",
+    .options = doctor_opts,
+    .epilogue_fn = dr_print_checks,
+    .epilogue = "Exit status: 0 nothing failed, 1 a check failed.\n",
+    .max_args = 64,
 };
 
 static const char *const xdp_modes[] = {"auto", "native", "generic", NULL};
@@ -508,7 +542,7 @@ const struct cli_command cli_overrides = {
 };
 
 const struct cli_command *const cli_commands[] = {
-    &cli_validate, &cli_plan,	 &cli_apply,  &cli_probe,     &cli_decap,
+    &cli_validate, &cli_plan,	 &cli_apply,  &cli_probe,     &cli_decap, &cli_doctor,
     &cli_status,   &cli_show,	 &cli_watch,  &cli_overrides, &cli_drain,
     &cli_undrain,  &cli_disable, &cli_enable, &cli_weight,    &cli_health,
     &cli_flow,	   &cli_version, &cli_help,   NULL,

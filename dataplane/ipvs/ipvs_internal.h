@@ -64,6 +64,10 @@ int ipvs_dump_dests(struct ipvs_nl *nl, struct rc_service *svc)
  * Check that every scheduler a plan needs is available, before any op is
  * sent. -ENOENT naming `modprobe ip_vs_<name>` in why when one is missing.
  */
+/* The scheduler's module is loaded (/sys/module/ip_vs_<name>): read only. */
+bool ipvs_sched_loaded(const char *name);
+/* printf format of the remedy for a missing scheduler; takes its name. */
+#define IPVS_REMEDY_SCHED "load it with `modprobe ip_vs_%s`"
 int ipvs_sched_check(struct ipvs_nl *nl, const struct rc_plan *plan, char *why,
 		     size_t why_len) __attribute__((warn_unused_result));
 

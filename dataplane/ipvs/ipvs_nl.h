@@ -18,6 +18,9 @@
 
 struct ipvs_nl;
 
+/* The remedy when the family (the ip_vs module) is absent. */
+#define IPVS_REMEDY_MODULE "load the kernel module with `modprobe ip_vs`"
+
 /*
  * Connect and resolve the family. -ENOENT when the family is absent (ip_vs
  * not loaded), -EPERM/-EACCES without privileges; `why` (may be NULL) gets a

@@ -106,8 +106,7 @@ int ipvs_nl_open(struct ipvs_nl **out, char *why, size_t why_len)
 		if (why && err == -ENOENT)
 			snprintf(why, why_len,
 				 "IPVS is not available: generic netlink "
-				 "family \"%s\" not found; load the kernel "
-				 "module with `modprobe ip_vs`",
+				 "family \"%s\" not found; " IPVS_REMEDY_MODULE,
 				 IPVS_GENL_NAME);
 		else if (why)
 			snprintf(

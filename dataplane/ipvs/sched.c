@@ -33,7 +33,7 @@ static bool sched_name_ok(const char *s)
 	return true;
 }
 
-static bool sched_loaded(const char *name)
+bool ipvs_sched_loaded(const char *name)
 {
 	char path[64];
 
@@ -102,14 +102,14 @@ int ipvs_sched_check(struct ipvs_nl *nl, const struct rc_plan *plan, char *why,
 				 "invalid IPVS scheduler name \"%s\"", name);
 			return -EINVAL;
 		}
-		if (!sched_loaded(name)) {
+		if (!ipvs_sched_loaded(name)) {
 			err = sched_probe(nl, name);
 			if (err == -ENOENT) {
 				snprintf(
 				    why, why_len,
 				    "IPVS scheduler \"%s\" is not available in "
-				    "this kernel: load it with `modprobe "
-				    "ip_vs_%s`; nothing was applied",
+				    "this kernel: " IPVS_REMEDY_SCHED
+				    "; nothing was applied",
 				    name, name);
 				return err;
 			}

@@ -124,6 +124,24 @@ int xdp_pin_put(const char *dir, const char *name, int fd)
     __attribute__((warn_unused_result));
 /* Unlink every pin in dir, then dir. */
 int xdp_pin_remove_dir(const char *dir);
+/*
+ * The rules the driver starts by and `ballast doctor` reports, with their
+ * remedies: where pins can live, and pins of another build's layout.
+ */
+#define XDP_BPFFS_ROOT "/sys/fs/bpf"
+#define XDP_REMEDY_BPFFS                                                       \
+	"use a path under " XDP_BPFFS_ROOT " or mount one there "              \
+	"(mount -t bpf bpf DIR)"
+#define XDP_REMEDY_DETACH                                                      \
+	"run 'ballast apply --detach' (this detaches the forwarder and "       \
+	"drops its tracked flows), then 'ballast apply'"
+enum xdp_bpffs_state {
+	XDP_BPFFS_MOUNTED,   /* pin_path (or its nearest parent) is on bpffs */
+	XDP_BPFFS_MOUNTABLE, /* below /sys/fs/bpf, nothing there: mounted at start */
+	XDP_BPFFS_NONE,      /* not on bpffs: the driver refuses to start */
+};
+/* Read-only: where pin_path stands; xdp_pin_ensure_bpffs() acts on it. */
+enum xdp_bpffs_state xdp_pin_bpffs_state(const char *pin_path);
 /* Mount bpffs on /sys/fs/bpf when pin_path lies below it and none is. */
 int xdp_pin_ensure_bpffs(const char *pin_path)
     __attribute__((warn_unused_result));

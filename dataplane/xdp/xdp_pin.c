@@ -38,10 +38,6 @@
  */
 #define XDP_ATTACH_TCX_EGRESS 47
 
-#define REMEDY_DETACH                                                          \
-	"run 'ballast apply --detach' (this detaches the forwarder and "       \
-	"drops its tracked flows), then 'ballast apply'"
-
 const char *const xdp_map_names[XM__COUNT] = {
     [XM_VIPS] = "lb_vips",
     [XM_VIP_FILTER] = "lb_vip_filter",
@@ -109,48 +105,53 @@ static bool is_bpffs(const char *path)
 	return !statfs(path, &st) && (uint32_t)st.f_type == BPF_FS_MAGIC;
 }
 
+enum xdp_bpffs_state xdp_pin_bpffs_state(const char *pin_path)
+{
+	static const char root[] = XDP_BPFFS_ROOT;
+	char parent[PATH_MAX];
+	char *slash;
+
+	if (is_bpffs(pin_path))
+		return XDP_BPFFS_MOUNTED;
+	if (!strncmp(pin_path, root, sizeof(root) - 1) &&
+	    (pin_path[sizeof(root) - 1] == '/' || !pin_path[sizeof(root) - 1]) &&
+	    !is_bpffs(root))
+		return XDP_BPFFS_MOUNTABLE;
+	snprintf(parent, sizeof(parent), "%s", pin_path);
+	while ((slash = strrchr(parent, '/')) && slash != parent) {
+		*slash = '\0';
+		if (!access(parent, F_OK))
+			break;
+	}
+	return is_bpffs(parent) ? XDP_BPFFS_MOUNTED : XDP_BPFFS_NONE;
+}
+
 /*
  * Make sure dir can hold pins: /sys/fs/bpf is mounted (as systemd would) when
  * the pin path lies below it and nothing is mounted there yet.
  */
 int xdp_pin_ensure_bpffs(const char *pin_path)
 {
-	static const char root[] = "/sys/fs/bpf";
-
-	if (is_bpffs(pin_path))
+	switch (xdp_pin_bpffs_state(pin_path)) {
+	case XDP_BPFFS_MOUNTED:
 		return 0;
-	if (!strncmp(pin_path, root, sizeof(root) - 1) &&
-	    (pin_path[sizeof(root) - 1] == '/' ||
-	     !pin_path[sizeof(root) - 1]) &&
-	    !is_bpffs(root)) {
-		if (mount("bpf", root, "bpf", 0, "mode=0700")) {
+	case XDP_BPFFS_MOUNTABLE:
+		if (mount("bpf", XDP_BPFFS_ROOT, "bpf", 0, "mode=0700")) {
 			int err = -errno;
 
-			lb_err("xdp: cannot mount bpffs on %s: %s%s", root,
-			       strerror(-err),
+			lb_err("xdp: cannot mount bpffs on %s: %s%s",
+			       XDP_BPFFS_ROOT, strerror(-err),
 			       err == -EPERM ? " (the xdp driver needs root)"
 					     : "");
 			return err;
 		}
-		lb_info("xdp: mounted bpffs on %s", root);
+		lb_info("xdp: mounted bpffs on %s", XDP_BPFFS_ROOT);
 		return 0;
-	}
-	{
-		char parent[PATH_MAX];
-		char *slash;
-
-		snprintf(parent, sizeof(parent), "%s", pin_path);
-		while ((slash = strrchr(parent, '/')) && slash != parent) {
-			*slash = '\0';
-			if (!access(parent, F_OK))
-				break;
-		}
-		if (is_bpffs(parent))
-			return 0;
+	default:
+		break;
 	}
 	lb_err("xdp: dataplane.xdp.pin_path %s is not on a bpf filesystem; "
-	       "use a path under /sys/fs/bpf or mount one there "
-	       "(mount -t bpf bpf DIR)",
+	       XDP_REMEDY_BPFFS,
 	       pin_path);
 	return -ENOTSUP;
 }
@@ -479,7 +480,7 @@ int xdp_pin_open_maps(struct dp *dp)
 			int err = dp->fd[i];
 
 			lb_err("xdp: pinned map %s/%s: %s; %s", dp->dir,
-			       xdp_map_names[i], strerror(-err), REMEDY_DETACH);
+			       xdp_map_names[i], strerror(-err), XDP_REMEDY_DETACH);
 			return err;
 		}
 	}
@@ -487,7 +488,7 @@ int xdp_pin_open_maps(struct dp *dp)
 	if (dp->svc_meta_fd < 0) {
 		lb_err("xdp: pinned map %s/%s: %s; %s", dp->dir,
 		       XDP_PIN_SVC_META, strerror(-dp->svc_meta_fd),
-		       REMEDY_DETACH);
+		       XDP_REMEDY_DETACH);
 		return dp->svc_meta_fd;
 	}
 	/* lb_rings mapped: rings are read back and written at memory speed. */
@@ -501,7 +502,7 @@ int xdp_pin_open_maps(struct dp *dp)
 
 		dp->rings = NULL;
 		lb_err("xdp: cannot map %s/lb_rings: %s; %s", dp->dir,
-		       strerror(-err), REMEDY_DETACH);
+		       strerror(-err), XDP_REMEDY_DETACH);
 		return err;
 	}
 	return 0;
@@ -548,7 +549,7 @@ int xdp_pin_open(struct dp *dp)
 	if (err == -ESTALE) {
 		lb_err("xdp: the maps pinned in %s have another layout than "
 		       "this build of ballast; they are not reused: %s",
-		       dp->dir, REMEDY_DETACH);
+		       dp->dir, XDP_REMEDY_DETACH);
 		return err;
 	}
 	if (err == -ENOENT && dp->read_only)

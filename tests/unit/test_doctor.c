@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ballast doctor's host checks against a fake /proc tree (dr_ctx.proc_root):
+ * each routing sysctl and capability check made to pass and to fail, with
+ * its remedy; the check table's ids unique, described and grouped.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd/doctor/doctor.h"
+#include "cmd/doctor/dr_checks.h"
+#include "tests/lib/check_main.h"
+
+static char root[64];
+
+static void put(const char *rel, const char *val)
+{
+	char p[256], *slash;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	for (slash = strchr(p + strlen(root) + 1, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		(void)mkdir(p, 0700);
+		*slash = '/';
+	}
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(val, f);
+	fclose(f);
+}
+
+static void rm_tree(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* A context on the fake /proc with the config text given. */
+static void ctx_with(struct dr_ctx *ctx, const char *yaml)
+{
+	struct cfg_diags d = {0};
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->config_path = "test.yaml";
+	ctx->proc_root = root;
+	ck_assert_int_eq(
+	    cfg_load_buffer("test.yaml", yaml, strlen(yaml), &ctx->cfg, &d), 0);
+	cfg_diags_free(&d);
+}
+
+static const char ipvs_nat[] =
+    "version: 1\n"
+    "dataplane: {driver: ipvs}\n"
+    "pools: {web: {backends: [10.0.1.1:80, 10.0.1.2:80]}}\n"
+    "services: [{name: web, address: 192.0.2.10, port: 80, pool: web}]\n";
+
+static const char ipvs_dr_icmp[] =
+    "version: 1\n"
+    "dataplane: {driver: ipvs, ipvs: {forwarding: dr}}\n"
+    "health: {type: icmp}\n"
+    "pools: {web: {backends: [10.0.1.1:80, 10.0.1.2:80]}}\n"
+    "services: [{name: web, address: 192.0.2.10, port: 80, pool: web}]\n";
+
+static void setup(void)
+{
+	snprintf(root, sizeof(root), "/tmp/ballast-doctor-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(root));
+}
+
+static void teardown(void)
+{
+	rm_tree();
+}
+
+typedef void (*check_fn)(struct dr_ctx *ctx, struct dr_result *r);
+
+/* Run fn: its status is st, and its found / remedy hold these texts. */
+static void expect(struct dr_ctx *ctx, check_fn fn, enum dr_status st,
+		   const char *found, const char *remedy)
+{
+	struct dr_result r;
+
+	memset(&r, 0, sizeof(r));
+	fn(ctx, &r);
+	ck_assert_msg(r.status == st, "status %s, not %s: %s",
+		      dr_status_name(r.status), dr_status_name(st), r.found);
+	if (found)
+		ck_assert_msg(strstr(r.found, found), "found lacks '%s': %s",
+			      found, r.found);
+	if (remedy)
+		ck_assert_msg(strstr(r.remedy, remedy), "remedy lacks '%s': %s",
+			      remedy, r.remedy);
+	else
+		ck_assert_str_eq(r.remedy, "");
+}
+
+START_TEST(ip_forward_both_ways)
+{
+	struct dr_ctx ctx;
+
+	ctx_with(&ctx, ipvs_nat);
+	put("sys/net/ipv4/conf/all/forwarding", "0\n");
+	expect(&ctx, dr_check_ip_forward, DR_FAIL, NULL,
+	       "net.ipv4.ip_forward=1");
+	put("sys/net/ipv4/conf/all/forwarding", "1\n");
+	expect(&ctx, dr_check_ip_forward, DR_OK, NULL, NULL);
+	cfg_free(ctx.cfg);
+}
+END_TEST
+
+START_TEST(rp_filter_strict_warns)
+{
+	struct dr_ctx ctx;
+
+	ctx_with(&ctx, ipvs_nat);
+	put("sys/net/ipv4/conf/all/rp_filter", "1\n");
+	expect(&ctx, dr_check_rp_filter, DR_WARN, "strict", "rp_filter=2");
+	put("sys/net/ipv4/conf/all/rp_filter", "2\n");
+	expect(&ctx, dr_check_rp_filter, DR_OK, NULL, NULL);
+	cfg_free(ctx.cfg);
+}
+END_TEST
+
+START_TEST(arp_is_backend_side)
+{
+	struct dr_ctx ctx;
+
+	ctx_with(&ctx, ipvs_nat);
+	expect(&ctx, dr_check_arp, DR_SKIP, "no service", NULL);
+	cfg_free(ctx.cfg);
+	ctx_with(&ctx, ipvs_dr_icmp);
+	put("sys/net/ipv4/conf/all/arp_ignore", "0\n");
+	put("sys/net/ipv4/conf/all/arp_announce", "0\n");
+	expect(&ctx, dr_check_arp, DR_WARN, "backend-side", "arp_ignore=1");
+	put("sys/net/ipv4/conf/all/arp_ignore", "1\n");
+	put("sys/net/ipv4/conf/all/arp_announce", "2\n");
+	expect(&ctx, dr_check_arp, DR_OK, NULL, NULL);
+	cfg_free(ctx.cfg);
+}
+END_TEST
+
+START_TEST(caps_by_driver_and_probe)
+{
+	struct dr_ctx ctx;
+
+	/* CAP_NET_ADMIN (12) only: enough for IPVS without ICMP probes */
+	put("self/status", "Name:\tx\nCapEff:\t0000000000001000\n");
+	ctx_with(&ctx, ipvs_nat);
+	expect(&ctx, dr_check_caps, DR_OK, NULL, NULL);
+	cfg_free(ctx.cfg);
+	/* an ICMP probe needs CAP_NET_RAW (13) too */
+	ctx_with(&ctx, ipvs_dr_icmp);
+	expect(&ctx, dr_check_caps, DR_FAIL, "CAP_NET_RAW",
+	       "AmbientCapabilities");
+	put("self/status", "CapEff:\t0000000000003000\n");
+	expect(&ctx, dr_check_caps, DR_OK, NULL, NULL);
+	cfg_free(ctx.cfg);
+	/* nothing held: IPVS fails naming CAP_NET_ADMIN */
+	put("self/status", "CapEff:\t0000000000000000\n");
+	ctx_with(&ctx, ipvs_nat);
+	expect(&ctx, dr_check_caps, DR_FAIL, "CAP_NET_ADMIN", "root");
+	cfg_free(ctx.cfg);
+}
+END_TEST
+
+START_TEST(ipvs_sysctls_both_ways)
+{
+	struct dr_ctx ctx;
+
+	ctx_with(&ctx, ipvs_nat);
+	expect(&ctx, dr_check_ipvs_sysctls, DR_SKIP, "not loaded", NULL);
+	put("sys/net/ipv4/vs/expire_nodest_conn", "0\n");
+	put("sys/net/ipv4/vs/conntrack", "1\n");
+	expect(&ctx, dr_check_ipvs_sysctls, DR_WARN, NULL,
+	       "expire_nodest_conn=1");
+	put("sys/net/ipv4/vs/expire_nodest_conn", "1\n");
+	put("sys/net/ipv4/vs/conntrack", "0\n");
+	expect(&ctx, dr_check_ipvs_sysctls, DR_WARN, NULL, "vs.conntrack=1");
+	put("sys/net/ipv4/vs/conntrack", "1\n");
+	expect(&ctx, dr_check_ipvs_sysctls, DR_OK, NULL, NULL);
+	cfg_free(ctx.cfg);
+}
+END_TEST
+
+START_TEST(ha_skips_with_reason)
+{
+	struct dr_ctx ctx;
+
+	ctx_with(&ctx, ipvs_nat);
+	expect(&ctx, dr_check_ha, DR_SKIP, "ha.mode not set", NULL);
+	cfg_free(ctx.cfg);
+	ctx_with(&ctx, "version: 1\n"
+		       "dataplane: {driver: fake}\n"
+		       "ha: {mode: vrrp, interface: lo}\n"
+		       "pools: {web: {backends: [10.0.1.1:80, 10.0.1.2:80]}}\n"
+		       "services: [{name: web, address: 192.0.2.10, port: 80, "
+		       "pool: web}]\n");
+	expect(&ctx, dr_check_ha, DR_SKIP, "HA gate not built in this version",
+	       NULL);
+	cfg_free(ctx.cfg);
+}
+END_TEST
+
+START_TEST(table_ids_unique_and_grouped)
+{
+	for (size_t i = 0; i < dr_n_checks; i++) {
+		ck_assert_ptr_nonnull(dr_checks[i].run);
+		ck_assert_int_gt((int)strlen(dr_checks[i].what), 0);
+		ck_assert(dr_check_matches(dr_checks[i].id, dr_checks[i].id));
+		for (size_t j = i + 1; j < dr_n_checks; j++)
+			ck_assert_str_ne(dr_checks[i].id, dr_checks[j].id);
+	}
+	ck_assert(dr_check_matches("xdp.jit", "xdp"));
+	ck_assert(!dr_check_matches("xdp.jit", "xd"));
+	ck_assert(!dr_check_matches("ipvs.module", "xdp"));
+}
+END_TEST
+
+Suite *test_suite(void)
+{
+	Suite *s = suite_create("doctor");
+	TCase *tc = tcase_create("checks");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, ip_forward_both_ways);
+	tcase_add_test(tc, rp_filter_strict_warns);
+	tcase_add_test(tc, arp_is_backend_side);
+	tcase_add_test(tc, caps_by_driver_and_probe);
+	tcase_add_test(tc, ipvs_sysctls_both_ways);
+	tcase_add_test(tc, ha_skips_with_reason);
+	tcase_add_test(tc, table_ids_unique_and_grouped);
+	suite_add_tcase(s, tc);
+	return s;
+}
