@@ -62,11 +62,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-check() { # check NAME COND...
-	local name=$1
-	shift
-	if "$@"; then t_pass "$name"; else t_fail "$name" "$(tail -5 "$out" 2>/dev/null)"; fi
-}
 api() { curl -s -m 5 --unix-socket "$sock" "http://d$1"; }
 status() { api /api/v1/status | jq -r ".data$1"; }
 status_is() { [[ $(status "$1") == "$2" ]]; }

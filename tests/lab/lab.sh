@@ -217,6 +217,13 @@ lab_apply() {
 
 # lab_reap BASE: the namespaces of earlier runs named BASE<pid>-* (LAB_PREFIX
 # BASE$$-) whose process is gone (a killed run), and their processes.
+# check NAME COND...: a suite's check; on failure the tail of $out says why.
+check() { # check NAME COND...
+	local name=$1
+	shift
+	if "$@"; then t_pass "$name"; else t_fail "$name" "$(tail -5 "$out" 2>/dev/null)"; fi
+}
+
 lab_reap() {
 	local ns pid
 	for ns in $(ip netns list 2>/dev/null | grep -o "^$1[0-9]*-[a-z0-9]*"); do

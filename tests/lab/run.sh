@@ -57,11 +57,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-check() { # check NAME COND...
-	local name=$1
-	shift
-	if "$@"; then t_pass "$name"; else t_fail "$name" "$(tail -5 "$out" 2>/dev/null)"; fi
-}
 has() { grep -q -- "$1" "$out"; }
 ids() { "$POKE" "$dir" ids | grep -v '^prog_' | sort; }
 
