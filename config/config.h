@@ -84,6 +84,12 @@ enum cfg_ha_mode {
 	CFG_HA_VRRP,
 };
 
+/* Which VRRP implementation moves the VIPs (render, patch-frr, doctor). */
+enum cfg_ha_provider {
+	CFG_HA_PROVIDER_KEEPALIVED = 0, /* adds and removes the VIP address */
+	CFG_HA_PROVIDER_FRR,            /* VIP on a macvlan, backup protodown */
+};
+
 enum cfg_standby {
 	CFG_STANDBY_WITHDRAW = 0, /* remove our services while standby */
 	CFG_STANDBY_WARM,         /* keep the dataplane programmed */
@@ -272,6 +278,44 @@ struct cfg_ha {
 	enum cfg_ha_mode mode;
 	const char *interface;      /* where the VIPs appear */
 	enum cfg_standby standby;
+	enum cfg_ha_provider provider;
+};
+
+/* One node of the VRRP pair (or group): the same YAML serves every node. */
+struct cfg_vrrp_node {
+	const char *name;           /* matched against --node or the hostname */
+	struct lb_addr addr;        /* its address on ha.interface: advert source */
+	uint8_t priority;           /* 1..254 */
+	struct cfg_loc loc;
+};
+
+/* One VRRP instance (keepalived vrrp_instance, FRR `vrrp VRID`). */
+struct cfg_vrrp_group {
+	const char *name;
+	uint8_t vrid;               /* 1..255, unique */
+	const struct lb_addr *vips; /* the service addresses it carries */
+	size_t n_vips;
+	struct cfg_loc loc;
+};
+
+/*
+ * The `vrrp:` section: the one place VIPs are declared for the gate, for
+ * `ballast vrrp render keepalived` and for `ballast vrrp patch-frr`.
+ * present is false when the YAML has none; the gate then treats every
+ * distinct service address as a group of its own.
+ */
+struct cfg_vrrp {
+	bool present;
+	uint8_t version;            /* 2 or 3 (default 3) */
+	uint32_t advert_interval_ms;/* default 1000 */
+	bool preempt;               /* default true */
+	bool unicast;               /* adverts to the other nodes' addresses */
+	const char *auth_pass;      /* VRRPv2 PASS (keepalived only), or NULL */
+	const struct cfg_vrrp_node *nodes;
+	size_t n_nodes;
+	const struct cfg_vrrp_group *groups;
+	size_t n_groups;
+	struct cfg_loc loc;
 };
 
 struct cfg_daemon {
@@ -295,6 +339,7 @@ struct cfg {
 	uint32_t version;           /* format version, 1 */
 	struct cfg_dataplane dataplane;
 	struct cfg_ha ha;
+	struct cfg_vrrp vrrp;
 	struct cfg_daemon daemon;
 	struct cfg_health health;   /* resolved top-level defaults */
 	struct cfg_pool *pools;
