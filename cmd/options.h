@@ -29,6 +29,7 @@ struct cmd_options {
 	const char *socket;    /* NULL: the config's daemon.api_socket */
 	const char *state_dir; /* NULL: the config's daemon.state_dir */
 	bool cleanup_on_exit;
+	const char *node; /* --node: this node in vrrp.nodes */
 };
 
 /* probe. */

@@ -156,6 +156,12 @@ static const struct cli_option apply_opts[] = {
      .offset = OPT(cleanup_on_exit),
      .help = "--daemon: remove what Ballast programmed when\n"
 	     "stopped (default: leave the dataplane as it is)"},
+    {.name = "node",
+     .kind = CLI_STRING,
+     .offset = OPT(node),
+     .arg = "NAME",
+     .help = "--daemon: this node's name in vrrp.nodes (its\n"
+	     "peers are the others; default: the host name)"},
     ROW_END,
 };
 
@@ -167,7 +173,7 @@ const struct cli_command cli_apply = {
 	"              [--wait[=DURATION]]\n"
 	"ballast apply [-c FILE] --detach\n"
 	"ballast apply [-c FILE] --daemon [--socket PATH] [--state-dir DIR]\n"
-	"              [--cleanup-on-exit]",
+	"              [--cleanup-on-exit] [--node NAME]",
     .about =
 	"Converge the live dataplane to the configuration once, print every\n"
 	"change made, then read the dataplane back to confirm it converged.\n"
