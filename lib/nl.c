@@ -238,6 +238,7 @@ int lb_nl_request(struct lb_nl *nl, struct nlmsghdr *req, lb_nl_msg_fn fn,
 	bool dump = (req->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 	uint32_t seq = ++nl->seq;
 	int err, cb_err = 0;
+	bool lost = false;
 
 	if (ext && ext_len)
 		ext[0] = '\0';
@@ -252,6 +253,12 @@ int lb_nl_request(struct lb_nl *nl, struct nlmsghdr *req, lb_nl_msg_fn fn,
 		int len;
 
 		err = recv_reply(nl, &got);
+		if (err == -ENOBUFS) {
+			/* Notifications were dropped, not the replies: read
+			 * on to the end so no dump is left running. */
+			lost = true;
+			continue;
+		}
 		if (err)
 			return err;
 		len = (int)got;
@@ -272,6 +279,8 @@ int lb_nl_request(struct lb_nl *nl, struct nlmsghdr *req, lb_nl_msg_fn fn,
 				if (err && ext && ext_len && lb_nl_ext_ack(nh))
 					snprintf(ext, ext_len, "%s",
 						 lb_nl_ext_ack(nh));
+				if (!err && lost)
+					err = -ENOBUFS;
 				return err ? err : cb_err;
 			}
 			if (nh->nlmsg_type == NLMSG_DONE) {
@@ -284,7 +293,7 @@ int lb_nl_request(struct lb_nl *nl, struct nlmsghdr *req, lb_nl_msg_fn fn,
 					if (*e < 0)
 						return *e;
 				}
-				return cb_err;
+				return lost ? -ENOBUFS : cb_err;
 			}
 		}
 	}

@@ -50,7 +50,8 @@ typedef int (*lb_nl_msg_fn)(void *arg, const struct nlmsghdr *nh);
  * NLM_F_ACK; the sequence number is set here) and read until its
  * NLMSG_DONE or acknowledgement. 0, fn's error, the kernel's -errno with
  * its extended-ack text copied into ext (may be NULL), or a transport
- * error (-ENOBUFS when the socket overflowed: replies were lost).
+ * error. -ENOBUFS: the socket overflowed meanwhile and dropped
+ * notifications (the replies were read to their end).
  */
 int lb_nl_request(struct lb_nl *nl, struct nlmsghdr *req, lb_nl_msg_fn fn,
 		  void *arg, char *ext, size_t ext_len)

@@ -60,6 +60,9 @@ static void after_change(struct vw *w, const char *cause)
 	vw_core_update(&w->core, cause, w->now_ms, vw_emit, w);
 }
 
+static void on_readable(struct lb_loop *loop, struct lb_watch *lw,
+			uint32_t events);
+
 static int on_msg(void *arg, const struct nlmsghdr *nh)
 {
 	struct vw *w = arg;
@@ -88,13 +91,52 @@ static int dump(struct vw *w, uint16_t type, char *ext, size_t ext_len)
 	return lb_nl_request(w->nl, nh, on_msg, w, ext, ext_len);
 }
 
-/* Read every link and address; notifications read meanwhile apply too. */
+/*
+ * A fresh socket: whatever the old one had queued is older than the dump
+ * about to be read, and no dump of the old one can be left running.
+ */
+static int reopen(struct vw *w, char *why, size_t why_len)
+{
+	static const unsigned int groups[] = {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR,
+					      RTNLGRP_IPV6_IFADDR};
+	int err;
+
+	if (w->loop)
+		lb_loop_watch_del(w->loop, &w->nlw);
+	lb_nl_close(w->nl);
+	w->nl = NULL;
+	err = lb_nl_open(&w->nl, NETLINK_ROUTE, w->rcvbuf, why, why_len);
+	if (err)
+		return err;
+	/* Without a loop (a snapshot) there is nothing to follow. */
+	for (size_t i = 0; w->loop && i < sizeof(groups) / sizeof(*groups);
+	     i++) {
+		err = lb_nl_join(w->nl, groups[i]);
+		if (err) {
+			if (why)
+				lb_nl_strerror(why, why_len,
+					       "ha: subscribing to rtnetlink "
+					       "link and address events",
+					       err, NULL);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Subscribe, then read every link and address; notifications read
+ * meanwhile apply too. Then follow the socket from the loop.
+ */
 static int resync(struct vw *w, char *why, size_t why_len)
 {
 	char ext[256] = "";
 	int err = -ENOBUFS;
 
 	for (int i = 0; i < VW_RESYNC_TRIES && err == -ENOBUFS; i++) {
+		err = reopen(w, why, why_len);
+		if (err)
+			return err;
 		vw_table_mark(&w->core.tab);
 		w->in_dump = true;
 		err = dump(w, RTM_GETLINK, ext, sizeof(ext));
@@ -104,10 +146,23 @@ static int resync(struct vw *w, char *why, size_t why_len)
 		if (!err)
 			vw_table_sweep(&w->core.tab);
 	}
+	if (err) {
+		if (why)
+			lb_nl_strerror(why, why_len,
+				       "ha: reading links and addresses over "
+				       "rtnetlink",
+				       err, ext);
+		return err;
+	}
+	if (!w->loop)
+		return 0;
+	err = lb_nl_set_nonblock(w->nl, true);
+	if (!err)
+		err = lb_loop_watch_add(w->loop, &w->nlw, lb_nl_fd(w->nl),
+					EPOLLIN, on_readable, w);
 	if (err && why)
 		lb_nl_strerror(why, why_len,
-			       "ha: reading links and addresses over rtnetlink",
-			       err, ext);
+			       "ha: watching the rtnetlink socket", err, NULL);
 	return err;
 }
 
@@ -155,11 +210,9 @@ static void on_readable(struct lb_loop *loop, struct lb_watch *lw,
 	}
 }
 
-static int open_common(struct vw *w, const struct vw_opts *opts, bool subscribe,
-		       char *why, size_t why_len)
+static int open_common(struct vw *w, const struct vw_opts *opts, char *why,
+		       size_t why_len)
 {
-	static const unsigned int groups[] = {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR,
-					      RTNLGRP_IPV6_IFADDR};
 	int err;
 
 	lb_watch_init(&w->nlw);
@@ -178,21 +231,6 @@ static int open_common(struct vw *w, const struct vw_opts *opts, bool subscribe,
 		return err;
 	}
 	w->rcvbuf = opts->rcvbuf;
-	err = lb_nl_open(&w->nl, NETLINK_ROUTE, opts->rcvbuf, why, why_len);
-	if (err)
-		return err;
-	for (size_t i = 0; subscribe && i < sizeof(groups) / sizeof(*groups);
-	     i++) {
-		err = lb_nl_join(w->nl, groups[i]);
-		if (err) {
-			if (why)
-				lb_nl_strerror(why, why_len,
-					       "ha: subscribing to rtnetlink "
-					       "link and address events",
-					       err, NULL);
-			return err;
-		}
-	}
 	err = resync(w, why, why_len);
 	if (err)
 		return err;
@@ -215,20 +253,9 @@ int vw_new(struct lb_loop *loop, const struct vw_opts *opts, vw_event_fn cb,
 	w->loop = loop;
 	w->cb = cb;
 	w->arg = arg;
-	err = open_common(w, opts, true, why, why_len);
+	err = open_common(w, opts, why, why_len);
 	if (err)
 		goto fail;
-	err = lb_nl_set_nonblock(w->nl, true);
-	if (!err)
-		err = lb_loop_watch_add(loop, &w->nlw, lb_nl_fd(w->nl), EPOLLIN,
-					on_readable, w);
-	if (err) {
-		if (why)
-			lb_nl_strerror(why, why_len,
-				       "ha: watching the rtnetlink socket", err,
-				       NULL);
-		goto fail;
-	}
 	if (opts->watch_adverts) {
 		err = vw_adverts_open(w, why, why_len);
 		if (err)
@@ -253,7 +280,7 @@ int vw_snapshot(const struct vw_opts *opts, struct vw **out, char *why,
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	err = open_common(w, opts, false, why, why_len);
+	err = open_common(w, opts, why, why_len);
 	/* One reading: the socket is not needed any more. */
 	lb_nl_close(w->nl);
 	w->nl = NULL;
