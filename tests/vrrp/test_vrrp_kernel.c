@@ -303,25 +303,61 @@ END_TEST
 
 struct peer {
 	pid_t pid;
-	int cmd; /* write 2 bytes: vrid, priority */
+	int cmd; /* write 3 bytes: IPv6?, vrid, priority */
 	int ack; /* one byte back per advert sent */
 };
 
-static void peer_send(const char *ifname, uint8_t vrid, uint8_t prio)
+/* One VRRPv3 advert for 10.0.0.100 out of ifname, over IPv4 or IPv6. */
+static void peer_send(const char *ifname, bool v6, uint8_t vrid, uint8_t prio)
 {
-	uint8_t m[12] = {3 << 4 | 1, vrid, prio, 1, 0, 10, 0, 0, 10, 0, 0, 100};
-	struct sockaddr_in to = {.sin_family = AF_INET};
-	struct ip_mreqn mr = {.imr_ifindex = (int)if_nametoindex(ifname)};
-	int ttl = 255, fd = socket(AF_INET, SOCK_RAW, 112);
+	/* Header, then 10.0.0.100 or 2001:db8::100. */
+	uint8_t m[24] = {3 << 4 | 1, vrid, prio, 1, 0, 10, 0, 0};
+	size_t len = v6 ? 24 : 12;
+	int hops = 255, idx = (int)if_nametoindex(ifname), fd;
+	ssize_t n;
 
-	if (fd < 0)
-		_exit(2);
-	inet_pton(AF_INET, "224.0.0.18", &to.sin_addr);
-	if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl)) ||
-	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr)) ||
-	    sendto(fd, m, sizeof(m), 0, (struct sockaddr *)&to, sizeof(to)) !=
-		(ssize_t)sizeof(m))
-		_exit(3);
+	if (v6) {
+		m[8] = 0x20;
+		m[9] = 0x01;
+		m[10] = 0x0d;
+		m[11] = 0xb8;
+		m[22] = 0x01;
+	} else {
+		m[8] = 10;
+		m[11] = 100;
+	}
+
+	if (!v6) {
+		struct sockaddr_in to = {.sin_family = AF_INET};
+		struct ip_mreqn mr = {.imr_ifindex = idx};
+
+		fd = socket(AF_INET, SOCK_RAW, 112);
+		if (fd < 0)
+			_exit(2);
+		inet_pton(AF_INET, "224.0.0.18", &to.sin_addr);
+		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &hops,
+			       sizeof(hops)) ||
+		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mr,
+			       sizeof(mr)))
+			_exit(3);
+		n = sendto(fd, m, len, 0, (struct sockaddr *)&to, sizeof(to));
+	} else {
+		struct sockaddr_in6 to = {.sin6_family = AF_INET6};
+
+		fd = socket(AF_INET6, SOCK_RAW, 112);
+		if (fd < 0)
+			_exit(2);
+		inet_pton(AF_INET6, "ff02::12", &to.sin6_addr);
+		to.sin6_scope_id = (uint32_t)idx;
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops,
+			       sizeof(hops)) ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx,
+			       sizeof(idx)))
+			_exit(3);
+		n = sendto(fd, m, len, 0, (struct sockaddr *)&to, sizeof(to));
+	}
+	if (n != (ssize_t)len)
+		_exit(4);
 	close(fd);
 }
 
@@ -335,7 +371,7 @@ static void peer_start(struct peer *p)
 	p->pid = fork();
 	ck_assert_int_ge(p->pid, 0);
 	if (!p->pid) {
-		uint8_t b[2];
+		uint8_t b[3];
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(ready[0]);
@@ -344,8 +380,8 @@ static void peer_start(struct peer *p)
 			_exit(1);
 		if (write(ready[1], "r", 1) != 1)
 			_exit(1);
-		while (read(cmd[0], b, 2) == 2) {
-			peer_send("eth0p", b[0], b[1]);
+		while (read(cmd[0], b, 3) == 3) {
+			peer_send("eth0p", b[0], b[1], b[2]);
 			if (write(ready[1], "s", 1) != 1)
 				_exit(1);
 		}
@@ -358,12 +394,12 @@ static void peer_start(struct peer *p)
 	p->ack = ready[0];
 }
 
-static void peer_advert(struct peer *p, uint8_t vrid, uint8_t prio)
+static void peer_advert(struct peer *p, bool v6, uint8_t vrid, uint8_t prio)
 {
-	uint8_t b[2] = {vrid, prio};
+	uint8_t b[3] = {v6, vrid, prio};
 	char c;
 
-	ck_assert_int_eq(write(p->cmd, b, 2), 2);
+	ck_assert_int_eq(write(p->cmd, b, 3), 3);
 	ck_assert_int_eq(read(p->ack, &c, 1), 1);
 }
 
@@ -391,6 +427,9 @@ START_TEST(split_brain)
 	veth_eth0();
 	peer_start(&p);
 	snprintf(ns, sizeof(ns), "nsenter --net=/proc/%d/ns/net", p.pid);
+	/* No duplicate address detection: the link-local address must be
+	 * usable as an advert's source at once. */
+	sh("%s sh -c 'echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad'", ns);
 	sh("ip link set eth0p netns %d", p.pid);
 	sh("%s ip link set lo up && %s ip link set eth0p up", ns, ns);
 	sh("%s ip addr add 10.0.0.12/24 dev eth0p", ns);
@@ -402,9 +441,9 @@ START_TEST(split_brain)
 		expect(&f, true, "");
 
 	/* Another VRID: no claim on ours. */
-	peer_advert(&p, 77, 100);
+	peer_advert(&p, false, 77, 100);
 	/* Ours: the peer claims what we hold. */
-	peer_advert(&p, 51, 100);
+	peer_advert(&p, false, 51, 100);
 	e = wait_event(&f, VW_CH_SPLIT_BRAIN, true, true);
 	raised = e->mono_ms;
 	ck_assert_ptr_nonnull(strstr(e->cause, "10.0.0.12"));
@@ -423,8 +462,16 @@ START_TEST(split_brain)
 	ck_assert_uint_lt(cleared - raised, 3 * 100 + 100 + 500);
 	f.n_ev = 0;
 
+	/* The same over IPv6, from the peer's link-local address. */
+	peer_advert(&p, true, 51, 100);
+	e = wait_event(&f, VW_CH_SPLIT_BRAIN, true, true);
+	ck_assert_ptr_nonnull(strstr(e->cause, "fe80::"));
+	f.n_ev = 0;
+	(void)wait_event(&f, VW_CH_SPLIT_BRAIN, true, false);
+	f.n_ev = 0;
+
 	/* Raised again, then this node stops holding: cleared with it. */
-	peer_advert(&p, 51, 100);
+	peer_advert(&p, false, 51, 100);
 	(void)wait_event(&f, VW_CH_SPLIT_BRAIN, true, true);
 	f.n_ev = 0;
 	sh("ip addr del 10.0.0.100/32 dev eth0");
@@ -432,7 +479,7 @@ START_TEST(split_brain)
 	ck_assert(e->changed & VW_CH_SPLIT_BRAIN);
 	/* Adverts for a group we do not hold are the normal case. */
 	f.n_ev = 0;
-	peer_advert(&p, 51, 100);
+	peer_advert(&p, false, 51, 100);
 	for (int i = 0; i < 5; i++)
 		ck_assert_int_ge(lb_loop_run_once(f.loop, 20), 0);
 	ck_assert_uint_eq(f.n_ev, 0);
