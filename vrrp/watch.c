@@ -238,8 +238,10 @@ static int open_common(struct vw *w, const struct vw_opts *opts, char *why,
 	return 0;
 }
 
-int vw_new(struct lb_loop *loop, const struct vw_opts *opts, vw_event_fn cb,
-	   void *arg, struct vw **out, char *why, size_t why_len)
+/* A snapshot is a watcher without a loop: one reading, nothing followed. */
+static int create(struct lb_loop *loop, const struct vw_opts *opts,
+		  vw_event_fn cb, void *arg, struct vw **out, char *why,
+		  size_t why_len)
 {
 	struct vw *w;
 	int err;
@@ -254,42 +256,32 @@ int vw_new(struct lb_loop *loop, const struct vw_opts *opts, vw_event_fn cb,
 	w->cb = cb;
 	w->arg = arg;
 	err = open_common(w, opts, why, why_len);
-	if (err)
-		goto fail;
-	if (opts->watch_adverts) {
+	if (!err && loop && opts->watch_adverts)
 		err = vw_adverts_open(w, why, why_len);
-		if (err)
-			goto fail;
+	if (err) {
+		vw_free(w);
+		return err;
+	}
+	if (!loop) {
+		lb_nl_close(w->nl);
+		w->nl = NULL;
 	}
 	*out = w;
 	return 0;
-fail:
-	vw_free(w);
-	return err;
+}
+
+int vw_new(struct lb_loop *loop, const struct vw_opts *opts, vw_event_fn cb,
+	   void *arg, struct vw **out, char *why, size_t why_len)
+{
+	if (!loop)
+		return -EINVAL;
+	return create(loop, opts, cb, arg, out, why, why_len);
 }
 
 int vw_snapshot(const struct vw_opts *opts, struct vw **out, char *why,
 		size_t why_len)
 {
-	struct vw *w;
-	int err;
-
-	*out = NULL;
-	if (why && why_len)
-		why[0] = '\0';
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	err = open_common(w, opts, why, why_len);
-	/* One reading: the socket is not needed any more. */
-	lb_nl_close(w->nl);
-	w->nl = NULL;
-	if (err) {
-		vw_free(w);
-		return err;
-	}
-	*out = w;
-	return 0;
+	return create(NULL, opts, NULL, NULL, out, why, why_len);
 }
 
 int vw_reconfigure(struct vw *w, const struct vw_opts *opts)
