@@ -83,7 +83,7 @@ static size_t fwd_list(uint32_t mask, char *buf, size_t len)
  * Why an address cannot be a service or backend address, or NULL; *fix
  * says what to write instead. The schema refuses the unspecified address.
  */
-static const char *addr_class_problem(const struct lb_addr *a, const char **fix)
+const char *cfg_addr_class_problem(const struct lb_addr *a, const char **fix)
 {
 	static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
 					   0, 0, 0, 0, 0xff, 0xff};
@@ -420,7 +420,7 @@ static void check_pool(struct vctx *v, size_t pi, struct bk_key *keys)
 		zero += b->weight == 0 || b->disabled;
 		disabled += b->disabled;
 		/* A warning: the dataplane's own refusal stays reachable. */
-		if ((why = addr_class_problem(&b->addr, &fix)))
+		if ((why = cfg_addr_class_problem(&b->addr, &fix)))
 			W(v, rb->loc[BK_ADDRESS],
 			  bk_path(path, sizeof(path), p->name, k),
 			  "backend %s is %s; %s",
@@ -627,7 +627,7 @@ static void check_service(struct vctx *v, size_t i, size_t *reals, bool *used,
 		  "driver; it supports: %s",
 		  cfg_fwd_name(s->forwarding), s->name, v->drv, list);
 	}
-	if (!s->fwmark && (why = addr_class_problem(&s->addr, &fix)))
+	if (!s->fwmark && (why = cfg_addr_class_problem(&s->addr, &fix)))
 		E(v, svc_loc(rs, SV_ADDRESS), SP(path, i, "address"),
 		  "service '%s' address %s is %s; clients connect to a "
 		  "virtual address, so %s",
@@ -774,6 +774,7 @@ void cfg_validate(struct cfg_ctx *c, const struct raw_root *root,
 	bool *used;
 
 	check_dataplane(&v);
+	cfg_validate_vrrp(c, root, cfg);
 	for (size_t i = 0; i < cfg->n_pools; i++)
 		if (cfg->pools[i].n_backends > max_bk)
 			max_bk = cfg->pools[i].n_backends;
