@@ -3,7 +3,7 @@
 # libballast.a so the unit tests call them; the command is cmd/cmd_vrrp.c.
 LIB_SRCS += $(wildcard cmd/vrrp/*.c)
 # The render suite checks what the renderers write with the real daemons.
-DEPS_PKGS += keepalived frr nftables
+DEPS_PKGS += keepalived frr nftables jq util-linux
 
 .PHONY: test-ha-render
 test-ha-render: ballast
