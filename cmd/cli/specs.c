@@ -6,7 +6,6 @@
 #include "cmd/client/options.h"
 #include "cmd/doctor/doctor.h"
 #include "cmd/options.h"
-#include "cmd/vrrp/render.h"
 #include "config/config.h"
 
 #define OPT(field) offsetof(struct cmd_options, field)
@@ -290,14 +289,14 @@ const struct cli_command cli_vrrp = {
 	"                   ballast_GROUP_v6), state BACKUP everywhere so\n"
 	"                   priority elects the master. Include the output\n"
 	"                   from keepalived.conf.\n"
-	"patch-frr FRR_CONF rewrites the block between the lines\n"
-	"                   '" VR_FRR_BEGIN "' and\n"
-	"                   '" VR_FRR_END "' in FRR_CONF\n"
-	"                   with vrrpd's stanzas (appended when absent),\n"
-	"                   never a byte outside it. The file is replaced\n"
-	"                   atomically with its mode and owner, the old one\n"
-	"                   kept as FRR_CONF.bak; nothing is written when the\n"
-	"                   block is already up to date.\n"
+	"patch-frr FRR_CONF rewrites, in FRR_CONF, only the block between the\n"
+	"                   lines '! ballast: begin managed vrrp block ...' and\n"
+	"                   '! ballast: end managed vrrp block' with vrrpd's\n"
+	"                   stanzas (appended when both are absent), never a\n"
+	"                   byte outside it. The file is replaced atomically\n"
+	"                   with its mode and owner, the old one kept as\n"
+	"                   FRR_CONF.bak; nothing is written when the block\n"
+	"                   is already up to date.\n"
 	"See Docs/HA.md.\n",
     .options = vrrp_opts,
     .epilogue = "Exit status: 0 rendered, or frr.conf unchanged; 2 frr.conf "
