@@ -317,6 +317,13 @@ void cfg_validate_vrrp(struct cfg_ctx *c, const struct raw_root *root,
  * broadcast, ...), or NULL; *fix says what to write instead.
  */
 const char *cfg_addr_class_problem(const struct lb_addr *a, const char **fix);
+/* A name and where it came from, to find duplicates by sorting. */
+struct cfg_name_key {
+	const char *name;
+	size_t idx;
+};
+/* qsort order: by name, then by index (the first written comes first). */
+int cfg_name_key_cmp(const void *a, const void *b);
 /* Health settings defaults, before any `health:` of the file. */
 extern const struct cfg_health cfg_health_builtin;
 

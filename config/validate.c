@@ -252,14 +252,9 @@ static int svc_key_cmp(const void *a, const void *b)
 	return r ? r : (x->idx < y->idx ? -1 : x->idx > y->idx);
 }
 
-struct name_key {
-	const char *name;
-	size_t idx;
-};
-
-static int name_key_cmp(const void *a, const void *b)
+int cfg_name_key_cmp(const void *a, const void *b)
 {
-	const struct name_key *x = a, *y = b;
+	const struct cfg_name_key *x = a, *y = b;
 	int r = strcmp(x->name, y->name);
 
 	return r ? r : (x->idx < y->idx ? -1 : x->idx > y->idx);
@@ -312,7 +307,7 @@ static void check_service_duplicates(struct vctx *v)
 	size_t n = root->n_svcs;
 	struct svc_key *keys =
 	    cfg_arena_calloc(v->c->scratch, n ? n : 1, sizeof(*keys));
-	struct name_key *names =
+	struct cfg_name_key *names =
 	    cfg_arena_calloc(v->c->scratch, n ? n : 1, sizeof(*names));
 	char path[64], a[LB_ADDR_STRLEN];
 
@@ -329,10 +324,10 @@ static void check_service_duplicates(struct vctx *v)
 			keys[i].port = s->port;
 			keys[i].proto = (uint8_t)s->proto;
 		}
-		names[i] = (struct name_key){s->name, i};
+		names[i] = (struct cfg_name_key){s->name, i};
 	}
 	qsort(keys, n, sizeof(*keys), svc_key_cmp);
-	qsort(names, n, sizeof(*names), name_key_cmp);
+	qsort(names, n, sizeof(*names), cfg_name_key_cmp);
 	for (size_t i = 1, first = 0; i < n; i++) {
 		const struct raw_service *rs, *r0;
 

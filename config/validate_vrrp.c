@@ -37,19 +37,6 @@ static int vip_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-struct name_ref {
-	const char *name;
-	size_t idx;
-};
-
-static int name_ref_cmp(const void *a, const void *b)
-{
-	const struct name_ref *x = a, *y = b;
-	int r = strcmp(x->name, y->name);
-
-	return r ? r : (x->idx < y->idx ? -1 : x->idx > y->idx);
-}
-
 static const char *fam(int f)
 {
 	return f == AF_INET6 ? "IPv6" : "IPv4";
@@ -107,7 +94,7 @@ static void check_nodes(struct cfg_ctx *c, const struct raw_vrrp *rv,
 			const struct cfg *cfg)
 {
 	size_t n = rv->n_nodes;
-	struct name_ref *names =
+	struct cfg_name_key *names =
 	    cfg_arena_calloc(c->scratch, n ? n : 1, sizeof(*names));
 	struct vip_ref *addrs =
 	    cfg_arena_calloc(c->scratch, n ? n : 1, sizeof(*addrs));
@@ -116,10 +103,10 @@ static void check_nodes(struct cfg_ctx *c, const struct raw_vrrp *rv,
 	if (!names || !addrs)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		names[i] = (struct name_ref){rv->nodes[i].n.name, i};
+		names[i] = (struct cfg_name_key){rv->nodes[i].n.name, i};
 		addrs[i] = (struct vip_ref){rv->nodes[i].n.addr, i, 0};
 	}
-	qsort(names, n, sizeof(*names), name_ref_cmp);
+	qsort(names, n, sizeof(*names), cfg_name_key_cmp);
 	qsort(addrs, n, sizeof(*addrs), vip_cmp);
 	for (size_t i = 1; i < n; i++) {
 		const struct raw_vrrp_node *rn;
@@ -170,7 +157,7 @@ static void check_groups(struct cfg_ctx *c, const struct raw_vrrp *rv,
 			 const struct cfg *cfg)
 {
 	size_t n = rv->n_groups, by_vrid[256];
-	struct name_ref *names =
+	struct cfg_name_key *names =
 	    cfg_arena_calloc(c->scratch, n ? n : 1, sizeof(*names));
 	int node_fam = rv->n_nodes ? rv->nodes[0].n.addr.family : 0;
 	char path[96], a[LB_ADDR_STRLEN];
@@ -184,7 +171,7 @@ static void check_groups(struct cfg_ctx *c, const struct raw_vrrp *rv,
 		const struct raw_vrrp_group *rg = &rv->groups[i];
 		bool fam_told = false;
 
-		names[i] = (struct name_ref){rg->g.name, i};
+		names[i] = (struct cfg_name_key){rg->g.name, i};
 		if (by_vrid[rg->g.vrid] != SIZE_MAX) {
 			snprintf(path, sizeof(path), "vrrp.groups[%zu].vrid",
 				 i);
@@ -230,7 +217,7 @@ static void check_groups(struct cfg_ctx *c, const struct raw_vrrp *rv,
 			}
 		}
 	}
-	qsort(names, n, sizeof(*names), name_ref_cmp);
+	qsort(names, n, sizeof(*names), cfg_name_key_cmp);
 	for (size_t i = 1; i < n; i++) {
 		const struct raw_vrrp_group *rg = &rv->groups[names[i].idx];
 
