@@ -52,6 +52,14 @@ struct cmd_decap_options {
 	int mode;	      /* index into auto, native, generic */
 };
 
+/* vrrp render keepalived, vrrp patch-frr. */
+struct cmd_vrrp_options {
+	const char *config;
+	const char *node; /* NULL: the host name picks the node */
+	bool dry_run;
+	bool diff;
+};
+
 struct cli_command;
 
 /*
