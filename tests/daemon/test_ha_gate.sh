@@ -31,7 +31,9 @@ trap ns_cleanup EXIT
 
 ip netns add "$NS"
 ip -n "$NS" link set lo up
-ip -n "$NS" link add ha0 type dummy
+# this kernel has no dummy driver: a veth whose peer is up has carrier
+ip -n "$NS" link add ha0 type veth peer name ha0p
+ip -n "$NS" link set ha0p up
 ip -n "$NS" link set ha0 up
 # FRR's shape: the VIP lives on a macvlan child of ha.interface
 ip -n "$NS" link add vrrp51 link ha0 type macvlan mode bridge
@@ -75,7 +77,10 @@ no_service() { [[ ! -f $ST ]] || ! has_service "$1"; }
 event_seen() { grep -q "$1" "$TMP/events.txt" 2>/dev/null; }
 
 config withdraw >"$CFG"
-BALLAST="nsenter --net=$NSR ./ballast"
+# the daemon runs in the namespace
+printf '#!/bin/sh\nexec nsenter --net=%s %s/ballast "$@"\n' "$NSR" "$PWD" >"$TMP/ballast-ns"
+chmod +x "$TMP/ballast-ns"
+BALLAST=$TMP/ballast-ns
 if ! start_daemon d "$CFG"; then
 	t_fail "daemon starts with ha.mode vrrp" "$(tail -5 "$TMP/d.log")"
 	t_done daemon-ha
@@ -126,7 +131,8 @@ check "link down: withdrawn" 'wait_for 3000 no_service $VIP1'
 ip -n "$NS" link set vrrp51 up
 check "link up: programmed" 'wait_for 3000 has_service $VIP1'
 # an address on an unrelated link does not count
-ip -n "$NS" link add other0 type dummy
+ip -n "$NS" link add other0 type veth peer name other0p
+ip -n "$NS" link set other0p up
 ip -n "$NS" link set other0 up
 ip -n "$NS" addr add $VIP2/32 dev other0
 check "a VIP on a link that is not ha.interface's does not count" \
@@ -145,6 +151,29 @@ ip -n "$NS" addr del $VIP1/32 dev vrrp51
 check "warm: VIP lost, the service stays programmed" \
 	'wait_for 3000 status_is d .ha.state standby && has_service $VIP1'
 check "warm: ha_programmed without a pass" 'wait_for 3000 event_seen "warm standby"'
+
+# a vrrp: section: one group carries both VIPs, active only with both held
+config withdraw "vrrp:
+  version: 3
+  advert_interval: 100ms
+  nodes:
+    - {name: lb1, address: 10.9.0.1, priority: 150}
+    - {name: lb2, address: 10.9.0.2, priority: 100}
+  groups:
+    - {name: pair, vrid: 51, vips: [$VIP1, $VIP2]}" >"$CFG.new" && mv "$CFG.new" "$CFG"
+ip -n "$NS" addr add $VIP1/32 dev ha0
+check "reload to a vrrp: group" 'wait_for 5000 status_is d ".ha.groups[0].name" pair'
+check "one VIP of the group's two is not enough: withdrawn" \
+	'wait_for 3000 no_service $VIP1 && no_service $VIP2'
+check "status counts the VIPs held" \
+	'[[ $(status d ".ha.groups[0].vips | map(select(.held)) | length") == 1 ]]'
+ip -n "$NS" addr del $VIP2/32 dev other0
+ip -n "$NS" addr add $VIP2/32 dev ha0
+check "both held: both services programmed" \
+	'wait_for 3000 has_service $VIP1 && has_service $VIP2'
+check "the group's VRID is reported" 'status_is d ".ha.groups[0].vrid" 51'
+check "ballast status prints a line per group" \
+	'./ballast status --socket "$TMP/d.sock" | grep -q "pair (vrid 51) *active, 2/2 VIPs held"'
 
 stop_daemon d
 check "daemon stops cleanly" 'dead $PID_d'
