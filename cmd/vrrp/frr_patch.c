@@ -212,7 +212,7 @@ int vr_frr_patch_file(const char *path, const char *block, size_t block_len,
 		      const struct vr_patch_opts *o, FILE *report, char *err,
 		      size_t errlen)
 {
-	char *old = NULL, *new = NULL, *bak = NULL;
+	char *old = NULL, *new = NULL, *bak = NULL, *real = NULL;
 	size_t old_len, new_len;
 	struct stat st;
 	int ret, what;
@@ -266,7 +266,17 @@ int vr_frr_patch_file(const char *path, const char *block, size_t block_len,
 			what == VR_SPLICE_APPENDED ? "append" : "replace");
 		goto out;
 	}
-	if (asprintf(&bak, "%s.bak", path) < 0) {
+	/*
+	 * A symlinked frr.conf stays a link: the file it points to is the
+	 * one replaced, and its backup lies beside it.
+	 */
+	real = realpath(path, NULL);
+	if (!real) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		goto out;
+	}
+	if (asprintf(&bak, "%s.bak", real) < 0) {
 		bak = NULL;
 		ret = -ENOMEM;
 		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
@@ -281,7 +291,7 @@ int vr_frr_patch_file(const char *path, const char *block, size_t block_len,
 			 strerror(-ret));
 		goto out;
 	}
-	ret = lb_write_file_like(path, new, new_len, st.st_mode, st.st_uid,
+	ret = lb_write_file_like(real, new, new_len, st.st_mode, st.st_uid,
 				 st.st_gid);
 	if (ret) {
 		snprintf(err, errlen, "%s: %s; the file is as it was", path,
@@ -298,5 +308,6 @@ out:
 	free(old);
 	free(new);
 	free(bak);
+	free(real);
 	return ret;
 }

@@ -86,7 +86,8 @@ struct vr_patch_opts {
  * Patch the file at path with block: read it, splice, and when it changed
  * write FILE.bak with the previous bytes, then replace FILE atomically
  * (temporary file in its directory, fsync, rename) with its mode and owner
- * kept. Nothing is written when the block is unchanged or with dry_run.
+ * kept. When path is a symbolic link, the file it names is replaced (and
+ * backed up beside itself); the link stays. Nothing is written when the block is unchanged or with dry_run.
  * Returns an enum vr_splice, or a negative errno with err explaining
  * (unreadable file, bad markers, a failed write: the file is then intact).
  */

@@ -510,6 +510,33 @@ START_TEST(file_dry_run_and_refusal)
 }
 END_TEST
 
+START_TEST(file_symlink_kept)
+{
+	char path[128], real[128], bak[128], err[512], *text;
+	struct stat st;
+
+	mkdir_tmp();
+	snprintf(path, sizeof(path), "%s/frr.conf", dir);
+	snprintf(real, sizeof(real), "%s/real.conf", dir);
+	snprintf(bak, sizeof(bak), "%s/real.conf.bak", dir);
+	write_text(real, "hostname a\n", 0640);
+	ck_assert_int_eq(symlink("real.conf", path), 0);
+	ck_assert_int_eq(patch(path, false, err, sizeof(err)),
+			 VR_SPLICE_APPENDED);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	text = read_text(real);
+	ck_assert_ptr_nonnull(strstr(text, VR_FRR_END));
+	free(text);
+	text = read_text(bak);
+	ck_assert_str_eq(text, "hostname a\n");
+	free(text);
+	unlink(real);
+	unlink(bak);
+	rm_tmp();
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("vrrp_render");
@@ -528,6 +555,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, splice_refuses_bad_markers);
 	tcase_add_test(tc, file_patch_backup_mode);
 	tcase_add_test(tc, file_dry_run_and_refusal);
+	tcase_add_test(tc, file_symlink_kept);
 	suite_add_tcase(s, tc);
 	return s;
 }
