@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Scale-out end to end in the lab of tests/scale/scllab.sh: three (then
+# four) LB nodes running FRR and `ballast apply --daemon` (XDP, DSR) behind
+# a router's ECMP, three backends, a client.
+#   1. route health injection: rtr's kernel holds the VIP with three next
+#      hops; a node whose probes all fail (nft in that node only) withdraws
+#      (two next hops) and comes back (three).
+#   2. the rendered FRR configuration: accepted by vtysh --dryrun and by
+#      bgpd (its session established, the VIP redistributed); rendering
+#      again gives the same bytes; patch-frr twice writes once.
+#   3. 300 long-lived connections (an echo every 100 ms each) across a node
+#      added, a node drained (`ballast node drain`) and a node crashed
+#      (Ballast, bgpd and zebra SIGKILLed, its link down): none breaks, as
+#      every node builds the same Maglev ring (Docs/SCALE.md); the flows
+#      the router's ECMP moved are counted from the forwarders' ring
+#      lookups of mid-connection packets.
+# Usage: run.sh BALLAST POKE. Skips (recording a skip) without root or FRR.
+# Checks written as `eval '...'` expand when they run, on purpose:
+# shellcheck disable=SC2016
+set -u
+suite=scale
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib/result.sh
+. "$here/../lib/result.sh"
+
+skip_all() { t_skip_all "$suite" "$1"; }
+[[ $(id -u) -eq 0 ]] || skip_all "needs root (bpf, network namespaces)"
+for c in ip nsenter unshare python3 curl jq vtysh nft /usr/lib/frr/bgpd; do
+	command -v $c >/dev/null || skip_all "$c missing (make deps)"
+done
+[[ $# -eq 2 ]] || { echo "usage: run.sh BALLAST POKE" >&2; exit 1; }
+B=$(realpath "$1")
+POKE=$(realpath "$2")
+
+if [[ -z "${BALLAST_LAB_INNER:-}" ]]; then
+	BALLAST_LAB_INNER=1 exec unshare --mount --propagation private "$0" "$@"
+fi
+
+scl_env_fail() { skip_all "$1"; }
+# shellcheck source=tests/scale/env.sh
+. "$here/env.sh"
+out=$tmp/out
+scl_detect
+no_announcer="needs the announcer (ha.mode: bgp, ballast node)"
+
+if ! { scl_up && scl_node_up lb1 && scl_node_up lb2 && scl_node_up lb3; } >"$out" 2>&1; then
+	t_fail "the lab comes up (router, three LB nodes with FRR and Ballast)" "$(tail -5 "$out")"
+	t_done "$suite"
+	exit 1
+fi
+t_pass "the lab comes up (router, three LB nodes with FRR and Ballast; announced by $SCL_ANNOUNCE)"
+check "rtr's kernel holds the VIP with three next hops" \
+	wait_for 20000 scl_nexthops_are 3
+ip -n "$(lab_ns rtr)" route show "$SCL_VIP/32" >"$out"
+
+# ---- 1. route health injection -----------------------------------------------
+nft_block() { # nft_block NODE: NODE's probes to every backend dropped
+	lab_x "$1" nft -f - <<EOF
+table ip scltest {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		ip daddr 10.230.0.20-10.230.0.29 tcp dport $SCL_PORT drop
+	}
+}
+EOF
+}
+nft_unblock() { lab_x "$1" nft delete table ip scltest; }
+vip_reason() { scl_status "$1" '.bgp.vips[0].reason'; }
+
+if ((SCL_HAVE_ANNOUNCER)); then
+	check "status: lb3 announces the VIP ($(vip_reason lb3))" \
+		scl_status_is lb3 '.bgp.vips[0].announced' true
+	nft_block lb3
+	check "health: lb3's probes dropped, its reals go down" \
+		wait_for 5000 scl_status_is lb3 .counts.reals_up 0
+	check "health: lb3 withdraws: two next hops, none via lb3" \
+		eval 'wait_for 5000 scl_nexthops_are 2 && ! scl_via lb3'
+	check "health: lb3's status says why ($(vip_reason lb3))" \
+		eval 'scl_status_is lb3 ".bgp.vips[0].announced" false &&
+			[[ $(vip_reason lb3) == *"0/3 reals up"* ]]'
+	check "health: lb1 and lb2 keep announcing" eval 'scl_via lb1 && scl_via lb2'
+	nft_unblock lb3
+	check "health: lb3's reals back, it announces again: three next hops" \
+		eval 'wait_for 10000 scl_nexthops_are 3 && scl_via lb3'
+else
+	t_skip "health: a node whose reals all fail withdraws" "$no_announcer"
+fi
+
+# ---- 2. the rendered FRR configuration ------------------------------------------
+if ((SCL_HAVE_RENDER)); then
+	f=$(scl_frr_dir lb1)/bgpd.conf
+	check "render: lb1's bgpd.conf passes vtysh --dryrun" \
+		vtysh --dryrun --config_dir "$(scl_frr_dir lb1)" -f "$f"
+	scl_vtysh lb1 -c 'show bgp summary json' >"$out" 2>&1
+	check "render: bgpd runs it: lb1's session with rtr established" \
+		jq -e '.ipv4Unicast.peers["10.230.0.1"].state == "Established"' "$out"
+	scl_vtysh rtr -c "show bgp ipv4 unicast $SCL_VIP/32 json" >"$out" 2>&1
+	check "render: rtr has the VIP from all three nodes, multipath" \
+		jq -e '[.paths[] | select(.multipath or .bestpath)] | length == 3' "$out"
+	"$B" bgp render frr -c "$SCL_DIR/lb1.yaml" --node lb1 >"$tmp/r1" 2>&1
+	"$B" bgp render frr -c "$SCL_DIR/lb1.yaml" --node lb1 >"$tmp/r2" 2>&1
+	check "render: rendering again gives the same bytes" cmp -s "$tmp/r1" "$tmp/r2"
+	check "render: ... which bgpd runs (in lb1's bgpd.conf)" \
+		grep -qFf <(grep -v '^ *!' "$tmp/r1" | head -5) "$f"
+else
+	t_skip "render: the rendered FRR configuration" "needs ballast bgp render frr"
+fi
+if ((SCL_HAVE_PATCH)); then
+	pf=$tmp/frr.conf
+	printf 'frr defaults traditional\nhostname lb1\n!\nline vty\n!\n' >"$pf"
+	"$B" bgp patch-frr "$pf" -c "$SCL_DIR/lb1.yaml" --node lb1 >"$out" 2>&1
+	check "patch-frr: the managed block written (exit 2: changed)" test $? -eq 2
+	check "patch-frr: the patched frr.conf passes vtysh --dryrun" \
+		vtysh --dryrun --config_dir "$tmp" -f "$pf"
+	sum=$(stat -c '%i %Y' "$pf")
+	cp "$pf" "$tmp/before"
+	"$B" bgp patch-frr "$pf" -c "$SCL_DIR/lb1.yaml" --node lb1 >"$out" 2>&1
+	rc=$?
+	check "patch-frr: again is a no-op (exit 0, same bytes, inode, mtime)" \
+		eval '((rc == 0)) && cmp -s "$pf" "$tmp/before" && [[ $(stat -c "%i %Y" "$pf") == "$sum" ]]'
+else
+	t_skip "patch-frr: re-patching is a no-op" "needs ballast bgp patch-frr"
+fi
+
+# ---- 3. long-lived connections across node changes --------------------------------
+st=$tmp/hold.st
+if ! scl_hold 300 "$st" >"$out" 2>&1; then
+	t_fail "flows: 300 connections echo through the VIP" "$(tail -3 "$out"; head -3 "$st")"
+	t_done "$suite"
+	exit 1
+fi
+t_pass "flows: 300 connections echo through the VIP ($(scl_spread "$st"))"
+
+declare -A miss0=()
+# event_begin: the forwarders' ring-lookup counts and the status, before.
+event_begin() {
+	local n
+	for n in "${SCL_LBS[@]}"; do miss0[$n]=$(scl_lru_miss "$n"); done
+	scl_mark
+	cp "$st" "$tmp/st0"
+}
+# event_end NAME: wait until every live connection echoes again, then say
+# how many broke and how many the router moved.
+event_end() {
+	local n moved=0 m per=
+	wait_for 10000 scl_echoing "$st" "$tmp/st0"
+	for n in "${SCL_LBS[@]}"; do
+		m=$(scl_lru_miss "$n")
+		[[ -n $m ]] || continue
+		moved=$((moved + m - ${miss0[$n]:-0}))
+		per+=" $n+$((m - ${miss0[$n]:-0}))"
+	done
+	broken=$(scl_broken "$st")
+	echo "$1: $broken broken, ~$moved moved to another node ($per), longest echo wait $(scl_maxwait "$st") ms" >&2
+	check "flows: $1: none of 300 breaks ($broken broken; ~$moved moved by ECMP; $(scl_spread "$st"))" \
+		test "$broken" = 0
+	lastmoved=$moved
+}
+
+event_begin
+scl_node_up lb4 >"$out" 2>&1
+check "add: lb4 joins: four next hops" wait_for 20000 scl_nexthops_are 4
+event_end "add lb4"
+check "add: the router moved flows to lb4, served by its ring ($lastmoved)" \
+	test "$lastmoved" -gt 0
+
+event_begin
+if ((SCL_HAVE_ANNOUNCER)); then
+	"$B" node drain --socket "$(scl_sock lb1)" >"$out" 2>&1
+	check "drain: ballast node drain lb1 (exit 0)" test $? -eq 0
+	check "drain: lb1 withdraws at once: three next hops, none via lb1" \
+		eval 'wait_for 5000 scl_nexthops_are 3 && ! scl_via lb1'
+	check "drain: lb1's status draining, then drained after drain_wait" \
+		eval 'wait_for 10000 scl_status_is lb1 .bgp.state drained'
+else
+	scl_announce -lb1
+	check "drain (by hand, $no_announcer): three next hops" \
+		wait_for 5000 scl_nexthops_are 3
+fi
+event_end "drain lb1"
+
+event_begin
+scl_node_crash lb2
+check "crash: lb2's BGP session lost: two next hops, none via lb2" \
+	eval 'wait_for 10000 scl_nexthops_are 2 && ! scl_via lb2'
+event_end "crash lb2"
+scl_stop cli.hold
+t_done "$suite"
