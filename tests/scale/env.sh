@@ -17,6 +17,7 @@ SCL_PREFIX=scl-$$-
 SCL_DIR=$tmp/lab
 SCL_PINS=$tmp/bpf/lab
 SCL_BALLAST=$B
+SCL_POKE=$POKE
 SCL_ENV_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/scale/scllab.sh
 . "$SCL_ENV_HERE/scllab.sh"
@@ -48,10 +49,4 @@ scl_detect() {
 	"$B" bgp patch-frr --help >/dev/null 2>&1 && SCL_HAVE_PATCH=1
 	((SCL_HAVE_ANNOUNCER)) || SCL_ANNOUNCE=manual
 	rm -f "$SCL_DIR/lb1.yaml"
-}
-
-# scl_lru_miss NODE: mid-connection packets NODE's forwarder sent by its
-# ring because its flow table did not know them (a flow moved to it).
-scl_lru_miss() {
-	"$POKE" - stats "$SCL_DIR/$1.yaml" 2>/dev/null | awk '$1 == "lru_miss" { print $2 }'
 }

@@ -23,8 +23,9 @@
 # foreground as our children (with -d they would be orphans nobody reaps).
 #
 # Before sourcing set SCL_PREFIX (namespace names start with it), SCL_DIR
-# (a directory FRR's user can reach), SCL_PINS (a bpffs directory) and
-# SCL_BALLAST (the binary). scl_up builds the lab; scl_down removes every
+# (a directory FRR's user can reach), SCL_PINS (a bpffs directory),
+# SCL_BALLAST (the binary) and SCL_POKE (tests/xdp/poke, for the
+# forwarders' counters). scl_up builds the lab; scl_down removes every
 # process, namespace, pin and file the helpers made, also after a partial
 # scl_up, and is safe to call twice.
 
@@ -171,6 +172,7 @@ scl_down() {
 				>/dev/null 2>&1
 	done
 	lab_down
+	rm -rf "$SCL_DIR"
 }
 
 # ---- FRR ----------------------------------------------------------------------
@@ -338,9 +340,9 @@ scl_daemon() {
 	local n=$1 sock
 	sock=$(scl_sock "$n")
 	mkdir -p "$SCL_DIR/run-$n" "$SCL_DIR/state-$n"
-	BALLAST_RUN_DIR=$SCL_DIR/run-$n BALLAST_NODE=$n scl_bg "$n.ballast" "$n" \
+	BALLAST_RUN_DIR=$SCL_DIR/run-$n scl_bg "$n.ballast" "$n" \
 		"$SCL_BALLAST" apply --daemon -c "$SCL_DIR/$n.yaml" --socket "$sock" \
-		--state-dir "$SCL_DIR/state-$n"
+		--state-dir "$SCL_DIR/state-$n" --node "$n"
 	wait_for 10000 curl -sf -m 1 --unix-socket "$sock" http://d/health -o /dev/null
 }
 
@@ -428,4 +430,42 @@ scl_mark() { kill -USR1 "${SCL_PID[cli.hold]}"; }
 scl_echoing() {
 	awk 'FNR == 1 { next } NR == FNR { e[$1] = $4; next }
 	     $5 == "ok" && $4 <= e[$1] + 2 { bad = 1 } END { exit bad }' "$2" "$1"
+}
+
+# scl_lru_miss NODE: mid-connection packets NODE's forwarder sent by its
+# ring because its flow table did not know them: flows moved to NODE.
+scl_lru_miss() {
+	"$SCL_POKE" - stats "$SCL_DIR/$1.yaml" 2>/dev/null | awk '$1 == "lru_miss" { print $2 }'
+}
+
+# scl_event_begin STATUS / scl_event_end STATUS around a node change: the
+# end waits (10 s at most) until every live connection echoes again, then
+# sets SCL_BROKEN (connections broken or stalled since the begin, see
+# scl_broken; SCL_BROKEN_ALL counts those of earlier events too), SCL_MOVED
+# (flows the router moved to another node: the forwarders' ring lookups of
+# mid-connection packets, one per flow), SCL_MOVED_PER ("lbN+COUNT ...")
+# and SCL_MAXWAIT (the longest wait for an echo, ms).
+declare -A SCL_MISS0=()
+scl_event_begin() {
+	local n
+	for n in "${SCL_LBS[@]}"; do SCL_MISS0[$n]=$(scl_lru_miss "$n"); done
+	scl_mark
+	cp "$1" "$SCL_DIR/event.st"
+	SCL_BROKEN0=$(scl_broken "$1")
+}
+scl_event_end() {
+	local n m
+	wait_for 10000 scl_echoing "$1" "$SCL_DIR/event.st"
+	SCL_MOVED=0
+	SCL_MOVED_PER=
+	for n in "${SCL_LBS[@]}"; do
+		m=$(scl_lru_miss "$n")
+		[[ -n $m ]] || continue
+		m=$((m - ${SCL_MISS0[$n]:-0}))
+		SCL_MOVED=$((SCL_MOVED + m))
+		SCL_MOVED_PER+="$n+$m "
+	done
+	SCL_BROKEN_ALL=$(scl_broken "$1")
+	SCL_BROKEN=$((SCL_BROKEN_ALL - SCL_BROKEN0))
+	SCL_MAXWAIT=$(scl_maxwait "$1")
 }

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# `make bench-scale`: figures of the scale-out lab (tests/scale/scllab.sh).
+#   withdraw  time from the last real failing (every probe of lb3 dropped
+#             by nft at once) to rtr's kernel route losing lb3's next hop,
+#             SCALE_RUNS times; and the BGP part alone (the VIP's kernel
+#             route deleted in lb3 by hand, to rtr's route changing).
+#   flows     300 long-lived connections across a node added (lb4), one
+#             drained (lb1) and one crashed (lb2): connections broken and
+#             flows the router moved, with every node on the same Maglev
+#             ring (Ballast) against a baseline where each node picks
+#             reals by a ring of its own (each node's ring_size a
+#             different prime: the same reals and weights, but the flow
+#             hash lands on unrelated entries, as with a per-node random
+#             seed), SCALE_FLOW_RUNS labs each.
+# Usage: bench.sh BALLAST POKE. Needs root and FRR.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+[[ $(id -u) -eq 0 ]] || { echo "bench-scale: needs root" >&2; exit 1; }
+for c in ip nsenter unshare python3 curl jq vtysh nft /usr/lib/frr/bgpd; do
+	command -v $c >/dev/null || { echo "bench-scale: $c missing (make deps)" >&2; exit 1; }
+done
+[[ $# -eq 2 ]] || { echo "usage: bench.sh BALLAST POKE" >&2; exit 1; }
+B=$(realpath "$1")
+POKE=$(realpath "$2")
+RUNS=${SCALE_RUNS:-10}
+FLOW_RUNS=${SCALE_FLOW_RUNS:-3}
+
+if [[ -z "${BALLAST_LAB_INNER:-}" ]]; then
+	BALLAST_LAB_INNER=1 exec unshare --mount --propagation private "$0" "$@"
+fi
+
+scl_env_fail() { echo "bench-scale: $1" >&2; exit 1; }
+# shellcheck source=tests/scale/env.sh
+. "$here/env.sh"
+scl_detect
+log() { printf 'bench-scale: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+# lab_nodes RING...: a fresh lab with lb1..lb3 up, ring sizes per node.
+lab_nodes() {
+	local i=1 r
+	scl_up || return 1
+	for r in "$@"; do
+		scl_node_up "lb$i" "ring=$r" || return 1
+		i=$((i + 1))
+	done
+	wait_for 20000 scl_nexthops_are 3
+}
+
+# stats VALUES...: "median max" (integers).
+stats() {
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
+		if (!NR) { print "- -"; exit }
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%d %d\n", m, v[NR] }'
+}
+
+# after_ms T0_USEC NEXTHOPS: ms from T0 to the first route event of
+# $routes with NEXTHOPS next hops, waiting 10 s at most.
+after_ms() {
+	local t0=$1 want=$2
+	wait_for 10000 awk -v t="$t0" -v n="$want" '$1 >= t && $2 == n { f = 1 } END { exit !f }' "$routes" ||
+		return 1
+	awk -v t="$t0" -v n="$want" '$1 >= t && $2 == n { printf "%d\n", ($1 - t) / 1000; exit }' "$routes"
+}
+
+nft_block() {
+	lab_x "$1" nft -f - <<EOF
+table ip scltest {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		ip daddr 10.230.0.20-10.230.0.29 tcp dport $SCL_PORT drop
+	}
+}
+EOF
+}
+
+# ---- withdraw times ---------------------------------------------------------
+lab_nodes 4093 4093 4093 >"$tmp/out" 2>&1 || die "the lab did not come up: $(tail -3 "$tmp/out")"
+routes=$SCL_DIR/routes
+scl_routes_watch "$routes" || die "the route watcher did not start"
+rhi=() bgp=()
+for ((i = 0; i < RUNS; i++)); do
+	if ((SCL_HAVE_ANNOUNCER)); then
+		t0=$(date +%s%6N)
+		nft_block lb3
+		ms=$(after_ms "$t0" 2) || die "lb3 did not withdraw (run $i)"
+		rhi+=("$ms")
+		lab_x lb3 nft delete table ip scltest
+		wait_for 10000 scl_nexthops_are 3 || die "lb3 did not come back (run $i)"
+		# The daemon announces again once its reals are up: only then is
+		# the route its own to delete below.
+		wait_for 5000 scl_status_is lb3 '.bgp.vips[0].announced' true
+		scl_stop lb3.ballast
+		t0=$(date +%s%6N)
+		ip -n "$(lab_ns lb3)" route del "$SCL_VIP/32" dev lo proto 200
+		ms=$(after_ms "$t0" 2) || die "lb3's route deleted, rtr kept it (run $i)"
+		bgp+=("$ms")
+		scl_daemon lb3 || die "lb3's daemon did not start again"
+	else
+		t0=$(date +%s%6N)
+		scl_announce -lb3
+		ms=$(after_ms "$t0" 2) || die "lb3's route deleted, rtr kept it (run $i)"
+		bgp+=("$ms")
+		scl_announce lb3
+	fi
+	wait_for 10000 scl_nexthops_are 3 || die "lb3 did not come back (run $i)"
+done
+scl_down
+
+# ---- connections across node changes ------------------------------------------
+declare -A broken=() moved=()
+run_flows() { # run_flows MODE RING1 RING2 RING3 RING4
+	local mode=$1 st=$tmp/hold.st ev
+	shift
+	lab_nodes "$1" "$2" "$3" >"$tmp/out" 2>&1 || die "the lab did not come up: $(tail -3 "$tmp/out")"
+	scl_hold 300 "$st" >"$tmp/out" 2>&1 || die "300 connections did not start: $(tail -3 "$tmp/out")"
+	for ev in add drain crash; do
+		scl_event_begin "$st"
+		case $ev in
+		add)
+			scl_node_up lb4 "ring=$4" >"$tmp/out" 2>&1 &&
+				wait_for 20000 scl_nexthops_are 4 ;;
+		drain)
+			if ((SCL_HAVE_ANNOUNCER)); then
+				"$B" node drain --socket "$(scl_sock lb1)" >/dev/null
+			else
+				scl_announce -lb1
+			fi
+			wait_for 10000 scl_nexthops_are 3 ;;
+		crash)
+			scl_node_crash lb2
+			wait_for 10000 scl_nexthops_are 2 ;;
+		esac || die "$mode: $ev did not reach the router"
+		scl_event_end "$st"
+		broken[$mode.$ev]+="$SCL_BROKEN "
+		moved[$mode.$ev]+="$SCL_MOVED "
+		log "$mode: $ev: $SCL_BROKEN broken ($SCL_BROKEN_ALL of 300 so far), $SCL_MOVED moved ($SCL_MOVED_PER)"
+	done
+	scl_stop cli.hold
+	scl_down
+}
+for ((i = 0; i < FLOW_RUNS; i++)); do
+	run_flows ring 4093 4093 4093 4093
+	run_flows baseline 251 257 263 269
+done
+
+# ---- the table ------------------------------------------------------------
+sum() { local t=0 v; for v in "$@"; do t=$((t + v)); done; echo $t; }
+echo
+echo "scale-out lab: 3 LB nodes (+1), 3 reals, 300 connections; announced by $SCL_ANNOUNCE"
+if ((SCL_HAVE_ANNOUNCER)); then
+	read -r m x < <(stats "${rhi[@]}")
+	printf '%-58s median %5s ms  max %5s ms  (%d runs)\n' \
+		"last real failing -> route withdrawn at rtr (health 250ms x2)" "$m" "$x" "$RUNS"
+fi
+read -r m x < <(stats "${bgp[@]}")
+printf '%-58s median %5s ms  max %5s ms  (%d runs)\n' \
+	"kernel route deleted in the LB -> route withdrawn at rtr" "$m" "$x" "$RUNS"
+echo
+printf '%-10s | %-34s | %-34s\n' event "same ring: broken / moved" "per-node ring: broken / moved"
+for ev in add drain crash; do
+	# shellcheck disable=SC2086
+	printf '%-10s | %-34s | %-34s\n' "$ev" \
+		"$(sum ${broken[ring.$ev]}) / $(sum ${moved[ring.$ev]}) (${broken[ring.$ev]% })" \
+		"$(sum ${broken[baseline.$ev]}) / $(sum ${moved[baseline.$ev]}) (${broken[baseline.$ev]% })"
+done
+echo "(sums over $FLOW_RUNS labs; per lab in brackets; moved: flows the router's ECMP sent to another node)"
