@@ -48,5 +48,6 @@ scl_detect() {
 	"$B" bgp render frr --help >/dev/null 2>&1 && SCL_HAVE_RENDER=1
 	"$B" bgp patch-frr --help >/dev/null 2>&1 && SCL_HAVE_PATCH=1
 	((SCL_HAVE_ANNOUNCER)) || SCL_ANNOUNCE=manual
+	SCL_RENDER=$SCL_HAVE_RENDER
 	rm -f "$SCL_DIR/lb1.yaml"
 }

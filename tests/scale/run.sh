@@ -91,7 +91,7 @@ fi
 if ((SCL_HAVE_RENDER)); then
 	f=$(scl_frr_dir lb1)/bgpd.conf
 	check "render: lb1's bgpd.conf passes vtysh --dryrun" \
-		vtysh --dryrun --config_dir "$(scl_frr_dir lb1)" -f "$f"
+		vtysh --dryrun -f "$f"
 	scl_vtysh lb1 -c 'show bgp summary json' >"$out" 2>&1
 	check "render: bgpd runs it: lb1's session with rtr established" \
 		jq -e '.ipv4Unicast.peers["10.230.0.1"].state == "Established"' "$out"
@@ -112,7 +112,7 @@ if ((SCL_HAVE_PATCH)); then
 	"$B" bgp patch-frr "$pf" -c "$SCL_DIR/lb1.yaml" --node lb1 >"$out" 2>&1
 	check "patch-frr: the managed block written (exit 2: changed)" test $? -eq 2
 	check "patch-frr: the patched frr.conf passes vtysh --dryrun" \
-		vtysh --dryrun --config_dir "$tmp" -f "$pf"
+		vtysh --dryrun -f "$pf"
 	sum=$(stat -c '%i %Y' "$pf")
 	cp "$pf" "$tmp/before"
 	"$B" bgp patch-frr "$pf" -c "$SCL_DIR/lb1.yaml" --node lb1 >"$out" 2>&1

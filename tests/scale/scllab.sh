@@ -49,6 +49,9 @@ SCL_FRR=/usr/lib/frr
 # bgp) or "manual" (the lab adds and deletes the kernel route itself, for
 # builds without the announcer). scl_detect sets it.
 SCL_ANNOUNCE=manual
+# 1: the LB nodes' bgpd.conf is `ballast bgp render frr`'s; 0: the lab
+# writes the same stanzas (scl_frr_manual), for builds without it.
+SCL_RENDER=0
 # Per node ring size (ring=N in scl_conf): the baseline of bench.sh.
 declare -A SCL_RING=()
 # Processes we started, by name ("lb1.ballast", "lb1.bgpd", "cli.hold", ...).
@@ -210,7 +213,7 @@ scl_frr_conf() {
 		printf 'hostname %s\n' "$n" >"$d/zebra.conf"
 		{
 			printf 'hostname %s\n' "$n"
-			if [[ $SCL_ANNOUNCE == ballast ]]; then
+			if ((SCL_RENDER)); then
 				"$SCL_BALLAST" bgp render frr -c "$SCL_DIR/$n.yaml" --node "$n" ||
 					return 1
 			else
@@ -221,7 +224,8 @@ scl_frr_conf() {
 	chown -R frr:frr "$d"
 }
 
-# The stanzas of Docs/SCALE.md's design, for builds without the renderer.
+# The stanzas `ballast bgp render frr` writes (Docs/SCALE.md), for builds
+# without it.
 scl_frr_manual() {
 	local a=10.230.0.1
 	printf 'ip prefix-list BALLAST-VIP4 seq 10 permit %s/32\n' "$SCL_VIP"
@@ -425,8 +429,8 @@ scl_spread() { awk 'NR > 1 && $5 == "ok" { c[$2]++ } END { for (b in c) printf "
 # scl_maxwait STATUS: the longest wait for an echo since the last mark.
 scl_maxwait() { awk 'NR > 1 && $7 > m { m = $7 } END { print m + 0 }' "$1"; }
 scl_mark() { kill -USR1 "${SCL_PID[cli.hold]}"; }
-# scl_echoing STATUS SINCE: every live connection had echoes after SINCE
-# (a copy of the status taken before): traffic flows again.
+# scl_echoing STATUS SINCE: every live connection had three echoes after
+# SINCE (a copy of the status taken before): traffic flows again.
 scl_echoing() {
 	awk 'FNR == 1 { next } NR == FNR { e[$1] = $4; next }
 	     $5 == "ok" && $4 <= e[$1] + 2 { bad = 1 } END { exit bad }' "$2" "$1"
@@ -438,8 +442,9 @@ scl_lru_miss() {
 	"$SCL_POKE" - stats "$SCL_DIR/$1.yaml" 2>/dev/null | awk '$1 == "lru_miss" { print $2 }'
 }
 
-# scl_event_begin STATUS / scl_event_end STATUS around a node change: the
-# end waits (10 s at most) until every live connection echoes again, then
+# scl_event_begin STATUS / scl_event_end STATUS around a node change, the
+# end called once the router's route has changed: it waits (10 s at most)
+# until every live connection has had three more echoes, then
 # sets SCL_BROKEN (connections broken or stalled since the begin, see
 # scl_broken; SCL_BROKEN_ALL counts those of earlier events too), SCL_MOVED
 # (flows the router moved to another node: the forwarders' ring lookups of
@@ -450,11 +455,12 @@ scl_event_begin() {
 	local n
 	for n in "${SCL_LBS[@]}"; do SCL_MISS0[$n]=$(scl_lru_miss "$n"); done
 	scl_mark
-	cp "$1" "$SCL_DIR/event.st"
 	SCL_BROKEN0=$(scl_broken "$1")
 }
 scl_event_end() {
 	local n m
+	# Echoes counted from now: the change has reached the router.
+	cp "$1" "$SCL_DIR/event.st"
 	wait_for 10000 scl_echoing "$1" "$SCL_DIR/event.st"
 	SCL_MOVED=0
 	SCL_MOVED_PER=
