@@ -3,8 +3,8 @@
 # `make bench-scale`: figures of the scale-out lab (tests/scale/scllab.sh).
 #   withdraw  time from the last real failing (every probe of lb3 dropped
 #             by nft at once) to rtr's kernel route losing lb3's next hop,
-#             SCALE_RUNS times; and the BGP part alone (the VIP's kernel
-#             route deleted in lb3 by hand, to rtr's route changing).
+#             SCALE_RUNS times; and the BGP part alone (a VIP route deleted
+#             by hand in lb4, which runs FRR only, to rtr's route changing).
 #   flows     300 long-lived connections across a node added (lb4), one
 #             drained (lb1) and one crashed (lb2): connections broken and
 #             flows the router moved, with every node on the same Maglev
@@ -80,31 +80,22 @@ EOF
 lab_nodes 4093 4093 4093 >"$tmp/out" 2>&1 || die "the lab did not come up: $(tail -3 "$tmp/out")"
 routes=$SCL_DIR/routes
 scl_routes_watch "$routes" || die "the route watcher did not start"
+# The BGP part alone on lb4: FRR only, its route added and deleted by hand.
+scl_conf lb4 && scl_frr_conf lb4 && scl_frr_start lb4 || die "lb4's FRR did not start"
 rhi=() bgp=()
 for ((i = 0; i < RUNS; i++)); do
-	if ((SCL_HAVE_ANNOUNCER)); then
-		t0=$(date +%s%6N)
-		nft_block lb3
-		ms=$(after_ms "$t0" 2) || die "lb3 did not withdraw (run $i)"
-		rhi+=("$ms")
-		lab_x lb3 nft delete table ip scltest
-		wait_for 10000 scl_nexthops_are 3 || die "lb3 did not come back (run $i)"
-		# The daemon announces again once its reals are up: only then is
-		# the route its own to delete below.
-		wait_for 5000 scl_status_is lb3 '.bgp.vips[0].announced' true
-		scl_stop lb3.ballast
-		t0=$(date +%s%6N)
-		ip -n "$(lab_ns lb3)" route del "$SCL_VIP/32" dev lo proto 200
-		ms=$(after_ms "$t0" 2) || die "lb3's route deleted, rtr kept it (run $i)"
-		bgp+=("$ms")
-		scl_daemon lb3 || die "lb3's daemon did not start again"
-	else
-		t0=$(date +%s%6N)
-		scl_announce -lb3
-		ms=$(after_ms "$t0" 2) || die "lb3's route deleted, rtr kept it (run $i)"
-		bgp+=("$ms")
-		scl_announce lb3
-	fi
+	scl_announce lb4
+	wait_for 10000 scl_nexthops_are 4 || die "lb4's route did not reach rtr (run $i)"
+	t0=$(date +%s%6N)
+	scl_announce -lb4
+	ms=$(after_ms "$t0" 3) || die "lb4's route deleted, rtr kept it (run $i)"
+	bgp+=("$ms")
+	((SCL_HAVE_ANNOUNCER)) || continue
+	t0=$(date +%s%6N)
+	nft_block lb3
+	ms=$(after_ms "$t0" 2) || die "lb3 did not withdraw (run $i)"
+	rhi+=("$ms")
+	lab_x lb3 nft delete table ip scltest
 	wait_for 10000 scl_nexthops_are 3 || die "lb3 did not come back (run $i)"
 done
 scl_down

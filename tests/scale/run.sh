@@ -14,7 +14,8 @@
 #      (Ballast, bgpd and zebra SIGKILLed, its link down): none breaks, as
 #      every node builds the same Maglev ring (Docs/SCALE.md); the flows
 #      the router's ECMP moved are counted from the forwarders' ring
-#      lookups of mid-connection packets.
+#      lookups of mid-connection packets. Last, Ballast stopped cleanly on
+#      lb3 withdraws its route, the flows again unbroken.
 # Usage: run.sh BALLAST POKE. Skips (recording a skip) without root or FRR.
 # Checks written as `eval '...'` expand when they run, on purpose:
 # shellcheck disable=SC2016
@@ -154,8 +155,12 @@ if ((SCL_HAVE_ANNOUNCER)); then
 	check "drain: ballast node drain lb1 (exit 0)" test $? -eq 0
 	check "drain: lb1 withdraws at once: three next hops, none via lb1" \
 		eval 'wait_for 5000 scl_nexthops_are 3 && ! scl_via lb1'
-	check "drain: lb1's status draining, then drained after drain_wait" \
-		eval 'wait_for 10000 scl_status_is lb1 .bgp.state drained'
+	check "drain: lb1's status says draining until drain_wait ends" \
+		scl_status_is lb1 .bgp.state draining
+	check "drain: lb1's status drained after drain_wait (2s)" \
+		wait_for 10000 scl_status_is lb1 .bgp.state drained
+	check "drain: lb1's forwarder holds no service once drained" \
+		wait_for 5000 eval '[[ -z $("$POKE" "$SCL_PINS/lb1/eth0" weights 2>/dev/null) ]]'
 else
 	scl_announce -lb1
 	check "drain (by hand, $no_announcer): three next hops" \
@@ -168,5 +173,15 @@ scl_node_crash lb2
 check "crash: lb2's BGP session lost: two next hops, none via lb2" \
 	eval 'wait_for 10000 scl_nexthops_are 2 && ! scl_via lb2'
 event_end "crash lb2"
+
+if ((SCL_HAVE_ANNOUNCER)); then
+	scl_event_begin "$st"
+	scl_stop lb3.ballast
+	check "stop: lb3's Ballast stopped (SIGTERM) withdraws: one next hop, lb4" \
+		eval 'wait_for 5000 scl_nexthops_are 1 && scl_via lb4'
+	event_end "stop lb3"
+else
+	t_skip "stop: a clean stop withdraws" "$no_announcer"
+fi
 scl_stop cli.hold
 t_done "$suite"
