@@ -151,6 +151,8 @@ check "add: the router moved flows to lb4, served by its ring ($SCL_MOVED_PER)" 
 
 scl_event_begin "$st"
 if ((SCL_HAVE_ANNOUNCER)); then
+	check "drain: before, lb1's forwarder holds the service's reals" \
+		test -n "$("$POKE" "$SCL_PINS/lb1/eth0" weights 2>/dev/null)"
 	"$B" node drain --socket "$(scl_sock lb1)" >"$out" 2>&1
 	check "drain: ballast node drain lb1 (exit 0)" test $? -eq 0
 	check "drain: lb1 withdraws at once: three next hops, none via lb1" \
