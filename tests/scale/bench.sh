@@ -82,7 +82,7 @@ routes=$SCL_DIR/routes
 scl_routes_watch "$routes" || die "the route watcher did not start"
 # The BGP part alone on lb4: FRR only, its route added and deleted by hand.
 scl_conf lb4 && scl_frr_conf lb4 && scl_frr_start lb4 || die "lb4's FRR did not start"
-rhi=() bgp=()
+rhi=() bgp=() dec=()
 for ((i = 0; i < RUNS; i++)); do
 	scl_announce lb4
 	wait_for 10000 scl_nexthops_are 4 || die "lb4's route did not reach rtr (run $i)"
@@ -91,17 +91,23 @@ for ((i = 0; i < RUNS; i++)); do
 	ms=$(after_ms "$t0" 3) || die "lb4's route deleted, rtr kept it (run $i)"
 	bgp+=("$ms")
 	((SCL_HAVE_ANNOUNCER)) || continue
+	n0=$(wc -l <"$SCL_DIR/lb3.ballast.log")
 	t0=$(date +%s%6N)
 	nft_block lb3
 	ms=$(after_ms "$t0" 2) || die "lb3 did not withdraw (run $i)"
 	rhi+=("$ms")
+	# When the daemon decided: its log line saying so (ms resolution).
+	at=$(tail -n "+$((n0 + 1))" "$SCL_DIR/lb3.ballast.log" |
+		grep -m1 "VIP $SCL_VIP withdrawn" |
+		grep -o '20[0-9-]*T[0-9:.]*Z' | head -1)
+	[[ -n $at ]] && dec+=($((($(date -d "$at" +%s%6N) - t0) / 1000)))
 	lab_x lb3 nft delete table ip scltest
 	wait_for 10000 scl_nexthops_are 3 || die "lb3 did not come back (run $i)"
 done
 scl_down
 
 # ---- connections across node changes ------------------------------------------
-declare -A broken=() moved=()
+declare -A broken=() moved=() live=()
 run_flows() { # run_flows MODE RING1 RING2 RING3 RING4
 	local mode=$1 st=$tmp/hold.st ev
 	shift
@@ -126,6 +132,7 @@ run_flows() { # run_flows MODE RING1 RING2 RING3 RING4
 		esac || die "$mode: $ev did not reach the router"
 		scl_event_end "$st"
 		broken[$mode.$ev]+="$SCL_BROKEN "
+		live[$mode.$ev]+="$((300 - SCL_BROKEN0)) "
 		moved[$mode.$ev]+="$SCL_MOVED "
 		log "$mode: $ev: $SCL_BROKEN broken ($SCL_BROKEN_ALL of 300 so far), $SCL_MOVED moved ($SCL_MOVED_PER)"
 	done
@@ -145,16 +152,23 @@ if ((SCL_HAVE_ANNOUNCER)); then
 	read -r m x < <(stats "${rhi[@]}")
 	printf '%-58s median %5s ms  max %5s ms  (%d runs)\n' \
 		"last real failing -> route withdrawn at rtr (health 250ms x2)" "$m" "$x" "$RUNS"
+	read -r m x < <(stats "${dec[@]}")
+	printf '%-58s median %5s ms  max %5s ms  (%d runs)\n' \
+		"  of which: last real failing -> the daemon withdraws" "$m" "$x" "${#dec[@]}"
 fi
 read -r m x < <(stats "${bgp[@]}")
 printf '%-58s median %5s ms  max %5s ms  (%d runs)\n' \
 	"kernel route deleted in the LB -> route withdrawn at rtr" "$m" "$x" "$RUNS"
 echo
-printf '%-10s | %-34s | %-34s\n' event "same ring: broken / moved" "per-node ring: broken / moved"
+printf '%-6s | %-40s | %-40s\n' event "same ring: broken/live (moved)" \
+	"per-node ring: broken/live (moved)"
 for ev in add drain crash; do
-	# shellcheck disable=SC2086
-	printf '%-10s | %-34s | %-34s\n' "$ev" \
-		"$(sum ${broken[ring.$ev]}) / $(sum ${moved[ring.$ev]}) (${broken[ring.$ev]% })" \
-		"$(sum ${broken[baseline.$ev]}) / $(sum ${moved[baseline.$ev]}) (${broken[baseline.$ev]% })"
+	row=()
+	for mode in ring baseline; do
+		# shellcheck disable=SC2086
+		row+=("$(sum ${broken[$mode.$ev]})/$(sum ${live[$mode.$ev]}) ($(sum ${moved[$mode.$ev]}))  [${broken[$mode.$ev]% }]")
+	done
+	printf '%-6s | %-40s | %-40s\n' "$ev" "${row[@]}"
 done
-echo "(sums over $FLOW_RUNS labs; per lab in brackets; moved: flows the router's ECMP sent to another node)"
+echo "(sums over $FLOW_RUNS labs, broken per lab in brackets; live: connections open before the event;"
+echo " moved: flows the router's ECMP sent to another node, from the forwarders' ring lookups)"
