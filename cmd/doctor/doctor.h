@@ -42,6 +42,10 @@ struct dr_ctx {
 	struct json_t *status;	 /* GET /api/v1/status data, or NULL */
 	struct json_t *plan;	 /* GET /api/v1/plan data, or NULL */
 	struct json_t *services; /* GET /api/v1/services data, or NULL */
+	/* why each is NULL while the daemon answered (HTTP error, bad JSON) */
+	char status_err[256];
+	char plan_err[256];
+	char services_err[256];
 	/* Test hooks: the files the checks read below /proc and /sys. */
 	const char *proc_root; /* default "/proc" */
 };

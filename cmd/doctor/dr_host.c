@@ -73,10 +73,10 @@ void dr_check_daemon(struct dr_ctx *ctx, struct dr_result *r)
 		return;
 	}
 	if (!ctx->status) {
-		dr_set(r, DR_FAIL,
-		       "%s answered GET /api/v1/status with an error",
-		       ctx->sock);
-		dr_remedy(r, "see the daemon's log: `journalctl -u ballast`");
+		dr_set(r, DR_FAIL, "%s answers, but with an error: %s",
+		       ctx->sock, ctx->status_err);
+		dr_remedy(r, "see the daemon's log: `journalctl -u ballast`; "
+			     "is --socket a Ballast daemon's?");
 		return;
 	}
 	cfgj = json_object_get(ctx->status, "config");
@@ -128,9 +128,8 @@ void dr_check_daemon_plan(struct dr_ctx *ctx, struct dr_result *r)
 		return;
 	}
 	if (!ctx->plan) {
-		dr_set(r, DR_FAIL,
-		       "the daemon cannot compute its plan: it cannot read the "
-		       "dataplane");
+		dr_set(r, DR_FAIL, "the daemon cannot compute its plan: %s",
+		       ctx->plan_err);
 		dr_remedy(r, "`ballast status` shows the last refusal; the "
 			     "dataplane checks below say what the host lacks");
 		return;
@@ -387,6 +386,12 @@ void dr_check_health(struct dr_ctx *ctx, struct dr_result *r)
 	size_t n_down = 0, n_dead = 0, nd = 0, nx = 0, i, j;
 	json_t *svc, *real;
 
+	if (!ctx->services && ctx->daemon_up) {
+		dr_set(r, DR_FAIL, "the daemon answers, but with an error: %s",
+		       ctx->services_err);
+		dr_remedy(r, "see the daemon's log: `journalctl -u ballast`");
+		return;
+	}
 	if (!ctx->services) {
 		dr_set(r, DR_SKIP,
 		       "the daemon does not answer: `ballast probe -c %s --for "
