@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The checks that do not depend on the dataplane driver: config, daemon,
- * privileges, routing sysctls, health and HA.
+ * privileges, routing sysctls and health.
  */
 #include <errno.h>
 #include <linux/capability.h>
@@ -370,14 +370,6 @@ void dr_check_arp(struct dr_ctx *ctx, struct dr_result *r)
 	dr_remedy(r,
 		  "on each backend: sysctl -w net.ipv4.conf.all.arp_ignore=1 "
 		  "net.ipv4.conf.all.arp_announce=2");
-}
-
-void dr_check_ha(struct dr_ctx *ctx, struct dr_result *r)
-{
-	if (ctx->cfg && ctx->cfg->ha.mode != CFG_HA_NONE)
-		dr_set(r, DR_SKIP, "HA gate not built in this version");
-	else
-		dr_set(r, DR_SKIP, "ha.mode not set");
 }
 
 void dr_check_health(struct dr_ctx *ctx, struct dr_result *r)

@@ -29,7 +29,11 @@ export BALLAST_RUN_DIR=$tmp/run
 ns=ballast-doc-$$
 pid=
 fpid=
+kpid=
 cleanup() {
+	[[ -n $kpid ]] && kill "$kpid" 2>/dev/null && wait "$kpid" 2>/dev/null
+	ip netns del "dht-$$" 2>/dev/null
+	ip netns del "dht-$$-o" 2>/dev/null
 	[[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	[[ -n $fpid ]] && kill "$fpid" 2>/dev/null && wait "$fpid" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
@@ -100,7 +104,7 @@ check "every check is printed" \
 	"[[ \$(jq length $out) -eq \$(\"$B\" doctor --help | sed -n '/^Checks:/,/^\$/p' | grep -c '^  ') ]]"
 check "the XDP checks are skipped on the fake driver" \
 	"[[ \$(jq -r '[.[] | select(.subsystem == \"xdp\") | .status] | unique | join(\",\")' $out) == skip ]]"
-expect "HA: skipped without ha.mode" ha.gate skip
+expect "HA: skipped without ha.mode" ha.provider skip
 expect "routing: the fake dataplane forwards nothing" net.ip_forward skip
 
 printf 'version: 1\nservices: [{name: x, pool: nope}]\n' >"$tmp/bad.yaml"
@@ -325,6 +329,65 @@ expect "DSR: backend arp settings explained" net.arp warn "arp_ignore=1"
 "${X[@]}" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
 doc -c "$D" --socket "$tmp/none.sock" net.arp
 expect "DSR: arp settings in place pass" net.arp ok
+
+# HA: keepalived must run in doctor's own network namespace. A netns of
+# this suite (dht-) with none, then with one; and one running only in
+# another netns does not count.
+hns=dht-$$
+ip netns add "$hns"
+ip netns add "$hns-o"
+HX=(nsenter "--net=/run/netns/$hns")
+ip -n "$hns" link add dh0 type veth peer name dh1
+ip -n "$hns" addr add 10.0.0.11/24 dev dh0
+ip -n "$hns" link set dh0 up
+ip -n "$hns" link set dh1 up
+HA=$tmp/ha.yaml
+cfg_fake "$HA" "$tmp/hastate.json" "ha: {mode: vrrp, interface: dh0}"
+PRE=("${HX[@]}")
+doc -c "$HA" --socket "$tmp/none.sock" ha
+expect "ha: keepalived not running fails" ha.provider fail \
+	"systemctl start keepalived"
+expect "ha: keepalived needs no ARP setting" ha.arp skip
+expect "ha: no daemon, VRIDs not seen" ha.vrid skip
+cat >"$tmp/ka.conf" <<KA
+vrrp_instance dht {
+    interface dh0
+    state BACKUP
+    virtual_router_id 51
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        192.0.2.10
+    }
+}
+KA
+"${HX[@]}" keepalived -n -l -f "$tmp/ka.conf" -p "$tmp/ka.pid" \
+	-r "$tmp/kv.pid" -c "$tmp/kc.pid" >"$tmp/ka.log" 2>&1 &
+kpid=$!
+ha_ok() {
+	doc -c "$HA" --socket "$tmp/none.sock" ha.provider
+	[[ $(st ha.provider) == ok ]]
+}
+if wait_for 5000 ha_ok; then
+	expect "ha: keepalived running in this netns passes" ha.provider ok
+	check "ha: keepalived's pid is named" \
+		"jq -e '.[] | select(.check == \"ha.provider\") | .found | test(\"keepalived \\\\(pid $kpid\")' $out >/dev/null"
+else
+	t_fail "ha: keepalived running in this netns passes" \
+		"$(jq -c '.[0]' "$out") $(tail -3 "$tmp/ka.log")"
+fi
+PRE=(nsenter "--net=/run/netns/$hns-o")
+doc -c "$HA" --socket "$tmp/none.sock" ha.provider
+expect "ha: keepalived in another netns does not count" ha.provider fail \
+	"systemctl start keepalived"
+check "ha: the other netns's keepalived is named" \
+	"jq -e '.[] | select(.check == \"ha.provider\") | .found | test(\"only in another one\")' $out >/dev/null"
+PRE=("${X[@]}")
+kill "$kpid" 2>/dev/null
+wait "$kpid" 2>/dev/null
+kpid=
+ip netns del "$hns-o"
+ip netns del "$hns"
 
 # XDP: a veth in the namespace, pins on a bpffs private to this run
 mkdir -p "$tmp/bpf" "$tmp/plain"
