@@ -87,6 +87,9 @@ bool dr_check_matches(const char *id, const char *name);
 void dr_print_checks(FILE *f);
 
 /* Helpers the checks share (dr_util.c). */
+/* Append printf text to buf at *n; *n never passes len - 1 (truncates). */
+void dr_append(char *buf, size_t *n, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Read a number from /proc/sys/<path>: 0, or negative errno. */
 int dr_sysctl(const struct dr_ctx *ctx, const char *path, long *out);
 /* The effective capability set of this process (CapEff), or 0. */

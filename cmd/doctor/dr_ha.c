@@ -115,27 +115,19 @@ void dr_check_ha_provider(struct dr_ctx *ctx, struct dr_result *r)
 
 		find_proc(ctx, names[i], &pr);
 		if (pr.pid) {
-			nf += (size_t)snprintf(
-			    found + nf, sizeof(found) - nf, "%s%s (pid %ld%s)",
-			    nf ? ", " : "", names[i], pr.pid,
-			    pr.ns_unknown ? ", network namespace not readable"
-					  : "");
-			if (nf >= sizeof(found))
-				nf = sizeof(found) - 1;
+			dr_append(found, &nf, sizeof(found), "%s%s (pid %ld%s)",
+				  nf ? ", " : "", names[i], pr.pid,
+				  pr.ns_unknown
+				      ? ", network namespace not readable"
+				      : "");
 			continue;
 		}
-		nm += (size_t)snprintf(missing + nm, sizeof(missing) - nm,
-				       "%s%s", nm ? " " : "", names[i]);
-		if (nm >= sizeof(missing))
-			nm = sizeof(missing) - 1;
-		if (pr.other_pid) {
-			ne += (size_t)snprintf(elsewhere + ne,
-					       sizeof(elsewhere) - ne,
-					       "%s%s (pid %ld)", ne ? ", " : "",
-					       names[i], pr.other_pid);
-			if (ne >= sizeof(elsewhere))
-				ne = sizeof(elsewhere) - 1;
-		}
+		dr_append(missing, &nm, sizeof(missing), "%s%s",
+			  nm ? " " : "", names[i]);
+		if (pr.other_pid)
+			dr_append(elsewhere, &ne, sizeof(elsewhere),
+				  "%s%s (pid %ld)", ne ? ", " : "", names[i],
+				  pr.other_pid);
 	}
 	if (nm) {
 		dr_set(r, DR_FAIL,
@@ -271,23 +263,21 @@ void dr_check_ha_vrid(struct dr_ctx *ctx, struct dr_result *r)
 
 		if (!peer)
 			continue;
+		if (!name)
+			name = "?";
 		n = node_of(ctx->cfg, peer);
-		if (!n && nf < sizeof(foreign)) {
-			nf += (size_t)snprintf(
-			    foreign + nf, sizeof(foreign) - nf,
-			    "%sVRID %lld (group %s) from %s", nf ? "; " : "",
-			    (long long)vrid, name ? name : "?", peer);
-			if (nv < sizeof(vrids))
-				nv += (size_t)snprintf(vrids + nv,
-						       sizeof(vrids) - nv,
-						       "%s%s", nv ? ", " : "",
-						       name ? name : "?");
-		} else if (n && ns < sizeof(split)) {
-			ns += (size_t)snprintf(
-			    split + ns, sizeof(split) - ns,
-			    "%sgroup %s (VRID %lld) also claimed by %s (%s)",
-			    ns ? "; " : "", name ? name : "?", (long long)vrid,
-			    n->name, peer);
+		if (!n) {
+			dr_append(foreign, &nf, sizeof(foreign),
+				  "%sVRID %lld (group %s) from %s",
+				  nf ? "; " : "", (long long)vrid, name, peer);
+			dr_append(vrids, &nv, sizeof(vrids), "%s%s",
+				  nv ? ", " : "", name);
+		} else {
+			dr_append(split, &ns, sizeof(split),
+				  "%sgroup %s (VRID %lld) also claimed by %s "
+				  "(%s)",
+				  ns ? "; " : "", name, (long long)vrid,
+				  n->name, peer);
 		}
 	}
 	if (nf) {
