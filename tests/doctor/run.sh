@@ -176,14 +176,15 @@ else
 fi
 
 # A daemon that answers, but with errors: a fake API on a unix socket.
-# fake_api MODE SOCKET: 500 = every GET an HTTP 500 error envelope;
-# garbage = 200 with a body that is not JSON; noplan = status and services
-# fine, the plan an error (the daemon cannot read its dataplane).
+# fake_api MODE SOCKET [HA_JSON]: 500 = every GET an HTTP 500 error
+# envelope; garbage = 200 with a body that is not JSON; noplan = status
+# (with HA_JSON as its "ha") and services fine, the plan an error (the
+# daemon cannot read its dataplane).
 fake_api() {
 	python3 -c '
 import http.server, json, os, socketserver, sys
-mode, path, sha = sys.argv[1], sys.argv[2], sys.argv[3]
-ok = {"/api/v1/status": {"version": "fake", "config": {"sha256": sha, "generation": 1}},
+mode, path, sha, ha = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+ok = {"/api/v1/status": {"version": "fake", "config": {"sha256": sha, "generation": 1}, "ha": ha},
       "/api/v1/services": []}
 class H(http.server.BaseHTTPRequestHandler):
     def address_string(self): return "unix"
@@ -206,7 +207,7 @@ class S(socketserver.UnixStreamServer):
     pass
 s = S(path, H)
 s.serve_forever()
-' "$1" "$2" "$(sha256sum "$F" | cut -c1-64)" &
+' "$1" "$2" "$(sha256sum "$F" | cut -c1-64)" "${3:-"{\"mode\": \"none\"}"}" &
 	fpid=$!
 	wait_for 5000 test -S "$2"
 }
@@ -382,6 +383,22 @@ expect "ha: keepalived in another netns does not count" ha.provider fail \
 	"systemctl start keepalived"
 check "ha: the other netns's keepalived is named" \
 	"jq -e '.[] | select(.check == \"ha.provider\") | .found | test(\"only in another one\")' $out >/dev/null"
+# another VRRP instance with our VRID, as the daemon's gate reports it
+ha_groups() { # PEER_JSON: the daemon's ha object with group web, VRID 51
+	echo "{\"mode\": \"vrrp\", \"state\": \"standby\", \"groups\": [{\"name\": \"web\", \"vrid\": 51, \"state\": \"standby\", \"split_brain\": false, \"peer\": $1, \"vips\": []}]}"
+}
+PRE=()
+fake_api noplan "$tmp/fha.sock" "$(ha_groups null)"
+doc -c "$HA" --socket "$tmp/fha.sock" ha.vrid
+expect "ha: no foreign advert for our VRID passes" ha.vrid ok
+fake_stop "$tmp/fha.sock"
+fake_api noplan "$tmp/fha.sock" "$(ha_groups '"10.0.0.99"')"
+doc -c "$HA" --socket "$tmp/fha.sock" ha.vrid
+expect "ha: our VRID advertised by a foreign address fails" ha.vrid fail \
+	"vrrp.groups[].vrid"
+check "ha: the foreign address is named" \
+	"jq -e '.[] | select(.check == \"ha.vrid\") | .found | test(\"VRID 51 \\\\(group web\\\\) from 10.0.0.99\")' $out >/dev/null"
+fake_stop "$tmp/fha.sock"
 PRE=("${X[@]}")
 kill "$kpid" 2>/dev/null
 wait "$kpid" 2>/dev/null
