@@ -64,7 +64,8 @@ static json_t *api_get(struct dr_ctx *ctx, const char *path, char *err,
 			 resp.status, resp.body ? jerr.text : "empty");
 	} else if (resp.status != 200) {
 		json_t *e = json_object_get(root, "error");
-		const char *code = json_string_value(json_object_get(e, "code"));
+		const char *code =
+		    json_string_value(json_object_get(e, "code"));
 		const char *msg =
 		    json_string_value(json_object_get(e, "message"));
 
@@ -128,9 +129,9 @@ void dr_ctx_init(struct dr_ctx *ctx, const char *config_path,
 	if (ctx->daemon_up) {
 		ctx->plan = api_get(ctx, "/api/v1/plan", ctx->plan_err,
 				    sizeof(ctx->plan_err));
-		ctx->services = api_get(ctx, "/api/v1/services",
-					ctx->services_err,
-					sizeof(ctx->services_err));
+		ctx->services =
+		    api_get(ctx, "/api/v1/services", ctx->services_err,
+			    sizeof(ctx->services_err));
 	}
 }
 

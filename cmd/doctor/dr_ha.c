@@ -48,9 +48,9 @@ static void net_ns(const struct dr_ctx *ctx, const char *pid, char *buf,
 
 /* What a scan of /proc found for one process name. */
 struct dr_proc {
-	long pid;	   /* one in this network namespace, or 0 */
-	long other_pid;	   /* one in another network namespace, or 0 */
-	bool ns_unknown;   /* pid's namespace could not be read */
+	long pid;	 /* one in this network namespace, or 0 */
+	long other_pid;	 /* one in another network namespace, or 0 */
+	bool ns_unknown; /* pid's namespace could not be read */
 };
 
 /*
@@ -122,8 +122,8 @@ void dr_check_ha_provider(struct dr_ctx *ctx, struct dr_result *r)
 				      : "");
 			continue;
 		}
-		dr_append(missing, &nm, sizeof(missing), "%s%s",
-			  nm ? " " : "", names[i]);
+		dr_append(missing, &nm, sizeof(missing), "%s%s", nm ? " " : "",
+			  names[i]);
 		if (pr.other_pid)
 			dr_append(elsewhere, &ne, sizeof(elsewhere),
 				  "%s%s (pid %ld)", ne ? ", " : "", names[i],
@@ -258,7 +258,8 @@ void dr_check_ha_vrid(struct dr_ctx *ctx, struct dr_result *r)
 		    json_string_value(json_object_get(g, "name"));
 		const char *peer =
 		    json_string_value(json_object_get(g, "peer"));
-		json_int_t vrid = json_integer_value(json_object_get(g, "vrid"));
+		json_int_t vrid =
+		    json_integer_value(json_object_get(g, "vrid"));
 		const struct cfg_vrrp_node *n;
 
 		if (!peer)
@@ -295,9 +296,10 @@ void dr_check_ha_vrid(struct dr_ctx *ctx, struct dr_result *r)
 	}
 	if (ns) {
 		dr_set(r, DR_WARN, "split brain: %s", split);
-		dr_remedy(r, "let VRRP (IP protocol 112) pass between the nodes: "
-			     "check nftables/iptables on both and the switch; "
-			     "forwarding stays identical meanwhile");
+		dr_remedy(r,
+			  "let VRRP (IP protocol 112) pass between the nodes: "
+			  "check nftables/iptables on both and the switch; "
+			  "forwarding stays identical meanwhile");
 		return;
 	}
 	dr_set(r, DR_OK,

@@ -103,8 +103,8 @@ static void add_sched(char *list, size_t *nl, size_t list_len, char *rem,
 		      size_t *nr, size_t rem_len, const char *name)
 {
 	dr_append(list, nl, list_len, "%s%s", *nl ? " " : "", name);
-	dr_append(rem, nr, rem_len, "%s%s: " IPVS_REMEDY_SCHED,
-		  *nr ? "; " : "", name, name);
+	dr_append(rem, nr, rem_len, "%s%s: " IPVS_REMEDY_SCHED, *nr ? "; " : "",
+		  name, name);
 }
 
 void dr_check_ipvs_sched(struct dr_ctx *ctx, struct dr_result *r)

@@ -249,8 +249,7 @@ START_TEST(ha_provider_in_this_netns)
 	       "only in another one: keepalived (pid 100)",
 	       "systemctl start keepalived");
 	put_proc("200", "keepalived\n", "net:[1]");
-	expect(&ctx, dr_check_ha_provider, DR_OK, "keepalived (pid 200)",
-	       NULL);
+	expect(&ctx, dr_check_ha_provider, DR_OK, "keepalived (pid 200)", NULL);
 	/* FRR: vrrpd needs zebra; both must run */
 	ctx.cfg->ha.provider = CFG_HA_PROVIDER_FRR;
 	put_proc("300", "zebra\n", "net:[1]");
@@ -317,8 +316,7 @@ START_TEST(ha_vrid_foreign_and_split_brain)
 	ctx_with(&ctx, ha_vrrp);
 	ctx.cfg->vrrp.nodes = n;
 	ctx.cfg->vrrp.n_nodes = 2;
-	expect(&ctx, dr_check_ha_vrid, DR_SKIP, "daemon does not answer",
-	       NULL);
+	expect(&ctx, dr_check_ha_vrid, DR_SKIP, "daemon does not answer", NULL);
 	ctx.status = ha_status("false", "null");
 	expect(&ctx, dr_check_ha_vrid, DR_OK, NULL, NULL);
 	json_decref(ctx.status);
