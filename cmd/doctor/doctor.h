@@ -46,6 +46,10 @@ struct dr_ctx {
 	char status_err[256];
 	char plan_err[256];
 	char services_err[256];
+	/* HA: this host's vrrp.nodes name (--node), the providers' files */
+	const char *node;	     /* NULL: the host name */
+	const char *keepalived_conf; /* NULL: /etc/keepalived/keepalived.conf */
+	const char *frr_conf;	     /* NULL: /etc/frr/frr.conf */
 	/* Test hooks: the files the checks read below /proc and /sys. */
 	const char *proc_root; /* default "/proc" */
 };

@@ -41,6 +41,11 @@ bool dr_need_ha(struct dr_ctx *ctx, struct dr_result *r);
 void dr_check_ha_provider(struct dr_ctx *ctx, struct dr_result *r);
 void dr_check_ha_arp(struct dr_ctx *ctx, struct dr_result *r);
 void dr_check_ha_vrid(struct dr_ctx *ctx, struct dr_result *r);
+/* dr_ha_vips.c */
+void dr_check_ha_vips(struct dr_ctx *ctx, struct dr_result *r);
+/* dr_ha_sync.c */
+void dr_check_ha_keepalived(struct dr_ctx *ctx, struct dr_result *r);
+void dr_check_ha_frr(struct dr_ctx *ctx, struct dr_result *r);
 
 /* dr_ipvs.c */
 void dr_check_ipvs_module(struct dr_ctx *ctx, struct dr_result *r);

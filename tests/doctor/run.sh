@@ -29,11 +29,7 @@ export BALLAST_RUN_DIR=$tmp/run
 ns=ballast-doc-$$
 pid=
 fpid=
-kpid=
 cleanup() {
-	[[ -n $kpid ]] && kill "$kpid" 2>/dev/null && wait "$kpid" 2>/dev/null
-	ip netns del "dht-$$" 2>/dev/null
-	ip netns del "dht-$$-o" 2>/dev/null
 	[[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	[[ -n $fpid ]] && kill "$fpid" 2>/dev/null && wait "$fpid" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
@@ -43,30 +39,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 out=$tmp/out
 
-# doc ARGS...: run doctor --json, keep its output in $out and exit in $rc.
-doc() {
-	"${PRE[@]}" "$B" doctor --json "$@" >"$out" 2>"$tmp/err"
-	rc=$?
-}
-PRE=()
-# st CHECK / rem CHECK: a check's status / remedy in the last run.
-st() { jq -r --arg c "$1" '.[] | select(.check == $c) | .status' "$out" 2>/dev/null; }
-rem() { jq -r --arg c "$1" '.[] | select(.check == $c) | .remedy // ""' "$out" 2>/dev/null; }
-# expect NAME CHECK STATUS [REMEDY_TEXT]: the check has STATUS and, when
-# given, its remedy contains REMEDY_TEXT.
-expect() {
-	local s r
-	s=$(st "$2")
-	r=$(rem "$2")
-	if [[ $s != "$3" ]]; then
-		t_fail "$1" "$2 is '$s', not $3: $(jq -c --arg c "$2" '.[] | select(.check == $c)' "$out" 2>/dev/null) $(head -c 300 "$tmp/err")"
-	elif [[ -n ${4:-} && $r != *"$4"* ]]; then
-		t_fail "$1" "$2 remedy lacks '$4': '$r'"
-	else
-		t_pass "$1"
-	fi
-}
-check() { if eval "$2"; then t_pass "$1"; else t_fail "$1" "${3:-$2}"; fi; }
+# shellcheck source=tests/doctor/lib.sh
+. "$here/lib.sh"
 
 # ---- config, daemon not running, limits, help ---------------------------------
 cfg_fake() { # FILE STATE [EXTRA-YAML]
@@ -176,46 +150,6 @@ else
 fi
 
 # A daemon that answers, but with errors: a fake API on a unix socket.
-# fake_api MODE SOCKET [HA_JSON]: 500 = every GET an HTTP 500 error
-# envelope; garbage = 200 with a body that is not JSON; noplan = status
-# (with HA_JSON as its "ha") and services fine, the plan an error (the
-# daemon cannot read its dataplane).
-fake_api() {
-	python3 -c '
-import http.server, json, os, socketserver, sys
-mode, path, sha, ha = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
-ok = {"/api/v1/status": {"version": "fake", "config": {"sha256": sha, "generation": 1}, "ha": ha},
-      "/api/v1/services": []}
-class H(http.server.BaseHTTPRequestHandler):
-    def address_string(self): return "unix"
-    def log_message(self, *a): pass
-    def do_GET(self):
-        if mode == "garbage":
-            code, body = 200, b"{\"success\": true, \"data\": {"
-        elif mode == "500" or self.path not in ok:
-            code, body = 500, json.dumps({"success": False, "error": {
-                "code": "internal_error",
-                "message": "cannot read the fake dataplane: boom"}}).encode()
-        else:
-            code, body = 200, json.dumps({"success": True, "data": ok[self.path]}).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-class S(socketserver.UnixStreamServer):
-    pass
-s = S(path, H)
-s.serve_forever()
-' "$1" "$2" "$(sha256sum "$F" | cut -c1-64)" "${3:-"{\"mode\": \"none\"}"}" &
-	fpid=$!
-	wait_for 5000 test -S "$2"
-}
-fake_stop() {
-	kill "$fpid" 2>/dev/null
-	wait "$fpid" 2>/dev/null
-	rm -f "$1"
-}
 fake_api 500 "$tmp/f500.sock"
 doc -c "$F" --socket "$tmp/f500.sock" daemon health.reals
 expect "daemon answering HTTP 500: fails, pointing at its log" \
@@ -330,81 +264,6 @@ expect "DSR: backend arp settings explained" net.arp warn "arp_ignore=1"
 "${X[@]}" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
 doc -c "$D" --socket "$tmp/none.sock" net.arp
 expect "DSR: arp settings in place pass" net.arp ok
-
-# HA: keepalived must run in doctor's own network namespace. A netns of
-# this suite (dht-) with none, then with one; and one running only in
-# another netns does not count.
-hns=dht-$$
-ip netns add "$hns"
-ip netns add "$hns-o"
-HX=(nsenter "--net=/run/netns/$hns")
-ip -n "$hns" link add dh0 type veth peer name dh1
-ip -n "$hns" addr add 10.0.0.11/24 dev dh0
-ip -n "$hns" link set dh0 up
-ip -n "$hns" link set dh1 up
-HA=$tmp/ha.yaml
-cfg_fake "$HA" "$tmp/hastate.json" "ha: {mode: vrrp, interface: dh0}"
-PRE=("${HX[@]}")
-doc -c "$HA" --socket "$tmp/none.sock" ha
-expect "ha: keepalived not running fails" ha.provider fail \
-	"systemctl start keepalived"
-expect "ha: keepalived needs no ARP setting" ha.arp skip
-expect "ha: no daemon, VRIDs not seen" ha.vrid skip
-cat >"$tmp/ka.conf" <<KA
-vrrp_instance dht {
-    interface dh0
-    state BACKUP
-    virtual_router_id 51
-    priority 100
-    advert_int 1
-    virtual_ipaddress {
-        192.0.2.10
-    }
-}
-KA
-"${HX[@]}" keepalived -n -l -f "$tmp/ka.conf" -p "$tmp/ka.pid" \
-	-r "$tmp/kv.pid" -c "$tmp/kc.pid" >"$tmp/ka.log" 2>&1 &
-kpid=$!
-ha_ok() {
-	doc -c "$HA" --socket "$tmp/none.sock" ha.provider
-	[[ $(st ha.provider) == ok ]]
-}
-if wait_for 5000 ha_ok; then
-	expect "ha: keepalived running in this netns passes" ha.provider ok
-	check "ha: keepalived's pid is named" \
-		"jq -e '.[] | select(.check == \"ha.provider\") | .found | test(\"keepalived \\\\(pid $kpid\")' $out >/dev/null"
-else
-	t_fail "ha: keepalived running in this netns passes" \
-		"$(jq -c '.[0]' "$out") $(tail -3 "$tmp/ka.log")"
-fi
-PRE=(nsenter "--net=/run/netns/$hns-o")
-doc -c "$HA" --socket "$tmp/none.sock" ha.provider
-expect "ha: keepalived in another netns does not count" ha.provider fail \
-	"systemctl start keepalived"
-check "ha: the other netns's keepalived is named" \
-	"jq -e '.[] | select(.check == \"ha.provider\") | .found | test(\"only in another one\")' $out >/dev/null"
-# another VRRP instance with our VRID, as the daemon's gate reports it
-ha_groups() { # PEER_JSON: the daemon's ha object with group web, VRID 51
-	echo "{\"mode\": \"vrrp\", \"state\": \"standby\", \"groups\": [{\"name\": \"web\", \"vrid\": 51, \"state\": \"standby\", \"split_brain\": false, \"peer\": $1, \"vips\": []}]}"
-}
-PRE=()
-fake_api noplan "$tmp/fha.sock" "$(ha_groups null)"
-doc -c "$HA" --socket "$tmp/fha.sock" ha.vrid
-expect "ha: no foreign advert for our VRID passes" ha.vrid ok
-fake_stop "$tmp/fha.sock"
-fake_api noplan "$tmp/fha.sock" "$(ha_groups '"10.0.0.99"')"
-doc -c "$HA" --socket "$tmp/fha.sock" ha.vrid
-expect "ha: our VRID advertised by a foreign address fails" ha.vrid fail \
-	"vrrp.groups[].vrid"
-check "ha: the foreign address is named" \
-	"jq -e '.[] | select(.check == \"ha.vrid\") | .found | test(\"VRID 51 \\\\(group web\\\\) from 10.0.0.99\")' $out >/dev/null"
-fake_stop "$tmp/fha.sock"
-PRE=("${X[@]}")
-kill "$kpid" 2>/dev/null
-wait "$kpid" 2>/dev/null
-kpid=
-ip netns del "$hns-o"
-ip netns del "$hns"
 
 # XDP: a veth in the namespace, pins on a bpffs private to this run
 mkdir -p "$tmp/bpf" "$tmp/plain"

@@ -223,8 +223,9 @@ static void put_proc(const char *pid, const char *comm, const char *ns)
 
 START_TEST(ha_skips_without_mode)
 {
-	static const check_fn fns[] = {dr_check_ha_provider, dr_check_ha_arp,
-				       dr_check_ha_vrid};
+	static const check_fn fns[] = {
+	    dr_check_ha_provider, dr_check_ha_vips, dr_check_ha_keepalived,
+	    dr_check_ha_frr,	  dr_check_ha_arp,  dr_check_ha_vrid};
 	struct dr_ctx ctx;
 
 	ctx_with(&ctx, ipvs_nat);
