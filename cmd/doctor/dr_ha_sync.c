@@ -199,6 +199,30 @@ static int read_keepalived(const char *path, FILE *f, int depth)
 	return 0;
 }
 
+/* False after setting r to skip when ha.provider is not p. */
+static bool need_provider(struct dr_ctx *ctx, struct dr_result *r,
+			  enum cfg_ha_provider p)
+{
+	if (!dr_need_ha(ctx, r))
+		return false;
+	if (ctx->cfg->ha.provider == p)
+		return true;
+	dr_set(r, DR_SKIP, "ha.provider is %s",
+	       p == CFG_HA_PROVIDER_FRR ? "keepalived" : "frr");
+	return false;
+}
+
+/*
+ * The provider's file could not be read (err): skip when it is not ours to
+ * read, else warn. True when the caller adds the remedy (warn).
+ */
+static bool unreadable(struct dr_result *r, const char *path, int err)
+{
+	dr_set(r, err == -EACCES ? DR_SKIP : DR_WARN, "%s: %s%s", path,
+	       strerror(-err), err == -EACCES ? " (run doctor as root)" : "");
+	return err != -EACCES;
+}
+
 void dr_check_ha_keepalived(struct dr_ctx *ctx, struct dr_result *r)
 {
 	const char *path =
@@ -209,23 +233,15 @@ void dr_check_ha_keepalived(struct dr_ctx *ctx, struct dr_result *r)
 	FILE *ff;
 	int ret;
 
-	if (!dr_need_ha(ctx, r))
-		return;
-	if (ctx->cfg->ha.provider != CFG_HA_PROVIDER_KEEPALIVED) {
-		dr_set(r, DR_SKIP, "ha.provider is frr");
-		return;
-	}
-	if (render(ctx, DR_RENDER_KEEPALIVED, &text, &len, r))
+	if (!need_provider(ctx, r, CFG_HA_PROVIDER_KEEPALIVED) ||
+	    render(ctx, DR_RENDER_KEEPALIVED, &text, &len, r))
 		return;
 	ff = open_memstream(&file, &flen);
 	ret = ff ? read_keepalived(path, ff, 0) : -ENOMEM;
 	if (ff && fclose(ff) && !ret)
 		ret = -ENOMEM;
 	if (ret) {
-		dr_set(r, ret == -EACCES ? DR_SKIP : DR_WARN, "%s: %s%s", path,
-		       strerror(-ret),
-		       ret == -EACCES ? " (run doctor as root)" : "");
-		if (ret != -EACCES)
+		if (unreadable(r, path, ret))
 			dr_remedy(r,
 				  "`ballast vrrp render keepalived -c %s%s > "
 				  "/etc/keepalived/conf.d/ballast.conf`, "
@@ -291,21 +307,13 @@ void dr_check_ha_frr(struct dr_ctx *ctx, struct dr_result *r)
 	size_t blen, flen, olen;
 	int ret;
 
-	if (!dr_need_ha(ctx, r))
-		return;
-	if (ctx->cfg->ha.provider != CFG_HA_PROVIDER_FRR) {
-		dr_set(r, DR_SKIP, "ha.provider is keepalived");
-		return;
-	}
-	if (render(ctx, DR_RENDER_FRR, &block, &blen, r))
+	if (!need_provider(ctx, r, CFG_HA_PROVIDER_FRR) ||
+	    render(ctx, DR_RENDER_FRR, &block, &blen, r))
 		return;
 	node_arg(ctx, na, sizeof(na));
 	ret = lb_read_file(path, DR_CONF_MAX, &file, &flen);
 	if (ret) {
-		dr_set(r, ret == -EACCES ? DR_SKIP : DR_WARN, "%s: %s%s", path,
-		       strerror(-ret),
-		       ret == -EACCES ? " (run doctor as root)" : "");
-		if (ret != -EACCES)
+		if (unreadable(r, path, ret))
 			dr_remedy(r,
 				  "name FRR's config with --frr-conf; `ballast "
 				  "vrrp patch-frr FILE -c %s%s` writes the "
