@@ -7,7 +7,8 @@
 # macvlan without carrier; the daemon's gate agreeing, disagreeing, and
 # seeing crafted VRRP adverts for our VRID from a configured node (split
 # brain) and from a stranger; keepalived's and FRR's configs in sync, stale,
-# missing, with broken markers; FRR's ARP sysctls. Needs root.
+# missing, with broken markers; FRR's ARP sysctls; zebra and vrrpd not
+# running, then running on the patched block. Needs root.
 # Usage: ha.sh BALLAST
 set -u
 suite=doctor-ha
@@ -29,9 +30,10 @@ pid=
 fpid=
 kpid=
 spid=
+frr_pids=()
 cleanup() {
 	local p
-	for p in "$kpid" "$pid" "$fpid" "$spid"; do
+	for p in "$kpid" "$pid" "$fpid" "$spid" "${frr_pids[@]}"; do
 		[[ -n $p ]] && kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
 	ip netns del "$hns" 2>/dev/null
@@ -267,6 +269,42 @@ expect "FRR: arp_ignore 0 on ha.interface fails" ha.arp fail \
 doc -c "$FR" "${D[@]}" "${FC[@]}" ha.frr ha.arp
 expect "frr.conf as patched passes" ha.frr ok
 expect "FRR: arp settings on ha.interface pass" ha.arp ok
+# zebra and vrrpd in the namespace, vrrpd reading the patched block
+if [[ -x /usr/lib/frr/zebra && -x /usr/lib/frr/vrrpd ]] && id frr >/dev/null 2>&1; then
+	FD=$tmp/frrd
+	mkdir -p "$FD"
+	printf 'hostname dht\n' >"$FD/zebra.conf"
+	cp "$tmp/frr.conf" "$FD/vrrpd.conf"
+	chown -R frr:frr "$FD"
+	chmod 711 "$tmp" # the daemons run as frr
+	frr_start() { # DAEMON
+		"${HX[@]}" "/usr/lib/frr/$1" -P 0 -f "$FD/$1.conf" -i "$FD/$1.pid" \
+			-z "$FD/zserv.api" --vty_socket "$FD" --log "file:$FD/$1.log" \
+			>"$FD/$1.out" 2>&1 &
+		frr_pids+=($!)
+	}
+	frr_start zebra
+	wait_for 5000 test -S "$FD/zserv.api" ||
+		t_fail "zebra starts" "$(cat "$FD/zebra.out")"
+	frr_start vrrpd
+	provider_ok() {
+		doc -c "$FR" "${D[@]}" ha.provider
+		[[ $(st ha.provider) == ok ]]
+	}
+	if wait_for 5000 provider_ok; then
+		t_pass "FRR's zebra and vrrpd running here pass"
+		found "both FRR daemons are named" ha.provider \
+			'zebra \(pid [0-9]+\), vrrpd \(pid [0-9]+\)'
+	else
+		t_fail "FRR's zebra and vrrpd running here pass" \
+			"$(cat "$out") $(cat "$FD"/*.out)"
+	fi
+	kill "${frr_pids[@]}" 2>/dev/null
+	wait "${frr_pids[@]}" 2>/dev/null
+	frr_pids=()
+else
+	t_skip "FRR's daemons running" "frr not installed"
+fi
 cfg_ha "$tmp/f2.yaml" frr 120
 doc -c "$tmp/f2.yaml" "${D[@]}" "${FC[@]}" ha.frr
 expect "frr.conf after a priority change warns" ha.frr warn \
