@@ -22,8 +22,14 @@ bool dr_need_ha(struct dr_ctx *ctx, struct dr_result *r)
 {
 	if (!dr_need_cfg(ctx, r))
 		return false;
-	if (ctx->cfg->ha.mode != CFG_HA_VRRP) {
+	if (ctx->cfg->ha.mode == CFG_HA_NONE) {
 		dr_set(r, DR_SKIP, "ha.mode not set");
+		return false;
+	}
+	if (ctx->cfg->ha.mode != CFG_HA_VRRP) {
+		dr_set(r, DR_SKIP,
+		       "ha.mode is not vrrp (these are the VRRP "
+		       "checks)");
 		return false;
 	}
 	return true;
