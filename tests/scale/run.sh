@@ -67,6 +67,7 @@ table ip scltest {
 EOF
 }
 nft_unblock() { lab_x "$1" nft delete table ip scltest; }
+jq_true() { jq -e "$@" >/dev/null; }
 vip_reason() { scl_status "$1" '.bgp.vips[0].reason'; }
 
 if ((SCL_HAVE_ANNOUNCER)); then
@@ -95,15 +96,23 @@ if ((SCL_HAVE_RENDER)); then
 		vtysh --dryrun -f "$f"
 	scl_vtysh lb1 -c 'show bgp summary json' >"$out" 2>&1
 	check "render: bgpd runs it: lb1's session with rtr established" \
-		jq -e '.ipv4Unicast.peers["10.230.0.1"].state == "Established"' "$out"
+		jq_true '.ipv4Unicast.peers["10.230.0.1"].state == "Established"' "$out"
 	scl_vtysh rtr -c "show bgp ipv4 unicast $SCL_VIP/32 json" >"$out" 2>&1
-	check "render: rtr has the VIP from all three nodes, multipath" \
-		jq -e '[.paths[] | select(.multipath or .bestpath)] | length == 3' "$out"
+	check "render: rtr has the VIP from all three nodes, multipath, MED 0" \
+		jq_true '[.paths[] | select((.multipath or .bestpath) and .metric == 0)] | length == 3' \
+		"$out"
 	"$B" bgp render frr -c "$SCL_DIR/lb1.yaml" --node lb1 >"$tmp/r1" 2>&1
 	"$B" bgp render frr -c "$SCL_DIR/lb1.yaml" --node lb1 >"$tmp/r2" 2>&1
 	check "render: rendering again gives the same bytes" cmp -s "$tmp/r1" "$tmp/r2"
-	check "render: ... which bgpd runs (in lb1's bgpd.conf)" \
-		grep -qFf <(grep -v '^ *!' "$tmp/r1" | head -5) "$f"
+	check "render: ... and is what bgpd runs (lb1's bgpd.conf after its hostname)" \
+		cmp -s <(tail -n +2 "$f") "$tmp/r1"
+	# BFD on: the block grows a bfd profile, which bfdd's parser takes too.
+	sed 's/^  timers:.*/&\n  bfd: {enabled: true, interval: 100ms, multiplier: 3}/' \
+		"$SCL_DIR/lb1.yaml" >"$tmp/bfd.yaml"
+	"$B" bgp render frr -c "$tmp/bfd.yaml" --node lb1 >"$tmp/bfd.conf" 2>&1
+	check "render: with bfd enabled, a profile and per neighbour bfd, accepted by vtysh --dryrun" \
+		eval 'grep -q "^ profile BALLAST" "$tmp/bfd.conf" &&
+			grep -q "neighbor 10.230.0.1 bfd profile BALLAST" "$tmp/bfd.conf" && vtysh --dryrun -f "$tmp/bfd.conf" >"$out" 2>&1'
 else
 	t_skip "render: the rendered FRR configuration" "needs ballast bgp render frr"
 fi
