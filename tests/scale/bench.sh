@@ -60,6 +60,7 @@ stats() {
 # $routes with NEXTHOPS next hops, waiting 10 s at most.
 after_ms() {
 	local t0=$1 want=$2
+	# shellcheck disable=SC2016
 	wait_for 10000 awk -v t="$t0" -v n="$want" '$1 >= t && $2 == n { f = 1 } END { exit !f }' "$routes" ||
 		return 1
 	awk -v t="$t0" -v n="$want" '$1 >= t && $2 == n { printf "%d\n", ($1 - t) / 1000; exit }' "$routes"
@@ -81,7 +82,9 @@ lab_nodes 4093 4093 4093 >"$tmp/out" 2>&1 || die "the lab did not come up: $(tai
 routes=$SCL_DIR/routes
 scl_routes_watch "$routes" || die "the route watcher did not start"
 # The BGP part alone on lb4: FRR only, its route added and deleted by hand.
-scl_conf lb4 && scl_frr_conf lb4 && scl_frr_start lb4 || die "lb4's FRR did not start"
+if ! { scl_conf lb4 && scl_frr_conf lb4 && scl_frr_start lb4; }; then
+	die "lb4's FRR did not start"
+fi
 rhi=() bgp=() dec=()
 for ((i = 0; i < RUNS; i++)); do
 	scl_announce lb4

@@ -38,6 +38,7 @@ trap 'exit 130' INT TERM
 # announces by hand and the tests that need it are skipped, saying so.
 SCL_HAVE_ANNOUNCER=0
 SCL_HAVE_RENDER=0
+# shellcheck disable=SC2034 # read by run.sh
 SCL_HAVE_PATCH=0
 scl_detect() {
 	mkdir -p "$SCL_DIR"
@@ -46,6 +47,7 @@ scl_detect() {
 	"$B" validate -c "$SCL_DIR/lb1.yaml" >/dev/null 2>&1 &&
 		"$B" node --help >/dev/null 2>&1 && SCL_HAVE_ANNOUNCER=1
 	"$B" bgp render frr --help >/dev/null 2>&1 && SCL_HAVE_RENDER=1
+	# shellcheck disable=SC2034
 	"$B" bgp patch-frr --help >/dev/null 2>&1 && SCL_HAVE_PATCH=1
 	((SCL_HAVE_ANNOUNCER)) || SCL_ANNOUNCE=manual
 	SCL_RENDER=$SCL_HAVE_RENDER

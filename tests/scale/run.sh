@@ -123,9 +123,11 @@ if ((SCL_HAVE_PATCH)); then
 	check "patch-frr: the managed block written (exit 2: changed)" test $? -eq 2
 	check "patch-frr: the patched frr.conf passes vtysh --dryrun" \
 		vtysh --dryrun -f "$pf"
+	# shellcheck disable=SC2034 # read in the eval below
 	sum=$(stat -c '%i %Y' "$pf")
 	cp "$pf" "$tmp/before"
 	"$B" bgp patch-frr "$pf" -c "$SCL_DIR/lb1.yaml" --node lb1 >"$out" 2>&1
+	# shellcheck disable=SC2034
 	rc=$?
 	check "patch-frr: again is a no-op (exit 0, same bytes, inode, mtime)" \
 		eval '((rc == 0)) && cmp -s "$pf" "$tmp/before" && [[ $(stat -c "%i %Y" "$pf") == "$sum" ]]'
@@ -146,9 +148,17 @@ t_pass "flows: 300 connections echo through the VIP ($(scl_spread "$st"))"
 # how many the router moved.
 event_end() {
 	scl_event_end "$st"
-	echo "$1: $SCL_BROKEN broken, $SCL_MOVED moved to another node ($SCL_MOVED_PER), longest echo wait $SCL_MAXWAIT ms" >&2
-	check "flows: $1: none of 300 breaks ($SCL_BROKEN broken; $SCL_MOVED moved by ECMP; $(scl_spread "$st"))" \
-		test "$SCL_BROKEN" = 0
+	echo "$1: $SCL_BROKEN broken, $SCL_MOVED moved to another node ($SCL_MOVED_PER), longest echo wait $SCL_MAXWAIT ms${SCL_RING_CHANGES:+, health: $SCL_RING_CHANGES}" >&2
+	if ((SCL_BROKEN == 0)); then
+		t_pass "flows: $1: none of 300 breaks ($SCL_MOVED moved by ECMP; $(scl_spread "$st"))"
+	elif [[ -n $SCL_RING_CHANGES ]]; then
+		# Documented (Docs/SCALE.md): a moved flow whose ring entry
+		# changed on its new node goes to another real.
+		t_pass "flows: $1: $SCL_BROKEN broken, a ring changed meanwhile ($SCL_RING_CHANGES)"
+	else
+		t_fail "flows: $1: $SCL_BROKEN of 300 broken with unchanged rings ($SCL_MOVED moved)" \
+			"$(awk 'NR > 1 && ($5 != "ok" || $6 > 2000)' "$st" | head -5)"
+	fi
 }
 
 scl_event_begin "$st"

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
+# shellcheck disable=SC2034,SC2153 # SCL_* results and inputs shared with the sourcing suites
 # The scale-out lab: load-balancer nodes behind a router's ECMP, each
 # announcing the VIP over BGP with FRR (zebra + bgpd) and forwarding with
 # `ballast apply --daemon` on the XDP dataplane in DSR mode. Built on the
@@ -52,8 +53,6 @@ SCL_ANNOUNCE=manual
 # 1: the LB nodes' bgpd.conf is `ballast bgp render frr`'s; 0: the lab
 # writes the same stanzas (scl_frr_manual), for builds without it.
 SCL_RENDER=0
-# Per node ring size (ring=N in scl_conf): the baseline of bench.sh.
-declare -A SCL_RING=()
 # Processes we started, by name ("lb1.ballast", "lb1.bgpd", "cli.hold", ...).
 declare -A SCL_PID=()
 
@@ -449,11 +448,17 @@ scl_lru_miss() {
 # scl_broken; SCL_BROKEN_ALL counts those of earlier events too), SCL_MOVED
 # (flows the router moved to another node: the forwarders' ring lookups of
 # mid-connection packets, one per flow), SCL_MOVED_PER ("lbN+COUNT ...")
-# and SCL_MAXWAIT (the longest wait for an echo, ms).
-declare -A SCL_MISS0=()
+# SCL_MAXWAIT (the longest wait for an echo, ms) and SCL_RING_CHANGES (the
+# health transitions the daemons logged meanwhile, "lbN: MESSAGE;" each:
+# every one changed that node's ring).
+declare -A SCL_MISS0=() SCL_LOG0=()
 scl_event_begin() {
 	local n
-	for n in "${SCL_LBS[@]}"; do SCL_MISS0[$n]=$(scl_lru_miss "$n"); done
+	for n in "${SCL_LBS[@]}"; do
+		SCL_MISS0[$n]=$(scl_lru_miss "$n")
+		SCL_LOG0[$n]=0
+		[[ -f $SCL_DIR/$n.ballast.log ]] && SCL_LOG0[$n]=$(wc -l <"$SCL_DIR/$n.ballast.log")
+	done
 	scl_mark
 	SCL_BROKEN0=$(scl_broken "$1")
 }
@@ -470,6 +475,17 @@ scl_event_end() {
 		m=$((m - ${SCL_MISS0[$n]:-0}))
 		SCL_MOVED=$((SCL_MOVED + m))
 		SCL_MOVED_PER+="$n+$m "
+	done
+	# Reals going down or up during the event: each changes that node's
+	# ring (a new node's first results come before it announces).
+	SCL_RING_CHANGES=
+	for n in "${SCL_LBS[@]}"; do
+		[[ -f $SCL_DIR/$n.ballast.log ]] || continue
+		m=$(tail -n "+$((${SCL_LOG0[$n]:-0} + 1))" "$SCL_DIR/$n.ballast.log" |
+			grep '"subsystem":"health"' | grep -o '"message":"[^"]*' |
+			grep -E -e '-> down|down ->' |
+			sed "s/\"message\":\"/$n: /" | tr '\n' ';')
+		SCL_RING_CHANGES+=$m
 	done
 	SCL_BROKEN_ALL=$(scl_broken "$1")
 	SCL_BROKEN=$((SCL_BROKEN_ALL - SCL_BROKEN0))
