@@ -66,17 +66,6 @@ after_ms() {
 	awk -v t="$t0" -v n="$want" '$1 >= t && $2 == n { printf "%d\n", ($1 - t) / 1000; exit }' "$routes"
 }
 
-nft_block() {
-	lab_x "$1" nft -f - <<EOF
-table ip scltest {
-	chain out {
-		type filter hook output priority 0; policy accept;
-		ip daddr 10.230.0.20-10.230.0.29 tcp dport $SCL_PORT drop
-	}
-}
-EOF
-}
-
 # ---- withdraw times ---------------------------------------------------------
 lab_nodes 4093 4093 4093 >"$tmp/out" 2>&1 || die "the lab did not come up: $(tail -3 "$tmp/out")"
 routes=$SCL_DIR/routes
@@ -96,7 +85,7 @@ for ((i = 0; i < RUNS; i++)); do
 	((SCL_HAVE_ANNOUNCER)) || continue
 	n0=$(wc -l <"$SCL_DIR/lb3.ballast.log")
 	t0=$(date +%s%6N)
-	nft_block lb3
+	scl_block_probes lb3
 	ms=$(after_ms "$t0" 2) || die "lb3 did not withdraw (run $i)"
 	rhi+=("$ms")
 	# When the daemon decided: its log line saying so (ms resolution).
@@ -104,7 +93,7 @@ for ((i = 0; i < RUNS; i++)); do
 		grep -m1 "VIP $SCL_VIP withdrawn" |
 		grep -o '20[0-9-]*T[0-9:.]*Z' | head -1)
 	[[ -n $at ]] && dec+=($((($(date -d "$at" +%s%6N) - t0) / 1000)))
-	lab_x lb3 nft delete table ip scltest
+	scl_unblock_probes lb3
 	wait_for 10000 scl_nexthops_are 3 || die "lb3 did not come back (run $i)"
 done
 scl_down

@@ -56,24 +56,13 @@ check "rtr's kernel holds the VIP with three next hops" \
 ip -n "$(lab_ns rtr)" route show "$SCL_VIP/32" >"$out"
 
 # ---- 1. route health injection -----------------------------------------------
-nft_block() { # nft_block NODE: NODE's probes to every backend dropped
-	lab_x "$1" nft -f - <<EOF
-table ip scltest {
-	chain out {
-		type filter hook output priority 0; policy accept;
-		ip daddr 10.230.0.20-10.230.0.29 tcp dport $SCL_PORT drop
-	}
-}
-EOF
-}
-nft_unblock() { lab_x "$1" nft delete table ip scltest; }
 jq_true() { jq -e "$@" >/dev/null; }
 vip_reason() { scl_status "$1" '.bgp.vips[0].reason'; }
 
 if ((SCL_HAVE_ANNOUNCER)); then
 	check "status: lb3 announces the VIP ($(vip_reason lb3))" \
 		scl_status_is lb3 '.bgp.vips[0].announced' true
-	nft_block lb3
+	scl_block_probes lb3
 	check "health: lb3's probes dropped, its reals go down" \
 		wait_for 5000 scl_status_is lb3 .counts.reals_up 0
 	check "health: lb3 withdraws: two next hops, none via lb3" \
@@ -82,7 +71,7 @@ if ((SCL_HAVE_ANNOUNCER)); then
 		eval 'scl_status_is lb3 ".bgp.vips[0].announced" false &&
 			[[ $(vip_reason lb3) == *"0/3 reals up"* ]]'
 	check "health: lb1 and lb2 keep announcing" eval 'scl_via lb1 && scl_via lb2'
-	nft_unblock lb3
+	scl_unblock_probes lb3
 	check "health: lb3's reals back, it announces again: three next hops" \
 		eval 'wait_for 10000 scl_nexthops_are 3 && scl_via lb3'
 else

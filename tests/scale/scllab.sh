@@ -372,6 +372,21 @@ scl_node_up() {
 	return 0
 }
 
+# scl_block_probes NODE: an nft rule in NODE drops its probes to every
+# backend, so all its reals fail at once there and nowhere else;
+# scl_unblock_probes NODE deletes it.
+scl_block_probes() {
+	lab_x "$1" nft -f - <<EOF
+table ip scltest {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		ip daddr 10.230.0.20-10.230.0.29 tcp dport $SCL_PORT drop
+	}
+}
+EOF
+}
+scl_unblock_probes() { lab_x "$1" nft delete table ip scltest; }
+
 # scl_node_crash NODE: the node dies: Ballast, bgpd and zebra killed (the
 # kernel closes the BGP session at once) and its link taken down (its XDP
 # program, still attached, forwards nothing more).
