@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Traffic for the HA lab: an echo service whose every answer needs the load
+balancer's path at that moment (the client's bytes go through the VIP, the
+echo comes back by DSR), so a failover shows as a stall or a reset.
+
+  serve NAME ADDR...            on a backend: TCP 7000 on every ADDR; each
+                                connection gets "NAME\\n", then its bytes
+                                echoed
+  flow ADDR PORT STATUS SECS    on the client: one connection; 64 bytes every
+                                10 ms; every 50 ms (and at the end) STATUS
+                                gets one line "NAME SENT ECHOED STATE
+                                SENT_AT_MARK ECHOED_AT_MARK GAP_MS SPORT"
+                                where STATE
+                                is ok, reset, eof or error and GAP_MS the
+                                longest wait between two echoes since the
+                                mark. SIGUSR1 sets the mark (the failover);
+                                SIGTERM or SECS end it.
+  addrwatch ADDR OUT            in a node: subscribe to IPv4 address events,
+                                print "ready", then append "add|del USEC" to
+                                OUT for each event about ADDR (USEC: wall
+                                clock when it was read, microseconds)
+"""
+import os
+import selectors
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+
+MSG = b"m" * 64
+
+
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def serve(name, addrs):
+    hello = (name + "\n").encode()
+
+    def echo(conn):
+        try:
+            conn.sendall(hello)
+            while True:
+                d = conn.recv(65536)
+                if not d:
+                    break
+                conn.sendall(d)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def accept(ls):
+        while True:
+            c, _ = ls.accept()
+            c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            threading.Thread(target=echo, args=(c,), daemon=True).start()
+
+    threads = []
+    for a in addrs:
+        ls = socket.socket(family(a), socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind((a, 7000))
+        ls.listen(64)
+        t = threading.Thread(target=accept, args=(ls,), daemon=True)
+        t.start()
+        threads.append(t)
+    print("ready", flush=True)
+    for t in threads:
+        t.join()
+
+
+def flow(addr, port, status, secs):
+    st = {"name": "?", "sent": 0, "echoed": 0, "state": "ok",
+          "sent_mark": 0, "echoed_mark": 0, "gap": 0.0,
+          "last": time.monotonic(), "mark": False, "sport": 0}
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+
+    def mark(*_):
+        st["mark"] = True
+        st["sent_mark"], st["echoed_mark"] = st["sent"], st["echoed"]
+        st["gap"] = 0.0
+
+    signal.signal(signal.SIGUSR1, mark)
+
+    def write():
+        tmp = status + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("%s %d %d %s %d %d %d %d\n" % (
+                st["name"], st["sent"], st["echoed"], st["state"],
+                st["sent_mark"], st["echoed_mark"], int(st["gap"] * 1000),
+                st["sport"]))
+        os.rename(tmp, status)
+
+    s = socket.socket(family(addr), socket.SOCK_STREAM)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    s.settimeout(3)
+    buf = b""
+    try:
+        s.connect((addr, port))
+        st["sport"] = s.getsockname()[1]
+        while b"\n" not in buf:
+            d = s.recv(4096)
+            if not d:
+                raise OSError("eof before the name")
+            buf += d
+    except OSError:
+        st["state"] = "error"
+        write()
+        return 1
+    st["name"], buf = buf.split(b"\n", 1)[0].decode(), b""
+    s.setblocking(False)
+    sel = selectors.DefaultSelector()
+    sel.register(s, selectors.EVENT_READ)
+    now = time.monotonic()
+    end = now + secs
+    next_send = now
+    next_write = now
+    st["last"] = now
+    while not stop and st["state"] == "ok" and time.monotonic() < end:
+        now = time.monotonic()
+        if now >= next_send:
+            next_send += 0.01
+            try:
+                st["sent"] += s.send(MSG)
+            except BlockingIOError:
+                pass
+            except ConnectionResetError:
+                st["state"] = "reset"
+                break
+            except OSError:
+                st["state"] = "error"
+                break
+        timeout = max(0.0, min(next_send, next_write) - time.monotonic())
+        for _ in sel.select(timeout):
+            try:
+                d = s.recv(65536)
+            except ConnectionResetError:
+                st["state"] = "reset"
+                break
+            except OSError:
+                st["state"] = "error"
+                break
+            if not d:
+                st["state"] = "eof"
+                break
+            t = time.monotonic()
+            st["gap"] = max(st["gap"], t - st["last"])
+            st["last"] = t
+            st["echoed"] += len(d)
+        now = time.monotonic()
+        if now >= next_write:
+            next_write = now + 0.05
+            # a stall still going on counts too
+            st["gap"] = max(st["gap"], now - st["last"])
+            write()
+    write()
+    s.close()
+    return 0
+
+
+def addrwatch(addr, out):
+    rtmgrp_ipv4_ifaddr = 0x10
+    rtm_newaddr, rtm_deladdr = 20, 21
+    ifa_address, ifa_local = 1, 2
+    want = socket.inet_aton(addr)
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    s.bind((0, rtmgrp_ipv4_ifaddr))
+    print("ready", flush=True)
+    with open(out, "a", buffering=1) as f:
+        while True:
+            data = s.recv(65536)
+            usec = time.time_ns() // 1000
+            off = 0
+            while off + 16 <= len(data):
+                ln, typ = struct.unpack_from("=IH", data, off)
+                if ln < 16:
+                    break
+                if typ in (rtm_newaddr, rtm_deladdr):
+                    a, end = off + 16 + 8, off + ln  # after the ifaddrmsg
+                    while a + 4 <= end:
+                        rl, rt = struct.unpack_from("=HH", data, a)
+                        if rl < 4:
+                            break
+                        if rt in (ifa_address, ifa_local) and \
+                                data[a + 4:a + rl] == want:
+                            f.write("%s %d\n" % (
+                                "add" if typ == rtm_newaddr else "del", usec))
+                            break
+                        a += (rl + 3) & ~3
+                off += (ln + 3) & ~3
+
+
+def main(argv):
+    if len(argv) >= 4 and argv[1] == "serve":
+        serve(argv[2], argv[3:])
+    elif len(argv) == 6 and argv[1] == "flow":
+        return flow(argv[2], int(argv[3]), argv[4], float(argv[5]))
+    elif len(argv) == 4 and argv[1] == "addrwatch":
+        addrwatch(argv[2], argv[3])
+    else:
+        sys.stderr.write(__doc__)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,248 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+# Steps the HA suite (tests/ha/run.sh) and benchmark (tests/ha/bench.sh)
+# share, on top of the lab of tests/ha/halab.sh: start the pair, fail over
+# with measurements, carry a connection across a failover, FRR's vrrpd,
+# VRRP blocked by nft. Every wait is bounded.
+
+HA_MACVLAN=vrrp4-$HA_VRID
+
+ha_log() { printf 'info: %s\n' "$*"; }
+
+# ha_start STANDBY: the lab, both daemons, keepalived on lb1 (master once it
+# holds the VIP), then on lb2 (backup once it says so).
+ha_start() {
+	local n
+	ha_up || return 1
+	for n in "${HA_LBS[@]}"; do ha_conf "$n" "$1" || return 1; done
+	for n in "${HA_LBS[@]}"; do
+		ha_daemon "$n" || { lab_log "the daemon on $n did not start: $(tail -3 "$HA_DIR/$n.daemon.log")"; return 1; }
+	done
+	ka_start lb1 || return 1
+	wait_for 5000 ha_vip_on lb1 ||
+		{ lab_log "keepalived on lb1 did not take the VIP: $(tail -3 "$HA_DIR/ka-lb1.log")"; return 1; }
+	ka_start lb2 || return 1
+	wait_for 5000 grep -q 'Entering BACKUP STATE' "$HA_DIR/ka-lb2.log" ||
+		{ lab_log "keepalived on lb2 is not backup: $(tail -3 "$HA_DIR/ka-lb2.log")"; return 1; }
+}
+
+# ha_has_gate NODE: the daemon reports the gate's groups.
+ha_has_gate() { [[ $(ha_status "$1" .ha.groups) == \[* ]]; }
+
+# ---- the event stream ---------------------------------------------------------
+
+# ha_events NODE: the node's events so far, one JSON object a line, with
+# "kind" set to the SSE event name when the data does not carry one.
+ha_events() {
+	awk -v OFS='\t' '/^event: /{ ev = $2 } /^data: /{ sub(/^data: /, ""); print ev, $0 }' \
+		"$HA_DIR/$1.events" 2>/dev/null |
+		jq -cR 'split("\t") as $p | ($p[1] | fromjson? // {}) as $d | $d + {kind: ($d.kind // $p[0])}'
+}
+ha_event_count() { ha_events "$1" | wc -l; }
+# ha_last_event NODE KIND [AFTER]: the last KIND event (after the first AFTER).
+ha_last_event() {
+	ha_events "$1" | tail -n "+$((${3:-0} + 1))" |
+		jq -c --arg k "$2" 'select(.kind == $k)' | tail -1
+}
+ha_has_event() { [[ -n $(ha_last_event "$@") ]]; }
+
+# ---- a failover, measured -------------------------------------------------------
+
+# ha_failover FROM TO [SIGNAL]: stop keepalived on FROM (SIGTERM: it sends a
+# priority 0 advert and removes the VIP) and measure TO taking over:
+#   HA_T_LAT   the ha_programmed event's latency_ms on TO (kernel event read
+#              to scoped pass applied, the daemon's own measure)
+#   HA_T_ADDR  wall clock (us) of the VIP's RTM_NEWADDR as read in TO
+#   HA_T_MAPS  wall clock (us) the echo service appeared in TO's maps
+#              (empty: it did not within 5 s; warm: it was already there)
+#   HA_T_EXT   HA_T_MAPS - HA_T_ADDR in ms (withdraw only)
+ha_failover() {
+	local from=$1 to=$2 aw mw n0 d=$HA_DIR
+	HA_T_LAT='' HA_T_ADDR='' HA_T_MAPS='' HA_T_EXT=''
+	: >"$d/addr.$to"
+	: >"$d/addrw.log"
+	: >"$d/mapsw.log"
+	nsenter "--net=$(ha_netns "$to")" python3 "$HA_FLOW" addrwatch "$HA_VIP" \
+		"$d/addr.$to" >"$d/addrw.log" 2>&1 &
+	aw=$!
+	"$HA_MAPS" "$(ha_maps "$to")" wait 7000 present 5000 >"$d/maps.$to" 2>"$d/mapsw.log" &
+	mw=$!
+	wait_for 5000 grep -q ready "$d/addrw.log"
+	wait_for 5000 grep -q polling "$d/mapsw.log"
+	n0=$(ha_event_count "$to")
+	ka_stop "$from" "${3:-TERM}"
+	wait "$mw" && HA_T_MAPS=$(cat "$d/maps.$to")
+	wait_for 3000 ha_has_event "$to" ha_programmed "$n0"
+	wait_for 1000 test -s "$d/addr.$to"
+	ha_stop_pid "$aw"
+	HA_T_LAT=$(ha_events "$to" | tail -n "+$((n0 + 1))" |
+		jq -r 'select(.kind == "ha_programmed" and .state == "active") | .latency_ms' | head -1)
+	HA_T_ADDR=$(awk '$1 == "add" { print $2; exit }' "$d/addr.$to")
+	if [[ -n $HA_T_MAPS && -n $HA_T_ADDR ]]; then
+		HA_T_EXT=$(awk -v a="$HA_T_ADDR" -v m="$HA_T_MAPS" 'BEGIN { printf "%.2f", (m - a) / 1000 }')
+	fi
+	printf 'failover %s -> %s: latency_ms %s, addr %s, maps %s, external %s ms\n' \
+		"$from" "$to" "${HA_T_LAT:-?}" "${HA_T_ADDR:-?}" "${HA_T_MAPS:-?}" "${HA_T_EXT:-?}"
+}
+
+# ha_reconf STANDBY PROVIDER: both nodes' configs rewritten (renamed into
+# place) and reloaded: a new generation, loaded without error.
+ha_reconf() {
+	local n g
+	declare -A gen=()
+	for n in "${HA_LBS[@]}"; do gen[$n]=$(ha_status "$n" .config.generation); done
+	for n in "${HA_LBS[@]}"; do ha_conf "$n" "$1" "$2" || return 1; done
+	for n in "${HA_LBS[@]}"; do
+		g=${gen[$n]}
+		wait_for 5000 eval "(( \$(ha_status $n .config.generation) > $g ))" ||
+			{ echo "$n did not reload: $(ha_status "$n" .reload)"; return 1; }
+		ha_status_is "$n" .reload.last_result ok ||
+			{ echo "$n refused the config: $(ha_status "$n" .reload)"; return 1; }
+	done
+}
+
+# ha_flow_real NODE SPORT: the real NODE's forwarder picks for the client's
+# connection from SPORT to the VIP's echo port (GET /api/v1/flow).
+ha_flow_real() {
+	ha_api "$1" "/api/v1/flow?src=$(ha_addr client):$2&dst=$HA_VIP:7000&proto=tcp" |
+		jq -r '.data.real // empty'
+}
+ha_svc_packets() { "$HA_MAPS" "$(ha_maps "$1")" packets 7000; }
+
+# ha_flow_field N: field N of the flow client's status line.
+ha_flow_field() { awk -v n="$1" '{ print $n }' "$HA_DIR/flow.status" 2>/dev/null; }
+ha_flow_echoed_ge() { local e; e=$(ha_flow_field 3); [[ -n $e ]] && ((e >= $1)); }
+ha_flow_after_ge() {
+	local e m s
+	e=$(ha_flow_field 3) m=$(ha_flow_field 6) s=$(ha_flow_field 4)
+	[[ $s != ok ]] || { [[ -n $e && -n $m ]] && ((e - m >= $1)); }
+}
+
+# ha_flow_across FROM TO: one echo connection from the client through the
+# VIP; once 0.5 s of it went through, keepalived is stopped on FROM; 1 s of
+# echoes after it (or its end) later the connection ends. Writes
+#   $HA_DIR/flow.result   "NAME BEFORE AFTER STATE GAP_MS REAL_FROM REAL_TO
+#                          SENT_AFTER LOST"
+#   $HA_DIR/flow.lb2pkts  packets TO's echo service counted meanwhile
+# where BEFORE/AFTER are bytes echoed before and after the failover, GAP_MS
+# the longest wait between two echoes after it, REAL_* the real each node's
+# forwarder picks for the connection, LOST the bytes sent after the
+# failover that never came back.
+ha_flow_across() {
+	local from=$1 to=$2 fp sport r1 r2 p0 p1 s
+	rm -f "$HA_DIR/flow.status"
+	nsenter "--net=$(ha_netns client)" python3 "$HA_FLOW" flow "$HA_VIP" 7000 \
+		"$HA_DIR/flow.status" 20 >"$HA_DIR/flow.log" 2>&1 &
+	fp=$!
+	wait_for 5000 ha_flow_echoed_ge 3200
+	sport=$(ha_flow_field 8)
+	r1=$(ha_flow_real "$from" "$sport")
+	r2=$(ha_flow_real "$to" "$sport")
+	p0=$(ha_svc_packets "$to")
+	kill -USR1 "$fp"
+	ka_stop "$from"
+	wait_for 5000 ha_vip_on "$to"
+	wait_for 5000 ha_flow_after_ge 6400
+	ha_stop_pid "$fp"
+	p1=$(ha_svc_packets "$to")
+	s=$(cat "$HA_DIR/flow.status")
+	echo "flow: $s"
+	# NAME SENT ECHOED STATE SENT_MARK ECHOED_MARK GAP SPORT
+	awk -v r1="${r1:--}" -v r2="${r2:--}" '{
+		print $1, $6, $3 - $6, $4, $7, r1, r2, $2 - $5, ($2 - $5) - ($3 - $6)
+	}' <<<"$s" >"$HA_DIR/flow.result"
+	echo $((p1 - p0)) >"$HA_DIR/flow.lb2pkts"
+}
+
+# ---- FRR ---------------------------------------------------------------------
+
+# ha_carrier NODE: the VRRP macvlan is up with carrier; ha_protodown NODE:
+# vrrpd holds it protodown (the backup).
+ha_carrier() { ip -n "$(lab_ns "$1")" -o link show dev "$HA_MACVLAN" | grep -q 'LOWER_UP'; }
+ha_protodown() { ip -n "$(lab_ns "$1")" -d -o link show dev "$HA_MACVLAN" | grep -q 'protodown on'; }
+
+# frr_conf NODE: vrrpd's config in the node's FRR directory, from `ballast
+# vrrp patch-frr` when the binary has it.
+frr_conf() {
+	local n=$1 d
+	d=$(frr_dir "$n")
+	printf 'hostname %s\n' "$n" >"$d/zebra.conf"
+	printf 'hostname %s\n' "$n" >"$d/vrrpd.conf"
+	if ballast_has_vrrp; then
+		"$HA_BALLAST" vrrp patch-frr "$d/vrrpd.conf" -c "$HA_DIR/$n.yaml" --node "$n" ||
+			return 1
+	else
+		cat >>"$d/vrrpd.conf" <<EOF
+interface eth0
+ vrrp $HA_VRID version 3
+ vrrp $HA_VRID priority $(ha_prio "$n")
+ vrrp $HA_VRID advertisement-interval $HA_ADVERT_MS
+ vrrp $HA_VRID ip $HA_VIP
+exit
+EOF
+	fi
+	chown -R frr:frr "$d"
+}
+
+# ha_frr_start: keepalived stopped, the configs say provider frr, and in
+# each LB node a macvlan (mode bridge, the VRRP virtual MAC, the VIP on it;
+# arp_ignore=1 on the parent so only the macvlan answers for the VIP), zebra
+# and vrrpd with their own pid files, sockets and configs.
+ha_frr_start() {
+	local n d ns mac
+	mac=$(printf '00:00:5e:00:01:%02x' "$HA_VRID")
+	for n in "${HA_LBS[@]}"; do ka_stop "$n"; done
+	ha_reconf withdraw frr || return 1
+	for n in "${HA_LBS[@]}"; do
+		ns=$(lab_ns "$n")
+		d=$(frr_dir "$n")
+		mkdir -p "$d"
+		lab_sysctl "$n" net.ipv4.conf.eth0.arp_ignore=1
+		ip -n "$ns" link add "$HA_MACVLAN" link eth0 address "$mac" type macvlan mode bridge || return 1
+		ip -n "$ns" addr add "$HA_VIP/32" dev "$HA_MACVLAN" || return 1
+		ip -n "$ns" link set "$HA_MACVLAN" up || return 1
+		frr_conf "$n" || return 1
+		nsenter "--net=$(ha_netns "$n")" /usr/lib/frr/zebra -d -P 0 -f "$d/zebra.conf" \
+			-i "$d/zebra.pid" -z "$d/zserv.api" --vty_socket "$d" \
+			--log "file:$d/zebra.log" || return 1
+		wait_for 5000 test -S "$d/zserv.api" || { echo "zebra on $n: no zserv.api"; return 1; }
+		nsenter "--net=$(ha_netns "$n")" /usr/lib/frr/vrrpd -d -P 0 -f "$d/vrrpd.conf" \
+			-i "$d/vrrpd.pid" -z "$d/zserv.api" --vty_socket "$d" \
+			--log "file:$d/vrrpd.log" || return 1
+	done
+}
+
+ha_frr_stop() {
+	local n
+	for n in "${HA_LBS[@]}"; do
+		frr_stop "$n"
+		ip -n "$(lab_ns "$n")" link del "$HA_MACVLAN" 2>/dev/null
+		lab_sysctl "$n" net.ipv4.conf.eth0.arp_ignore=0
+	done
+	return 0
+}
+
+# ---- VRRP blocked ------------------------------------------------------------
+
+# ha_nft_vrrp NODE drop|accept: drop (or stop dropping) IP protocol 112 on
+# NODE's input.
+ha_nft_vrrp() {
+	if [[ $2 == drop ]]; then
+		nsenter "--net=$(ha_netns "$1")" nft -f - <<EOF
+table ip hatest {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ip protocol 112 drop
+	}
+}
+EOF
+	else
+		nsenter "--net=$(ha_netns "$1")" nft delete table ip hatest
+	fi
+}
+
+# ha_ring_counts FILE: "REAL SLOTS, ..." of the first ring in a rings dump.
+ha_ring_counts() {
+	head -1 "$1" | awk '{ for (i = 5; i <= NF; i++) c[$i]++ }
+		END { for (r in c) { printf "%s%s %d", sep, r, c[r]; sep = ", " } }'
+}

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# HA pairs end to end in the lab of tests/ha/halab.sh: two LB nodes running
+# `ballast apply --daemon` on the XDP dataplane (DSR), keepalived (VRRP v3,
+# 100 ms adverts) or FRR's vrrpd moving the VIP, a client and two backends
+# with real servers.
+#   1. withdraw: keepalived stopped on the master, the standby's Ballast
+#      programs its services within 50 ms of the address event (the daemon's
+#      ha_programmed latency; the address event to the service in the maps is
+#      measured from outside too); the old master withdraws; failback.
+#   2. warm + DSR: a connection through the VIP keeps echoing across the
+#      failover, both nodes hashing it to the same real.
+#   3. FRR vrrpd: the VIP on a macvlan on both nodes; the gate follows its
+#      carrier (protodown on the backup).
+#   4. split brain (VRRP dropped by nft in lb2): both active, identical
+#      rings, flagged by lb1 (which still sees lb2's adverts).
+# Usage: run.sh BALLAST HAMAPS. Skips (recording a skip) without root.
+set -u
+suite=ha
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib/result.sh
+. "$here/../lib/result.sh"
+
+skip_all() { t_skip_all "$suite" "$1"; }
+[[ $(id -u) -eq 0 ]] || skip_all "needs root (bpf, network namespaces)"
+for c in ip nsenter unshare python3 curl jq keepalived nft; do
+	command -v $c >/dev/null || skip_all "$c missing (make deps)"
+done
+[[ $# -eq 2 ]] || { echo "usage: run.sh BALLAST HAMAPS" >&2; exit 1; }
+B=$(realpath "$1")
+HA_MAPS=$(realpath "$2")
+
+if [[ -z "${BALLAST_LAB_INNER:-}" ]]; then
+	BALLAST_LAB_INNER=1 exec unshare --mount --propagation private "$0" "$@"
+fi
+
+tmp=$(mktemp -d)
+# FRR's daemons drop to the user frr, which must reach their directories.
+chmod 755 "$tmp"
+mkdir -p "$tmp/bpf"
+mount -t bpf bpf "$tmp/bpf" || skip_all "cannot mount a bpf filesystem"
+HA_PREFIX=hat$$-
+HA_DIR=$tmp/lab
+HA_PINS=$tmp/bpf/lab
+HA_BALLAST=$B
+# shellcheck source=tests/ha/halab.sh
+. "$here/halab.sh"
+# shellcheck source=tests/ha/hatest.sh
+. "$here/hatest.sh"
+out=$tmp/out
+
+lab_reap hat
+
+cleanup() {
+	ha_down
+	umount "$tmp/bpf" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if ! ha_start withdraw >"$out" 2>&1; then
+	t_fail "the HA lab comes up (two LB daemons, keepalived)" "$(tail -5 "$out")"
+	t_done "$suite"
+	exit 1
+fi
+t_pass "the HA lab comes up (two LB daemons, keepalived)"
+check "keepalived: the VIP on lb1 (priority 150) only" \
+	eval 'ha_vip_on lb1 && ! ha_vip_on lb2'
+lab_x client python3 "$LAB_PY" spread tcp "$HA_VIP" 80 20 >"$out" 2>&1
+check "traffic through the VIP reaches the backends ($(tr '\n' ' ' <"$out"))" \
+	eval '! grep -q error "$out" && grep -q be "$out"'
+
+gate=1
+if ! ha_has_gate lb1; then
+	gate=
+	t_skip "HA gate tests" "this build's daemon has no HA gate (status has no ha.groups)"
+fi
+
+# ---- 1. withdraw: keepalived stopped on the master ------------------------
+if [[ -n $gate ]]; then
+	check "withdraw: lb1 active, its services in the maps" \
+		eval 'wait_for 3000 ha_status_is lb1 .ha.state active && wait_for 3000 ha_programmed lb1 7000'
+	check "withdraw: lb2 standby, its services not in the maps" \
+		eval 'wait_for 3000 ha_status_is lb2 .ha.state standby && wait_for 3000 ha_withdrawn lb2 7000'
+	ha_failover lb1 lb2 >"$out" 2>&1
+	check "withdraw: lb2 programs its services after keepalived stops on lb1" \
+		test -n "$HA_T_MAPS"
+	check "withdraw: ha_programmed on lb2 (state active, latency ${HA_T_LAT:-none} ms) < 50 ms" \
+		eval '[[ $HA_T_LAT =~ ^[0-9.]+$ ]] && awk -v l="$HA_T_LAT" "BEGIN { exit !(l < 50) }"'
+	ha_log "withdraw: address event -> service in lb2's maps, measured outside: ${HA_T_EXT:-?} ms"
+	check "withdraw: an ha event on lb2 names the cause ($(ha_last_event lb2 ha | jq -c '{state,cause}' 2>/dev/null))" \
+		eval 'ha_last_event lb2 ha | jq -e ".state == \"active\" and (.cause | length > 0)" >/dev/null'
+	check "withdraw: lb1 standby and its services withdrawn from the maps" \
+		eval 'wait_for 3000 ha_status_is lb1 .ha.state standby && wait_for 3000 ha_withdrawn lb1 7000'
+	lab_x client python3 "$LAB_PY" spread tcp "$HA_VIP" 80 20 >"$out" 2>&1
+	check "withdraw: traffic through lb2 ($(tr '\n' ' ' <"$out"))" \
+		eval '! grep -q error "$out" && grep -q be "$out"'
+	ka_start lb1
+	check "failback: keepalived back on lb1, it preempts (VIP on lb1 only)" \
+		eval 'wait_for 5000 ha_vip_on lb1 && wait_for 3000 eval "! ha_vip_on lb2"'
+	check "failback: lb1 active and programmed, lb2 standby and withdrawn" \
+		eval 'wait_for 3000 ha_programmed lb1 7000 && wait_for 3000 ha_withdrawn lb2 7000 &&
+			ha_status_is lb1 .ha.state active && ha_status_is lb2 .ha.state standby'
+	check "status: transitions counted on lb2 (>= 2)" \
+		eval '(( $(ha_status lb2 ".ha.groups[0].transitions") >= 2 ))'
+	ha_api lb2 /metrics >"$out"
+	check "metrics: lb2 ballast_ha_active{group=\"web\"} 0, transitions, gate latency" \
+		eval 'grep -q "^ballast_ha_active{group=\"web\"} 0" "$out" &&
+			grep -q "^ballast_ha_transitions_total{group=\"web\"} [1-9]" "$out" &&
+			grep -q "^ballast_ha_gate_to_programmed_seconds " "$out"'
+fi
+
+# ---- 2. warm + DSR: a connection across the failover ------------------------
+check "warm: both nodes reload the config (standby: warm)" ha_reconf warm keepalived
+if [[ -n $gate ]]; then
+	check "warm: lb2 standby yet programmed" \
+		eval 'ha_status_is lb2 .ha.state standby && wait_for 3000 ha_programmed lb2 7000'
+fi
+ha_flow_across lb1 lb2 4 >"$out" 2>&1
+read -r f_name f_before f_after f_state f_gap f_real1 f_real2 _ _ <"$HA_DIR/flow.result"
+check "warm: both nodes hash the connection to the same real ($f_real1, $f_real2: $f_name)" \
+	eval '[[ -n $f_real1 && $f_real1 == "$f_real2" && $f_real1 == "$(ha_addr "$f_name"):7000" ]]'
+check "warm: the connection keeps echoing across the failover (before $f_before B, after $f_after B, stall $f_gap ms)" \
+	eval '[[ $f_state == ok ]] && (( f_before > 0 && f_after > 0 ))'
+check "warm: lb2 carried the connection after the failover" \
+	test "$(cat "$HA_DIR/flow.lb2pkts")" -gt 0
+ha_log "warm: bytes echoed before $f_before, after $f_after, longest stall $f_gap ms"
+ka_start lb1
+check "warm: failback to lb1" eval 'wait_for 5000 ha_vip_on lb1 && wait_for 3000 eval "! ha_vip_on lb2"'
+
+# ---- 3. FRR vrrpd: the gate follows the macvlan's carrier -------------------
+if [[ ! -x /usr/lib/frr/vrrpd || ! -x /usr/lib/frr/zebra ]]; then
+	t_skip "frr" "FRR's zebra and vrrpd missing (make deps)"
+elif ! ha_frr_start >"$out" 2>&1; then
+	t_fail "frr: zebra and vrrpd in both LB namespaces, the VIP on a macvlan" "$(tail -5 "$out")"
+else
+	t_pass "frr: zebra and vrrpd in both LB namespaces, the VIP on a macvlan"
+	check "frr: lb1 master (carrier), lb2's macvlan protodown, the VIP on both" \
+		eval 'wait_for 5000 ha_carrier lb1 && wait_for 5000 ha_protodown lb2 && ha_vip_on lb1 && ha_vip_on lb2'
+	lab_x client python3 "$LAB_PY" spread tcp "$HA_VIP" 80 20 >"$out" 2>&1
+	check "frr: traffic through the VIP ($(tr '\n' ' ' <"$out"))" \
+		eval '! grep -q error "$out" && grep -q be "$out"'
+	if [[ -n $gate ]]; then
+		check "frr: lb2 standby although the VIP is on its macvlan" \
+			eval 'wait_for 3000 ha_status_is lb2 .ha.state standby &&
+				ha_status_is lb2 ".ha.groups[0].vips[0].link" "$HA_MACVLAN"'
+		check "frr: lb1 active" wait_for 3000 ha_status_is lb1 .ha.state active
+	fi
+	# The master's macvlan down: its vrrpd stops advertising, lb2's takes
+	# over and lifts protodown.
+	ip -n "$(lab_ns lb1)" link set "$HA_MACVLAN" down
+	check "frr: lb1's macvlan down -> lb2's carrier up" wait_for 5000 ha_carrier lb2
+	if [[ -n $gate ]]; then
+		check "frr: lb2 active, lb1 standby" \
+			eval 'wait_for 3000 ha_status_is lb2 .ha.state active &&
+				wait_for 3000 ha_status_is lb1 .ha.state standby'
+	fi
+	ip -n "$(lab_ns lb1)" link set "$HA_MACVLAN" up
+	check "frr: lb1's macvlan up -> lb1 preempts, lb2 protodown again" \
+		eval 'wait_for 5000 ha_carrier lb1 && wait_for 5000 ha_protodown lb2'
+	[[ -n $gate ]] && check "frr: lb2 standby again" \
+		wait_for 3000 ha_status_is lb2 .ha.state standby
+fi
+ha_frr_stop
+
+# ---- 4. split brain ----------------------------------------------------------
+ha_reconf withdraw keepalived >/dev/null 2>&1
+ka_start lb1
+wait_for 5000 ha_vip_on lb1
+ka_start lb2
+ha_nft_vrrp lb2 drop
+check "split brain: VRRP dropped in lb2 -> the VIP on both" \
+	eval 'wait_for 5000 ha_vip_on lb2 && ha_vip_on lb1'
+if [[ -n $gate ]]; then
+	check "split brain: both nodes active and programmed" \
+		eval 'wait_for 3000 ha_status_is lb1 .ha.state active && wait_for 3000 ha_status_is lb2 .ha.state active &&
+			wait_for 3000 ha_programmed lb1 7000 && wait_for 3000 ha_programmed lb2 7000'
+	"$HA_MAPS" "$(ha_maps lb1)" rings | sort >"$HA_DIR/rings.lb1"
+	"$HA_MAPS" "$(ha_maps lb2)" rings | sort >"$HA_DIR/rings.lb2"
+	check "split brain: identical rings on both nodes ($(wc -l <"$HA_DIR/rings.lb1") services, $(ha_ring_counts "$HA_DIR/rings.lb1"))" \
+		eval '[[ -s $HA_DIR/rings.lb1 ]] && cmp -s "$HA_DIR/rings.lb1" "$HA_DIR/rings.lb2"'
+	check "split brain: lb1 (sees lb2's adverts) flags it, peer $(ha_addr lb2)" \
+		eval 'wait_for 3000 ha_status_is lb1 ".ha.groups[0].split_brain" true &&
+			ha_status_is lb1 ".ha.groups[0].peer" "$(ha_addr lb2)"'
+	ha_api lb1 /metrics >"$out"
+	check "split brain: lb1's metric ballast_ha_split_brain{group=\"web\"} 1" \
+		grep -q '^ballast_ha_split_brain{group="web"} 1' "$out"
+	check "split brain: lb2 (hears nothing) does not flag it" \
+		ha_status_is lb2 ".ha.groups[0].split_brain" false
+fi
+ha_nft_vrrp lb2 accept
+check "split brain healed: the VIP on lb1 only" \
+	eval 'wait_for 5000 eval "! ha_vip_on lb2" && ha_vip_on lb1'
+if [[ -n $gate ]]; then
+	check "split brain healed: lb1's flag clears, lb2 standby and withdrawn" \
+		eval 'wait_for 3000 ha_status_is lb1 ".ha.groups[0].split_brain" false &&
+			wait_for 3000 ha_status_is lb2 .ha.state standby && wait_for 3000 ha_withdrawn lb2 7000'
+fi
+
+ha_down
+t_done "$suite"
