@@ -114,7 +114,6 @@ static bool src_pool_down(void *ctx, const struct cfg_pool *pool)
 
 void hc_engine_weight_src(struct hc_engine *e, struct rc_weight_src *out)
 {
-	out->ctx = e;
-	out->weight = src_weight;
-	out->pool_down = src_pool_down;
+	*out = (struct rc_weight_src){
+	    .ctx = e, .weight = src_weight, .pool_down = src_pool_down};
 }

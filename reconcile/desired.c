@@ -141,7 +141,8 @@ static int add_service(const struct cfg *cfg, const struct cfg_service *cs,
 	svc = rc_state_add_service(out, &key);
 	if (!svc)
 		return -ENOMEM;
-	snprintf(svc->sched, sizeof(svc->sched), "%s", cfg_sched_name(cs->sched));
+	snprintf(svc->sched, sizeof(svc->sched), "%s",
+		 cfg_sched_name(cs->sched));
 	if (cs->hash == CFG_HASH_SOURCE)
 		flags |= RC_SVC_F_HASH_SRC;
 	for (size_t i = 0; i < sizeof(flag_map) / sizeof(flag_map[0]); i++)
@@ -183,6 +184,9 @@ static int build(const struct cfg *cfg, const struct rc_weight_src *src,
 		const struct cfg_service *cs = &cfg->services[i];
 		struct rc_svc_key key;
 
+		if (src && src->service_active &&
+		    !src->service_active(src->ctx, cs))
+			continue;
 		if (!all) {
 			rc_desired_service_key(cs, &key);
 			if (!n || !bsearch(&key, sorted, n, sizeof(*sorted),

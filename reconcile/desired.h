@@ -14,8 +14,11 @@
 #include "reconcile/model.h"
 
 /*
- * Where effective weights come from. With no source, every enabled backend
- * gets its configured weight and disabled ones get 0.
+ * What the running node contributes to the desired state beyond the config:
+ * effective weights (health results, runtime overrides) and the HA gate.
+ * With no source, every configured service is built, every enabled backend
+ * gets its configured weight and disabled ones get 0. Any callback may be
+ * NULL.
  */
 struct rc_weight_src {
 	void *ctx;
@@ -24,6 +27,12 @@ struct rc_weight_src {
 			   const struct cfg_backend *b);
 	/* True when no real of the pool can take traffic (all down). */
 	bool (*pool_down)(void *ctx, const struct cfg_pool *pool);
+	/*
+	 * False leaves the service out of the desired state, so the diff
+	 * removes it like any service we own and no longer want: the HA gate
+	 * of a standby node with `standby: withdraw`.
+	 */
+	bool (*service_active)(void *ctx, const struct cfg_service *svc);
 };
 
 /*
@@ -46,7 +55,7 @@ int rc_desired_build_services(const struct cfg *cfg,
 			      const struct rc_weight_src *src,
 			      const struct rc_svc_key *keys, size_t n,
 			      struct rc_state *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* The identity a configured service has in the state model. */
 void rc_desired_service_key(const struct cfg_service *cs,

@@ -344,9 +344,9 @@ void dm_ovr_weight_src(struct dm_overrides *set,
 		set->base = *base;
 	else
 		memset(&set->base, 0, sizeof(set->base));
-	out->ctx = set;
-	out->weight = layered_weight;
-	out->pool_down = layered_pool_down;
+	*out = (struct rc_weight_src){.ctx = set,
+				      .weight = layered_weight,
+				      .pool_down = layered_pool_down};
 }
 
 void dm_ovr_set_clock(struct dm_overrides *set, uint64_t (*now)(void))

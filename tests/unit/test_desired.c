@@ -235,7 +235,8 @@ static bool h_pool_down(void *ctx, const struct cfg_pool *pool)
 START_TEST(weights_and_fallback)
 {
 	struct health h = {.halve = 1};
-	struct rc_weight_src src = {&h, h_weight, h_pool_down};
+	struct rc_weight_src src = {
+	    .ctx = &h, .weight = h_weight, .pool_down = h_pool_down};
 	const struct rc_service *s;
 	struct fixture f;
 	struct rc_state st;
@@ -282,6 +283,43 @@ START_TEST(weights_and_fallback)
 }
 END_TEST
 
+/* The HA gate of a standby node: only "web" (192.0.2.10) is held. */
+static bool only_web(void *ctx, const struct cfg_service *svc)
+{
+	(void)ctx;
+	return svc->name && !strcmp(svc->name, "web");
+}
+
+START_TEST(gate_leaves_services_out)
+{
+	struct rc_weight_src src = {.service_active = only_web};
+	struct rc_svc_key keys[3];
+	struct fixture f;
+	struct rc_state st;
+
+	fixture_init(&f);
+	ck_assert_uint_gt(f.cfg.n_services, 1);
+	rc_state_init(&st);
+	ck_assert_int_eq(rc_desired_build(&f.cfg, &src, &st), 0);
+	ck_assert_uint_eq(st.n, 1);
+	ck_assert_str_eq(st.svcs[0].name, "web");
+	/* weights still come from the configuration when no weight source */
+	ck_assert_uint_eq(find_real(&st.svcs[0], "10.0.1.2", 80)->weight, 100);
+	rc_state_free(&st);
+
+	/* a scoped build asking for every service gives the same answer */
+	for (size_t i = 0; i < f.cfg.n_services; i++)
+		rc_desired_service_key(&f.cfg.services[i], &keys[i]);
+	rc_state_init(&st);
+	ck_assert_int_eq(rc_desired_build_services(&f.cfg, &src, keys,
+						   f.cfg.n_services, &st),
+			 0);
+	ck_assert_uint_eq(st.n, 1);
+	ck_assert_str_eq(st.svcs[0].name, "web");
+	rc_state_free(&st);
+}
+END_TEST
+
 START_TEST(duplicates_rejected)
 {
 	struct fixture f;
@@ -323,6 +361,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, maps_config);
 	tcase_add_test(tc, every_scheduler_has_its_name);
 	tcase_add_test(tc, weights_and_fallback);
+	tcase_add_test(tc, gate_leaves_services_out);
 	tcase_add_test(tc, duplicates_rejected);
 	tcase_add_test(tc, empty_config);
 	suite_add_tcase(s, tc);
