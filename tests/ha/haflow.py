@@ -7,7 +7,8 @@ echo comes back by DSR), so a failover shows as a stall or a reset.
   serve NAME ADDR...            on a backend: TCP 7000 on every ADDR; each
                                 connection gets "NAME\\n", then its bytes
                                 echoed
-  flow ADDR PORT STATUS SECS    on the client: one connection; 64 bytes every
+  flow ADDR PORT STATUS SECS [AFTER]
+                                on the client: one connection; 64 bytes every
                                 10 ms; every 50 ms (and at the end) STATUS
                                 gets one line "NAME SENT ECHOED STATE
                                 SENT_AT_MARK ECHOED_AT_MARK GAP_MS SPORT"
@@ -15,7 +16,8 @@ echo comes back by DSR), so a failover shows as a stall or a reset.
                                 is ok, reset, eof or error and GAP_MS the
                                 longest wait between two echoes since the
                                 mark. SIGUSR1 sets the mark (the failover);
-                                SIGTERM or SECS end it.
+                                SIGTERM, SECS, or AFTER seconds after the
+                                mark end it.
   addrwatch ADDR OUT            in a node: subscribe to IPv4 address events,
                                 print "ready", then append "add|del USEC" to
                                 OUT for each event about ADDR (USEC: wall
@@ -73,15 +75,15 @@ def serve(name, addrs):
         t.join()
 
 
-def flow(addr, port, status, secs):
+def flow(addr, port, status, secs, after):
     st = {"name": "?", "sent": 0, "echoed": 0, "state": "ok",
           "sent_mark": 0, "echoed_mark": 0, "gap": 0.0,
-          "last": time.monotonic(), "mark": False, "sport": 0}
+          "last": time.monotonic(), "mark": 0, "sport": 0}
     stop = []
     signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
 
     def mark(*_):
-        st["mark"] = True
+        st["mark"] = time.monotonic()
         st["sent_mark"], st["echoed_mark"] = st["sent"], st["echoed"]
         st["gap"] = 0.0
 
@@ -123,6 +125,8 @@ def flow(addr, port, status, secs):
     st["last"] = now
     while not stop and st["state"] == "ok" and time.monotonic() < end:
         now = time.monotonic()
+        if after and st["mark"] and now >= st["mark"] + after:
+            break
         if now >= next_send:
             next_send += 0.01
             try:
@@ -199,8 +203,9 @@ def addrwatch(addr, out):
 def main(argv):
     if len(argv) >= 4 and argv[1] == "serve":
         serve(argv[2], argv[3:])
-    elif len(argv) == 6 and argv[1] == "flow":
-        return flow(argv[2], int(argv[3]), argv[4], float(argv[5]))
+    elif len(argv) in (6, 7) and argv[1] == "flow":
+        return flow(argv[2], int(argv[3]), argv[4], float(argv[5]),
+                    float(argv[6]) if len(argv) == 7 else 0)
     elif len(argv) == 4 and argv[1] == "addrwatch":
         addrwatch(argv[2], argv[3])
     else:

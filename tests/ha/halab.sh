@@ -184,6 +184,12 @@ EOF
 daemon:
   tick: 500ms
   metrics_listen: null
+health:
+  type: tcp
+  interval: 300ms
+  timeout: 200ms
+  rise: 1
+  fall: 2
 pools:
   be:
     backends:

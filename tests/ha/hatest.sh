@@ -18,6 +18,11 @@ ha_start() {
 	for n in "${HA_LBS[@]}"; do
 		ha_daemon "$n" || { lab_log "the daemon on $n did not start: $(tail -3 "$HA_DIR/$n.daemon.log")"; return 1; }
 	done
+	# Both nodes' rings must agree: every real up on both.
+	for n in "${HA_LBS[@]}"; do
+		wait_for 5000 ha_status_is "$n" .counts.reals_up 4 ||
+			{ lab_log "the reals are not all up on $n: $(ha_status "$n" .counts)"; return 1; }
+	done
 	ka_start lb1 || return 1
 	wait_for 5000 ha_vip_on lb1 ||
 		{ lab_log "keepalived on lb1 did not take the VIP: $(tail -3 "$HA_DIR/ka-lb1.log")"; return 1; }
@@ -48,7 +53,7 @@ ha_has_event() { [[ -n $(ha_last_event "$@") ]]; }
 
 # ---- a failover, measured -------------------------------------------------------
 
-# ha_failover FROM TO [SIGNAL]: stop keepalived on FROM (SIGTERM: it sends a
+# ha_failover FROM TO [SIGNAL]: (HA_PRE_STOP evaluated first) stop keepalived on FROM (SIGTERM: it sends a
 # priority 0 advert and removes the VIP) and measure TO taking over:
 #   HA_T_LAT   the ha_programmed event's latency_ms on TO (kernel event read
 #              to scoped pass applied, the daemon's own measure)
@@ -70,6 +75,7 @@ ha_failover() {
 	wait_for 5000 grep -q ready "$d/addrw.log"
 	wait_for 5000 grep -q polling "$d/mapsw.log"
 	n0=$(ha_event_count "$to")
+	[[ -n ${HA_PRE_STOP:-} ]] && eval "$HA_PRE_STOP"
 	ka_stop "$from" "${3:-TERM}"
 	wait "$mw" && HA_T_MAPS=$(cat "$d/maps.$to")
 	wait_for 3000 ha_has_event "$to" ha_programmed "$n0"
@@ -112,46 +118,50 @@ ha_svc_packets() { "$HA_MAPS" "$(ha_maps "$1")" packets 7000; }
 # ha_flow_field N: field N of the flow client's status line.
 ha_flow_field() { awk -v n="$1" '{ print $n }' "$HA_DIR/flow.status" 2>/dev/null; }
 ha_flow_echoed_ge() { local e; e=$(ha_flow_field 3); [[ -n $e ]] && ((e >= $1)); }
-ha_flow_after_ge() {
-	local e m s
-	e=$(ha_flow_field 3) m=$(ha_flow_field 6) s=$(ha_flow_field 4)
-	[[ $s != ok ]] || { [[ -n $e && -n $m ]] && ((e - m >= $1)); }
-}
 
-# ha_flow_across FROM TO: one echo connection from the client through the
-# VIP; once 0.5 s of it went through, keepalived is stopped on FROM; 1 s of
-# echoes after it (or its end) later the connection ends. Writes
-#   $HA_DIR/flow.result   "NAME BEFORE AFTER STATE GAP_MS REAL_FROM REAL_TO
-#                          SENT_AFTER LOST"
-#   $HA_DIR/flow.lb2pkts  packets TO's echo service counted meanwhile
-# where BEFORE/AFTER are bytes echoed before and after the failover, GAP_MS
-# the longest wait between two echoes after it, REAL_* the real each node's
-# forwarder picks for the connection, LOST the bytes sent after the
-# failover that never came back.
-ha_flow_across() {
-	local from=$1 to=$2 fp sport r1 r2 p0 p1 s
+# ha_flow_start: one echo connection from the client through the VIP;
+# returns once 0.5 s of it went through (HA_FLOW_PID, HA_FLOW_SPORT). It ends
+# itself 1 s after the mark (SIGUSR1 to HA_FLOW_PID, sent at the failover).
+ha_flow_start() {
 	rm -f "$HA_DIR/flow.status"
 	nsenter "--net=$(ha_netns client)" python3 "$HA_FLOW" flow "$HA_VIP" 7000 \
-		"$HA_DIR/flow.status" 20 >"$HA_DIR/flow.log" 2>&1 &
-	fp=$!
-	wait_for 5000 ha_flow_echoed_ge 3200
-	sport=$(ha_flow_field 8)
-	r1=$(ha_flow_real "$from" "$sport")
-	r2=$(ha_flow_real "$to" "$sport")
-	p0=$(ha_svc_packets "$to")
-	kill -USR1 "$fp"
-	ka_stop "$from"
-	wait_for 5000 ha_vip_on "$to"
-	wait_for 5000 ha_flow_after_ge 6400
-	ha_stop_pid "$fp"
-	p1=$(ha_svc_packets "$to")
+		"$HA_DIR/flow.status" 20 1 >"$HA_DIR/flow.log" 2>&1 &
+	HA_FLOW_PID=$!
+	wait_for 5000 ha_flow_echoed_ge 3200 || return 1
+	HA_FLOW_SPORT=$(ha_flow_field 8)
+}
+
+# ha_flow_finish: wait for the connection's end and write
+# $HA_DIR/flow.result "NAME BEFORE AFTER STATE GAP_MS SENT_AFTER SHORT":
+# bytes echoed before and after the mark, the longest wait between two
+# echoes after it, and how many bytes the 1 s after it fell short of the
+# steady 6400 B/s.
+ha_flow_finish() {
+	local s
+	wait_for 5000 eval "! kill -0 $HA_FLOW_PID" || kill "$HA_FLOW_PID" 2>/dev/null
+	wait "$HA_FLOW_PID" 2>/dev/null
 	s=$(cat "$HA_DIR/flow.status")
 	echo "flow: $s"
 	# NAME SENT ECHOED STATE SENT_MARK ECHOED_MARK GAP SPORT
-	awk -v r1="${r1:--}" -v r2="${r2:--}" '{
-		print $1, $6, $3 - $6, $4, $7, r1, r2, $2 - $5, ($2 - $5) - ($3 - $6)
-	}' <<<"$s" >"$HA_DIR/flow.result"
-	echo $((p1 - p0)) >"$HA_DIR/flow.lb2pkts"
+	awk '{ short = 6400 - ($3 - $6); if (short < 0) short = 0
+		print $1, $6, $3 - $6, $4, $7, $2 - $5, short }' <<<"$s" >"$HA_DIR/flow.result"
+}
+
+# ha_flow_across FROM TO: a connection across keepalived's stop on FROM.
+# Besides flow.result, $HA_DIR/flow.reals has the real each node's forwarder
+# picks for it before the failover ("FROM_REAL TO_REAL"), and
+# $HA_DIR/flow.topkts the packets TO's echo service counted meanwhile.
+ha_flow_across() {
+	local from=$1 to=$2 p0
+	ha_flow_start || return 1
+	echo "$(ha_flow_real "$from" "$HA_FLOW_SPORT") $(ha_flow_real "$to" "$HA_FLOW_SPORT")" \
+		>"$HA_DIR/flow.reals"
+	p0=$(ha_svc_packets "$to")
+	kill -USR1 "$HA_FLOW_PID"
+	ka_stop "$from"
+	wait_for 5000 ha_vip_on "$to"
+	ha_flow_finish
+	echo $(($(ha_svc_packets "$to") - p0)) >"$HA_DIR/flow.topkts"
 }
 
 # ---- FRR ---------------------------------------------------------------------
