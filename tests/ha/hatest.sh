@@ -174,13 +174,15 @@ ha_protodown() { ip -n "$(lab_ns "$1")" -d -o link show dev "$HA_MACVLAN" | grep
 # frr_conf NODE: vrrpd's config in the node's FRR directory, from `ballast
 # vrrp patch-frr` when the binary has it.
 frr_conf() {
-	local n=$1 d
+	local n=$1 d rc=0
 	d=$(frr_dir "$n")
 	printf 'hostname %s\n' "$n" >"$d/zebra.conf"
 	printf 'hostname %s\n' "$n" >"$d/vrrpd.conf"
 	if ballast_has_vrrp; then
-		"$HA_BALLAST" vrrp patch-frr "$d/vrrpd.conf" -c "$HA_DIR/$n.yaml" --node "$n" ||
-			return 1
+		# Exit 2: the file changed (here: the block appended).
+		"$HA_BALLAST" vrrp patch-frr "$d/vrrpd.conf" -c "$HA_DIR/$n.yaml" \
+			--node "$n" || rc=$?
+		((rc == 0 || rc == 2)) || return 1
 	else
 		cat >>"$d/vrrpd.conf" <<EOF
 interface eth0
