@@ -287,6 +287,24 @@ ka_stop() {
 	unset "HA_KPID[$1]"
 }
 
+# ka_crash NODE: keepalived dies without cleaning up, as in a crash: the
+# parent stopped (so it cannot respawn its VRRP child), the child killed,
+# then the parent. The VIP stays behind.
+ka_crash() {
+	local p=${HA_KPID[$1]:-} c
+	[[ -n $p ]] || return 1
+	c=$(cat "$HA_DIR/ka-$1.vrrp.pid" 2>/dev/null)
+	kill -STOP "$p"
+	[[ -n $c ]] && kill -KILL "$c"
+	ha_stop_pid "$p" KILL 2>/dev/null
+	unset "HA_KPID[$1]"
+	# The child is reaped once its parent is gone; until then keepalived
+	# started again would take its pid file for a running daemon. The pid
+	# files stay behind, as after a crash: remove them, as systemd would.
+	[[ -n $c ]] && wait_for 3000 test ! -e "/proc/$c"
+	rm -f "$HA_DIR/ka-$1".*pid
+}
+
 # ---- FRR (zebra + vrrpd) -------------------------------------------------
 
 frr_dir() { printf '%s/frr-%s' "$HA_DIR" "$1"; }

@@ -15,6 +15,8 @@
 #   4. split brain (VRRP dropped by nft in lb2): both active, identical
 #      rings, flagged by lb1 (which still sees lb2's adverts).
 # Usage: run.sh BALLAST HAMAPS. Skips (recording a skip) without root.
+# Checks written as `eval '...'` expand when they run, on purpose:
+# shellcheck disable=SC2016
 set -u
 suite=ha
 here=$(cd "$(dirname "$0")" && pwd)
@@ -102,6 +104,23 @@ if [[ -n $gate ]]; then
 	check "failback: lb1 active and programmed, lb2 standby and withdrawn" \
 		eval 'wait_for 3000 ha_programmed lb1 7000 && wait_for 3000 ha_withdrawn lb2 7000 &&
 			ha_status_is lb1 .ha.state active && ha_status_is lb2 .ha.state standby'
+	# A crashed keepalived leaves its VIP behind: lb2 takes over, both
+	# hold the VIP, and lb1, which hears lb2's adverts, flags split brain.
+	ka_crash lb1
+	check "crash: keepalived killed on lb1, its VIP stays, lb2 takes the VIP" \
+		eval 'wait_for 3000 ha_vip_on lb2 && ha_vip_on lb1'
+	check "crash: both active, lb1 flags split brain (peer $(ha_addr lb2))" \
+		eval 'wait_for 3000 ha_status_is lb2 .ha.state active && ha_status_is lb1 .ha.state active &&
+			wait_for 3000 ha_status_is lb1 ".ha.groups[0].split_brain" true &&
+			ha_status_is lb1 ".ha.groups[0].peer" "$(ha_addr lb2)"'
+	ip -n "$(lab_ns lb1)" addr del "$HA_VIP/32" dev eth0
+	check "crash: the stale VIP removed by hand -> lb1 standby, withdrawn, flag cleared" \
+		eval 'wait_for 3000 ha_status_is lb1 .ha.state standby && wait_for 3000 ha_withdrawn lb1 7000 &&
+			ha_status_is lb1 ".ha.groups[0].split_brain" false'
+	ka_start lb1
+	check "crash: keepalived back on lb1, failback" \
+		eval 'wait_for 5000 ha_vip_on lb1 && wait_for 3000 eval "! ha_vip_on lb2" &&
+			wait_for 3000 ha_status_is lb2 .ha.state standby'
 	check "status: transitions counted on lb2 (>= 2)" \
 		eval '(( $(ha_status lb2 ".ha.groups[0].transitions") >= 2 ))'
 	ha_api lb2 /metrics >"$out"
