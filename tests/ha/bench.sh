@@ -29,29 +29,11 @@ if [[ -z "${BALLAST_LAB_INNER:-}" ]]; then
 	BALLAST_LAB_INNER=1 exec unshare --mount --propagation private "$0" "$@"
 fi
 
-tmp=$(mktemp -d)
-chmod 755 "$tmp"
-mkdir -p "$tmp/bpf"
-mount -t bpf bpf "$tmp/bpf" || { echo "bench-ha: cannot mount a bpf filesystem" >&2; exit 1; }
-HA_PREFIX=hab$$-
-HA_DIR=$tmp/lab
-HA_PINS=$tmp/bpf/lab
-HA_BALLAST=$B
-# shellcheck source=tests/ha/halab.sh
-. "$here/halab.sh"
-# shellcheck source=tests/ha/hatest.sh
-. "$here/hatest.sh"
+ha_env_fail() { echo "bench-ha: $1" >&2; exit 1; }
+HA_BASE=hab
+# shellcheck source=tests/ha/env.sh
+. "$here/env.sh"
 rows=$tmp/rows
-
-lab_reap hab
-
-cleanup() {
-	ha_down
-	umount "$tmp/bpf" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # stats FIELD MODE [FILTER]: "median max n" of a column of $rows for MODE
 # (rows with "-" there are left out).

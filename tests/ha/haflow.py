@@ -75,6 +75,20 @@ def serve(name, addrs):
         t.join()
 
 
+def attempt(st, op):
+    """op() on the non-blocking socket; None when it would block. A reset or
+    another error ends the connection: st["state"] says which."""
+    try:
+        return op()
+    except BlockingIOError:
+        return None
+    except ConnectionResetError:
+        st["state"] = "reset"
+    except OSError:
+        st["state"] = "error"
+    return None
+
+
 def flow(addr, port, status, secs, after):
     st = {"name": "?", "sent": 0, "echoed": 0, "state": "ok",
           "sent_mark": 0, "echoed_mark": 0, "gap": 0.0,
@@ -129,26 +143,17 @@ def flow(addr, port, status, secs, after):
             break
         if now >= next_send:
             next_send += 0.01
-            try:
-                st["sent"] += s.send(MSG)
-            except BlockingIOError:
-                pass
-            except ConnectionResetError:
-                st["state"] = "reset"
+            n = attempt(st, lambda: s.send(MSG))
+            if st["state"] != "ok":
                 break
-            except OSError:
-                st["state"] = "error"
-                break
+            st["sent"] += n or 0
         timeout = max(0.0, min(next_send, next_write) - time.monotonic())
         for _ in sel.select(timeout):
-            try:
-                d = s.recv(65536)
-            except ConnectionResetError:
-                st["state"] = "reset"
+            d = attempt(st, lambda: s.recv(65536))
+            if st["state"] != "ok":
                 break
-            except OSError:
-                st["state"] = "error"
-                break
+            if d is None:
+                continue
             if not d:
                 st["state"] = "eof"
                 break

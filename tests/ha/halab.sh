@@ -58,13 +58,7 @@ ha_peer() { [[ $1 == lb1 ]] && echo lb2 || echo lb1; }
 ha_up() {
 	local n a mac
 	mkdir -p "$HA_DIR" || return 1
-	for n in "${LAB_NODES[@]}"; do
-		ip netns add "$(lab_ns "$n")" || return 1
-		lab_sysctl "$n" net.ipv4.conf.all.rp_filter=0 \
-			net.ipv4.conf.default.rp_filter=0
-	done
-	ip -n "$(lab_ns sw)" link add br0 type bridge || return 1
-	ip -n "$(lab_ns sw)" link set br0 up
+	lab_switch_up || return 1
 	lab_link client 1500 || return 1
 	for n in lb1 lb2 be1 be2; do lab_link "$n" 1600 || return 1; done
 	for n in client lb1 lb2 be1 be2; do

@@ -36,30 +36,11 @@ if [[ -z "${BALLAST_LAB_INNER:-}" ]]; then
 	BALLAST_LAB_INNER=1 exec unshare --mount --propagation private "$0" "$@"
 fi
 
-tmp=$(mktemp -d)
-# FRR's daemons drop to the user frr, which must reach their directories.
-chmod 755 "$tmp"
-mkdir -p "$tmp/bpf"
-mount -t bpf bpf "$tmp/bpf" || skip_all "cannot mount a bpf filesystem"
-HA_PREFIX=hat$$-
-HA_DIR=$tmp/lab
-HA_PINS=$tmp/bpf/lab
-HA_BALLAST=$B
-# shellcheck source=tests/ha/halab.sh
-. "$here/halab.sh"
-# shellcheck source=tests/ha/hatest.sh
-. "$here/hatest.sh"
+ha_env_fail() { skip_all "$1"; }
+HA_BASE=hat
+# shellcheck source=tests/ha/env.sh
+. "$here/env.sh"
 out=$tmp/out
-
-lab_reap hat
-
-cleanup() {
-	ha_down
-	umount "$tmp/bpf" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 if ! ha_start withdraw >"$out" 2>&1; then
 	t_fail "the HA lab comes up (two LB daemons, keepalived)" "$(tail -5 "$out")"
