@@ -228,8 +228,9 @@ ha_daemon_stop() {
 }
 
 # ha_programmed NODE PORT: the node's maps hold the TCP service on PORT.
-ha_programmed() { [[ -e $(ha_maps "$1")/lb_services ]] && "$HA_MAPS" "$(ha_maps "$1")" wait "$2" present 0 >/dev/null; }
-ha_withdrawn() { [[ -e $(ha_maps "$1")/lb_services ]] && "$HA_MAPS" "$(ha_maps "$1")" wait "$2" absent 0 >/dev/null; }
+# ha_withdrawn NODE PORT: it does not (no forwarder pinned counts too).
+ha_programmed() { "$HA_MAPS" "$(ha_maps "$1")" wait "$2" present 0 >/dev/null 2>&1; }
+ha_withdrawn() { "$HA_MAPS" "$(ha_maps "$1")" wait "$2" absent 0 >/dev/null 2>&1; }
 
 # ha_vip_on NODE: the VIP is an address in NODE.
 ha_vip_on() { ip -n "$(lab_ns "$1")" -o addr show | grep -q " inet $HA_VIP/"; }

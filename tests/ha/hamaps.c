@@ -12,7 +12,7 @@
  *       there is no such service)
  *   hamaps DIR wait PORT present|absent TIMEOUT_MS
  *       poll lb_services (every 100 us) until a TCP service on PORT is
- *       there (with a ring) or gone; print the wall-clock time it was seen,
+ *       there (with a ring) or gone (no maps pinned count as none); print the wall-clock time it was seen,
  *       in microseconds since the epoch. "polling" on stderr once the
  *       first look is done (a caller waits for it before the event). Exit 1
  *       at the timeout.
@@ -35,15 +35,21 @@
 
 static const char *dir;
 
-static int get(const char *name)
+static int get_quiet(const char *name)
 {
 	char p[PATH_MAX];
-	int fd;
 
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	fd = bpf_obj_get(p);
+	return bpf_obj_get(p);
+}
+
+static int get(const char *name)
+{
+	int fd = get_quiet(name);
+
 	if (fd < 0)
-		fprintf(stderr, "hamaps: %s: %s\n", p, strerror(errno));
+		fprintf(stderr, "hamaps: %s/%s: %s\n", dir, name,
+			strerror(errno));
 	return fd;
 }
 
@@ -147,16 +153,26 @@ static uint64_t mono_us(clockid_t c)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* No forwarder pinned (yet, or any more) holds no service either. */
 static int wait_svc(uint16_t port, bool want, long timeout_ms)
 {
-	int svcs = get("lb_services"), state = get("lb_svc_state");
+	int svcs = -1, state = -1;
 	uint64_t end = mono_us(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000;
 	bool first = true;
 
-	if (svcs < 0 || state < 0)
-		return 1;
 	for (;;) {
-		bool seen = has_tcp_port(svcs, state, port) == want;
+		bool seen;
+
+		if (svcs < 0 || state < 0) {
+			if (svcs >= 0)
+				close(svcs);
+			if (state >= 0)
+				close(state);
+			svcs = get_quiet("lb_services");
+			state = get_quiet("lb_svc_state");
+		}
+		seen = (svcs >= 0 && state >= 0 &&
+			has_tcp_port(svcs, state, port)) == want;
 
 		if (first) {
 			fprintf(stderr, "polling\n");
