@@ -30,6 +30,7 @@ static int run_daemon(const struct cmd_options *o)
 		.socket = o->socket,
 		.state_dir = o->state_dir,
 		.cleanup_on_exit = o->cleanup_on_exit,
+		.node = o->node,
 		.config_log_level = !cmd_log_level_given(),
 	};
 
@@ -115,9 +116,9 @@ int cmd_apply(int argc, char **argv)
 	}
 	if (o.daemon)
 		return run_daemon(&o);
-	if (o.socket || o.state_dir || o.cleanup_on_exit) {
-		fprintf(stderr, "ballast apply: --socket, --state-dir and "
-				"--cleanup-on-exit need --daemon\n");
+	if (o.socket || o.state_dir || o.cleanup_on_exit || o.node) {
+		fprintf(stderr, "ballast apply: --socket, --state-dir, "
+				"--cleanup-on-exit and --node need --daemon\n");
 		return CMD_EXIT_ERROR;
 	}
 	if (o.detach && (o.dry_run || o.prune)) {

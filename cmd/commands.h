@@ -18,5 +18,7 @@ int cmd_probe(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 /* ballast decap attach|detach|status IFACE [ADDRESS...] */
 int cmd_decap(int argc, char **argv);
+/* ballast vrrp render keepalived | patch-frr FILE [-c FILE] [--node NAME] */
+int cmd_vrrp(int argc, char **argv);
 
 #endif

@@ -29,6 +29,7 @@ struct cmd_options {
 	const char *socket;    /* NULL: the config's daemon.api_socket */
 	const char *state_dir; /* NULL: the config's daemon.state_dir */
 	bool cleanup_on_exit;
+	const char *node; /* --node: this node in vrrp.nodes */
 };
 
 /* probe. */
@@ -49,6 +50,14 @@ struct cmd_doctor_options {
 struct cmd_decap_options {
 	const char *pin_path; /* bpffs directory */
 	int mode;	      /* index into auto, native, generic */
+};
+
+/* vrrp render keepalived, vrrp patch-frr. */
+struct cmd_vrrp_options {
+	const char *config;
+	const char *node; /* NULL: the host name picks the node */
+	bool dry_run;
+	bool diff;
 };
 
 struct cli_command;

@@ -13,6 +13,7 @@
 #include "cmd/json_out.h"
 #include "config/config.h"
 #include "lib/log.h"
+#include "vrrp/vrrp.h"
 
 struct lock_wait {
 	const char *what;
@@ -285,15 +286,92 @@ void cmd_session_close(struct cmd_session *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* The HA gate read once: which groups this node holds right now. */
+struct session_gate {
+	struct vw *w;
+	struct vw_group_spec *groups;
+	size_t n;
+};
+
+static bool gate_active(void *ctx, const struct cfg_service *svc)
+{
+	const struct session_gate *g = ctx;
+	ssize_t i = vw_group_of_service(g->groups, g->n, svc);
+
+	if (i >= 0)
+		return vw_group_active(g->w, (size_t)i);
+	for (size_t k = 0; k < g->n; k++) /* fwmark: follows the node */
+		if (vw_group_active(g->w, k))
+			return true;
+	return false;
+}
+
+/*
+ * With ha.mode vrrp and standby: withdraw, a one-shot plan wants what the
+ * daemon would: the services of the groups this node holds. Says on stderr
+ * which groups are left out and why.
+ */
+static int gate_open(struct cmd_session *s, struct session_gate *g)
+{
+	struct vw_opts o = {0};
+	char why[256] = "";
+	int ret;
+
+	memset(g, 0, sizeof(*g));
+	if (s->cfg->ha.mode != CFG_HA_VRRP ||
+	    s->cfg->ha.standby != CFG_STANDBY_WITHDRAW)
+		return 0;
+	ret = vw_groups_from_cfg(s->cfg, &g->groups, &g->n);
+	if (ret)
+		return fail(s, "ha", NULL, "HA gate: %s", strerror(-ret));
+	o.interface = s->cfg->ha.interface;
+	o.groups = g->groups;
+	o.n_groups = g->n;
+	ret = vw_snapshot(&o, &g->w, why, sizeof(why));
+	if (ret) {
+		free(g->groups);
+		g->groups = NULL;
+		return fail(s, "ha", NULL, "HA gate: %s",
+			    why[0] ? why : strerror(-ret));
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		struct vw_group_status st;
+
+		if (!s->ha_told && !vw_group_active(g->w, i) &&
+		    !vw_group_status(g->w, i, &st))
+			fprintf(stderr,
+				"ha: group %s is standby on this node (%s): its "
+				"services are left out (ha.standby: withdraw)\n",
+				st.name, st.cause[0] ? st.cause : "VIPs not held");
+	}
+	s->ha_told = true;
+	return 0;
+}
+
+static void gate_close(struct session_gate *g)
+{
+	vw_free(g->w);
+	free(g->groups);
+}
+
 int cmd_session_plan(struct cmd_session *s, bool prune,
 		     const struct rc_plan **plan)
 {
 	struct rc_diff_opts dopts = { .prune = prune };
+	struct rc_weight_src src = {0};
+	struct session_gate gate;
 	int ret;
 
+	ret = gate_open(s, &gate);
+	if (ret)
+		return ret;
+	if (gate.w)
+		src = (struct rc_weight_src){.ctx = &gate,
+					     .service_active = gate_active};
 	listen_begin(s);
-	ret = rc_ctl_plan(s->ctl, s->cfg, NULL, &dopts, plan);
+	ret = rc_ctl_plan(s->ctl, s->cfg, gate.w ? &src : NULL, &dopts, plan);
 	listen_end();
+	gate_close(&gate);
 	if (!ret)
 		return 0;
 	return fail(s, "dataplane", dp_extra(s, s->ops->name),

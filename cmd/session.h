@@ -16,6 +16,7 @@ struct cmd_session {
 	struct lb_lock *lock; /* the dataplane's writer lock, when held */
 	bool json;  /* errors also as {"error": {...}} on stdout (plan --json) */
 	char *told; /* the first error a module logged in the current step */
+	bool ha_told; /* standby HA groups were reported */
 };
 
 /*

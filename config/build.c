@@ -581,6 +581,37 @@ static void build_removal_fraction(struct cfg_ctx *c,
 	cfg->daemon.max_removal_fraction = v;
 }
 
+/* The vrrp: section: the decoded lists become the public arrays. */
+static void build_vrrp(struct cfg_ctx *c, const struct raw_root *root,
+		       struct cfg *cfg)
+{
+	const struct raw_vrrp *rv = root->vrrp;
+	struct cfg_vrrp_node *nodes;
+	struct cfg_vrrp_group *groups;
+
+	if (!rv) {
+		cfg->vrrp = (struct cfg_vrrp){.version = 3,
+					      .advert_interval_ms = 1000,
+					      .preempt = true};
+		return;
+	}
+	cfg->vrrp = rv->v;
+	nodes = cfg_arena_calloc(c->arena, rv->n_nodes ? rv->n_nodes : 1,
+				 sizeof(*nodes));
+	groups = cfg_arena_calloc(c->arena, rv->n_groups ? rv->n_groups : 1,
+				  sizeof(*groups));
+	if (!nodes || !groups)
+		return;
+	for (size_t i = 0; i < rv->n_nodes; i++)
+		nodes[i] = rv->nodes[i].n;
+	for (size_t i = 0; i < rv->n_groups; i++)
+		groups[i] = rv->groups[i].g;
+	cfg->vrrp.nodes = nodes;
+	cfg->vrrp.n_nodes = rv->n_nodes;
+	cfg->vrrp.groups = groups;
+	cfg->vrrp.n_groups = rv->n_groups;
+}
+
 void cfg_build(struct cfg_ctx *c, struct raw_root *root, struct cfg *cfg)
 {
 	uint32_t top_cum;
@@ -589,6 +620,7 @@ void cfg_build(struct cfg_ctx *c, struct raw_root *root, struct cfg *cfg)
 	cfg->dataplane = root->dp;
 	cfg->ha = root->ha;
 	cfg->daemon = root->dm;
+	build_vrrp(c, root, cfg);
 	build_removal_fraction(c, root, cfg);
 	/* Nothing written yet: the built-in timings are the derived ones. */
 	health_level(c, &cfg_health_builtin, 0, root->health, &cfg->health,

@@ -309,6 +309,14 @@ static int decode_addr(struct cfg_ctx *c, const struct cfg_ynode *n,
 	return 0;
 }
 
+int cfg_decode_addr(struct cfg_ctx *c, const struct cfg_ynode *n,
+		    const struct cfg_path *p, int family, struct lb_addr *out)
+{
+	struct cfg_fdesc f = {.kind = FK_ADDR, .min = (uint64_t)family};
+
+	return decode_addr(c, n, p, &f, out);
+}
+
 static int decode_string(struct cfg_ctx *c, const struct cfg_ynode *n,
 			 const struct cfg_path *p, const struct cfg_fdesc *f,
 			 const char **out)

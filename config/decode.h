@@ -96,6 +96,16 @@ const char *cfg_node_str(struct cfg_ctx *c, const struct cfg_ynode *n,
 int cfg_decode_enum(struct cfg_ctx *c, const struct cfg_ynode *n,
 		    const struct cfg_enum_def *en, const struct cfg_path *p,
 		    int *out);
+/*
+ * One address scalar, with the messages FK_ADDR gives (prefix, port,
+ * unspecified); family 0 takes either. 0 or -EINVAL after reporting.
+ */
+int cfg_decode_addr(struct cfg_ctx *c, const struct cfg_ynode *n,
+		    const struct cfg_path *p, int family, struct lb_addr *out);
+/* The custom decoder of the top-level vrrp: section (schema_vrrp.c). */
+void cfg_dec_vrrp(struct cfg_ctx *c, const struct cfg_ynode *n,
+		  const struct cfg_dobj *o, const struct cfg_fdesc *f,
+		  const struct cfg_path *p);
 /* Decode a mapping against od into o; fields absent keep their defaults. */
 void cfg_decode_object(struct cfg_ctx *c, const struct cfg_ynode *n,
 		       const struct cfg_odesc *od, const struct cfg_dobj *o,

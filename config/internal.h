@@ -191,6 +191,8 @@ enum {
 	HA_MODE,
 	HA_INTERFACE,
 	HA_STANDBY,
+	HA_PROVIDER,
+	RT_VRRP,
 	DM_TICK,
 	DM_API_SOCKET,
 	DM_API_LISTEN,
@@ -204,11 +206,62 @@ enum {
 	RT__COUNT,
 };
 
+/* ---- the vrrp: section ------------------------------------------------ */
+
+enum {
+	VR_VERSION,
+	VR_ADVERT,
+	VR_PREEMPT,
+	VR_UNICAST,
+	VR_AUTH,
+	VR_NODES,
+	VR_GROUPS,
+	VR__COUNT,
+};
+
+enum {
+	VN_NAME,
+	VN_ADDRESS,
+	VN_PRIORITY,
+	VN__COUNT,
+};
+
+enum {
+	VG_NAME,
+	VG_VRID,
+	VG_VIPS,
+	VG__COUNT,
+};
+
+struct raw_vrrp_node {
+	struct cfg_vrrp_node n;
+	uint64_t seen;
+	struct cfg_loc loc[VN__COUNT];
+};
+
+struct raw_vrrp_group {
+	struct cfg_vrrp_group g;
+	struct cfg_loc *vip_loc; /* where each of g.vips is written */
+	uint64_t seen;
+	struct cfg_loc loc[VG__COUNT];
+};
+
+struct raw_vrrp {
+	struct cfg_vrrp v;	/* scalars; nodes and groups built from below */
+	struct raw_vrrp_node *nodes;
+	size_t n_nodes;
+	struct raw_vrrp_group *groups;
+	size_t n_groups;
+	uint64_t seen;
+	struct cfg_loc loc[VR__COUNT];
+};
+
 struct raw_root {
 	uint32_t version;
 	struct cfg_dataplane dp;
 	struct cfg_ha ha;
 	struct cfg_daemon dm;
+	struct raw_vrrp *vrrp; /* NULL: no vrrp: section */
 	const char *max_removal_text; /* daemon.max_removal_fraction */
 	struct raw_health *health;
 	struct raw_pool *pools;
@@ -256,6 +309,21 @@ void cfg_build(struct cfg_ctx *c, struct raw_root *root, struct cfg *cfg);
 /* The semantic checks on a resolved cfg (called by cfg_build). */
 void cfg_validate(struct cfg_ctx *c, const struct raw_root *root,
 		  const struct cfg *cfg);
+/* The vrrp: section's checks (config/validate_vrrp.c; cfg_validate calls). */
+void cfg_validate_vrrp(struct cfg_ctx *c, const struct raw_root *root,
+		       const struct cfg *cfg);
+/*
+ * Why an address cannot be a virtual or backend address (multicast,
+ * broadcast, ...), or NULL; *fix says what to write instead.
+ */
+const char *cfg_addr_class_problem(const struct lb_addr *a, const char **fix);
+/* A name and where it came from, to find duplicates by sorting. */
+struct cfg_name_key {
+	const char *name;
+	size_t idx;
+};
+/* qsort order: by name, then by index (the first written comes first). */
+int cfg_name_key_cmp(const void *a, const void *b);
 /* Health settings defaults, before any `health:` of the file. */
 extern const struct cfg_health cfg_health_builtin;
 

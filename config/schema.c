@@ -98,6 +98,12 @@ static const struct cfg_enum_val standby_v[] = {
 };
 EDEF(standby_e, "standby policy", standby_v);
 
+static const struct cfg_enum_val provider_v[] = {
+    {"keepalived", CFG_HA_PROVIDER_KEEPALIVED},
+    {"frr", CFG_HA_PROVIDER_FRR},
+};
+EDEF(provider_e, "VRRP provider", provider_v);
+
 static const struct cfg_enum_val log_v[] = {
     {"error", 0},
     {"warn", 1},
@@ -995,6 +1001,12 @@ static const struct cfg_fdesc ha_f[] = {
      .def = CFG_STANDBY_WITHDRAW,
      .id = HA_STANDBY,
      .off = RT(ha.standby)},
+    {.key = "provider",
+     .kind = FK_ENUM,
+     .en = &provider_e,
+     .def = CFG_HA_PROVIDER_KEEPALIVED,
+     .id = HA_PROVIDER,
+     .off = RT(ha.provider)},
 };
 ODESC(ha_o, "ha", ha_f);
 
@@ -1069,6 +1081,11 @@ static const struct cfg_fdesc root_f[] = {
      .required = true,
      .id = RT_DATAPLANE},
     {.key = "ha", .kind = FK_OBJ, .obj = &ha_o, .id = RT_HA},
+    {.key = "vrrp",
+     .kind = FK_CUSTOM,
+     .custom = cfg_dec_vrrp,
+     .id = RT_VRRP,
+     .off = RT(vrrp)},
     {.key = "daemon", .kind = FK_OBJ, .obj = &daemon_o, .id = RT_DAEMON},
     {.key = "health",
      .kind = FK_CUSTOM,

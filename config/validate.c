@@ -83,7 +83,7 @@ static size_t fwd_list(uint32_t mask, char *buf, size_t len)
  * Why an address cannot be a service or backend address, or NULL; *fix
  * says what to write instead. The schema refuses the unspecified address.
  */
-static const char *addr_class_problem(const struct lb_addr *a, const char **fix)
+const char *cfg_addr_class_problem(const struct lb_addr *a, const char **fix)
 {
 	static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
 					   0, 0, 0, 0, 0xff, 0xff};
@@ -252,14 +252,9 @@ static int svc_key_cmp(const void *a, const void *b)
 	return r ? r : (x->idx < y->idx ? -1 : x->idx > y->idx);
 }
 
-struct name_key {
-	const char *name;
-	size_t idx;
-};
-
-static int name_key_cmp(const void *a, const void *b)
+int cfg_name_key_cmp(const void *a, const void *b)
 {
-	const struct name_key *x = a, *y = b;
+	const struct cfg_name_key *x = a, *y = b;
 	int r = strcmp(x->name, y->name);
 
 	return r ? r : (x->idx < y->idx ? -1 : x->idx > y->idx);
@@ -312,7 +307,7 @@ static void check_service_duplicates(struct vctx *v)
 	size_t n = root->n_svcs;
 	struct svc_key *keys =
 	    cfg_arena_calloc(v->c->scratch, n ? n : 1, sizeof(*keys));
-	struct name_key *names =
+	struct cfg_name_key *names =
 	    cfg_arena_calloc(v->c->scratch, n ? n : 1, sizeof(*names));
 	char path[64], a[LB_ADDR_STRLEN];
 
@@ -329,10 +324,10 @@ static void check_service_duplicates(struct vctx *v)
 			keys[i].port = s->port;
 			keys[i].proto = (uint8_t)s->proto;
 		}
-		names[i] = (struct name_key){s->name, i};
+		names[i] = (struct cfg_name_key){s->name, i};
 	}
 	qsort(keys, n, sizeof(*keys), svc_key_cmp);
-	qsort(names, n, sizeof(*names), name_key_cmp);
+	qsort(names, n, sizeof(*names), cfg_name_key_cmp);
 	for (size_t i = 1, first = 0; i < n; i++) {
 		const struct raw_service *rs, *r0;
 
@@ -420,7 +415,7 @@ static void check_pool(struct vctx *v, size_t pi, struct bk_key *keys)
 		zero += b->weight == 0 || b->disabled;
 		disabled += b->disabled;
 		/* A warning: the dataplane's own refusal stays reachable. */
-		if ((why = addr_class_problem(&b->addr, &fix)))
+		if ((why = cfg_addr_class_problem(&b->addr, &fix)))
 			W(v, rb->loc[BK_ADDRESS],
 			  bk_path(path, sizeof(path), p->name, k),
 			  "backend %s is %s; %s",
@@ -627,7 +622,7 @@ static void check_service(struct vctx *v, size_t i, size_t *reals, bool *used,
 		  "driver; it supports: %s",
 		  cfg_fwd_name(s->forwarding), s->name, v->drv, list);
 	}
-	if (!s->fwmark && (why = addr_class_problem(&s->addr, &fix)))
+	if (!s->fwmark && (why = cfg_addr_class_problem(&s->addr, &fix)))
 		E(v, svc_loc(rs, SV_ADDRESS), SP(path, i, "address"),
 		  "service '%s' address %s is %s; clients connect to a "
 		  "virtual address, so %s",
@@ -774,6 +769,7 @@ void cfg_validate(struct cfg_ctx *c, const struct raw_root *root,
 	bool *used;
 
 	check_dataplane(&v);
+	cfg_validate_vrrp(c, root, cfg);
 	for (size_t i = 0; i < cfg->n_pools; i++)
 		if (cfg->pools[i].n_backends > max_bk)
 			max_bk = cfg->pools[i].n_backends;

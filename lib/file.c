@@ -119,7 +119,9 @@ static void sync_dir(const char *path)
 	free(copy);
 }
 
-int lb_write_file_atomic(const char *path, const char *buf, size_t len)
+/* st: the mode and owner to give the new file, or NULL for 0600, ours. */
+static int write_atomic(const char *path, const char *buf, size_t len,
+			const struct stat *st)
 {
 	char *tmp = NULL;
 	int fd, ret;
@@ -132,6 +134,11 @@ int lb_write_file_atomic(const char *path, const char *buf, size_t len)
 		goto out;
 	}
 	ret = write_all(fd, buf, len);
+	/* Before the rename: never a moment with other permissions. */
+	if (!ret && st && fchmod(fd, st->st_mode & 07777))
+		ret = -errno;
+	if (!ret && st && fchown(fd, st->st_uid, st->st_gid))
+		ret = -errno;
 	if (!ret && fsync(fd))
 		ret = -errno;
 	if (close(fd) && !ret)
@@ -145,4 +152,17 @@ int lb_write_file_atomic(const char *path, const char *buf, size_t len)
 out:
 	free(tmp);
 	return ret;
+}
+
+int lb_write_file_atomic(const char *path, const char *buf, size_t len)
+{
+	return write_atomic(path, buf, len, NULL);
+}
+
+int lb_write_file_like(const char *path, const char *buf, size_t len,
+		       mode_t mode, uid_t uid, gid_t gid)
+{
+	struct stat st = {.st_mode = mode, .st_uid = uid, .st_gid = gid};
+
+	return write_atomic(path, buf, len, &st);
 }

@@ -4,6 +4,7 @@
 #define BALLAST_LIB_FILE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /*
  * Read the file at path into a new buffer (*buf, to free; NUL-terminated,
@@ -21,6 +22,16 @@ int lb_read_file(const char *path, size_t max, char **buf, size_t *len)
  * 0 or -errno.
  */
 int lb_write_file_atomic(const char *path, const char *buf, size_t len)
+    __attribute__((warn_unused_result));
+
+/*
+ * The same, the new file taking `mode` (permission bits) and the owner
+ * uid:gid before it replaces path: a file someone else reads (frr.conf,
+ * group frr, 0640) keeps its permissions. -EPERM when the owner cannot be
+ * given (not root, another owner).
+ */
+int lb_write_file_like(const char *path, const char *buf, size_t len,
+		       mode_t mode, uid_t uid, gid_t gid)
     __attribute__((warn_unused_result));
 
 #endif

@@ -53,6 +53,9 @@ struct vw_opts {
 	uint32_t advert_interval_ms; /* for the flag's expiry */
 	const struct lb_addr *peers; /* the other nodes' addresses (may be 0) */
 	size_t n_peers;
+	/* rtnetlink receive buffer in bytes, 0: the system's default (tests
+	 * shrink it to make the socket overflow) */
+	int rcvbuf;
 };
 
 /*
@@ -127,5 +130,6 @@ int vw_vip_status(const struct vw *w, size_t group, size_t vip, bool *held,
 		  char ifname[16]);
 /* Counters: rtnetlink resyncs after ENOBUFS, adverts seen. */
 uint64_t vw_resyncs(const struct vw *w);
+uint64_t vw_adverts_seen(const struct vw *w);
 
 #endif

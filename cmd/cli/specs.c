@@ -13,6 +13,7 @@
 #define DOCTOR(field) offsetof(struct cmd_doctor_options, field)
 #define DECAP(field) offsetof(struct cmd_decap_options, field)
 #define CL(field) offsetof(struct cl_options, field)
+#define VRRP(field) offsetof(struct cmd_vrrp_options, field)
 
 #define ROW_CONFIG(off)                                                        \
 	{                                                                      \
@@ -156,6 +157,12 @@ static const struct cli_option apply_opts[] = {
      .offset = OPT(cleanup_on_exit),
      .help = "--daemon: remove what Ballast programmed when\n"
 	     "stopped (default: leave the dataplane as it is)"},
+    {.name = "node",
+     .kind = CLI_STRING,
+     .offset = OPT(node),
+     .arg = "NAME",
+     .help = "--daemon: this node's name in vrrp.nodes (its\n"
+	     "peers are the others; default: the host name)"},
     ROW_END,
 };
 
@@ -167,7 +174,7 @@ const struct cli_command cli_apply = {
 	"              [--wait[=DURATION]]\n"
 	"ballast apply [-c FILE] --detach\n"
 	"ballast apply [-c FILE] --daemon [--socket PATH] [--state-dir DIR]\n"
-	"              [--cleanup-on-exit]",
+	"              [--cleanup-on-exit] [--node NAME]",
     .about =
 	"Converge the live dataplane to the configuration once, print every\n"
 	"change made, then read the dataplane back to confirm it converged.\n"
@@ -247,6 +254,65 @@ const struct cli_command cli_doctor = {
     .epilogue_fn = dr_print_checks,
     .epilogue = "Exit status: 0 nothing failed, 1 a check failed.\n",
     .max_args = 64,
+};
+
+static const struct cli_option vrrp_opts[] = {
+    ROW_CONFIG(VRRP(config)),
+    {.name = "node",
+     .short_name = 'n',
+     .kind = CLI_STRING,
+     .offset = VRRP(node),
+     .arg = "NAME",
+     .help = "the vrrp node to write for (default: the one\n"
+	     "named like this host)"},
+    {.name = "dry-run",
+     .kind = CLI_FLAG,
+     .offset = VRRP(dry_run),
+     .help = "patch-frr: say what would change, write nothing"},
+    {.name = "diff",
+     .kind = CLI_FLAG,
+     .offset = VRRP(diff),
+     .help = "patch-frr: print the managed block's changed\n"
+	     "lines ('-' before, '+' after)"},
+    ROW_END,
+};
+
+const struct cli_command cli_vrrp = {
+    .name = "vrrp",
+    .summary = "keepalived and FRR VRRP configuration from the YAML",
+    .synopsis = "ballast vrrp render keepalived [-c FILE] [--node NAME]\n"
+		"ballast vrrp patch-frr FRR_CONF [-c FILE] [--node NAME] "
+		"[--dry-run] [--diff]",
+    .about =
+	"Write the VRRP daemon's configuration from the YAML's vrrp: section,\n"
+	"so the VIPs, VRIDs, priorities and adverts are declared once.\n"
+	"The node is --node NAME, else the vrrp node named like this host\n"
+	"(its full or short host name); its priority is used, and the other\n"
+	"nodes are its unicast peers.\n"
+	"\n"
+	"render keepalived  prints keepalived vrrp_instance blocks on stdout:\n"
+	"                   one per group and address family (ballast_GROUP,\n"
+	"                   ballast_GROUP_v6), state BACKUP everywhere so\n"
+	"                   priority elects the master. Include the output\n"
+	"                   from keepalived.conf.\n"
+	"patch-frr FRR_CONF rewrites, in FRR_CONF, only the block between the\n"
+	"                   lines '! ballast: begin managed vrrp block ...' and\n"
+	"                   '! ballast: end managed vrrp block' with vrrpd's\n"
+	"                   stanzas (appended when both are absent), never a\n"
+	"                   byte outside it. The file is replaced atomically\n"
+	"                   with its mode and owner, the old one kept as\n"
+	"                   FRR_CONF.bak; nothing is written when the block\n"
+	"                   is already up to date.\n"
+	"See Docs/HA.md.\n",
+    .options = vrrp_opts,
+    .epilogue = "Exit status: 0 rendered, or frr.conf unchanged; 2 frr.conf "
+		"changed (or\n"
+		"would change, with --dry-run): reload FRR; 1 error (bad "
+		"config, no\n"
+		"such node, unbalanced markers, a failed write: the file is "
+		"then intact).\n",
+    .min_args = 1,
+    .max_args = 2,
 };
 
 static const char *const xdp_modes[] = {"auto", "native", "generic", NULL};
@@ -542,7 +608,7 @@ const struct cli_command cli_overrides = {
 };
 
 const struct cli_command *const cli_commands[] = {
-    &cli_validate, &cli_plan,	 &cli_apply,  &cli_probe,     &cli_decap, &cli_doctor,
+    &cli_validate, &cli_plan,	 &cli_apply,  &cli_probe,     &cli_decap, &cli_doctor, &cli_vrrp,
     &cli_status,   &cli_show,	 &cli_watch,  &cli_overrides, &cli_drain,
     &cli_undrain,  &cli_disable, &cli_enable, &cli_weight,    &cli_health,
     &cli_flow,	   &cli_version, &cli_help,   NULL,

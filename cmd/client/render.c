@@ -127,6 +127,37 @@ static void row(struct cl_table *t, const char *const *cells)
 	(void)cl_table_row(t, cells);
 }
 
+/* One row per HA group: "web (vrid 51)  active, 1/1 VIPs held, ...". */
+static void ha_group_rows(struct cl_table *t, const json_t *ha)
+{
+	const json_t *groups = json_object_get(ha, "groups"), *g;
+	size_t i;
+
+	json_array_foreach(groups, i, g)
+	{
+		const json_t *vips = json_object_get(g, "vips"), *vp;
+		char head[96], line[512];
+		size_t j, held = 0;
+
+		json_array_foreach(vips, j, vp) held +=
+		    json_is_true(json_object_get(vp, "held"));
+		snprintf(head, sizeof(head), "  %s (vrid %s)", txt(g, "name"),
+			 txt(g, "vrid"));
+		snprintf(line, sizeof(line),
+			 "%s, %zu/%zu VIPs held, %s transitions%s%s; %s",
+			 txt(g, "state"), held, json_array_size(vips),
+			 txt(g, "transitions"),
+			 json_is_true(json_object_get(g, "split_brain"))
+			     ? ", SPLIT BRAIN with "
+			     : "",
+			 json_is_true(json_object_get(g, "split_brain"))
+			     ? txt(g, "peer")
+			     : "",
+			 txt(g, "cause"));
+		row(t, (const char *[]){head, line});
+	}
+}
+
 void cl_render_status(FILE *f, const json_t *d)
 {
 	const json_t *cfg = json_object_get(d, "config");
@@ -161,8 +192,13 @@ void cl_render_status(FILE *f, const json_t *d)
 		 json_is_string(json_object_get(d, "last_refusal"))
 		     ? txt(d, "last_refusal")
 		     : "none");
-	snprintf(v[4], sizeof(v[4]), "%s, %s", txt(ha, "mode"),
-		 txt(ha, "state"));
+	if (json_is_string(json_object_get(ha, "standby")))
+		snprintf(v[4], sizeof(v[4]), "%s (%s, standby: %s), %s",
+			 txt(ha, "mode"), txt(ha, "provider"),
+			 txt(ha, "standby"), txt(ha, "state"));
+	else
+		snprintf(v[4], sizeof(v[4]), "%s, %s", txt(ha, "mode"),
+			 txt(ha, "state"));
 	snprintf(v[5], sizeof(v[5]), "%s at %s%s%s", txt(rl, "last_result"),
 		 txt(rl, "time"),
 		 json_is_string(json_object_get(rl, "last_error")) ? ": " : "",
@@ -179,6 +215,7 @@ void cl_render_status(FILE *f, const json_t *d)
 	row(t, (const char *[]){"drift", txt(d, "drift_total")});
 	row(t, (const char *[]){"refusals", v[3]});
 	row(t, (const char *[]){"ha", v[4]});
+	ha_group_rows(t, ha);
 	row(t, (const char *[]){"reload", v[5]});
 	cl_table_print(f, t, NULL);
 	cl_table_free(t);

@@ -236,8 +236,9 @@ static void cleanup_dataplane(struct daemon *d)
 
 static int start(struct daemon *d, struct cfg **cfg)
 {
-	struct rc_weight_src base;
+	struct rc_weight_src base, layered;
 	struct rc_loop_opts ro;
+	char why[256];
 	int ret;
 
 	ret = open_dataplane(d, *cfg);
@@ -252,8 +253,12 @@ static int start(struct daemon *d, struct cfg **cfg)
 	if (ret)
 		return ret;
 	hc_engine_weight_src(d->hc, &base);
-	dm_ovr_weight_src(d->ovr, &base, &d->src);
+	dm_ovr_weight_src(d->ovr, &base, &layered);
 	dm_ovr_bind(d->ovr, *cfg);
+	ret = dm_ha_new(d, &d->ha);
+	if (ret)
+		return ret;
+	dm_ha_weight_src(d->ha, &layered, &d->src);
 	rc_loop_opts_init(&ro);
 	ro.tick_ms = (*cfg)->daemon.tick_ms;
 	ro.max_removal_fraction = (*cfg)->daemon.max_removal_fraction;
@@ -262,6 +267,12 @@ static int start(struct daemon *d, struct cfg **cfg)
 	if (ret)
 		return ret;
 	rc_loop_set_lock(d->rc, lock_take, lock_release, d);
+	/* The gate's first state is in place before the first pass plans. */
+	ret = dm_ha_configure(d->ha, *cfg, why, sizeof(why));
+	if (ret) {
+		lb_log_kv(LB_LOG_ERR, SUB, LB_NO_FIELDS, "%s", why);
+		return ret;
+	}
 	ret = hc_engine_subscribe(d->hc, dm_on_hc_event, d);
 	if (ret)
 		return ret;
@@ -298,6 +309,7 @@ static void stop(struct daemon *d)
 		cleanup_dataplane(d);
 	if (d->hc)
 		hc_engine_unsubscribe(d->hc, dm_on_hc_event, d);
+	dm_ha_free(d->ha); /* before the config its groups point into */
 	rc_loop_free(d->rc); /* frees the running config */
 	hc_engine_free(d->hc);
 	api_events_free(d->events);

@@ -12,6 +12,7 @@
 #include "cmd/api/metrics.h"
 #include "cmd/daemon/daemon.h"
 #include "cmd/daemon/dm_gitrev.h"
+#include "cmd/daemon/dm_ha.h"
 #include "cmd/daemon/dm_override.h"
 #include "cmd/daemon/dm_util.h"
 #include "health/health.h"
@@ -51,7 +52,8 @@ struct daemon {
 	struct rc_loop *rc;
 	struct hc_engine *hc;
 	struct dm_overrides *ovr;
-	struct rc_weight_src src; /* overrides over health */
+	struct dm_ha *ha;	  /* the HA gate */
+	struct rc_weight_src src; /* the gate over overrides over health */
 	struct api_events *events;
 	struct api_server *api, *metrics_srv;
 	char *ovr_path;

@@ -113,6 +113,7 @@ void dm_on_rc_event(void *arg, const struct rc_loop_event *ev)
 	switch (ev->kind) {
 	case RC_LOOP_EV_PASS:
 		on_pass(d, ev);
+		dm_ha_on_pass(d->ha, ev);
 		break;
 	case RC_LOOP_EV_DRIFT:
 		if (ev->op && ev->op->kind < DM_OP_KINDS)

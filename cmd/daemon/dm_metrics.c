@@ -11,6 +11,56 @@
 _Static_assert(HC_PROBE_BUCKETS <= API_HIST_MAX_BUCKETS,
 	       "the probe histogram fits an api_hist");
 
+
+/* The HA gate: per group with ha.mode vrrp, one node-wide sample without. */
+static void ha_metrics(struct daemon *d, struct api_metrics *m,
+		       const struct cfg *cfg)
+{
+	size_t n = dm_ha_n_groups(d->ha);
+	struct vw_group_status st;
+
+	api_metrics_family(m, "ballast_ha_info", API_METRIC_GAUGE,
+			   "The HA mode.");
+	api_metrics_sample(
+	    m, L("mode", cfg->ha.mode == CFG_HA_VRRP ? "vrrp" : "none"), 1);
+	api_metrics_family(m, "ballast_ha_active", API_METRIC_GAUGE,
+			   "1 while this node holds the group's VIPs (HA mode "
+			   "none: one sample, always 1).");
+	if (!n)
+		api_metrics_sample(m, NULL, 1);
+	for (size_t g = 0; g < n; g++)
+		if (!dm_ha_group(d->ha, g, &st))
+			api_metrics_sample(m, L("group", st.name),
+					   st.active ? 1 : 0);
+	api_metrics_family(m, "ballast_ha_transitions_total",
+			   API_METRIC_COUNTER,
+			   "Active/standby changes of the group.");
+	for (size_t g = 0; g < n; g++)
+		if (!dm_ha_group(d->ha, g, &st))
+			api_metrics_sample_u64(m, L("group", st.name),
+					       st.transitions);
+	api_metrics_family(m, "ballast_ha_split_brain", API_METRIC_GAUGE,
+			   "1 while another node also claims the group's VIPs "
+			   "(its VRRP adverts arrive while this node holds "
+			   "them).");
+	for (size_t g = 0; g < n; g++)
+		if (!dm_ha_group(d->ha, g, &st))
+			api_metrics_sample(m, L("group", st.name),
+					   st.split_brain ? 1 : 0);
+	if (!n)
+		return;
+	api_metrics_family(m, "ballast_ha_gate_to_programmed_seconds",
+			   API_METRIC_GAUGE,
+			   "Kernel event read to dataplane programmed, last "
+			   "transition.");
+	api_metrics_sample(m, NULL, dm_ha_last_programmed_s(d->ha));
+	api_metrics_family(m, "ballast_ha_netlink_resyncs_total",
+			   API_METRIC_COUNTER,
+			   "Full re-reads after the kernel dropped rtnetlink "
+			   "events (ENOBUFS).");
+	api_metrics_sample_u64(m, NULL, dm_ha_resyncs(d->ha));
+}
+
 static void build_metrics(struct daemon *d, struct api_metrics *m,
 			  const struct rc_loop_status *st)
 {
@@ -42,17 +92,7 @@ static void build_metrics(struct daemon *d, struct api_metrics *m,
 			   "1 when the last reload (or the start) succeeded.");
 	api_metrics_sample(m, NULL, d->reload_ok ? 1 : 0);
 
-	api_metrics_family(m, "ballast_ha_active", API_METRIC_GAUGE,
-			   "1 when this node programs the dataplane (HA mode "
-			   "none: always).");
-	api_metrics_sample(m, NULL, 1);
-	api_metrics_family(m, "ballast_ha_info", API_METRIC_GAUGE,
-			   "The HA mode.");
-	api_metrics_sample(
-	    m, L("mode", cfg->ha.mode == CFG_HA_VRRP ? "vrrp" : "none"), 1);
-	api_metrics_family(m, "ballast_ha_transitions_total",
-			   API_METRIC_COUNTER, "HA state changes.");
-	api_metrics_sample_u64(m, NULL, 0);
+	ha_metrics(d, m, cfg);
 
 	api_metrics_family(m, "ballast_reconcile_passes_total",
 			   API_METRIC_COUNTER, "Reconcile passes by kind.");

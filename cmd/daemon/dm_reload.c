@@ -191,7 +191,7 @@ void dm_reload(struct daemon *d, const char *trigger)
 	const struct cfg *old = dm_cfg(d);
 	json_t *errs = json_array();
 	struct cfg *nw;
-	char *text, *why, st[160];
+	char *text, *why, st[160], hawhy[256];
 	size_t len;
 	int ret;
 
@@ -227,12 +227,25 @@ void dm_reload(struct daemon *d, const char *trigger)
 			      errs);
 		return;
 	}
+	ret = dm_ha_configure(d->ha, nw, hawhy, sizeof(hawhy));
+	if (ret) {
+		json_array_append_new(errs, json_string(hawhy));
+		cfg_free(nw);
+		free(text);
+		restore_health(d, old);
+		reload_failed(d, trigger, strdup(hawhy), errs);
+		return;
+	}
 	dm_ovr_bind(d->ovr, nw);
 	ret = rc_loop_set_config(
 	    d->rc, nw,
 	    nw->daemon.allow_mass_removal ? RC_LOOP_GEN_ALLOW_MASS_REMOVAL : 0);
 	if (ret) { /* nw is gone, old still runs */
 		restore_health(d, old);
+		if (dm_ha_configure(d->ha, old, hawhy, sizeof(hawhy)))
+			lb_log_kv(LB_LOG_ERR, SUB, LB_NO_FIELDS,
+				  "cannot restore the running HA gate: %s",
+				  hawhy);
 		dm_ovr_bind(d->ovr, old);
 		free(text);
 		json_array_append_new(errs, json_string(strerror(-ret)));

@@ -24,11 +24,6 @@ const char *dm_op_name(enum rc_op_kind k)
 	return (unsigned int)k < DM_OP_KINDS ? names[k] : "unknown";
 }
 
-static const char *ha_mode_name(const struct cfg *cfg)
-{
-	return cfg->ha.mode == CFG_HA_VRRP ? "vrrp" : "none";
-}
-
 static const char *pass_result(enum rc_loop_result r)
 {
 	switch (r) {
@@ -68,7 +63,7 @@ static int h_status(struct api_req *req, struct api_resp *resp, void *arg)
 	    json_pack(
 		"{s:s, s:{s:s, s:I, s:s, s:o, s:s}, s:{s:s}, s:o,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:o, s:b,"
-		" s:{s:s, s:s}, s:{s:s, s:o, s:o},"
+		" s:o, s:{s:s, s:o, s:o},"
 		" s:{s:I, s:I, s:I, s:I, s:b, s:b}}",
 		"version", BALLAST_VERSION, "config", "path", d->opts.config,
 		"generation", (json_int_t)st.generation, "sha256", st.sha256,
@@ -83,8 +78,7 @@ static int h_status(struct api_req *req, struct api_resp *resp, void *arg)
 		st.last_refusal[0] ? json_string(st.last_refusal) : json_null(),
 		"pending",
 		st.full_pending || st.scoped_pending || st.retry_pending, "ha",
-		"mode", ha_mode_name(cfg), "state",
-		cfg->ha.mode == CFG_HA_NONE ? "n/a" : "active", "reload",
+		dm_ha_status_json(d->ha, cfg), "reload",
 		"last_result", d->reload_ok ? "ok" : "error", "last_error",
 		d->reload_error ? json_string(d->reload_error) : json_null(),
 		"time", dm_time_json(d->reload_wall_ms), "passes", "full",

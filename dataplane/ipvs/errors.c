@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dataplane/ipvs/ipvs_internal.h"
+#include "lib/nl.h"
 
 static const char *verb(enum rc_op_kind k)
 {
@@ -63,7 +64,7 @@ static const char *hint(const struct rc_op *op, int err)
 void ipvs_explain(char *buf, size_t len, const struct rc_op *op, int err,
 		  const char *ext)
 {
-	char key[96], addr[LB_ADDR_STRLEN];
+	char key[96], addr[LB_ADDR_STRLEN], obj[256];
 	const char *h = hint(op, err);
 	int n;
 
@@ -71,19 +72,17 @@ void ipvs_explain(char *buf, size_t len, const struct rc_op *op, int err,
 	if (op->real) {
 		lb_addr_port_fmt(&op->real->addr, op->real->port, addr,
 				 sizeof(addr));
-		n = snprintf(buf, len, "ipvs: %s real %s of service %s: %s",
-			     verb(op->kind), addr, key, strerror(-err));
+		snprintf(obj, sizeof(obj), "ipvs: %s real %s of service %s",
+			 verb(op->kind), addr, key);
 	} else {
-		n = snprintf(buf, len, "ipvs: %s service %s (scheduler %s): %s",
-			     verb(op->kind), key,
-			     op->svc->sched[0] ? op->svc->sched : "-",
-			     strerror(-err));
+		snprintf(obj, sizeof(obj), "ipvs: %s service %s (scheduler %s)",
+			 verb(op->kind), key,
+			 op->svc->sched[0] ? op->svc->sched : "-");
 	}
+	n = lb_nl_strerror(buf, len, obj, err, ext);
 	if (n < 0 || (size_t)n >= len)
 		return;
-	if (ext && ext[0])
-		n += snprintf(buf + n, len - (size_t)n, " (kernel: %s)", ext);
-	if (h && n >= 0 && (size_t)n < len) {
+	if (h) {
 		if (-err == ENOENT &&
 		    (op->kind == RC_OP_SVC_ADD || op->kind == RC_OP_SVC_EDIT))
 			snprintf(buf + n, len - (size_t)n,

@@ -22,10 +22,7 @@
 #include <netlink/socket.h>
 
 #include "dataplane/ipvs/ipvs_nl.h"
-
-#ifndef SOL_NETLINK
-#define SOL_NETLINK 270
-#endif
+#include "lib/nl.h"
 
 /*
  * Requests per sendmsg. The kernel queues one ack per request on our socket
@@ -76,7 +73,7 @@ int ipvs_nl_open(struct ipvs_nl **out, char *why, size_t why_len)
 {
 	struct ipvs_nl *nl;
 	struct timeval tv = {.tv_sec = IPVS_RCV_TIMEOUT_S};
-	int one = 1, bufsz = 4 << 20;
+	int bufsz = 4 << 20;
 	int err;
 
 	*out = NULL;
@@ -115,11 +112,7 @@ int ipvs_nl_open(struct ipvs_nl **out, char *why, size_t why_len)
 			    IPVS_GENL_NAME, strerror(-err));
 		goto fail;
 	}
-	/* Best effort: errors then simply carry less text. */
-	(void)setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one,
-			 sizeof(one));
-	(void)setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one,
-			 sizeof(one));
+	lb_nl_set_ack_opts(nl->fd);
 	if (setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz,
 		       sizeof(bufsz)) < 0)
 		(void)setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUF, &bufsz,
@@ -166,29 +159,6 @@ struct nl_msg *ipvs_nl_msg(struct ipvs_nl *nl, uint8_t cmd, int flags)
 	return msg;
 }
 
-/* Extended-ack text of an NLMSG_ERROR message, or NULL. */
-static const char *ext_ack_msg(const struct nlmsghdr *nh)
-{
-	const struct nlmsgerr *e = NLMSG_DATA(nh);
-	size_t off = sizeof(*e);
-	size_t plen = nh->nlmsg_len - NLMSG_HDRLEN;
-	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-
-	if (!(nh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return NULL;
-	if (!(nh->nlmsg_flags & NLM_F_CAPPED))
-		off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
-	if (off >= plen)
-		return NULL;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
-		      (struct nlattr *)((char *)NLMSG_DATA(nh) + off),
-		      (int)(plen - off), NULL) < 0)
-		return NULL;
-	if (!tb[NLMSGERR_ATTR_MSG] || nla_len(tb[NLMSGERR_ATTR_MSG]) < 1)
-		return NULL;
-	return nla_get_string(tb[NLMSGERR_ATTR_MSG]);
-}
-
 static int recv_some(struct ipvs_nl *nl, ssize_t *got)
 {
 	ssize_t n;
@@ -228,14 +198,13 @@ int ipvs_nl_flush(struct ipvs_nl *nl, ipvs_ack_fn fn, void *ctx)
 		len = (int)n;
 		for (nh = (struct nlmsghdr *)nl->rbuf; NLMSG_OK(nh, len);
 		     nh = NLMSG_NEXT(nh, len)) {
-			const struct nlmsgerr *e;
 			uint32_t idx = nh->nlmsg_seq - nl->first_seq;
+			int e;
 
 			if (nh->nlmsg_type != NLMSG_ERROR || idx >= nl->n_q)
 				continue;
-			e = NLMSG_DATA(nh);
-			fn(ctx, nl->tags[idx], e->error,
-			   e->error ? ext_ack_msg(nh) : NULL);
+			e = lb_nl_ack_errno(nh, (size_t)len);
+			fn(ctx, nl->tags[idx], e, e ? lb_nl_ext_ack(nh) : NULL);
 			acked++;
 		}
 	}
@@ -349,10 +318,10 @@ static int request(struct ipvs_nl *nl, struct nl_msg *msg, bool dump,
 			if (nh->nlmsg_type == NLMSG_DONE)
 				return cb_err;
 			if (nh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(nh);
+				int e = lb_nl_ack_errno(nh, (size_t)len);
 
-				if (e->error)
-					return e->error;
+				if (e)
+					return e;
 				if (!dump)
 					return cb_err;
 				continue;

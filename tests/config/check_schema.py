@@ -32,9 +32,10 @@ SEMANTIC_ONLY = {
     "yaml": "how the YAML reads: duplicate keys; YAML 1.1 spellings "
             "(yes, 0200) that PyYAML turns into booleans and octal numbers",
     "reference": "a value checked against another part of the file: the "
-                 "pools a service names, a service against its backends",
+                 "pools a service names, a service against its backends, "
+                 "service addresses against the vrrp groups' VIPs",
     "unique": "uniqueness across list items: names, addresses, fwmarks, "
-              "backends of a pool",
+              "backends of a pool, vrrp nodes, groups, VRIDs and VIPs",
     "inherit": "health settings resolved across top level, pool and backend",
     "arithmetic": "values compared or computed: durations in range and in "
                   "order, thresholds, prime ring sizes, capacity totals",

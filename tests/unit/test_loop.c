@@ -235,7 +235,7 @@ static struct h *h_new(const struct dp_ops *ops, const char *faults,
 {
 	struct dp_option o = {DP_FAKE_OPT_FAULTS, faults};
 	struct dp_open_args args = {.options = &o, .n_options = 1};
-	struct rc_weight_src ws;
+	struct rc_weight_src ws = {0};
 	struct h *h = calloc(1, sizeof(*h));
 
 	ck_assert_ptr_nonnull(h);

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* ballast vrrp: keepalived and FRR configuration from the vrrp: section. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cli/specs.h"
+#include "cmd/commands.h"
+#include "cmd/diag_print.h"
+#include "cmd/options.h"
+#include "cmd/vrrp/render.h"
+#include "config/config.h"
+
+__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ballast vrrp: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CMD_EXIT_ERROR;
+}
+
+/* Load the file and pick the node; prints why not and returns 1. */
+static int setup(const struct cmd_vrrp_options *o, enum cfg_ha_provider want,
+		 struct cfg **cfg, size_t *node)
+{
+	struct cfg_diags diags = {0};
+	char host[256] = "", err[1024];
+	int r = cfg_load(o->config, cfg, &diags);
+
+	cmd_diags_print(stderr, &diags);
+	cfg_diags_free(&diags);
+	if (r)
+		return fail("%s is not valid; fix it first ('ballast validate "
+			    "-c %s')",
+			    o->config, o->config);
+	if (!o->node && gethostname(host, sizeof(host) - 1))
+		host[0] = 0;
+	if (vr_node_select(*cfg, o->node, host, node, err, sizeof(err)))
+		return fail("%s", err);
+	if ((*cfg)->ha.provider != want)
+		fprintf(stderr,
+			"ballast vrrp: warning: ha.provider is %s; the HA gate "
+			"expects that daemon to move the VIPs\n",
+			want == CFG_HA_PROVIDER_FRR ? "keepalived" : "frr");
+	return 0;
+}
+
+static int render_keepalived(const struct cmd_vrrp_options *o)
+{
+	struct cfg *cfg = NULL;
+	size_t node;
+	int code = setup(o, CFG_HA_PROVIDER_KEEPALIVED, &cfg, &node);
+	/* The header names the file wherever the output is read. */
+	char *abs = realpath(o->config, NULL);
+
+	if (!code &&
+	    (vr_render_keepalived(cfg, node, abs, stdout) || fflush(stdout)))
+		code = fail("writing to stdout: %s", strerror(errno));
+	free(abs);
+	cfg_free(cfg);
+	return code;
+}
+
+static int patch_frr(const struct cmd_vrrp_options *o, const char *path)
+{
+	struct vr_patch_opts po = {.dry_run = o->dry_run, .diff = o->diff};
+	struct cfg *cfg = NULL;
+	char *block = NULL, err[1024];
+	size_t node, len = 0;
+	FILE *mem;
+	int code = setup(o, CFG_HA_PROVIDER_FRR, &cfg, &node), r;
+
+	if (code)
+		goto out;
+	mem = open_memstream(&block, &len);
+	if (!mem || vr_render_frr(cfg, node, mem) || fclose(mem)) {
+		code = fail("rendering the block: %s", strerror(ENOMEM));
+		goto out;
+	}
+	r = vr_frr_patch_file(path, block, len, &po, stdout, err, sizeof(err));
+	if (r < 0)
+		code = fail("%s", err);
+	else
+		code =
+		    r == VR_SPLICE_UNCHANGED ? CMD_EXIT_OK : CMD_EXIT_CHANGES;
+out:
+	free(block);
+	cfg_free(cfg);
+	return code;
+}
+
+int cmd_vrrp(int argc, char **argv)
+{
+	struct cmd_vrrp_options o = {0};
+	int first, code;
+
+	if (cli_parse(&cli_vrrp, argc, argv, &o, &first, &code))
+		return code;
+	o.config = cfg_default_path(o.config);
+	if (!strcmp(argv[first], "render")) {
+		if (first + 1 >= argc || strcmp(argv[first + 1], "keepalived"))
+			return fail("render writes for keepalived: 'ballast "
+				    "vrrp render keepalived'; FRR's file is "
+				    "patched with 'ballast vrrp patch-frr "
+				    "FRR_CONF'");
+		if (o.dry_run || o.diff)
+			return fail("--dry-run and --diff apply to patch-frr; "
+				    "render only prints");
+		return render_keepalived(&o);
+	}
+	if (!strcmp(argv[first], "patch-frr")) {
+		if (first + 1 >= argc)
+			return fail(
+			    "patch-frr needs the frr.conf to patch: "
+			    "'ballast vrrp patch-frr /etc/frr/frr.conf'");
+		return patch_frr(&o, argv[first + 1]);
+	}
+	return fail("no verb '%s'; use 'render keepalived' or 'patch-frr "
+		    "FRR_CONF' (see 'ballast vrrp --help')",
+		    argv[first]);
+}

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Which groups a config asks the gate to follow. Without a vrrp: section
+ * every distinct service address is a group of its own, named by its text,
+ * so a node still gates each VIP on whether it holds it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vrrp/vrrp.h"
+
+static bool seen(const struct lb_addr *addrs, size_t n, const struct lb_addr *a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!lb_addr_cmp(&addrs[i], a))
+			return true;
+	return false;
+}
+
+/* One group per distinct non-fwmark service address, in config order. */
+static int from_services(const struct cfg *cfg, struct vw_group_spec **out,
+			 size_t *n)
+{
+	size_t i, k = 0, cnt = cfg->n_services;
+	struct vw_group_spec *g;
+	struct lb_addr *addrs;
+	char *names;
+
+	/* One block: specs, then their addresses, then their names. */
+	g = calloc(1, (cnt ? cnt : 1) *
+			  (sizeof(*g) + sizeof(*addrs) + LB_ADDR_STRLEN));
+	if (!g)
+		return -ENOMEM;
+	addrs = (struct lb_addr *)(g + cnt);
+	names = (char *)(addrs + cnt);
+	for (i = 0; i < cnt; i++) {
+		const struct cfg_service *s = &cfg->services[i];
+
+		if (s->fwmark || !s->addr.family || seen(addrs, k, &s->addr))
+			continue;
+		addrs[k] = s->addr;
+		g[k].name = lb_addr_fmt(&s->addr, names + k * LB_ADDR_STRLEN,
+					LB_ADDR_STRLEN);
+		g[k].vrid = 0;
+		g[k].vips = &addrs[k];
+		g[k].n_vips = 1;
+		k++;
+	}
+	*out = g;
+	*n = k;
+	return 0;
+}
+
+int vw_groups_from_cfg(const struct cfg *cfg, struct vw_group_spec **out,
+		       size_t *n)
+{
+	const struct cfg_vrrp *v = &cfg->vrrp;
+	struct vw_group_spec *g;
+
+	*out = NULL;
+	*n = 0;
+	if (!v->present)
+		return from_services(cfg, out, n);
+	g = calloc(v->n_groups ? v->n_groups : 1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	for (size_t i = 0; i < v->n_groups; i++) {
+		g[i].name = v->groups[i].name;
+		g[i].vrid = v->groups[i].vrid;
+		g[i].vips = v->groups[i].vips;
+		g[i].n_vips = v->groups[i].n_vips;
+	}
+	*out = g;
+	*n = v->n_groups;
+	return 0;
+}
+
+ssize_t vw_group_of_service(const struct vw_group_spec *groups, size_t n,
+			    const struct cfg_service *svc)
+{
+	if (svc->fwmark)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (seen(groups[i].vips, groups[i].n_vips, &svc->addr))
+			return (ssize_t)i;
+	return -1;
+}
