@@ -53,10 +53,8 @@ stats() {
 failback() {
 	ka_start lb1
 	wait_for 5000 ha_vip_on lb1 && wait_for 3000 eval '! ha_vip_on lb2' || return 1
-	if [[ -n $gate ]]; then
-		wait_for 3000 ha_status_is lb2 .ha.state standby || return 1
-		[[ $mode == warm ]] || wait_for 3000 ha_withdrawn lb2 7000 || return 1
-	fi
+	wait_for 3000 ha_status_is lb2 .ha.state standby || return 1
+	[[ $mode == warm ]] || wait_for 3000 ha_withdrawn lb2 7000 || return 1
 	wait_for 3000 ha_programmed lb1 7000
 }
 
@@ -67,8 +65,6 @@ for mode in withdraw warm; do
 		echo "bench-ha: the lab did not come up ($mode): $(tail -3 "$tmp/out")" >&2
 		exit 1
 	fi
-	gate=
-	ha_has_gate lb1 && gate=1
 	for ((i = 1; i <= N; i++)); do
 		if ! ha_flow_start; then
 			echo "bench-ha: $mode #$i: the echo connection did not start: $(cat "$HA_DIR/flow.log")" >&2
@@ -85,7 +81,6 @@ done
 
 echo
 echo "HA failovers: keepalived SIGTERM on the master, VRRP v3, 100 ms adverts; $N per mode"
-[[ -n $gate ]] || echo "(this build's daemon has no HA gate: both nodes program their services all along)"
 printf '%-9s %-24s %-24s %-8s %-22s %-16s\n' standby "event->programmed daemon" "event->maps outside" resets "stall ms (ok conns)" "bytes short"
 printf '%-9s %-24s %-24s %-8s %-22s %-16s\n' "" "median / max ms" "median / max ms" "" "median / max" "median / max"
 for mode in withdraw warm; do

@@ -130,17 +130,13 @@ ha_stop_pid() {
 
 # ---- Ballast on the LB nodes ----------------------------------------------
 
-# ballast_has_vrrp: the binary knows the vrrp: section and its commands.
-ballast_has_vrrp() { "$HA_BALLAST" vrrp --help >/dev/null 2>&1; }
-
 # ha_conf NODE STANDBY [PROVIDER]: the node's config in $HA_DIR/NODE.yaml
 # (written to a temporary name and renamed, so a running daemon reloads it
 # whole). Both nodes' files differ only in what is node-local (pins, tunnel
 # source): the services, pools and vrrp: section are the same.
 ha_conf() {
 	local node=$1 standby=$2 provider=${3:-keepalived} f=$HA_DIR/$1.yaml
-	{
-		cat <<EOF
+	cat >"$f.tmp" <<EOF || return 1
 version: 1
 dataplane:
   driver: xdp
@@ -157,9 +153,6 @@ ha:
   mode: vrrp
   interface: eth0
   standby: $standby
-EOF
-		if ballast_has_vrrp; then
-			cat <<EOF
   provider: $provider
 vrrp:
   version: 3
@@ -172,9 +165,6 @@ vrrp:
     - name: web
       vrid: $HA_VRID
       vips: [$HA_VIP]
-EOF
-		fi
-		cat <<EOF
 daemon:
   tick: 500ms
   metrics_listen: null
@@ -193,7 +183,7 @@ services:
   - {name: web, address: $HA_VIP, port: 80, pool: be, forwarding: dsr}
   - {name: echo, address: $HA_VIP, port: 7000, pool: be, forwarding: dsr}
 EOF
-	} >"$f.tmp" && mv "$f.tmp" "$f"
+	mv "$f.tmp" "$f"
 }
 
 ha_sock() { printf '%s/%s.sock' "$HA_DIR" "$1"; }
@@ -237,31 +227,15 @@ ha_vip_on() { ip -n "$(lab_ns "$1")" -o addr show | grep -q " inet $HA_VIP/"; }
 
 # ---- keepalived --------------------------------------------------------------
 
-# ka_conf NODE: keepalived's config for NODE in $HA_DIR/ka-NODE.conf, from
-# `ballast vrrp render keepalived` when the binary has it, else written
-# here. The global_defs are the lab's (a router_id per node).
+# ka_conf NODE: keepalived's config for NODE in $HA_DIR/ka-NODE.conf: the
+# lab's global_defs (a router_id per node), then what `ballast vrrp render
+# keepalived` makes of the YAML's vrrp: section.
 ka_conf() {
-	local n=$1 f=$HA_DIR/ka-$1.conf
+	local n=$1
 	{
-		printf 'global_defs {\n    router_id %s\n    vrrp_version 3\n}\n' "$n"
-		if ballast_has_vrrp; then
-			"$HA_BALLAST" vrrp render keepalived -c "$HA_DIR/$n.yaml" --node "$n" ||
-				return 1
-		else
-			cat <<EOF
-vrrp_instance web {
-    state BACKUP
-    interface eth0
-    virtual_router_id $HA_VRID
-    priority $(ha_prio "$n")
-    advert_int 0.1
-    virtual_ipaddress {
-        $HA_VIP/32 dev eth0
-    }
-}
-EOF
-		fi
-	} >"$f"
+		printf 'global_defs {\n    router_id %s\n}\n' "$n"
+		"$HA_BALLAST" vrrp render keepalived -c "$HA_DIR/$n.yaml" --node "$n"
+	} >"$HA_DIR/ka-$n.conf"
 }
 
 # ka_start NODE: keepalived (VRRP only) in NODE's namespace with every pid

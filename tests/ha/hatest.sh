@@ -31,9 +31,6 @@ ha_start() {
 		{ lab_log "keepalived on lb2 is not backup: $(tail -3 "$HA_DIR/ka-lb2.log")"; return 1; }
 }
 
-# ha_has_gate NODE: the daemon reports the gate's groups.
-ha_has_gate() { [[ $(ha_status "$1" .ha.groups) == \[* ]]; }
-
 # ---- the event stream ---------------------------------------------------------
 
 # ha_events NODE: the node's events so far, one JSON object a line, with
@@ -171,28 +168,16 @@ ha_flow_across() {
 ha_carrier() { ip -n "$(lab_ns "$1")" -o link show dev "$HA_MACVLAN" | grep -q 'LOWER_UP'; }
 ha_protodown() { ip -n "$(lab_ns "$1")" -d -o link show dev "$HA_MACVLAN" | grep -q 'protodown on'; }
 
-# frr_conf NODE: vrrpd's config in the node's FRR directory, from `ballast
-# vrrp patch-frr` when the binary has it.
+# frr_conf NODE: zebra's config, and vrrpd's: `hostname`, then the block
+# `ballast vrrp patch-frr` appends (exit 2: the file changed).
 frr_conf() {
 	local n=$1 d rc=0
 	d=$(frr_dir "$n")
 	printf 'hostname %s\n' "$n" >"$d/zebra.conf"
 	printf 'hostname %s\n' "$n" >"$d/vrrpd.conf"
-	if ballast_has_vrrp; then
-		# Exit 2: the file changed (here: the block appended).
-		"$HA_BALLAST" vrrp patch-frr "$d/vrrpd.conf" -c "$HA_DIR/$n.yaml" \
-			--node "$n" || rc=$?
-		((rc == 0 || rc == 2)) || return 1
-	else
-		cat >>"$d/vrrpd.conf" <<EOF
-interface eth0
- vrrp $HA_VRID version 3
- vrrp $HA_VRID priority $(ha_prio "$n")
- vrrp $HA_VRID advertisement-interval $HA_ADVERT_MS
- vrrp $HA_VRID ip $HA_VIP
-exit
-EOF
-	fi
+	"$HA_BALLAST" vrrp patch-frr "$d/vrrpd.conf" -c "$HA_DIR/$n.yaml" \
+		--node "$n" || rc=$?
+	((rc == 2)) || { echo "patch-frr on $n: exit $rc"; return 1; }
 	chown -R frr:frr "$d"
 }
 
