@@ -49,13 +49,18 @@ stats() {
 		}' "$rows"
 }
 
-# failback: keepalived on lb1 again, the pair back where it started.
+# failback: keepalived on lb1 again, the pair back where it started; says
+# what did not happen.
 failback() {
 	ka_start lb1
-	wait_for 5000 ha_vip_on lb1 && wait_for 3000 eval '! ha_vip_on lb2' || return 1
-	wait_for 3000 ha_status_is lb2 .ha.state standby || return 1
-	[[ $mode == warm ]] || wait_for 3000 ha_withdrawn lb2 7000 || return 1
-	wait_for 3000 ha_programmed lb1 7000
+	wait_for 5000 ha_vip_on lb1 || { echo "the VIP is not on lb1"; return 1; }
+	wait_for 5000 eval '! ha_vip_on lb2' || { echo "the VIP stays on lb2"; return 1; }
+	wait_for 5000 ha_status_is lb2 .ha.state standby ||
+		{ echo "lb2 is not standby: $(ha_status lb2 .ha)"; return 1; }
+	if [[ $mode == withdraw ]]; then
+		wait_for 5000 ha_withdrawn lb2 7000 || { echo "lb2 keeps its services"; return 1; }
+	fi
+	wait_for 5000 ha_programmed lb1 7000 || { echo "lb1 has no services"; return 1; }
 }
 
 : >"$rows"
@@ -75,7 +80,10 @@ for mode in withdraw warm; do
 		read -r _ _ _ f_state f_gap _ f_short <"$HA_DIR/flow.result"
 		# MODE I LAT EXT GAP STATE SHORT
 		echo "$mode $i ${HA_T_LAT:--} ${HA_T_EXT:--} $f_gap $f_state $f_short" | tee -a "$rows"
-		failback || { echo "bench-ha: $mode #$i: no failback: $(tail -3 "$HA_DIR/ka-lb1.log")" >&2; exit 1; }
+		if ! failback >"$tmp/out" 2>&1; then
+			echo "bench-ha: $mode #$i: no failback: $(cat "$tmp/out")" >&2
+			exit 1
+		fi
 	done
 done
 

@@ -18,16 +18,11 @@ echo comes back by DSR), so a failover shows as a stall or a reset.
                                 mark. SIGUSR1 sets the mark (the failover);
                                 SIGTERM, SECS, or AFTER seconds after the
                                 mark end it.
-  addrwatch ADDR OUT            in a node: subscribe to IPv4 address events,
-                                print "ready", then append "add|del USEC" to
-                                OUT for each event about ADDR (USEC: wall
-                                clock when it was read, microseconds)
 """
 import os
 import selectors
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
@@ -172,47 +167,12 @@ def flow(addr, port, status, secs, after):
     return 0
 
 
-def addrwatch(addr, out):
-    rtmgrp_ipv4_ifaddr = 0x10
-    rtm_newaddr, rtm_deladdr = 20, 21
-    ifa_address, ifa_local = 1, 2
-    want = socket.inet_aton(addr)
-    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-    s.bind((0, rtmgrp_ipv4_ifaddr))
-    print("ready", flush=True)
-    with open(out, "a", buffering=1) as f:
-        while True:
-            data = s.recv(65536)
-            usec = time.time_ns() // 1000
-            off = 0
-            while off + 16 <= len(data):
-                ln, typ = struct.unpack_from("=IH", data, off)
-                if ln < 16:
-                    break
-                if typ in (rtm_newaddr, rtm_deladdr):
-                    a, end = off + 16 + 8, off + ln  # after the ifaddrmsg
-                    while a + 4 <= end:
-                        rl, rt = struct.unpack_from("=HH", data, a)
-                        if rl < 4:
-                            break
-                        if rt in (ifa_address, ifa_local) and \
-                                data[a + 4:a + rl] == want:
-                            f.write("%s %d\n" % (
-                                "add" if typ == rtm_newaddr else "del", usec))
-                            break
-                        a += (rl + 3) & ~3
-                off += (ln + 3) & ~3
-
-
 def main(argv):
     if len(argv) >= 4 and argv[1] == "serve":
         serve(argv[2], argv[3:])
     elif len(argv) in (6, 7) and argv[1] == "flow":
         return flow(argv[2], int(argv[3]), argv[4], float(argv[5]),
                     float(argv[6]) if len(argv) == 7 else 0)
-    elif len(argv) == 4 and argv[1] == "addrwatch":
-        addrwatch(argv[2], argv[3])
     else:
         sys.stderr.write(__doc__)
         return 1

@@ -16,6 +16,11 @@
  *       in microseconds since the epoch. "polling" on stderr once the
  *       first look is done (a caller waits for it before the event). Exit 1
  *       at the timeout.
+ *   hamaps DIR failover PORT VIP TIMEOUT_MS
+ *       in the node's network namespace: watch rtnetlink for the IPv4
+ *       address VIP being added and the maps for the TCP service on PORT,
+ *       in one loop (every 100 us); print "ADDR_US MAPS_US", the wall-clock
+ *       time each was first seen (0: not within the timeout, exit 1).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +32,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -153,26 +162,34 @@ static uint64_t mono_us(clockid_t c)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* A node's service maps, opened when they are pinned. */
+struct svc_maps {
+	int svcs, state;
+};
+
 /* No forwarder pinned (yet, or any more) holds no service either. */
+static bool maps_have(struct svc_maps *m, uint16_t port)
+{
+	if (m->svcs < 0 || m->state < 0) {
+		if (m->svcs >= 0)
+			close(m->svcs);
+		if (m->state >= 0)
+			close(m->state);
+		m->svcs = get_quiet("lb_services");
+		m->state = get_quiet("lb_svc_state");
+	}
+	return m->svcs >= 0 && m->state >= 0 &&
+	       has_tcp_port(m->svcs, m->state, port);
+}
+
 static int wait_svc(uint16_t port, bool want, long timeout_ms)
 {
-	int svcs = -1, state = -1;
+	struct svc_maps m = {-1, -1};
 	uint64_t end = mono_us(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000;
 	bool first = true;
 
 	for (;;) {
-		bool seen;
-
-		if (svcs < 0 || state < 0) {
-			if (svcs >= 0)
-				close(svcs);
-			if (state >= 0)
-				close(state);
-			svcs = get_quiet("lb_services");
-			state = get_quiet("lb_svc_state");
-		}
-		seen = (svcs >= 0 && state >= 0 &&
-			has_tcp_port(svcs, state, port)) == want;
+		bool seen = maps_have(&m, port) == want;
 
 		if (first) {
 			fprintf(stderr, "polling\n");
@@ -189,6 +206,70 @@ static int wait_svc(uint16_t port, bool want, long timeout_ms)
 	}
 }
 
+/* Drain the netlink socket: was the address added? */
+static bool addr_added(int nl, const struct in_addr *vip)
+{
+	static char buf[16384];
+	bool seen = false;
+	int n;
+
+	while ((n = (int)recv(nl, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf;
+		     NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			struct ifaddrmsg *ifa = NLMSG_DATA(h);
+			int len = IFA_PAYLOAD(h);
+
+			if (h->nlmsg_type != RTM_NEWADDR)
+				continue;
+			for (struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len);
+			     a = RTA_NEXT(a, len))
+				if ((a->rta_type == IFA_LOCAL ||
+				     a->rta_type == IFA_ADDRESS) &&
+				    RTA_PAYLOAD(a) == sizeof(*vip) &&
+				    !memcmp(RTA_DATA(a), vip, sizeof(*vip)))
+					seen = true;
+		}
+	}
+	return seen;
+}
+
+/*
+ * One loop watching both ends, so both times come from the same clock at
+ * the same resolution: the address event read from rtnetlink, as the
+ * daemon reads it, and the service appearing in the maps.
+ */
+static int failover(uint16_t port, const char *vip_text, long timeout_ms)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
+				 .nl_groups = RTMGRP_IPV4_IFADDR};
+	struct svc_maps m = {-1, -1};
+	uint64_t end = mono_us(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000;
+	uint64_t t_addr = 0, t_maps = 0;
+	struct in_addr vip;
+	int nl;
+
+	if (inet_pton(AF_INET, vip_text, &vip) != 1)
+		return 1;
+	nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (nl < 0 || bind(nl, (struct sockaddr *)&sa, sizeof(sa))) {
+		fprintf(stderr, "hamaps: rtnetlink: %s\n", strerror(errno));
+		return 1;
+	}
+	fprintf(stderr, "polling\n");
+	while (!t_addr || !t_maps) {
+		if (!t_addr && addr_added(nl, &vip))
+			t_addr = mono_us(CLOCK_REALTIME);
+		if (!t_maps && maps_have(&m, port))
+			t_maps = mono_us(CLOCK_REALTIME);
+		if (mono_us(CLOCK_MONOTONIC) > end)
+			break;
+		usleep(100);
+	}
+	printf("%llu %llu\n", (unsigned long long)t_addr,
+	       (unsigned long long)t_maps);
+	return t_addr && t_maps ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 2 ? argv[2] : "";
@@ -198,10 +279,13 @@ int main(int argc, char **argv)
 		return rings();
 	if (!strcmp(cmd, "packets") && argc == 4)
 		return packets((uint16_t)atoi(argv[3]));
+	if (!strcmp(cmd, "failover") && argc == 6)
+		return failover((uint16_t)atoi(argv[3]), argv[4], atol(argv[5]));
 	if (!strcmp(cmd, "wait") && argc == 6)
 		return wait_svc((uint16_t)atoi(argv[3]),
 				!strcmp(argv[4], "present"), atol(argv[5]));
 	fprintf(stderr, "usage: hamaps DIR rings | hamaps DIR packets PORT | "
-			"hamaps DIR wait PORT present|absent TIMEOUT_MS\n");
+			"hamaps DIR wait PORT present|absent TIMEOUT_MS | "
+			"hamaps DIR failover PORT VIP TIMEOUT_MS\n");
 	return 1;
 }

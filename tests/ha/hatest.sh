@@ -50,37 +50,31 @@ ha_has_event() { [[ -n $(ha_last_event "$@") ]]; }
 
 # ---- a failover, measured -------------------------------------------------------
 
-# ha_failover FROM TO [SIGNAL]: (HA_PRE_STOP evaluated first) stop keepalived on FROM (SIGTERM: it sends a
-# priority 0 advert and removes the VIP) and measure TO taking over:
+# ha_failover FROM TO [SIGNAL]: (HA_PRE_STOP evaluated first) stop
+# keepalived on FROM (SIGTERM: it sends a priority 0 advert and removes the
+# VIP) and measure TO taking over:
 #   HA_T_LAT   the ha_programmed event's latency_ms on TO (kernel event read
 #              to scoped pass applied, the daemon's own measure)
-#   HA_T_ADDR  wall clock (us) of the VIP's RTM_NEWADDR as read in TO
-#   HA_T_MAPS  wall clock (us) the echo service appeared in TO's maps
-#              (empty: it did not within 5 s; warm: it was already there)
-#   HA_T_EXT   HA_T_MAPS - HA_T_ADDR in ms (withdraw only)
+#   HA_T_ADDR  wall clock (us) the VIP's RTM_NEWADDR was read in TO
+#   HA_T_MAPS  wall clock (us) the echo service was seen in TO's maps
+#              (warm: at once, it is there all along); both from one loop
+#              of `hamaps failover` polling every 100 us
+#   HA_T_EXT   HA_T_MAPS - HA_T_ADDR in ms (meaningful for withdraw only)
 ha_failover() {
-	local from=$1 to=$2 aw mw n0 d=$HA_DIR
+	local from=$1 to=$2 mw n0 d=$HA_DIR
 	HA_T_LAT='' HA_T_ADDR='' HA_T_MAPS='' HA_T_EXT=''
-	: >"$d/addr.$to"
-	: >"$d/addrw.log"
 	: >"$d/mapsw.log"
-	nsenter "--net=$(ha_netns "$to")" python3 "$HA_FLOW" addrwatch "$HA_VIP" \
-		"$d/addr.$to" >"$d/addrw.log" 2>&1 &
-	aw=$!
-	"$HA_MAPS" "$(ha_maps "$to")" wait 7000 present 5000 >"$d/maps.$to" 2>"$d/mapsw.log" &
+	nsenter "--net=$(ha_netns "$to")" "$HA_MAPS" "$(ha_maps "$to")" failover 7000 \
+		"$HA_VIP" 5000 >"$d/maps.$to" 2>"$d/mapsw.log" &
 	mw=$!
-	wait_for 5000 grep -q ready "$d/addrw.log"
 	wait_for 5000 grep -q polling "$d/mapsw.log"
 	n0=$(ha_event_count "$to")
 	[[ -n ${HA_PRE_STOP:-} ]] && eval "$HA_PRE_STOP"
 	ka_stop "$from" "${3:-TERM}"
-	wait "$mw" && HA_T_MAPS=$(cat "$d/maps.$to")
+	wait "$mw" && read -r HA_T_ADDR HA_T_MAPS <"$d/maps.$to"
 	wait_for 3000 ha_has_event "$to" ha_programmed "$n0"
-	wait_for 1000 test -s "$d/addr.$to"
-	ha_stop_pid "$aw"
 	HA_T_LAT=$(ha_events "$to" | tail -n "+$((n0 + 1))" |
 		jq -r 'select(.kind == "ha_programmed" and .state == "active") | .latency_ms' | head -1)
-	HA_T_ADDR=$(awk '$1 == "add" { print $2; exit }' "$d/addr.$to")
 	if [[ -n $HA_T_MAPS && -n $HA_T_ADDR ]]; then
 		HA_T_EXT=$(awk -v a="$HA_T_ADDR" -v m="$HA_T_MAPS" 'BEGIN { printf "%.2f", (m - a) / 1000 }')
 	fi
