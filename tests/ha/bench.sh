@@ -82,6 +82,7 @@ for mode in withdraw warm; do
 		echo "$mode $i ${HA_T_LAT:--} ${HA_T_EXT:--} $f_gap $f_state $f_short" | tee -a "$rows"
 		if ! failback >"$tmp/out" 2>&1; then
 			echo "bench-ha: $mode #$i: no failback: $(cat "$tmp/out")" >&2
+			tail -5 "$HA_DIR/lb1.daemon.log" >&2
 			exit 1
 		fi
 	done

@@ -145,7 +145,7 @@ dataplane:
     mode: generic
     ring_size: 4093
     max_services: 8
-    max_reals: 64
+    max_reals: 1024
     flow_table_size: 16384
     tunnel_source_v4: $(ha_addr "$node")
     pin_path: $HA_PINS/$node
