@@ -7,9 +7,11 @@
 # again (failback, not measured). Per mode:
 #   - the daemon's own latency, kernel event read -> scoped pass applied
 #     (latency_ms of lb2's ha_programmed event);
-#   - the same from outside: the VIP's RTM_NEWADDR read by a listener in
-#     lb2 -> the echo service present in lb2's pinned maps (polled every
-#     100 us); only withdraw, warm has it programmed all along;
+#   - the same from outside: the VIP's RTM_NEWADDR read in lb2 -> the echo
+#     service present in lb2's pinned maps, both seen by one loop polling
+#     every 100 us (hamaps failover); only withdraw, warm has it programmed
+#     all along;
+#   - keepalived's handover: SIGTERM on lb1 -> the VIP added on lb2;
 #   - the connection across the failover: resets, the longest wait between
 #     two echoes after it (stall), and the bytes the 1 s after it fell short
 #     of the steady 6400 B/s.
@@ -78,8 +80,9 @@ for mode in withdraw warm; do
 		HA_PRE_STOP="kill -USR1 $HA_FLOW_PID" ha_failover lb1 lb2 >"$tmp/out" 2>&1
 		ha_flow_finish >/dev/null
 		read -r _ _ _ f_state f_gap _ f_short <"$HA_DIR/flow.result"
-		# MODE I LAT EXT GAP STATE SHORT
-		echo "$mode $i ${HA_T_LAT:--} ${HA_T_EXT:--} $f_gap $f_state $f_short" | tee -a "$rows"
+		[[ $mode == warm ]] && HA_T_EXT=
+		# MODE I LAT EXT GAP STATE SHORT HANDOVER
+		echo "$mode $i ${HA_T_LAT:--} ${HA_T_EXT:--} $f_gap $f_state $f_short ${HA_T_HAND:--}" | tee -a "$rows"
 		if ! failback >"$tmp/out" 2>&1; then
 			echo "bench-ha: $mode #$i: no failback: $(cat "$tmp/out")" >&2
 			tail -5 "$HA_DIR/lb1.daemon.log" >&2
@@ -90,16 +93,18 @@ done
 
 echo
 echo "HA failovers: keepalived SIGTERM on the master, VRRP v3, 100 ms adverts; $N per mode"
-printf '%-9s %-24s %-24s %-8s %-22s %-16s\n' standby "event->programmed daemon" "event->maps outside" resets "stall ms (ok conns)" "bytes short"
-printf '%-9s %-24s %-24s %-8s %-22s %-16s\n' "" "median / max ms" "median / max ms" "" "median / max" "median / max"
+echo "(median / max; stall over the connections that survived)"
+fmt='%-9s %-18s %-16s %-16s %-7s %-16s %-14s\n'
+printf "$fmt" standby "event->programmed" "event->maps" "SIGTERM->VIP" resets "stall ms" "bytes short"
+printf "$fmt" "" "(daemon) ms" "(outside) ms" "on lb2, ms" "" "" "in 1 s after"
 for mode in withdraw warm; do
-	read -r lm lx ln <<<"$(stats 3 "$mode")"
-	read -r em ex en <<<"$(stats 4 "$mode")"
-	read -r gm gx gn <<<"$(stats 5 "$mode" ok)"
+	read -r lm lx _ <<<"$(stats 3 "$mode")"
+	read -r em ex _ <<<"$(stats 4 "$mode")"
+	read -r gm gx _ <<<"$(stats 5 "$mode" ok)"
 	read -r sm sx _ <<<"$(stats 7 "$mode")"
+	read -r hm hx _ <<<"$(stats 8 "$mode")"
 	resets=$(awk -v m="$mode" '$1 == m && $6 != "ok"' "$rows" | wc -l)
-	ext="$em / $ex (n=$en)"
-	[[ $mode == warm ]] && ext="(programmed all along)"
-	printf '%-9s %-24s %-24s %-8s %-22s %-16s\n' "$mode" "$lm / $lx (n=$ln)" "$ext" \
-		"$resets/$N" "$gm / $gx (n=$gn)" "$sm / $sx"
+	ext="$em / $ex"
+	[[ $mode == warm ]] && ext="(all along)"
+	printf "$fmt" "$mode" "$lm / $lx" "$ext" "$hm / $hx" "$resets/$N" "$gm / $gx" "$sm / $sx"
 done

@@ -60,9 +60,11 @@ ha_has_event() { [[ -n $(ha_last_event "$@") ]]; }
 #              (warm: at once, it is there all along); both from one loop
 #              of `hamaps failover` polling every 100 us
 #   HA_T_EXT   HA_T_MAPS - HA_T_ADDR in ms (meaningful for withdraw only)
+#   HA_T_HAND  the handover: keepalived signalled on FROM -> HA_T_ADDR, ms
 ha_failover() {
 	local from=$1 to=$2 mw n0 d=$HA_DIR
-	HA_T_LAT='' HA_T_ADDR='' HA_T_MAPS='' HA_T_EXT=''
+	local t_stop
+	HA_T_LAT='' HA_T_ADDR='' HA_T_MAPS='' HA_T_EXT='' HA_T_HAND=''
 	: >"$d/mapsw.log"
 	nsenter "--net=$(ha_netns "$to")" "$HA_MAPS" "$(ha_maps "$to")" failover 7000 \
 		"$HA_VIP" 5000 >"$d/maps.$to" 2>"$d/mapsw.log" &
@@ -70,6 +72,7 @@ ha_failover() {
 	wait_for 5000 grep -q polling "$d/mapsw.log"
 	n0=$(ha_event_count "$to")
 	[[ -n ${HA_PRE_STOP:-} ]] && eval "$HA_PRE_STOP"
+	t_stop=$(date +%s%6N)
 	ka_stop "$from" "${3:-TERM}"
 	wait "$mw" && read -r HA_T_ADDR HA_T_MAPS <"$d/maps.$to"
 	wait_for 3000 ha_has_event "$to" ha_programmed "$n0"
@@ -77,9 +80,10 @@ ha_failover() {
 		jq -r 'select(.kind == "ha_programmed" and .state == "active") | .latency_ms' | head -1)
 	if [[ -n $HA_T_MAPS && -n $HA_T_ADDR ]]; then
 		HA_T_EXT=$(awk -v a="$HA_T_ADDR" -v m="$HA_T_MAPS" 'BEGIN { printf "%.2f", (m - a) / 1000 }')
+		HA_T_HAND=$(awk -v a="$HA_T_ADDR" -v s="$t_stop" 'BEGIN { printf "%.1f", (a - s) / 1000 }')
 	fi
-	printf 'failover %s -> %s: latency_ms %s, addr %s, maps %s, external %s ms\n' \
-		"$from" "$to" "${HA_T_LAT:-?}" "${HA_T_ADDR:-?}" "${HA_T_MAPS:-?}" "${HA_T_EXT:-?}"
+	printf 'failover %s -> %s: latency_ms %s, external %s ms, handover %s ms\n' \
+		"$from" "$to" "${HA_T_LAT:-?}" "${HA_T_EXT:-?}" "${HA_T_HAND:-?}"
 }
 
 # ha_reconf STANDBY PROVIDER: both nodes' configs rewritten (renamed into
