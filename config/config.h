@@ -82,6 +82,7 @@ enum cfg_hash {
 enum cfg_ha_mode {
 	CFG_HA_NONE = 0,
 	CFG_HA_VRRP,
+	CFG_HA_BGP, /* every node active, VIPs announced through FRR's bgpd */
 };
 
 /* Which VRRP implementation moves the VIPs (render, patch-frr, doctor). */
@@ -318,6 +319,44 @@ struct cfg_vrrp {
 	struct cfg_loc loc;
 };
 
+/* A BGP neighbour of one node (rendered into bgpd; Ballast speaks no BGP). */
+struct cfg_bgp_neighbor {
+	struct lb_addr addr;
+	uint32_t asn;
+	struct cfg_loc loc;
+};
+
+/* One load-balancer node of the scale-out group. */
+struct cfg_bgp_node {
+	const char *name;           /* matched against --node or the host name */
+	struct lb_addr router_id;   /* IPv4 */
+	const struct cfg_bgp_neighbor *neighbors;
+	size_t n_neighbors;
+	struct cfg_loc loc;
+};
+
+/*
+ * The `bgp:` section (ha.mode: bgp). A node announces a VIP by adding a
+ * kernel route for it (protocol route_protocol, table route_table) that
+ * FRR's zebra sees and bgpd redistributes; it withdraws by deleting it.
+ */
+struct cfg_bgp {
+	bool present;
+	uint32_t asn;               /* the load-balancer nodes' AS */
+	uint8_t route_protocol;     /* default 200 */
+	uint32_t route_table;       /* default 254 (main) */
+	uint32_t min_healthy;       /* reals up a service needs; default 1 */
+	uint32_t drain_wait_ms;     /* `ballast node drain`: default 30 s */
+	uint32_t keepalive_s;       /* bgpd timers; default 1 */
+	uint32_t hold_time_s;       /* default 3 */
+	bool bfd;                   /* default false */
+	uint32_t bfd_interval_ms;   /* default 100 */
+	uint32_t bfd_multiplier;    /* default 3 */
+	const struct cfg_bgp_node *nodes;
+	size_t n_nodes;
+	struct cfg_loc loc;
+};
+
 struct cfg_daemon {
 	uint32_t tick_ms;
 	const char *api_socket;
@@ -340,6 +379,7 @@ struct cfg {
 	struct cfg_dataplane dataplane;
 	struct cfg_ha ha;
 	struct cfg_vrrp vrrp;
+	struct cfg_bgp bgp;
 	struct cfg_daemon daemon;
 	struct cfg_health health;   /* resolved top-level defaults */
 	struct cfg_pool *pools;
