@@ -8,6 +8,8 @@
 #      programs its services within 50 ms of the address event (the daemon's
 #      ha_programmed latency; the address event to the service in the maps is
 #      measured from outside too); the old master withdraws; failback.
+#      Then a crash: keepalived killed, its VIP left behind, lb2 takes over
+#      and lb1 flags split brain until the stale address goes.
 #   2. warm + DSR: a connection through the VIP keeps echoing across the
 #      failover, both nodes hashing it to the same real.
 #   3. FRR vrrpd: the VIP on a macvlan on both nodes; the gate follows its
