@@ -98,14 +98,8 @@ scl_stop() {
 scl_up() {
 	local n a mac
 	mkdir -p "$SCL_DIR" || return 1
-	for n in "${LAB_NODES[@]}"; do
-		ip netns add "$(lab_ns "$n")" || return 1
-		ip -n "$(lab_ns "$n")" link set lo up
-		lab_sysctl "$n" net.ipv4.conf.all.rp_filter=0 \
-			net.ipv4.conf.default.rp_filter=0
-	done
-	ip -n "$(lab_ns sw)" link add br0 type bridge || return 1
-	ip -n "$(lab_ns sw)" link set br0 up
+	lab_switch_up || return 1
+	ip -n "$(lab_ns cli)" link set lo up
 	# 1600 on the segment, 1500 at the client: room for DSR's outer header.
 	for n in rtr lb1 lb2 lb3 lb4 be1 be2 be3; do
 		lab_link "$n" 1600 || return 1
