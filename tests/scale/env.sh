@@ -33,13 +33,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # What this build offers: the announcer (a config with ha.mode: bgp loads
-# and `ballast node` exists), the renderer (`ballast bgp render frr`) and
-# its file patcher (`ballast bgp patch-frr`). Without the announcer the lab
+# and `ballast node` exists) and the renderer (`ballast bgp render frr`). Without the announcer the lab
 # announces by hand and the tests that need it are skipped, saying so.
 SCL_HAVE_ANNOUNCER=0
 SCL_HAVE_RENDER=0
-# shellcheck disable=SC2034 # read by run.sh
-SCL_HAVE_PATCH=0
 scl_detect() {
 	mkdir -p "$SCL_DIR"
 	SCL_ANNOUNCE=ballast
@@ -47,8 +44,6 @@ scl_detect() {
 	"$B" validate -c "$SCL_DIR/lb1.yaml" >/dev/null 2>&1 &&
 		"$B" node --help >/dev/null 2>&1 && SCL_HAVE_ANNOUNCER=1
 	"$B" bgp render frr --help >/dev/null 2>&1 && SCL_HAVE_RENDER=1
-	# shellcheck disable=SC2034
-	"$B" bgp patch-frr --help >/dev/null 2>&1 && SCL_HAVE_PATCH=1
 	((SCL_HAVE_ANNOUNCER)) || SCL_ANNOUNCE=manual
 	SCL_RENDER=$SCL_HAVE_RENDER
 	rm -f "$SCL_DIR/lb1.yaml"
