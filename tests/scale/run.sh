@@ -71,6 +71,8 @@ if ((SCL_HAVE_ANNOUNCER)); then
 	check "health: lb3's status says why ($(vip_reason lb3))" \
 		eval 'scl_status_is lb3 ".bgp.vips[0].announced" false &&
 			[[ $(vip_reason lb3) == *"0/3 reals up"* ]]'
+	check "health: lb3's metrics say so (ballast_bgp_announced 0)" \
+		eval 'scl_api lb3 /metrics | grep -q "^ballast_bgp_announced{vip=\"$SCL_VIP\"} 0"'
 	check "health: lb1 and lb2 keep announcing" eval 'scl_via lb1 && scl_via lb2'
 	scl_unblock_probes lb3
 	check "health: lb3's reals back, it announces again: three next hops" \
