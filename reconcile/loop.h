@@ -220,6 +220,19 @@ void rc_loop_full_pass(struct rc_loop *l);
 void rc_loop_pool_services(const struct rc_loop *l, const char *pool,
 			   const struct rc_svc_key **keys, size_t *n);
 
+/*
+ * Did the last pass that covered this service leave it converged (every
+ * operation of it applied, so the dataplane holds what was then wanted)?
+ * False before any pass covered it, after a pass whose operation on it
+ * failed (until a retry succeeds), and once a pass deleted it or left it
+ * out of the desired state. A refused or failed pass (nothing applied)
+ * keeps the previous answer: the dataplane did not change. What a later
+ * desired change (a health transition not yet passed) would alter is not
+ * looked at; callers that care read the weights themselves.
+ */
+bool rc_loop_service_converged(const struct rc_loop *l,
+			       const struct rc_svc_key *key);
+
 struct rc_loop_status {
 	uint64_t generation;
 	char sha256[65];
