@@ -389,7 +389,9 @@ json_t *dm_ha_status_json(const struct dm_ha *h, const struct cfg *cfg)
 	json_t *o, *groups;
 
 	if (!h || !h->w)
-		return json_pack("{s:s, s:s}", "mode", "none", "state", "n/a");
+		return json_pack("{s:s, s:s}", "mode",
+				 cfg->ha.mode == CFG_HA_BGP ? "bgp" : "none",
+				 "state", "n/a");
 	groups = json_array();
 	for (size_t g = 0; g < h->n_groups; g++) {
 		struct vw_group_status st;
