@@ -45,6 +45,7 @@ static const struct command commands[] = {
 	{ &cli_weight, cl_main },
 	{ &cli_health, cl_main },
 	{ &cli_flow, cl_main },
+	{ &cli_node, cl_main },
 	{ &cli_version, cmd_version },
 	{ &cli_help, cmd_help },
 };

@@ -607,9 +607,32 @@ const struct cli_command cli_overrides = {
     .epilogue = CL_EPILOGUE,
 };
 
+const struct cli_command cli_node = {
+    .name = "node",
+    .summary = "this node's VIP announcements: drain, undrain, status",
+    .synopsis = "ballast node drain|undrain|status [--socket PATH] [-c FILE] "
+		"[--json]",
+    .about =
+	"With ha.mode: bgp, show or change whether this node takes traffic.\n"
+	"\n"
+	"drain    withdraw every VIP route at once (the routers move new\n"
+	"         flows to the other nodes), then after bgp.drain_wait leave\n"
+	"         the node's services out of the dataplane. The drain is kept\n"
+	"         in the state directory: a restarted node stays drained.\n"
+	"undrain  serve again: the services come back, and each VIP is\n"
+	"         announced once the pass that programs it has converged.\n"
+	"status   the node's state and, per VIP, whether it is announced\n"
+	"         and why (or why not).\n"
+	"See Docs/SCALE.md.\n",
+    .options = cl_opts,
+    .epilogue = CL_EPILOGUE,
+    .min_args = 1,
+    .max_args = 1,
+};
+
 const struct cli_command *const cli_commands[] = {
     &cli_validate, &cli_plan,	 &cli_apply,  &cli_probe,     &cli_decap, &cli_doctor, &cli_vrrp,
     &cli_status,   &cli_show,	 &cli_watch,  &cli_overrides, &cli_drain,
     &cli_undrain,  &cli_disable, &cli_enable, &cli_weight,    &cli_health,
-    &cli_flow,	   &cli_version, &cli_help,   NULL,
+    &cli_flow,	   &cli_node,	 &cli_version, &cli_help,   NULL,
 };

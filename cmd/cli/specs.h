@@ -14,7 +14,7 @@ extern const struct cli_command cli_validate, cli_plan, cli_apply, cli_probe,
 /* Clients of the daemon's control API (struct cl_options). */
 extern const struct cli_command cli_status, cli_show, cli_watch, cli_drain,
     cli_undrain, cli_disable, cli_enable, cli_weight, cli_health, cli_flow,
-    cli_overrides;
+    cli_overrides, cli_node;
 
 /* All of the above, in `ballast help` order, NULL-terminated. */
 extern const struct cli_command *const cli_commands[];
