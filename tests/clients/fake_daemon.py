@@ -48,6 +48,13 @@ STATUS = {"version": "test", "config": {"path": "/etc/ballast/ballast.yaml",
 OVERRIDE = {"id": 7, "service": "web", "real": "[2001:db8::2]:8080",
             "kind": "drain", "value": None, "created": "2026-12-06T20:02:00Z",
             "expires": None, "by": "uid 0 pid 42"}
+NODE = {"node": "lb1", "state": "serving", "drain_until": None,
+        "route_protocol": 200, "route_table": 254, "min_healthy": 2,
+        "drain_wait_ms": 30000, "last_error": None,
+        "vips": [{"address": "192.0.2.10", "announced": True,
+                  "reason": "2/2 reals up, in sync"},
+                 {"address": "192.0.2.53", "announced": False,
+                  "reason": "0/0 reals up < min_healthy 2 (service dns)"}]}
 SERVICES = {"web": WEB, "dns": DNS}
 REALS = {"10.0.1.1:80", "[2001:db8::2]:8080"}
 EVENTS = [
@@ -119,6 +126,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.ok([OVERRIDE])
         if url.path == "/api/v1/events" and m == "GET":
             return self.events()
+        if url.path == "/api/v1/node" and m == "GET":
+            return self.ok(NODE)
+        if url.path == "/api/v1/node/drain" and m == "POST":
+            return self.ok(dict(NODE, state="draining",
+                                drain_until="2026-12-06T20:05:00Z",
+                                vips=[dict(v, announced=False,
+                                           reason="node draining")
+                                      for v in NODE["vips"]]))
+        if url.path == "/api/v1/node/undrain" and m == "POST":
+            return self.ok(NODE)
         if url.path == "/api/v1/flow" and m == "GET":
             q = urllib.parse.parse_qs(url.query)
             return self.ok({"service": "web", "real": "10.0.1.1:80",
