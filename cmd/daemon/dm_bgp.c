@@ -167,6 +167,25 @@ static bool in_sync(void *ctx, const struct rc_svc_key *key)
 	return rc_loop_service_converged(b->d->rc, key);
 }
 
+static bool unchecked(void *ctx, size_t pi, size_t bi)
+{
+	const struct dm_bgp *b = ctx;
+	struct hc_real_status hs;
+
+	return !hc_engine_real_status(b->d->hc, pi, bi, &hs) &&
+	       hs.state == HC_STATE_UNKNOWN;
+}
+
+/* Is addr among ours in the kernel (list from va_read)? */
+static bool in_kernel(const struct lb_addr *list, size_t n,
+		      const struct lb_addr *addr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!lb_addr_cmp(&list[i], addr))
+			return true;
+	return false;
+}
+
 static const struct bgp_vip *old_vip(const struct dm_bgp *b,
 				     const struct lb_addr *a)
 {
@@ -213,10 +232,13 @@ static void converge(struct dm_bgp *b, bool announce, const char *trigger)
 	struct bgp_vip *nv = NULL;
 	struct va_result *res = NULL;
 	struct lb_addr *addrs = NULL;
+	struct dm_bgp_view view = {
+	    .in_sync = in_sync, .unchecked = unchecked, .ctx = b};
+	struct lb_addr *have = NULL; /* ours in the kernel, when holding */
 	struct va_changes ch = {0};
-	bool *want = NULL;
+	bool *want = NULL, any_hold = false;
 	char why[VA_ERR_MAX];
-	size_t n = 0;
+	size_t n = 0, n_have = 0;
 	int err;
 
 	if (!b->va || !cfg)
@@ -229,13 +251,19 @@ static void converge(struct dm_bgp *b, bool announce, const char *trigger)
 	want = calloc(n + 1, sizeof(*want));
 	if (!nv || !res || !addrs || !want)
 		goto oom;
-	dm_bgp_decide(cfg, &b->inner, in_sync, b, b->min_healthy, withheld(b),
-		      dv, n);
+	dm_bgp_decide(cfg, &b->inner, &view, b->min_healthy, withheld(b), dv,
+		      n);
+	for (size_t i = 0; i < n; i++)
+		any_hold |= dv[i].hold;
+	/* Unreadable: nothing held, the safe side is to withdraw. */
+	if (any_hold && va_read(b->va, &have, &n_have, why, sizeof(why)))
+		have = NULL;
 	for (size_t i = 0; i < n; i++) {
 		const struct bgp_vip *o = old_vip(b, &dv[i].addr);
 
 		addrs[i] = dv[i].addr;
-		want[i] = dv[i].want;
+		want[i] = dv[i].want ||
+			  (dv[i].hold && in_kernel(have, n_have, &dv[i].addr));
 		if (!announce && want[i] && !(o && o->announced)) {
 			/* not yet: the pass that programs it announces it */
 			want[i] = false;
@@ -282,6 +310,7 @@ out:
 	free(res);
 	free(addrs);
 	free(want);
+	free(have);
 }
 
 void dm_bgp_on_pass(struct dm_bgp *b, const struct rc_loop_event *ev)

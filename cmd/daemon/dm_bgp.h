@@ -31,12 +31,24 @@ struct api_metrics;
 /* One VIP: a distinct address of the config's non-fwmark services. */
 struct dm_bgp_vip {
 	struct lb_addr addr;
-	bool want;			/* can serve: announce */
+	bool want; /* can serve: announce */
+	/*
+	 * Not decided: too few reals up, but enough once those health has
+	 * not checked yet are counted (a fresh start). Keep the route as the
+	 * kernel has it, so a restart does not withdraw what it inherits.
+	 */
+	bool hold;
 	char reason[DM_BGP_REASON_MAX]; /* why, or why not */
 };
 
-/* Is the service in sync in the dataplane (rc_loop_service_converged)? */
-typedef bool (*dm_bgp_in_sync_fn)(void *ctx, const struct rc_svc_key *key);
+/* What the decision reads besides the config and the weights. */
+struct dm_bgp_view {
+	/* Is the service in sync in the dataplane (rc_loop_service_converged)? */
+	bool (*in_sync)(void *ctx, const struct rc_svc_key *key);
+	/* Has health not checked real `bi` of pool `pi` yet? May be NULL. */
+	bool (*unchecked)(void *ctx, size_t pi, size_t bi);
+	void *ctx;
+};
 
 /*
  * The VIPs of cfg in config order (fwmark services have no address to
@@ -52,7 +64,7 @@ int dm_bgp_vips(const struct cfg *cfg, struct dm_bgp_vip **out, size_t *n)
  * the fallback pool when the pool is down) is above 0.
  */
 void dm_bgp_decide(const struct cfg *cfg, const struct rc_weight_src *src,
-		   dm_bgp_in_sync_fn in_sync, void *ctx, uint32_t min_healthy,
+		   const struct dm_bgp_view *view, uint32_t min_healthy,
 		   const char *withheld, struct dm_bgp_vip *v, size_t n);
 
 /* ---- the daemon's part -------------------------------------------------- */

@@ -51,7 +51,9 @@ static bool pool_down(const struct rc_weight_src *src,
  * dataplane (failing open), but counts 0 here: its reals are not up.
  */
 static void count_up(const struct cfg *cfg, const struct rc_weight_src *src,
-		     const struct cfg_service *cs, size_t *up, size_t *total)
+		     const struct dm_bgp_view *view,
+		     const struct cfg_service *cs, size_t *up, size_t *total,
+		     size_t *unchecked)
 {
 	const struct cfg_pool *pool = &cfg->pools[cs->pool];
 
@@ -60,6 +62,7 @@ static void count_up(const struct cfg *cfg, const struct rc_weight_src *src,
 	    !pool_down(src, &cfg->pools[cs->fallback_pool]))
 		pool = &cfg->pools[cs->fallback_pool];
 	*up = 0;
+	*unchecked = 0;
 	*total = pool->n_backends;
 	for (size_t i = 0; i < pool->n_backends; i++) {
 		const struct cfg_backend *b = &pool->backends[i];
@@ -68,34 +71,50 @@ static void count_up(const struct cfg *cfg, const struct rc_weight_src *src,
 						     : b->weight;
 
 		*up += w > 0;
+		*unchecked += !w && view->unchecked &&
+			      view->unchecked(view->ctx,
+					      (size_t)(pool - cfg->pools), i);
 	}
 }
 
 static void decide_one(const struct cfg *cfg, const struct rc_weight_src *src,
-		       dm_bgp_in_sync_fn in_sync, void *ctx,
-		       uint32_t min_healthy, struct dm_bgp_vip *v)
+		       const struct dm_bgp_view *view, uint32_t min_healthy,
+		       struct dm_bgp_vip *v)
 {
 	const struct cfg_service *fewest = NULL;
 	size_t f_up = 0, f_total = 0, n_svc = 0;
 
 	v->want = false;
+	v->hold = false;
 	for (size_t i = 0; i < cfg->n_services; i++) {
 		const struct cfg_service *cs = &cfg->services[i];
 		struct rc_svc_key key;
-		size_t up, total;
+		size_t up, total, unchecked;
 
 		if (cs->fwmark || lb_addr_cmp(&cs->addr, &v->addr) ||
 		    cs->pool >= cfg->n_pools)
 			continue;
 		n_svc++;
 		rc_desired_service_key(cs, &key);
-		if (!in_sync || !in_sync(ctx, &key)) {
+		if (!view->in_sync || !view->in_sync(view->ctx, &key)) {
+			v->hold = false;
 			snprintf(v->reason, sizeof(v->reason),
 				 "service %s not in sync", cs->name);
 			return;
 		}
-		count_up(cfg, src, cs, &up, &total);
+		count_up(cfg, src, view, cs, &up, &total, &unchecked);
+		if (up < min_healthy && up + unchecked >= min_healthy) {
+			/* a definite no of a later service still wins */
+			if (!v->hold)
+				snprintf(v->reason, sizeof(v->reason),
+					 "%zu/%zu reals up, %zu not checked "
+					 "yet (service %s): left as it was",
+					 up, total, unchecked, cs->name);
+			v->hold = true;
+			continue;
+		}
 		if (up < min_healthy) {
+			v->hold = false;
 			snprintf(v->reason, sizeof(v->reason),
 				 "%zu/%zu reals up < min_healthy %u (service "
 				 "%s)",
@@ -108,6 +127,8 @@ static void decide_one(const struct cfg *cfg, const struct rc_weight_src *src,
 			f_total = total;
 		}
 	}
+	if (v->hold)
+		return;
 	if (!fewest) {
 		snprintf(v->reason, sizeof(v->reason), "no service");
 		return;
@@ -124,7 +145,7 @@ static void decide_one(const struct cfg *cfg, const struct rc_weight_src *src,
 }
 
 void dm_bgp_decide(const struct cfg *cfg, const struct rc_weight_src *src,
-		   dm_bgp_in_sync_fn in_sync, void *ctx, uint32_t min_healthy,
+		   const struct dm_bgp_view *view, uint32_t min_healthy,
 		   const char *withheld, struct dm_bgp_vip *v, size_t n)
 {
 	if (!min_healthy)
@@ -132,10 +153,11 @@ void dm_bgp_decide(const struct cfg *cfg, const struct rc_weight_src *src,
 	for (size_t i = 0; i < n; i++) {
 		if (withheld) {
 			v[i].want = false;
+			v[i].hold = false;
 			snprintf(v[i].reason, sizeof(v[i].reason), "%s",
 				 withheld);
 			continue;
 		}
-		decide_one(cfg, src, in_sync, ctx, min_healthy, &v[i]);
+		decide_one(cfg, src, view, min_healthy, &v[i]);
 	}
 }

@@ -78,6 +78,7 @@ struct src {
 	struct lb_addr down[8];
 	int n;
 	const char *out_of_sync; /* a service name, or NULL */
+	const struct lb_addr *unchecked; /* a real health has not checked */
 	const struct fx *f;
 };
 
@@ -128,15 +129,25 @@ struct run {
 	size_t n;
 };
 
+static bool unchecked_fn(void *ctx, size_t pi, size_t bi)
+{
+	const struct src *s = ctx;
+
+	return s->unchecked &&
+	       !lb_addr_cmp(&s->f->pools[pi].backends[bi].addr, s->unchecked);
+}
+
 static struct run decide(const struct fx *f, struct src *s, uint32_t min,
 			 const char *withheld)
 {
 	struct rc_weight_src ws = {.ctx = s, .weight = w_fn, .pool_down = down_fn};
+	struct dm_bgp_view view = {
+	    .in_sync = sync_fn, .unchecked = unchecked_fn, .ctx = s};
 	struct run r;
 
 	s->f = f;
 	ck_assert_int_eq(dm_bgp_vips(&f->cfg, &r.v, &r.n), 0);
-	dm_bgp_decide(&f->cfg, &ws, sync_fn, s, min, withheld, r.v, r.n);
+	dm_bgp_decide(&f->cfg, &ws, &view, min, withheld, r.v, r.n);
 	return r;
 }
 
@@ -245,6 +256,45 @@ START_TEST(sync_and_withheld)
 }
 END_TEST
 
+/*
+ * A fresh start: a real health has not checked yet weighs 0. When counting
+ * it would meet min_healthy the VIP is held as the kernel has it (neither
+ * announced nor withdrawn); when even it would not, withdrawn; a service
+ * definitely short at the same address wins over the hold.
+ */
+START_TEST(unchecked_reals_hold)
+{
+	struct fx f;
+	struct src s = {0};
+	struct lb_addr u;
+	struct run r;
+
+	fx_init(&f);
+	u = A("10.0.1.2");
+	s.unchecked = &u;
+	down(&s, "10.0.1.2");
+	r = decide(&f, &s, 2, NULL);
+	ck_assert(r.v[1].hold && !r.v[1].want);
+	ck_assert_str_eq(r.v[1].reason, "1/2 reals up, 1 not checked yet "
+					"(service mail): left as it was");
+	ck_assert(r.v[0].hold); /* api at the same address as web */
+	free(r.v);
+	/* web definitely short too: the hold of api gives way */
+	down(&s, "10.0.0.1");
+	down(&s, "10.0.0.2");
+	r = decide(&f, &s, 2, NULL);
+	ck_assert(!r.v[0].hold && !r.v[0].want);
+	ck_assert_str_eq(r.v[0].reason,
+			 "1/3 reals up < min_healthy 2 (service web)");
+	free(r.v);
+	/* even counted it is not enough */
+	down(&s, "10.0.1.1");
+	r = decide(&f, &s, 2, NULL);
+	ck_assert(!r.v[1].hold && !r.v[1].want);
+	free(r.v);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("daemon_bgp");
@@ -254,6 +304,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, min_healthy);
 	tcase_add_test(tc, fallback_pool_counts);
 	tcase_add_test(tc, sync_and_withheld);
+	tcase_add_test(tc, unchecked_reals_hold);
 	suite_add_tcase(s, tc);
 	return s;
 }
