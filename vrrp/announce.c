@@ -227,10 +227,17 @@ static int route_req(struct va *va, bool add, const struct va_route *r,
 	return err;
 }
 
+/* IPv6 stores metric 0 as IP6_RT_PRIO_USER (include/net/ip6_route.h). */
+#define VA_IP6_RT_PRIO_USER 1024
+
 static bool is_wanted_shape(const struct va *va, const struct va_route *r)
 {
+	bool metric0 = !r->has_prio || !r->prio ||
+		       (r->dst.family == AF_INET6 &&
+			r->prio == VA_IP6_RT_PRIO_USER);
+
 	return r->type == RTN_UNICAST && r->dst_len == full_len(r->dst.family) &&
-	       r->has_oif && r->oif == va->lo && (!r->has_prio || !r->prio);
+	       r->has_oif && r->oif == va->lo && metric0;
 }
 
 static ssize_t vip_index(const struct lb_addr *vips, size_t n,

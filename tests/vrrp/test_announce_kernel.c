@@ -208,6 +208,33 @@ START_TEST(ipv6)
 	ck_assert_uint_eq(ch.added, 2);
 	ck_assert_uint_eq(ch.stale, 1);
 	ck_assert_int_eq(ip_lines(OURS6 " dev lo"), 1);
+	/* the kernel keeps IPv6 metric 0 as 1024: still ours as wanted */
+	ck_assert_msg(va_sync(va, v, want, 2, res, &ch, why, sizeof(why)) == 0,
+		      "%s", why);
+	ck_assert_uint_eq(ch.added + ch.deleted + ch.stale, 0);
+	/* an IPv6 route of another protocol with our device and metric */
+	sh("ip -6 route add 2001:db8::11/128 dev lo proto static metric 1024");
+	{
+		struct lb_addr o = addr("2001:db8::11");
+		bool w = true;
+		struct va_result r;
+
+		ck_assert_int_eq(va_sync(va, &o, &w, 1, &r, &ch, why,
+					 sizeof(why)),
+				 -EEXIST);
+		ck_assert(!r.announced);
+		ck_assert_msg(strstr(r.error, "cannot add route 2001:db8::11/128 "
+					      "dev lo proto 200 table 254: ") &&
+				  strstr(r.error, strerror(EEXIST)),
+			      "%s", r.error);
+		ck_assert_int_eq(
+		    ip_lines("ip -o -6 route show proto static 2001:db8::11"),
+		    1);
+		/* that sync listed only ::11: ours for the others went */
+		ck_assert_uint_eq(ch.stale, 2);
+	}
+	ck_assert_msg(va_sync(va, v, want, 2, res, &ch, why, sizeof(why)) == 0,
+		      "%s", why);
 	ck_assert_int_eq(ip_lines("ip -o -6 route show proto 200"), 1);
 	ck_assert_int_eq(va_read(va, &list, &n, why, sizeof(why)), 0);
 	ck_assert_uint_eq(n, 2);
