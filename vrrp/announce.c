@@ -62,11 +62,11 @@ static void route_name(const struct va *va, const struct lb_addr *dst,
 	char a[LB_ADDR_STRLEN];
 
 	snprintf(buf, len, "cannot %s route %s/%u dev lo proto %u table %u",
-		 verb, lb_addr_fmt(dst, a, sizeof(a)), dst_len,
-		 va->o.protocol, va->o.table);
+		 verb, lb_addr_fmt(dst, a, sizeof(a)), dst_len, va->o.protocol,
+		 va->o.table);
 }
 
-/* ---- reading ------------------------------------------------------------ */
+/* ---- reading ------------------------------------------------------------- */
 
 struct attrs {
 	const struct nlattr **tb;
@@ -137,8 +137,7 @@ static int on_route(void *arg, const struct nlmsghdr *nh)
 	return 0;
 }
 
-static int dump(struct va *va, struct va_routes *rs, char *why,
-		size_t why_len)
+static int dump(struct va *va, struct va_routes *rs, char *why, size_t why_len)
 {
 	static const int fams[] = {AF_INET, AF_INET6};
 	char buf[256], ext[VA_EXT_MAX];
@@ -174,7 +173,7 @@ static int dump(struct va *va, struct va_routes *rs, char *why,
 	return 0;
 }
 
-/* ---- writing ------------------------------------------------------------ */
+/* ---- writing ------------------------------------------------------------- */
 
 /*
  * Add ours, or delete r (as read, so its device and metric match). The
@@ -203,9 +202,11 @@ static int route_req(struct va *va, bool add, const struct va_route *r,
 	    va->o.table < 256 ? (uint8_t)va->o.table : RT_TABLE_UNSPEC;
 	rtm->rtm_type = r->type;
 	/* What `ip route add VIP dev lo` sets; a delete matches any scope. */
-	rtm->rtm_scope = !add ? RT_SCOPE_NOWHERE
-			 : fam == AF_INET ? RT_SCOPE_LINK
-					  : RT_SCOPE_UNIVERSE;
+	if (!add)
+		rtm->rtm_scope = RT_SCOPE_NOWHERE;
+	else
+		rtm->rtm_scope =
+		    fam == AF_INET ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
 	if (r->dst_len)
 		mnl_attr_put(nh, RTA_DST, addr_len(fam), r->dst.b);
 	mnl_attr_put_u32(nh, RTA_TABLE, va->o.table);
@@ -232,12 +233,13 @@ static int route_req(struct va *va, bool add, const struct va_route *r,
 
 static bool is_wanted_shape(const struct va *va, const struct va_route *r)
 {
-	bool metric0 = !r->has_prio || !r->prio ||
-		       (r->dst.family == AF_INET6 &&
-			r->prio == VA_IP6_RT_PRIO_USER);
+	bool metric0 =
+	    !r->has_prio || !r->prio ||
+	    (r->dst.family == AF_INET6 && r->prio == VA_IP6_RT_PRIO_USER);
 
-	return r->type == RTN_UNICAST && r->dst_len == full_len(r->dst.family) &&
-	       r->has_oif && r->oif == va->lo && metric0;
+	return r->type == RTN_UNICAST &&
+	       r->dst_len == full_len(r->dst.family) && r->has_oif &&
+	       r->oif == va->lo && metric0;
 }
 
 static ssize_t vip_index(const struct lb_addr *vips, size_t n,
@@ -324,8 +326,8 @@ int va_sync(struct va *va, const struct lb_addr *vips, const bool *want,
 
 		if (!want[i] || have[i] || res[i].err)
 			continue;
-		err = route_req(va, true, &r, res[i].error,
-				sizeof(res[i].error));
+		err =
+		    route_req(va, true, &r, res[i].error, sizeof(res[i].error));
 		res[i].err = err;
 		res[i].announced = !err;
 		if (err)
@@ -399,8 +401,7 @@ static int check_opts(const struct va_opts *o, char *why, size_t why_len)
 	return 0;
 }
 
-int va_new(const struct va_opts *o, struct va **out, char *why,
-	   size_t why_len)
+int va_new(const struct va_opts *o, struct va **out, char *why, size_t why_len)
 {
 	struct va *va;
 	int one = 1, err;

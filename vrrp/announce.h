@@ -55,8 +55,8 @@ struct va_changes {
  * Open the rtnetlink socket of the calling thread's namespace. 0 or -errno
  * with `why` naming what failed.
  */
-int va_new(const struct va_opts *o, struct va **out, char *why,
-	   size_t why_len) __attribute__((warn_unused_result));
+int va_new(const struct va_opts *o, struct va **out, char *why, size_t why_len)
+    __attribute__((warn_unused_result));
 void va_free(struct va *va);
 /* The settings in use. */
 void va_get_opts(const struct va *va, struct va_opts *o);

@@ -40,8 +40,8 @@ struct bgp_vip {
 
 struct dm_bgp {
 	struct daemon *d;
-	struct va *va;		    /* NULL unless ha.mode bgp */
-	char *node;		    /* this node's name in bgp.nodes, or NULL */
+	struct va *va; /* NULL unless ha.mode bgp */
+	char *node;    /* this node's name in bgp.nodes, or NULL */
 	uint32_t min_healthy;
 	uint32_t drain_wait_ms;
 	struct rc_weight_src inner; /* the weights the decision reads */
@@ -53,13 +53,13 @@ struct dm_bgp {
 
 	struct bgp_vip *vips; /* of the last convergence */
 	size_t n_vips;
-	bool passed;   /* a pass ended since the announcer opened */
+	bool passed; /* a pass ended since the announcer opened */
 	bool stopping;
 	char last_error[VA_ERR_MAX]; /* of the last failed convergence */
 	uint64_t adds, dels;
 };
 
-/* ---- the drain state, kept across restarts ---------------------------- */
+/* ---- the drain state, kept across restarts ------------------------------- */
 
 static void save_state(struct dm_bgp *b)
 {
@@ -119,7 +119,7 @@ static void load_state(struct dm_bgp *b)
 			  state_names[b->state]);
 }
 
-/* ---- the weight source ---------------------------------------------------- */
+/* ---- the weight source --------------------------------------------------- */
 
 static bool service_active(void *ctx, const struct cfg_service *svc)
 {
@@ -158,7 +158,7 @@ void dm_bgp_weight_src(struct dm_bgp *b, const struct rc_weight_src *inner,
 				      .service_active = service_active};
 }
 
-/* ---- converging ------------------------------------------------------------ */
+/* ---- converging ---------------------------------------------------------- */
 
 static bool in_sync(void *ctx, const struct rc_svc_key *key)
 {
@@ -216,8 +216,8 @@ static void publish_vip(struct dm_bgp *b, const struct bgp_vip *v,
 		   json_pack("{s:s, s:b, s:s, s:s}", "vip", a, "announced",
 			     v->announced, "reason", v->reason, "trigger",
 			     trigger),
-		   "VIP %s %s: %s", a,
-		   v->announced ? "announced" : "withdrawn", v->reason);
+		   "VIP %s %s: %s", a, v->announced ? "announced" : "withdrawn",
+		   v->reason);
 }
 
 /*
@@ -352,7 +352,7 @@ void dm_bgp_shutdown(struct dm_bgp *b)
 		  ch.deleted + ch.stale);
 }
 
-/* ---- drain ------------------------------------------------------------------- */
+/* ---- drain --------------------------------------------------------------- */
 
 static void publish_state(struct dm_bgp *b, const char *cause)
 {
@@ -430,7 +430,7 @@ int dm_bgp_drain(struct dm_bgp *b, bool drain, char *why, size_t why_len)
 	return 0;
 }
 
-/* ---- configuration -------------------------------------------------------- */
+/* ---- configuration ------------------------------------------------------- */
 
 static const char *node_name(const struct cfg *cfg, const char *node,
 			     char *host, size_t len)
@@ -500,13 +500,13 @@ int dm_bgp_configure(struct dm_bgp *b, const struct cfg *cfg, char *why,
 	}
 	b->dels += ch.deleted + ch.stale;
 	if (!node && (!b->node || cfg->bgp.n_nodes))
-		lb_log_kv(LB_LOG_WARN, SUB,
-			  LB_FIELDS(LB_F_STR("node", b->d->opts.node
-							 ? b->d->opts.node
-							 : host)),
-			  "this node is not in bgp.nodes: its VIPs are "
-			  "announced, but `ballast bgp render frr` writes no "
-			  "bgpd stanza for it; pass --node NAME");
+		lb_log_kv(
+		    LB_LOG_WARN, SUB,
+		    LB_FIELDS(LB_F_STR("node", b->d->opts.node ? b->d->opts.node
+							       : host)),
+		    "this node is not in bgp.nodes: its VIPs are "
+		    "announced, but `ballast bgp render frr` writes no "
+		    "bgpd stanza for it; pass --node NAME");
 	free(b->node);
 	b->node = name;
 	b->min_healthy = cfg->bgp.min_healthy ? cfg->bgp.min_healthy : 1;
@@ -545,7 +545,7 @@ void dm_bgp_free(struct dm_bgp *b)
 	free(b);
 }
 
-/* ---- status and metrics ------------------------------------------------------ */
+/* ---- status and metrics -------------------------------------------------- */
 
 json_t *dm_bgp_status_json(const struct dm_bgp *b)
 {

@@ -26,7 +26,7 @@ struct api_metrics;
 #define DM_BGP_REASON_MAX 256
 #define DM_BGP_STATE_FILE "bgp-drain.json"
 
-/* ---- the decision (pure: no kernel, no daemon) -------------------------- */
+/* ---- the decision (pure: no kernel, no daemon) --------------------------- */
 
 /* One VIP: a distinct address of the config's non-fwmark services. */
 struct dm_bgp_vip {
@@ -43,7 +43,7 @@ struct dm_bgp_vip {
 
 /* What the decision reads besides the config and the weights. */
 struct dm_bgp_view {
-	/* Is the service in sync in the dataplane (rc_loop_service_converged)? */
+	/* In sync in the dataplane? (rc_loop_service_converged) */
 	bool (*in_sync)(void *ctx, const struct rc_svc_key *key);
 	/* Has health not checked real `bi` of pool `pi` yet? May be NULL. */
 	bool (*unchecked)(void *ctx, size_t pi, size_t bi);
@@ -67,7 +67,7 @@ void dm_bgp_decide(const struct cfg *cfg, const struct rc_weight_src *src,
 		   const struct dm_bgp_view *view, uint32_t min_healthy,
 		   const char *withheld, struct dm_bgp_vip *v, size_t n);
 
-/* ---- the daemon's part -------------------------------------------------- */
+/* ---- the daemon's part --------------------------------------------------- */
 
 int dm_bgp_new(struct daemon *d, struct dm_bgp **out)
     __attribute__((warn_unused_result));

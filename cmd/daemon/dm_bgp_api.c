@@ -21,8 +21,8 @@ int dm_h_node(struct api_req *req, struct api_resp *resp, void *arg)
 	return api_resp_ok(resp, o);
 }
 
-static int drain(struct api_req *req, struct api_resp *resp,
-		 struct daemon *d, bool on)
+static int drain(struct api_req *req, struct api_resp *resp, struct daemon *d,
+		 bool on)
 {
 	char why[256];
 	int err = dm_bgp_drain(d->bgp, on, why, sizeof(why));

@@ -67,13 +67,13 @@ static void count_up(const struct cfg *cfg, const struct rc_weight_src *src,
 	for (size_t i = 0; i < pool->n_backends; i++) {
 		const struct cfg_backend *b = &pool->backends[i];
 		uint32_t w = src && src->weight ? src->weight(src->ctx, pool, b)
-				 : b->disabled	     ? 0
-						     : b->weight;
+			     : b->disabled	? 0
+						: b->weight;
 
 		*up += w > 0;
-		*unchecked += !w && view->unchecked &&
-			      view->unchecked(view->ctx,
-					      (size_t)(pool - cfg->pools), i);
+		*unchecked +=
+		    !w && view->unchecked &&
+		    view->unchecked(view->ctx, (size_t)(pool - cfg->pools), i);
 	}
 }
 

@@ -22,22 +22,22 @@ struct fx {
 	struct cfg_service svc[5];
 };
 
-static struct lb_addr A(const char *s)
-{
+static struct lb_addr A(const char *s) {
 	struct lb_addr a;
 
 	ck_assert_int_eq(lb_addr_parse(s, &a), 0);
 	return a;
 }
 
-static void pool(struct fx *f, int i, const char *name, const char *net,
-		 int n)
+static void
+pool(struct fx *f, int i, const char *name, const char *net, int n)
 {
 	char buf[32];
 
 	for (int b = 0; b < n; b++) {
 		snprintf(buf, sizeof(buf), "%s.%d", net, b + 1);
-		f->be[i][b] = (struct cfg_backend){.addr = A(buf), .weight = 10};
+		f->be[i][b] =
+		    (struct cfg_backend){.addr = A(buf), .weight = 10};
 	}
 	f->pools[i] = (struct cfg_pool){
 	    .name = name, .backends = f->be[i], .n_backends = (size_t)n};
@@ -77,7 +77,7 @@ static void fx_init(struct fx *f)
 struct src {
 	struct lb_addr down[8];
 	int n;
-	const char *out_of_sync; /* a service name, or NULL */
+	const char *out_of_sync;	 /* a service name, or NULL */
 	const struct lb_addr *unchecked; /* a real health has not checked */
 	const struct fx *f;
 };
@@ -140,7 +140,8 @@ static bool unchecked_fn(void *ctx, size_t pi, size_t bi)
 static struct run decide(const struct fx *f, struct src *s, uint32_t min,
 			 const char *withheld)
 {
-	struct rc_weight_src ws = {.ctx = s, .weight = w_fn, .pool_down = down_fn};
+	struct rc_weight_src ws = {
+	    .ctx = s, .weight = w_fn, .pool_down = down_fn};
 	struct dm_bgp_view view = {
 	    .in_sync = sync_fn, .unchecked = unchecked_fn, .ctx = s};
 	struct run r;

@@ -93,7 +93,8 @@ static void sync1(struct va *va, const char *vip, bool want,
 #define OURS4 "ip -o -4 route show table main proto 200 " VIP4 "/32"
 #define OURS6 "ip -o -6 route show table main proto 200 " VIP6 "/128"
 
-/* A wanted VIP gets exactly `VIP/32 dev lo proto 200 metric 0`; unwanted, none. */
+/* A wanted VIP gets exactly `VIP/32 dev lo proto 200 metric 0`; unwanted, none.
+ */
 START_TEST(add_and_remove)
 {
 	struct va *va;
@@ -219,12 +220,12 @@ START_TEST(ipv6)
 		bool w = true;
 		struct va_result r;
 
-		ck_assert_int_eq(va_sync(va, &o, &w, 1, &r, &ch, why,
-					 sizeof(why)),
-				 -EEXIST);
+		ck_assert_int_eq(
+		    va_sync(va, &o, &w, 1, &r, &ch, why, sizeof(why)), -EEXIST);
 		ck_assert(!r.announced);
-		ck_assert_msg(strstr(r.error, "cannot add route 2001:db8::11/128 "
-					      "dev lo proto 200 table 254: ") &&
+		ck_assert_msg(strstr(r.error,
+				     "cannot add route 2001:db8::11/128 "
+				     "dev lo proto 200 table 254: ") &&
 				  strstr(r.error, strerror(EEXIST)),
 			      "%s", r.error);
 		ck_assert_int_eq(
