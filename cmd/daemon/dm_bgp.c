@@ -136,16 +136,14 @@ static uint32_t weight(void *ctx, const struct cfg_pool *pool,
 {
 	const struct dm_bgp *b = ctx;
 
-	if (b->inner.weight)
-		return b->inner.weight(b->inner.ctx, pool, bk);
-	return bk->disabled ? 0 : bk->weight;
+	return rc_weight_src_weight(&b->inner, pool, bk);
 }
 
 static bool pool_down(void *ctx, const struct cfg_pool *pool)
 {
 	const struct dm_bgp *b = ctx;
 
-	return b->inner.pool_down && b->inner.pool_down(b->inner.ctx, pool);
+	return rc_weight_src_pool_down(&b->inner, pool);
 }
 
 void dm_bgp_weight_src(struct dm_bgp *b, const struct rc_weight_src *inner,

@@ -38,12 +38,6 @@ int dm_bgp_vips(const struct cfg *cfg, struct dm_bgp_vip **out, size_t *n)
 	return 0;
 }
 
-static bool pool_down(const struct rc_weight_src *src,
-		      const struct cfg_pool *pool)
-{
-	return src && src->pool_down && src->pool_down(src->ctx, pool);
-}
-
 /*
  * Reals that take new flows: weight above 0 in the pool the desired state
  * uses (the fallback while the pool is down and the fallback is not). A
@@ -57,18 +51,16 @@ static void count_up(const struct cfg *cfg, const struct rc_weight_src *src,
 {
 	const struct cfg_pool *pool = &cfg->pools[cs->pool];
 
-	if (pool_down(src, pool) && cs->fallback_pool >= 0 &&
+	if (rc_weight_src_pool_down(src, pool) && cs->fallback_pool >= 0 &&
 	    (size_t)cs->fallback_pool < cfg->n_pools &&
-	    !pool_down(src, &cfg->pools[cs->fallback_pool]))
+	    !rc_weight_src_pool_down(src, &cfg->pools[cs->fallback_pool]))
 		pool = &cfg->pools[cs->fallback_pool];
 	*up = 0;
 	*unchecked = 0;
 	*total = pool->n_backends;
 	for (size_t i = 0; i < pool->n_backends; i++) {
 		const struct cfg_backend *b = &pool->backends[i];
-		uint32_t w = src && src->weight ? src->weight(src->ctx, pool, b)
-			     : b->disabled	? 0
-						: b->weight;
+		uint32_t w = rc_weight_src_weight(src, pool, b);
 
 		*up += w > 0;
 		*unchecked +=

@@ -14,8 +14,6 @@ PIDS=()
 . tests/lib/result.sh
 . tests/daemon/lib.sh
 
-NS=bga-$$
-NSR=/run/netns/$NS
 ST=$TMP/state.json
 CFG=$TMP/lb.yaml
 VIP1=198.51.100.10 VIP2=198.51.100.20
@@ -27,14 +25,7 @@ if [[ $(id -u) != 0 ]]; then
 	exit 0
 fi
 
-ns_cleanup() {
-	cleanup
-	ip netns del "$NS" 2>/dev/null
-}
-trap ns_cleanup EXIT
-
-ip netns add "$NS"
-ip -n "$NS" link set lo up
+netns_daemon bga-$$
 
 # config [PROTOCOL] [SERVICES]: web (3 reals) and dns (2), min_healthy 2
 config() {
@@ -79,12 +70,8 @@ ${2-$DNS_SVC}
 EOF2
 }
 
-# the daemon and the target servers run in the namespace
-printf '#!/bin/sh\nexec nsenter --net=%s %s/ballast "$@"\n' "$NSR" "$PWD" >"$TMP/ballast-ns"
-printf '#!/bin/sh\nexec nsenter --net=%s %s "$@"\n' "$NSR" "$SRV" >"$TMP/srv-ns"
-chmod +x "$TMP/ballast-ns" "$TMP/srv-ns"
-BALLAST=$TMP/ballast-ns
-SRV=$TMP/srv-ns
+# the target servers run in the namespace too
+SRV=$(netns_wrap srv-ns "$SRV")
 for i in 1 2 3 4 5; do
 	start_srv s$i -p "$PORT" -a 127.0.0.$i -m tcp ||
 		{ t_fail "target server $i"; t_done daemon-bgp; exit 1; }
