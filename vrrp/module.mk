@@ -10,12 +10,14 @@ ANNOUNCE_KTEST := $(BUILD)/tests/vrrp/test_announce_kernel
 # (TEST_LIB_OBJS and LIBBALLAST are defined after module.mk files are read:
 # name the files.)
 $(VRRP_KTEST): $(BUILD)/tests/vrrp/test_vrrp_kernel.o \
-		$(BUILD)/tests/lib/check_main.o $(BUILD)/libballast.a
+		$(BUILD)/tests/lib/check_main.o $(BUILD)/tests/lib/netns.o \
+		$(BUILD)/libballast.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL)
 
 $(ANNOUNCE_KTEST): $(BUILD)/tests/vrrp/test_announce_kernel.o \
-		$(BUILD)/tests/lib/check_main.o $(BUILD)/libballast.a
+		$(BUILD)/tests/lib/check_main.o $(BUILD)/tests/lib/netns.o \
+		$(BUILD)/libballast.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL)
 

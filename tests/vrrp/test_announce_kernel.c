@@ -7,30 +7,17 @@
  * (tests/vrrp/run.sh skips otherwise).
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tests/lib/check_main.h"
+#include "tests/lib/netns.h"
 #include "vrrp/announce.h"
 
 #define VIP4 "198.51.100.10"
 #define VIP6 "2001:db8::10"
-
-static void sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	ck_assert_msg(rc == 0, "`%s` failed (%d)", cmd, rc);
-}
 
 /* Lines `ip ARGS` prints (one route a line with -o). */
 static int ip_lines(const char *fmt, ...)
@@ -49,13 +36,6 @@ static int ip_lines(const char *fmt, ...)
 		n++;
 	ck_assert_int_eq(pclose(p), 0);
 	return n;
-}
-
-static void own_netns(void)
-{
-	ck_assert_msg(unshare(CLONE_NEWNET) == 0, "unshare: %s",
-		      strerror(errno));
-	sh("ip link set lo up");
 }
 
 static struct va *open_va(uint8_t proto)
@@ -100,7 +80,7 @@ START_TEST(add_and_remove)
 	struct va *va;
 	struct va_changes ch;
 
-	own_netns();
+	t_own_netns();
 	va = open_va(200);
 	sync1(va, VIP4, true, &ch);
 	ck_assert_uint_eq(ch.added, 1);
@@ -120,7 +100,7 @@ START_TEST(idempotent)
 	struct va *va;
 	struct va_changes ch;
 
-	own_netns();
+	t_own_netns();
 	va = open_va(200);
 	sync1(va, VIP4, true, &ch);
 	sync1(va, VIP4, true, &ch);
@@ -144,9 +124,9 @@ START_TEST(stale_routes_deleted)
 	struct va *va;
 	struct va_changes ch;
 
-	own_netns();
-	sh("ip route add 198.51.100.99/32 dev lo proto 200");
-	sh("ip route add " VIP4 "/32 dev lo proto 200 metric 7");
+	t_own_netns();
+	t_sh("ip route add 198.51.100.99/32 dev lo proto 200");
+	t_sh("ip route add " VIP4 "/32 dev lo proto 200 metric 7");
 	va = open_va(200);
 	sync1(va, VIP4, true, &ch);
 	ck_assert_uint_eq(ch.stale, 1);
@@ -170,10 +150,10 @@ START_TEST(other_protocols_untouched)
 	struct va_changes ch;
 	char why[256];
 
-	own_netns();
-	sh("ip route add " VIP4 "/32 dev lo proto static");
-	sh("ip route add 198.51.100.11/32 dev lo proto boot");
-	sh("ip route add 198.51.100.12/32 dev lo proto 200 table 100");
+	t_own_netns();
+	t_sh("ip route add " VIP4 "/32 dev lo proto static");
+	t_sh("ip route add 198.51.100.11/32 dev lo proto boot");
+	t_sh("ip route add 198.51.100.12/32 dev lo proto 200 table 100");
 	va = open_va(200);
 	sync1(va, VIP4, true, &ch);
 	ck_assert_uint_eq(ch.stale + ch.deleted, 0);
@@ -201,8 +181,8 @@ START_TEST(ipv6)
 	char why[256];
 	size_t n;
 
-	own_netns();
-	sh("ip -6 route add 2001:db8::99/128 dev lo proto 200");
+	t_own_netns();
+	t_sh("ip -6 route add 2001:db8::99/128 dev lo proto 200");
 	va = open_va(200);
 	ck_assert_msg(va_sync(va, v, want, 2, res, &ch, why, sizeof(why)) == 0,
 		      "%s", why);
@@ -214,7 +194,7 @@ START_TEST(ipv6)
 		      "%s", why);
 	ck_assert_uint_eq(ch.added + ch.deleted + ch.stale, 0);
 	/* an IPv6 route of another protocol with our device and metric */
-	sh("ip -6 route add 2001:db8::11/128 dev lo proto static metric 1024");
+	t_sh("ip -6 route add 2001:db8::11/128 dev lo proto static metric 1024");
 	{
 		struct lb_addr o = addr("2001:db8::11");
 		bool w = true;
@@ -262,8 +242,8 @@ START_TEST(error_names_route)
 	char why[256];
 	int err;
 
-	own_netns();
-	sh("ip link set lo down");
+	t_own_netns();
+	t_sh("ip link set lo down");
 	va = open_va(200);
 	err = va_sync(va, &a, &want, 1, &res, NULL, why, sizeof(why));
 	ck_assert_int_eq(err, -ENETDOWN);
@@ -287,7 +267,7 @@ START_TEST(reconfigure_protocol)
 	struct va *va;
 	char why[256];
 
-	own_netns();
+	t_own_netns();
 	va = open_va(200);
 	sync1(va, VIP4, true, &ch);
 	ck_assert_int_eq(va_reconfigure(va, &o, &ch, why, sizeof(why)), 0);
