@@ -194,7 +194,8 @@ START_TEST(ipv6)
 		      "%s", why);
 	ck_assert_uint_eq(ch.added + ch.deleted + ch.stale, 0);
 	/* an IPv6 route of another protocol with our device and metric */
-	t_sh("ip -6 route add 2001:db8::11/128 dev lo proto static metric 1024");
+	t_sh(
+	    "ip -6 route add 2001:db8::11/128 dev lo proto static metric 1024");
 	{
 		struct lb_addr o = addr("2001:db8::11");
 		bool w = true;
