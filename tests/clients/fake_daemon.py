@@ -33,6 +33,13 @@ WEB = {"name": "web", "address": "192.0.2.10", "port": 80, "protocol": "tcp",
        "packets": 1200, "bytes": 96000, "reals": [REAL, REAL6]}
 DNS = dict(WEB, name="dns", address="192.0.2.53", port=53, protocol="udp",
            pool="dns", reals=[])
+NODE = {"node": "lb1", "state": "serving", "drain_until": None,
+        "route_protocol": 200, "route_table": 254, "min_healthy": 2,
+        "drain_wait_ms": 30000, "last_error": None,
+        "vips": [{"address": "192.0.2.10", "announced": True,
+                  "reason": "2/2 reals up, in sync"},
+                 {"address": "192.0.2.53", "announced": False,
+                  "reason": "0/0 reals up < min_healthy 2 (service dns)"}]}
 STATUS = {"version": "test", "config": {"path": "/etc/ballast/ballast.yaml",
           "generation": 4, "sha256": "ab" * 32, "loaded_at": "2026-12-06T20:00:00Z"},
           "dataplane": {"driver": "fake"},
@@ -42,19 +49,13 @@ STATUS = {"version": "test", "config": {"path": "/etc/ballast/ballast.yaml",
           "counts": {"services": 2, "reals": 4, "reals_up": 3, "reals_down": 1,
                      "reals_unknown": 0, "overrides": 1},
           "drift_total": 2, "refusals_total": 0, "last_refusal": None,
-          "pending": False, "ha": {"mode": "none", "state": "n/a"},
+          "pending": False, "ha": {"mode": "bgp", "state": "n/a"},
+          "bgp": NODE,
           "reload": {"last_result": "ok", "last_error": None,
                      "time": "2026-12-06T20:00:00Z"}}
 OVERRIDE = {"id": 7, "service": "web", "real": "[2001:db8::2]:8080",
             "kind": "drain", "value": None, "created": "2026-12-06T20:02:00Z",
             "expires": None, "by": "uid 0 pid 42"}
-NODE = {"node": "lb1", "state": "serving", "drain_until": None,
-        "route_protocol": 200, "route_table": 254, "min_healthy": 2,
-        "drain_wait_ms": 30000, "last_error": None,
-        "vips": [{"address": "192.0.2.10", "announced": True,
-                  "reason": "2/2 reals up, in sync"},
-                 {"address": "192.0.2.53", "announced": False,
-                  "reason": "0/0 reals up < min_healthy 2 (service dns)"}]}
 SERVICES = {"web": WEB, "dns": DNS}
 REALS = {"10.0.1.1:80", "[2001:db8::2]:8080"}
 EVENTS = [

@@ -88,6 +88,8 @@ sent "status: GET /api/v1/status" GET /api/v1/status
 expect_in "$out" "status names the config generation" '^config +/etc/ballast/ballast.yaml, generation 4, sha256 abababababab'
 expect_in "$out" "status shows the last pass" '^last pass +.*scoped pass, ok in 3 ms \(1 applied, 0 failed\)'
 expect_in "$out" "status counts reals by health" '^counts +2 services, 4 reals: 3 up, 1 down, 0 unknown'
+expect_in "$out" "status: the node's BGP state" '^bgp +node lb1 serving$'
+expect_in "$out" "status: a line per VIP" '^  192\.0\.2\.53 +withdrawn: 0/0 reals up < min_healthy 2 \(service dns\)$'
 run 0 "status --json" -- $bin status "${S[@]}" --json
 json_check "status --json prints data as the API returns it" "$out" "d['config']['generation'] == 4 and d['counts']['reals_down'] == 1 and 'success' not in d"
 
