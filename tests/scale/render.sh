@@ -188,12 +188,13 @@ for ns in "$lb" "$rtr"; do ip -n "$ns" link set lo up; done
 ip link add bgc-r$$ netns "$rtr" type veth peer name eth0 netns "$lb" ||
 	t_skip_all "$suite" "cannot create a veth pair"
 ip -n "$rtr" link set bgc-r$$ name eth0
-for side in "$rtr 1" "$lb 2"; do
-	set -- $side
+side() { # NS N: 10.0.1.N and 2001:db8:1::N on eth0
 	ip -n "$1" addr add "10.0.1.$2/24" dev eth0
 	ip -n "$1" addr add "2001:db8:1::$2/64" dev eth0 nodad
 	ip -n "$1" link set eth0 up
-done
+}
+side "$rtr" 1
+side "$lb" 2
 
 # start NS DIR DAEMON [ARGS]: in the foreground of a background job (with
 # -d the daemons would outlive their parent); explicit paths per instance.
@@ -361,6 +362,20 @@ if wait_for 10000 gone_rtr 198.51.100.10/32 && wait_for 10000 gone_rtr 2001:db8:
 	t_pass vips-withdrawn
 else
 	t_fail vips-withdrawn "$(ip -n "$rtr" route; ip -n "$rtr" -6 route)"
+fi
+
+# route_table 100: the block makes zebra import the table and bgpd
+# redistribute it; a route in table 100 is announced, and withdrawn.
+sed 's/^  asn: 65001$/  asn: 65001\n  route_table: 100/; /web6/d' "$tmp/bgp.yaml" >"$tmp/t100.yaml"
+"$B" bgp render frr -c "$tmp/t100.yaml" -n lb1 >"$tmp/t100.conf" 2>"$tmp/out"
+if grep -qx 'ip import-table 100' "$tmp/t100.conf" && vty "$L" -f "$tmp/t100.conf" >"$tmp/vout" 2>&1 &&
+	ip -n "$lb" route add 198.51.100.10/32 dev lo proto 200 table 100 &&
+	wait_for 10000 at_rtr 198.51.100.10/32 &&
+	ip -n "$lb" route del 198.51.100.10/32 dev lo proto 200 table 100 &&
+	wait_for 10000 gone_rtr 198.51.100.10/32; then
+	t_pass other-table-announced-withdrawn
+else
+	t_fail other-table-announced-withdrawn "$(cat "$tmp/out" "$tmp/vout"; ip -n "$rtr" route)"
 fi
 
 t_done "$suite"
