@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define SEEN(r, id) ((r)->seen & (1ull << (id)))
 #define E(c, loc, path, ...)                                                   \
@@ -217,6 +218,29 @@ static void check_nodes(struct cfg_ctx *c, const struct raw_bgp *rb)
 	}
 }
 
+/* zebra imports tables other than main for IPv4 routes only. */
+static void check_table_family(struct cfg_ctx *c, const struct raw_bgp *rb,
+			       const struct cfg *cfg)
+{
+	char a[LB_ADDR_STRLEN];
+
+	if (rb->b.route_table == 254)
+		return;
+	for (size_t i = 0; i < cfg->n_services; i++) {
+		const struct cfg_service *s = &cfg->services[i];
+
+		if (s->fwmark || s->addr.family != AF_INET6)
+			continue;
+		E(c, rb->loc[BG_TABLE], "bgp.route_table",
+		  "route_table %u: zebra imports tables other than main for "
+		  "IPv4 only, and service '%s' has the IPv6 address %s; keep "
+		  "the default 254",
+		  rb->b.route_table, s->name,
+		  lb_addr_fmt(&s->addr, a, sizeof(a)));
+		return;
+	}
+}
+
 /* What the announcer cannot do for some services: warnings, not errors. */
 static void check_services(struct cfg_ctx *c, const struct cfg *cfg)
 {
@@ -280,6 +304,7 @@ void cfg_validate_bgp(struct cfg_ctx *c, const struct raw_root *root,
 		  "bgp, or remove the section");
 	check_settings(c, rb);
 	check_nodes(c, rb);
+	check_table_family(c, rb, cfg);
 	if (cfg->ha.mode == CFG_HA_BGP)
 		check_services(c, cfg);
 }

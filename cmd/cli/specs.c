@@ -315,6 +315,66 @@ const struct cli_command cli_vrrp = {
     .max_args = 2,
 };
 
+static const struct cli_option bgp_opts[] = {
+    ROW_CONFIG(VRRP(config)),
+    {.name = "node",
+     .short_name = 'n',
+     .kind = CLI_STRING,
+     .offset = VRRP(node),
+     .arg = "NAME",
+     .help = "the bgp node to write for (default: the one\n"
+	     "named like this host)"},
+    {.name = "dry-run",
+     .kind = CLI_FLAG,
+     .offset = VRRP(dry_run),
+     .help = "patch-frr: say what would change, write nothing"},
+    {.name = "diff",
+     .kind = CLI_FLAG,
+     .offset = VRRP(diff),
+     .help = "patch-frr: print the managed block's changed\n"
+	     "lines ('-' before, '+' after)"},
+    ROW_END,
+};
+
+const struct cli_command cli_bgp = {
+    .name = "bgp",
+    .summary = "FRR bgpd configuration for a scale-out node from the YAML",
+    .synopsis = "ballast bgp render frr [-c FILE] [--node NAME]\n"
+		"ballast bgp patch-frr FRR_CONF [-c FILE] [--node NAME] "
+		"[--dry-run] [--diff]",
+    .about =
+	"Write bgpd's configuration for one node of the scale-out group\n"
+	"(ha.mode: bgp) from the YAML's bgp: section and service addresses.\n"
+	"The node is --node NAME, else the bgp node named like this host (its\n"
+	"full or short host name). The block holds the prefix lists of the\n"
+	"VIPs (BALLAST-VIP4, BALLAST-VIP6), the route-maps BALLAST-VIP (the\n"
+	"VIPs, MED 0) and BALLAST-DENY, a bfd profile BALLAST when bgp.bfd is\n"
+	"on, and 'router bgp ASN' with the node's router id, its neighbours\n"
+	"with their timers, and per family of VIPs 'redistribute kernel\n"
+	"route-map BALLAST-VIP', announcing out, accepting nothing in. Ballast\n"
+	"announces a VIP by adding a kernel route for it; bgpd does the rest.\n"
+	"\n"
+	"render frr          prints the block on stdout.\n"
+	"patch-frr FRR_CONF  rewrites, in FRR_CONF, only the block between the\n"
+	"                    lines '! ballast: begin managed bgp block ...' and\n"
+	"                    '! ballast: end managed bgp block' (appended when\n"
+	"                    both are absent), never a byte outside it: a vrrp\n"
+	"                    block beside it stays as it is. The file is\n"
+	"                    replaced atomically with its mode and owner, the\n"
+	"                    old one kept as FRR_CONF.bak; nothing is written\n"
+	"                    when the block is already up to date.\n"
+	"See Docs/SCALE.md.\n",
+    .options = bgp_opts,
+    .epilogue = "Exit status: 0 rendered, or frr.conf unchanged; 2 frr.conf "
+		"changed (or\n"
+		"would change, with --dry-run): reload FRR; 1 error (bad "
+		"config, no\n"
+		"such node, unbalanced markers, a failed write: the file is "
+		"then intact).\n",
+    .min_args = 1,
+    .max_args = 2,
+};
+
 static const char *const xdp_modes[] = {"auto", "native", "generic", NULL};
 
 static const struct cli_option decap_opts[] = {
@@ -631,7 +691,7 @@ const struct cli_command cli_node = {
 };
 
 const struct cli_command *const cli_commands[] = {
-    &cli_validate, &cli_plan,	 &cli_apply,  &cli_probe,     &cli_decap, &cli_doctor, &cli_vrrp,
+    &cli_validate, &cli_plan,	 &cli_apply,  &cli_probe,     &cli_decap, &cli_doctor, &cli_vrrp, &cli_bgp,
     &cli_status,   &cli_show,	 &cli_watch,  &cli_overrides, &cli_drain,
     &cli_undrain,  &cli_disable, &cli_enable, &cli_weight,    &cli_health,
     &cli_flow,	   &cli_node,	 &cli_version, &cli_help,   NULL,

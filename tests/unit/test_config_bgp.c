@@ -284,6 +284,36 @@ START_TEST(route_table_rules)
 			expect_one(&l, 7, 16, "not one zebra can read");
 		unload(&l);
 	}
+	/* Another table holds IPv4 routes only: no IPv6 service then. */
+	{
+		static const char y[] =
+		    "version: 1\n"
+		    "dataplane: {driver: fake}\n"
+		    "ha: {mode: bgp}\n"
+		    "bgp:\n"
+		    "  asn: 65001\n"
+		    "  route_table: 100\n"
+		    "  nodes: [{name: lb1, router_id: 10.0.1.2, neighbors: "
+		    "[{address: 10.0.1.1, asn: 65000}]}]\n"
+		    "pools: {web: {backends: [\"2001:db8:1::1\", "
+		    "\"2001:db8:1::2\"]}}\n"
+		    "services:\n"
+		    "  - {name: web, address: \"2001:db8::1\", port: 80, "
+		    "pool: web}\n";
+		struct cfg *cfg = NULL;
+		struct cfg_diags d = {0};
+
+		ck_assert_int_ne(
+		    cfg_load_buffer("t.yaml", y, strlen(y), &cfg, &d), 0);
+		ck_assert_uint_eq(d.n_errors, 1);
+		ck_assert_ptr_nonnull(strstr(d.items[0].message,
+					     "for IPv4 only, and service "
+					     "'web' has the IPv6 address "
+					     "2001:db8::1; keep the default"));
+		ck_assert_uint_eq(d.items[0].line, 6);
+		ck_assert_uint_eq(d.items[0].col, 16);
+		cfg_diags_free(&d);
+	}
 }
 END_TEST
 
