@@ -162,7 +162,8 @@ static const struct cli_option apply_opts[] = {
      .offset = OPT(node),
      .arg = "NAME",
      .help = "--daemon: this node's name in vrrp.nodes (its\n"
-	     "peers are the others; default: the host name)"},
+	     "peers are the others) or bgp.nodes (default:\n"
+	     "the host name)"},
     ROW_END,
 };
 
