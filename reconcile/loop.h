@@ -128,7 +128,9 @@ const char *rc_loop_event_kind_name(enum rc_loop_event_kind k);
 
 /*
  * One event. Pointers are valid during the callback only; the callback must
- * not call back into the rc_loop except rc_loop_status().
+ * not call back into the rc_loop except rc_loop_status() and
+ * rc_loop_service_converged() (reads; a PASS event comes after the pass's
+ * bookkeeping, so they answer for the pass just ended).
  */
 struct rc_loop_event {
 	enum rc_loop_event_kind kind;
