@@ -242,15 +242,28 @@ static bool is_wanted_shape(const struct va *va, const struct va_route *r)
 	       r->oif == va->lo && metric0;
 }
 
-static ssize_t vip_index(const struct lb_addr *vips, size_t n,
+/* The VIPs sorted by address, so each dumped route finds its own fast. */
+struct va_ix {
+	struct lb_addr addr;
+	size_t i;
+};
+
+static int ix_cmp(const void *a, const void *b)
+{
+	return lb_addr_cmp(&((const struct va_ix *)a)->addr,
+			   &((const struct va_ix *)b)->addr);
+}
+
+static ssize_t vip_index(const struct va_ix *ix, size_t n,
 			 const struct va_route *r)
 {
-	if (r->dst_len != full_len(r->dst.family))
+	struct va_ix key = {.addr = r->dst};
+	const struct va_ix *hit;
+
+	if (r->dst_len != full_len(r->dst.family) || !n)
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (!lb_addr_cmp(&vips[i], &r->dst))
-			return (ssize_t)i;
-	return -1;
+	hit = bsearch(&key, ix, n, sizeof(*ix), ix_cmp);
+	return hit ? (ssize_t)hit->i : -1;
 }
 
 static void first_err(int *ret, int err)
@@ -265,6 +278,7 @@ int va_sync(struct va *va, const struct lb_addr *vips, const bool *want,
 {
 	struct va_routes rs = {0};
 	struct va_changes dummy;
+	struct va_ix *ix = NULL;
 	bool *have = NULL;
 	int ret = 0, err;
 
@@ -275,16 +289,21 @@ int va_sync(struct va *va, const struct lb_addr *vips, const bool *want,
 	for (size_t i = 0; i < n; i++)
 		res[i] = (struct va_result){0};
 	have = calloc(n + 1, sizeof(*have));
-	if (!have) {
+	ix = calloc(n + 1, sizeof(*ix));
+	if (!have || !ix) {
 		snprintf(why, why_len, "announcer: out of memory");
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto out;
 	}
+	for (size_t i = 0; i < n; i++)
+		ix[i] = (struct va_ix){vips[i], i};
+	qsort(ix, n, sizeof(*ix), ix_cmp);
 	ret = dump(va, &rs, why, why_len);
 	if (ret)
 		goto out;
 	for (size_t k = 0; k < rs.n; k++) {
 		const struct va_route *r = &rs.r[k];
-		ssize_t i = vip_index(vips, n, r);
+		ssize_t i = vip_index(ix, n, r);
 		char *eb = i >= 0 ? res[i].error : NULL;
 		size_t el = i >= 0 ? sizeof(res[i].error) : 0;
 		char tmp[VA_ERR_MAX];
@@ -342,6 +361,7 @@ int va_sync(struct va *va, const struct lb_addr *vips, const bool *want,
 out:
 	free(rs.r);
 	free(have);
+	free(ix);
 	return ret;
 }
 

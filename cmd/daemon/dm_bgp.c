@@ -174,19 +174,27 @@ static bool unchecked(void *ctx, size_t pi, size_t bi)
 	       hs.state == HC_STATE_UNKNOWN;
 }
 
-/* Is addr among ours in the kernel (list from va_read)? */
+static int addr_cmp(const void *a, const void *b)
+{
+	return lb_addr_cmp(a, b);
+}
+
+/* Is addr among ours in the kernel (va_read's sorted list)? */
 static bool in_kernel(const struct lb_addr *list, size_t n,
 		      const struct lb_addr *addr)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!lb_addr_cmp(&list[i], addr))
-			return true;
-	return false;
+	return n && bsearch(addr, list, n, sizeof(*list), addr_cmp);
 }
 
-static const struct bgp_vip *old_vip(const struct dm_bgp *b,
+/*
+ * The VIP as last converged. Both lists are in config order, so the same
+ * index almost always holds it; a reload that moved VIPs costs a scan.
+ */
+static const struct bgp_vip *old_vip(const struct dm_bgp *b, size_t hint,
 				     const struct lb_addr *a)
 {
+	if (hint < b->n_vips && !lb_addr_cmp(&b->vips[hint].addr, a))
+		return &b->vips[hint];
 	for (size_t i = 0; i < b->n_vips; i++)
 		if (!lb_addr_cmp(&b->vips[i].addr, a))
 			return &b->vips[i];
@@ -257,7 +265,7 @@ static void converge(struct dm_bgp *b, bool announce, const char *trigger)
 	if (any_hold && va_read(b->va, &have, &n_have, why, sizeof(why)))
 		have = NULL;
 	for (size_t i = 0; i < n; i++) {
-		const struct bgp_vip *o = old_vip(b, &dv[i].addr);
+		const struct bgp_vip *o = old_vip(b, i, &dv[i].addr);
 
 		addrs[i] = dv[i].addr;
 		want[i] = dv[i].want ||
@@ -283,7 +291,7 @@ static void converge(struct dm_bgp *b, bool announce, const char *trigger)
 			  "%s", why);
 	snprintf(b->last_error, sizeof(b->last_error), "%s", err ? why : "");
 	for (size_t i = 0; i < n; i++) {
-		const struct bgp_vip *o = old_vip(b, &addrs[i]);
+		const struct bgp_vip *o = old_vip(b, i, &addrs[i]);
 
 		nv[i].addr = addrs[i];
 		nv[i].announced = res[i].announced;
