@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tests/lib/check_main.h"
 #include "tests/lib/netns.h"
@@ -283,6 +284,60 @@ START_TEST(reconfigure_protocol)
 }
 END_TEST
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/*
+ * 1,000 VIPs: added in one sync, a second sync changes nothing, withdrawn
+ * in one. Prints what each took (Docs/SCALE.md quotes it).
+ */
+START_TEST(many_vips)
+{
+	enum { N = 1000 };
+	struct lb_addr *v = calloc(N, sizeof(*v));
+	struct va_result *res = calloc(N, sizeof(*res));
+	bool *want = calloc(N, sizeof(*want));
+	struct va_changes ch;
+	struct va *va;
+	char why[256], a[32];
+	double t0, t1, t2, t3;
+
+	ck_assert(v && res && want);
+	t_own_netns();
+	va = open_va(200);
+	for (int i = 0; i < N; i++) {
+		snprintf(a, sizeof(a), "198.18.%d.%d", i / 250, 1 + i % 250);
+		v[i] = addr(a);
+		want[i] = true;
+	}
+	t0 = now_ms();
+	ck_assert_msg(va_sync(va, v, want, N, res, &ch, why, sizeof(why)) == 0,
+		      "%s", why);
+	t1 = now_ms();
+	ck_assert_uint_eq(ch.added, N);
+	ck_assert_msg(va_sync(va, v, want, N, res, &ch, why, sizeof(why)) == 0,
+		      "%s", why);
+	t2 = now_ms();
+	ck_assert_uint_eq(ch.added + ch.deleted + ch.stale, 0);
+	ck_assert_int_eq(ip_lines("ip -o route show proto 200"), N);
+	ck_assert_int_eq(va_withdraw_all(va, &ch, why, sizeof(why)), 0);
+	t3 = now_ms();
+	ck_assert_uint_eq(ch.stale, N);
+	printf("MEASURE: %d VIPs: add all %.1f ms, converged no-op %.1f ms, "
+	       "withdraw all %.1f ms\n",
+	       N, t1 - t0, t2 - t1, t3 - t2);
+	va_free(va);
+	free(v);
+	free(res);
+	free(want);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("announce_kernel");
@@ -296,6 +351,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, ipv6);
 	tcase_add_test(tc, error_names_route);
 	tcase_add_test(tc, reconfigure_protocol);
+	tcase_add_test(tc, many_vips);
 	suite_add_tcase(s, tc);
 	return s;
 }
