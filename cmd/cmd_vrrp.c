@@ -84,7 +84,8 @@ static int patch_frr(const struct cmd_vrrp_options *o, const char *path)
 		code = fail("rendering the block: %s", strerror(ENOMEM));
 		goto out;
 	}
-	r = vr_frr_patch_file(path, block, len, &po, stdout, err, sizeof(err));
+	r = vr_frr_patch_file(&vr_frr_vrrp, path, block, len, &po, stdout, err,
+			      sizeof(err));
 	if (r < 0)
 		code = fail("%s", err);
 	else

@@ -20,5 +20,7 @@ int cmd_doctor(int argc, char **argv);
 int cmd_decap(int argc, char **argv);
 /* ballast vrrp render keepalived | patch-frr FILE [-c FILE] [--node NAME] */
 int cmd_vrrp(int argc, char **argv);
+/* ballast bgp render frr | patch-frr FILE [-c FILE] [--node NAME] */
+int cmd_bgp(int argc, char **argv);
 
 #endif
