@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* ballast bgp: FRR bgpd configuration from the bgp: section. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,17 +14,7 @@
 #include "cmd/vrrp/render.h"
 #include "config/config.h"
 
-__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("ballast bgp: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return CMD_EXIT_ERROR;
-}
+#define fail(...) cmd_fail("ballast bgp", __VA_ARGS__)
 
 /*
  * Load the file, pick the node and render its block into *block (malloc'd,

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* ballast vrrp: keepalived and FRR configuration from the vrrp: section. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,17 +13,7 @@
 #include "cmd/vrrp/render.h"
 #include "config/config.h"
 
-__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("ballast vrrp: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return CMD_EXIT_ERROR;
-}
+#define fail(...) cmd_fail("ballast vrrp", __VA_ARGS__)
 
 /* Load the file and pick the node; prints why not and returns 1. */
 static int setup(const struct cmd_vrrp_options *o, enum cfg_ha_provider want,
