@@ -60,21 +60,13 @@ out:
 
 static int patch_frr(const struct cmd_vrrp_options *o, const char *path)
 {
-	struct vr_patch_opts po = {.dry_run = o->dry_run, .diff = o->diff};
-	char *block, err[1024];
+	char *block;
 	size_t len = 0;
-	int code = render(o, &block, &len), r;
+	int code = render(o, &block, &len);
 
-	if (code)
-		goto out;
-	r = vr_frr_patch_file(&vr_frr_bgp, path, block, len, &po, stdout, err,
-			      sizeof(err));
-	if (r < 0)
-		code = fail("%s", err);
-	else
-		code =
-		    r == VR_SPLICE_UNCHANGED ? CMD_EXIT_OK : CMD_EXIT_CHANGES;
-out:
+	if (!code)
+		code = cmd_frr_patch("ballast bgp", &vr_frr_bgp, o, path, block,
+				     len);
 	free(block);
 	return code;
 }

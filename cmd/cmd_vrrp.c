@@ -57,14 +57,27 @@ static int render_keepalived(const struct cmd_vrrp_options *o)
 	return code;
 }
 
-static int patch_frr(const struct cmd_vrrp_options *o, const char *path)
+int cmd_frr_patch(const char *who, const struct vr_frr_block *k,
+		  const struct cmd_vrrp_options *o, const char *path,
+		  const char *block, size_t len)
 {
 	struct vr_patch_opts po = {.dry_run = o->dry_run, .diff = o->diff};
+	char err[1024];
+	int r = vr_frr_patch_file(k, path, block, len, &po, stdout, err,
+				  sizeof(err));
+
+	if (r < 0)
+		return cmd_fail(who, "%s", err);
+	return r == VR_SPLICE_UNCHANGED ? CMD_EXIT_OK : CMD_EXIT_CHANGES;
+}
+
+static int patch_frr(const struct cmd_vrrp_options *o, const char *path)
+{
 	struct cfg *cfg = NULL;
-	char *block = NULL, err[1024];
+	char *block = NULL;
 	size_t node, len = 0;
 	FILE *mem;
-	int code = setup(o, CFG_HA_PROVIDER_FRR, &cfg, &node), r;
+	int code = setup(o, CFG_HA_PROVIDER_FRR, &cfg, &node);
 
 	if (code)
 		goto out;
@@ -73,13 +86,7 @@ static int patch_frr(const struct cmd_vrrp_options *o, const char *path)
 		code = fail("rendering the block: %s", strerror(ENOMEM));
 		goto out;
 	}
-	r = vr_frr_patch_file(&vr_frr_vrrp, path, block, len, &po, stdout, err,
-			      sizeof(err));
-	if (r < 0)
-		code = fail("%s", err);
-	else
-		code =
-		    r == VR_SPLICE_UNCHANGED ? CMD_EXIT_OK : CMD_EXIT_CHANGES;
+	code = cmd_frr_patch("ballast vrrp", &vr_frr_vrrp, o, path, block, len);
 out:
 	free(block);
 	cfg_free(cfg);
