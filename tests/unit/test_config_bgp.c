@@ -380,6 +380,16 @@ START_TEST(services_warned)
 	tl_cfg_expect_ok(&l);
 	ck_assert_uint_eq(l.d.n, 0);
 	tl_cfg_unload(&l);
+	/* A service naming no pool: that error alone, no read past the
+	 * pools (found by the fuzzer). */
+	snprintf(l.buf, sizeof(l.buf), tpl, "bgp", "", "  min_healthy: 3\n",
+		 NB1, NODE2);
+	memcpy(strstr(l.buf, "pool: web}"), "pool: seb}", 10);
+	ck_assert_int_ne(tl_cfg_load(&l), 0);
+	tl_cfg_expect_one(&l, 15, 57, "undefined pool 'seb'");
+	for (size_t i = 0; i < l.d.n; i++)
+		ck_assert_ptr_null(strstr(l.d.items[i].message, "min_healthy"));
+	tl_cfg_unload(&l);
 }
 END_TEST
 
