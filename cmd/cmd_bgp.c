@@ -44,10 +44,6 @@ static int render(const struct cmd_vrrp_options *o, char **block, size_t *len)
 		code = fail("%s", err);
 		goto out;
 	}
-	if (cfg->ha.mode != CFG_HA_BGP)
-		fprintf(stderr, "ballast bgp: warning: ha.mode is not bgp; no "
-				"node announces the VIPs this block "
-				"redistributes\n");
 	mem = open_memstream(block, len);
 	r = mem ? bg_render_frr(cfg, node, mem) : -ENOMEM;
 	if ((mem && fclose(mem)) || r)
