@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* ballast bgp: FRR bgpd configuration from the bgp: section. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,17 +14,7 @@
 #include "cmd/vrrp/render.h"
 #include "config/config.h"
 
-__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("ballast bgp: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return CMD_EXIT_ERROR;
-}
+#define fail(...) cmd_fail("ballast bgp", __VA_ARGS__)
 
 /*
  * Load the file, pick the node and render its block into *block (malloc'd,
@@ -55,10 +44,6 @@ static int render(const struct cmd_vrrp_options *o, char **block, size_t *len)
 		code = fail("%s", err);
 		goto out;
 	}
-	if (cfg->ha.mode != CFG_HA_BGP)
-		fprintf(stderr, "ballast bgp: warning: ha.mode is not bgp; no "
-				"node announces the VIPs this block "
-				"redistributes\n");
 	mem = open_memstream(block, len);
 	r = mem ? bg_render_frr(cfg, node, mem) : -ENOMEM;
 	if ((mem && fclose(mem)) || r)
@@ -71,21 +56,13 @@ out:
 
 static int patch_frr(const struct cmd_vrrp_options *o, const char *path)
 {
-	struct vr_patch_opts po = {.dry_run = o->dry_run, .diff = o->diff};
-	char *block, err[1024];
+	char *block;
 	size_t len = 0;
-	int code = render(o, &block, &len), r;
+	int code = render(o, &block, &len);
 
-	if (code)
-		goto out;
-	r = vr_frr_patch_file(&vr_frr_bgp, path, block, len, &po, stdout, err,
-			      sizeof(err));
-	if (r < 0)
-		code = fail("%s", err);
-	else
-		code =
-		    r == VR_SPLICE_UNCHANGED ? CMD_EXIT_OK : CMD_EXIT_CHANGES;
-out:
+	if (!code)
+		code = cmd_frr_patch("ballast bgp", &vr_frr_bgp, o, path, block,
+				     len);
 	free(block);
 	return code;
 }

@@ -9,6 +9,7 @@
  */
 #include "config/internal.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,7 +249,10 @@ static void check_services(struct cfg_ctx *c, const struct cfg *cfg)
 
 	for (size_t i = 0; i < cfg->n_services; i++) {
 		const struct cfg_service *s = &cfg->services[i];
-		size_t nb = cfg->pools[s->pool].n_backends;
+		/* A pool that does not exist is reported on its own. */
+		size_t nb = s->pool < cfg->n_pools
+				? cfg->pools[s->pool].n_backends
+				: SIZE_MAX;
 
 		snprintf(path, sizeof(path), "services[%zu]", i);
 		if (s->fwmark)

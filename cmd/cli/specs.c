@@ -276,15 +276,23 @@ const struct cli_command cli_doctor = {
     .max_args = 64,
 };
 
-static const struct cli_option vrrp_opts[] = {
+#define FRR_EPILOGUE                                                           \
+	"Exit status: 0 rendered, or frr.conf unchanged; 2 frr.conf changed "   \
+	"(or\n"                                                                \
+	"would change, with --dry-run): reload FRR; 1 error (bad config, no\n" \
+	"such node, unbalanced markers, a failed write: the file is then "     \
+	"intact).\n"
+
+/* ballast vrrp and ballast bgp: a node of their section, patch-frr's mode. */
+static const struct cli_option frr_opts[] = {
     ROW_CONFIG(VRRP(config)),
     {.name = "node",
      .short_name = 'n',
      .kind = CLI_STRING,
      .offset = VRRP(node),
      .arg = "NAME",
-     .help = "the vrrp node to write for (default: the one\n"
-	     "named like this host)"},
+     .help = "the node of the vrrp: (bgp:) section to write\n"
+	     "for (default: the one named like this host)"},
     {.name = "dry-run",
      .kind = CLI_FLAG,
      .offset = VRRP(dry_run),
@@ -324,36 +332,10 @@ const struct cli_command cli_vrrp = {
 	"                   FRR_CONF.bak; nothing is written when the block\n"
 	"                   is already up to date.\n"
 	"See Docs/HA.md.\n",
-    .options = vrrp_opts,
-    .epilogue = "Exit status: 0 rendered, or frr.conf unchanged; 2 frr.conf "
-		"changed (or\n"
-		"would change, with --dry-run): reload FRR; 1 error (bad "
-		"config, no\n"
-		"such node, unbalanced markers, a failed write: the file is "
-		"then intact).\n",
+    .options = frr_opts,
+    .epilogue = FRR_EPILOGUE,
     .min_args = 1,
     .max_args = 2,
-};
-
-static const struct cli_option bgp_opts[] = {
-    ROW_CONFIG(VRRP(config)),
-    {.name = "node",
-     .short_name = 'n',
-     .kind = CLI_STRING,
-     .offset = VRRP(node),
-     .arg = "NAME",
-     .help = "the bgp node to write for (default: the one\n"
-	     "named like this host)"},
-    {.name = "dry-run",
-     .kind = CLI_FLAG,
-     .offset = VRRP(dry_run),
-     .help = "patch-frr: say what would change, write nothing"},
-    {.name = "diff",
-     .kind = CLI_FLAG,
-     .offset = VRRP(diff),
-     .help = "patch-frr: print the managed block's changed\n"
-	     "lines ('-' before, '+' after)"},
-    ROW_END,
 };
 
 const struct cli_command cli_bgp = {
@@ -384,13 +366,8 @@ const struct cli_command cli_bgp = {
 	"                    old one kept as FRR_CONF.bak; nothing is written\n"
 	"                    when the block is already up to date.\n"
 	"See Docs/SCALE.md.\n",
-    .options = bgp_opts,
-    .epilogue = "Exit status: 0 rendered, or frr.conf unchanged; 2 frr.conf "
-		"changed (or\n"
-		"would change, with --dry-run): reload FRR; 1 error (bad "
-		"config, no\n"
-		"such node, unbalanced markers, a failed write: the file is "
-		"then intact).\n",
+    .options = frr_opts,
+    .epilogue = FRR_EPILOGUE,
     .min_args = 1,
     .max_args = 2,
 };

@@ -81,10 +81,11 @@ enum vr_splice {
 
 /*
  * Put `block` (as vr_render_frr writes it, with the markers of k) into the
- * file text `old`: between k's marker lines when there is exactly one of each, begin first;
- * at the end when there is none. Every byte outside the markers is kept,
- * including a missing final newline; appending adds one newline before
- * the block when the text does not end with one. Returns an enum
+ * file text `old`: between k's marker lines when there is exactly one of
+ * each, begin first; at the end when there is none. Every byte outside the
+ * markers (another block's included) is kept, including a missing final
+ * newline; appending adds one newline before the block when the text does
+ * not end with one. Returns an enum
  * vr_splice with *out (malloc'd, to free; NULL when unchanged) and
  * *out_len, or -EINVAL with err saying which marker lines are wrong and
  * how to repair them, or -ENOMEM.

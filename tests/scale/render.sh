@@ -166,6 +166,41 @@ else
 	t_fail bgp-unbalanced-refused "exit $rc: $(cat "$tmp/out")"
 fi
 
+# ---- the command's choices and refusals ------------------------------------
+
+# Without --node the host name picks the node (in full or its first label).
+byhost() { # HOSTNAME ARGS...
+	local h=$1
+	shift
+	# shellcheck disable=SC2016 # the inner sh expands them
+	unshare --uts sh -c 'hostname "$1"; shift; exec "$@"' - "$h" "$B" "$@"
+}
+if byhost lb2.example.net bgp render frr -c "$tmp/bgp.yaml" >"$tmp/out" 2>/dev/null &&
+	grep -q "for node lb2 from" "$tmp/out" && grep -qx " bgp router-id 10.0.2.2" "$tmp/out"; then
+	t_pass node-from-hostname
+else
+	t_fail node-from-hostname "$(head -c 300 "$tmp/out")"
+fi
+refused() { # NAME MESSAGE ARGS...: exit 1 with MESSAGE on stderr
+	local name=$1 msg=$2 rc
+	shift 2
+	"$@" >"$tmp/out" 2>&1
+	rc=$?
+	if [[ $rc -eq 1 ]] && grep -qF -- "$msg" "$tmp/out"; then
+		t_pass "$name"
+	else
+		t_fail "$name" "exit $rc: $(head -c 400 "$tmp/out")"
+	fi
+}
+refused unknown-host "'nosuch' is none of the bgp nodes (lb1, lb2); pass --node NAME" \
+	byhost nosuch bgp patch-frr "$F" -c "$tmp/bgp.yaml"
+refused no-bgp-section "has no bgp: section; declare the AS and the nodes" \
+	"$B" bgp render frr -c "$tmp/vrrp.yaml" -n lb1
+refused render-what "render writes for FRR: 'ballast bgp render frr'" \
+	"$B" bgp render bird -c "$tmp/bgp.yaml" -n lb1
+sed 's/^  asn: 65001$/  asn: 65001\n  route_protocol: 186/' "$tmp/bgp.yaml" >"$tmp/bad.yaml"
+refused invalid-config "is not valid; fix it first" "$B" bgp patch-frr "$F" -c "$tmp/bad.yaml" -n lb1
+
 # ---- FRR reads it ------------------------------------------------------------
 
 if vtysh --dryrun -f "$F" >"$tmp/vout" 2>&1; then
