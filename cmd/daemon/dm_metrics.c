@@ -21,8 +21,11 @@ static void ha_metrics(struct daemon *d, struct api_metrics *m,
 
 	api_metrics_family(m, "ballast_ha_info", API_METRIC_GAUGE,
 			   "The HA mode.");
-	api_metrics_sample(
-	    m, L("mode", cfg->ha.mode == CFG_HA_VRRP ? "vrrp" : "none"), 1);
+	api_metrics_sample(m,
+			   L("mode", cfg->ha.mode == CFG_HA_VRRP  ? "vrrp"
+				     : cfg->ha.mode == CFG_HA_BGP ? "bgp"
+								  : "none"),
+			   1);
 	api_metrics_family(m, "ballast_ha_active", API_METRIC_GAUGE,
 			   "1 while this node holds the group's VIPs (HA mode "
 			   "none: one sample, always 1).");
@@ -93,6 +96,7 @@ static void build_metrics(struct daemon *d, struct api_metrics *m,
 	api_metrics_sample(m, NULL, d->reload_ok ? 1 : 0);
 
 	ha_metrics(d, m, cfg);
+	dm_bgp_metrics(d->bgp, m);
 
 	api_metrics_family(m, "ballast_reconcile_passes_total",
 			   API_METRIC_COUNTER, "Reconcile passes by kind.");
