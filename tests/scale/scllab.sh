@@ -105,6 +105,14 @@ scl_up() {
 		lab_link "$n" 1600 || return 1
 		ip -n "$(lab_ns "$n")" addr add "$(scl_addr "$n")/24" dev eth0 || return 1
 	done
+	# No unknown-unicast flooding to the LB nodes: once a node's port is
+	# down the bridge forgets its MAC and would flood the router's frames
+	# for it to the other nodes, whose forwarders (which do not check the
+	# destination MAC) would carry the dead node's flows; a switch with a
+	# point-to-point link or a learned FDB loses them instead.
+	for n in lb1 lb2 lb3 lb4; do
+		ip -n "$(lab_ns sw)" link set "p-$n" type bridge_slave flood off || return 1
+	done
 	ip link add eth1 netns "$(lab_ns rtr)" mtu 1500 type veth peer name eth0 \
 		netns "$(lab_ns cli)" mtu 1500 || return 1
 	ip -n "$(lab_ns rtr)" addr add 10.231.0.1/24 dev eth1
