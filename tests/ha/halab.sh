@@ -64,25 +64,10 @@ ha_up() {
 	for n in client lb1 lb2 be1 be2; do
 		ip -n "$(lab_ns "$n")" addr add "$(ha_addr "$n")/24" dev eth0 || return 1
 	done
-	for n in "${HA_LBS[@]}"; do
-		lab_sysctl "$n" net.ipv4.conf.all.forwarding=1 \
-			net.ipv4.conf.all.send_redirects=0 \
-			net.ipv4.conf.eth0.send_redirects=0 \
-			net.ipv4.conf.eth0.accept_local=1
-		# One CPU per flow, as in tests/lab/lab.sh (the flow table is
-		# per CPU).
-		ip netns exec "$(lab_ns "$n")" sh -c "printf %x $(((1 << $(nproc)) - 1)) \
-			>/sys/class/net/eth0/queues/rx-0/rps_cpus" || return 1
-	done
+	for n in "${HA_LBS[@]}"; do lab_lb_node "$n" || return 1; done
 	for n in "${LAB_BACKENDS[@]}"; do
 		a=$(ha_addr "$n")
-		ip -n "$(lab_ns "$n")" addr add "$HA_VIP/32" dev lo
-		lab_sysctl "$n" net.ipv4.conf.all.arp_ignore=1 \
-			net.ipv4.conf.all.arp_announce=2 \
-			net.ipv4.conf.all.accept_redirects=0
-		lab_x "$n" "$HA_BALLAST" decap attach eth0 "$a" \
-			--pin-path "$HA_PINS/$n" >>"$HA_DIR/lab.log" 2>&1 ||
-			{ lab_log "decap on $n failed: $(tail -1 "$HA_DIR/lab.log")"; return 1; }
+		lab_dsr_backend "$n" "$a" "$HA_VIP" || return 1
 		lab_x "$n" setsid python3 "$LAB_PY" serve "$n" "$a" "$HA_VIP" \
 			>"$HA_DIR/$n.log" 2>&1 &
 		lab_x "$n" setsid python3 "$HA_FLOW" serve "$n" "$a" "$HA_VIP" \

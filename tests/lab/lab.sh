@@ -100,6 +100,45 @@ lab_switch_up() {
 	ip -n "$(lab_ns sw)" link set br0 up
 }
 
+# lab_rps NODE: the flow table is per CPU, so a flow's packets must reach
+# one CPU, as a NIC's RSS ensures; a veth delivers on the sender's CPU,
+# which changes when the sender migrates. RPS on NODE's eth0 steers by the
+# flow hash instead. (`ip netns exec` here on purpose: it mounts the
+# namespace's own /sys.)
+lab_rps() {
+	local ncpu
+	ncpu=$(nproc)
+	((ncpu > 32)) && ncpu=32
+	ip netns exec "$(lab_ns "$1")" sh -c "printf %x $(((1 << ncpu) - 1)) \
+		>/sys/class/net/eth0/queues/rx-0/rps_cpus"
+}
+
+# lab_lb_node NODE: what the forwarder on NODE's eth0 needs (IPv4):
+# forwarding (bpf_fib_lookup), no redirects (tunnelled packets leave by the
+# interface they came in on), our own tunnel source accepted back from the
+# kernel (a packet passed up with its neighbour unresolved), and RPS.
+lab_lb_node() {
+	lab_sysctl "$1" net.ipv4.conf.all.forwarding=1 \
+		net.ipv4.conf.all.send_redirects=0 \
+		net.ipv4.conf.eth0.send_redirects=0 \
+		net.ipv4.conf.eth0.accept_local=1
+	lab_rps "$1"
+}
+
+# lab_dsr_backend NODE ADDR VIP: a DSR backend answering for VIP (IPv4) on
+# lo without claiming it on the segment, unwrapping the forwarder's tunnel
+# to ADDR on eth0 (`ballast decap`, pinned under LAB_PINS/NODE).
+lab_dsr_backend() {
+	local n=$1
+	ip -n "$(lab_ns "$n")" addr add "$3/32" dev lo || return 1
+	lab_sysctl "$n" net.ipv4.conf.all.arp_ignore=1 \
+		net.ipv4.conf.all.arp_announce=2 \
+		net.ipv4.conf.all.accept_redirects=0
+	lab_x "$n" "$LAB_BALLAST" decap attach eth0 "$2" \
+		--pin-path "$LAB_PINS/$n" >>"$LAB_DIR/lab.log" 2>&1 ||
+		{ lab_log "decap on $n failed: $(tail -1 "$LAB_DIR/lab.log")"; return 1; }
+}
+
 # lab_up MODE (dsr or nat): the namespaces, addresses, routes, decap on the
 # backends (DSR) and a server on each backend. Returns non-zero (with the
 # reason logged) when something could not be created; call lab_down then.
@@ -128,15 +167,7 @@ lab_up() {
 		net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.eth0.send_redirects=0 \
 		net.ipv4.conf.eth0.accept_local=1
 
-	# The flow table is per CPU, so a flow's packets must reach one CPU, as a
-	# NIC's RSS ensures; a veth delivers on the sender's CPU, which changes
-	# when the sender migrates. RPS steers by the flow hash instead. (`ip
-	# netns exec` here on purpose: it mounts the namespace's own /sys.)
-	local ncpu
-	ncpu=$(nproc)
-	((ncpu > 32)) && ncpu=32
-	ip netns exec "$(lab_ns lb)" sh -c "printf %x $(((1 << ncpu) - 1)) \
-		>/sys/class/net/eth0/queues/rx-0/rps_cpus" || return 1
+	lab_rps lb || return 1
 
 	for n in "${LAB_BACKENDS[@]}"; do
 		a4=$(lab_be_addr4 "$n")

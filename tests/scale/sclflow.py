@@ -1,9 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""Traffic and watchers for the scale-out lab (tests/scale/scllab.sh).
+"""Traffic and watchers for the scale-out lab (tests/scale/scllab.sh); the
+backends run tests/ha/haflow.py's echo servers (TCP 7000, "NAME\\n" first).
 
-  serve NAME ADDR...            on a backend: a TCP echo on port 7000 of every
-                                ADDR; each connection first gets "NAME\\n"
   hold ADDR PORT N STATUS SECS  on the client: N long-lived connections in
                                 one process; each sends 16 bytes every 100 ms
                                 and checks they come back. Every 100 ms
@@ -26,47 +25,9 @@ import signal
 import socket
 import struct
 import sys
-import threading
 import time
 
 MSG = b"0123456789abcdef"
-PORT = 7000
-
-
-def serve(name, addrs):
-    hello = (name + "\n").encode()
-
-    def echo(conn):
-        try:
-            conn.sendall(hello)
-            while True:
-                d = conn.recv(65536)
-                if not d:
-                    break
-                conn.sendall(d)
-        except OSError:
-            pass
-        finally:
-            conn.close()
-
-    def accept(ls):
-        while True:
-            c, _ = ls.accept()
-            c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            threading.Thread(target=echo, args=(c,), daemon=True).start()
-
-    threads = []
-    for a in addrs:
-        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        ls.bind((a, PORT))
-        ls.listen(1024)
-        t = threading.Thread(target=accept, args=(ls,), daemon=True)
-        t.start()
-        threads.append(t)
-    print("ready", flush=True)
-    for t in threads:
-        t.join()
 
 
 def hold(addr, port, n, status, secs):
@@ -230,9 +191,7 @@ def routes(prefix, out):
 
 
 def main(argv):
-    if len(argv) >= 3 and argv[1] == "serve":
-        serve(argv[2], argv[3:])
-    elif len(argv) == 7 and argv[1] == "hold":
+    if len(argv) == 7 and argv[1] == "hold":
         hold(argv[2], int(argv[3]), int(argv[4]), argv[5], float(argv[6]))
     elif len(argv) == 4 and argv[1] == "routes":
         routes(argv[2], argv[3])

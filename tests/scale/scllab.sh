@@ -126,28 +126,16 @@ scl_up() {
 
 	for n in lb1 lb2 lb3 lb4; do
 		ip -n "$(lab_ns "$n")" route add default via 10.230.0.1
-		# bpf_fib_lookup needs forwarding; the tunnelled packets leave by
-		# the interface they came in on, so no redirects.
-		lab_sysctl "$n" net.ipv4.conf.all.forwarding=1 \
-			net.ipv4.conf.all.send_redirects=0 \
-			net.ipv4.conf.eth0.send_redirects=0 \
-			net.ipv4.conf.eth0.accept_local=1
-		# The flow table is per CPU: one CPU per flow, by RPS, as a NIC's
-		# RSS would (tests/lab/lab.sh).
-		ip netns exec "$(lab_ns "$n")" sh -c "printf %x $(((1 << $(nproc)) - 1)) \
-			>/sys/class/net/eth0/queues/rx-0/rps_cpus" || return 1
+		lab_lb_node "$n" || return 1
 	done
 	for n in "${LAB_BACKENDS[@]}"; do
 		a=$(scl_addr "$n")
-		ip -n "$(lab_ns "$n")" addr add "$SCL_VIP/32" dev lo
+		lab_dsr_backend "$n" "$a" "$SCL_VIP" || return 1
+		# DSR: the replies leave by the router.
 		ip -n "$(lab_ns "$n")" route add default via 10.230.0.1
-		lab_sysctl "$n" net.ipv4.conf.all.arp_ignore=1 \
-			net.ipv4.conf.all.arp_announce=2 \
-			net.ipv4.conf.all.accept_redirects=0
-		lab_x "$n" "$SCL_BALLAST" decap attach eth0 "$a" \
-			--pin-path "$SCL_PINS/$n" >>"$SCL_DIR/lab.log" 2>&1 ||
-			{ scl_log "decap on $n failed: $(tail -1 "$SCL_DIR/lab.log")"; return 1; }
-		scl_bg "$n.serve" "$n" python3 "$SCL_FLOW" serve "$n" "$a" "$SCL_VIP"
+		# The echo servers of the HA lab (a greeting with the name, then
+		# the bytes echoed) on TCP 7000.
+		scl_bg "$n.serve" "$n" python3 "$SCL_HERE/../ha/haflow.py" serve "$n" "$a" "$SCL_VIP"
 		# The forwarder looks next hops up in the neighbour table.
 		mac=$(lab_mac "$n")
 		for a in "${SCL_LBS[@]}"; do
