@@ -57,8 +57,8 @@ failback() {
 	ka_start lb1
 	wait_for 5000 ha_vip_on lb1 || { echo "the VIP is not on lb1"; return 1; }
 	wait_for 5000 eval '! ha_vip_on lb2' || { echo "the VIP stays on lb2"; return 1; }
-	wait_for 5000 ha_status_is lb2 .ha.state standby ||
-		{ echo "lb2 is not standby: $(ha_status lb2 .ha)"; return 1; }
+	wait_for 5000 lab_status_is lb2 .ha.state standby ||
+		{ echo "lb2 is not standby: $(lab_status lb2 .ha)"; return 1; }
 	if [[ $mode == withdraw ]]; then
 		wait_for 5000 ha_withdrawn lb2 7000 || { echo "lb2 keeps its services"; return 1; }
 	fi

@@ -171,19 +171,14 @@ EOF
 	mv "$f.tmp" "$f"
 }
 
-ha_sock() { printf '%s/%s.sock' "$HA_DIR" "$1"; }
 ha_maps() { printf '%s/%s/eth0' "$HA_PINS" "$1"; }
-ha_api() { curl -s -m 5 --unix-socket "$(ha_sock "$1")" "http://d$2"; }
-# ha_status NODE JQ: a field of GET /api/v1/status's data.
-ha_status() { ha_api "$1" /api/v1/status | jq -r ".data$2"; }
-ha_status_is() { [[ $(ha_status "$1" "$2") == "$3" ]]; }
 
 # ha_daemon NODE: start `ballast apply --daemon` on NODE with the node's
 # own socket, state and run directories, and record its events (SSE) in
 # $HA_DIR/NODE.events. Returns once the API answers.
 ha_daemon() {
 	local n=$1 sock
-	sock=$(ha_sock "$n")
+	sock=$(lab_sock "$n")
 	mkdir -p "$HA_DIR/run-$n" "$HA_DIR/state-$n"
 	BALLAST_RUN_DIR=$HA_DIR/run-$n nsenter "--net=$(ha_netns "$n")" "$HA_BALLAST" apply --daemon \
 		-c "$HA_DIR/$n.yaml" --socket "$sock" --state-dir "$HA_DIR/state-$n" \

@@ -20,8 +20,8 @@ ha_start() {
 	done
 	# Both nodes' rings must agree: every real up on both.
 	for n in "${HA_LBS[@]}"; do
-		wait_for 5000 ha_status_is "$n" .counts.reals_up 4 ||
-			{ lab_log "the reals are not all up on $n: $(ha_status "$n" .counts)"; return 1; }
+		wait_for 5000 lab_status_is "$n" .counts.reals_up 4 ||
+			{ lab_log "the reals are not all up on $n: $(lab_status "$n" .counts)"; return 1; }
 	done
 	ka_start lb1 || return 1
 	wait_for 5000 ha_vip_on lb1 ||
@@ -91,21 +91,21 @@ ha_failover() {
 ha_reconf() {
 	local n g
 	declare -A gen=()
-	for n in "${HA_LBS[@]}"; do gen[$n]=$(ha_status "$n" .config.generation); done
+	for n in "${HA_LBS[@]}"; do gen[$n]=$(lab_status "$n" .config.generation); done
 	for n in "${HA_LBS[@]}"; do ha_conf "$n" "$1" "$2" || return 1; done
 	for n in "${HA_LBS[@]}"; do
 		g=${gen[$n]}
-		wait_for 5000 eval "(( \$(ha_status $n .config.generation) > $g ))" ||
-			{ echo "$n did not reload: $(ha_status "$n" .reload)"; return 1; }
-		ha_status_is "$n" .reload.last_result ok ||
-			{ echo "$n refused the config: $(ha_status "$n" .reload)"; return 1; }
+		wait_for 5000 eval "(( \$(lab_status $n .config.generation) > $g ))" ||
+			{ echo "$n did not reload: $(lab_status "$n" .reload)"; return 1; }
+		lab_status_is "$n" .reload.last_result ok ||
+			{ echo "$n refused the config: $(lab_status "$n" .reload)"; return 1; }
 	done
 }
 
 # ha_flow_real NODE SPORT: the real NODE's forwarder picks for the client's
 # connection from SPORT to the VIP's echo port (GET /api/v1/flow).
 ha_flow_real() {
-	ha_api "$1" "/api/v1/flow?src=$(ha_addr client):$2&dst=$HA_VIP:7000&proto=tcp" |
+	lab_api "$1" "/api/v1/flow?src=$(ha_addr client):$2&dst=$HA_VIP:7000&proto=tcp" |
 		jq -r '.data.real // empty'
 }
 ha_svc_packets() { "$HA_MAPS" "$(ha_maps "$1")" packets 7000; }

@@ -253,6 +253,14 @@ lab_apply() {
 	lab_ballast apply -c "$conf" "$@"
 }
 
+# A node's daemon (`ballast apply --daemon --socket $(lab_sock NODE)`):
+# lab_api NODE PATH answers GET PATH; lab_status NODE JQ a field of
+# /api/v1/status's data; lab_status_is NODE JQ VALUE compares it.
+lab_sock() { printf '%s/%s.sock' "$LAB_DIR" "$1"; }
+lab_api() { curl -s -m 5 --unix-socket "$(lab_sock "$1")" "http://d$2"; }
+lab_status() { lab_api "$1" /api/v1/status | jq -r ".data$2"; }
+lab_status_is() { [[ $(lab_status "$1" "$2") == "$3" ]]; }
+
 # lab_reap BASE: the namespaces of earlier runs named BASE<pid>-* (LAB_PREFIX
 # BASE$$-) whose process is gone (a killed run), and their processes.
 # check NAME COND...: a suite's check; on failure the tail of $out says why.

@@ -113,7 +113,7 @@ run_flows() { # run_flows MODE RING1 RING2 RING3 RING4
 				wait_for 20000 scl_nexthops_are 4 ;;
 		drain)
 			if ((SCL_HAVE_ANNOUNCER)); then
-				"$B" node drain --socket "$(scl_sock lb1)" >/dev/null
+				"$B" node drain --socket "$(lab_sock lb1)" >/dev/null
 			else
 				scl_announce -lb1
 			fi

@@ -58,21 +58,21 @@ ip -n "$(lab_ns rtr)" route show "$SCL_VIP/32" >"$out"
 
 # ---- 1. route health injection -----------------------------------------------
 jq_true() { jq -e "$@" >/dev/null; }
-vip_reason() { scl_status "$1" '.bgp.vips[0].reason'; }
+vip_reason() { lab_status "$1" '.bgp.vips[0].reason'; }
 
 if ((SCL_HAVE_ANNOUNCER)); then
 	check "status: lb3 announces the VIP ($(vip_reason lb3))" \
-		scl_status_is lb3 '.bgp.vips[0].announced' true
+		lab_status_is lb3 '.bgp.vips[0].announced' true
 	scl_block_probes lb3
 	check "health: lb3's probes dropped, its reals go down" \
-		wait_for 5000 scl_status_is lb3 .counts.reals_up 0
+		wait_for 5000 lab_status_is lb3 .counts.reals_up 0
 	check "health: lb3 withdraws: two next hops, none via lb3" \
 		eval 'wait_for 5000 scl_nexthops_are 2 && ! scl_via lb3'
 	check "health: lb3's status says why ($(vip_reason lb3))" \
-		eval 'scl_status_is lb3 ".bgp.vips[0].announced" false &&
+		eval 'lab_status_is lb3 ".bgp.vips[0].announced" false &&
 			[[ $(vip_reason lb3) == *"0/3 reals up"* ]]'
 	check "health: lb3's metrics say so (ballast_bgp_announced 0)" \
-		eval 'scl_api lb3 /metrics | grep -q "^ballast_bgp_announced{vip=\"$SCL_VIP\"} 0"'
+		eval 'lab_api lb3 /metrics | grep -q "^ballast_bgp_announced{vip=\"$SCL_VIP\"} 0"'
 	check "health: lb1 and lb2 keep announcing" eval 'scl_via lb1 && scl_via lb2'
 	scl_unblock_probes lb3
 	check "health: lb3's reals back, it announces again: three next hops" \
@@ -139,14 +139,14 @@ scl_event_begin "$st"
 if ((SCL_HAVE_ANNOUNCER)); then
 	check "drain: before, lb1's forwarder holds the service's reals" \
 		test -n "$("$POKE" "$SCL_PINS/lb1/eth0" weights 2>/dev/null)"
-	"$B" node drain --socket "$(scl_sock lb1)" >"$out" 2>&1
+	"$B" node drain --socket "$(lab_sock lb1)" >"$out" 2>&1
 	check "drain: ballast node drain lb1 (exit 0)" test $? -eq 0
 	check "drain: lb1 withdraws at once: three next hops, none via lb1" \
 		eval 'wait_for 5000 scl_nexthops_are 3 && ! scl_via lb1'
 	check "drain: lb1's status says draining until drain_wait ends" \
-		scl_status_is lb1 .bgp.state draining
+		lab_status_is lb1 .bgp.state draining
 	check "drain: lb1's status drained after drain_wait (2s)" \
-		wait_for 10000 scl_status_is lb1 .bgp.state drained
+		wait_for 10000 lab_status_is lb1 .bgp.state drained
 	check "drain: lb1's forwarder holds no service once drained" \
 		wait_for 5000 eval '[[ -z $("$POKE" "$SCL_PINS/lb1/eth0" weights 2>/dev/null) ]]'
 else

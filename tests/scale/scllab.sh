@@ -322,16 +322,11 @@ EOF
 	mv "$f.tmp" "$f"
 }
 
-scl_sock() { printf '%s/%s.sock' "$SCL_DIR" "$1"; }
-scl_api() { curl -s -m 5 --unix-socket "$(scl_sock "$1")" "http://d$2"; }
-scl_status() { scl_api "$1" /api/v1/status | jq -r ".data$2"; }
-scl_status_is() { [[ $(scl_status "$1" "$2") == "$3" ]]; }
-
 # scl_daemon NODE: `ballast apply --daemon` on NODE with its own socket,
 # state and run directories; returns once its API answers.
 scl_daemon() {
 	local n=$1 sock
-	sock=$(scl_sock "$n")
+	sock=$(lab_sock "$n")
 	mkdir -p "$SCL_DIR/run-$n" "$SCL_DIR/state-$n"
 	BALLAST_RUN_DIR=$SCL_DIR/run-$n scl_bg "$n.ballast" "$n" \
 		"$SCL_BALLAST" apply --daemon -c "$SCL_DIR/$n.yaml" --socket "$sock" \
@@ -354,8 +349,8 @@ scl_node_up() {
 	shift
 	scl_conf "$n" "$@" && scl_frr_conf "$n" && scl_frr_start "$n" &&
 		scl_daemon "$n" || return 1
-	wait_for 10000 scl_status_is "$n" .counts.reals_up 3 || {
-		scl_log "$n: reals up: $(scl_status "$n" .counts.reals_up)"
+	wait_for 10000 lab_status_is "$n" .counts.reals_up 3 || {
+		scl_log "$n: reals up: $(lab_status "$n" .counts.reals_up)"
 		return 1
 	}
 	[[ $SCL_ANNOUNCE == manual ]] && { scl_announce "$n" || return 1; }
