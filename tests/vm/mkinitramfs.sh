@@ -9,6 +9,7 @@
 # stat) and the daemon's (curl, jq) in /usr/local/bin, the files under test in /bin (programs with every
 # library ldd lists; BPF objects as they are), tests/vm's in-VM scripts and
 # rule files, and the golden and XDP driver suites with their result helper.
+# VM_EXTRA_MODS: more modules (paths under kernel/, e.g. net/bridge/bridge.ko).
 set -euo pipefail
 
 out=$1
@@ -64,7 +65,7 @@ add_mod() {
 }
 # crc32c_generic is only a soft dependency of libcrc32c (not in modules.dep).
 want=(crypto/crc32c_generic.ko net/netfilter/ipvs/ip_vs.ko drivers/net/veth.ko
-	net/sched/sch_ingress.ko net/sched/cls_bpf.ko)
+	net/sched/sch_ingress.ko net/sched/cls_bpf.ko ${VM_EXTRA_MODS:-})
 for s in rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh; do
 	want+=("net/netfilter/ipvs/ip_vs_$s.ko")
 done
@@ -85,7 +86,7 @@ done
 
 cp "$here"/init.sh "$root/init"
 cp "$here"/suite.sh "$here"/traffic.sh "$here"/bench.sh "$here"/xdp.sh \
-	"$here"/daemon.sh "$root/tests/"
+	"$here"/daemon.sh "$here"/halvs.sh "$root/tests/"
 mkdir -p "$root"/tests/{lib,bpf,xdp}
 cp "$here"/../lib/result.sh "$root/tests/lib/"
 cp "$here"/../bpf/run.sh "$root/tests/bpf/"
