@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* ballast doctor [-c FILE] [--socket PATH] [--json] [CHECK...] */
+/* ballast doctor [-c FILE] [--socket PATH] [--json] [--node NAME] ... [CHECK...] */
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +30,9 @@ int cmd_doctor(int argc, char **argv)
 			return 1;
 		}
 	}
+	ctx.node = o.node;
+	ctx.keepalived_conf = o.keepalived_conf;
+	ctx.frr_conf = o.frr_conf;
 	dr_ctx_init(&ctx, cfg_default_path(o.config), o.socket);
 	code =
 	    dr_run(&ctx, stdout, o.json, argv + first, (size_t)(argc - first));

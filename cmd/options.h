@@ -44,6 +44,9 @@ struct cmd_doctor_options {
 	const char *config;
 	const char *socket; /* NULL: the config's daemon.api_socket */
 	bool json;
+	const char *node;	     /* vrrp.nodes name; NULL: the host name */
+	const char *keepalived_conf; /* NULL: the default path */
+	const char *frr_conf;	     /* NULL: the default path */
 };
 
 /* decap. */

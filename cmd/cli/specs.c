@@ -237,13 +237,32 @@ static const struct cli_option doctor_opts[] = {
      .kind = CLI_FLAG,
      .offset = DOCTOR(json),
      .help = "the results as one JSON array"},
+    {.name = "node",
+     .kind = CLI_STRING,
+     .offset = DOCTOR(node),
+     .arg = "NAME",
+     .help = "this host's vrrp.nodes name (default: the host name),\n"
+	     "as `ballast vrrp --node` takes it"},
+    {.name = "keepalived-conf",
+     .kind = CLI_STRING,
+     .offset = DOCTOR(keepalived_conf),
+     .arg = "PATH",
+     .help = "the file with keepalived's ballast_* instances\n"
+	     "(default: /etc/keepalived/keepalived.conf)"},
+    {.name = "frr-conf",
+     .kind = CLI_STRING,
+     .offset = DOCTOR(frr_conf),
+     .arg = "PATH",
+     .help = "FRR's config with the managed vrrp block\n"
+	     "(default: /etc/frr/frr.conf)"},
     ROW_END,
 };
 
 const struct cli_command cli_doctor = {
     .name = "doctor",
     .summary = "check this host and the config; the first thing to run",
-    .synopsis = "ballast doctor [-c FILE] [--socket PATH] [--json] [CHECK...]",
+    .synopsis = "ballast doctor [-c FILE] [--socket PATH] [--json] [--node NAME]\n"
+		"       [--keepalived-conf PATH] [--frr-conf PATH] [CHECK...]",
     .about =
 	"Run every check against this host and the configuration and print\n"
 	"one line per check: ok, warn, fail or skip, what was found and, for\n"

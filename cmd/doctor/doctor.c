@@ -39,27 +39,46 @@ void dr_remedy(struct dr_result *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The `data` of a GET answered 200, or NULL. */
-static json_t *api_get(struct dr_ctx *ctx, const char *path)
+/*
+ * The `data` of a GET answered 200 with the API's envelope, or NULL with
+ * why in err: the HTTP status and the API's error, or what is malformed.
+ */
+static json_t *api_get(struct dr_ctx *ctx, const char *path, char *err,
+		       size_t err_len)
 {
 	struct cl_request q = {
 	    .method = "GET", .path = path, .timeout_ms = DR_API_TIMEOUT_MS};
 	struct cl_response resp = {0};
-	json_t *root, *data = NULL;
-	int err;
+	json_t *root = NULL, *data = NULL;
+	json_error_t jerr;
 
-	err = cl_http_do(ctx->sock, &q, &resp, ctx->daemon_err,
-			 sizeof(ctx->daemon_err));
-	if (err)
+	if (cl_http_do(ctx->sock, &q, &resp, ctx->daemon_err,
+		       sizeof(ctx->daemon_err)))
 		return NULL;
 	ctx->daemon_up = true;
-	root = resp.status == 200 && resp.body ? json_loads(resp.body, 0, NULL)
-					       : NULL;
-	if (root) {
-		data = json_object_get(root, "data");
+	if (resp.body)
+		root = json_loads(resp.body, 0, &jerr);
+	if (!root) {
+		snprintf(err, err_len,
+			 "GET %s: HTTP %ld, the body is not JSON (%s)", path,
+			 resp.status, resp.body ? jerr.text : "empty");
+	} else if (resp.status != 200) {
+		json_t *e = json_object_get(root, "error");
+		const char *code =
+		    json_string_value(json_object_get(e, "code"));
+		const char *msg =
+		    json_string_value(json_object_get(e, "message"));
+
+		snprintf(err, err_len, "GET %s: HTTP %ld %s: %s", path,
+			 resp.status, code ? code : "(no error code)",
+			 msg ? msg : "(no message)");
+	} else if (!(data = json_object_get(root, "data"))) {
+		snprintf(err, err_len,
+			 "GET %s: HTTP 200 without the API's \"data\"", path);
+	} else {
 		json_incref(data);
-		json_decref(root);
 	}
+	json_decref(root);
 	cl_response_free(&resp);
 	return data;
 }
@@ -105,10 +124,14 @@ void dr_ctx_init(struct dr_ctx *ctx, const char *config_path,
 	ctx->sock = strdup(s && s[0] ? s : CL_DEFAULT_SOCKET);
 	if (!ctx->sock)
 		return;
-	ctx->status = api_get(ctx, "/api/v1/status");
+	ctx->status = api_get(ctx, "/api/v1/status", ctx->status_err,
+			      sizeof(ctx->status_err));
 	if (ctx->daemon_up) {
-		ctx->plan = api_get(ctx, "/api/v1/plan");
-		ctx->services = api_get(ctx, "/api/v1/services");
+		ctx->plan = api_get(ctx, "/api/v1/plan", ctx->plan_err,
+				    sizeof(ctx->plan_err));
+		ctx->services =
+		    api_get(ctx, "/api/v1/services", ctx->services_err,
+			    sizeof(ctx->services_err));
 	}
 }
 

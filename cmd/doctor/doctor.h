@@ -42,6 +42,14 @@ struct dr_ctx {
 	struct json_t *status;	 /* GET /api/v1/status data, or NULL */
 	struct json_t *plan;	 /* GET /api/v1/plan data, or NULL */
 	struct json_t *services; /* GET /api/v1/services data, or NULL */
+	/* why each is NULL while the daemon answered (HTTP error, bad JSON) */
+	char status_err[256];
+	char plan_err[256];
+	char services_err[256];
+	/* HA: this host's vrrp.nodes name (--node), the providers' files */
+	const char *node;	     /* NULL: the host name */
+	const char *keepalived_conf; /* NULL: /etc/keepalived/keepalived.conf */
+	const char *frr_conf;	     /* NULL: /etc/frr/frr.conf */
 	/* Test hooks: the files the checks read below /proc and /sys. */
 	const char *proc_root; /* default "/proc" */
 };
@@ -83,6 +91,9 @@ bool dr_check_matches(const char *id, const char *name);
 void dr_print_checks(FILE *f);
 
 /* Helpers the checks share (dr_util.c). */
+/* Append printf text to buf at *n; *n never passes len - 1 (truncates). */
+void dr_append(char *buf, size_t *n, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Read a number from /proc/sys/<path>: 0, or negative errno. */
 int dr_sysctl(const struct dr_ctx *ctx, const char *path, long *out);
 /* The effective capability set of this process (CapEff), or 0. */

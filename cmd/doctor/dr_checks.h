@@ -20,7 +20,6 @@ void dr_check_memlock(struct dr_ctx *ctx, struct dr_result *r);
 void dr_check_ip_forward(struct dr_ctx *ctx, struct dr_result *r);
 void dr_check_rp_filter(struct dr_ctx *ctx, struct dr_result *r);
 void dr_check_arp(struct dr_ctx *ctx, struct dr_result *r);
-void dr_check_ha(struct dr_ctx *ctx, struct dr_result *r);
 void dr_check_health(struct dr_ctx *ctx, struct dr_result *r);
 void dr_check_fd_limit(struct dr_ctx *ctx, struct dr_result *r);
 
@@ -35,6 +34,18 @@ void dr_check_xdp_driver(struct dr_ctx *ctx, struct dr_result *r);
 void dr_check_xdp_mtu(struct dr_ctx *ctx, struct dr_result *r);
 void dr_check_xdp_pins(struct dr_ctx *ctx, struct dr_result *r);
 void dr_check_xdp_attached(struct dr_ctx *ctx, struct dr_result *r);
+
+/* dr_ha.c */
+/* False after setting r to skip when the config has no ha.mode vrrp. */
+bool dr_need_ha(struct dr_ctx *ctx, struct dr_result *r);
+void dr_check_ha_provider(struct dr_ctx *ctx, struct dr_result *r);
+void dr_check_ha_arp(struct dr_ctx *ctx, struct dr_result *r);
+void dr_check_ha_vrid(struct dr_ctx *ctx, struct dr_result *r);
+/* dr_ha_vips.c */
+void dr_check_ha_vips(struct dr_ctx *ctx, struct dr_result *r);
+/* dr_ha_sync.c */
+void dr_check_ha_keepalived(struct dr_ctx *ctx, struct dr_result *r);
+void dr_check_ha_frr(struct dr_ctx *ctx, struct dr_result *r);
 
 /* dr_ipvs.c */
 void dr_check_ipvs_module(struct dr_ctx *ctx, struct dr_result *r);

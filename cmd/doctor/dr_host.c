@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The checks that do not depend on the dataplane driver: config, daemon,
- * privileges, routing sysctls, health and HA.
+ * privileges, routing sysctls and health.
  */
 #include <errno.h>
 #include <linux/capability.h>
@@ -73,10 +73,10 @@ void dr_check_daemon(struct dr_ctx *ctx, struct dr_result *r)
 		return;
 	}
 	if (!ctx->status) {
-		dr_set(r, DR_FAIL,
-		       "%s answered GET /api/v1/status with an error",
-		       ctx->sock);
-		dr_remedy(r, "see the daemon's log: `journalctl -u ballast`");
+		dr_set(r, DR_FAIL, "%s answers, but with an error: %s",
+		       ctx->sock, ctx->status_err);
+		dr_remedy(r, "see the daemon's log: `journalctl -u ballast`; "
+			     "is --socket a Ballast daemon's?");
 		return;
 	}
 	cfgj = json_object_get(ctx->status, "config");
@@ -128,9 +128,8 @@ void dr_check_daemon_plan(struct dr_ctx *ctx, struct dr_result *r)
 		return;
 	}
 	if (!ctx->plan) {
-		dr_set(r, DR_FAIL,
-		       "the daemon cannot compute its plan: it cannot read the "
-		       "dataplane");
+		dr_set(r, DR_FAIL, "the daemon cannot compute its plan: %s",
+		       ctx->plan_err);
 		dr_remedy(r, "`ballast status` shows the last refusal; the "
 			     "dataplane checks below say what the host lacks");
 		return;
@@ -373,20 +372,18 @@ void dr_check_arp(struct dr_ctx *ctx, struct dr_result *r)
 		  "net.ipv4.conf.all.arp_announce=2");
 }
 
-void dr_check_ha(struct dr_ctx *ctx, struct dr_result *r)
-{
-	if (ctx->cfg && ctx->cfg->ha.mode != CFG_HA_NONE)
-		dr_set(r, DR_SKIP, "HA gate not built in this version");
-	else
-		dr_set(r, DR_SKIP, "ha.mode not set");
-}
-
 void dr_check_health(struct dr_ctx *ctx, struct dr_result *r)
 {
 	char down[256] = "", dead[256] = "";
 	size_t n_down = 0, n_dead = 0, nd = 0, nx = 0, i, j;
 	json_t *svc, *real;
 
+	if (!ctx->services && ctx->daemon_up) {
+		dr_set(r, DR_FAIL, "the daemon answers, but with an error: %s",
+		       ctx->services_err);
+		dr_remedy(r, "see the daemon's log: `journalctl -u ballast`");
+		return;
+	}
 	if (!ctx->services) {
 		dr_set(r, DR_SKIP,
 		       "the daemon does not answer: `ballast probe -c %s --for "

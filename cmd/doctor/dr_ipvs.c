@@ -98,10 +98,20 @@ void dr_check_ipvs_module(struct dr_ctx *ctx, struct dr_result *r)
 	dr_set(r, DR_OK, "ip_vs loaded, its netlink family answers");
 }
 
+/* Append "name" to a space-separated list and its remedy to a "; " list. */
+static void add_sched(char *list, size_t *nl, size_t list_len, char *rem,
+		      size_t *nr, size_t rem_len, const char *name)
+{
+	dr_append(list, nl, list_len, "%s%s", *nl ? " " : "", name);
+	dr_append(rem, nr, rem_len, "%s%s: " IPVS_REMEDY_SCHED, *nr ? "; " : "",
+		  name, name);
+}
+
 void dr_check_ipvs_sched(struct dr_ctx *ctx, struct dr_result *r)
 {
-	char missing[256] = "", lazy[256] = "", remedy[512] = "";
-	size_t nm = 0, nl = 0, nr = 0;
+	char missing[256] = "", lazy[256] = "";
+	char rem_missing[512] = "", rem_lazy[512] = "";
+	size_t nm = 0, nl = 0, nrm = 0, nrl = 0;
 	uint32_t seen = 0;
 
 	if (!dr_need_driver(ctx, r, CFG_DRIVER_IPVS))
@@ -117,40 +127,26 @@ void dr_check_ipvs_sched(struct dr_ctx *ctx, struct dr_result *r)
 		if (ipvs_sched_loaded(name))
 			continue;
 		snprintf(mod, sizeof(mod), "ip_vs_%s", name);
-		if (module_present(ctx, mod)) {
-			nl += (size_t)snprintf(lazy + nl, sizeof(lazy) - nl,
-					       "%s%s", nl ? " " : "", name);
-		} else {
-			nm +=
-			    (size_t)snprintf(missing + nm, sizeof(missing) - nm,
-					     "%s%s", nm ? " " : "", name);
-			if (nr < sizeof(remedy)) {
-				nr += (size_t)snprintf(remedy + nr,
-						       sizeof(remedy) - nr,
-						       nr ? "; " : "");
-				if (nr < sizeof(remedy))
-					nr += (size_t)snprintf(
-					    remedy + nr, sizeof(remedy) - nr,
-					    "%s: " IPVS_REMEDY_SCHED, name,
-					    name);
-			}
-		}
-		if (nl >= sizeof(lazy) || nm >= sizeof(missing))
-			break;
+		if (module_present(ctx, mod))
+			add_sched(lazy, &nl, sizeof(lazy), rem_lazy, &nrl,
+				  sizeof(rem_lazy), name);
+		else
+			add_sched(missing, &nm, sizeof(missing), rem_missing,
+				  &nrm, sizeof(rem_missing), name);
 	}
 	if (nm) {
 		dr_set(r, DR_FAIL,
 		       "IPVS scheduler%s %s neither loaded nor installed "
 		       "for this kernel",
 		       strchr(missing, ' ') ? "s" : "", missing);
-		dr_remedy(r, "%s", remedy);
+		dr_remedy(r, "%s", rem_missing);
 	} else if (nl) {
 		dr_set(r, DR_WARN,
 		       "scheduler module%s %s installed, not loaded: loaded "
 		       "on first use where autoloading works",
 		       strchr(lazy, ' ') ? "s" : "", lazy);
-		dr_remedy(r, "modprobe ip_vs_<scheduler> for each (and list "
-			     "them in /etc/modules-load.d/)");
+		dr_remedy(r, "%s (and list them in /etc/modules-load.d/)",
+			  rem_lazy);
 	} else {
 		dr_set(r, DR_OK, "every scheduler the config uses is loaded");
 	}

@@ -1,12 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* What the checks read from /proc and the config, in one place. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 
 #include "cmd/doctor/doctor.h"
+
+void dr_append(char *buf, size_t *n, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*n >= len - 1)
+		return;
+	va_start(ap, fmt);
+	*n += (size_t)vsnprintf(buf + *n, len - *n, fmt, ap);
+	va_end(ap);
+	if (*n >= len)
+		*n = len - 1;
+}
 
 static const char *proc_root(const struct dr_ctx *ctx)
 {

@@ -329,6 +329,21 @@ void dr_check_xdp_driver(struct dr_ctx *ctx, struct dr_result *r)
 		else if (q.attach_mode == XDP_ATTACHED_MULTI)
 			attached = "several modes";
 	}
+	if (native_driver(info.driver) && attached &&
+	    !strcmp(attached, "generic")) {
+		dr_set(r, DR_WARN,
+		       "%s: driver %s runs native XDP, but the program is "
+		       "attached in generic mode: it runs after the kernel "
+		       "has built an skb for every packet, several times the "
+		       "cost of native",
+		       ifn, info.driver);
+		dr_remedy(r,
+			  "set dataplane.xdp.mode: auto (or native), then "
+			  "`ballast apply --detach -c %s` and `ballast apply "
+			  "-c %s`",
+			  ctx->config_path, ctx->config_path);
+		return;
+	}
 	if (native_driver(info.driver)) {
 		dr_set(r, DR_OK, "%s: driver %s runs native XDP%s%s", ifn,
 		       info.driver, attached ? "; attached now: " : "",

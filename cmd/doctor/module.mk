@@ -7,6 +7,7 @@ LIB_SRCS += $(wildcard cmd/doctor/*.c)
 test-doctor: ballast $(BUILD)/tests/xdp/poke $(BUILD)/tests/unit/test_doctor
 	$(Q)mkdir -p $(RESULTS)
 	$(Q)tests/lib/run-unit.sh $(BUILD)/tests/unit/test_doctor
-	$(Q)BUILD=$(BUILD) tests/doctor/run.sh ./ballast
+	$(Q)BUILD=$(BUILD) tests/doctor/run.sh ./ballast; r=$$?; \
+		tests/doctor/ha.sh ./ballast && exit $$r
 
 CHECK_TARGETS += test-doctor

@@ -28,8 +28,10 @@ tmp=$(mktemp -d /tmp/ballast-doctor.XXXXXX)
 export BALLAST_RUN_DIR=$tmp/run
 ns=ballast-doc-$$
 pid=
+fpid=
 cleanup() {
 	[[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[[ -n $fpid ]] && kill "$fpid" 2>/dev/null && wait "$fpid" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
 	umount "$tmp/bpf" 2>/dev/null
 	rm -rf "$tmp"
@@ -37,30 +39,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 out=$tmp/out
 
-# doc ARGS...: run doctor --json, keep its output in $out and exit in $rc.
-doc() {
-	"${PRE[@]}" "$B" doctor --json "$@" >"$out" 2>"$tmp/err"
-	rc=$?
-}
-PRE=()
-# st CHECK / rem CHECK: a check's status / remedy in the last run.
-st() { jq -r --arg c "$1" '.[] | select(.check == $c) | .status' "$out" 2>/dev/null; }
-rem() { jq -r --arg c "$1" '.[] | select(.check == $c) | .remedy // ""' "$out" 2>/dev/null; }
-# expect NAME CHECK STATUS [REMEDY_TEXT]: the check has STATUS and, when
-# given, its remedy contains REMEDY_TEXT.
-expect() {
-	local s r
-	s=$(st "$2")
-	r=$(rem "$2")
-	if [[ $s != "$3" ]]; then
-		t_fail "$1" "$2 is '$s', not $3: $(jq -c --arg c "$2" '.[] | select(.check == $c)' "$out" 2>/dev/null) $(head -c 300 "$tmp/err")"
-	elif [[ -n ${4:-} && $r != *"$4"* ]]; then
-		t_fail "$1" "$2 remedy lacks '$4': '$r'"
-	else
-		t_pass "$1"
-	fi
-}
-check() { if eval "$2"; then t_pass "$1"; else t_fail "$1" "${3:-$2}"; fi; }
+# shellcheck source=tests/doctor/lib.sh
+. "$here/lib.sh"
 
 # ---- config, daemon not running, limits, help ---------------------------------
 cfg_fake() { # FILE STATE [EXTRA-YAML]
@@ -98,7 +78,7 @@ check "every check is printed" \
 	"[[ \$(jq length $out) -eq \$(\"$B\" doctor --help | sed -n '/^Checks:/,/^\$/p' | grep -c '^  ') ]]"
 check "the XDP checks are skipped on the fake driver" \
 	"[[ \$(jq -r '[.[] | select(.subsystem == \"xdp\") | .status] | unique | join(\",\")' $out) == skip ]]"
-expect "HA: skipped without ha.mode" ha.gate skip
+expect "HA: skipped without ha.mode" ha.provider skip
 expect "routing: the fake dataplane forwards nothing" net.ip_forward skip
 
 printf 'version: 1\nservices: [{name: x, pool: nope}]\n' >"$tmp/bad.yaml"
@@ -168,6 +148,38 @@ else
 	wait "$pid" 2>/dev/null
 	pid=
 fi
+
+# A daemon that answers, but with errors: a fake API on a unix socket.
+fake_api 500 "$tmp/f500.sock"
+doc -c "$F" --socket "$tmp/f500.sock" daemon health.reals
+expect "daemon answering HTTP 500: fails, pointing at its log" \
+	daemon.reachable fail "journalctl -u ballast"
+check "daemon answering HTTP 500: the status and the API's error shown" \
+	"jq -e '.[] | select(.check == \"daemon.reachable\") | .found | test(\"HTTP 500 internal_error: cannot read the fake dataplane: boom\")' $out >/dev/null"
+expect "daemon answering HTTP 500: no config to compare" daemon.config skip
+expect "daemon answering HTTP 500: its plan fails" daemon.plan fail \
+	"ballast status"
+expect "daemon answering HTTP 500: health fails, not skipped" health.reals \
+	fail "journalctl -u ballast"
+check "daemon answering HTTP 500: exit 1" "[[ $rc -eq 1 ]]" "rc $rc"
+fake_stop "$tmp/f500.sock"
+fake_api garbage "$tmp/fbad.sock"
+doc -c "$F" --socket "$tmp/fbad.sock" daemon
+expect "daemon answering malformed JSON: fails" daemon.reachable fail \
+	"journalctl -u ballast"
+check "daemon answering malformed JSON: said so" \
+	"jq -e '.[] | select(.check == \"daemon.reachable\") | .found | test(\"HTTP 200, the body is not JSON\")' $out >/dev/null"
+fake_stop "$tmp/fbad.sock"
+fake_api noplan "$tmp/fnp.sock"
+doc -c "$F" --socket "$tmp/fnp.sock" daemon health.reals
+expect "daemon whose plan errs: reachable" daemon.reachable ok
+expect "daemon whose plan errs: config compared" daemon.config ok
+expect "daemon whose plan errs: plan fails with the daemon's reason" \
+	daemon.plan fail "ballast status"
+check "daemon whose plan errs: the reason shown" \
+	"jq -e '.[] | select(.check == \"daemon.plan\") | .found | test(\"cannot read the fake dataplane: boom\")' $out >/dev/null"
+expect "daemon whose plan errs: no real down" health.reals ok
+fake_stop "$tmp/fnp.sock"
 
 # health: reals down, and a service with none healthy (tcp to closed ports)
 H=$tmp/h.yaml
@@ -318,6 +330,30 @@ else
 	t_skip "xdp: detached and stale layout" "no poke helper"
 fi
 "${X[@]}" "$B" apply -c "$XC" --detach >/dev/null 2>&1
+# generic XDP on a driver that has native: attached with mode generic
+sed 's/xdp: {/xdp: {mode: generic, /' "$XC" >"$tmp/generic.yaml"
+if "${X[@]}" "$B" apply -c "$tmp/generic.yaml" >"$tmp/apply.log" 2>&1; then
+	doc -c "$tmp/generic.yaml" --socket "$tmp/none.sock" xdp.driver
+	expect "xdp: generic XDP in use on a native driver warns" xdp.driver \
+		warn "dataplane.xdp.mode: auto"
+	check "xdp: generic in use: the cost is explained" \
+		"jq -e '.[] | select(.check == \"xdp.driver\") | .found | test(\"attached in generic mode\")' $out >/dev/null"
+	"${X[@]}" "$B" apply -c "$tmp/generic.yaml" --detach >/dev/null 2>&1
+else
+	t_fail "xdp: apply in generic mode" "$(tail -3 "$tmp/apply.log")"
+fi
+# a driver without native XDP: a bridge
+ip -n "$ns" link add xbr0 type bridge
+sed 's/interface: xd0/interface: xbr0/' "$XC" >"$tmp/bridge.yaml"
+doc -c "$tmp/bridge.yaml" --socket "$tmp/none.sock" xdp.driver
+expect "xdp: a driver without native XDP warns" xdp.driver warn \
+	"NIC whose driver has native XDP"
+check "xdp: no native XDP: the driver is named" \
+	"jq -e '.[] | select(.check == \"xdp.driver\") | .found | test(\"driver bridge is not known to run native XDP\")' $out >/dev/null"
+sed 's/xdp: {/xdp: {mode: native, /' "$tmp/bridge.yaml" >"$tmp/bridge-native.yaml"
+doc -c "$tmp/bridge-native.yaml" --socket "$tmp/none.sock" xdp.driver
+expect "xdp: mode native on a driver without it fails" xdp.driver fail \
+	"dataplane.xdp.mode: auto"
 xcfg "$tmp/plain.yaml" "$tmp/plain/pins"
 doc -c "$tmp/plain.yaml" --socket "$tmp/none.sock" xdp.bpffs
 expect "xdp: pin path off bpffs fails" xdp.bpffs fail "mount -t bpf bpf"

@@ -87,13 +87,10 @@ lab_sysctl() {
 
 lab_mac() { ip -n "$(lab_ns "$1")" -o link show eth0 2>/dev/null | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2; }
 
-# lab_up MODE (dsr or nat): the namespaces, addresses, routes, decap on the
-# backends (DSR) and a server on each backend. Returns non-zero (with the
-# reason logged) when something could not be created; call lab_down then.
-lab_up() {
-	LAB_MODE=$1
-	local n a4 a6 mac deadline
-	mkdir -p "$LAB_DIR" || return 1
+# lab_switch_up: a namespace for every node of LAB_NODES (rp_filter off)
+# and the bridge br0 in sw that lab_link plugs them into.
+lab_switch_up() {
+	local n
 	for n in "${LAB_NODES[@]}"; do
 		ip netns add "$(lab_ns "$n")" || return 1
 		lab_sysctl "$n" net.ipv4.conf.all.rp_filter=0 \
@@ -101,6 +98,16 @@ lab_up() {
 	done
 	ip -n "$(lab_ns sw)" link add br0 type bridge || return 1
 	ip -n "$(lab_ns sw)" link set br0 up
+}
+
+# lab_up MODE (dsr or nat): the namespaces, addresses, routes, decap on the
+# backends (DSR) and a server on each backend. Returns non-zero (with the
+# reason logged) when something could not be created; call lab_down then.
+lab_up() {
+	LAB_MODE=$1
+	local n a4 a6 mac deadline
+	mkdir -p "$LAB_DIR" || return 1
+	lab_switch_up || return 1
 	# 1600 inside, 1500 at the client: room for DSR's outer header.
 	lab_link client 1500 || return 1
 	for n in lb "${LAB_BACKENDS[@]}"; do lab_link "$n" 1600 || return 1; done

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * ballast doctor's host checks against a fake /proc tree (dr_ctx.proc_root):
- * each routing sysctl and capability check made to pass and to fail, with
- * its remedy; the check table's ids unique, described and grouped.
+ * each routing sysctl, capability and HA check made to pass and to fail,
+ * with its remedy; the check table's ids unique, described and grouped.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cmd/doctor/doctor.h"
 #include "cmd/doctor/dr_checks.h"
+#include "lib/addr.h"
 #include "tests/lib/check_main.h"
 
 static char root[64];
@@ -189,21 +192,145 @@ START_TEST(ipvs_sysctls_both_ways)
 }
 END_TEST
 
-START_TEST(ha_skips_with_reason)
+static const char ha_vrrp[] =
+    "version: 1\n"
+    "dataplane: {driver: fake}\n"
+    "ha: {mode: vrrp, interface: eth0}\n"
+    "pools: {web: {backends: [10.0.1.1:80, 10.0.1.2:80]}}\n"
+    "services: [{name: web, address: 192.0.2.10, port: 80, pool: web}]\n";
+
+/* A symbolic link in the fake tree (a process's ns/net). */
+static void put_link(const char *rel, const char *target)
 {
+	char p[256];
+
+	put(rel, "");
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	ck_assert_int_eq(unlink(p), 0);
+	ck_assert_int_eq(symlink(target, p), 0);
+}
+
+/* Process pid named comm, in network namespace ns. */
+static void put_proc(const char *pid, const char *comm, const char *ns)
+{
+	char rel[64];
+
+	snprintf(rel, sizeof(rel), "%s/comm", pid);
+	put(rel, comm);
+	snprintf(rel, sizeof(rel), "%s/ns/net", pid);
+	put_link(rel, ns);
+}
+
+START_TEST(ha_skips_without_mode)
+{
+	static const check_fn fns[] = {
+	    dr_check_ha_provider, dr_check_ha_vips, dr_check_ha_keepalived,
+	    dr_check_ha_frr,	  dr_check_ha_arp,  dr_check_ha_vrid};
 	struct dr_ctx ctx;
 
 	ctx_with(&ctx, ipvs_nat);
-	expect(&ctx, dr_check_ha, DR_SKIP, "ha.mode not set", NULL);
+	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
+		expect(&ctx, fns[i], DR_SKIP, "ha.mode not set", NULL);
 	cfg_free(ctx.cfg);
-	ctx_with(&ctx, "version: 1\n"
-		       "dataplane: {driver: fake}\n"
-		       "ha: {mode: vrrp, interface: lo}\n"
-		       "pools: {web: {backends: [10.0.1.1:80, 10.0.1.2:80]}}\n"
-		       "services: [{name: web, address: 192.0.2.10, port: 80, "
-		       "pool: web}]\n");
-	expect(&ctx, dr_check_ha, DR_SKIP, "HA gate not built in this version",
+}
+END_TEST
+
+START_TEST(ha_provider_in_this_netns)
+{
+	struct dr_ctx ctx;
+
+	ctx_with(&ctx, ha_vrrp);
+	put_link("self/ns/net", "net:[1]");
+	expect(&ctx, dr_check_ha_provider, DR_FAIL,
+	       "keepalived not running in this network namespace",
+	       "systemctl start keepalived");
+	/* one in another namespace moves VIPs there, not here */
+	put_proc("100", "keepalived\n", "net:[2]");
+	expect(&ctx, dr_check_ha_provider, DR_FAIL,
+	       "only in another one: keepalived (pid 100)",
+	       "systemctl start keepalived");
+	put_proc("200", "keepalived\n", "net:[1]");
+	expect(&ctx, dr_check_ha_provider, DR_OK, "keepalived (pid 200)", NULL);
+	/* FRR: vrrpd needs zebra; both must run */
+	ctx.cfg->ha.provider = CFG_HA_PROVIDER_FRR;
+	put_proc("300", "zebra\n", "net:[1]");
+	expect(&ctx, dr_check_ha_provider, DR_FAIL, "vrrpd not running",
+	       "vrrpd=yes");
+	put_proc("301", "vrrpd\n", "net:[1]");
+	expect(&ctx, dr_check_ha_provider, DR_OK, "vrrpd (pid 301)", NULL);
+	cfg_free(ctx.cfg);
+}
+END_TEST
+
+START_TEST(ha_arp_for_frr)
+{
+	struct dr_ctx ctx;
+
+	ctx_with(&ctx, ha_vrrp);
+	expect(&ctx, dr_check_ha_arp, DR_SKIP, "keepalived", NULL);
+	ctx.cfg->ha.provider = CFG_HA_PROVIDER_FRR;
+	put("sys/net/ipv4/conf/all/arp_ignore", "0\n");
+	put("sys/net/ipv4/conf/all/arp_announce", "0\n");
+	expect(&ctx, dr_check_ha_arp, DR_FAIL, "eth0 does not exist",
+	       "ha.interface");
+	put("sys/net/ipv4/conf/eth0/arp_ignore", "0\n");
+	put("sys/net/ipv4/conf/eth0/arp_announce", "0\n");
+	expect(&ctx, dr_check_ha_arp, DR_FAIL, "answers ARP for the VIPs",
+	       "net.ipv4.conf.eth0.arp_ignore=1");
+	/* the larger of all and the interface counts */
+	put("sys/net/ipv4/conf/all/arp_ignore", "1\n");
+	expect(&ctx, dr_check_ha_arp, DR_WARN, "arp_announce=0",
+	       "net.ipv4.conf.eth0.arp_announce=2");
+	put("sys/net/ipv4/conf/eth0/arp_announce", "2\n");
+	expect(&ctx, dr_check_ha_arp, DR_OK, "arp_ignore=1 arp_announce=2",
 	       NULL);
+	cfg_free(ctx.cfg);
+}
+END_TEST
+
+/* The daemon's status with one group, web (VRID 51), as the API shows it. */
+static json_t *ha_status(const char *split_brain, const char *peer)
+{
+	char buf[256];
+	json_t *j;
+
+	snprintf(buf, sizeof(buf),
+		 "{\"ha\": {\"mode\": \"vrrp\", \"groups\": [{\"name\": "
+		 "\"web\", \"vrid\": 51, \"split_brain\": %s, \"peer\": "
+		 "%s}]}}",
+		 split_brain, peer);
+	j = json_loads(buf, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	return j;
+}
+
+START_TEST(ha_vrid_foreign_and_split_brain)
+{
+	static const struct cfg_vrrp_node nodes[2] = {{.name = "lb1"},
+						      {.name = "lb2"}};
+	struct cfg_vrrp_node n[2];
+	struct dr_ctx ctx;
+
+	memcpy(n, nodes, sizeof(n));
+	ck_assert_int_eq(lb_addr_parse("10.0.0.11", &n[0].addr), 0);
+	ck_assert_int_eq(lb_addr_parse("10.0.0.12", &n[1].addr), 0);
+	ctx_with(&ctx, ha_vrrp);
+	ctx.cfg->vrrp.nodes = n;
+	ctx.cfg->vrrp.n_nodes = 2;
+	expect(&ctx, dr_check_ha_vrid, DR_SKIP, "daemon does not answer", NULL);
+	ctx.status = ha_status("false", "null");
+	expect(&ctx, dr_check_ha_vrid, DR_OK, NULL, NULL);
+	json_decref(ctx.status);
+	ctx.status = ha_status("false", "\"10.0.0.99\"");
+	expect(&ctx, dr_check_ha_vrid, DR_FAIL,
+	       "VRID 51 (group web) from 10.0.0.99",
+	       "give group web a vrrp.groups[].vrid");
+	json_decref(ctx.status);
+	ctx.status = ha_status("true", "\"10.0.0.12\"");
+	expect(&ctx, dr_check_ha_vrid, DR_WARN,
+	       "split brain: group web (VRID 51) also claimed by lb2",
+	       "IP protocol 112");
+	json_decref(ctx.status);
 	cfg_free(ctx.cfg);
 }
 END_TEST
@@ -234,7 +361,10 @@ Suite *test_suite(void)
 	tcase_add_test(tc, arp_is_backend_side);
 	tcase_add_test(tc, caps_by_driver_and_probe);
 	tcase_add_test(tc, ipvs_sysctls_both_ways);
-	tcase_add_test(tc, ha_skips_with_reason);
+	tcase_add_test(tc, ha_skips_without_mode);
+	tcase_add_test(tc, ha_provider_in_this_netns);
+	tcase_add_test(tc, ha_arp_for_frr);
+	tcase_add_test(tc, ha_vrid_foreign_and_split_brain);
 	tcase_add_test(tc, table_ids_unique_and_grouped);
 	suite_add_tcase(s, tc);
 	return s;

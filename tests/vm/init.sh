@@ -18,7 +18,7 @@ bench=$(sed -n 's/.*ballast_bench=\([0-9x]*\).*/\1/p' /proc/cmdline)
 export SIDE=$(sed -n 's/.*ballast_side=\([a-z]*\).*/\1/p' /proc/cmdline)
 # which XDP suites the test mode runs: all (default), golden, none
 export XDP_SUITES=$(sed -n 's/.*ballast_xdp=\([a-z]*\).*/\1/p' /proc/cmdline)
-# ballast_only=daemon: the test mode runs the daemon's check alone
+# ballast_only=daemon|doctor: the test mode runs that suite alone
 only=$(sed -n 's/.*ballast_only=\([a-z]*\).*/\1/p' /proc/cmdline)
 batch=$(sed -n 's/.*ballast_batch=\([0-9]*\).*/\1/p' /proc/cmdline)
 [ -n "$batch" ] && export BALLAST_IPVS_BATCH=$batch
@@ -26,8 +26,11 @@ batch=$(sed -n 's/.*ballast_batch=\([0-9]*\).*/\1/p' /proc/cmdline)
 ip link set lo up
 echo "INFO: kernel $(uname -r), mode $mode"
 
-# Before ip_vs is loaded: the driver must say how to fix it.
-[ "$mode" = test ] && /tests/suite.sh premod
+# Before ip_vs is loaded: the driver and doctor must say how to fix it.
+if [ "$mode" = test ]; then
+	[ -z "$only" ] && /tests/suite.sh premod
+	[ -z "$only" ] || [ "$only" = doctor ] && /tests/doctor.sh premod
+fi
 
 for m in $(cat /mods/order); do
 	insmod "/mods/$m" || echo "INFO: insmod $m failed"
@@ -39,12 +42,13 @@ ip -6 route add 2001:db8::/32 dev lo
 
 case "$mode" in
 test)
-	if [ "$only" != daemon ]; then
+	[ -z "$only" ] || [ "$only" = doctor ] && /tests/doctor.sh main
+	if [ -z "$only" ]; then
 		/tests/suite.sh main
 		/tests/traffic.sh
 	fi
-	/tests/daemon.sh test
-	[ "$only" = daemon ] || /tests/xdp.sh
+	[ -z "$only" ] || [ "$only" = daemon ] && /tests/daemon.sh test
+	[ -z "$only" ] && /tests/xdp.sh
 	;;
 ha)
 	/tests/halvs.sh

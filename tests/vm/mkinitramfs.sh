@@ -9,6 +9,7 @@
 # stat) and the daemon's (curl, jq) in /usr/local/bin, the files under test in /bin (programs with every
 # library ldd lists; BPF objects as they are), tests/vm's in-VM scripts and
 # rule files, and the golden and XDP driver suites with their result helper.
+# The shipped modules are also listed in /lib/modules/KVER/modules.dep.
 # VM_EXTRA_MODS: more modules (paths under kernel/, e.g. net/bridge/bridge.ko).
 set -euo pipefail
 
@@ -83,10 +84,25 @@ for rel in "${order[@]}"; do
 	esac
 	echo "$name" >>"$root/mods/order"
 done
+# modules.dep for the shipped modules only, their paths linked to /mods: the
+# modules are "installed" (doctor's ipvs checks, busybox modprobe) without
+# the kernel's request_module finding a modprobe (/sbin has none), so
+# nothing is loaded behind the suites' back.
+mdir=$root/lib/modules/$kver
+mkdir -p "$mdir"
+: >"$mdir/modules.dep"
+for rel in "${order[@]}"; do
+	ko=${rel%.xz}
+	ko=${ko%.zst}
+	mkdir -p "$mdir/$(dirname "$ko")"
+	ln -s "/mods/$(basename "$ko")" "$mdir/$ko"
+	awk -F': *' -v m="$rel" '$1 == m' "$mods/modules.dep" |
+		sed -e 's/\.ko\.\(xz\|zst\)/.ko/g' >>"$mdir/modules.dep"
+done
 
 cp "$here"/init.sh "$root/init"
 cp "$here"/suite.sh "$here"/traffic.sh "$here"/bench.sh "$here"/xdp.sh \
-	"$here"/daemon.sh "$here"/halvs.sh "$root/tests/"
+	"$here"/daemon.sh "$here"/doctor.sh "$here"/halvs.sh "$root/tests/"
 mkdir -p "$root"/tests/{lib,bpf,xdp}
 cp "$here"/../lib/result.sh "$root/tests/lib/"
 cp "$here"/../bpf/run.sh "$root/tests/bpf/"

@@ -4,9 +4,11 @@
 # in-VM PASS/FAIL lines into counts.
 #   run.sh test|bench|ha FILE...
 # BALLAST_VM_XDP=golden|none runs fewer of the XDP suites in test mode
-# (tests/vm/xdp.sh); the default, all, runs every one. Mode ha is make
-# bench-ha-lvs (tests/vm/halvs.sh): its FILEs include keepalived and the
-# initramfs carries the bridge module (VM_EXTRA_MODS).
+# (tests/vm/xdp.sh); the default, all, runs every one. BALLAST_VM_ONLY=daemon
+# or doctor runs that suite alone (tests/vm/init.sh; FILE... then needs only
+# ballast), e.g. `tests/vm/run.sh test ./ballast` with BALLAST_VM_ONLY=doctor.
+# Mode ha is make bench-ha-lvs (tests/vm/halvs.sh): its FILEs include
+# keepalived and the initramfs carries the bridge module (VM_EXTRA_MODS).
 set -euo pipefail
 
 mode=$1
@@ -67,7 +69,7 @@ for side in $sides; do
 	set +e
 	timeout "$limit" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m "$mem" \
 		-nographic -no-reboot -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
-		-append "console=ttyS0 quiet panic=-1 ballast_mode=$mode ballast_side=$side ballast_xdp=${BALLAST_VM_XDP:-all} ${BALLAST_VM_ARGS:-}" \
+		-append "console=ttyS0 quiet panic=-1 ballast_mode=$mode ballast_side=$side ballast_xdp=${BALLAST_VM_XDP:-all} ${BALLAST_VM_ONLY:+ballast_only=$BALLAST_VM_ONLY} ${BALLAST_VM_ARGS:-}" \
 		</dev/null >"$log" 2>&1
 	rc=$?
 	set -e
