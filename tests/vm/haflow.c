@@ -10,8 +10,9 @@
  *	echo every connection's bytes back; prints "ready" once listening
  *   haflow flow ADDR PORT WARM_MS AFTER_MS LIMIT_S
  *	one connection, 64 bytes every 10 ms. Prints "steady SPORT" once
- *	WARM_MS of echoes came back (SPORT: its source port). SIGUSR1 marks the failover; the flow ends AFTER_MS
- *	after the mark (or after LIMIT_S) and prints one line:
+ *	WARM_MS of echoes came back (SPORT: its source port). SIGUSR1 marks
+ *	the failover; the flow ends AFTER_MS after the mark (or after
+ *	LIMIT_S) and prints one line:
  *	  "result STATE before B after A gap G"
  *	STATE: ok, reset, eof or error (how the connection ended, if it did);
  *	B: bytes echoed in the second before the mark; A: bytes echoed in the
@@ -130,8 +131,8 @@ static int flow(const char *addr, int port, int warm_ms, int after_ms,
 		return 2;
 	}
 	fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0 || setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-				 sizeof(one)) ||
+	if (fd < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ||
 	    connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		printf("result error connect %s\n", strerror(errno));
 		return 1;
@@ -148,8 +149,9 @@ static int flow(const char *addr, int port, int warm_ms, int after_ms,
 		if (marked && !mark) {
 			mark = last_rx = t;
 			at_mark = echoed;
-			before = echoed - (tick >= 100 ?
-				samples[(tick - 100) % NSAMPLES] : 0);
+			before = echoed -
+				 (tick >= 100 ? samples[(tick - 100) % NSAMPLES]
+					      : 0);
 			end = mark + after_ms;
 		}
 		if (t >= next) {

@@ -50,7 +50,7 @@ mkdir -p $T
 N=$(sed -n 's/.*ballast_ha_n=\([0-9]*\).*/\1/p' /proc/cmdline)
 N=${N:-10}
 VARIANTS=$(sed -n 's/.*ballast_ha_variants=\([a-z,-]*\).*/\1/p' /proc/cmdline | tr , ' ')
-VARIANTS=${VARIANTS:-lvs lvs-sloppy lvs-stop lvs-sloppy-stop lvs-sync-stop
+VARIANTS=${VARIANTS:-lvs lvs-sloppy lvs-sync lvs-stop lvs-sloppy-stop lvs-sync-stop
 	ballast-withdraw ballast-withdraw-sloppy ballast-warm ballast-warm-sloppy
 	ballast-warm-sloppy-stop}
 
@@ -191,8 +191,9 @@ ka_start() {
 	eval "KPID_$1=\$!"
 }
 ka_stop() {
-	eval "p=\${KPID_$1:-}"
-	stop_pid "$p"
+	_p=
+	eval "_p=\${KPID_$1:-}"
+	stop_pid "$_p"
 	eval "KPID_$1="
 }
 
@@ -205,8 +206,9 @@ daemon_start() {
 	wait_for 300 curl -sf -m 2 --unix-socket $T/$1.sock http://d/health -o /dev/null
 }
 daemon_stop() {
-	eval "p=\${DPID_$1:-}"
-	stop_pid "$p"
+	_p=
+	eval "_p=\${DPID_$1:-}"
+	stop_pid "$_p"
 	eval "DPID_$1="
 }
 
@@ -292,11 +294,11 @@ failback() {
 # failover I: one measured failover while a flow runs
 failover() {
 	: >$T/vw.out
-	# The flow runs 0.5 s before the failover; 2.5 s with connection
-	# sync, whose master flushes a part-filled buffer only every 2 s
-	# (IPVS_SYNC_FLUSH_TIME): a flow younger than that is not on the
-	# backup yet.
-	warm=500
+	# The flow runs 1.2 s before the failover (a whole second to count
+	# before it); 2.5 s with connection sync, whose master sends a
+	# part-filled buffer only every 2 s (IPVS_SYNC_FLUSH_TIME): a flow
+	# younger than that is not on the backup yet.
+	warm=1200
 	case $VARIANT in lvs-sync*) warm=2500 ;; esac
 	nsenter --net=/run/netns/client $F flow $VIP $PORT $warm 1000 30 >$T/flow.out 2>&1 &
 	fpid=$!
@@ -329,7 +331,8 @@ failover() {
 	wait_for 100 grep -q '^result' $T/flow.out
 	stop_pid $vpid
 	stop_pid $fpid
-	# "vipwait event->ipvs MS ms polls N"
+	# "vipwait event->ipvs MS ms polls N", split into words
+	# shellcheck disable=SC2046
 	set -- "$1" $(sed -n 's/^vipwait event->ipvs \([0-9.]*\) ms polls \([0-9]*\)/\1 \2/p' $T/vw.out)
 	ev=${2:--} polls=${3:--}
 	dl=-
@@ -340,7 +343,8 @@ failover() {
 			sed -n 's/.*web active: dataplane programmed \([0-9.]*\) ms.*/\1/p' | head -1)
 		;;
 	esac
-	# "result STATE before B after A gap G"
+	# "result STATE before B after A gap G", split into words
+	# shellcheck disable=SC2046
 	set -- "$1" $(sed -n 's/^result //p' $T/flow.out)
 	echo "ROW: $VARIANT $1 $ev ${dl:--} ${2:-none} ${4:--} ${6:--} ${8:--} $polls"
 	[ "$ev" != - ] || info "vipwait: $(cat $T/vw.out)"

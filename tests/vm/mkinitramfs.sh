@@ -65,6 +65,7 @@ add_mod() {
 	order+=("$rel")
 }
 # crc32c_generic is only a soft dependency of libcrc32c (not in modules.dep).
+# shellcheck disable=SC2206 # VM_EXTRA_MODS is a list
 want=(crypto/crc32c_generic.ko net/netfilter/ipvs/ip_vs.ko drivers/net/veth.ko
 	net/sched/sch_ingress.ko net/sched/cls_bpf.ko ${VM_EXTRA_MODS:-})
 for s in rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh; do

@@ -58,7 +58,7 @@ if [[ $mode == bench ]]; then
 	sides=${BALLAST_VM_SIDES:-ref ours driver daemon}
 elif [[ $mode == ha ]]; then
 	mem=1024
-	# ten variants of 10 failovers: about 15 minutes under TCG
+	# eleven variants of 10 failovers: about 9 minutes under TCG
 	limit=${BALLAST_VM_LIMIT:-1800}
 	sides=ha
 fi
