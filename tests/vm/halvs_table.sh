@@ -13,19 +13,16 @@ if [[ -z $rows ]]; then
 	exit 1
 fi
 
-# stats VARIANT FIELD [ok]: "median / max (n=N)" of a column, "-" left out
-# (medians in whole ms when above 10);
+# shellcheck source=tests/lib/stats.sh
+. "$(dirname "$0")/../lib/stats.sh"
+# stats VARIANT FIELD [ok]: "median / max (n=N)" of a column, "-" left out;
 # with ok, only the failovers whose flow survived.
 stats() {
-	awk -v v="$1" -v f="$2" -v only="${3:-}" '
-		$1 == v && $f != "-" && (only == "" || $5 == "ok") { x[n++] = $f + 0 }
-		END {
-			if (!n) { print "-"; exit }
-			for (i = 1; i < n; i++)
-				for (j = i; j > 0 && x[j - 1] > x[j]; j--) { t = x[j]; x[j] = x[j - 1]; x[j - 1] = t }
-			m = n % 2 ? x[(n - 1) / 2] : (x[n / 2 - 1] + x[n / 2]) / 2
-			printf "%.1f / %.1f (n=%d)\n", m, x[n - 1], n
-		}' <<<"$rows"
+	local m x n
+	read -r m x n < <(awk -v v="$1" -v f="$2" -v only="${3:-}" '
+		$1 == v && $f != "-" && (only == "" || $5 == "ok") { print $f }' <<<"$rows" |
+		median_max 1)
+	if ((n == 0)); then echo -; else echo "$m / $x (n=$n)"; fi
 }
 
 echo
