@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* ballast vrrp: keepalived and FRR configuration from the vrrp: section. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,17 +13,7 @@
 #include "cmd/vrrp/render.h"
 #include "config/config.h"
 
-__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("ballast vrrp: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return CMD_EXIT_ERROR;
-}
+#define fail(...) cmd_fail("ballast vrrp", __VA_ARGS__)
 
 /* Load the file and pick the node; prints why not and returns 1. */
 static int setup(const struct cmd_vrrp_options *o, enum cfg_ha_provider want,
@@ -68,14 +57,27 @@ static int render_keepalived(const struct cmd_vrrp_options *o)
 	return code;
 }
 
-static int patch_frr(const struct cmd_vrrp_options *o, const char *path)
+int cmd_frr_patch(const char *who, const struct vr_frr_block *k,
+		  const struct cmd_vrrp_options *o, const char *path,
+		  const char *block, size_t len)
 {
 	struct vr_patch_opts po = {.dry_run = o->dry_run, .diff = o->diff};
+	char err[1024];
+	int r = vr_frr_patch_file(k, path, block, len, &po, stdout, err,
+				  sizeof(err));
+
+	if (r < 0)
+		return cmd_fail(who, "%s", err);
+	return r == VR_SPLICE_UNCHANGED ? CMD_EXIT_OK : CMD_EXIT_CHANGES;
+}
+
+static int patch_frr(const struct cmd_vrrp_options *o, const char *path)
+{
 	struct cfg *cfg = NULL;
-	char *block = NULL, err[1024];
+	char *block = NULL;
 	size_t node, len = 0;
 	FILE *mem;
-	int code = setup(o, CFG_HA_PROVIDER_FRR, &cfg, &node), r;
+	int code = setup(o, CFG_HA_PROVIDER_FRR, &cfg, &node);
 
 	if (code)
 		goto out;
@@ -84,12 +86,7 @@ static int patch_frr(const struct cmd_vrrp_options *o, const char *path)
 		code = fail("rendering the block: %s", strerror(ENOMEM));
 		goto out;
 	}
-	r = vr_frr_patch_file(path, block, len, &po, stdout, err, sizeof(err));
-	if (r < 0)
-		code = fail("%s", err);
-	else
-		code =
-		    r == VR_SPLICE_UNCHANGED ? CMD_EXIT_OK : CMD_EXIT_CHANGES;
+	code = cmd_frr_patch("ballast vrrp", &vr_frr_vrrp, o, path, block, len);
 out:
 	free(block);
 	cfg_free(cfg);

@@ -4,6 +4,7 @@
 #define BALLAST_CMD_COMMANDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 int cmd_validate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
@@ -20,5 +21,18 @@ int cmd_doctor(int argc, char **argv);
 int cmd_decap(int argc, char **argv);
 /* ballast vrrp render keepalived | patch-frr FILE [-c FILE] [--node NAME] */
 int cmd_vrrp(int argc, char **argv);
+/* ballast bgp render frr | patch-frr FILE [-c FILE] [--node NAME] */
+int cmd_bgp(int argc, char **argv);
+
+struct vr_frr_block;
+struct cmd_vrrp_options;
+/*
+ * patch-frr of `ballast vrrp` and `ballast bgp`: put block (rendered with
+ * k's markers) into the frr.conf at path, report on stdout, errors on
+ * stderr after "WHO: ". The exit code: 0 unchanged, 2 changed, 1 error.
+ */
+int cmd_frr_patch(const char *who, const struct vr_frr_block *k,
+		  const struct cmd_vrrp_options *o, const char *path,
+		  const char *block, size_t len);
 
 #endif

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "cmd/diag_print.h"
 
+#include <stdarg.h>
+
+#include "cmd/options.h"
 
 static const char *severity_name(enum cfg_severity s)
 {
@@ -41,4 +44,16 @@ json_t *cmd_diags_to_json(const struct cfg_diags *d)
 		}
 	}
 	return arr;
+}
+
+int cmd_fail(const char *who, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", who);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CMD_EXIT_ERROR;
 }

@@ -12,5 +12,8 @@
 void cmd_diags_print(FILE *f, const struct cfg_diags *d);
 /* A JSON array of {file, line, column, severity, path, message}; NULL on ENOMEM. */
 json_t *cmd_diags_to_json(const struct cfg_diags *d);
+/* "WHO: MESSAGE" on stderr; returns CMD_EXIT_ERROR, for `return cmd_fail()`. */
+int cmd_fail(const char *who, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif

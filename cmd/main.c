@@ -34,6 +34,7 @@ static const struct command commands[] = {
 	{ &cli_decap, cmd_decap },
 	{ &cli_doctor, cmd_doctor },
 	{ &cli_vrrp, cmd_vrrp },
+	{ &cli_bgp, cmd_bgp },
 	{ &cli_status, cl_main },
 	{ &cli_show, cl_main },
 	{ &cli_watch, cl_main },
@@ -45,6 +46,7 @@ static const struct command commands[] = {
 	{ &cli_weight, cl_main },
 	{ &cli_health, cl_main },
 	{ &cli_flow, cl_main },
+	{ &cli_node, cl_main },
 	{ &cli_version, cmd_version },
 	{ &cli_help, cmd_help },
 };

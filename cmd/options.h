@@ -55,7 +55,7 @@ struct cmd_decap_options {
 	int mode;	      /* index into auto, native, generic */
 };
 
-/* vrrp render keepalived, vrrp patch-frr. */
+/* vrrp render keepalived, vrrp patch-frr; bgp render frr, bgp patch-frr. */
 struct cmd_vrrp_options {
 	const char *config;
 	const char *node; /* NULL: the host name picks the node */

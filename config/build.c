@@ -612,6 +612,48 @@ static void build_vrrp(struct cfg_ctx *c, const struct raw_root *root,
 	cfg->vrrp.n_groups = rv->n_groups;
 }
 
+/* The bgp: section: timers to seconds, nodes and neighbours to arrays. */
+static void build_bgp(struct cfg_ctx *c, const struct raw_root *root,
+		      struct cfg *cfg)
+{
+	const struct raw_bgp *rb = root->bgp;
+	struct cfg_bgp_node *nodes;
+
+	if (!rb) {
+		cfg->bgp = (struct cfg_bgp){.route_protocol = 200,
+					    .route_table = 254,
+					    .min_healthy = 1,
+					    .drain_wait_ms = 30000,
+					    .keepalive_s = 1,
+					    .hold_time_s = 3,
+					    .bfd_interval_ms = 100,
+					    .bfd_multiplier = 3};
+		return;
+	}
+	cfg->bgp = rb->b;
+	cfg->bgp.keepalive_s = rb->keepalive_ms / 1000;
+	cfg->bgp.hold_time_s = rb->hold_ms / 1000;
+	nodes = cfg_arena_calloc(c->arena, rb->n_nodes ? rb->n_nodes : 1,
+				 sizeof(*nodes));
+	if (!nodes)
+		return;
+	for (size_t i = 0; i < rb->n_nodes; i++) {
+		const struct raw_bgp_node *rn = &rb->nodes[i];
+		struct cfg_bgp_neighbor *nbs = cfg_arena_calloc(
+		    c->arena, rn->n_nbs ? rn->n_nbs : 1, sizeof(*nbs));
+
+		if (!nbs)
+			return;
+		for (size_t k = 0; k < rn->n_nbs; k++)
+			nbs[k] = rn->nbs[k].nb;
+		nodes[i] = rn->n;
+		nodes[i].neighbors = nbs;
+		nodes[i].n_neighbors = rn->n_nbs;
+	}
+	cfg->bgp.nodes = nodes;
+	cfg->bgp.n_nodes = rb->n_nodes;
+}
+
 void cfg_build(struct cfg_ctx *c, struct raw_root *root, struct cfg *cfg)
 {
 	uint32_t top_cum;
@@ -621,6 +663,7 @@ void cfg_build(struct cfg_ctx *c, struct raw_root *root, struct cfg *cfg)
 	cfg->ha = root->ha;
 	cfg->daemon = root->dm;
 	build_vrrp(c, root, cfg);
+	build_bgp(c, root, cfg);
 	build_removal_fraction(c, root, cfg);
 	/* Nothing written yet: the built-in timings are the derived ones. */
 	health_level(c, &cfg_health_builtin, 0, root->health, &cfg->health,

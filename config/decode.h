@@ -106,6 +106,20 @@ int cfg_decode_addr(struct cfg_ctx *c, const struct cfg_ynode *n,
 void cfg_dec_vrrp(struct cfg_ctx *c, const struct cfg_ynode *n,
 		  const struct cfg_dobj *o, const struct cfg_fdesc *f,
 		  const struct cfg_path *p);
+/* The custom decoder of the top-level bgp: section (schema_bgp.c). */
+void cfg_dec_bgp(struct cfg_ctx *c, const struct cfg_ynode *n,
+		 const struct cfg_dobj *o, const struct cfg_fdesc *f,
+		 const struct cfg_path *p);
+/*
+ * A list of mappings decoded against od into scratch items of `size` bytes
+ * (the vrrp: and bgp: sections' nodes, groups, neighbours): each item's
+ * struct cfg_loc, seen bits and loc[] are at the offsets given. An empty
+ * list is an error naming `what`. Returns the array (*n_out items), or NULL.
+ */
+void *cfg_dec_list(struct cfg_ctx *c, const struct cfg_ynode *n,
+		   const struct cfg_path *p, const struct cfg_odesc *od,
+		   size_t size, size_t loc_off, size_t seen_off,
+		   size_t locs_off, const char *what, size_t *n_out);
 /* Decode a mapping against od into o; fields absent keep their defaults. */
 void cfg_decode_object(struct cfg_ctx *c, const struct cfg_ynode *n,
 		       const struct cfg_odesc *od, const struct cfg_dobj *o,

@@ -193,6 +193,7 @@ enum {
 	HA_STANDBY,
 	HA_PROVIDER,
 	RT_VRRP,
+	RT_BGP,
 	DM_TICK,
 	DM_API_SOCKET,
 	DM_API_LISTEN,
@@ -256,12 +257,68 @@ struct raw_vrrp {
 	struct cfg_loc loc[VR__COUNT];
 };
 
+/* ---- the bgp: section ------------------------------------------------- */
+
+enum {
+	BG_ASN,
+	BG_PROTOCOL,
+	BG_TABLE,
+	BG_MIN_HEALTHY,
+	BG_DRAIN_WAIT,
+	BG_TIMERS,
+	BG_KEEPALIVE,
+	BG_HOLD,
+	BG_BFD,
+	BG_BFD_ENABLED,
+	BG_BFD_INTERVAL,
+	BG_BFD_MULT,
+	BG_NODES,
+	BG__COUNT,
+};
+
+enum {
+	BN_NAME,
+	BN_ROUTER_ID,
+	BN_NEIGHBORS,
+	BN__COUNT,
+};
+
+enum {
+	BB_ADDRESS,
+	BB_ASN,
+	BB__COUNT,
+};
+
+struct raw_bgp_neighbor {
+	struct cfg_bgp_neighbor nb;
+	uint64_t seen;
+	struct cfg_loc loc[BB__COUNT];
+};
+
+struct raw_bgp_node {
+	struct cfg_bgp_node n;
+	struct raw_bgp_neighbor *nbs;
+	size_t n_nbs;
+	uint64_t seen;
+	struct cfg_loc loc[BN__COUNT];
+};
+
+struct raw_bgp {
+	struct cfg_bgp b;		/* scalars; nodes built from below */
+	uint32_t keepalive_ms, hold_ms; /* whole seconds checked, then kept */
+	struct raw_bgp_node *nodes;
+	size_t n_nodes;
+	uint64_t seen;
+	struct cfg_loc loc[BG__COUNT];
+};
+
 struct raw_root {
 	uint32_t version;
 	struct cfg_dataplane dp;
 	struct cfg_ha ha;
 	struct cfg_daemon dm;
-	struct raw_vrrp *vrrp; /* NULL: no vrrp: section */
+	struct raw_vrrp *vrrp;	      /* NULL: no vrrp: section */
+	struct raw_bgp *bgp;	      /* NULL: no bgp: section */
 	const char *max_removal_text; /* daemon.max_removal_fraction */
 	struct raw_health *health;
 	struct raw_pool *pools;
@@ -312,6 +369,9 @@ void cfg_validate(struct cfg_ctx *c, const struct raw_root *root,
 /* The vrrp: section's checks (config/validate_vrrp.c; cfg_validate calls). */
 void cfg_validate_vrrp(struct cfg_ctx *c, const struct raw_root *root,
 		       const struct cfg *cfg);
+/* The bgp: section's checks (config/validate_bgp.c; cfg_validate calls). */
+void cfg_validate_bgp(struct cfg_ctx *c, const struct raw_root *root,
+		      const struct cfg *cfg);
 /*
  * Why an address cannot be a virtual or backend address (multicast,
  * broadcast, ...), or NULL; *fix says what to write instead.

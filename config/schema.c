@@ -89,6 +89,7 @@ EDEF(hash_e, "hash", hash_v);
 static const struct cfg_enum_val ha_v[] = {
     {"none", CFG_HA_NONE},
     {"vrrp", CFG_HA_VRRP},
+    {"bgp", CFG_HA_BGP},
 };
 EDEF(ha_e, "HA mode", ha_v);
 
@@ -1086,6 +1087,11 @@ static const struct cfg_fdesc root_f[] = {
      .custom = cfg_dec_vrrp,
      .id = RT_VRRP,
      .off = RT(vrrp)},
+    {.key = "bgp",
+     .kind = FK_CUSTOM,
+     .custom = cfg_dec_bgp,
+     .id = RT_BGP,
+     .off = RT(bgp)},
     {.key = "daemon", .kind = FK_OBJ, .obj = &daemon_o, .id = RT_DAEMON},
     {.key = "health",
      .kind = FK_CUSTOM,

@@ -97,68 +97,15 @@ static const struct cfg_fdesc group_f[] = {
 };
 ODESC(group_o, "vrrp group", group_f);
 
-/*
- * A list of mappings decoded against od into items of `size` bytes whose
- * struct starts with the public struct: its loc, seen and loc[] are at
- * the offsets given. Returns the array (n items), or NULL.
- */
-static void *dec_list(struct cfg_ctx *c, const struct cfg_ynode *n,
-		      const struct cfg_path *p, const struct cfg_odesc *od,
-		      size_t size, size_t loc_off, size_t seen_off,
-		      size_t locs_off, const char *what, size_t *n_out)
-{
-	char *items;
-	size_t cnt, i = 0;
-
-	*n_out = 0;
-	if (!n || cfg_ynode_type(n) != CFG_YSEQ) {
-		char want[64];
-
-		snprintf(want, sizeof(want), "a list of %ss", what);
-		cfg_type_error(c, n, p, want);
-		return NULL;
-	}
-	cnt = cfg_ynode_count(n);
-	if (!cnt) {
-		cfg_err_at(c, n, p,
-			   "the list is empty; declare at least one %s", what);
-		return NULL;
-	}
-	items = cfg_arena_calloc(c->scratch, cnt, size);
-	if (!items)
-		return NULL;
-	cfg_node_for_each(n, it)
-	{
-		char *item = items + size * i;
-		const struct cfg_ynode *in = cfg_node_at(c, it);
-		struct cfg_path ip = {p, NULL, i++};
-		struct cfg_dobj io = {item, (uint64_t *)(item + seen_off),
-				      (struct cfg_loc *)(item + locs_off),
-				      NULL};
-
-		cfg_apply_defaults(od, item);
-		*(struct cfg_loc *)(item + loc_off) = cfg_node_loc(c, in);
-		if (!in || cfg_ynode_type(in) != CFG_YMAP) {
-			char want[64];
-
-			snprintf(want, sizeof(want), "a %s (a mapping)", what);
-			cfg_type_error(c, in, &ip, want);
-			continue;
-		}
-		cfg_decode_object(c, in, od, &io, &ip);
-	}
-	*n_out = cnt;
-	return items;
-}
-
 static void dec_nodes(struct cfg_ctx *c, const struct cfg_ynode *n,
 		      const struct cfg_dobj *o, const struct cfg_fdesc *f,
 		      const struct cfg_path *p)
 {
 	struct raw_vrrp *rv = o->base;
 
-	rv->nodes = dec_list(c, n, p, &node_o, sizeof(*rv->nodes), VN(n.loc),
-			     VN(seen), VN(loc), "node", &rv->n_nodes);
+	rv->nodes =
+	    cfg_dec_list(c, n, p, &node_o, sizeof(*rv->nodes), VN(n.loc),
+			 VN(seen), VN(loc), "node", &rv->n_nodes);
 }
 
 static void dec_groups(struct cfg_ctx *c, const struct cfg_ynode *n,
@@ -167,8 +114,9 @@ static void dec_groups(struct cfg_ctx *c, const struct cfg_ynode *n,
 {
 	struct raw_vrrp *rv = o->base;
 
-	rv->groups = dec_list(c, n, p, &group_o, sizeof(*rv->groups), VG(g.loc),
-			      VG(seen), VG(loc), "group", &rv->n_groups);
+	rv->groups =
+	    cfg_dec_list(c, n, p, &group_o, sizeof(*rv->groups), VG(g.loc),
+			 VG(seen), VG(loc), "group", &rv->n_groups);
 }
 
 static const struct cfg_fdesc vrrp_f[] = {

@@ -770,6 +770,7 @@ void cfg_validate(struct cfg_ctx *c, const struct raw_root *root,
 
 	check_dataplane(&v);
 	cfg_validate_vrrp(c, root, cfg);
+	cfg_validate_bgp(c, root, cfg);
 	for (size_t i = 0; i < cfg->n_pools; i++)
 		if (cfg->pools[i].n_backends > max_bk)
 			max_bk = cfg->pools[i].n_backends;

@@ -83,20 +83,20 @@ static int set_forwarding(struct rc_real *r, const struct cfg *cfg,
 	}
 }
 
-static uint32_t backend_weight(const struct rc_weight_src *src, bool use_src,
-			       const struct cfg_pool *pool,
-			       const struct cfg_backend *b)
+uint32_t rc_weight_src_weight(const struct rc_weight_src *src,
+			      const struct cfg_pool *pool,
+			      const struct cfg_backend *b)
 {
 	/* An administratively disabled backend never takes new flows. */
 	if (b->disabled)
 		return 0;
-	if (use_src && src && src->weight)
+	if (src && src->weight)
 		return src->weight(src->ctx, pool, b);
 	return b->weight;
 }
 
-static bool pool_is_down(const struct rc_weight_src *src,
-			 const struct cfg_pool *pool)
+bool rc_weight_src_pool_down(const struct rc_weight_src *src,
+			     const struct cfg_pool *pool)
 {
 	return src && src->pool_down && src->pool_down(src->ctx, pool);
 }
@@ -125,13 +125,13 @@ static int add_service(const struct cfg *cfg, const struct cfg_service *cs,
 	 * reals; otherwise keep the pool's reals at their configured weights,
 	 * because failing open beats black-holing every flow.
 	 */
-	if (pool_is_down(src, pool)) {
+	if (rc_weight_src_pool_down(src, pool)) {
 		const struct cfg_pool *fb = NULL;
 
 		if (cs->fallback_pool >= 0 &&
 		    (size_t)cs->fallback_pool < cfg->n_pools)
 			fb = &cfg->pools[cs->fallback_pool];
-		if (fb && !pool_is_down(src, fb))
+		if (fb && !rc_weight_src_pool_down(src, fb))
 			pool = fb;
 		else
 			use_src = false;
@@ -163,7 +163,7 @@ static int add_service(const struct cfg *cfg, const struct cfg_service *cs,
 					b->port ? b->port : cs->port);
 		if (!r)
 			return -ENOMEM;
-		r->weight = backend_weight(src, use_src, pool, b);
+		r->weight = rc_weight_src_weight(use_src ? src : NULL, pool, b);
 		r->u_threshold = b->upper_threshold;
 		r->l_threshold = b->lower_threshold;
 		err = set_forwarding(r, cfg, cs, b);

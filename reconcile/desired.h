@@ -36,6 +36,17 @@ struct rc_weight_src {
 };
 
 /*
+ * What src says of one backend: its effective weight (0 when disabled; the
+ * configured weight without a source or a weight callback), and whether no
+ * real of a pool can take traffic. For layers that wrap a source.
+ */
+uint32_t rc_weight_src_weight(const struct rc_weight_src *src,
+			      const struct cfg_pool *pool,
+			      const struct cfg_backend *b);
+bool rc_weight_src_pool_down(const struct rc_weight_src *src,
+			     const struct cfg_pool *pool);
+
+/*
  * Build the desired state for every service the config names. When a pool is
  * down and the service has a fallback pool, the fallback's reals are used;
  * with no fallback the pool's reals keep their configured weights (failing

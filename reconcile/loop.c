@@ -427,6 +427,13 @@ void rc_loop_full_pass(struct rc_loop *l)
 	(void)rc_loop_schedule(l);
 }
 
+bool rc_loop_service_converged(const struct rc_loop *l,
+			       const struct rc_svc_key *key)
+{
+	/* The drift table holds exactly the services last seen converged. */
+	return l && key && rc_loop_fps_get(&l->fps, key) != NULL;
+}
+
 void rc_loop_pool_services(const struct rc_loop *l, const char *pool,
 			   const struct rc_svc_key **keys, size_t *n)
 {

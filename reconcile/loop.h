@@ -128,7 +128,9 @@ const char *rc_loop_event_kind_name(enum rc_loop_event_kind k);
 
 /*
  * One event. Pointers are valid during the callback only; the callback must
- * not call back into the rc_loop except rc_loop_status().
+ * not call back into the rc_loop except rc_loop_status() and
+ * rc_loop_service_converged() (reads; a PASS event comes after the pass's
+ * bookkeeping, so they answer for the pass just ended).
  */
 struct rc_loop_event {
 	enum rc_loop_event_kind kind;
@@ -219,6 +221,19 @@ void rc_loop_full_pass(struct rc_loop *l);
  */
 void rc_loop_pool_services(const struct rc_loop *l, const char *pool,
 			   const struct rc_svc_key **keys, size_t *n);
+
+/*
+ * Did the last pass that covered this service leave it converged (every
+ * operation of it applied, so the dataplane holds what was then wanted)?
+ * False before any pass covered it, after a pass whose operation on it
+ * failed (until a retry succeeds), and once a pass deleted it or left it
+ * out of the desired state. A refused or failed pass (nothing applied)
+ * keeps the previous answer: the dataplane did not change. What a later
+ * desired change (a health transition not yet passed) would alter is not
+ * looked at; callers that care read the weights themselves.
+ */
+bool rc_loop_service_converged(const struct rc_loop *l,
+			       const struct rc_svc_key *key);
 
 struct rc_loop_status {
 	uint64_t generation;

@@ -162,7 +162,8 @@ static const struct cli_option apply_opts[] = {
      .offset = OPT(node),
      .arg = "NAME",
      .help = "--daemon: this node's name in vrrp.nodes (its\n"
-	     "peers are the others; default: the host name)"},
+	     "peers are the others) or bgp.nodes (default:\n"
+	     "the host name)"},
     ROW_END,
 };
 
@@ -275,15 +276,23 @@ const struct cli_command cli_doctor = {
     .max_args = 64,
 };
 
-static const struct cli_option vrrp_opts[] = {
+#define FRR_EPILOGUE                                                           \
+	"Exit status: 0 rendered, or frr.conf unchanged; 2 frr.conf changed "   \
+	"(or\n"                                                                \
+	"would change, with --dry-run): reload FRR; 1 error (bad config, no\n" \
+	"such node, unbalanced markers, a failed write: the file is then "     \
+	"intact).\n"
+
+/* ballast vrrp and ballast bgp: a node of their section, patch-frr's mode. */
+static const struct cli_option frr_opts[] = {
     ROW_CONFIG(VRRP(config)),
     {.name = "node",
      .short_name = 'n',
      .kind = CLI_STRING,
      .offset = VRRP(node),
      .arg = "NAME",
-     .help = "the vrrp node to write for (default: the one\n"
-	     "named like this host)"},
+     .help = "the node of the vrrp: (bgp:) section to write\n"
+	     "for (default: the one named like this host)"},
     {.name = "dry-run",
      .kind = CLI_FLAG,
      .offset = VRRP(dry_run),
@@ -323,13 +332,42 @@ const struct cli_command cli_vrrp = {
 	"                   FRR_CONF.bak; nothing is written when the block\n"
 	"                   is already up to date.\n"
 	"See Docs/HA.md.\n",
-    .options = vrrp_opts,
-    .epilogue = "Exit status: 0 rendered, or frr.conf unchanged; 2 frr.conf "
-		"changed (or\n"
-		"would change, with --dry-run): reload FRR; 1 error (bad "
-		"config, no\n"
-		"such node, unbalanced markers, a failed write: the file is "
-		"then intact).\n",
+    .options = frr_opts,
+    .epilogue = FRR_EPILOGUE,
+    .min_args = 1,
+    .max_args = 2,
+};
+
+const struct cli_command cli_bgp = {
+    .name = "bgp",
+    .summary = "FRR bgpd configuration for a scale-out node from the YAML",
+    .synopsis = "ballast bgp render frr [-c FILE] [--node NAME]\n"
+		"ballast bgp patch-frr FRR_CONF [-c FILE] [--node NAME] "
+		"[--dry-run] [--diff]",
+    .about =
+	"Write bgpd's configuration for one node of the scale-out group\n"
+	"(ha.mode: bgp) from the YAML's bgp: section and service addresses.\n"
+	"The node is --node NAME, else the bgp node named like this host (its\n"
+	"full or short host name). The block holds the prefix lists of the\n"
+	"VIPs (BALLAST-VIP4, BALLAST-VIP6), the route-maps BALLAST-VIP (the\n"
+	"VIPs, MED 0) and BALLAST-DENY, a bfd profile BALLAST when bgp.bfd is\n"
+	"on, and 'router bgp ASN' with the node's router id, its neighbours\n"
+	"with their timers, and per family of VIPs 'redistribute kernel\n"
+	"route-map BALLAST-VIP', announcing out, accepting nothing in. Ballast\n"
+	"announces a VIP by adding a kernel route for it; bgpd does the rest.\n"
+	"\n"
+	"render frr          prints the block on stdout.\n"
+	"patch-frr FRR_CONF  rewrites, in FRR_CONF, only the block between the\n"
+	"                    lines '! ballast: begin managed bgp block ...' and\n"
+	"                    '! ballast: end managed bgp block' (appended when\n"
+	"                    both are absent), never a byte outside it: a vrrp\n"
+	"                    block beside it stays as it is. The file is\n"
+	"                    replaced atomically with its mode and owner, the\n"
+	"                    old one kept as FRR_CONF.bak; nothing is written\n"
+	"                    when the block is already up to date.\n"
+	"See Docs/SCALE.md.\n",
+    .options = frr_opts,
+    .epilogue = FRR_EPILOGUE,
     .min_args = 1,
     .max_args = 2,
 };
@@ -626,9 +664,32 @@ const struct cli_command cli_overrides = {
     .epilogue = CL_EPILOGUE,
 };
 
+const struct cli_command cli_node = {
+    .name = "node",
+    .summary = "this node's VIP announcements: drain, undrain, status",
+    .synopsis = "ballast node drain|undrain|status [--socket PATH] [-c FILE] "
+		"[--json]",
+    .about =
+	"With ha.mode: bgp, show or change whether this node takes traffic.\n"
+	"\n"
+	"drain    withdraw every VIP route at once (the routers move new\n"
+	"         flows to the other nodes), then after bgp.drain_wait leave\n"
+	"         the node's services out of the dataplane. The drain is kept\n"
+	"         in the state directory: a restarted node stays drained.\n"
+	"undrain  serve again: the services come back, and each VIP is\n"
+	"         announced once the pass that programs it has converged.\n"
+	"status   the node's state and, per VIP, whether it is announced\n"
+	"         and why (or why not).\n"
+	"See Docs/SCALE.md.\n",
+    .options = cl_opts,
+    .epilogue = CL_EPILOGUE,
+    .min_args = 1,
+    .max_args = 1,
+};
+
 const struct cli_command *const cli_commands[] = {
-    &cli_validate, &cli_plan,	 &cli_apply,  &cli_probe,     &cli_decap, &cli_doctor, &cli_vrrp,
+    &cli_validate, &cli_plan,	 &cli_apply,  &cli_probe,     &cli_decap, &cli_doctor, &cli_vrrp, &cli_bgp,
     &cli_status,   &cli_show,	 &cli_watch,  &cli_overrides, &cli_drain,
     &cli_undrain,  &cli_disable, &cli_enable, &cli_weight,    &cli_health,
-    &cli_flow,	   &cli_version, &cli_help,   NULL,
+    &cli_flow,	   &cli_node,	 &cli_version, &cli_help,   NULL,
 };

@@ -189,6 +189,21 @@ int cl_call_build(const char *cmd, const struct cl_options *o, int nargs,
 				c->path = NULL;
 			free(name);
 		}
+	} else if (!strcmp(cmd, "node")) {
+		c->render = CL_R_NODE;
+		if (!strcmp(args[0], "status")) {
+			c->path = strdup("/api/v1/node");
+		} else if (!strcmp(args[0], "drain") ||
+			   !strcmp(args[0], "undrain")) {
+			c->method = "POST";
+			if (asprintf(&c->path, "/api/v1/node/%s", args[0]) < 0)
+				c->path = NULL;
+			c->body = body_of(NULL);
+		} else {
+			return bad(cmd,
+				   "'%s' is not drain, undrain or status",
+				   args[0]);
+		}
 	} else if (!strcmp(cmd, "flow")) {
 		int err = build_flow(o, args, c);
 

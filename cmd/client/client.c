@@ -77,6 +77,9 @@ static void render(enum cl_render_kind kind, const json_t *data)
 	case CL_R_FLOW:
 		cl_render_flow(stdout, data);
 		break;
+	case CL_R_NODE:
+		cl_render_node(stdout, data);
+		break;
 	case CL_R_EVENTS:
 		break;
 	}
@@ -128,7 +131,7 @@ static const struct cli_command *client_spec(const char *name)
 	static const struct cli_command *const specs[] = {
 	    &cli_status,  &cli_show,	&cli_watch,	&cli_drain,
 	    &cli_undrain, &cli_disable, &cli_enable,	&cli_weight,
-	    &cli_health,  &cli_flow,	&cli_overrides,
+	    &cli_health,  &cli_flow,	&cli_overrides, &cli_node,
 	};
 
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)

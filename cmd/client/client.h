@@ -18,6 +18,7 @@ enum cl_render_kind {
 	CL_R_OVERRIDES,
 	CL_R_OVERRIDE, /* a mutating call's answer */
 	CL_R_FLOW,
+	CL_R_NODE, /* the bgp object: node state and VIPs */
 	CL_R_EVENTS, /* watch: a stream */
 };
 

@@ -158,6 +158,63 @@ static void ha_group_rows(struct cl_table *t, const json_t *ha)
 	}
 }
 
+/* One row per announced-or-not VIP: "  198.51.100.10  announced: why". */
+static void bgp_vip_rows(struct cl_table *t, const json_t *bgp)
+{
+	const json_t *vips = json_object_get(bgp, "vips"), *v;
+	size_t i;
+
+	json_array_foreach(vips, i, v)
+	{
+		char head[96], line[512];
+
+		snprintf(head, sizeof(head), "  %s", txt(v, "address"));
+		snprintf(line, sizeof(line), "%s: %s",
+			 json_is_true(json_object_get(v, "announced"))
+			     ? "announced"
+			     : "withdrawn",
+			 txt(v, "reason"));
+		row(t, (const char *[]){head, line});
+	}
+}
+
+static void bgp_head(const json_t *bgp, char *buf, size_t len)
+{
+	snprintf(buf, len, "node %s %s%s%s%s", txt(bgp, "node"),
+		 txt(bgp, "state"),
+		 json_is_string(json_object_get(bgp, "drain_until"))
+		     ? " until "
+		     : "",
+		 json_is_string(json_object_get(bgp, "drain_until"))
+		     ? txt(bgp, "drain_until")
+		     : "",
+		 json_is_string(json_object_get(bgp, "last_error"))
+		     ? "; last error: "
+		     : "");
+	if (json_is_string(json_object_get(bgp, "last_error")))
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s",
+			 txt(bgp, "last_error"));
+}
+
+void cl_render_node(FILE *f, const json_t *d)
+{
+	struct cl_table *t = cl_table_new(2);
+	char v[2][512];
+
+	if (!t)
+		return;
+	bgp_head(d, v[0], sizeof(v[0]));
+	snprintf(v[1], sizeof(v[1]),
+		 "protocol %s, table %s, min_healthy %s, drain_wait %s ms",
+		 txt(d, "route_protocol"), txt(d, "route_table"),
+		 txt(d, "min_healthy"), txt(d, "drain_wait_ms"));
+	row(t, (const char *[]){"bgp", v[0]});
+	row(t, (const char *[]){"routes", v[1]});
+	bgp_vip_rows(t, d);
+	cl_table_print(f, t, NULL);
+	cl_table_free(t);
+}
+
 void cl_render_status(FILE *f, const json_t *d)
 {
 	const json_t *cfg = json_object_get(d, "config");
@@ -165,6 +222,7 @@ void cl_render_status(FILE *f, const json_t *d)
 	const json_t *lp = json_object_get(d, "last_pass");
 	const json_t *n = json_object_get(d, "counts");
 	const json_t *ha = json_object_get(d, "ha");
+	const json_t *bgp = json_object_get(d, "bgp");
 	const json_t *rl = json_object_get(d, "reload");
 	const char *sha = json_string_value(json_object_get(cfg, "sha256"));
 	struct cl_table *t = cl_table_new(2);
@@ -216,6 +274,11 @@ void cl_render_status(FILE *f, const json_t *d)
 	row(t, (const char *[]){"refusals", v[3]});
 	row(t, (const char *[]){"ha", v[4]});
 	ha_group_rows(t, ha);
+	if (json_is_object(bgp)) {
+		bgp_head(bgp, v[6], sizeof(v[6]));
+		row(t, (const char *[]){"bgp", v[6]});
+		bgp_vip_rows(t, bgp);
+	}
 	row(t, (const char *[]){"reload", v[5]});
 	cl_table_print(f, t, NULL);
 	cl_table_free(t);

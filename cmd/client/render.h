@@ -18,6 +18,8 @@ void cl_render_overrides(FILE *f, const json_t *data);
 /* A mutating call's answer: the override set, or {"removed": ...}. */
 void cl_render_override_result(FILE *f, const json_t *data);
 void cl_render_flow(FILE *f, const json_t *data);
+/* ballast node: the node's state and one row per VIP. */
+void cl_render_node(FILE *f, const json_t *data);
 /* One SSE event as a line: time, type, then its message or fields. */
 void cl_render_event(FILE *f, const char *type, const json_t *data);
 /*

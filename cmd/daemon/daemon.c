@@ -236,7 +236,7 @@ static void cleanup_dataplane(struct daemon *d)
 
 static int start(struct daemon *d, struct cfg **cfg)
 {
-	struct rc_weight_src base, layered;
+	struct rc_weight_src base, layered, gated;
 	struct rc_loop_opts ro;
 	char why[256];
 	int ret;
@@ -256,9 +256,13 @@ static int start(struct daemon *d, struct cfg **cfg)
 	dm_ovr_weight_src(d->ovr, &base, &layered);
 	dm_ovr_bind(d->ovr, *cfg);
 	ret = dm_ha_new(d, &d->ha);
+	if (!ret)
+		ret = dm_bgp_new(d, &d->bgp);
 	if (ret)
 		return ret;
-	dm_ha_weight_src(d->ha, &layered, &d->src);
+	/* One chain: health, overrides, the VRRP gate, the node's drain. */
+	dm_ha_weight_src(d->ha, &layered, &gated);
+	dm_bgp_weight_src(d->bgp, &gated, &d->src);
 	rc_loop_opts_init(&ro);
 	ro.tick_ms = (*cfg)->daemon.tick_ms;
 	ro.max_removal_fraction = (*cfg)->daemon.max_removal_fraction;
@@ -269,6 +273,8 @@ static int start(struct daemon *d, struct cfg **cfg)
 	rc_loop_set_lock(d->rc, lock_take, lock_release, d);
 	/* The gate's first state is in place before the first pass plans. */
 	ret = dm_ha_configure(d->ha, *cfg, why, sizeof(why));
+	if (!ret)
+		ret = dm_bgp_configure(d->bgp, *cfg, why, sizeof(why));
 	if (ret) {
 		lb_log_kv(LB_LOG_ERR, SUB, LB_NO_FIELDS, "%s", why);
 		return ret;
@@ -299,6 +305,8 @@ static int start(struct daemon *d, struct cfg **cfg)
 
 static void stop(struct daemon *d)
 {
+	/* First: the routers move the VIPs' traffic while we tidy up. */
+	dm_bgp_shutdown(d->bgp);
 	dm_unwatch_config(d);
 	lb_timer_cancel(d->loop, &d->reload_timer);
 	lb_timer_cancel(d->loop, &d->ovr_timer);
@@ -310,6 +318,7 @@ static void stop(struct daemon *d)
 	if (d->hc)
 		hc_engine_unsubscribe(d->hc, dm_on_hc_event, d);
 	dm_ha_free(d->ha); /* before the config its groups point into */
+	dm_bgp_free(d->bgp);
 	rc_loop_free(d->rc); /* frees the running config */
 	hc_engine_free(d->hc);
 	api_events_free(d->events);

@@ -30,7 +30,7 @@ struct dm_opts {
 	const char *socket;    /* overrides daemon.api_socket */
 	const char *state_dir; /* overrides DM_STATE_DIR_DEFAULT */
 	bool cleanup_on_exit;  /* remove what Ballast programmed at exit */
-	const char *node;      /* this node in vrrp.nodes; NULL: host name */
+	const char *node;      /* in vrrp.nodes or bgp.nodes; NULL: host name */
 	bool config_log_level; /* follow daemon.log_level (no --log-level) */
 };
 

@@ -11,6 +11,7 @@
 #include "cmd/api/events.h"
 #include "cmd/api/metrics.h"
 #include "cmd/daemon/daemon.h"
+#include "cmd/daemon/dm_bgp.h"
 #include "cmd/daemon/dm_gitrev.h"
 #include "cmd/daemon/dm_ha.h"
 #include "cmd/daemon/dm_override.h"
@@ -53,7 +54,9 @@ struct daemon {
 	struct hc_engine *hc;
 	struct dm_overrides *ovr;
 	struct dm_ha *ha;	  /* the HA gate */
-	struct rc_weight_src src; /* the gate over overrides over health */
+	struct dm_bgp *bgp;	  /* ha.mode bgp: announcements and drain */
+	/* the drain over the gate over overrides over health */
+	struct rc_weight_src src;
 	struct api_events *events;
 	struct api_server *api, *metrics_srv;
 	char *ovr_path;
@@ -127,6 +130,10 @@ int dm_h_override_set(struct api_req *req, struct api_resp *resp, void *arg);
 int dm_h_override_del(struct api_req *req, struct api_resp *resp, void *arg);
 int dm_h_overrides(struct api_req *req, struct api_resp *resp, void *arg);
 int dm_h_metrics(struct api_req *req, struct api_resp *resp, void *arg);
+/* dm_bgp_api.c: GET /api/v1/node, POST /api/v1/node/drain|undrain */
+int dm_h_node(struct api_req *req, struct api_resp *resp, void *arg);
+int dm_h_node_drain(struct api_req *req, struct api_resp *resp, void *arg);
+int dm_h_node_undrain(struct api_req *req, struct api_resp *resp, void *arg);
 /* Health counts over the running config (status and metrics). */
 struct dm_counts {
 	size_t services, reals, up, down, unknown;

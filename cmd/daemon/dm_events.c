@@ -114,6 +114,7 @@ void dm_on_rc_event(void *arg, const struct rc_loop_event *ev)
 	case RC_LOOP_EV_PASS:
 		on_pass(d, ev);
 		dm_ha_on_pass(d->ha, ev);
+		dm_bgp_on_pass(d->bgp, ev);
 		break;
 	case RC_LOOP_EV_DRIFT:
 		if (ev->op && ev->op->kind < DM_OP_KINDS)
@@ -253,6 +254,7 @@ void dm_on_hc_event(void *arg, const struct hc_event *ev)
 			     ev->tr->cause, "reals", (int)ev->n_reals),
 		   "%s %s -> %s: %s", addr, hc_state_name(ev->tr->from),
 		   hc_state_name(ev->tr->to), ev->tr->cause);
+	dm_bgp_on_health(d->bgp);
 }
 
 /* ---- audit -----------------------------------------------------------------

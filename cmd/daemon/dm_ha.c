@@ -88,16 +88,14 @@ static uint32_t inner_weight(void *ctx, const struct cfg_pool *pool,
 {
 	const struct dm_ha *h = ctx;
 
-	if (h->inner.weight)
-		return h->inner.weight(h->inner.ctx, pool, b);
-	return b->disabled ? 0 : b->weight;
+	return rc_weight_src_weight(&h->inner, pool, b);
 }
 
 static bool inner_pool_down(void *ctx, const struct cfg_pool *pool)
 {
 	const struct dm_ha *h = ctx;
 
-	return h->inner.pool_down && h->inner.pool_down(h->inner.ctx, pool);
+	return rc_weight_src_pool_down(&h->inner, pool);
 }
 
 void dm_ha_weight_src(struct dm_ha *h, const struct rc_weight_src *inner,
@@ -389,7 +387,8 @@ json_t *dm_ha_status_json(const struct dm_ha *h, const struct cfg *cfg)
 	json_t *o, *groups;
 
 	if (!h || !h->w)
-		return json_pack("{s:s, s:s}", "mode", "none", "state", "n/a");
+		return json_pack("{s:s, s:s}", "mode",
+				 cfg_ha_mode_name(cfg->ha.mode), "state", "n/a");
 	groups = json_array();
 	for (size_t g = 0; g < h->n_groups; g++) {
 		struct vw_group_status st;

@@ -169,6 +169,16 @@ static void restore_health(struct daemon *d, const struct cfg *old)
 			  "cannot restore the running config's health checks");
 }
 
+/* Back to the running generation's HA gate (it points into the config). */
+static void restore_ha(struct daemon *d, const struct cfg *old)
+{
+	char why[256];
+
+	if (dm_ha_configure(d->ha, old, why, sizeof(why)))
+		lb_log_kv(LB_LOG_ERR, SUB, LB_NO_FIELDS,
+			  "cannot restore the running HA gate: %s", why);
+}
+
 static void reload_failed(struct daemon *d, const char *why_now, char *why,
 			  json_t *errs)
 {
@@ -228,6 +238,11 @@ void dm_reload(struct daemon *d, const char *trigger)
 		return;
 	}
 	ret = dm_ha_configure(d->ha, nw, hawhy, sizeof(hawhy));
+	if (!ret) {
+		ret = dm_bgp_configure(d->bgp, nw, hawhy, sizeof(hawhy));
+		if (ret)
+			restore_ha(d, old);
+	}
 	if (ret) {
 		json_array_append_new(errs, json_string(hawhy));
 		cfg_free(nw);
@@ -242,9 +257,10 @@ void dm_reload(struct daemon *d, const char *trigger)
 	    nw->daemon.allow_mass_removal ? RC_LOOP_GEN_ALLOW_MASS_REMOVAL : 0);
 	if (ret) { /* nw is gone, old still runs */
 		restore_health(d, old);
-		if (dm_ha_configure(d->ha, old, hawhy, sizeof(hawhy)))
+		restore_ha(d, old);
+		if (dm_bgp_configure(d->bgp, old, hawhy, sizeof(hawhy)))
 			lb_log_kv(LB_LOG_ERR, SUB, LB_NO_FIELDS,
-				  "cannot restore the running HA gate: %s",
+				  "cannot restore the running announcer: %s",
 				  hawhy);
 		dm_ovr_bind(d->ovr, old);
 		free(text);

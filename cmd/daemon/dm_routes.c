@@ -63,7 +63,7 @@ static int h_status(struct api_req *req, struct api_resp *resp, void *arg)
 	    json_pack(
 		"{s:s, s:{s:s, s:I, s:s, s:o, s:s}, s:{s:s}, s:o,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:o, s:b,"
-		" s:o, s:{s:s, s:o, s:o},"
+		" s:o, s:o, s:{s:s, s:o, s:o},"
 		" s:{s:I, s:I, s:I, s:I, s:b, s:b}}",
 		"version", BALLAST_VERSION, "config", "path", d->opts.config,
 		"generation", (json_int_t)st.generation, "sha256", st.sha256,
@@ -78,7 +78,8 @@ static int h_status(struct api_req *req, struct api_resp *resp, void *arg)
 		st.last_refusal[0] ? json_string(st.last_refusal) : json_null(),
 		"pending",
 		st.full_pending || st.scoped_pending || st.retry_pending, "ha",
-		dm_ha_status_json(d->ha, cfg), "reload",
+		dm_ha_status_json(d->ha, cfg), "bgp",
+		dm_bgp_status_json(d->bgp), "reload",
 		"last_result", d->reload_ok ? "ok" : "error", "last_error",
 		d->reload_error ? json_string(d->reload_error) : json_null(),
 		"time", dm_time_json(d->reload_wall_ms), "passes", "full",
@@ -269,6 +270,11 @@ void dm_routes_fill(struct daemon *d)
 	r[n++] =
 	    (struct api_route){"GET", "/api/v1/overrides", dm_h_overrides, d};
 	r[n++] = (struct api_route){"GET", "/metrics", dm_h_metrics, d};
+	r[n++] = (struct api_route){"GET", "/api/v1/node", dm_h_node, d};
+	r[n++] = (struct api_route){"POST", "/api/v1/node/drain",
+				    dm_h_node_drain, d};
+	r[n++] = (struct api_route){"POST", "/api/v1/node/undrain",
+				    dm_h_node_undrain, d};
 	for (int k = 0; k < DM_OVR__COUNT; k++) {
 		d->kargs[k] = (struct dm_kind_arg){d, (enum dm_ovr_kind)k};
 		snprintf(patterns[k], sizeof(patterns[k]),

@@ -13,6 +13,7 @@ test-daemon: ballast $(BUILD)/tests/health/hc_testsrv $(DAEMON_UNIT)
 	$(Q)BUILD=$(BUILD) tests/daemon/test_daemon.sh
 	$(Q)BUILD=$(BUILD) tests/daemon/test_api.sh
 	$(Q)BUILD=$(BUILD) tests/daemon/test_ha_gate.sh
+	$(Q)BUILD=$(BUILD) tests/daemon/test_bgp_announce.sh
 
 CHECK_TARGETS += test-daemon
 

@@ -322,8 +322,8 @@ void dr_check_ha_frr(struct dr_ctx *ctx, struct dr_result *r)
 		free(block);
 		return;
 	}
-	ret = vr_frr_splice(file, flen, block, blen, &out, &olen, err,
-			    sizeof(err));
+	ret = vr_frr_splice(&vr_frr_vrrp, file, flen, block, blen, &out, &olen,
+			    err, sizeof(err));
 	free(out);
 	free(block);
 	free(file);

@@ -3,6 +3,8 @@
  * The frr.conf patcher: find the managed block's two marker lines, put the
  * rendered block between them (or at the end), and replace the file only
  * when that changed, atomically, its previous bytes kept in FILE.bak.
+ * Several blocks (vrrp, bgp) share one frr.conf: each is found by its own
+ * markers, so patching one leaves the others as bytes outside it.
  */
 #include "cmd/vrrp/render.h"
 
@@ -15,6 +17,10 @@
 
 /* A file bigger than this is not an frr.conf. */
 #define VR_FRR_MAX_BYTES (64u << 20)
+
+const struct vr_frr_block vr_frr_vrrp = {VR_FRR_BEGIN, VR_FRR_END, "vrrp"};
+const struct vr_frr_block vr_frr_bgp = {VR_FRR_BGP_BEGIN, VR_FRR_BGP_END,
+					"bgp"};
 
 struct marker_scan {
 	size_t n_begin, n_end;
@@ -37,7 +43,8 @@ static bool is_marker(const char *s, size_t n, const char *m)
 	return true;
 }
 
-static void scan(const char *t, size_t len, struct marker_scan *m)
+static void scan(const struct vr_frr_block *k, const char *t, size_t len,
+		 struct marker_scan *m)
 {
 	size_t at = 0, line = 1;
 
@@ -46,14 +53,14 @@ static void scan(const char *t, size_t len, struct marker_scan *m)
 		const char *nl = memchr(t + at, '\n', len - at);
 		size_t stop = nl ? (size_t)(nl - t) : len;
 
-		if (is_marker(t + at, stop - at, VR_FRR_BEGIN)) {
+		if (is_marker(t + at, stop - at, k->begin)) {
 			if (!m->n_begin++) {
 				m->begin_at = at;
 				m->begin_line = line;
 			} else if (!m->line2[0]) {
 				m->line2[0] = line;
 			}
-		} else if (is_marker(t + at, stop - at, VR_FRR_END)) {
+		} else if (is_marker(t + at, stop - at, k->end)) {
 			if (!m->n_end++) {
 				m->end_at = at;
 				m->end_stop = stop;
@@ -67,9 +74,9 @@ static void scan(const char *t, size_t len, struct marker_scan *m)
 	}
 }
 
-int vr_frr_splice(const char *old, size_t old_len, const char *block,
-		  size_t block_len, char **out, size_t *out_len, char *err,
-		  size_t errlen)
+int vr_frr_splice(const struct vr_frr_block *k, const char *old, size_t old_len,
+		  const char *block, size_t block_len, char **out,
+		  size_t *out_len, char *err, size_t errlen)
 {
 	struct marker_scan m;
 	size_t head, tail, sep;
@@ -77,16 +84,15 @@ int vr_frr_splice(const char *old, size_t old_len, const char *block,
 
 	*out = NULL;
 	*out_len = 0;
-	scan(old, old_len, &m);
+	scan(k, old, old_len, &m);
 	if (m.n_begin > 1 || m.n_end > 1) {
 		snprintf(
 		    err, errlen,
-		    "line %zu: a second '%s' line (the first is line %zu); "
-		    "keep one begin and one end marker, or remove every "
-		    "marker line to have the block appended",
+		    "line %zu: a second '%s managed %s block' line (the first "
+		    "is line %zu); keep one begin and one end marker, or "
+		    "remove every marker line to have the block appended",
 		    m.n_begin > 1 ? m.line2[0] : m.line2[1],
-		    m.n_begin > 1 ? "begin managed vrrp block"
-				  : "end managed vrrp block",
+		    m.n_begin > 1 ? "begin" : "end", k->name,
 		    m.n_begin > 1 ? m.begin_line : m.end_line);
 		return -EINVAL;
 	}
@@ -98,7 +104,7 @@ int vr_frr_splice(const char *old, size_t old_len, const char *block,
 			 m.n_begin ? m.begin_line : m.end_line,
 			 m.n_begin ? "begin" : "end",
 			 m.n_begin ? "end" : "begin",
-			 m.n_begin ? VR_FRR_END : VR_FRR_BEGIN);
+			 m.n_begin ? k->end : k->begin);
 		return -EINVAL;
 	}
 	if (m.n_begin && m.end_at < m.begin_at) {
@@ -169,15 +175,16 @@ static void print_lines(FILE *f, char mark, const char *t, size_t (*l)[2],
 		fprintf(f, "%c%.*s\n", mark, (int)l[i][1], t + l[i][0]);
 }
 
-void vr_print_block_diff(FILE *f, const char *path, const char *old,
-			 size_t old_len, const char *block, size_t block_len)
+void vr_print_block_diff(const struct vr_frr_block *k, FILE *f,
+			 const char *path, const char *old, size_t old_len,
+			 const char *block, size_t block_len)
 {
 	struct marker_scan m;
 	size_t(*a)[2], (*b)[2];
 	const char *o = "";
 	size_t na, nb, pre = 0, suf = 0;
 
-	scan(old, old_len, &m);
+	scan(k, old, old_len, &m);
 	if (m.n_begin == 1 && m.n_end == 1 && m.begin_at < m.end_at) {
 		o = old + m.begin_at;
 		old_len = m.end_stop - m.begin_at;
@@ -197,8 +204,8 @@ void vr_print_block_diff(FILE *f, const char *path, const char *old,
 	       !memcmp(o + a[na - 1 - suf][0], block + b[nb - 1 - suf][0],
 		       a[na - 1 - suf][1]))
 		suf++;
-	fprintf(f, "--- %s (managed vrrp block)\n+++ %s (as rendered)\n", path,
-		path);
+	fprintf(f, "--- %s (managed %s block)\n+++ %s (as rendered)\n", path,
+		k->name, path);
 	print_lines(f, ' ', o, a, 0, pre);
 	print_lines(f, '-', o, a, pre, na - suf);
 	print_lines(f, '+', block, b, pre, nb - suf);
@@ -208,7 +215,8 @@ out:
 	free(b);
 }
 
-int vr_frr_patch_file(const char *path, const char *block, size_t block_len,
+int vr_frr_patch_file(const struct vr_frr_block *k, const char *path,
+		      const char *block, size_t block_len,
 		      const struct vr_patch_opts *o, FILE *report, char *err,
 		      size_t errlen)
 {
@@ -234,8 +242,8 @@ int vr_frr_patch_file(const char *path, const char *block, size_t block_len,
 		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
 		return ret;
 	}
-	ret = vr_frr_splice(old, old_len, block, block_len, &new, &new_len, err,
-			    errlen);
+	ret = vr_frr_splice(k, old, old_len, block, block_len, &new, &new_len,
+			    err, errlen);
 	if (ret == -EINVAL) {
 		/* Say which file: the message names only the line. */
 		char why[512];
@@ -249,21 +257,20 @@ int vr_frr_patch_file(const char *path, const char *block, size_t block_len,
 		goto out;
 	what = ret;
 	if (o->diff && what != VR_SPLICE_UNCHANGED)
-		vr_print_block_diff(report, path, old, old_len, block,
+		vr_print_block_diff(k, report, path, old, old_len, block,
 				    block_len);
 	if (what == VR_SPLICE_UNCHANGED) {
 		fprintf(report,
-			"%s: unchanged (the managed vrrp block is up to "
-			"date)\n",
-			path);
+			"%s: unchanged (the managed %s block is up to date)\n",
+			path, k->name);
 		goto out;
 	}
 	if (o->dry_run) {
 		fprintf(report,
-			"%s: would %s the managed vrrp block (dry run, "
+			"%s: would %s the managed %s block (dry run, "
 			"nothing written)\n",
-			path,
-			what == VR_SPLICE_APPENDED ? "append" : "replace");
+			path, what == VR_SPLICE_APPENDED ? "append" : "replace",
+			k->name);
 		goto out;
 	}
 	/*
@@ -299,9 +306,8 @@ int vr_frr_patch_file(const char *path, const char *block, size_t block_len,
 		goto out;
 	}
 	fprintf(report,
-		"%s: %s the managed vrrp block (previous content in "
-		"%s)\n",
-		path, what == VR_SPLICE_APPENDED ? "appended" : "replaced",
+		"%s: %s the managed %s block (previous content in %s)\n", path,
+		what == VR_SPLICE_APPENDED ? "appended" : "replaced", k->name,
 		bak);
 	ret = what;
 out:

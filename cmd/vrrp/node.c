@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Which node of the vrrp: section this host is, and shared formatting. */
+/* Which node of the vrrp: (or bgp:) section this host is; shared formatting. */
 #include "cmd/vrrp/render.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
-static void node_names(const struct cfg_vrrp *v, char *buf, size_t len)
+#define NODE_NAME(nodes, stride, off, i)                                       \
+	(*(const char *const *)((const char *)(nodes) + (stride) * (i) + (off)))
+
+static void node_names(const void *nodes, size_t n, size_t stride, size_t off,
+		       char *buf, size_t len)
 {
 	size_t at = 0;
 
 	buf[0] = 0;
-	for (size_t i = 0; i < v->n_nodes && at < len; i++) {
+	for (size_t i = 0; i < n && at < len; i++) {
 		int k = snprintf(buf + at, len - at, "%s%s", i ? ", " : "",
-				 v->nodes[i].name);
+				 NODE_NAME(nodes, stride, off, i));
 
 		if (k < 0)
 			break;
@@ -20,21 +25,59 @@ static void node_names(const struct cfg_vrrp *v, char *buf, size_t len)
 	}
 }
 
-static ssize_t node_find(const struct cfg_vrrp *v, const char *name, size_t len)
+static ssize_t node_find(const void *nodes, size_t n, size_t stride, size_t off,
+			 const char *name, size_t len)
 {
-	for (size_t i = 0; i < v->n_nodes; i++)
-		if (strlen(v->nodes[i].name) == len &&
-		    !strncmp(v->nodes[i].name, name, len))
+	for (size_t i = 0; i < n; i++) {
+		const char *nm = NODE_NAME(nodes, stride, off, i);
+
+		if (strlen(nm) == len && !strncmp(nm, name, len))
 			return (ssize_t)i;
+	}
 	return -1;
+}
+
+int vr_node_pick(const void *nodes, size_t n, size_t stride, size_t name_off,
+		 const char *section, const char *name, const char *hostname,
+		 size_t *idx, char *err, size_t errlen)
+{
+	char names[512];
+	ssize_t i;
+
+	node_names(nodes, n, stride, name_off, names, sizeof(names));
+	if (name) {
+		i = node_find(nodes, n, stride, name_off, name, strlen(name));
+		if (i < 0) {
+			snprintf(err, errlen,
+				 "no %s node is named '%s'; the nodes are: %s",
+				 section, name, names);
+			return -ENOENT;
+		}
+		*idx = (size_t)i;
+		return 0;
+	}
+	if (hostname && *hostname) {
+		i = node_find(nodes, n, stride, name_off, hostname,
+			      strlen(hostname));
+		if (i < 0)
+			i = node_find(nodes, n, stride, name_off, hostname,
+				      strcspn(hostname, "."));
+		if (i >= 0) {
+			*idx = (size_t)i;
+			return 0;
+		}
+	}
+	snprintf(err, errlen,
+		 "this host's name '%s' is none of the %s nodes (%s); pass "
+		 "--node NAME",
+		 hostname ? hostname : "", section, names);
+	return -ENOENT;
 }
 
 int vr_node_select(const struct cfg *cfg, const char *name,
 		   const char *hostname, size_t *idx, char *err, size_t errlen)
 {
 	const struct cfg_vrrp *v = &cfg->vrrp;
-	char names[512];
-	ssize_t i;
 
 	if (!v->present || !v->n_nodes) {
 		snprintf(err, errlen,
@@ -43,33 +86,9 @@ int vr_node_select(const struct cfg *cfg, const char *name,
 			 cfg->path ? cfg->path : "the configuration");
 		return -EINVAL;
 	}
-	node_names(v, names, sizeof(names));
-	if (name) {
-		i = node_find(v, name, strlen(name));
-		if (i < 0) {
-			snprintf(err, errlen,
-				 "no vrrp node is named '%s'; the nodes are: "
-				 "%s",
-				 name, names);
-			return -ENOENT;
-		}
-		*idx = (size_t)i;
-		return 0;
-	}
-	if (hostname && *hostname) {
-		i = node_find(v, hostname, strlen(hostname));
-		if (i < 0)
-			i = node_find(v, hostname, strcspn(hostname, "."));
-		if (i >= 0) {
-			*idx = (size_t)i;
-			return 0;
-		}
-	}
-	snprintf(err, errlen,
-		 "this host's name '%s' is none of the vrrp nodes (%s); pass "
-		 "--node NAME",
-		 hostname ? hostname : "", names);
-	return -ENOENT;
+	return vr_node_pick(v->nodes, v->n_nodes, sizeof(*v->nodes),
+			    offsetof(struct cfg_vrrp_node, name), "vrrp", name,
+			    hostname, idx, err, errlen);
 }
 
 const char *vr_fmt_seconds(unsigned ms, char *buf, size_t len)

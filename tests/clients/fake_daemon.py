@@ -33,6 +33,13 @@ WEB = {"name": "web", "address": "192.0.2.10", "port": 80, "protocol": "tcp",
        "packets": 1200, "bytes": 96000, "reals": [REAL, REAL6]}
 DNS = dict(WEB, name="dns", address="192.0.2.53", port=53, protocol="udp",
            pool="dns", reals=[])
+NODE = {"node": "lb1", "state": "serving", "drain_until": None,
+        "route_protocol": 200, "route_table": 254, "min_healthy": 2,
+        "drain_wait_ms": 30000, "last_error": None,
+        "vips": [{"address": "192.0.2.10", "announced": True,
+                  "reason": "2/2 reals up, in sync"},
+                 {"address": "192.0.2.53", "announced": False,
+                  "reason": "0/0 reals up < min_healthy 2 (service dns)"}]}
 STATUS = {"version": "test", "config": {"path": "/etc/ballast/ballast.yaml",
           "generation": 4, "sha256": "ab" * 32, "loaded_at": "2026-12-06T20:00:00Z"},
           "dataplane": {"driver": "fake"},
@@ -42,7 +49,8 @@ STATUS = {"version": "test", "config": {"path": "/etc/ballast/ballast.yaml",
           "counts": {"services": 2, "reals": 4, "reals_up": 3, "reals_down": 1,
                      "reals_unknown": 0, "overrides": 1},
           "drift_total": 2, "refusals_total": 0, "last_refusal": None,
-          "pending": False, "ha": {"mode": "none", "state": "n/a"},
+          "pending": False, "ha": {"mode": "bgp", "state": "n/a"},
+          "bgp": NODE,
           "reload": {"last_result": "ok", "last_error": None,
                      "time": "2026-12-06T20:00:00Z"}}
 OVERRIDE = {"id": 7, "service": "web", "real": "[2001:db8::2]:8080",
@@ -119,6 +127,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.ok([OVERRIDE])
         if url.path == "/api/v1/events" and m == "GET":
             return self.events()
+        if url.path == "/api/v1/node" and m == "GET":
+            return self.ok(NODE)
+        if url.path == "/api/v1/node/drain" and m == "POST":
+            return self.ok(dict(NODE, state="draining",
+                                drain_until="2026-12-06T20:05:00Z",
+                                vips=[dict(v, announced=False,
+                                           reason="node draining")
+                                      for v in NODE["vips"]]))
+        if url.path == "/api/v1/node/undrain" and m == "POST":
+            return self.ok(NODE)
         if url.path == "/api/v1/flow" and m == "GET":
             q = urllib.parse.parse_qs(url.query)
             return self.ok({"service": "web", "real": "10.0.1.1:80",

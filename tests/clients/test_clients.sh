@@ -88,6 +88,8 @@ sent "status: GET /api/v1/status" GET /api/v1/status
 expect_in "$out" "status names the config generation" '^config +/etc/ballast/ballast.yaml, generation 4, sha256 abababababab'
 expect_in "$out" "status shows the last pass" '^last pass +.*scoped pass, ok in 3 ms \(1 applied, 0 failed\)'
 expect_in "$out" "status counts reals by health" '^counts +2 services, 4 reals: 3 up, 1 down, 0 unknown'
+expect_in "$out" "status: the node's BGP state" '^bgp +node lb1 serving$'
+expect_in "$out" "status: a line per VIP" '^  192\.0\.2\.53 +withdrawn: 0/0 reals up < min_healthy 2 \(service dns\)$'
 run 0 "status --json" -- $bin status "${S[@]}" --json
 json_check "status --json prints data as the API returns it" "$out" "d['config']['generation'] == 4 and d['counts']['reals_down'] == 1 and 'success' not in d"
 
@@ -128,6 +130,20 @@ run 1 "show services NAME --json: error still on stderr" -- $bin show services n
 [[ ! -s $out ]] && t_pass "no JSON on stdout for an error" || t_fail "no JSON on stdout for an error" "$(cat "$out")"
 run 1 "show something else" -- $bin show pools "${S[@]}"
 expect_in "$err" "show says what it shows" "try 'ballast show services'"
+
+run 0 "node status" -- $bin node status "${S[@]}"
+sent "node status: GET /api/v1/node" GET /api/v1/node
+expect_in "$out" "node state" '^bgp +node lb1 serving$'
+expect_in "$out" "an announced VIP and why" '^  192\.0\.2\.10 +announced: 2/2 reals up, in sync$'
+expect_in "$out" "a withdrawn VIP and why not" '^  192\.0\.2\.53 +withdrawn: 0/0 reals up < min_healthy 2 \(service dns\)$'
+run 0 "node drain" -- $bin node drain "${S[@]}"
+sent "node drain: POST /api/v1/node/drain" POST /api/v1/node/drain
+expect_in "$out" "drain: draining until" '^bgp +node lb1 draining until 2026-12-06T20:05:00Z$'
+run 0 "node undrain" -- $bin node undrain "${S[@]}"
+sent "node undrain: POST /api/v1/node/undrain" POST /api/v1/node/undrain
+run 1 "node with another verb" -- $bin node stop "${S[@]}"
+expect_in "$err" "node names its verbs" "'stop' is not drain, undrain or status"
+run 3 "node status without a daemon" -- $bin node status --socket "$work/none.sock"
 
 run 0 "overrides" -- $bin overrides "${S[@]}"
 sent "overrides: GET /api/v1/overrides" GET /api/v1/overrides

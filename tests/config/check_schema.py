@@ -35,7 +35,8 @@ SEMANTIC_ONLY = {
                  "pools a service names, a service against its backends, "
                  "service addresses against the vrrp groups' VIPs",
     "unique": "uniqueness across list items: names, addresses, fwmarks, "
-              "backends of a pool, vrrp nodes, groups, VRIDs and VIPs",
+              "backends of a pool, vrrp nodes, groups, VRIDs and VIPs, "
+              "bgp nodes, router ids and neighbours",
     "inherit": "health settings resolved across top level, pool and backend",
     "arithmetic": "values compared or computed: durations in range and in "
                   "order, thresholds, prime ring sizes, capacity totals",

@@ -90,5 +90,25 @@ status_ge() { local v; v=$(status "$1" "$2"); [[ $v =~ ^[0-9]+$ ]] && ((v >= $3)
 # replace FILE: stdin becomes FILE by rename, as editors and deploys do.
 replace() { cat >"$1.new" && mv "$1.new" "$1"; }
 
+# netns_daemon NS: a network namespace NS with lo up, deleted on exit, in
+# which start_daemon runs the daemon (BALLAST becomes a wrapper). NSR is its
+# path for nsenter.
+netns_daemon() {
+	NS=$1
+	NSR=/run/netns/$NS
+	ip netns add "$NS" || return 1
+	trap 'cleanup; ip netns del "$NS" 2>/dev/null' EXIT
+	ip -n "$NS" link set lo up
+	BALLAST=$(netns_wrap ballast-ns "$PWD/ballast")
+}
+
+# netns_wrap NAME CMD: prints the path of a script $TMP/NAME that runs CMD
+# with its arguments in the namespace $NSR.
+netns_wrap() {
+	printf '#!/bin/sh\nexec nsenter --net=%s %s "$@"\n' "$NSR" "$2" >"$TMP/$1"
+	chmod +x "$TMP/$1"
+	echo "$TMP/$1"
+}
+
 # A port per run, so suites of several worktrees do not collide.
 PORT=$((20000 + $$ % 20000))

@@ -11,8 +11,6 @@ PIDS=()
 . tests/lib/result.sh
 . tests/daemon/lib.sh
 
-NS=dmha-$$
-NSR=/run/netns/$NS
 ST=$TMP/state.json
 CFG=$TMP/lb.yaml
 VIP1=192.0.2.10 VIP2=192.0.2.20
@@ -23,14 +21,7 @@ if [[ $(id -u) != 0 ]]; then
 	exit 0
 fi
 
-ns_cleanup() {
-	cleanup
-	ip netns del "$NS" 2>/dev/null
-}
-trap ns_cleanup EXIT
-
-ip netns add "$NS"
-ip -n "$NS" link set lo up
+netns_daemon dmha-$$
 # this kernel has no dummy driver: a veth whose peer is up has carrier
 ip -n "$NS" link add ha0 type veth peer name ha0p
 ip -n "$NS" link set ha0p up
@@ -77,10 +68,6 @@ no_service() { [[ ! -f $ST ]] || ! has_service "$1"; }
 event_seen() { grep -q "$1" "$TMP/events.txt" 2>/dev/null; }
 
 config withdraw >"$CFG"
-# the daemon runs in the namespace
-printf '#!/bin/sh\nexec nsenter --net=%s %s/ballast "$@"\n' "$NSR" "$PWD" >"$TMP/ballast-ns"
-chmod +x "$TMP/ballast-ns"
-BALLAST=$TMP/ballast-ns
 if ! start_daemon d "$CFG"; then
 	t_fail "daemon starts with ha.mode vrrp" "$(tail -5 "$TMP/d.log")"
 	t_done daemon-ha

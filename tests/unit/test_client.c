@@ -254,6 +254,14 @@ START_TEST(calls_built)
 	a[1] = "a b/c";
 	check_call("show", &o, 2, a, "GET", "/api/v1/services/a%20b%2Fc", NULL);
 	check_call("show", &o, 1, a, "GET", "/api/v1/services", NULL);
+	a[0] = "status";
+	check_call("node", &o, 1, a, "GET", "/api/v1/node", NULL);
+	a[0] = "drain";
+	check_call("node", &o, 1, a, "POST", "/api/v1/node/drain", "{}");
+	a[0] = "undrain";
+	check_call("node", &o, 1, a, "POST", "/api/v1/node/undrain", "{}");
+	a[0] = "stop";
+	ck_assert_int_eq(cl_call_build("node", &o, 1, a, &c), -EINVAL);
 }
 END_TEST
 

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "config/config.h"
+#include "tests/lib/cfg_expect.h"
 #include "tests/lib/check_main.h"
 
 /*
@@ -40,54 +41,16 @@ static const char tpl[] =
 #define NODE2 "    - {name: lb2, address: 10.0.0.12}\n"
 #define VIPS "[192.0.2.10]"
 
-struct load {
-	struct cfg *cfg;
-	struct cfg_diags d;
-	char buf[2048];
-};
-
-static int load(struct load *l, const char *ha, const char *settings,
+static int load(struct tl_cfg *l, const char *ha, const char *settings,
 		const char *node2, const char *vips, const char *more)
 {
 	snprintf(l->buf, sizeof(l->buf), tpl, ha, settings, node2, vips, more);
-	memset(&l->d, 0, sizeof(l->d));
-	l->cfg = NULL;
-	return cfg_load_buffer("t.yaml", l->buf, strlen(l->buf), &l->cfg,
-			       &l->d);
-}
-
-static void unload(struct load *l)
-{
-	cfg_free(l->cfg);
-	cfg_diags_free(&l->d);
-}
-
-/* The file fails with exactly one error containing `text`, at line:col. */
-static void expect_one(struct load *l, uint32_t line, uint32_t col,
-		       const char *text)
-{
-	ck_assert_msg(l->d.n_errors == 1, "%zu errors for:\n%s (first: %s)",
-		      l->d.n_errors, l->buf,
-		      l->d.n ? l->d.items[0].message : "-");
-	for (size_t i = 0; i < l->d.n; i++) {
-		if (l->d.items[i].severity != CFG_SEV_ERROR)
-			continue;
-		ck_assert_msg(strstr(l->d.items[i].message, text),
-			      "'%s' lacks '%s'", l->d.items[i].message, text);
-		ck_assert_uint_eq(l->d.items[i].line, line);
-		ck_assert_uint_eq(l->d.items[i].col, col);
-	}
-}
-
-static void expect_ok(struct load *l)
-{
-	ck_assert_msg(l->cfg && !l->d.n_errors, "%s\nfails: %s", l->buf,
-		      l->d.n ? l->d.items[0].message : "-");
+	return tl_cfg_load(l);
 }
 
 START_TEST(loads_defaults)
 {
-	struct load l;
+	struct tl_cfg l;
 	const struct cfg_vrrp *v;
 
 	ck_assert_int_eq(load(&l, "", "", NODE2, VIPS, ""), 0);
@@ -110,13 +73,13 @@ START_TEST(loads_defaults)
 	ck_assert_uint_eq(v->groups[0].vrid, 51);
 	ck_assert_uint_eq(v->groups[0].n_vips, 1);
 	ck_assert_uint_eq(v->groups[0].loc.line, 11);
-	unload(&l);
+	tl_cfg_unload(&l);
 }
 END_TEST
 
 START_TEST(loads_settings)
 {
-	struct load l;
+	struct tl_cfg l;
 	const struct cfg_vrrp *v;
 
 	ck_assert_int_eq(load(&l, "  provider: frr\n",
@@ -130,7 +93,7 @@ START_TEST(loads_settings)
 	ck_assert(!v->preempt);
 	ck_assert_uint_eq(v->groups[0].n_vips, 2);
 	ck_assert_uint_eq(v->groups[0].vips[1].family, AF_INET6);
-	unload(&l);
+	tl_cfg_unload(&l);
 
 	/* No section: not present, the defaults the gate and renderers use. */
 	{
@@ -153,7 +116,7 @@ END_TEST
 
 START_TEST(needs_ha_mode)
 {
-	struct load l;
+	struct tl_cfg l;
 	char buf[2048];
 	struct cfg *cfg = NULL;
 	struct cfg_diags d = {0};
@@ -162,7 +125,7 @@ START_TEST(needs_ha_mode)
 	/* The template with ha.mode none: refused at the section. */
 	ck_assert_int_eq(load(&l, "", "", NODE2, VIPS, ""), 0);
 	snprintf(buf, sizeof(buf), "%s", l.buf);
-	unload(&l);
+	tl_cfg_unload(&l);
 	at = strstr(buf, "mode: vrrp");
 	memcpy(at, "mode: none", 10);
 	ck_assert_int_ne(cfg_load_buffer("t.yaml", buf, strlen(buf), &cfg, &d),
@@ -194,206 +157,208 @@ START_TEST(advert_interval_per_version)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct load l;
+		struct tl_cfg l;
 		uint32_t line = cases[i].settings[2] == 'v' ? 8 : 7;
 
 		(void)!load(&l, "", cases[i].settings, NODE2, VIPS, "");
 		if (cases[i].ok)
-			expect_ok(&l);
+			tl_cfg_expect_ok(&l);
 		else
-			expect_one(&l, line, 20, cases[i].text);
-		unload(&l);
+			tl_cfg_expect_one(&l, line, 20, cases[i].text);
+		tl_cfg_unload(&l);
 	}
 }
 END_TEST
 
 START_TEST(advert_interval_frr_v2)
 {
-	struct load l;
+	struct tl_cfg l;
 
 	(void)!load(&l, "  provider: frr\n",
 		    "  version: 2\n  advert_interval: 41s\n", NODE2, VIPS, "");
-	expect_one(&l, 9, 20, "above the 40950ms FRR's vrrpd accepts");
-	unload(&l);
+	tl_cfg_expect_one(&l, 9, 20, "above the 40950ms FRR's vrrpd accepts");
+	tl_cfg_unload(&l);
 	(void)!load(&l, "  provider: frr\n",
 		    "  version: 2\n  advert_interval: 40s\n", NODE2, VIPS, "");
-	expect_ok(&l);
-	unload(&l);
+	tl_cfg_expect_ok(&l);
+	tl_cfg_unload(&l);
 	/* keepalived takes the whole VRRPv2 range. */
 	(void)!load(&l, "", "  version: 2\n  advert_interval: 41s\n", NODE2,
 		    VIPS, "");
-	expect_ok(&l);
-	unload(&l);
+	tl_cfg_expect_ok(&l);
+	tl_cfg_unload(&l);
 }
 END_TEST
 
 START_TEST(auth_pass_rules)
 {
-	struct load l;
+	struct tl_cfg l;
 
 	(void)!load(&l, "", "  version: 2\n  auth_pass: secret\n", NODE2, VIPS,
 		    "");
-	expect_ok(&l);
+	tl_cfg_expect_ok(&l);
 	ck_assert_str_eq(l.cfg->vrrp.auth_pass, "secret");
-	unload(&l);
+	tl_cfg_unload(&l);
 	(void)!load(&l, "", "  auth_pass: secret\n", NODE2, VIPS, "");
-	expect_one(&l, 7, 14, "or set 'version: 2'");
-	unload(&l);
+	tl_cfg_expect_one(&l, 7, 14, "or set 'version: 2'");
+	tl_cfg_unload(&l);
 	(void)!load(&l, "  provider: frr\n",
 		    "  version: 2\n  auth_pass: secret\n", NODE2, VIPS, "");
-	expect_one(&l, 9, 14, "FRR's vrrpd has no VRRP authentication");
-	unload(&l);
+	tl_cfg_expect_one(&l, 9, 14, "FRR's vrrpd has no VRRP authentication");
+	tl_cfg_unload(&l);
 	(void)!load(&l, "", "  version: 2\n  auth_pass: \"\"\n", NODE2, VIPS,
 		    "");
-	expect_one(&l, 8, 14, "auth_pass is empty");
-	unload(&l);
+	tl_cfg_expect_one(&l, 8, 14, "auth_pass is empty");
+	tl_cfg_unload(&l);
 	(void)!load(&l, "", "  version: 2\n  auth_pass: 123456789\n", NODE2,
 		    VIPS, "");
-	expect_one(&l, 8, 14, "longer than 8 characters");
-	unload(&l);
+	tl_cfg_expect_one(&l, 8, 14, "longer than 8 characters");
+	tl_cfg_unload(&l);
 }
 END_TEST
 
 START_TEST(unicast_rules)
 {
-	struct load l;
+	struct tl_cfg l;
 
 	(void)!load(&l, "", "  unicast: true\n", NODE2, VIPS, "");
-	expect_ok(&l);
+	tl_cfg_expect_ok(&l);
 	ck_assert(l.cfg->vrrp.unicast);
-	unload(&l);
+	tl_cfg_unload(&l);
 	(void)!load(&l, "  provider: frr\n", "  unicast: true\n", NODE2, VIPS,
 		    "");
-	expect_one(&l, 8, 12, "multicast only");
-	unload(&l);
+	tl_cfg_expect_one(&l, 8, 12, "multicast only");
+	tl_cfg_unload(&l);
 	/* Nodes of two families cannot advert to each other. */
 	(void)!load(&l, "", "  unicast: true\n",
 		    "    - {name: lb2, address: \"2001:db8::12\"}\n", VIPS, "");
-	expect_one(&l, 10, 28, "give every node an address of one family");
-	unload(&l);
+	tl_cfg_expect_one(&l, 10, 28,
+			  "give every node an address of one family");
+	tl_cfg_unload(&l);
 	/* Without unicast the nodes' families do not matter. */
 	(void)!load(&l, "", "",
 		    "    - {name: lb2, address: \"2001:db8::12\"}\n", VIPS, "");
-	expect_ok(&l);
-	unload(&l);
+	tl_cfg_expect_ok(&l);
+	tl_cfg_unload(&l);
 	/* An IPv6 VIP cannot go in unicast adverts between IPv4 nodes. */
 	(void)!load(&l, "", "  unicast: true\n", NODE2,
 		    "[192.0.2.10, \"2001:db8::10\"]", "");
-	expect_one(&l, 12, 48, "give those VIPs nodes of their family");
-	unload(&l);
+	tl_cfg_expect_one(&l, 12, 48, "give those VIPs nodes of their family");
+	tl_cfg_unload(&l);
 }
 END_TEST
 
 START_TEST(version2_ipv4_only)
 {
-	struct load l;
+	struct tl_cfg l;
 
 	(void)!load(&l, "", "  version: 2\n", NODE2,
 		    "[192.0.2.10, \"2001:db8::10\"]", "");
-	expect_one(&l, 12, 48, "VRRPv2 is IPv4 only");
-	unload(&l);
+	tl_cfg_expect_one(&l, 12, 48, "VRRPv2 is IPv4 only");
+	tl_cfg_unload(&l);
 	(void)!load(&l, "", "  version: 3\n", NODE2,
 		    "[192.0.2.10, \"2001:db8::10\"]", "");
-	expect_ok(&l);
-	unload(&l);
+	tl_cfg_expect_ok(&l);
+	tl_cfg_unload(&l);
 }
 END_TEST
 
 START_TEST(nodes_unique)
 {
-	struct load l;
+	struct tl_cfg l;
 
 	(void)!load(&l, "", "", "    - {name: lb1, address: 10.0.0.12}\n", VIPS,
 		    "");
-	expect_one(&l, 9, 14, "node name 'lb1' is already used");
-	unload(&l);
+	tl_cfg_expect_one(&l, 9, 14, "node name 'lb1' is already used");
+	tl_cfg_unload(&l);
 	(void)!load(&l, "", "", "    - {name: lb2, address: 10.0.0.11}\n", VIPS,
 		    "");
-	expect_one(&l, 9, 28, "has the address 10.0.0.11 of node 'lb1'");
-	unload(&l);
+	tl_cfg_expect_one(&l, 9, 28, "has the address 10.0.0.11 of node 'lb1'");
+	tl_cfg_unload(&l);
 	/* A single node is allowed (the other runs an older file). */
 	(void)!load(&l, "", "", "", VIPS, "");
-	expect_ok(&l);
-	unload(&l);
+	tl_cfg_expect_ok(&l);
+	tl_cfg_unload(&l);
 }
 END_TEST
 
 START_TEST(groups_unique)
 {
-	struct load l;
+	struct tl_cfg l;
 
 	(void)!load(&l, "", "", NODE2, VIPS,
 		    "    - {name: api, vrid: 51, vips: [192.0.2.20]}\n");
-	expect_one(&l, 12, 25, "vrid 51 of group 'api' is already the vrid");
-	unload(&l);
+	tl_cfg_expect_one(&l, 12, 25,
+			  "vrid 51 of group 'api' is already the vrid");
+	tl_cfg_unload(&l);
 	(void)!load(&l, "", "", NODE2, VIPS,
 		    "    - {name: web, vrid: 52, vips: [192.0.2.20]}\n");
-	expect_one(&l, 12, 14, "group name 'web' is already used");
-	unload(&l);
+	tl_cfg_expect_one(&l, 12, 14, "group name 'web' is already used");
+	tl_cfg_unload(&l);
 	(void)!load(&l, "", "", NODE2, VIPS,
 		    "    - {name: api, vrid: 52, vips: [192.0.2.10]}\n");
-	expect_one(&l, 12, 36, "is already in group 'web' (line 11)");
-	unload(&l);
+	tl_cfg_expect_one(&l, 12, 36, "is already in group 'web' (line 11)");
+	tl_cfg_unload(&l);
 	(void)!load(&l, "", "", NODE2, "[192.0.2.10, 192.0.2.10]", "");
-	expect_one(&l, 11, 48, "listed twice in group 'web'");
-	unload(&l);
+	tl_cfg_expect_one(&l, 11, 48, "listed twice in group 'web'");
+	tl_cfg_unload(&l);
 	/* Distinct everything, and a VIP no service uses: fine. */
 	(void)!load(&l, "", "", NODE2, VIPS,
 		    "    - {name: api, vrid: 52, vips: [192.0.2.20]}\n");
-	expect_ok(&l);
-	unload(&l);
+	tl_cfg_expect_ok(&l);
+	tl_cfg_unload(&l);
 }
 END_TEST
 
 START_TEST(vip_class)
 {
-	struct load l;
+	struct tl_cfg l;
 
 	(void)!load(&l, "", "", NODE2, "[192.0.2.10, 224.0.0.18]", "");
-	expect_one(&l, 11, 48, "is a multicast address");
-	unload(&l);
+	tl_cfg_expect_one(&l, 11, 48, "is a multicast address");
+	tl_cfg_unload(&l);
 	(void)!load(&l, "", "", NODE2, "[192.0.2.10/32]", "");
-	expect_one(&l, 11, 36, "without a prefix length");
-	unload(&l);
+	tl_cfg_expect_one(&l, 11, 36, "without a prefix length");
+	tl_cfg_unload(&l);
 }
 END_TEST
 
 START_TEST(services_in_groups)
 {
-	struct load l;
+	struct tl_cfg l;
 
 	(void)!load(&l, "", "", NODE2, "[192.0.2.99]",
 		    "    - {name: api, vrid: 52, vips: [192.0.2.98]}\n");
-	expect_one(&l, 15, 26, "groups: web, api");
-	unload(&l);
+	tl_cfg_expect_one(&l, 15, 26, "groups: web, api");
+	tl_cfg_unload(&l);
 	/* The same service with its address in the second group. */
 	(void)!load(&l, "", "", NODE2, "[192.0.2.99]",
 		    "    - {name: api, vrid: 52, vips: [192.0.2.10]}\n");
-	expect_ok(&l);
-	unload(&l);
+	tl_cfg_expect_ok(&l);
+	tl_cfg_unload(&l);
 }
 END_TEST
 
 START_TEST(required_and_ranges)
 {
-	struct load l;
+	struct tl_cfg l;
 
 	(void)!load(&l, "", "  version: 1\n", NODE2, VIPS, "");
-	expect_one(&l, 7, 12, "allowed 2..3");
-	unload(&l);
+	tl_cfg_expect_one(&l, 7, 12, "allowed 2..3");
+	tl_cfg_unload(&l);
 	(void)!load(&l, "", "",
 		    "    - {name: lb2, address: 10.0.0.12, "
 		    "priority: 255}\n",
 		    VIPS, "");
-	expect_one(&l, 9, 49, "allowed 1..254");
-	unload(&l);
+	tl_cfg_expect_one(&l, 9, 49, "allowed 1..254");
+	tl_cfg_unload(&l);
 	(void)!load(&l, "", "", NODE2, "[]", "");
-	expect_one(&l, 11, 35, "name at least one virtual address");
-	unload(&l);
+	tl_cfg_expect_one(&l, 11, 35, "name at least one virtual address");
+	tl_cfg_unload(&l);
 	(void)!load(&l, "", "", NODE2, VIPS,
 		    "    - {name: api, vips: [192.0.2.20]}\n");
-	expect_one(&l, 12, 7, "missing required key 'vrid'");
-	unload(&l);
+	tl_cfg_expect_one(&l, 12, 7, "missing required key 'vrid'");
+	tl_cfg_unload(&l);
 }
 END_TEST
 

@@ -122,7 +122,15 @@ struct mock_src {
 	uint32_t weight[MAX_OVR];
 	int n;
 	const char *down; /* a pool with no live real, or NULL */
+	const char *inactive; /* a service left out, or NULL */
 };
+
+static bool mock_service_active(void *ctx, const struct cfg_service *svc)
+{
+	struct mock_src *m = ctx;
+
+	return !m->inactive || strcmp(m->inactive, svc->name);
+}
 
 static bool mock_pool_down(void *ctx, const struct cfg_pool *pool)
 {
@@ -247,6 +255,7 @@ static struct h *h_new(const struct dp_ops *ops, const char *faults,
 	ws.ctx = &h->src;
 	ws.weight = mock_weight;
 	ws.pool_down = mock_pool_down;
+	ws.service_active = mock_service_active;
 	ck_assert_int_eq(rc_loop_new(h->ev, &h->o, ops ? ops : &dp_fake_ops,
 				     h->dp, &ws, on_event, &h->rec, &h->l),
 			 0);
@@ -1093,6 +1102,52 @@ START_TEST(reconfigure_once_per_generation)
 }
 END_TEST
 
+/*
+ * rc_loop_service_converged follows what the last pass covering a service
+ * did to it: unknown before the first pass, true once applied, false while
+ * an operation of it failed (true again after the retry), false once a pass
+ * left it out of the desired state; other services keep their answer.
+ */
+START_TEST(service_converged_per_service)
+{
+	struct h *h = h_new(NULL, "17:EBUSY", tune_backoff);
+	struct rc_svc_key k0 = svc_key(0), k1 = svc_key(1), k2 = svc_key(2),
+			  k9 = svc_key(9);
+	struct lb_addr a = backend(2, 1);
+
+	ck_assert(!rc_loop_service_converged(h->l, &k0));
+	ck_assert(!rc_loop_service_converged(NULL, &k0));
+	start(h, 4);
+	ck_assert(rc_loop_service_converged(h->l, &k0));
+	ck_assert(rc_loop_service_converged(h->l, &k2));
+	ck_assert(!rc_loop_service_converged(h->l, &k9));
+
+	/* op 17 fails: s2's weight change is not in the dataplane */
+	mock_set(&h->src, a, 0);
+	ck_assert_int_eq(rc_loop_backend_changed(h->l, &a), 0);
+	run_passes(h, 1, 1000);
+	ck_assert_int_eq(status(h).last_result, RC_LOOP_PARTIAL);
+	ck_assert(!rc_loop_service_converged(h->l, &k2));
+	ck_assert(rc_loop_service_converged(h->l, &k0));
+	run_passes(h, 1, 1000); /* the retry */
+	ck_assert_int_eq(status(h).last_result, RC_LOOP_OK);
+	ck_assert(rc_loop_service_converged(h->l, &k2));
+
+	/* s1 left out of the desired state: deleted, so not in sync */
+	h->src.inactive = "s1";
+	ck_assert_int_eq(rc_loop_services_changed(h->l, &k1, 1), 0);
+	run_passes(h, 1, 1000);
+	ck_assert_uint_eq(live_services(h), 3);
+	ck_assert(!rc_loop_service_converged(h->l, &k1));
+	ck_assert(rc_loop_service_converged(h->l, &k0));
+	h->src.inactive = NULL;
+	ck_assert_int_eq(rc_loop_services_changed(h->l, &k1, 1), 0);
+	run_passes(h, 1, 1000);
+	ck_assert(rc_loop_service_converged(h->l, &k1));
+	h_free(h);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("loop");
@@ -1115,6 +1170,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, lock_around_each_pass);
 	tcase_add_test(tc, read_error_is_retried);
 	tcase_add_test(tc, reconfigure_once_per_generation);
+	tcase_add_test(tc, service_converged_per_service);
 	suite_add_tcase(s, tc);
 	return s;
 }

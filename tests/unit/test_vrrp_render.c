@@ -275,8 +275,8 @@ static int splice(const char *old, char **out, char *err, size_t errlen)
 {
 	size_t len;
 
-	return vr_frr_splice(old, strlen(old), block, strlen(block), out, &len,
-			     err, errlen);
+	return vr_frr_splice(&vr_frr_vrrp, old, strlen(old), block,
+			     strlen(block), out, &len, err, errlen);
 }
 
 START_TEST(splice_cases)
@@ -436,8 +436,8 @@ static int patch(const char *path, bool dry, char *err, size_t errlen)
 {
 	struct vr_patch_opts o = {.dry_run = dry};
 	FILE *devnull = fopen("/dev/null", "w");
-	int r = vr_frr_patch_file(path, block, strlen(block), &o, devnull, err,
-				  errlen);
+	int r = vr_frr_patch_file(&vr_frr_vrrp, path, block, strlen(block), &o,
+				  devnull, err, errlen);
 
 	fclose(devnull);
 	return r;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "tests/lib/check_main.h"
+#include "tests/lib/netns.h"
 #include "vrrp/vrrp.h"
 
 #define MAX_EV 64
@@ -37,19 +38,6 @@ struct kfx {
 	struct vw_opts opts;
 };
 
-static void sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	ck_assert_msg(rc == 0, "`%s` failed (%d)", cmd, rc);
-}
-
 static void on_event(void *arg, const struct vw_event *ev)
 {
 	struct kfx *f = arg;
@@ -58,18 +46,11 @@ static void on_event(void *arg, const struct vw_event *ev)
 		f->ev[f->n_ev++] = *ev;
 }
 
-static void own_netns(void)
-{
-	ck_assert_msg(unshare(CLONE_NEWNET) == 0, "unshare: %s",
-		      strerror(errno));
-	sh("ip link set lo up");
-}
-
 /* eth0: a veth whose peer eth0p stays in this namespace (carrier). */
 static void veth_eth0(void)
 {
-	sh("ip link add eth0 type veth peer name eth0p");
-	sh("ip link set eth0p up && ip link set eth0 up");
+	t_sh("ip link add eth0 type veth peer name eth0p");
+	t_sh("ip link set eth0p up && ip link set eth0 up");
 }
 
 static void start(struct kfx *f, const char *vip, bool adverts, int rcvbuf)
@@ -142,11 +123,11 @@ START_TEST(address_events)
 	bool held;
 	char ifname[16];
 
-	own_netns();
+	t_own_netns();
 	veth_eth0();
 	start(&f, "10.0.0.100", false, 0);
 	ck_assert(!vw_group_active(f.w, 0));
-	sh("ip addr add 10.0.0.100/32 dev eth0");
+	t_sh("ip addr add 10.0.0.100/32 dev eth0");
 	expect(&f, true, "address 10.0.0.100 added on eth0");
 	ck_assert_int_eq(vw_vip_status(f.w, 0, 0, &held, ifname), 0);
 	ck_assert(held);
@@ -154,15 +135,15 @@ START_TEST(address_events)
 	ck_assert_int_eq(vw_group_status(f.w, 0, &st), 0);
 	ck_assert_uint_eq(st.transitions, 1);
 	ck_assert_uint_eq(st.n_held, 1);
-	sh("ip addr del 10.0.0.100/32 dev eth0");
+	t_sh("ip addr del 10.0.0.100/32 dev eth0");
 	expect(&f, false, "address 10.0.0.100 removed from eth0");
 	/* On another link it does not count. */
-	sh("ip link add eth1 type veth peer name eth1p");
-	sh("ip link set eth1 up && ip link set eth1p up");
-	sh("ip addr add 10.0.0.100/32 dev eth1");
+	t_sh("ip link add eth1 type veth peer name eth1p");
+	t_sh("ip link set eth1 up && ip link set eth1p up");
+	t_sh("ip addr add 10.0.0.100/32 dev eth1");
 	/* The mark group's event comes after eth1's: seeing it means eth1's
 	 * was read too, and changed nothing. */
-	sh("ip addr add " MARK "/32 dev eth0");
+	t_sh("ip addr add " MARK "/32 dev eth0");
 	{
 		uint64_t end = lb_loop_now_ms_fresh(f.loop) + DEADLINE_MS;
 
@@ -182,20 +163,20 @@ START_TEST(link_and_carrier)
 {
 	struct kfx f;
 
-	own_netns();
+	t_own_netns();
 	veth_eth0();
-	sh("ip addr add 10.0.0.100/32 dev eth0");
+	t_sh("ip addr add 10.0.0.100/32 dev eth0");
 	start(&f, "10.0.0.100", false, 0);
 	ck_assert(vw_group_active(f.w, 0));
-	sh("ip link set eth0 down");
+	t_sh("ip link set eth0 down");
 	expect(&f, false, "link eth0 down");
-	sh("ip link set eth0 up");
+	t_sh("ip link set eth0 up");
 	/* Address gone with the link? IPv4 addresses stay on down links. */
 	expect(&f, true, "eth0");
 	/* The peer going down takes eth0's carrier. */
-	sh("ip link set eth0p down");
+	t_sh("ip link set eth0p down");
 	expect(&f, false, "carrier lost on eth0");
-	sh("ip link set eth0p up");
+	t_sh("ip link set eth0p up");
 	expect(&f, true, "carrier restored on eth0");
 	stop(&f);
 }
@@ -207,22 +188,22 @@ START_TEST(macvlan_protodown)
 	bool held;
 	char ifname[16];
 
-	own_netns();
+	t_own_netns();
 	veth_eth0();
-	sh("ip link add vrrp51 link eth0 type macvlan mode bridge");
-	sh("ip link set vrrp51 up");
-	sh("ip addr add 10.0.0.100/32 dev vrrp51");
+	t_sh("ip link add vrrp51 link eth0 type macvlan mode bridge");
+	t_sh("ip link set vrrp51 up");
+	t_sh("ip addr add 10.0.0.100/32 dev vrrp51");
 	start(&f, "10.0.0.100", false, 0);
 	ck_assert(vw_group_active(f.w, 0));
 	/* FRR's vrrpd on the backup: the address stays, carrier goes. */
-	sh("ip link set vrrp51 protodown on");
+	t_sh("ip link set vrrp51 protodown on");
 	expect(&f, false, "carrier lost on vrrp51 (protodown)");
 	ck_assert_int_eq(vw_vip_status(f.w, 0, 0, &held, ifname), 0);
 	ck_assert(!held);
 	ck_assert_str_eq(ifname, "vrrp51");
-	sh("ip link set vrrp51 protodown off");
+	t_sh("ip link set vrrp51 protodown off");
 	expect(&f, true, "carrier restored on vrrp51");
-	sh("ip link del vrrp51");
+	t_sh("ip link del vrrp51");
 	expect(&f, false, "vrrp51");
 	stop(&f);
 }
@@ -236,7 +217,7 @@ START_TEST(snapshot)
 	struct vw *w;
 	char why[256];
 
-	own_netns();
+	t_own_netns();
 	veth_eth0();
 	ck_assert_int_eq(lb_addr_parse("10.0.0.100", &vip), 0);
 	g.vips = &vip;
@@ -245,7 +226,7 @@ START_TEST(snapshot)
 	ck_assert_int_eq(vw_snapshot(&o, &w, why, sizeof(why)), 0);
 	ck_assert(!vw_group_active(w, 0));
 	vw_free(w);
-	sh("ip addr add 10.0.0.100/32 dev eth0");
+	t_sh("ip addr add 10.0.0.100/32 dev eth0");
 	ck_assert_int_eq(vw_snapshot(&o, &w, why, sizeof(why)), 0);
 	ck_assert(vw_group_active(w, 0));
 	vw_free(w);
@@ -267,7 +248,7 @@ static void flood(int n, const char *last)
 			i % 250 + 1);
 	fprintf(fp, "%s\n", last);
 	fclose(fp);
-	sh("ip -batch %s", path);
+	t_sh("ip -batch %s", path);
 	unlink(path);
 }
 
@@ -275,7 +256,7 @@ START_TEST(overflow_resyncs)
 {
 	struct kfx f;
 
-	own_netns();
+	t_own_netns();
 	veth_eth0();
 	/* The smallest buffer the kernel allows: a few messages. */
 	start(&f, "10.0.0.100", false, 1);
@@ -286,7 +267,7 @@ START_TEST(overflow_resyncs)
 	expect(&f, true, "overflowed (ENOBUFS)");
 	ck_assert_uint_gt(vw_resyncs(f.w), 0);
 	/* And a removal lost in an overflow is found by the next resync. */
-	sh("ip addr flush dev eth0");
+	t_sh("ip addr flush dev eth0");
 	{
 		uint64_t end = lb_loop_now_ms_fresh(f.loop) + DEADLINE_MS;
 
@@ -423,18 +404,18 @@ START_TEST(split_brain)
 	uint64_t raised, cleared;
 	char ns[64];
 
-	own_netns();
+	t_own_netns();
 	veth_eth0();
 	peer_start(&p);
 	snprintf(ns, sizeof(ns), "nsenter --net=/proc/%d/ns/net", p.pid);
 	/* No duplicate address detection: the link-local address must be
 	 * usable as an advert's source at once. */
-	sh("%s sh -c 'echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad'", ns);
-	sh("ip link set eth0p netns %d", p.pid);
-	sh("%s ip link set lo up && %s ip link set eth0p up", ns, ns);
-	sh("%s ip addr add 10.0.0.12/24 dev eth0p", ns);
-	sh("ip addr add 10.0.0.11/24 dev eth0");
-	sh("ip addr add 10.0.0.100/32 dev eth0");
+	t_sh("%s sh -c 'echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad'", ns);
+	t_sh("ip link set eth0p netns %d", p.pid);
+	t_sh("%s ip link set lo up && %s ip link set eth0p up", ns, ns);
+	t_sh("%s ip addr add 10.0.0.12/24 dev eth0p", ns);
+	t_sh("ip addr add 10.0.0.11/24 dev eth0");
+	t_sh("ip addr add 10.0.0.100/32 dev eth0");
 	start(&f, "10.0.0.100", true, 0);
 	/* eth0's carrier came with the peer's link: wait for it. */
 	if (!vw_group_active(f.w, 0))
@@ -474,7 +455,7 @@ START_TEST(split_brain)
 	peer_advert(&p, false, 51, 100);
 	(void)wait_event(&f, VW_CH_SPLIT_BRAIN, true, true);
 	f.n_ev = 0;
-	sh("ip addr del 10.0.0.100/32 dev eth0");
+	t_sh("ip addr del 10.0.0.100/32 dev eth0");
 	e = wait_event(&f, VW_CH_ACTIVE, false, false);
 	ck_assert(e->changed & VW_CH_SPLIT_BRAIN);
 	/* Adverts for a group we do not hold are the normal case. */
