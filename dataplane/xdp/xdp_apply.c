@@ -68,6 +68,7 @@ struct actx {
 	struct xdp_ids newly_freed;
 	uint32_t now;	   /* CLOCK_BOOTTIME seconds + 1 */
 	uint32_t next_svc; /* allocation cursor */
+	size_t last;	   /* svcs[last]: what svc_find() found last */
 	size_t freed_at;   /* cursor in ix->freed, sorted */
 	bool freed_sorted;
 	int first_err;
@@ -106,17 +107,24 @@ static int u32_cmp(const void *a, const void *b)
 
 static void sort_svcs(struct actx *c)
 {
+	c->last = SIZE_MAX;
 	if (c->n_svcs)
 		qsort(c->svcs, c->n_svcs, sizeof(*c->svcs), a_svc_cmp);
 }
 
+/* A plan's ops come grouped by service: the last one found first. */
 static struct a_svc *svc_find(struct actx *c, const struct rc_svc_key *k)
 {
-	struct a_svc key = {.key = *k};
+	struct a_svc key = {.key = *k}, *s;
 
+	if (c->last < c->n_svcs && !rc_svc_key_cmp(&c->svcs[c->last].key, k))
+		return &c->svcs[c->last];
 	if (!c->n_svcs)
 		return NULL;
-	return bsearch(&key, c->svcs, c->n_svcs, sizeof(key), a_svc_cmp);
+	s = bsearch(&key, c->svcs, c->n_svcs, sizeof(key), a_svc_cmp);
+	if (s)
+		c->last = (size_t)(s - c->svcs);
+	return s;
 }
 
 static int push_real(struct a_svc *s, const struct a_real *r)
@@ -427,10 +435,10 @@ static void stage(struct actx *c, size_t i)
 	uint32_t id;
 	int err;
 
-	key_str(&svc->key, kb, sizeof(kb));
+	/* Formatting the key costs more than staging a real: on failure. */
 	if (!s) {
 		op_fail(c, i, -ENOENT, "%s: no such service in the forwarder",
-			kb);
+			key_str(&svc->key, kb, sizeof(kb)));
 		return;
 	}
 	if (s->op == SIZE_MAX)
@@ -448,7 +456,8 @@ static void stage(struct actx *c, size_t i)
 			err = write_state(c, s);
 			if (err) {
 				s->failed = true;
-				op_fail(c, i, err, "%s: %s", kb,
+				op_fail(c, i, err, "%s: %s",
+					key_str(&svc->key, kb, sizeof(kb)),
 					strerror(-err));
 				return;
 			}
@@ -502,7 +511,8 @@ static void stage(struct actx *c, size_t i)
 	}
 	if (err) {
 		s->failed = true;
-		op_fail(c, i, err, "%s: %s failed: %s", kb,
+		op_fail(c, i, err, "%s: %s failed: %s",
+			key_str(&svc->key, kb, sizeof(kb)),
 			rc_op_kind_name(op->kind), strerror(-err));
 	}
 }
@@ -615,7 +625,7 @@ static void publish(struct actx *c, struct a_svc *s, uint32_t *table,
 	if (!err)
 		err = dp_xdp_ring_publish_mapped(c->dp->rings,
 						 c->dp->fd[XM_SVC_STATE],
-						 s->v.id, base, m, table);
+						 s->v.id, &st, base, m, table);
 fail:
 	if (err) {
 		s->failed = true;
@@ -845,7 +855,11 @@ static void tally(struct actx *c)
 int xdp_apply_plan(struct dp *dp, const struct rc_plan *plan,
 		   struct dp_result *res)
 {
-	struct actx c = {.dp = dp, .ix = &dp->ix, .plan = plan, .res = res};
+	struct actx c = {.dp = dp,
+			 .ix = &dp->ix,
+			 .plan = plan,
+			 .res = res,
+			 .last = SIZE_MAX};
 	struct dp_maglev_real *mr = NULL;
 	size_t cap_mr = 0;
 	uint32_t *table = NULL;

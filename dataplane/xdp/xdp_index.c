@@ -66,6 +66,29 @@ void xdp_index_drop(struct xdp_index *ix)
 	memset(ix, 0, sizeof(*ix));
 }
 
+/*
+ * Empty it for max_s services, keeping the lists' memory: a full read
+ * builds it every time, and would otherwise allocate 1,000 lists again.
+ */
+static void index_clear(struct xdp_index *ix, uint32_t max_s)
+{
+	if (ix->reals && ix->max_services != max_s)
+		xdp_index_drop(ix);
+	if (ix->reals)
+		for (size_t i = 0; i <= ix->max_services; i++)
+			ix->reals[i].n = 0;
+	else
+		ix->reals = calloc((size_t)max_s + 1, sizeof(*ix->reals));
+	ix->max_services = max_s;
+	free(ix->svcs);
+	ix->svcs = NULL;
+	ix->n_svcs = ix->cap_svcs = 0;
+	ix->orphans.n = ix->fresh.n = ix->freed.n = 0;
+	ix->fresh_at = 0;
+	xdp_pool_free_all(&ix->pool);
+	ix->valid = ix->verified = false;
+}
+
 static int found_key_cmp(const void *k, const void *f)
 {
 	return rc_svc_key_cmp(k, &((const struct xdp_found *)f)->key);
@@ -137,9 +160,7 @@ int xdp_index_build(struct dp *dp, struct lb_svc_state **states)
 	uint8_t *used = NULL;
 	int err = -ENOMEM;
 
-	xdp_index_drop(ix);
-	ix->max_services = max_s;
-	ix->reals = calloc((size_t)max_s + 1, sizeof(*ix->reals));
+	index_clear(ix, max_s);
 	used = calloc((size_t)max_s + 1, 1);
 	st = calloc((size_t)max_s + 1, sizeof(*st));
 	if (!ix->reals || !used || !st)

@@ -94,18 +94,15 @@ int dp_xdp_ring_publish(int rings_fd, int state_fd, uint32_t svc_id,
 }
 
 int dp_xdp_ring_publish_mapped(uint32_t *rings, int state_fd, uint32_t svc_id,
-			       uint32_t base, uint32_t m, const uint32_t *table)
+			       struct lb_svc_state *st, uint32_t base,
+			       uint32_t m, const uint32_t *table)
 {
-	struct lb_svc_state st = {0};
-	uint32_t *dst;
+	uint32_t *dst = rings + (uint64_t)base * DP_XDP_RING_STRIDE;
 
-	if (bpf_map_lookup_elem(state_fd, &svc_id, &st))
-		return -errno;
-	dst = rings + (uint64_t)base * DP_XDP_RING_STRIDE;
 	for (uint32_t i = 0; i < m; i++)
 		dst[(uint64_t)i * DP_XDP_RING_STRIDE] = table[i];
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	return ring_flip(state_fd, svc_id, &st, base, m);
+	return ring_flip(state_fd, svc_id, st, base, m);
 }
 
 int dp_xdp_percpu_sum(int fd, uint32_t key, unsigned int n_u64, uint64_t *out)

@@ -30,10 +30,12 @@ int dp_xdp_ring_publish(int rings_fd, int state_fd, uint32_t svc_id,
 /*
  * dp_xdp_ring_publish() through lb_rings mapped at `rings` (MAP_SHARED,
  * writable): the spare ring is written with plain stores, then the flip is
- * one syscall, which orders them before it.
+ * one syscall, which orders them before it. *st is the service's
+ * lb_svc_state as the caller read it; it is left as written.
  */
 int dp_xdp_ring_publish_mapped(uint32_t *rings, int state_fd, uint32_t svc_id,
-			       uint32_t base, uint32_t m, const uint32_t *table)
+			       struct lb_svc_state *st, uint32_t base,
+			       uint32_t m, const uint32_t *table)
     __attribute__((warn_unused_result));
 
 /*
