@@ -618,14 +618,18 @@ static void publish(struct actx *c, struct a_svc *s, uint32_t *table,
 	}
 	if (!err)
 		err = dp_maglev_build(*mr, n, m, table);
-	/* svc_meta first: a flipped ring whose note is missing is redone. */
+	/*
+	 * The spare ring, then svc_meta's note of it (before the flip: killed
+	 * between the two, the active ring's checksum fails and is redone),
+	 * then the flip.
+	 */
 	if (!err)
-		xdp_ring_note_mapped(c->dp, s->v.id, xdp_ring_src(m, src),
-				     xdp_ring_sum(table, m));
+		xdp_ring_note_mapped(
+		    c->dp, s->v.id, xdp_ring_src(m, src),
+		    xdp_ring_write(c->dp->rings, base, table, m));
 	if (!err)
-		err = dp_xdp_ring_publish_mapped(c->dp->rings,
-						 c->dp->fd[XM_SVC_STATE],
-						 s->v.id, &st, base, m, table);
+		err = dp_xdp_ring_flip(c->dp->fd[XM_SVC_STATE], s->v.id, &st,
+				       base, m);
 fail:
 	if (err) {
 		s->failed = true;

@@ -238,6 +238,12 @@ uint64_t xdp_ring_src_real(uint32_t id, const struct lb_real *r);
 uint64_t xdp_ring_src(uint32_t m, uint64_t reals_sum);
 /* Checksum of a ring's entries. */
 uint64_t xdp_ring_sum(const uint32_t *t, uint32_t m);
+/*
+ * Write t[0..m) into entries [base, base + m) of lb_rings mapped at rings;
+ * returns xdp_ring_sum(t, m), computed on the way.
+ */
+uint64_t xdp_ring_write(uint32_t *rings, uint32_t base, const uint32_t *t,
+			uint32_t m);
 /* Record what the ring of svc_id was built from (svc_meta). */
 int xdp_ring_note(int svc_meta_fd, uint32_t svc_id, uint64_t src,
 		  const uint32_t *t, uint32_t m)

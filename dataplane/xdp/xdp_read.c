@@ -266,6 +266,22 @@ uint64_t xdp_ring_sum(const uint32_t *t, uint32_t m)
 	return ring_sum(t, m, 1);
 }
 
+uint64_t xdp_ring_write(uint32_t *rings, uint32_t base, const uint32_t *t,
+			uint32_t m)
+{
+	uint32_t *dst = rings + (uint64_t)base * DP_XDP_RING_STRIDE;
+	uint64_t a = 0, b = 0;
+
+	/* ring_sum(t, m, 1), summed on the way: the copy's cost alone. */
+	for (uint32_t i = 0; i < m; i++) {
+		dst[(uint64_t)i * DP_XDP_RING_STRIDE] = t[i];
+		a += t[i];
+		b += a;
+	}
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	return lb_hash_mix(lb_hash_mix(a ^ m) ^ b);
+}
+
 int xdp_ring_note(int svc_meta_fd, uint32_t svc_id, uint64_t src,
 		  const uint32_t *t, uint32_t m)
 {
