@@ -141,7 +141,11 @@ static int age(void)
 	return 0;
 }
 
-static int setw(const char *addr, uint32_t w)
+/*
+ * The real at addr in lb_reals, changed behind the driver's back through
+ * its own fd (no generation moved): weight w, or cleared (family 0).
+ */
+static int hand_real(const char *addr, bool clear, uint32_t w)
 {
 	int fd = get("lb_reals");
 	uint32_t n = max_entries(fd), a[4] = {0};
@@ -155,11 +159,15 @@ static int setw(const char *addr, uint32_t w)
 		if (bpf_map_lookup_elem(fd, &id, &r) || !r.family ||
 		    memcmp(r.addr, a, sizeof(a)))
 			continue;
-		r.weight = w;
+		if (clear)
+			r.family = 0;
+		else
+			r.weight = w;
 		if (bpf_map_update_elem(fd, &id, &r, BPF_ANY))
 			return 1;
 		found++;
 	}
+	close(fd);
 	return !found;
 }
 
@@ -336,36 +344,6 @@ static int stats(const char *path)
 	return err ? 1 : 0;
 }
 
-/*
- * The real at addr in lb_reals, changed behind the driver's back through
- * its own fd (no generation moved): weight w, or cleared (family 0).
- */
-static int hand_real(const char *addr, bool clear, uint32_t w)
-{
-	int fd = get("lb_reals");
-	uint32_t n = max_entries(fd), a[4] = {0};
-	int found = 0;
-
-	if (inet_pton(strchr(addr, ':') ? AF_INET6 : AF_INET, addr, a) != 1)
-		return 1;
-	for (uint32_t id = 1; id < n; id++) {
-		struct lb_real r;
-
-		if (bpf_map_lookup_elem(fd, &id, &r) || !r.family ||
-		    memcmp(r.addr, a, sizeof(a)))
-			continue;
-		if (clear)
-			r.family = 0;
-		else
-			r.weight = w;
-		if (bpf_map_update_elem(fd, &id, &r, BPF_ANY))
-			return 1;
-		found++;
-	}
-	close(fd);
-	return !found;
-}
-
 struct handle {
 	struct dp *dp;
 	struct rc_ctl *ctl;
@@ -513,7 +491,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "weights"))
 		return weights();
 	if (!strcmp(cmd, "setw") && argc > 4)
-		return setw(argv[3], (uint32_t)atoi(argv[4]));
+		return hand_real(argv[3], false, (uint32_t)atoi(argv[4]));
 	if (!strcmp(cmd, "age"))
 		return age();
 	if (!strcmp(cmd, "del-svc"))
