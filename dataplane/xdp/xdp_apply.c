@@ -296,6 +296,8 @@ static int check_capacity(struct actx *c)
 	}
 	free_ids = ix->fresh.n - ix->fresh_at;
 	for (size_t i = 0; i < ix->freed.n; i++) {
+		if (!ix->freed.id[i])
+			continue; /* taken by this apply */
 		if (real_id_free(c, ix->freed.id[i]))
 			free_ids++;
 		else if (!xdp_real(c->dp, ix->freed.id[i])->family)
@@ -367,7 +369,7 @@ static uint32_t alloc_real_id(struct actx *c)
 	for (; c->freed_at < ix->freed.n; c->freed_at++) {
 		uint32_t id = ix->freed.id[c->freed_at];
 
-		if (real_id_free(c, id)) {
+		if (id && real_id_free(c, id)) {
 			ix->freed.id[c->freed_at++] = 0; /* taken */
 			return id;
 		}
