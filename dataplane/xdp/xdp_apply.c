@@ -718,16 +718,19 @@ static void expose(struct actx *c, struct a_svc *s)
 }
 
 /*
- * Free a real id: family 0 first (unusable at once), then the end of its
- * quarantine in the weight; its old service id stays.
+ * Free a real id: the end of its quarantine into the weight (which the
+ * packet path does not read), then family 0, which makes it unusable; its
+ * old service id stays. In that order, a process killed between the two
+ * leaves a live real the next pass removes, never a free id whose
+ * quarantine is already over.
  */
 static void free_real(struct actx *c, uint32_t id)
 {
 	struct lb_real *r = xdp_real(c->dp, id);
 
-	__atomic_store_n(&r->family, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&r->weight, c->now + XDP_REAL_QUARANTINE_S,
 			 __ATOMIC_RELAXED);
+	__atomic_store_n(&r->family, 0, __ATOMIC_RELEASE);
 	if (xdp_ids_push(&c->newly_freed, id))
 		c->ix->valid = false; /* it still lists it: index again */
 }
