@@ -337,8 +337,8 @@ static void install(struct dp **dp, struct rc_ctl **ctl)
  * detached and installed afresh (not timed), 1,000 Maglev builds, the
  * apply. Its time; the builds' in *builds_ms.
  */
-static double apply_round(struct dp **dp, struct rc_ctl **ctl,
-			  uint32_t *table, double *builds_ms)
+static double apply_round(struct dp **dp, struct rc_ctl **ctl, uint32_t *table,
+			  double *builds_ms)
 {
 	size_t n_ops = 0;
 
@@ -419,7 +419,8 @@ int main(int argc, char **argv)
 	builds_ms[1] = builds_all(table);
 	builds = (builds_ms[0] + builds_ms[1]) / 2;
 	for (int r = 0; r < RUNS; r++)
-		empty_apply[r] = apply_round(&dp, &ctl, table, &empty_builds[r]);
+		empty_apply[r] =
+		    apply_round(&dp, &ctl, table, &empty_builds[r]);
 
 	rss0 = status_mib("VmRSS");
 	t0 = phase_begin();
@@ -456,7 +457,8 @@ int main(int argc, char **argv)
 	       apply_ms, apply_ms / builds, apply_a);
 	goal_line("apply from empty, each after a fresh install",
 		  bench_median(empty_apply, RUNS),
-		  paired_ratio(empty_apply, empty_builds), "the builds", 1.2, -1);
+		  paired_ratio(empty_apply, empty_builds), "the builds", 1.2,
+		  -1);
 	printf("  one Maglev build of s0's ring              %9.2f ms\n",
 	       bench_median(one, RUNS));
 	goal_line("weight change, full pass", bench_median(full, RUNS),
