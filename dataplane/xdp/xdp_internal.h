@@ -166,7 +166,7 @@ struct dp {
 	int svc_meta_fd;  /* "svc_meta" */
 	uint32_t *rings;  /* lb_rings mapped (MAP_SHARED) */
 	size_t rings_len; /* bytes mapped */
-	unsigned char *reals_map; /* lb_reals mapped, XDP_REAL_STRIDE an entry */
+	unsigned char *reals_map; /* lb_reals mapped, XDP_REAL_STRIDE each */
 	size_t reals_len;
 	struct xdp_svc_meta *svc_meta; /* svc_meta mapped */
 	size_t svc_meta_len;

@@ -35,7 +35,8 @@ int dp_xdp_ring_publish(int rings_fd, int state_fd, uint32_t svc_id,
  * as the caller read it; it is left as written.
  */
 int dp_xdp_ring_flip(int state_fd, uint32_t svc_id, struct lb_svc_state *st,
-		     uint32_t base, uint32_t m) __attribute__((warn_unused_result));
+		     uint32_t base, uint32_t m)
+    __attribute__((warn_unused_result));
 
 /*
  * Sum a per-CPU value made of n_u64 64-bit counters (e.g. struct lb_ctr has

@@ -541,8 +541,8 @@ int xdp_pin_open_maps(struct dp *dp)
 	 * back and written at memory speed.
 	 */
 	dp->rings_len = map_len((size_t)dp->meta.sz.ring_entries * 8);
-	dp->reals_len = map_len(((size_t)dp->meta.sz.max_reals + 1) *
-				XDP_REAL_STRIDE);
+	dp->reals_len =
+	    map_len(((size_t)dp->meta.sz.max_reals + 1) * XDP_REAL_STRIDE);
 	dp->svc_meta_len = map_len(((size_t)dp->meta.sz.max_services + 1) *
 				   sizeof(struct xdp_svc_meta));
 	dp->rings = map_of(dp, dp->fd[XM_RINGS], dp->rings_len, "lb_rings");
