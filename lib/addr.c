@@ -2,7 +2,6 @@
 #include "lib/addr.h"
 
 #include <arpa/inet.h>
-#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,26 +42,6 @@ const char *lb_addr_port_fmt(const struct lb_addr *a, uint16_t port,
 	else
 		snprintf(buf, len, "%s:%u", tmp, port);
 	return buf;
-}
-
-/*
- * memcmp()'s order, two big-endian words at a time: states of 100,000 reals
- * are compared key by key several times a pass (sorted check, diff), and a
- * call to memcmp() for 16 bytes was most of each comparison.
- */
-int lb_addr_cmp(const struct lb_addr *a, const struct lb_addr *b)
-{
-	uint64_t x, y;
-
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	for (size_t i = 0; i < sizeof(a->b); i += sizeof(x)) {
-		memcpy(&x, a->b + i, sizeof(x));
-		memcpy(&y, b->b + i, sizeof(y));
-		if (x != y)
-			return be64toh(x) < be64toh(y) ? -1 : 1;
-	}
-	return 0;
 }
 
 bool lb_addr_is_zero(const struct lb_addr *a)
