@@ -423,6 +423,7 @@ const char *cfg_sched_name(enum cfg_sched s);
 const char *cfg_fwd_name(enum cfg_fwd f);
 const char *cfg_hc_type_name(enum cfg_hc_type t);
 const char *cfg_tunnel_type_name(enum cfg_tunnel_type t);
+const char *cfg_ha_mode_name(enum cfg_ha_mode m);
 int cfg_sched_parse(const char *s, enum cfg_sched *out);
 
 /* ---- diagnostics ------------------------------------------------------- */

@@ -162,6 +162,19 @@ const char *cfg_hc_type_name(enum cfg_hc_type t)
 	return (unsigned)t < CFG_HC__COUNT ? names[t] : "?";
 }
 
+const char *cfg_ha_mode_name(enum cfg_ha_mode m)
+{
+	switch (m) {
+	case CFG_HA_NONE:
+		return "none";
+	case CFG_HA_VRRP:
+		return "vrrp";
+	case CFG_HA_BGP:
+		return "bgp";
+	}
+	return "?";
+}
+
 const char *cfg_tunnel_type_name(enum cfg_tunnel_type t)
 {
 	switch (t) {

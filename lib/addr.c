@@ -44,13 +44,6 @@ const char *lb_addr_port_fmt(const struct lb_addr *a, uint16_t port,
 	return buf;
 }
 
-int lb_addr_cmp(const struct lb_addr *a, const struct lb_addr *b)
-{
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	return memcmp(a->b, b->b, sizeof(a->b));
-}
-
 bool lb_addr_is_zero(const struct lb_addr *a)
 {
 	static const uint8_t zero[16];

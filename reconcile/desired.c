@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/array.h"
+
 static const struct {
 	uint32_t cfg;
 	uint32_t rc;
@@ -153,6 +155,10 @@ static int add_service(const struct cfg *cfg, const struct cfg_service *cs,
 	svc->netmask = cs->persistence_prefix;
 	snprintf(svc->name, sizeof(svc->name), "%s", cs->name ? cs->name : "");
 	svc->owned = true;
+	if (pool->n_backends &&
+	    lb_array_reserve((void **)&svc->reals, &svc->cap_reals, 0,
+			     sizeof(*svc->reals), pool->n_backends))
+		return -ENOMEM;
 
 	for (size_t i = 0; i < pool->n_backends; i++) {
 		const struct cfg_backend *b = &pool->backends[i];
@@ -180,6 +186,10 @@ static int build(const struct cfg *cfg, const struct rc_weight_src *src,
 {
 	int err;
 
+	if (all && cfg->n_services &&
+	    lb_array_reserve((void **)&out->svcs, &out->cap, out->n,
+			     sizeof(*out->svcs), cfg->n_services))
+		return -ENOMEM;
 	for (size_t i = 0; i < cfg->n_services; i++) {
 		const struct cfg_service *cs = &cfg->services[i];
 		struct rc_svc_key key;

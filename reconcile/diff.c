@@ -111,11 +111,8 @@ static uint32_t real_changes(const struct rc_real *d, const struct rc_real *a)
  */
 static inline int real_key_cmp(const struct rc_real *a, const struct rc_real *b)
 {
-	int c;
+	int c = lb_addr_cmp(&a->addr, &b->addr);
 
-	if (a->addr.family != b->addr.family)
-		return a->addr.family < b->addr.family ? -1 : 1;
-	c = memcmp(a->addr.b, b->addr.b, sizeof(a->addr.b));
 	if (c)
 		return c;
 	return a->port < b->port ? -1 : a->port > b->port;

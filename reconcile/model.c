@@ -169,20 +169,45 @@ static int real_qsort_cmp(const void *a, const void *b)
 	return rc_real_key_cmp(a, b);
 }
 
+/* In strictly ascending order already (no duplicates either)? */
+static bool svcs_sorted(const struct rc_state *s)
+{
+	for (size_t i = 1; i < s->n; i++)
+		if (rc_svc_key_cmp(&s->svcs[i - 1].key, &s->svcs[i].key) >= 0)
+			return false;
+	return true;
+}
+
+static bool reals_sorted(const struct rc_service *svc)
+{
+	for (size_t j = 1; j < svc->n_reals; j++)
+		if (rc_real_key_cmp(&svc->reals[j - 1], &svc->reals[j]) >= 0)
+			return false;
+	return true;
+}
+
+/*
+ * States usually arrive sorted (a dataplane read back in key order, a
+ * config listing backends in order): one pass tells, and spares the sort.
+ */
 int rc_state_sort(struct rc_state *s)
 {
 	int err = 0;
 
-	if (s->n > 1)
+	if (s->n > 1 && !svcs_sorted(s)) {
 		qsort(s->svcs, s->n, sizeof(*s->svcs), svc_qsort_cmp);
+		for (size_t i = 1; i < s->n; i++)
+			if (!rc_svc_key_cmp(&s->svcs[i - 1].key,
+					    &s->svcs[i].key))
+				err = -EEXIST;
+	}
 	for (size_t i = 0; i < s->n; i++) {
 		struct rc_service *svc = &s->svcs[i];
 
-		if (i && !rc_svc_key_cmp(&s->svcs[i - 1].key, &svc->key))
-			err = -EEXIST;
-		if (svc->n_reals > 1)
-			qsort(svc->reals, svc->n_reals, sizeof(*svc->reals),
-			      real_qsort_cmp);
+		if (svc->n_reals < 2 || reals_sorted(svc))
+			continue;
+		qsort(svc->reals, svc->n_reals, sizeof(*svc->reals),
+		      real_qsort_cmp);
 		for (size_t j = 1; j < svc->n_reals; j++)
 			if (!rc_real_key_cmp(&svc->reals[j - 1],
 					     &svc->reals[j]))

@@ -78,7 +78,7 @@ json_t *dm_config_json(const struct cfg *cfg)
 	    (int)cfg->version, "dataplane", "driver",
 	    cfg_driver_name(cfg->dataplane.driver), "interface",
 	    str_or_null(cfg->dataplane.interface), "ha", "mode",
-	    cfg->ha.mode == CFG_HA_VRRP ? "vrrp" : "none", "daemon", "tick_ms",
+	    cfg_ha_mode_name(cfg->ha.mode), "daemon", "tick_ms",
 	    (json_int_t)dm->tick_ms, "api_socket", str_or_null(dm->api_socket),
 	    "api_listen", str_or_null(dm->api_listen), "metrics_listen",
 	    str_or_null(dm->metrics_listen), "max_removal_fraction",

@@ -388,8 +388,7 @@ json_t *dm_ha_status_json(const struct dm_ha *h, const struct cfg *cfg)
 
 	if (!h || !h->w)
 		return json_pack("{s:s, s:s}", "mode",
-				 cfg->ha.mode == CFG_HA_BGP ? "bgp" : "none",
-				 "state", "n/a");
+				 cfg_ha_mode_name(cfg->ha.mode), "state", "n/a");
 	groups = json_array();
 	for (size_t g = 0; g < h->n_groups; g++) {
 		struct vw_group_status st;

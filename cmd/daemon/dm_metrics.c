@@ -11,7 +11,6 @@
 _Static_assert(HC_PROBE_BUCKETS <= API_HIST_MAX_BUCKETS,
 	       "the probe histogram fits an api_hist");
 
-
 /* The HA gate: per group with ha.mode vrrp, one node-wide sample without. */
 static void ha_metrics(struct daemon *d, struct api_metrics *m,
 		       const struct cfg *cfg)
@@ -21,11 +20,7 @@ static void ha_metrics(struct daemon *d, struct api_metrics *m,
 
 	api_metrics_family(m, "ballast_ha_info", API_METRIC_GAUGE,
 			   "The HA mode.");
-	api_metrics_sample(m,
-			   L("mode", cfg->ha.mode == CFG_HA_VRRP  ? "vrrp"
-				     : cfg->ha.mode == CFG_HA_BGP ? "bgp"
-								  : "none"),
-			   1);
+	api_metrics_sample(m, L("mode", cfg_ha_mode_name(cfg->ha.mode)), 1);
 	api_metrics_family(m, "ballast_ha_active", API_METRIC_GAUGE,
 			   "1 while this node holds the group's VIPs (HA mode "
 			   "none: one sample, always 1).");

@@ -22,9 +22,10 @@
  * Bump when the meaning of a map's contents changes without its sizes
  * changing, or the driver's own pinned maps change, so a new build refuses
  * maps the old one filled. 2: svc_meta. 3: lb_rings a pool of extents
- * sized per service, their bases and sizes in lb_svc_state.
+ * sized per service, their bases and sizes in lb_svc_state. 4: lb_reals
+ * and svc_meta mappable, the tables' generation in svc_meta's entry 0.
  */
-#define DP_XDP_LAYOUT_VERSION 3u
+#define DP_XDP_LAYOUT_VERSION 4u
 
 /* Array maps store each value in a multiple of 8 bytes. */
 #define ARRAY_ELEM(sz) (((uint64_t)(sz) + 7) & ~(uint64_t)7)

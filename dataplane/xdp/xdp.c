@@ -277,7 +277,6 @@ static int obj_stats(struct dp *dp, struct dp_stats *out)
 	uint32_t max_s = dp->meta.sz.max_services,
 		 max_r = dp->meta.sz.max_reals;
 	struct xdp_found *f = NULL;
-	struct lb_real *reals = NULL;
 	uint32_t *slot = NULL;
 	size_t nf = 0, cap = 0;
 	int err;
@@ -286,8 +285,7 @@ static int obj_stats(struct dp *dp, struct dp_stats *out)
 	if (err)
 		return err;
 	slot = calloc((size_t)max_s + 1, sizeof(*slot));
-	reals = calloc((size_t)max_r + 1, sizeof(*reals));
-	err = !slot || !reals ? -ENOMEM : 0;
+	err = !slot ? -ENOMEM : 0;
 	for (size_t i = 0; i < nf && !err; i++) {
 		struct dp_obj_counter o = {.svc = f[i].key};
 		uint64_t v[2];
@@ -299,11 +297,8 @@ static int obj_stats(struct dp *dp, struct dp_stats *out)
 		if (!err)
 			err = add_obj(out, &cap, &o);
 	}
-	if (!err)
-		err = xdp_array_read(dp->fd[XM_REALS], 0, max_r + 1,
-				     sizeof(*reals), reals);
 	for (uint32_t id = 1; id <= max_r && !err; id++) {
-		const struct lb_real *r = &reals[id];
+		const struct lb_real *r = xdp_real(dp, id);
 		struct dp_obj_counter o = {.has_real = true};
 		uint64_t v[2];
 
@@ -320,7 +315,6 @@ static int obj_stats(struct dp *dp, struct dp_stats *out)
 	}
 	free(f);
 	free(slot);
-	free(reals);
 	return err;
 }
 

@@ -39,35 +39,38 @@
 #include "lib/array.h"
 #include "lib/log.h"
 
-struct a_svc {
-	struct rc_svc_key key;
-	struct lb_svc_key sk;
-	struct lb_svc_val v; /* id and the flags to write */
-	size_t op;	     /* first op that touches it: errors go there */
-	bool added, dirty, rewrite, deleting, failed;
-};
-
 struct a_real {
-	uint32_t svc_id;
 	struct lb_addr addr;
 	uint16_t port;
 	uint32_t id;
 	bool gone; /* REAL_DEL: freed after the ring flip */
 };
 
+struct a_svc {
+	struct rc_svc_key key;
+	struct lb_svc_key sk;
+	struct lb_svc_val v; /* id and the flags to write */
+	size_t op;	     /* first op that touches it: errors go there */
+	bool added, dirty, rewrite, deleting, failed;
+	bool have_rl;	   /* rl holds its reals */
+	struct a_real *rl; /* its reals, rl[0..n_sorted) by key */
+	size_t n_rl, cap_rl, n_sorted;
+};
+
 struct actx {
 	struct dp *dp;
+	struct xdp_index *ix; /* the tables as this apply changes them */
 	const struct rc_plan *plan;
 	struct dp_result *res;
-	struct lb_real *reals; /* lb_reals as read, kept as written */
-	uint8_t *svc_used;     /* by service id */
+	uint8_t *svc_used; /* by service id */
 	struct a_svc *svcs;
 	size_t n_svcs, cap_svcs;
-	struct a_real *rl;
-	size_t n_rl, cap_rl, n_sorted_rl; /* rl[0..n_sorted_rl) is sorted */
-	uint32_t now;			  /* CLOCK_BOOTTIME seconds + 1 */
-	uint32_t next_svc, next_real, next_freed; /* allocation cursors */
-	struct xdp_pool pool; /* lb_rings' extents, from the services' states */
+	struct xdp_ids newly_freed;
+	uint32_t now;	   /* CLOCK_BOOTTIME seconds + 1 */
+	uint32_t next_svc; /* allocation cursor */
+	size_t last;	   /* svcs[last]: what svc_find() found last */
+	size_t freed_at;   /* cursor in ix->freed, sorted */
+	bool freed_sorted;
 	int first_err;
 };
 
@@ -88,48 +91,87 @@ static int a_svc_cmp(const void *a, const void *b)
 static int a_real_cmp(const void *pa, const void *pb)
 {
 	const struct a_real *a = pa, *b = pb;
-	int c;
+	int c = lb_addr_cmp(&a->addr, &b->addr);
 
-	if (a->svc_id != b->svc_id)
-		return a->svc_id < b->svc_id ? -1 : 1;
-	c = lb_addr_cmp(&a->addr, &b->addr);
 	if (c)
 		return c;
 	return a->port < b->port ? -1 : a->port > b->port;
 }
 
-/* Services by key, reals by (service, key); qsort wants non-NULL arrays. */
-static void sort_all(struct actx *c)
+static int u32_cmp(const void *a, const void *b)
 {
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void sort_svcs(struct actx *c)
+{
+	c->last = SIZE_MAX;
 	if (c->n_svcs)
 		qsort(c->svcs, c->n_svcs, sizeof(*c->svcs), a_svc_cmp);
-	if (c->n_rl)
-		qsort(c->rl, c->n_rl, sizeof(*c->rl), a_real_cmp);
 }
 
+/* A plan's ops come grouped by service: the last one found first. */
 static struct a_svc *svc_find(struct actx *c, const struct rc_svc_key *k)
 {
-	struct a_svc key = {.key = *k};
+	struct a_svc key = {.key = *k}, *s;
 
+	if (c->last < c->n_svcs && !rc_svc_key_cmp(&c->svcs[c->last].key, k))
+		return &c->svcs[c->last];
 	if (!c->n_svcs)
 		return NULL;
-	return bsearch(&key, c->svcs, c->n_svcs, sizeof(key), a_svc_cmp);
+	s = bsearch(&key, c->svcs, c->n_svcs, sizeof(key), a_svc_cmp);
+	if (s)
+		c->last = (size_t)(s - c->svcs);
+	return s;
 }
 
-static struct a_real *real_find(struct actx *c, uint32_t svc_id,
-				const struct rc_real *r)
+static int push_real(struct a_svc *s, const struct a_real *r)
 {
-	struct a_real key = {
-	    .svc_id = svc_id, .addr = r->addr, .port = r->port};
+	if (lb_array_reserve((void **)&s->rl, &s->cap_rl, s->n_rl,
+			     sizeof(*s->rl), 16))
+		return -ENOMEM;
+	s->rl[s->n_rl++] = *r;
+	return 0;
+}
 
-	if (!c->n_sorted_rl)
+/* The service's reals as the index has them, by key: when first needed. */
+static int svc_reals(struct actx *c, struct a_svc *s)
+{
+	const struct xdp_ids *ids = &c->ix->reals[s->v.id];
+	int err = 0;
+
+	if (s->have_rl)
+		return 0;
+	s->have_rl = true;
+	if (s->added)
+		return 0; /* its id's list is empty: nothing names it yet */
+	for (size_t i = 0; i < ids->n && !err; i++) {
+		const struct lb_real *r = xdp_real(c->dp, ids->id[i]);
+		struct a_real a = {.id = ids->id[i], .port = ntohs(r->port)};
+
+		xdp_addr_from_bpf(&a.addr, r->family, r->addr);
+		err = push_real(s, &a);
+	}
+	if (s->n_rl > 1)
+		qsort(s->rl, s->n_rl, sizeof(*s->rl), a_real_cmp);
+	s->n_sorted = s->n_rl;
+	return err;
+}
+
+static struct a_real *real_find(struct a_svc *s, const struct rc_real *r)
+{
+	struct a_real key = {.addr = r->addr, .port = r->port};
+
+	if (!s->n_sorted)
 		return NULL;
-	return bsearch(&key, c->rl, c->n_sorted_rl, sizeof(key), a_real_cmp);
+	return bsearch(&key, s->rl, s->n_sorted, sizeof(key), a_real_cmp);
 }
 
 static bool real_id_free(const struct actx *c, uint32_t id)
 {
-	const struct lb_real *r = &c->reals[id];
+	const struct lb_real *r = xdp_real(c->dp, id);
 
 	if (r->family)
 		return false;
@@ -165,102 +207,66 @@ static const char *key_str(const struct rc_svc_key *k, char *buf, size_t n)
 static int push_svc(struct actx *c, const struct a_svc *s)
 {
 	if (lb_array_reserve((void **)&c->svcs, &c->cap_svcs, c->n_svcs,
-			  sizeof(*c->svcs), 64))
+			     sizeof(*c->svcs), 64))
 		return -ENOMEM;
 	c->svcs[c->n_svcs++] = *s;
 	return 0;
 }
 
-static int push_real(struct actx *c, const struct a_real *r)
+/*
+ * The index, at this generation, and right about every service the plan
+ * touches (a read just before checked it, or lb_services and lb_reals are
+ * asked here); otherwise built again from the maps.
+ */
+static int index_for(struct actx *c)
 {
-	if (lb_array_reserve((void **)&c->rl, &c->cap_rl, c->n_rl, sizeof(*c->rl),
-			  256))
-		return -ENOMEM;
-	c->rl[c->n_rl++] = *r;
+	struct dp *dp = c->dp;
+	int err = xdp_index_ready(dp);
+
+	if (err || dp->ix.verified)
+		return err;
+	for (size_t i = 0; i < c->plan->n; i++) {
+		const struct rc_svc_key *k = &c->plan->ops[i].svc->key;
+		struct xdp_found *f = xdp_index_find(&dp->ix, k);
+		const struct xdp_ids *ids;
+		struct lb_svc_key sk;
+		struct lb_svc_val v;
+		bool there;
+
+		xdp_svc_from_key(&sk, k);
+		there = !bpf_map_lookup_elem(dp->fd[XM_SERVICES], &sk, &v);
+		if (there != !!f ||
+		    (f && (f->v.id != v.id || f->v.flags != v.flags)))
+			return xdp_index_build(dp, NULL);
+		ids = f ? &dp->ix.reals[f->v.id] : NULL;
+		for (size_t j = 0; ids && j < ids->n; j++) {
+			const struct lb_real *r = xdp_real(dp, ids->id[j]);
+
+			if (!r->family || r->svc_id != f->v.id)
+				return xdp_index_build(dp, NULL);
+		}
+	}
 	return 0;
 }
 
-/* What is pinned now: services, ids in use, reals by (service, key). */
-/*
- * What lb_rings holds: the extents the services in use point at. A state
- * whose extents overlap another's or leave the pool is corrupt: read-back
- * reports its ring, and the repair publishes it into a fresh extent.
- */
-static int pool_build(struct actx *c)
+/* The services as indexed, to change. */
+static int load(struct actx *c)
 {
-	uint32_t max_s = c->dp->meta.sz.max_services;
-	struct lb_svc_state *st = calloc((size_t)max_s + 1, sizeof(*st));
-	int err;
+	struct xdp_index *ix = c->ix;
 
-	xdp_pool_init(&c->pool, c->dp->meta.sz.ring_entries);
-	if (!st)
+	c->svc_used = calloc((size_t)c->dp->meta.sz.max_services + 1, 1);
+	if (!c->svc_used)
 		return -ENOMEM;
-	err = xdp_array_read(c->dp->fd[XM_SVC_STATE], 0, max_s + 1, sizeof(*st),
-			     st);
-	for (uint32_t id = 1; id <= max_s && !err; id++) {
-		if (!c->svc_used[id])
-			continue;
-		err = xdp_pool_add_state(&c->pool, &st[id]);
-		if (err == -EUCLEAN) {
-			lb_warn("xdp: service id %u's rings overlap another's "
-				"or leave lb_rings; its ring is rebuilt when "
-				"repaired",
-				id);
-			err = 0;
-		}
+	for (size_t i = 0; i < ix->n_svcs; i++) {
+		const struct xdp_found *f = &ix->svcs[i];
+		struct a_svc s = {
+		    .key = f->key, .sk = f->sk, .v = f->v, .op = SIZE_MAX};
+
+		c->svc_used[f->v.id] = 1;
+		if (push_svc(c, &s))
+			return -ENOMEM;
 	}
-	free(st);
-	return err;
-}
-
-static int scan(struct actx *c)
-{
-	struct dp *dp = c->dp;
-	uint32_t max_s = dp->meta.sz.max_services,
-		 max_r = dp->meta.sz.max_reals;
-	struct xdp_found *f = NULL;
-	size_t nf = 0;
-	int err;
-
-	c->reals = calloc((size_t)max_r + 1, sizeof(*c->reals));
-	c->svc_used = calloc((size_t)max_s + 1, 1);
-	if (!c->reals || !c->svc_used)
-		return -ENOMEM;
-	err = xdp_scan_services(dp, NULL, 0, &f, &nf);
-	if (!err)
-		err = xdp_array_read(dp->fd[XM_REALS], 0, max_r + 1,
-				     sizeof(*c->reals), c->reals);
-	for (size_t i = 0; i < nf && !err; i++) {
-		struct a_svc s = {.key = f[i].key,
-				  .sk = f[i].sk,
-				  .v = f[i].v,
-				  .op = SIZE_MAX};
-
-		c->svc_used[f[i].v.id] = 1;
-		err = push_svc(c, &s);
-	}
-	free(f);
-	for (uint32_t id = 1; id <= max_r && !err; id++) {
-		const struct lb_real *r = &c->reals[id];
-		struct a_real a = {
-		    .svc_id = r->svc_id, .id = id, .port = ntohs(r->port)};
-
-		if (!r->family)
-			continue;
-		xdp_addr_from_bpf(&a.addr, r->family, r->addr);
-		/* A real whose service is gone (deleted by hand): freed. */
-		a.gone = r->svc_id > max_s || !c->svc_used[r->svc_id];
-		err = push_real(c, &a);
-	}
-	if (!err)
-		err = pool_build(c);
-	if (err)
-		return err;
-	sort_all(c);
-	c->n_sorted_rl = c->n_rl;
 	c->next_svc = 1;
-	c->next_real = 1;
-	c->next_freed = 1;
 	return 0;
 }
 
@@ -268,7 +274,8 @@ static int scan(struct actx *c)
 static int check_capacity(struct actx *c)
 {
 	const struct dp_xdp_sizing *sz = &c->dp->meta.sz;
-	size_t svc_add = 0, real_add = 0, free_ids = 0, held = 0;
+	const struct xdp_index *ix = c->ix;
+	size_t svc_add = 0, real_add = 0, free_ids, held = 0;
 	uint64_t ring_add = 0;
 	char msg[512] = "";
 	int err = 0;
@@ -287,10 +294,13 @@ static int check_capacity(struct actx *c)
 					   : UINT32_MAX),
 			    sz->ring_size);
 	}
-	for (uint32_t id = 1; id <= sz->max_reals; id++) {
-		if (real_id_free(c, id))
+	free_ids = ix->fresh.n - ix->fresh_at;
+	for (size_t i = 0; i < ix->freed.n; i++) {
+		if (!ix->freed.id[i])
+			continue; /* taken by this apply */
+		if (real_id_free(c, ix->freed.id[i]))
 			free_ids++;
-		else if (!c->reals[id].family)
+		else if (!xdp_real(c->dp, ix->freed.id[i])->family)
 			held++;
 	}
 	if (c->n_svcs + svc_add > sz->max_services) {
@@ -310,16 +320,17 @@ static int check_capacity(struct actx *c)
 			 real_add, free_ids, sz->max_reals, held,
 			 XDP_REAL_QUARANTINE_S);
 		err = -ENOSPC;
-	} else if (c->pool.taken + ring_add > c->pool.entries) {
-		snprintf(msg, sizeof(msg),
-			 "the plan's new services need %llu ring entries but "
-			 "only %llu of the ring pool's %u are free (8 bytes "
-			 "an entry, %u entries a real up to "
-			 "dataplane.xdp.ring_size); raise "
-			 "dataplane.xdp.ring_memory",
-			 (unsigned long long)ring_add,
-			 (unsigned long long)(c->pool.entries - c->pool.taken),
-			 c->pool.entries, LB_RING_PER_REAL);
+	} else if (ix->pool.taken + ring_add > ix->pool.entries) {
+		snprintf(
+		    msg, sizeof(msg),
+		    "the plan's new services need %llu ring entries but "
+		    "only %llu of the ring pool's %u are free (8 bytes "
+		    "an entry, %u entries a real up to "
+		    "dataplane.xdp.ring_size); raise "
+		    "dataplane.xdp.ring_memory",
+		    (unsigned long long)ring_add,
+		    (unsigned long long)(ix->pool.entries - ix->pool.taken),
+		    ix->pool.entries, LB_RING_PER_REAL);
 		err = -ENOSPC;
 	}
 	if (!err)
@@ -344,27 +355,25 @@ static uint32_t alloc_svc_id(struct actx *c)
 	return 0;
 }
 
-/* Never-used ids first (cheap to find), then expired quarantines. */
+/* Never-used ids first (lowest first), then expired quarantines. */
 static uint32_t alloc_real_id(struct actx *c)
 {
-	uint32_t max_r = c->dp->meta.sz.max_reals;
+	struct xdp_index *ix = c->ix;
 
-	for (uint32_t id = c->next_real; id <= max_r; id++) {
-		const struct lb_real *r = &c->reals[id];
+	if (ix->fresh_at < ix->fresh.n)
+		return ix->fresh.id[ix->fresh_at++];
+	if (!c->freed_sorted && ix->freed.n)
+		qsort(ix->freed.id, ix->freed.n, sizeof(*ix->freed.id),
+		      u32_cmp);
+	c->freed_sorted = true;
+	for (; c->freed_at < ix->freed.n; c->freed_at++) {
+		uint32_t id = ix->freed.id[c->freed_at];
 
-		if (!r->family && !r->weight) {
-			c->next_real = id + 1;
+		if (id && real_id_free(c, id)) {
+			ix->freed.id[c->freed_at++] = 0; /* taken */
 			return id;
 		}
 	}
-	c->next_real = max_r + 1;
-	for (uint32_t id = c->next_freed; id <= max_r; id++) {
-		if (real_id_free(c, id)) {
-			c->next_freed = id + 1;
-			return id;
-		}
-	}
-	c->next_freed = max_r + 1;
 	return 0;
 }
 
@@ -393,25 +402,28 @@ static int write_state(struct actx *c, const struct a_svc *s)
 	return bpf_map_update_elem(fd, &s->v.id, &st, BPF_ANY) ? -errno : 0;
 }
 
-static int write_real(struct actx *c, uint32_t id)
-{
-	return bpf_map_update_elem(c->dp->fd[XM_REALS], &id, &c->reals[id],
-				   BPF_ANY)
-		   ? -errno
-		   : 0;
-}
-
+/*
+ * Write a real into lb_reals through the mapping. A live entry of this
+ * service and key only changes weight (one aligned store). An id being
+ * (re)used has family 0, which the packet path refuses: everything else
+ * is written first, the family last.
+ */
 static void set_real(struct actx *c, uint32_t id, uint32_t svc_id,
 		     const struct rc_real *r)
 {
-	struct lb_real *lr = &c->reals[id];
+	struct lb_real *lr = xdp_real(c->dp, id);
 
-	memset(lr, 0, sizeof(*lr));
+	if (lr->family) {
+		__atomic_store_n(&lr->weight, r->weight, __ATOMIC_RELAXED);
+		return;
+	}
 	xdp_addr_to_bpf(&r->addr, lr->addr);
 	lr->port = htons(r->port);
-	lr->family = r->addr.family;
+	lr->flags = 0;
 	lr->svc_id = svc_id;
 	lr->weight = r->weight;
+	__atomic_store_n(&lr->family, (uint8_t)r->addr.family,
+			 __ATOMIC_RELEASE);
 }
 
 /* Phase A for one op. */
@@ -425,10 +437,10 @@ static void stage(struct actx *c, size_t i)
 	uint32_t id;
 	int err;
 
-	key_str(&svc->key, kb, sizeof(kb));
+	/* Formatting the key costs more than staging a real: on failure. */
 	if (!s) {
 		op_fail(c, i, -ENOENT, "%s: no such service in the forwarder",
-			kb);
+			key_str(&svc->key, kb, sizeof(kb)));
 		return;
 	}
 	if (s->op == SIZE_MAX)
@@ -446,7 +458,8 @@ static void stage(struct actx *c, size_t i)
 			err = write_state(c, s);
 			if (err) {
 				s->failed = true;
-				op_fail(c, i, err, "%s: %s", kb,
+				op_fail(c, i, err, "%s: %s",
+					key_str(&svc->key, kb, sizeof(kb)),
 					strerror(-err));
 				return;
 			}
@@ -461,11 +474,13 @@ static void stage(struct actx *c, size_t i)
 	case RC_OP_REAL_ADD:
 	case RC_OP_REAL_EDIT:
 		s->dirty = true;
-		ar = real_find(c, s->v.id, op->real);
+		err = svc_reals(c, s);
+		if (err)
+			break;
+		ar = real_find(s, op->real);
 		if (ar) {
 			ar->gone = false;
 			set_real(c, ar->id, s->v.id, op->real);
-			err = write_real(c, ar->id);
 			break;
 		}
 		if (op->kind == RC_OP_REAL_EDIT) {
@@ -478,22 +493,16 @@ static void stage(struct actx *c, size_t i)
 			break;
 		}
 		set_real(c, id, s->v.id, op->real);
-		err = write_real(c, id);
-		if (!err) {
-			struct a_real a = {.svc_id = s->v.id,
-					   .addr = op->real->addr,
-					   .port = op->real->port,
-					   .id = id};
-
-			err = push_real(c, &a);
-		}
+		err = push_real(s, &(struct a_real){.addr = op->real->addr,
+						    .port = op->real->port,
+						    .id = id});
 		break;
 	case RC_OP_REAL_DEL:
 		s->dirty = true;
-		ar = real_find(c, s->v.id, op->real);
+		err = svc_reals(c, s);
+		ar = err ? NULL : real_find(s, op->real);
 		if (ar)
 			ar->gone = true;
-		err = 0;
 		break;
 	case RC_OP_SVC_DEL:
 		s->deleting = true;
@@ -504,7 +513,8 @@ static void stage(struct actx *c, size_t i)
 	}
 	if (err) {
 		s->failed = true;
-		op_fail(c, i, err, "%s: %s failed: %s", kb,
+		op_fail(c, i, err, "%s: %s failed: %s",
+			key_str(&svc->key, kb, sizeof(kb)),
 			rc_op_kind_name(op->kind), strerror(-err));
 	}
 }
@@ -512,6 +522,8 @@ static void stage(struct actx *c, size_t i)
 /* New services first, so every other op finds its service by key. */
 static int stage_adds(struct actx *c)
 {
+	size_t n0 = c->n_svcs;
+
 	for (size_t i = 0; i < c->plan->n; i++) {
 		const struct rc_op *op = &c->plan->ops[i];
 		struct a_svc s = {.key = op->svc->key,
@@ -544,52 +556,55 @@ static int stage_adds(struct actx *c)
 				key_str(&op->svc->key, kb, sizeof(kb)),
 				strerror(-err));
 	}
-	sort_all(c);
+	if (c->n_svcs != n0)
+		sort_svcs(c);
 	return 0;
 }
 
 /* Phase B: build and publish the ring of every touched service. */
 static void publish(struct actx *c, struct a_svc *s, uint32_t *table,
-		    struct dp_maglev_real *mr)
+		    struct dp_maglev_real **mr, size_t *cap_mr)
 {
-	struct a_real key = {.svc_id = s->v.id};
-	size_t lo = 0, hi = c->n_rl, n = 0;
 	uint32_t max_m = c->dp->meta.sz.ring_size, m, base = 0;
 	struct lb_svc_state st;
 	uint64_t src = 0;
+	size_t n = 0;
 	char kb[128];
 	int err;
 
-	while (lo < hi) { /* first real of the service */
-		size_t mid = lo + (hi - lo) / 2;
+	err = svc_reals(c, s);
+	if (!err && s->n_rl > *cap_mr) {
+		void *p = realloc(*mr, s->n_rl * sizeof(**mr));
 
-		if (c->rl[mid].svc_id < key.svc_id)
-			lo = mid + 1;
-		else
-			hi = mid;
+		err = p ? 0 : -ENOMEM;
+		if (p) {
+			*mr = p;
+			*cap_mr = s->n_rl;
+		}
 	}
-	for (size_t i = lo; i < c->n_rl && c->rl[i].svc_id == s->v.id; i++) {
-		const struct a_real *r = &c->rl[i];
+	for (size_t i = 0; i < s->n_rl && !err; i++) {
+		const struct a_real *r = &s->rl[i];
+		const struct lb_real *lr = xdp_real(c->dp, r->id);
 
 		if (r->gone)
 			continue;
-		mr[n].addr = r->addr;
-		mr[n].port = r->port;
-		mr[n].id = r->id;
-		mr[n].weight = c->reals[r->id].weight;
-		src += xdp_ring_src_real(r->id, &c->reals[r->id]);
+		(*mr)[n].addr = r->addr;
+		(*mr)[n].port = r->port;
+		(*mr)[n].id = r->id;
+		(*mr)[n].weight = lr->weight;
+		src += xdp_ring_src_real(r->id, lr);
 		n++;
 	}
-	if (bpf_map_lookup_elem(c->dp->fd[XM_SVC_STATE], &s->v.id, &st)) {
+	if (!err && bpf_map_lookup_elem(c->dp->fd[XM_SVC_STATE], &s->v.id, &st))
 		err = -errno;
+	if (err)
 		goto fail;
-	}
 	/* Sized for its reals; kept while that still holds (lib/ring_size.h).
 	 */
 	m = st.size[st.ring_slot & 1];
 	if (!lb_ring_size_keep(m, (uint32_t)n, max_m))
 		m = lb_ring_size_for((uint32_t)n, max_m);
-	err = xdp_pool_spare(&c->pool, &st, m, &base);
+	err = xdp_pool_spare(&c->ix->pool, &st, m, &base);
 	if (err == -ENOSPC) {
 		s->failed = true;
 		op_fail(
@@ -598,19 +613,25 @@ static void publish(struct actx *c, struct a_svc *s, uint32_t *table,
 		    "(dataplane.xdp.ring_memory, %llu MiB) has no %u free "
 		    "entries in a row; raise dataplane.xdp.ring_memory",
 		    key_str(&s->key, kb, sizeof(kb)),
-		    (unsigned long long)((uint64_t)c->pool.entries * 8 >> 20),
+		    (unsigned long long)((uint64_t)c->ix->pool.entries * 8 >>
+					 20),
 		    m);
 		return;
 	}
 	if (!err)
-		err = dp_maglev_build(mr, n, m, table);
+		err = dp_maglev_build(*mr, n, m, table);
+	/*
+	 * The spare ring, then svc_meta's note of it (before the flip: killed
+	 * between the two, the active ring's checksum fails and is redone),
+	 * then the flip.
+	 */
 	if (!err)
-		err = dp_xdp_ring_publish_mapped(c->dp->rings,
-						 c->dp->fd[XM_SVC_STATE],
-						 s->v.id, base, m, table);
+		xdp_ring_note_mapped(
+		    c->dp, s->v.id, xdp_ring_src(m, src),
+		    xdp_ring_write(c->dp->rings, base, table, m));
 	if (!err)
-		err = xdp_ring_note(c->dp->svc_meta_fd, s->v.id,
-				    xdp_ring_src(m, src), table, m);
+		err = dp_xdp_ring_flip(c->dp->fd[XM_SVC_STATE], s->v.id, &st,
+				       base, m);
 fail:
 	if (err) {
 		s->failed = true;
@@ -619,21 +640,37 @@ fail:
 	}
 }
 
+/* Does this service keep its address's VIP? */
+static bool holds_vip(const struct a_svc *o)
+{
+	return !(o->deleting && !o->failed) && !(o->added && o->failed);
+}
+
 /* lb_vips flags for an address: the union over its remaining services. */
 static int vip_sync(struct actx *c, const struct a_svc *s)
 {
 	struct lb_vip_key vk = {.family = s->sk.family};
 	struct lb_vip_val old = {0}, v = {0};
+	size_t lo = 0, hi = c->n_svcs;
 	bool any = false, had;
 	int fd = c->dp->fd[XM_VIPS], err;
 
 	memcpy(vk.addr, s->sk.addr, sizeof(vk.addr));
-	for (size_t i = 0; i < c->n_svcs; i++) {
+	/* Services sort by address first: its services are one run. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (lb_addr_cmp(&c->svcs[mid].key.addr, &s->key.addr) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < c->n_svcs; i++) {
 		const struct a_svc *o = &c->svcs[i];
 
-		if (o->sk.family != vk.family ||
-		    memcmp(o->sk.addr, vk.addr, sizeof(vk.addr)) ||
-		    (o->deleting && !o->failed) || (o->added && o->failed))
+		if (lb_addr_cmp(&o->key.addr, &s->key.addr))
+			break;
+		if (!holds_vip(o))
 			continue;
 		any = true;
 		if (o->v.flags & LB_SVC_ANY_PORT)
@@ -680,29 +717,48 @@ static void expose(struct actx *c, struct a_svc *s)
 	}
 }
 
-static int free_real(struct actx *c, uint32_t id)
+/*
+ * Free a real id: the end of its quarantine into the weight (which the
+ * packet path does not read), then family 0, which makes it unusable; its
+ * old service id stays. In that order, a process killed between the two
+ * leaves a live real the next pass removes, never a free id whose
+ * quarantine is already over.
+ */
+static void free_real(struct actx *c, uint32_t id)
 {
-	struct lb_real *r = &c->reals[id];
-	uint32_t svc = r->svc_id;
+	struct lb_real *r = xdp_real(c->dp, id);
 
-	memset(r, 0, sizeof(*r));
-	r->svc_id = svc;
-	r->weight = c->now + XDP_REAL_QUARANTINE_S;
-	return write_real(c, id);
+	__atomic_store_n(&r->weight, c->now + XDP_REAL_QUARANTINE_S,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&r->family, 0, __ATOMIC_RELEASE);
+	if (xdp_ids_push(&c->newly_freed, id))
+		c->ix->valid = false; /* it still lists it: index again */
+}
+
+/*
+ * A removed service's extents back to the pool: the next apply may hand
+ * them to another ring (a packet that still read the old state finds
+ * another service's reals there and drops: Docs/XDP.md, "Reuse").
+ */
+static void ring_give(struct actx *c, uint32_t svc_id)
+{
+	struct lb_svc_state st;
+
+	if (bpf_map_lookup_elem(c->dp->fd[XM_SVC_STATE], &svc_id, &st)) {
+		c->ix->valid = false; /* the pool is built again */
+		return;
+	}
+	for (int i = 0; i < LB_RING_SLOTS; i++)
+		if (st.size[i])
+			xdp_pool_give(&c->ix->pool, st.base[i]);
 }
 
 /* Phase D: removed services leave, then the ids nothing names any more. */
 static void retire(struct actx *c)
 {
-	size_t n_ids = (size_t)c->dp->meta.sz.max_services + 1;
-	uint8_t *gone_svc = calloc(n_ids, 1);
+	struct xdp_index *ix = c->ix;
 	char kb[128];
 	int err;
-
-	if (!gone_svc) {
-		lb_warn("xdp: out of memory; removed reals are not freed yet");
-		return;
-	}
 
 	for (size_t i = 0; i < c->n_svcs; i++) {
 		struct a_svc *s = &c->svcs[i];
@@ -722,20 +778,74 @@ static void retire(struct actx *c)
 			continue;
 		}
 		c->svc_used[s->v.id] = 0;
-		gone_svc[s->v.id] = 1;
-	}
-	for (size_t i = 0; i < c->n_rl; i++) {
-		struct a_real *r = &c->rl[i];
-
+		ring_give(c, s->v.id);
 		/* Reals of a removed service go with it. */
-		if (!r->gone && !(r->svc_id < n_ids && gone_svc[r->svc_id]))
-			continue;
-		err = free_real(c, r->id);
-		if (err)
-			lb_warn("xdp: cannot free real id %u: %s", r->id,
-				strerror(-err));
+		for (size_t j = 0; j < ix->reals[s->v.id].n; j++)
+			free_real(c, ix->reals[s->v.id].id[j]);
+		ix->reals[s->v.id].n = 0;
 	}
-	free(gone_svc);
+	for (size_t i = 0; i < c->n_svcs; i++) {
+		struct a_svc *s = &c->svcs[i];
+
+		for (size_t j = 0; j < s->n_rl && !s->deleting; j++)
+			if (s->rl[j].gone && !s->failed)
+				free_real(c, s->rl[j].id);
+	}
+	/* Reals whose service was deleted by hand. */
+	for (size_t i = 0; i < ix->orphans.n; i++)
+		free_real(c, ix->orphans.id[i]);
+	ix->orphans.n = 0;
+}
+
+/*
+ * What this apply wrote, into the index: the services that remain, each
+ * touched service's reals, the ids freed and taken. Any failure, and the
+ * index is built again from the maps next time.
+ */
+static int index_update(struct actx *c)
+{
+	struct xdp_index *ix = c->ix;
+	struct xdp_found *f;
+	size_t n = 0, k = 0;
+
+	if (c->first_err)
+		return -EAGAIN;
+	f = calloc(c->n_svcs ? c->n_svcs : 1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_svcs; i++) {
+		struct a_svc *s = &c->svcs[i];
+		struct xdp_ids *ids = &ix->reals[s->v.id];
+
+		if (s->deleting)
+			continue;
+		f[n].key = s->key;
+		f[n].sk = s->sk;
+		f[n].v = s->v;
+		n++;
+		if (!s->have_rl)
+			continue;
+		ids->n = 0;
+		for (size_t j = 0; j < s->n_rl; j++)
+			if (!s->rl[j].gone && xdp_ids_push(ids, s->rl[j].id)) {
+				free(f);
+				return -ENOMEM;
+			}
+	}
+	free(ix->svcs);
+	ix->svcs = f;
+	ix->n_svcs = n;
+	ix->cap_svcs = c->n_svcs;
+	/* Freed ids: those taken now out, those freed now in. */
+	for (size_t i = 0; i < ix->freed.n; i++)
+		if (ix->freed.id[i])
+			ix->freed.id[k++] = ix->freed.id[i];
+	ix->freed.n = k;
+	for (size_t i = 0; i < c->newly_freed.n; i++)
+		if (xdp_ids_push(&ix->freed, c->newly_freed.id[i]))
+			return -ENOMEM;
+	ix->verified = false;
+	return 0;
 }
 
 static void tally(struct actx *c)
@@ -754,32 +864,39 @@ static void tally(struct actx *c)
 int xdp_apply_plan(struct dp *dp, const struct rc_plan *plan,
 		   struct dp_result *res)
 {
-	struct actx c = {.dp = dp, .plan = plan, .res = res};
+	struct actx c = {.dp = dp,
+			 .ix = &dp->ix,
+			 .plan = plan,
+			 .res = res,
+			 .last = SIZE_MAX};
 	struct dp_maglev_real *mr = NULL;
+	size_t cap_mr = 0;
 	uint32_t *table = NULL;
 	int err;
 
 	c.now = boot_seconds();
-	err = scan(&c);
+	err = index_for(&c);
+	if (!err)
+		err = load(&c);
 	if (!err)
 		err = check_capacity(&c);
 	if (err)
 		goto out;
+	/* Before the first write: other handles' indexes are now stale. */
+	xdp_gen_bump(dp);
 	err = stage_adds(&c);
 	if (err)
 		goto out;
 	for (size_t i = 0; i < plan->n; i++)
 		stage(&c, i);
-	sort_all(&c);
 	table = calloc(dp->meta.sz.ring_size, sizeof(*table));
-	mr = calloc(c.n_rl ? c.n_rl : 1, sizeof(*mr));
-	if (!table || !mr) {
+	if (!table) {
 		err = -ENOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < c.n_svcs; i++)
 		if (c.svcs[i].dirty && !c.svcs[i].deleting && !c.svcs[i].failed)
-			publish(&c, &c.svcs[i], table, mr);
+			publish(&c, &c.svcs[i], table, &mr, &cap_mr);
 	for (size_t i = 0; i < c.n_svcs; i++)
 		if (c.svcs[i].rewrite && !c.svcs[i].deleting &&
 		    !c.svcs[i].failed)
@@ -787,18 +904,23 @@ int xdp_apply_plan(struct dp *dp, const struct rc_plan *plan,
 	retire(&c);
 	tally(&c);
 	err = c.first_err;
+	if (index_update(&c))
+		dp->ix.valid = false;
 out:
 	if (err && !c.first_err && res->n && !res->n_failed) {
 		for (size_t i = 0; i < res->n; i++)
 			res->err[i] = err;
 		res->n_failed = res->n;
 	}
+	/* Whatever was half-done: the index is built again next time. */
+	if (err && err != -ENOSPC)
+		dp->ix.valid = false;
 	free(table);
 	free(mr);
-	xdp_pool_free_all(&c.pool);
-	free(c.reals);
-	free(c.svc_used);
+	for (size_t i = 0; i < c.n_svcs; i++)
+		free(c.svcs[i].rl);
 	free(c.svcs);
-	free(c.rl);
+	free(c.svc_used);
+	free(c.newly_freed.id);
 	return err;
 }

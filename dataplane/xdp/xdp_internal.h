@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "dataplane/xdp/bpf/lb_shared.h"
 #include "dataplane/xdp/loader.h"
+#include "dataplane/xdp/xdp_rings.h"
 #include "reconcile/dataplane.h"
 
 /* The forwarder's maps, in the order of xdp_map_names[]. */
@@ -70,6 +71,59 @@ struct xdp_svc_meta {
 	uint64_t ring; /* xdp_ring_sum() of the ring as published */
 };
 
+/*
+ * svc_meta is mappable. Its entry 0 (no service has id 0) holds the tables'
+ * generation in `src`: random when the map is made, incremented by every
+ * apply before its first write. A handle's index of the tables (struct
+ * xdp_index) is valid only at the generation it was built at or last wrote.
+ */
+#define XDP_GEN_ID 0
+
+/* lb_reals is mappable; in its mapping an entry takes 32 bytes. */
+#define XDP_REAL_STRIDE 32
+
+/* Real ids, ascending when an index is built. */
+struct xdp_ids {
+	uint32_t *id;
+	size_t n, cap;
+};
+
+/* One service as found in lb_services, with its reals' ids. */
+struct xdp_found {
+	struct rc_svc_key key;
+	struct lb_svc_key sk;
+	struct lb_svc_val v;
+	uint32_t first, n; /* range of its reals in an id list */
+};
+
+/*
+ * What a handle knows of the pinned tables between passes, so that a pass
+ * over a few services costs those services, not the table: the services by
+ * key, each service's real ids (lb_reals has no index of its own), the ids
+ * free for new reals and the ring pool's extents. Built from the maps
+ * alone, as a full read sees them; trusted only while svc_meta's generation
+ * is the one it was built at or this handle last wrote, so an apply by
+ * another process (or one killed half-way) makes the next pass build it
+ * again, and so does a restart (a new handle has none). What it names is
+ * still read from the maps at each use: a real changed or cleared by hand
+ * shows at once; a real added by hand to lb_reals shows at the next full
+ * read.
+ */
+struct xdp_index {
+	bool valid;
+	bool verified; /* checked against lb_services since the last apply */
+	uint64_t gen;
+	struct xdp_found *svcs; /* lb_services, sorted by key */
+	size_t n_svcs, cap_svcs;
+	struct xdp_ids *reals;	/* by service id: its reals */
+	uint32_t max_services;	/* reals[0..max_services] */
+	struct xdp_ids orphans; /* live reals whose service is gone */
+	struct xdp_ids fresh;	/* never-used ids, ascending */
+	size_t fresh_at;	/* fresh.id[0..fresh_at) are handed out */
+	struct xdp_ids freed;	/* ids freed (quarantined or past it) */
+	struct xdp_pool pool;	/* lb_rings' extents of the services */
+};
+
 /* File names inside the pin directory besides the maps. */
 #define XDP_PIN_META "meta"
 #define XDP_PIN_SVC_META "svc_meta"
@@ -112,6 +166,11 @@ struct dp {
 	int svc_meta_fd;  /* "svc_meta" */
 	uint32_t *rings;  /* lb_rings mapped (MAP_SHARED) */
 	size_t rings_len; /* bytes mapped */
+	unsigned char *reals_map; /* lb_reals mapped, XDP_REAL_STRIDE each */
+	size_t reals_len;
+	struct xdp_svc_meta *svc_meta; /* svc_meta mapped */
+	size_t svc_meta_len;
+	struct xdp_index ix;
 	uint64_t n_applies, n_ops_ok, n_ops_failed;
 };
 
@@ -179,18 +238,19 @@ uint64_t xdp_ring_src_real(uint32_t id, const struct lb_real *r);
 uint64_t xdp_ring_src(uint32_t m, uint64_t reals_sum);
 /* Checksum of a ring's entries. */
 uint64_t xdp_ring_sum(const uint32_t *t, uint32_t m);
+/*
+ * Write t[0..m) into entries [base, base + m) of lb_rings mapped at rings;
+ * returns xdp_ring_sum(t, m), computed on the way.
+ */
+uint64_t xdp_ring_write(uint32_t *rings, uint32_t base, const uint32_t *t,
+			uint32_t m);
 /* Record what the ring of svc_id was built from (svc_meta). */
 int xdp_ring_note(int svc_meta_fd, uint32_t svc_id, uint64_t src,
 		  const uint32_t *t, uint32_t m)
     __attribute__((warn_unused_result));
-/* One service as found in lb_services, with its reals' ids. */
-struct xdp_found {
-	struct rc_svc_key key;
-	struct lb_svc_key sk;
-	struct lb_svc_val v;
-	uint32_t first, n; /* range of its reals in the id list */
-};
-
+/* The same through the handle's mapping of svc_meta, with the ring's sum. */
+void xdp_ring_note_mapped(struct dp *dp, uint32_t svc_id, uint64_t src,
+			  uint64_t sum);
 /*
  * lb_services, sorted by key, restricted to sorted keys[0..n) when keys is
  * set. *out is malloc'ed (first and n zero).
@@ -206,6 +266,36 @@ int xdp_array_read(int fd, uint32_t first, uint32_t n, size_t value_size,
 void xdp_key_from_svc(struct rc_svc_key *k, const struct lb_svc_key *sk);
 void xdp_svc_from_key(struct lb_svc_key *sk, const struct rc_svc_key *k);
 void xdp_addr_to_bpf(const struct lb_addr *a, uint32_t out[4]);
+
+/* Read n entries of a hash map in batches: *keys and *vals malloc'ed. */
+int xdp_hash_read(int fd, size_t key_size, size_t value_size,
+		  uint32_t max_entries, void **keys, void **vals, size_t *n)
+    __attribute__((warn_unused_result));
+
+/* xdp_index.c */
+static inline struct lb_real *xdp_real(const struct dp *dp, uint32_t id)
+{
+	return (struct lb_real *)(dp->reals_map + (size_t)id * XDP_REAL_STRIDE);
+}
+/* The generation in svc_meta (0 without the mapping). */
+uint64_t xdp_gen(const struct dp *dp);
+/* An apply is about to write: a new generation, which the index takes. */
+void xdp_gen_bump(struct dp *dp);
+/*
+ * Build dp->ix from the maps. With states, also hand back lb_svc_state
+ * (max_services + 1 entries, malloc'ed) as read for the pool.
+ */
+int xdp_index_build(struct dp *dp, struct lb_svc_state **states)
+    __attribute__((warn_unused_result));
+/* dp->ix valid at the current generation: kept, or built again. */
+int xdp_index_ready(struct dp *dp) __attribute__((warn_unused_result));
+void xdp_index_drop(struct xdp_index *ix);
+/* The indexed service of key k, or NULL. */
+struct xdp_found *xdp_index_find(struct xdp_index *ix,
+				 const struct rc_svc_key *k);
+/* Append id to ids. 0 or -ENOMEM. */
+int xdp_ids_push(struct xdp_ids *ids, uint32_t id)
+    __attribute__((warn_unused_result));
 
 /* xdp_flow.c: dp_ops.flow on a prepared handle. */
 int xdp_flow_where(struct dp *dp, const struct dp_flow *f,

@@ -46,7 +46,7 @@ const char *dp_xdp_stat_name(unsigned int idx)
  * packet reading the state during either never pairs a slot with the other
  * slot's extent (the spare's fields are not read before the flip).
  */
-static int ring_flip(int state_fd, uint32_t svc_id, struct lb_svc_state *st,
+int dp_xdp_ring_flip(int state_fd, uint32_t svc_id, struct lb_svc_state *st,
 		     uint32_t base, uint32_t m)
 {
 	uint32_t spare = (st->ring_slot & 1) ^ 1;
@@ -90,22 +90,7 @@ int dp_xdp_ring_publish(int rings_fd, int state_fd, uint32_t svc_id,
 	free(keys);
 	if (err)
 		return err;
-	return ring_flip(state_fd, svc_id, &st, base, m);
-}
-
-int dp_xdp_ring_publish_mapped(uint32_t *rings, int state_fd, uint32_t svc_id,
-			       uint32_t base, uint32_t m, const uint32_t *table)
-{
-	struct lb_svc_state st = {0};
-	uint32_t *dst;
-
-	if (bpf_map_lookup_elem(state_fd, &svc_id, &st))
-		return -errno;
-	dst = rings + (uint64_t)base * DP_XDP_RING_STRIDE;
-	for (uint32_t i = 0; i < m; i++)
-		dst[(uint64_t)i * DP_XDP_RING_STRIDE] = table[i];
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	return ring_flip(state_fd, svc_id, &st, base, m);
+	return dp_xdp_ring_flip(state_fd, svc_id, &st, base, m);
 }
 
 int dp_xdp_percpu_sum(int fd, uint32_t key, unsigned int n_u64, uint64_t *out)

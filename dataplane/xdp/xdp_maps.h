@@ -28,12 +28,14 @@ int dp_xdp_ring_publish(int rings_fd, int state_fd, uint32_t svc_id,
 #define DP_XDP_RING_STRIDE 2
 
 /*
- * dp_xdp_ring_publish() through lb_rings mapped at `rings` (MAP_SHARED,
- * writable): the spare ring is written with plain stores, then the flip is
- * one syscall, which orders them before it.
+ * The second half of dp_xdp_ring_publish(), for a ring the caller wrote into
+ * [base, base + m) itself (the driver, through its mapping of lb_rings: the
+ * flip is a syscall, which orders the ring's stores before it): point the
+ * spare slot at that extent, then flip. *st is the service's lb_svc_state
+ * as the caller read it; it is left as written.
  */
-int dp_xdp_ring_publish_mapped(uint32_t *rings, int state_fd, uint32_t svc_id,
-			       uint32_t base, uint32_t m, const uint32_t *table)
+int dp_xdp_ring_flip(int state_fd, uint32_t svc_id, struct lb_svc_state *st,
+		     uint32_t base, uint32_t m)
     __attribute__((warn_unused_result));
 
 /*

@@ -14,9 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -349,16 +351,39 @@ int xdp_pin_meta_create(const char *dir, const struct xdp_meta *m)
 	return fd;
 }
 
+/*
+ * A generation no earlier map had: a handle that indexed the tables of a
+ * forwarder detached and installed again must not take the new one's for
+ * them.
+ */
+static uint64_t first_gen(void)
+{
+	struct timespec ts;
+	uint64_t g = 0;
+
+	if (getrandom(&g, sizeof(g), GRND_NONBLOCK) != sizeof(g)) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		g = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		g ^= (uint64_t)getpid() << 40;
+	}
+	return g;
+}
+
 int xdp_pin_svc_meta_create(const char *dir, uint32_t max_services)
 {
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_MMAPABLE);
+	struct xdp_svc_meta gen = {.src = first_gen()};
+	uint32_t zero = XDP_GEN_ID;
 	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ballast_svc_meta",
 				sizeof(uint32_t), sizeof(struct xdp_svc_meta),
-				max_services + 1, NULL);
+				max_services + 1, &o);
 	int err;
 
 	if (fd < 0)
 		return -errno;
-	err = xdp_pin_put(dir, XDP_PIN_SVC_META, fd);
+	err = bpf_map_update_elem(fd, &zero, &gen, BPF_ANY) ? -errno : 0;
+	if (!err)
+		err = xdp_pin_put(dir, XDP_PIN_SVC_META, fd);
 	if (err) {
 		close(fd);
 		return err;
@@ -472,6 +497,26 @@ int xdp_pin_reattach(struct dp *dp)
 	return err;
 }
 
+static size_t map_len(size_t bytes)
+{
+	return (bytes + 4095) & ~(size_t)4095;
+}
+
+/* A mappable map of ours, shared; NULL with errno set after saying why. */
+static void *map_of(struct dp *dp, int fd, size_t len, const char *name)
+{
+	void *p = mmap(NULL, len, PROT_READ | (dp->read_only ? 0 : PROT_WRITE),
+		       MAP_SHARED, fd, 0);
+	int err = errno;
+
+	if (p != MAP_FAILED)
+		return p;
+	lb_err("xdp: cannot map %s/%s: %s; %s", dp->dir, name, strerror(err),
+	       XDP_REMEDY_DETACH);
+	errno = err;
+	return NULL;
+}
+
 int xdp_pin_open_maps(struct dp *dp)
 {
 	for (int i = 0; i < XM__COUNT; i++) {
@@ -491,21 +536,23 @@ int xdp_pin_open_maps(struct dp *dp)
 		       XDP_REMEDY_DETACH);
 		return dp->svc_meta_fd;
 	}
-	/* lb_rings mapped: rings are read back and written at memory speed. */
-	dp->rings_len =
-	    ((size_t)dp->meta.sz.ring_entries * 8 + 4095) & ~(size_t)4095;
-	dp->rings = mmap(NULL, dp->rings_len,
-			 PROT_READ | (dp->read_only ? 0 : PROT_WRITE),
-			 MAP_SHARED, dp->fd[XM_RINGS], 0);
-	if (dp->rings == MAP_FAILED) {
-		int err = -errno;
-
-		dp->rings = NULL;
-		lb_err("xdp: cannot map %s/lb_rings: %s; %s", dp->dir,
-		       strerror(-err), XDP_REMEDY_DETACH);
-		return err;
-	}
-	return 0;
+	/*
+	 * lb_rings, lb_reals and svc_meta mapped: rings and reals are read
+	 * back and written at memory speed.
+	 */
+	dp->rings_len = map_len((size_t)dp->meta.sz.ring_entries * 8);
+	dp->reals_len =
+	    map_len(((size_t)dp->meta.sz.max_reals + 1) * XDP_REAL_STRIDE);
+	dp->svc_meta_len = map_len(((size_t)dp->meta.sz.max_services + 1) *
+				   sizeof(struct xdp_svc_meta));
+	dp->rings = map_of(dp, dp->fd[XM_RINGS], dp->rings_len, "lb_rings");
+	if (dp->rings)
+		dp->reals_map =
+		    map_of(dp, dp->fd[XM_REALS], dp->reals_len, "lb_reals");
+	if (dp->reals_map)
+		dp->svc_meta = map_of(dp, dp->svc_meta_fd, dp->svc_meta_len,
+				      XDP_PIN_SVC_META);
+	return dp->svc_meta ? 0 : -errno;
 }
 
 static void sizing_msg(const struct dp *dp)
@@ -623,6 +670,14 @@ void xdp_pin_close_fds(struct dp *dp)
 	if (dp->rings)
 		munmap(dp->rings, dp->rings_len);
 	dp->rings = NULL;
+	if (dp->reals_map)
+		munmap(dp->reals_map, dp->reals_len);
+	dp->reals_map = NULL;
+	if (dp->svc_meta)
+		munmap(dp->svc_meta, dp->svc_meta_len);
+	dp->svc_meta = NULL;
+	/* Other maps, maybe: what the index knew is not theirs. */
+	xdp_index_drop(&dp->ix);
 }
 
 static void link_detach(const char *dir, const char *name)

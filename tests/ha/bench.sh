@@ -37,18 +37,14 @@ HA_BASE=hab
 . "$here/env.sh"
 rows=$tmp/rows
 
+# shellcheck source=tests/lib/stats.sh
+. "$here/../lib/stats.sh"
 # stats FIELD MODE [FILTER]: "median max n" of a column of $rows for MODE
 # (rows with "-" there are left out).
 stats() {
 	awk -v f="$1" -v m="$2" -v only="${3:-}" '
-		$1 == m && $f != "-" && (only == "" || $6 == only) { v[n++] = $f }
-		END {
-			if (!n) { print "- - 0"; exit }
-			for (i = 1; i < n; i++)
-				for (j = i; j > 0 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
-			med = n % 2 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2
-			printf "%.2f %.2f %d\n", med, v[n - 1], n
-		}' "$rows"
+		$1 == m && $f != "-" && (only == "" || $6 == only) { print $f }' "$rows" |
+		median_max
 }
 
 # failback: keepalived on lb1 again, the pair back where it started; says

@@ -11,6 +11,7 @@ mount -t devtmpfs dev /dev 2>/dev/null
 mount -t tmpfs run /run
 mount -t tmpfs tmp /tmp
 mode=$(sed -n 's/.*ballast_mode=\([a-z]*\).*/\1/p' /proc/cmdline)
+# modes: test (make test-vm), bench (make bench-ipvs), ha (make bench-ha-lvs)
 # optional benchmark size and batch size: ballast_bench=NSVCxNREAL ballast_batch=N
 bench=$(sed -n 's/.*ballast_bench=\([0-9x]*\).*/\1/p' /proc/cmdline)
 [ -n "$bench" ] && export NSVC=${bench%x*} NREAL=${bench#*x}
@@ -48,6 +49,9 @@ test)
 	fi
 	[ -z "$only" ] || [ "$only" = daemon ] && /tests/daemon.sh test
 	[ -z "$only" ] && /tests/xdp.sh
+	;;
+ha)
+	/tests/halvs.sh
 	;;
 bench)
 	if [ "$SIDE" = daemon ]; then

@@ -29,13 +29,23 @@
  *                                      full pass (plan only) for comparison.
  *                                      SVC: tcp/ADDR:PORT, udp/..., sctp/...,
  *                                      fwmark/MARK/inet|inet6
+ *   ipvs_probe vipwait VIP SVC TIMEOUT_MS  (tests/vm/halvs.sh) subscribe to
+ *                                      IPv4 address events, print "ready",
+ *                                      wait for VIP to be added, then read
+ *                                      SVC (as for scoped) until it is in
+ *                                      IPVS with a real; print the time
+ *                                      from the event read to that read
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/rtnetlink.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dataplane/ipvs/ipvs.h"
 #include "lib/log.h"
@@ -605,6 +615,105 @@ out:
 	return err ? 1 : 0;
 }
 
+/* Whether the netlink message is RTM_NEWADDR for the IPv4 address vip. */
+static bool is_new_addr(const struct nlmsghdr *nlh, const struct in_addr *vip)
+{
+	const struct ifaddrmsg *ifa = NLMSG_DATA(nlh);
+	const struct rtattr *rta = IFA_RTA(ifa);
+	int len = IFA_PAYLOAD(nlh);
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET)
+		return false;
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if ((rta->rta_type == IFA_LOCAL ||
+		     rta->rta_type == IFA_ADDRESS) &&
+		    RTA_PAYLOAD(rta) == sizeof(*vip) &&
+		    !memcmp(RTA_DATA(rta), vip, sizeof(*vip)))
+			return true;
+	}
+	return false;
+}
+
+static int cmd_vipwait(const char *vip_s, const char *svc, int timeout_ms)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
+				 .nl_groups = RTMGRP_IPV4_IFADDR};
+	const struct timespec pause = {.tv_nsec = 100000};
+	struct rc_svc_key key;
+	struct in_addr vip;
+	struct dp *dp = NULL;
+	double deadline, t_event = 0, t_prog = 0;
+	unsigned polls = 0;
+	char buf[16384];
+	int fd, err = 1;
+
+	if (inet_pton(AF_INET, vip_s, &vip) != 1 || parse_svc_key(svc, &key)) {
+		fprintf(stderr, "ipvs_probe: bad VIP %s or service %s\n", vip_s,
+			svc);
+		return 2;
+	}
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		perror("ipvs_probe: rtnetlink");
+		return 1;
+	}
+	if (open_dp(&dp, true))
+		goto out;
+	printf("ready\n");
+	fflush(stdout);
+	deadline = now_ms() + timeout_ms;
+	while (!t_event && now_ms() < deadline) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+		ssize_t n;
+
+		if (poll(&p, 1, (int)(deadline - now_ms()) + 1) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf), 0);
+		for (; n > 0 && NLMSG_OK(nlh, (size_t)n);
+		     nlh = NLMSG_NEXT(nlh, n)) {
+			if (is_new_addr(nlh, &vip)) {
+				t_event = now_ms();
+				break;
+			}
+		}
+	}
+	if (!t_event) {
+		fprintf(stderr, "ipvs_probe: %s not added within %d ms\n",
+			vip_s, timeout_ms);
+		goto out;
+	}
+	/* Polled every 100 us from the event on, bounded by the deadline. */
+	while (now_ms() < deadline) {
+		struct rc_state st;
+		bool there;
+
+		rc_state_init(&st);
+		polls++;
+		there = !dp_ipvs_ops.read_services(dp, &key, 1, &st) &&
+			st.n == 1 && st.svcs[0].n_reals > 0;
+		rc_state_free(&st);
+		if (there) {
+			t_prog = now_ms();
+			break;
+		}
+		nanosleep(&pause, NULL);
+	}
+	if (!t_prog) {
+		fprintf(stderr, "ipvs_probe: %s not in IPVS within %d ms\n",
+			svc, timeout_ms);
+		goto out;
+	}
+	printf("vipwait event->ipvs %.3f ms polls %u\n", t_prog - t_event,
+	       polls);
+	err = 0;
+out:
+	if (dp)
+		dp_ipvs_ops.close(dp, false);
+	close(fd);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	bool prune = argc > 3 && !strcmp(argv[3], "--prune");
@@ -629,9 +738,11 @@ int main(int argc, char **argv)
 		return cmd_reweight(argv[2]);
 	if (argc >= 4 && !strcmp(argv[1], "scoped"))
 		return cmd_scoped(argc, argv);
+	if (argc == 5 && !strcmp(argv[1], "vipwait"))
+		return cmd_vipwait(argv[2], argv[3], atoi(argv[4]));
 	fprintf(stderr,
 		"usage: ipvs_probe plan|apply FILE [--prune] | dump | "
 		"gen NSVC NREAL FILE RULES [YAML] | reweight FILE | now | "
-		"scoped CONFIG [--plan] SVC...\n");
+		"scoped CONFIG [--plan] SVC... | vipwait VIP SVC TIMEOUT_MS\n");
 	return 2;
 }

@@ -10,6 +10,7 @@
 # library ldd lists; BPF objects as they are), tests/vm's in-VM scripts and
 # rule files, and the golden and XDP driver suites with their result helper.
 # The shipped modules are also listed in /lib/modules/KVER/modules.dep.
+# VM_EXTRA_MODS: more modules (paths under kernel/, e.g. net/bridge/bridge.ko).
 set -euo pipefail
 
 out=$1
@@ -64,8 +65,9 @@ add_mod() {
 	order+=("$rel")
 }
 # crc32c_generic is only a soft dependency of libcrc32c (not in modules.dep).
+# shellcheck disable=SC2206 # VM_EXTRA_MODS is a list
 want=(crypto/crc32c_generic.ko net/netfilter/ipvs/ip_vs.ko drivers/net/veth.ko
-	net/sched/sch_ingress.ko net/sched/cls_bpf.ko)
+	net/sched/sch_ingress.ko net/sched/cls_bpf.ko ${VM_EXTRA_MODS:-})
 for s in rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh; do
 	want+=("net/netfilter/ipvs/ip_vs_$s.ko")
 done
@@ -101,7 +103,7 @@ done
 
 cp "$here"/init.sh "$root/init"
 cp "$here"/suite.sh "$here"/traffic.sh "$here"/bench.sh "$here"/xdp.sh \
-	"$here"/daemon.sh "$here"/doctor.sh "$root/tests/"
+	"$here"/daemon.sh "$here"/doctor.sh "$here"/halvs.sh "$root/tests/"
 mkdir -p "$root"/tests/{lib,bpf,xdp}
 cp "$here"/../lib/result.sh "$root/tests/lib/"
 cp "$here"/../bpf/run.sh "$root/tests/bpf/"

@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Boot Debian's kernel under qemu (TCG) with a test initramfs and turn the
 # in-VM PASS/FAIL lines into counts.
-#   run.sh test|bench FILE...
+#   run.sh test|bench|ha FILE...
 # BALLAST_VM_XDP=golden|none runs fewer of the XDP suites in test mode
 # (tests/vm/xdp.sh); the default, all, runs every one. BALLAST_VM_ONLY=daemon
 # or doctor runs that suite alone (tests/vm/init.sh; FILE... then needs only
 # ballast), e.g. `tests/vm/run.sh test ./ballast` with BALLAST_VM_ONLY=doctor.
+# Mode ha is make bench-ha-lvs (tests/vm/halvs.sh): its FILEs include
+# keepalived and the initramfs carries the bridge module (VM_EXTRA_MODS).
 set -euo pipefail
 
 mode=$1
@@ -17,13 +19,16 @@ top=$(cd "$here/../.." && pwd)
 source "$top/tests/lib/result.sh"
 suite=vm
 [[ $mode == bench ]] && suite=bench-ipvs
+[[ $mode == ha ]] && suite=bench-ha-lvs
 
 # The newest Debian kernel that has both an image and its modules.
 kver=
 for d in $(ls -1 /lib/modules 2>/dev/null | sort -V); do
 	[[ -e /boot/vmlinuz-$d && -d /lib/modules/$d/kernel/net/netfilter/ipvs ]] && kver=$d
 done
-for tool in qemu-system-x86_64 busybox ipvsadm cpio ip curl jq; do
+tools="qemu-system-x86_64 busybox ipvsadm cpio ip curl jq"
+[[ $mode == ha ]] && tools+=" keepalived"
+for tool in $tools; do
 	if ! command -v "$tool" >/dev/null; then
 		t_fail "$suite-setup" "$tool missing (run: make deps)"
 		t_done "$suite"
@@ -40,6 +45,7 @@ work=$top/build/vm
 mkdir -p "$work"
 initrd=$work/initramfs-$mode.cpio.gz
 log=$work/console-$mode.log
+[[ $mode == ha ]] && export VM_EXTRA_MODS="net/bridge/bridge.ko"
 "$here/mkinitramfs.sh" "$initrd" "$kver" "$@"
 
 mem=512
@@ -50,6 +56,11 @@ if [[ $mode == bench ]]; then
 	mem=2048
 	limit=590
 	sides=${BALLAST_VM_SIDES:-ref ours driver daemon}
+elif [[ $mode == ha ]]; then
+	mem=1024
+	# eleven variants of 10 failovers: about 9 minutes under TCG
+	limit=${BALLAST_VM_LIMIT:-1800}
+	sides=ha
 fi
 : >"$log.txt"
 for side in $sides; do
@@ -72,7 +83,7 @@ while IFS= read -r line; do
 	PASS:*) t_pass "${line#PASS: }" ;;
 	FAIL:*) t_fail "${line#FAIL: }" ;;
 	SKIP:*) rest=${line#SKIP: }; t_skip "${rest%%: *}" "${rest#*: }" ;;
-	BENCH:* | INFO:*) echo "$line" ;;
+	BENCH:* | INFO:* | ROW:*) echo "$line" ;;
 	esac
 done <"$log.txt"
 if [[ $mode == bench ]]; then
@@ -82,8 +93,7 @@ if [[ $mode == bench ]]; then
 		echo "BENCH: initial load: ballast $ours ms, ipvsadm -R $ref ms, ratio $(awk -v a="$ours" -v b="$ref" 'BEGIN { printf "%.2f", a / b }') (goal <= 1.0)"
 	fi
 fi
-want=1
-[[ $mode == bench ]] && want=$(wc -w <<<"$sides")
+want=$(wc -w <<<"$sides")
 if [[ $(grep -c '^VMDONE' "$log.txt") -ne $want ]]; then
 	t_fail "$suite-complete" "the VM did not finish (qemu exit $rc, see $log.txt)"
 	tail -20 "$log.txt"

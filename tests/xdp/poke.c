@@ -19,6 +19,8 @@
  *   poke - verifier         the verifier's statistics of both programs
  *   poke - reconf A B       open the driver with config A, reconfigure it
  *                           with config B, print the services it reads
+ *   poke DIR scoped A B     scoped passes on a long-lived handle with the
+ *                           tables changed behind it (see scoped())
  *   poke - stats CFG        the driver's stats(): "name value", then
  *                           "svc KEY packets bytes", "real KEY ADDR packets
  * bytes" Exit 0, or 1 with a message.
@@ -40,6 +42,8 @@
 #include "dataplane/xdp/lb.skel.h"
 #include "dataplane/xdp/loader.h"
 #include "dataplane/xdp/xdp_maps.h"
+#include "reconcile/controller.h"
+#include "reconcile/desired.h"
 
 static const char *dir;
 
@@ -137,7 +141,11 @@ static int age(void)
 	return 0;
 }
 
-static int setw(const char *addr, uint32_t w)
+/*
+ * The real at addr in lb_reals, changed behind the driver's back through
+ * its own fd (no generation moved): weight w, or cleared (family 0).
+ */
+static int hand_real(const char *addr, bool clear, uint32_t w)
 {
 	int fd = get("lb_reals");
 	uint32_t n = max_entries(fd), a[4] = {0};
@@ -151,11 +159,15 @@ static int setw(const char *addr, uint32_t w)
 		if (bpf_map_lookup_elem(fd, &id, &r) || !r.family ||
 		    memcmp(r.addr, a, sizeof(a)))
 			continue;
-		r.weight = w;
+		if (clear)
+			r.family = 0;
+		else
+			r.weight = w;
 		if (bpf_map_update_elem(fd, &id, &r, BPF_ANY))
 			return 1;
 		found++;
 	}
+	close(fd);
 	return !found;
 }
 
@@ -332,6 +344,143 @@ static int stats(const char *path)
 	return err ? 1 : 0;
 }
 
+struct handle {
+	struct dp *dp;
+	struct rc_ctl *ctl;
+};
+
+static int h_open(struct handle *h, const struct cfg *cfg)
+{
+	struct dp_open_args args = {.cfg = cfg};
+
+	memset(h, 0, sizeof(*h));
+	if (dp_xdp_ops.open(&h->dp, &args))
+		return -1;
+	return rc_ctl_new(&dp_xdp_ops, h->dp, &h->ctl) ? -1 : 0;
+}
+
+static void h_close(struct handle *h)
+{
+	rc_ctl_free(h->ctl);
+	dp_xdp_ops.close(h->dp, false);
+	memset(h, 0, sizeof(*h));
+}
+
+/*
+ * One pass, scoped to the config's first service or full: the number of
+ * ops it planned (applied when apply), or -1.
+ */
+static long h_pass(struct handle *h, const struct cfg *cfg, bool scoped,
+		   bool apply)
+{
+	const struct rc_plan *plan = NULL;
+	struct dp_result res = {0};
+	struct rc_svc_key key;
+	int err;
+
+	rc_desired_service_key(&cfg->services[0], &key);
+	err = scoped ? rc_ctl_plan_services(h->ctl, cfg, NULL, NULL, &key, 1,
+					    &plan)
+		     : rc_ctl_plan(h->ctl, cfg, NULL, NULL, &plan);
+	if (!err && apply)
+		err = rc_ctl_apply(h->ctl, &res);
+	dp_result_free(&res);
+	return err ? -1 : (long)plan->n;
+}
+
+static int failures;
+
+static void expect(const char *what, bool ok, long got)
+{
+	printf("%s %s (%ld)\n", ok ? "ok" : "FAIL", what, got);
+	failures += !ok;
+}
+
+/*
+ * Passes scoped to one service on a long-lived handle (the daemon's), with
+ * the tables changed behind it: by hand (no generation moved) and by
+ * another handle's apply; then a restarted handle. A is the config the
+ * handle converges to; B adds a real to A's first service (a real added by
+ * another process changes nothing the handle's index lists: only the
+ * generation tells it that its index is stale).
+ * Prints "ok NAME" or "FAIL NAME" for each check.
+ */
+static int scoped(const char *pa, const char *pb)
+{
+	struct cfg_diags diags = {0};
+	struct cfg *a = NULL, *b = NULL;
+	struct handle h, h2;
+	const char *r1, *r2;
+	char s1[64], s2[64];
+	struct rc_svc_key key;
+	struct lb_svc_key sk;
+	int sets;
+	long n;
+
+	if (cfg_load(pa, &a, &diags) || cfg_load(pb, &b, &diags) ||
+	    a->n_services < 1 || a->n_pools < 1 ||
+	    a->pools[a->services[0].pool].n_backends < 2) {
+		cfg_diags_free(&diags);
+		fprintf(stderr, "poke: scoped: configs\n");
+		return 1;
+	}
+	cfg_diags_free(&diags);
+	r1 = lb_addr_fmt(&a->pools[a->services[0].pool].backends[0].addr, s1,
+			 sizeof(s1));
+	r2 = lb_addr_fmt(&a->pools[a->services[0].pool].backends[1].addr, s2,
+			 sizeof(s2));
+	if (h_open(&h, a) || h_pass(&h, a, false, true) < 0)
+		return 1;
+	n = h_pass(&h, a, true, false);
+	expect("scoped: in sync after a full apply", n == 0, n);
+
+	hand_real(r1, false, 77);
+	n = h_pass(&h, a, true, true);
+	expect("scoped: a weight written by hand is seen", n > 0, n);
+	n = h_pass(&h, a, false, false);
+	expect("scoped: and repaired (full plan empty)", n == 0, n);
+
+	hand_real(r2, true, 0);
+	n = h_pass(&h, a, true, true);
+	expect("scoped: a real cleared by hand is seen", n > 0, n);
+	n = h_pass(&h, a, false, false);
+	expect("scoped: and added again (full plan empty)", n == 0, n);
+
+	if (h_open(&h2, b) || h_pass(&h2, b, false, true) <= 0)
+		return 1;
+	n = h_pass(&h, b, true, false);
+	expect("scoped: another handle's added real is seen", n == 0, n);
+	n = h_pass(&h, a, true, true);
+	expect("scoped: and removed again", n > 0, n);
+	n = h_pass(&h2, a, false, false);
+	expect("scoped: the other handle sees this one's apply", n == 0, n);
+
+	rc_desired_service_key(&a->services[0], &key);
+	xdp_svc_from_key(&sk, &key);
+	sets = get("lb_svc_sets");
+	if (dp_xdp_service_del(get("lb_services"), sets, max_entries(sets) - 1,
+			       &sk))
+		return 1;
+	n = h_pass(&h, a, true, true);
+	expect("scoped: a service deleted by hand is seen", n > 0, n);
+	n = h_pass(&h, a, false, false);
+	expect("scoped: and added again", n == 0, n);
+
+	h_pass(&h2, b, false, true);
+	h_close(&h);
+	if (h_open(&h, a))
+		return 1;
+	n = h_pass(&h, a, true, true);
+	expect("scoped: a restarted handle converges", n > 0, n);
+	n = h_pass(&h, a, false, false);
+	expect("scoped: restarted: full plan empty", n == 0, n);
+	h_close(&h);
+	h_close(&h2);
+	cfg_free(a);
+	cfg_free(b);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 2 ? argv[2] : "";
@@ -342,7 +491,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "weights"))
 		return weights();
 	if (!strcmp(cmd, "setw") && argc > 4)
-		return setw(argv[3], (uint32_t)atoi(argv[4]));
+		return hand_real(argv[3], false, (uint32_t)atoi(argv[4]));
 	if (!strcmp(cmd, "age"))
 		return age();
 	if (!strcmp(cmd, "del-svc"))
@@ -361,6 +510,8 @@ int main(int argc, char **argv)
 		return printf("%u\n", link_ifindex()) < 0;
 	if (!strcmp(cmd, "reconf") && argc > 4)
 		return reconf(argv[3], argv[4]);
+	if (!strcmp(cmd, "scoped") && argc > 4)
+		return scoped(argv[3], argv[4]);
 	if (!strcmp(cmd, "stats") && argc > 3)
 		return stats(argv[3]);
 	if (!strcmp(cmd, "verifier"))

@@ -108,6 +108,8 @@ conf c6 3 "10.1.0.1 10.1.0.3 10.1.0.4 10.1.0.5" "fd01::1 fd01::2"
 conf c4 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2" 509 8
 conf cr 3 "10.1.0.1 10.1.0.2 10.1.0.3" "fd01::1 fd01::2" 4093
 conf cr2 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2" 4093
+conf cq1 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2" 251 16
+conf cq2 3 "10.1.0.1 10.1.0.2 10.1.0.3" "fd01::1 fd01::2" 251 16
 
 out=$tmp/out
 bl() { "${X[@]}" "$B" "$@" >"$out" 2>&1; }
@@ -271,6 +273,20 @@ check "a real removed keeps the ring's size (flows stay put)" \
 "$POKE" "$dir" age
 bl apply -c "$tmp/c1.yaml"
 check "back from rings sized per service" converged c1
+
+# Passes scoped to one service on a handle that stays open (the daemon's)
+# keep an index of the tables between passes: what changes behind it, by
+# hand or by another process's apply, is still seen, and a restarted
+# handle converges (tests/xdp/poke.c, scoped()).
+"$POKE" "$dir" age
+"${X[@]}" "$POKE" "$dir" scoped "$tmp/cq1.yaml" "$tmp/cq2.yaml" >"$out" 2>&1
+while read -r verdict line; do
+	if [[ $verdict == ok ]]; then t_pass "${line% (*}"; else t_fail "${line% (*}" "$line"; fi
+done < <(grep -E '^(ok|FAIL) ' "$out")
+check "scoped: every check ran" test "$(grep -cE '^(ok|FAIL) ' "$out")" -eq 12
+"$POKE" "$dir" age
+bl apply -c "$tmp/c1.yaml"
+check "back from the scoped passes" converged c1
 
 "$POKE" "$dir" stale
 bl plan -c "$tmp/c1.yaml"
