@@ -20,7 +20,9 @@
  * still names it has, unless its flow was idle that long, been evicted or
  * re-chosen from the ring (a packet finding family 0 or another service id
  * picks again), so a live flow of the removed real does not land on
- * whichever new real gets the id.
+ * whichever new real gets the id. The one exception is the same backend
+ * coming back (its family is kept in flags): it gets its old id at once,
+ * since the flows naming it go where they went before (xdp_reuse.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,6 +37,7 @@
 #include "dataplane/xdp/maglev.h"
 #include "dataplane/xdp/xdp_internal.h"
 #include "dataplane/xdp/xdp_maps.h"
+#include "dataplane/xdp/xdp_reuse.h"
 #include "dataplane/xdp/xdp_rings.h"
 #include "lib/array.h"
 #include "lib/log.h"
@@ -70,7 +73,8 @@ struct actx {
 	uint32_t next_svc; /* allocation cursor */
 	size_t last;	   /* svcs[last]: what svc_find() found last */
 	size_t freed_at;   /* cursor in ix->freed, sorted */
-	bool freed_sorted;
+	struct xdp_reuse reuse; /* freed ids by the backend they held */
+	size_t reused;		/* ids handed back to their backend */
 	int first_err;
 };
 
@@ -275,7 +279,7 @@ static int check_capacity(struct actx *c)
 {
 	const struct dp_xdp_sizing *sz = &c->dp->meta.sz;
 	const struct xdp_index *ix = c->ix;
-	size_t svc_add = 0, real_add = 0, free_ids, held = 0;
+	size_t svc_add = 0, real_add = 0, free_ids, held = 0, reusable = 0;
 	uint64_t ring_add = 0;
 	char msg[512] = "";
 	int err = 0;
@@ -295,6 +299,24 @@ static int check_capacity(struct actx *c)
 			    sz->ring_size);
 	}
 	free_ids = ix->fresh.n - ix->fresh_at;
+	if (ix->freed.n) /* the allocator takes expired ids lowest first */
+		qsort(ix->freed.id, ix->freed.n, sizeof(*ix->freed.id),
+		      u32_cmp);
+	if (xdp_reuse_build(&c->reuse, c->dp, &ix->freed))
+		return -ENOMEM;
+	/* A backend added back while its old id is held takes that id. */
+	for (size_t i = 0; i < c->plan->n; i++) {
+		const struct rc_op *op = &c->plan->ops[i];
+		size_t at;
+		uint32_t id;
+
+		if (op->kind != RC_OP_REAL_ADD)
+			continue;
+		id = xdp_reuse_take(&c->reuse, op->real, &at);
+		if (id && !real_id_free(c, id))
+			reusable++;
+	}
+	xdp_reuse_untake(&c->reuse);
 	for (size_t i = 0; i < ix->freed.n; i++) {
 		if (!ix->freed.id[i])
 			continue; /* taken by this apply */
@@ -311,7 +333,7 @@ static int check_capacity(struct actx *c)
 		    "raise dataplane.xdp.max_services",
 		    c->n_svcs + svc_add, c->n_svcs, svc_add, sz->max_services);
 		err = -ENOSPC;
-	} else if (real_add > free_ids) {
+	} else if (real_add > free_ids + reusable) {
 		snprintf(msg, sizeof(msg),
 			 "the plan adds %zu reals but only %zu of the "
 			 "forwarder's %u real slots are free (%zu removed "
@@ -355,20 +377,26 @@ static uint32_t alloc_svc_id(struct actx *c)
 	return 0;
 }
 
-/* Never-used ids first (lowest first), then expired quarantines. */
-static uint32_t alloc_real_id(struct actx *c)
+/*
+ * The id this backend held if it is still held for it (xdp_reuse.h), then
+ * never-used ids (lowest first), then expired quarantines.
+ */
+static uint32_t alloc_real_id(struct actx *c, const struct rc_real *want)
 {
 	struct xdp_index *ix = c->ix;
+	size_t at;
+	uint32_t id = xdp_reuse_take(&c->reuse, want, &at);
 
+	if (id) {
+		ix->freed.id[at] = 0; /* taken */
+		c->reused++;
+		return id;
+	}
 	if (ix->fresh_at < ix->fresh.n)
 		return ix->fresh.id[ix->fresh_at++];
-	if (!c->freed_sorted && ix->freed.n)
-		qsort(ix->freed.id, ix->freed.n, sizeof(*ix->freed.id),
-		      u32_cmp);
-	c->freed_sorted = true;
+	/* check_capacity() sorted ix->freed (before indexing it by backend) */
 	for (; c->freed_at < ix->freed.n; c->freed_at++) {
-		uint32_t id = ix->freed.id[c->freed_at];
-
+		id = ix->freed.id[c->freed_at];
 		if (id && real_id_free(c, id)) {
 			ix->freed.id[c->freed_at++] = 0; /* taken */
 			return id;
@@ -487,7 +515,7 @@ static void stage(struct actx *c, size_t i)
 			err = -ENOENT;
 			break;
 		}
-		id = alloc_real_id(c);
+		id = alloc_real_id(c, op->real);
 		if (!id) {
 			err = -ENOSPC;
 			break;
@@ -730,6 +758,8 @@ static void free_real(struct actx *c, uint32_t id)
 
 	__atomic_store_n(&r->weight, c->now + XDP_REAL_QUARANTINE_S,
 			 __ATOMIC_RELAXED);
+	/* which backend it held, so the same one can have it back */
+	__atomic_store_n(&r->flags, r->family, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->family, 0, __ATOMIC_RELEASE);
 	if (xdp_ids_push(&c->newly_freed, id))
 		c->ix->valid = false; /* it still lists it: index again */
@@ -922,5 +952,6 @@ out:
 	free(c.svcs);
 	free(c.svc_used);
 	free(c.newly_freed.id);
+	xdp_reuse_free(&c.reuse);
 	return err;
 }

@@ -5,6 +5,7 @@
  * operator's mistake or a crash would.
  *   poke DIR ids            "name id" for every pinned map, program, link
  *   poke DIR weights        "addr port weight" for every live real, sorted
+ *   poke DIR realids        "addr port id" for every live real
  *   poke DIR del-svc        remove the first service from lb_services and
  *                           its lb_svc_sets set
  *   poke DIR ring           overwrite one slot of the first service's ring
@@ -106,7 +107,7 @@ static int first_service(struct lb_svc_key *k, struct lb_svc_val *v)
 	return fd;
 }
 
-static int weights(void)
+static int weights(bool ids)
 {
 	int fd = get("lb_reals");
 	uint32_t n = max_entries(fd);
@@ -118,7 +119,7 @@ static int weights(void)
 		if (bpf_map_lookup_elem(fd, &id, &r) || !r.family)
 			continue;
 		inet_ntop(r.family, r.addr, a, sizeof(a));
-		printf("%s %u %u\n", a, ntohs(r.port), r.weight);
+		printf("%s %u %u\n", a, ntohs(r.port), ids ? id : r.weight);
 	}
 	return 0;
 }
@@ -489,7 +490,9 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "ids"))
 		return ids();
 	if (!strcmp(cmd, "weights"))
-		return weights();
+		return weights(false);
+	if (!strcmp(cmd, "realids"))
+		return weights(true);
 	if (!strcmp(cmd, "setw") && argc > 4)
 		return hand_real(argv[3], false, (uint32_t)atoi(argv[4]));
 	if (!strcmp(cmd, "age"))

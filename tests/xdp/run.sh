@@ -105,6 +105,7 @@ conf cg 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2" 251 6 generic
 conf cs 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2" 251 6 auto /sys/fs/bpf/ballast-test
 conf c5 3 "10.1.0.1" "fd01::1 fd01::2"
 conf c6 3 "10.1.0.1 10.1.0.3 10.1.0.4 10.1.0.5" "fd01::1 fd01::2"
+conf cb 3 "10.1.0.1 10.1.0.2 10.1.0.3 10.1.0.4" "fd01::1 fd01::2"
 conf c4 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2" 509 8
 conf cr 3 "10.1.0.1 10.1.0.2 10.1.0.3" "fd01::1 fd01::2" 4093
 conf cr2 3 "10.1.0.1 10.1.0.2" "fd01::1 fd01::2" 4093
@@ -234,6 +235,19 @@ bl apply -c "$tmp/c5.yaml"
 "$POKE" "$dir" age
 bl apply -c "$tmp/c1.yaml"
 check "back to the first config" converged c1
+
+# A withdrawn backend coming back within its quarantine (an HA standby
+# taking over again) takes its old id: 2 never-used ids + that one fit.
+realid() { "$POKE" "$dir" realids | awk -v a="$1" '$1 == a { print $3 }'; }
+id_before=$(realid 10.1.0.2)
+bl apply -c "$tmp/c5.yaml"
+bl apply -c "$tmp/cb.yaml"
+check "a backend back within its quarantine fits in its old id" converged cb
+check "it has its old id ($id_before)" \
+	test -n "$id_before" -a "$(realid 10.1.0.2)" = "$id_before"
+bl apply -c "$tmp/c1.yaml"
+"$POKE" "$dir" age
+check "back to the first config again" converged c1
 
 link_before=$(prog_id link_xdp)
 maps_before=$(ids | grep '^lb_')

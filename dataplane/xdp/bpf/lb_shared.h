@@ -96,7 +96,7 @@ struct lb_real {
 	__u32 addr[4];
 	__be16 port;  /* NAT target port; 0 keeps the service port */
 	__u8 family;  /* 0: slot unused */
-	__u8 flags;   /* reserved, 0 */
+	__u8 flags;   /* 0; freed: the family it had (userspace only) */
 	__u32 svc_id; /* owning service: a flow entry is only valid for it */
 	__u32 weight; /* configured weight, kept for read-back */
 };
