@@ -103,6 +103,45 @@ bool rc_weight_src_pool_down(const struct rc_weight_src *src,
 	return src && src->pool_down && src->pool_down(src->ctx, pool);
 }
 
+static uint32_t layer_weight(void *ctx, const struct cfg_pool *pool,
+			     const struct cfg_backend *b)
+{
+	const struct rc_gate_layer *g = ctx;
+
+	return rc_weight_src_weight(&g->inner, pool, b);
+}
+
+static bool layer_pool_down(void *ctx, const struct cfg_pool *pool)
+{
+	const struct rc_gate_layer *g = ctx;
+
+	return rc_weight_src_pool_down(&g->inner, pool);
+}
+
+static bool layer_active(void *ctx, const struct cfg_service *svc)
+{
+	const struct rc_gate_layer *g = ctx;
+
+	if (g->inner.service_active &&
+	    !g->inner.service_active(g->inner.ctx, svc))
+		return false;
+	return !g->active || g->active(g->ctx, svc);
+}
+
+void rc_gate_layer_src(struct rc_gate_layer *g,
+		       const struct rc_weight_src *inner,
+		       bool (*active)(void *ctx, const struct cfg_service *svc),
+		       void *ctx, struct rc_weight_src *out)
+{
+	g->inner = *inner;
+	g->active = active;
+	g->ctx = ctx;
+	*out = (struct rc_weight_src){.ctx = g,
+				      .weight = layer_weight,
+				      .pool_down = layer_pool_down,
+				      .service_active = layer_active};
+}
+
 void rc_desired_service_key(const struct cfg_service *cs,
 			    struct rc_svc_key *key)
 {

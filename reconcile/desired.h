@@ -47,6 +47,23 @@ bool rc_weight_src_pool_down(const struct rc_weight_src *src,
 			     const struct cfg_pool *pool);
 
 /*
+ * A layer that only gates services: weights and pools come from `inner`, a
+ * service is active when inner's predicate (if any) and `active` both say
+ * so. The HA gate and a drained node are such layers. The layer must
+ * outlive the source rc_gate_layer_src() fills (its ctx is the layer).
+ */
+struct rc_gate_layer {
+	struct rc_weight_src inner;
+	bool (*active)(void *ctx, const struct cfg_service *svc);
+	void *ctx;
+};
+
+void rc_gate_layer_src(struct rc_gate_layer *g,
+		       const struct rc_weight_src *inner,
+		       bool (*active)(void *ctx, const struct cfg_service *svc),
+		       void *ctx, struct rc_weight_src *out);
+
+/*
  * Build the desired state for every service the config names. When a pool is
  * down and the service has a fallback pool, the fallback's reals are used;
  * with no fallback the pool's reals keep their configured weights (failing

@@ -44,7 +44,8 @@ struct dm_bgp {
 	char *node;    /* this node's name in bgp.nodes, or NULL */
 	uint32_t min_healthy;
 	uint32_t drain_wait_ms;
-	struct rc_weight_src inner; /* the weights the decision reads */
+	struct rc_gate_layer
+	    layer; /* its inner: the weights the decision reads */
 
 	enum bgp_state state;
 	uint64_t drain_until_wall_ms; /* while draining */
@@ -125,35 +126,13 @@ static bool service_active(void *ctx, const struct cfg_service *svc)
 {
 	const struct dm_bgp *b = ctx;
 
-	if (b->va && b->state == BGP_DRAINED)
-		return false;
-	return !b->inner.service_active ||
-	       b->inner.service_active(b->inner.ctx, svc);
-}
-
-static uint32_t weight(void *ctx, const struct cfg_pool *pool,
-		       const struct cfg_backend *bk)
-{
-	const struct dm_bgp *b = ctx;
-
-	return rc_weight_src_weight(&b->inner, pool, bk);
-}
-
-static bool pool_down(void *ctx, const struct cfg_pool *pool)
-{
-	const struct dm_bgp *b = ctx;
-
-	return rc_weight_src_pool_down(&b->inner, pool);
+	return !(b->va && b->state == BGP_DRAINED);
 }
 
 void dm_bgp_weight_src(struct dm_bgp *b, const struct rc_weight_src *inner,
 		       struct rc_weight_src *out)
 {
-	b->inner = *inner;
-	*out = (struct rc_weight_src){.ctx = b,
-				      .weight = weight,
-				      .pool_down = pool_down,
-				      .service_active = service_active};
+	rc_gate_layer_src(&b->layer, inner, service_active, b, out);
 }
 
 /* ---- converging ---------------------------------------------------------- */
@@ -257,8 +236,8 @@ static void converge(struct dm_bgp *b, bool announce, const char *trigger)
 	want = calloc(n + 1, sizeof(*want));
 	if (!nv || !res || !addrs || !want)
 		goto oom;
-	dm_bgp_decide(cfg, &b->inner, &view, b->min_healthy, withheld(b), dv,
-		      n);
+	dm_bgp_decide(cfg, &b->layer.inner, &view, b->min_healthy, withheld(b),
+		      dv, n);
 	for (size_t i = 0; i < n; i++)
 		any_hold |= dv[i].hold;
 	/* Unreadable: nothing held, the safe side is to withdraw. */

@@ -22,9 +22,9 @@
 #define SUB "ha"
 
 struct ha_group {
-	bool pending;	  /* a transition waits for its pass */
-	uint64_t t0_us;	  /* when its kernel event was read */
-	int64_t last_ms;  /* event → programmed of the last one; -1: none */
+	bool pending;	 /* a transition waits for its pass */
+	uint64_t t0_us;	 /* when its kernel event was read */
+	int64_t last_ms; /* event → programmed of the last one; -1: none */
 	uint64_t transitions;
 };
 
@@ -35,10 +35,10 @@ struct dm_ha {
 	struct vw_group_spec *groups; /* of the running config */
 	size_t n_groups;
 	struct ha_group *g;
-	const struct cfg *cfg;	/* what svc_group indexes */
-	ssize_t *svc_group;	/* per cfg service: group or -1 */
-	bool withdraw;		/* standby: withdraw */
-	struct rc_weight_src inner; /* overrides over health */
+	const struct cfg *cfg;	    /* what svc_group indexes */
+	ssize_t *svc_group;	    /* per cfg service: group or -1 */
+	bool withdraw;		    /* standby: withdraw */
+	struct rc_gate_layer layer; /* over overrides over health */
 	int64_t last_ms;	    /* of the last transition, any group */
 	uint64_t last_us_total;
 };
@@ -51,7 +51,7 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* ---- the weight source's gate --------------------------------------------- */
+/* ---- the weight source's gate -------------------------------------------- */
 
 static ssize_t group_of(const struct dm_ha *h, const struct cfg_service *svc)
 {
@@ -78,37 +78,18 @@ static bool service_active(void *ctx, const struct cfg_service *svc)
 		return true;
 	g = group_of(h, svc);
 	if (g < 0)
-		/* A fwmark service has no address to gate on: it follows the node. */
+		/* a fwmark service has no address: it follows the node */
 		return any_active(h);
 	return vw_group_active(h->w, (size_t)g);
-}
-
-static uint32_t inner_weight(void *ctx, const struct cfg_pool *pool,
-			     const struct cfg_backend *b)
-{
-	const struct dm_ha *h = ctx;
-
-	return rc_weight_src_weight(&h->inner, pool, b);
-}
-
-static bool inner_pool_down(void *ctx, const struct cfg_pool *pool)
-{
-	const struct dm_ha *h = ctx;
-
-	return rc_weight_src_pool_down(&h->inner, pool);
 }
 
 void dm_ha_weight_src(struct dm_ha *h, const struct rc_weight_src *inner,
 		      struct rc_weight_src *out)
 {
-	h->inner = *inner;
-	*out = (struct rc_weight_src){.ctx = h,
-				      .weight = inner_weight,
-				      .pool_down = inner_pool_down,
-				      .service_active = service_active};
+	rc_gate_layer_src(&h->layer, inner, service_active, h, out);
 }
 
-/* ---- events ---------------------------------------------------------------- */
+/* ---- events -------------------------------------------------------------- */
 
 static void schedule_group(struct dm_ha *h, size_t g)
 {
@@ -189,19 +170,19 @@ static void on_gate(void *arg, const struct vw_event *ev)
 		}
 	}
 	if (ev->changed & VW_CH_SPLIT_BRAIN)
-		dm_publish(h->d, ev->split_brain ? LB_LOG_ERR : LB_LOG_INFO,
-			   "ha",
-			   json_pack("{s:s, s:i, s:s, s:b, s:s, s:s?}", "group",
-				     st.name, "vrid", (int)st.vrid, "state",
-				     ev->active ? "active" : "standby",
-				     "split_brain", ev->split_brain, "cause",
-				     ev->cause, "peer", peer[0] ? peer : NULL),
-			   ev->split_brain
-			       ? "split brain: HA group %s is held here and "
-				 "claimed by %s too (%s)"
-			       : "HA group %s: no other node claims it any more "
-				 "%s(%s)",
-			   st.name, peer[0] ? peer : "", ev->cause);
+		dm_publish(
+		    h->d, ev->split_brain ? LB_LOG_ERR : LB_LOG_INFO, "ha",
+		    json_pack("{s:s, s:i, s:s, s:b, s:s, s:s?}", "group",
+			      st.name, "vrid", (int)st.vrid, "state",
+			      ev->active ? "active" : "standby", "split_brain",
+			      ev->split_brain, "cause", ev->cause, "peer",
+			      peer[0] ? peer : NULL),
+		    ev->split_brain
+			? "split brain: HA group %s is held here and "
+			  "claimed by %s too (%s)"
+			: "HA group %s: no other node claims it any more "
+			  "%s(%s)",
+		    st.name, peer[0] ? peer : "", ev->cause);
 }
 
 void dm_ha_on_pass(struct dm_ha *h, const struct rc_loop_event *ev)
@@ -214,7 +195,7 @@ void dm_ha_on_pass(struct dm_ha *h, const struct rc_loop_event *ev)
 			publish_programmed(h, g, "scoped pass");
 }
 
-/* ---- configuration ----------------------------------------------------------- */
+/* ---- configuration ------------------------------------------------------- */
 
 static void free_groups(struct dm_ha *h)
 {
@@ -255,9 +236,8 @@ static void fill_opts(const struct cfg *cfg, struct vw_group_spec *groups,
 	    .groups = groups,
 	    .n_groups = n,
 	    .watch_adverts = true,
-	    .advert_interval_ms = cfg->vrrp.present
-				      ? cfg->vrrp.advert_interval_ms
-				      : 1000,
+	    .advert_interval_ms =
+		cfg->vrrp.present ? cfg->vrrp.advert_interval_ms : 1000,
 	    .peers = peers,
 	    .n_peers = *n_peers,
 	};
@@ -302,7 +282,8 @@ int dm_ha_configure(struct dm_ha *h, const struct cfg *cfg, char *why,
 
 		ret = vw_new(h->d->loop, &o, on_gate, h, &w, why, why_len);
 		if (ret == -EPERM || ret == -EACCES) {
-			/* No CAP_NET_RAW: gate without split-brain detection. */
+			/* No CAP_NET_RAW: gate without split-brain detection.
+			 */
 			lb_log_kv(LB_LOG_WARN, SUB, LB_NO_FIELDS,
 				  "VRRP adverts not watched (%s): split brain "
 				  "will not be flagged; give the daemon "
@@ -369,7 +350,7 @@ void dm_ha_free(struct dm_ha *h)
 	free(h);
 }
 
-/* ---- status and metrics ------------------------------------------------------- */
+/* ---- status and metrics -------------------------------------------------- */
 
 static const char *node_state(const struct dm_ha *h)
 {
@@ -388,7 +369,8 @@ json_t *dm_ha_status_json(const struct dm_ha *h, const struct cfg *cfg)
 
 	if (!h || !h->w)
 		return json_pack("{s:s, s:s}", "mode",
-				 cfg_ha_mode_name(cfg->ha.mode), "state", "n/a");
+				 cfg_ha_mode_name(cfg->ha.mode), "state",
+				 "n/a");
 	groups = json_array();
 	for (size_t g = 0; g < h->n_groups; g++) {
 		struct vw_group_status st;
@@ -413,27 +395,25 @@ json_t *dm_ha_status_json(const struct dm_ha *h, const struct cfg *cfg)
 			lb_addr_fmt(&st.peer, peer, sizeof(peer));
 		json_array_append_new(
 		    groups,
-		    json_pack("{s:s, s:i, s:s, s:b, s:o, s:o, s:I, s:I, s:s, "
-			      "s:o}",
-			      "name", st.name, "vrid", (int)st.vrid, "state",
-			      st.active ? "active" : "standby", "split_brain",
-			      st.split_brain, "peer",
-			      peer[0] ? json_string(peer) : json_null(), "vips",
-			      vips, "since_mono_ms",
-			      (json_int_t)st.since_mono_ms, "transitions",
-			      (json_int_t)st.transitions, "cause", st.cause,
-			      "last_programmed_ms",
-			      h->g[g].last_ms >= 0
-				  ? json_integer(h->g[g].last_ms)
-				  : json_null()));
+		    json_pack(
+			"{s:s, s:i, s:s, s:b, s:o, s:o, s:I, s:I, s:s, "
+			"s:o}",
+			"name", st.name, "vrid", (int)st.vrid, "state",
+			st.active ? "active" : "standby", "split_brain",
+			st.split_brain, "peer",
+			peer[0] ? json_string(peer) : json_null(), "vips", vips,
+			"since_mono_ms", (json_int_t)st.since_mono_ms,
+			"transitions", (json_int_t)st.transitions, "cause",
+			st.cause, "last_programmed_ms",
+			h->g[g].last_ms >= 0 ? json_integer(h->g[g].last_ms)
+					     : json_null()));
 	}
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:o, s:I}", "mode", "vrrp",
-		      "provider",
-		      cfg->ha.provider == CFG_HA_PROVIDER_FRR ? "frr"
-							       : "keepalived",
-		      "standby", h->withdraw ? "withdraw" : "warm", "state",
-		      node_state(h), "interface", h->interface, "groups",
-		      groups, "resyncs", (json_int_t)vw_resyncs(h->w));
+	o = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s?, s:o, s:I}", "mode", "vrrp", "provider",
+	    cfg->ha.provider == CFG_HA_PROVIDER_FRR ? "frr" : "keepalived",
+	    "standby", h->withdraw ? "withdraw" : "warm", "state",
+	    node_state(h), "interface", h->interface, "groups", groups,
+	    "resyncs", (json_int_t)vw_resyncs(h->w));
 	return o;
 }
 

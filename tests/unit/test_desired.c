@@ -320,6 +320,47 @@ START_TEST(gate_leaves_services_out)
 }
 END_TEST
 
+static bool not_dns(void *ctx, const struct cfg_service *svc)
+{
+	(void)ctx;
+	return !svc->name || strcmp(svc->name, "dns");
+}
+
+static uint32_t seven(void *ctx, const struct cfg_pool *pool,
+		      const struct cfg_backend *b)
+{
+	(void)ctx, (void)pool, (void)b;
+	return 7;
+}
+
+/* Two gate layers stacked: a service must pass both; weights pass through. */
+START_TEST(gate_layers_stack)
+{
+	struct rc_weight_src base = {.weight = seven}, mid, top;
+	struct rc_gate_layer l1, l2;
+	struct fixture f;
+	struct rc_state st;
+
+	fixture_init(&f);
+	rc_gate_layer_src(&l1, &base, not_dns, NULL, &mid);
+	rc_gate_layer_src(&l2, &mid, NULL, NULL, &top);
+	rc_state_init(&st);
+	ck_assert_int_eq(rc_desired_build(&f.cfg, &top, &st), 0);
+	ck_assert_uint_eq(st.n, 2);
+	for (size_t i = 0; i < st.n; i++)
+		ck_assert_str_ne(st.svcs[i].name, "dns");
+	rc_state_free(&st);
+
+	rc_gate_layer_src(&l2, &mid, only_web, NULL, &top);
+	rc_state_init(&st);
+	ck_assert_int_eq(rc_desired_build(&f.cfg, &top, &st), 0);
+	ck_assert_uint_eq(st.n, 1);
+	ck_assert_str_eq(st.svcs[0].name, "web");
+	ck_assert_uint_eq(find_real(&st.svcs[0], "10.0.1.2", 80)->weight, 7);
+	rc_state_free(&st);
+}
+END_TEST
+
 START_TEST(duplicates_rejected)
 {
 	struct fixture f;
@@ -362,6 +403,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, every_scheduler_has_its_name);
 	tcase_add_test(tc, weights_and_fallback);
 	tcase_add_test(tc, gate_leaves_services_out);
+	tcase_add_test(tc, gate_layers_stack);
 	tcase_add_test(tc, duplicates_rejected);
 	tcase_add_test(tc, empty_config);
 	suite_add_tcase(s, tc);
