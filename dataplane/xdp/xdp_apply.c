@@ -299,13 +299,16 @@ static int check_capacity(struct actx *c)
 			    sz->ring_size);
 	}
 	free_ids = ix->fresh.n - ix->fresh_at;
-	if (ix->freed.n) /* the allocator takes expired ids lowest first */
+	/* Only a plan that adds reals allocates ids. */
+	if (real_add && ix->freed.n) {
+		/* the allocator takes expired ids lowest first */
 		qsort(ix->freed.id, ix->freed.n, sizeof(*ix->freed.id),
 		      u32_cmp);
-	if (xdp_reuse_build(&c->reuse, c->dp, &ix->freed))
-		return -ENOMEM;
+		if (xdp_reuse_build(&c->reuse, c->dp, &ix->freed))
+			return -ENOMEM;
+	}
 	/* A backend added back while its old id is held takes that id. */
-	for (size_t i = 0; i < c->plan->n; i++) {
+	for (size_t i = 0; real_add && i < c->plan->n; i++) {
 		const struct rc_op *op = &c->plan->ops[i];
 		size_t at;
 		uint32_t id;
