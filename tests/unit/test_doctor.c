@@ -331,36 +331,39 @@ START_TEST(xdp_features_each_missing)
 }
 END_TEST
 
-START_TEST(xdp_jit_both_ways)
+START_TEST(xdp_jit_and_btf_both_ways)
 {
+	/* each step writes a file in the fake tree (if any), then checks */
+	static const struct {
+		const char *file, *val;
+		check_fn fn;
+		enum dr_status st;
+		const char *found, *remedy;
+	} steps[] = {
+	    {NULL, NULL, dr_check_xdp_jit, DR_WARN,
+	     "net.core.bpf_jit_enable is absent",
+	     "a kernel built with CONFIG_BPF_JIT"},
+	    {"sys/net/core/bpf_jit_enable", "0\n", dr_check_xdp_jit, DR_WARN,
+	     "net.core.bpf_jit_enable = 0: the forwarder runs interpreted",
+	     "sysctl -w net.core.bpf_jit_enable=1"},
+	    {"sys/net/core/bpf_jit_enable", "1\n", dr_check_xdp_jit, DR_OK,
+	     "net.core.bpf_jit_enable = 1", NULL},
+	    /* BTF: a file below the fake /sys */
+	    {NULL, NULL, dr_check_xdp_btf, DR_WARN,
+	     "/sys/kernel/btf/vmlinux is absent",
+	     "a kernel built with CONFIG_DEBUG_INFO_BTF=y"},
+	    {"kernel/btf/vmlinux", "BTF", dr_check_xdp_btf, DR_OK,
+	     "/sys/kernel/btf/vmlinux present", NULL},
+	};
 	struct dr_ctx ctx;
 
 	ctx_with(&ctx, xdp_cfg);
-	expect(&ctx, dr_check_xdp_jit, DR_WARN,
-	       "net.core.bpf_jit_enable is absent",
-	       "a kernel built with CONFIG_BPF_JIT");
-	put("sys/net/core/bpf_jit_enable", "0\n");
-	expect(&ctx, dr_check_xdp_jit, DR_WARN,
-	       "net.core.bpf_jit_enable = 0: the forwarder runs interpreted",
-	       "sysctl -w net.core.bpf_jit_enable=1");
-	put("sys/net/core/bpf_jit_enable", "1\n");
-	expect(&ctx, dr_check_xdp_jit, DR_OK, "net.core.bpf_jit_enable = 1",
-	       NULL);
-	cfg_free(ctx.cfg);
-}
-END_TEST
-
-START_TEST(xdp_btf_both_ways)
-{
-	struct dr_ctx ctx;
-
-	ctx_with(&ctx, xdp_cfg);
-	expect(&ctx, dr_check_xdp_btf, DR_WARN,
-	       "/sys/kernel/btf/vmlinux is absent",
-	       "a kernel built with CONFIG_DEBUG_INFO_BTF=y");
-	put("kernel/btf/vmlinux", "BTF");
-	expect(&ctx, dr_check_xdp_btf, DR_OK, "/sys/kernel/btf/vmlinux present",
-	       NULL);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if (steps[i].file)
+			put(steps[i].file, steps[i].val);
+		expect(&ctx, steps[i].fn, steps[i].st, steps[i].found,
+		       steps[i].remedy);
+	}
 	cfg_free(ctx.cfg);
 }
 END_TEST
@@ -538,8 +541,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, memlock_before_5_11);
 	tcase_add_test(tc, caps_before_5_8);
 	tcase_add_test(tc, xdp_features_each_missing);
-	tcase_add_test(tc, xdp_jit_both_ways);
-	tcase_add_test(tc, xdp_btf_both_ways);
+	tcase_add_test(tc, xdp_jit_and_btf_both_ways);
 	tcase_add_test(tc, ha_skips_without_mode);
 	tcase_add_test(tc, ha_provider_in_this_netns);
 	tcase_add_test(tc, ha_arp_for_frr);
