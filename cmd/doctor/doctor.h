@@ -30,6 +30,16 @@ struct dr_result {
 
 struct json_t;
 
+/* What xdp.features asks the kernel for (libbpf's feature probes). */
+enum dr_probe {
+	DR_PROBE_PROG,	 /* type: a bpf_prog_type */
+	DR_PROBE_MAP,	 /* type: a bpf_map_type */
+	DR_PROBE_HELPER, /* type: a bpf_func_id, in an XDP program */
+};
+
+/* As libbpf's probes: 1 present, 0 absent, negative errno when bpf() fails. */
+typedef int (*dr_probe_fn)(enum dr_probe kind, int type);
+
 /* What every check reads: the options, the config and the daemon's answers. */
 struct dr_ctx {
 	const char *config_path;
@@ -50,8 +60,17 @@ struct dr_ctx {
 	const char *node;	     /* NULL: the host name */
 	const char *keepalived_conf; /* NULL: /etc/keepalived/keepalived.conf */
 	const char *frr_conf;	     /* NULL: /etc/frr/frr.conf */
-	/* Test hooks: the files the checks read below /proc and /sys. */
-	const char *proc_root; /* default "/proc" */
+	/*
+	 * Test hooks: what the checks read from the host, so that the unit
+	 * tests can make each check fail on a host that has everything. Only
+	 * tests/unit/test_doctor.c sets them; NULL (`ballast doctor` zeroes
+	 * its context) reads the real source, through the same check code.
+	 */
+	const char *proc_root;		   /* default "/proc" */
+	const char *sys_root;		   /* default "/sys" */
+	const char *kernel_release;	   /* default uname(2)'s release */
+	const unsigned long long *memlock; /* default getrlimit(MEMLOCK) */
+	dr_probe_fn probe;		   /* default libbpf's probes */
 };
 
 struct doctor_check {
@@ -100,7 +119,13 @@ int dr_sysctl(const struct dr_ctx *ctx, const char *path, long *out);
 unsigned long long dr_cap_eff(const struct dr_ctx *ctx);
 bool dr_has_cap(const struct dr_ctx *ctx, int cap);
 /* The running kernel's release: major and minor, 0 when unknown. */
-void dr_kernel_version(int *major, int *minor, char *rel, size_t len);
+void dr_kernel_version(const struct dr_ctx *ctx, int *major, int *minor,
+		       char *rel, size_t len);
+/* RLIMIT_MEMLOCK's soft limit (RLIM_INFINITY when unlimited): 0 or -errno. */
+int dr_memlock(const struct dr_ctx *ctx, unsigned long long *cur);
+/* <sys_root>/<rel> into buf, for a file below /sys. */
+void dr_sys_path(const struct dr_ctx *ctx, char *buf, size_t len,
+		 const char *rel);
 /* Does the config use this forwarding method / health type anywhere? */
 bool dr_cfg_uses_fwd(const struct cfg *cfg, enum cfg_fwd f);
 bool dr_cfg_uses_hc(const struct cfg *cfg, enum cfg_hc_type t);

@@ -168,7 +168,7 @@ void dr_check_caps(struct dr_ctx *ctx, struct dr_result *r)
 
 	if (!dr_need_cfg(ctx, r))
 		return;
-	dr_kernel_version(&major, &minor, rel, sizeof(rel));
+	dr_kernel_version(ctx, &major, &minor, rel, sizeof(rel));
 	switch (ctx->cfg->dataplane.driver) {
 	case CFG_DRIVER_IPVS:
 		need[0] = true;
@@ -219,8 +219,8 @@ void dr_check_caps(struct dr_ctx *ctx, struct dr_result *r)
 
 void dr_check_memlock(struct dr_ctx *ctx, struct dr_result *r)
 {
-	struct rlimit rl;
-	int major, minor;
+	unsigned long long lim;
+	int major, minor, err;
 	char rel[64];
 
 	if (!dr_need_cfg(ctx, r))
@@ -229,7 +229,7 @@ void dr_check_memlock(struct dr_ctx *ctx, struct dr_result *r)
 		dr_set(r, DR_SKIP, "only the xdp driver locks memory");
 		return;
 	}
-	dr_kernel_version(&major, &minor, rel, sizeof(rel));
+	dr_kernel_version(ctx, &major, &minor, rel, sizeof(rel));
 	if (major > 5 || (major == 5 && minor >= 11)) {
 		dr_set(r, DR_OK,
 		       "kernel %s charges BPF memory to the cgroup: "
@@ -237,11 +237,16 @@ void dr_check_memlock(struct dr_ctx *ctx, struct dr_result *r)
 		       rel);
 		return;
 	}
-	if (getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur != RLIM_INFINITY) {
+	err = dr_memlock(ctx, &lim);
+	if (err) {
+		dr_set(r, DR_SKIP, "getrlimit: %s", strerror(-err));
+		return;
+	}
+	if (lim != (unsigned long long)RLIM_INFINITY) {
 		dr_set(r, DR_FAIL,
 		       "kernel %s counts BPF maps against RLIMIT_MEMLOCK, "
 		       "which is %llu bytes",
-		       rel, (unsigned long long)rl.rlim_cur);
+		       rel, lim);
 		dr_remedy(r, "LimitMEMLOCK=infinity in the unit, or `ulimit -l "
 			     "unlimited` before starting ballast");
 		return;

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* What the checks read from /proc and the config, in one place. */
+/*
+ * What the checks read from the host (/proc, /sys, uname, rlimits) and the
+ * config, in one place: each host source goes through a dr_ctx test hook.
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 
 #include "cmd/doctor/doctor.h"
@@ -71,18 +75,43 @@ bool dr_has_cap(const struct dr_ctx *ctx, int cap)
 	return (dr_cap_eff(ctx) >> cap) & 1;
 }
 
-void dr_kernel_version(int *major, int *minor, char *rel, size_t len)
+void dr_sys_path(const struct dr_ctx *ctx, char *buf, size_t len,
+		 const char *rel)
+{
+	snprintf(buf, len, "%s/%s", ctx->sys_root ? ctx->sys_root : "/sys",
+		 rel);
+}
+
+void dr_kernel_version(const struct dr_ctx *ctx, int *major, int *minor,
+		       char *rel, size_t len)
 {
 	struct utsname u;
 
 	*major = *minor = 0;
-	if (uname(&u)) {
+	if (ctx->kernel_release) {
+		snprintf(rel, len, "%s", ctx->kernel_release);
+	} else if (uname(&u)) {
 		snprintf(rel, len, "unknown");
 		return;
+	} else {
+		snprintf(rel, len, "%s", u.release);
 	}
-	snprintf(rel, len, "%s", u.release);
-	if (sscanf(u.release, "%d.%d", major, minor) != 2)
+	if (sscanf(rel, "%d.%d", major, minor) != 2)
 		*major = *minor = 0;
+}
+
+int dr_memlock(const struct dr_ctx *ctx, unsigned long long *cur)
+{
+	struct rlimit rl;
+
+	if (ctx->memlock) {
+		*cur = *ctx->memlock;
+		return 0;
+	}
+	if (getrlimit(RLIMIT_MEMLOCK, &rl))
+		return -errno;
+	*cur = rl.rlim_cur;
+	return 0;
 }
 
 bool dr_cfg_uses_fwd(const struct cfg *cfg, enum cfg_fwd f)

@@ -60,7 +60,7 @@ void dr_check_xdp_kernel(struct dr_ctx *ctx, struct dr_result *r)
 
 	if (!need_xdp(ctx, r))
 		return;
-	dr_kernel_version(&major, &minor, rel, sizeof(rel));
+	dr_kernel_version(ctx, &major, &minor, rel, sizeof(rel));
 	if (major < 5 || (major == 5 && minor < 9)) {
 		dr_set(r, DR_FAIL,
 		       "kernel %s: the forwarder attaches through bpf_link "
@@ -76,35 +76,51 @@ void dr_check_xdp_kernel(struct dr_ctx *ctx, struct dr_result *r)
 		   : "no (NAT egress uses a clsact filter)");
 }
 
+/* libbpf's feature probes: each loads a throw-away object and keeps none. */
+static int bpf_probe(enum dr_probe kind, int type)
+{
+	switch (kind) {
+	case DR_PROBE_PROG:
+		return libbpf_probe_bpf_prog_type((enum bpf_prog_type)type,
+						  NULL);
+	case DR_PROBE_MAP:
+		return libbpf_probe_bpf_map_type((enum bpf_map_type)type, NULL);
+	case DR_PROBE_HELPER:
+		return libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP,
+					       (enum bpf_func_id)type, NULL);
+	}
+	return -EINVAL;
+}
+
 void dr_check_xdp_features(struct dr_ctx *ctx, struct dr_result *r)
 {
 	static const struct {
-		enum bpf_map_type t;
+		enum dr_probe kind;
+		int type;
 		const char *name;
-	} maps[] = {
-	    {BPF_MAP_TYPE_ARRAY, "array"},
-	    {BPF_MAP_TYPE_HASH, "hash"},
-	    {BPF_MAP_TYPE_LRU_HASH, "lru_hash"},
-	    {BPF_MAP_TYPE_PERCPU_ARRAY, "percpu_array"},
-	    {BPF_MAP_TYPE_PROG_ARRAY, "prog_array"},
+	} feats[] = {
+	    {DR_PROBE_PROG, BPF_PROG_TYPE_SCHED_CLS, "prog:tc"},
+	    {DR_PROBE_MAP, BPF_MAP_TYPE_ARRAY, "map:array"},
+	    {DR_PROBE_MAP, BPF_MAP_TYPE_HASH, "map:hash"},
+	    {DR_PROBE_MAP, BPF_MAP_TYPE_LRU_HASH, "map:lru_hash"},
+	    {DR_PROBE_MAP, BPF_MAP_TYPE_PERCPU_ARRAY, "map:percpu_array"},
+	    {DR_PROBE_MAP, BPF_MAP_TYPE_PROG_ARRAY, "map:prog_array"},
+	    {DR_PROBE_HELPER, BPF_FUNC_fib_lookup, "helper:fib_lookup"},
+	    {DR_PROBE_HELPER, BPF_FUNC_xdp_adjust_head,
+	     "helper:xdp_adjust_head"},
+	    {DR_PROBE_HELPER, BPF_FUNC_redirect, "helper:redirect"},
+	    {DR_PROBE_HELPER, BPF_FUNC_csum_diff, "helper:csum_diff"},
+	    {DR_PROBE_HELPER, BPF_FUNC_tail_call, "helper:tail_call"},
 	};
-	static const struct {
-		enum bpf_func_id f;
-		const char *name;
-	} helpers[] = {
-	    {BPF_FUNC_fib_lookup, "fib_lookup"},
-	    {BPF_FUNC_xdp_adjust_head, "xdp_adjust_head"},
-	    {BPF_FUNC_redirect, "redirect"},
-	    {BPF_FUNC_csum_diff, "csum_diff"},
-	    {BPF_FUNC_tail_call, "tail_call"},
-	};
+	dr_probe_fn probe = ctx->probe ? ctx->probe : bpf_probe;
+	size_t n = 0, n_maps = 0, n_helpers = 0;
 	char miss[256] = "";
-	size_t n = 0;
 	int ret;
 
 	if (!need_xdp(ctx, r))
 		return;
-	ret = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, NULL);
+	/* the XDP program type first: it says whether bpf() works at all */
+	ret = probe(DR_PROBE_PROG, BPF_PROG_TYPE_XDP);
 	if (ret < 0) {
 		dr_set(r, DR_FAIL, "the bpf() syscall refuses this process: %s",
 		       strerror(-ret));
@@ -114,20 +130,13 @@ void dr_check_xdp_features(struct dr_ctx *ctx, struct dr_result *r)
 		return;
 	}
 	if (!ret)
-		n += (size_t)snprintf(miss + n, sizeof(miss) - n, " prog:xdp");
-	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SCHED_CLS, NULL) == 0)
-		n += (size_t)snprintf(miss + n, sizeof(miss) - n, " prog:tc");
-	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
-		if (n < sizeof(miss) &&
-		    libbpf_probe_bpf_map_type(maps[i].t, NULL) == 0)
-			n += (size_t)snprintf(miss + n, sizeof(miss) - n,
-					      " map:%s", maps[i].name);
-	for (size_t i = 0; i < sizeof(helpers) / sizeof(helpers[0]); i++)
-		if (n < sizeof(miss) &&
-		    libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, helpers[i].f,
-					    NULL) == 0)
-			n += (size_t)snprintf(miss + n, sizeof(miss) - n,
-					      " helper:%s", helpers[i].name);
+		dr_append(miss, &n, sizeof(miss), " prog:xdp");
+	for (size_t i = 0; i < sizeof(feats) / sizeof(feats[0]); i++) {
+		n_maps += feats[i].kind == DR_PROBE_MAP;
+		n_helpers += feats[i].kind == DR_PROBE_HELPER;
+		if (probe(feats[i].kind, feats[i].type) == 0)
+			dr_append(miss, &n, sizeof(miss), " %s", feats[i].name);
+	}
 	if (n) {
 		dr_set(r, DR_FAIL,
 		       "this kernel lacks what the forwarder uses:%s", miss);
@@ -138,8 +147,7 @@ void dr_check_xdp_features(struct dr_ctx *ctx, struct dr_result *r)
 	dr_set(r, DR_OK,
 	       "bpf() works; XDP and TC programs, %zu map types and %zu "
 	       "helpers present",
-	       sizeof(maps) / sizeof(maps[0]),
-	       sizeof(helpers) / sizeof(helpers[0]));
+	       n_maps, n_helpers);
 }
 
 void dr_check_xdp_jit(struct dr_ctx *ctx, struct dr_result *r)
@@ -170,9 +178,12 @@ void dr_check_xdp_jit(struct dr_ctx *ctx, struct dr_result *r)
 
 void dr_check_xdp_btf(struct dr_ctx *ctx, struct dr_result *r)
 {
+	char p[256];
+
 	if (!need_xdp(ctx, r))
 		return;
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+	dr_sys_path(ctx, p, sizeof(p), "kernel/btf/vmlinux");
+	if (access(p, R_OK)) {
 		dr_set(r, DR_WARN,
 		       "/sys/kernel/btf/vmlinux is absent: the forwarder loads "
 		       "(it uses no CO-RE), but bpftool cannot describe kernel "

@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * ballast doctor's host checks against a fake /proc tree (dr_ctx.proc_root):
- * each routing sysctl, capability and HA check made to pass and to fail,
- * with its remedy; the check table's ids unique, described and grouped.
+ * ballast doctor's host checks against a fake /proc and /sys tree and the
+ * context's other test hooks (kernel release, memlock limit, BPF feature
+ * probe): each routing sysctl, capability, kernel-bound XDP and HA check
+ * made to pass and to fail, with its remedy; the check table's ids unique,
+ * described and grouped.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <jansson.h>
 
 #include "cmd/doctor/doctor.h"
@@ -53,6 +58,7 @@ static void ctx_with(struct dr_ctx *ctx, const char *yaml)
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->config_path = "test.yaml";
 	ctx->proc_root = root;
+	ctx->sys_root = root;
 	ck_assert_int_eq(
 	    cfg_load_buffer("test.yaml", yaml, strlen(yaml), &ctx->cfg, &d), 0);
 	cfg_diags_free(&d);
@@ -188,6 +194,176 @@ START_TEST(ipvs_sysctls_both_ways)
 	expect(&ctx, dr_check_ipvs_sysctls, DR_WARN, NULL, "vs.conntrack=1");
 	put("sys/net/ipv4/vs/conntrack", "1\n");
 	expect(&ctx, dr_check_ipvs_sysctls, DR_OK, NULL, NULL);
+	cfg_free(ctx.cfg);
+}
+END_TEST
+
+static const char xdp_cfg[] =
+    "version: 1\n"
+    "dataplane: {driver: xdp, interface: xd0}\n"
+    "health: {type: none}\n"
+    "pools: {web: {backends: [10.0.1.1:80, 10.0.1.2:80]}}\n"
+    "services: [{name: web, address: 192.0.2.10, port: 80, pool: web}]\n";
+
+START_TEST(xdp_kernel_version)
+{
+	struct dr_ctx ctx;
+
+	ctx_with(&ctx, xdp_cfg);
+	ctx.kernel_release = "5.8.18-generic";
+	expect(&ctx, dr_check_xdp_kernel, DR_FAIL,
+	       "kernel 5.8.18-generic: the forwarder attaches through bpf_link",
+	       "run a kernel 5.9 or newer");
+	ctx.kernel_release = "4.19.0-27-amd64";
+	expect(&ctx, dr_check_xdp_kernel, DR_FAIL, "4.19.0-27-amd64",
+	       "run a kernel 5.9 or newer");
+	ctx.kernel_release = "5.9.0";
+	expect(&ctx, dr_check_xdp_kernel, DR_OK,
+	       "XDP links yes, tcx no (NAT egress uses a clsact filter)", NULL);
+	ctx.kernel_release = "6.6.1";
+	expect(&ctx, dr_check_xdp_kernel, DR_OK, "tcx yes", NULL);
+	cfg_free(ctx.cfg);
+	/* another driver: not its concern */
+	ctx_with(&ctx, ipvs_nat);
+	expect(&ctx, dr_check_xdp_kernel, DR_SKIP, "not xdp", NULL);
+	cfg_free(ctx.cfg);
+}
+END_TEST
+
+START_TEST(memlock_before_5_11)
+{
+	unsigned long long lim = 8ULL << 20;
+	struct dr_ctx ctx;
+
+	ctx_with(&ctx, xdp_cfg);
+	ctx.memlock = &lim;
+	ctx.kernel_release = "5.10.0-28-amd64";
+	expect(&ctx, dr_check_memlock, DR_FAIL,
+	       "kernel 5.10.0-28-amd64 counts BPF maps against RLIMIT_MEMLOCK, "
+	       "which is 8388608 bytes",
+	       "LimitMEMLOCK=infinity in the unit, or `ulimit -l unlimited`");
+	lim = RLIM_INFINITY;
+	expect(&ctx, dr_check_memlock, DR_OK, "RLIMIT_MEMLOCK is unlimited",
+	       NULL);
+	/* 5.11 charges the cgroup: a finite limit does not matter */
+	lim = 65536;
+	ctx.kernel_release = "5.11.0";
+	expect(&ctx, dr_check_memlock, DR_OK, "does not apply", NULL);
+	cfg_free(ctx.cfg);
+	ctx_with(&ctx, ipvs_nat);
+	ctx.memlock = &lim;
+	ctx.kernel_release = "5.10.0";
+	expect(&ctx, dr_check_memlock, DR_SKIP, "only the xdp driver", NULL);
+	cfg_free(ctx.cfg);
+}
+END_TEST
+
+START_TEST(caps_before_5_8)
+{
+	struct dr_ctx ctx;
+
+	/* CAP_NET_ADMIN, CAP_BPF, CAP_PERFMON: enough from 5.8 on only */
+	put("self/status", "CapEff:\t000000c000001000\n");
+	ctx_with(&ctx, xdp_cfg);
+	ctx.kernel_release = "5.8.0";
+	expect(&ctx, dr_check_caps, DR_OK, NULL, NULL);
+	ctx.kernel_release = "5.4.0";
+	expect(&ctx, dr_check_caps, DR_FAIL, "needs CAP_SYS_ADMIN",
+	       "AmbientCapabilities=CAP_SYS_ADMIN");
+	cfg_free(ctx.cfg);
+}
+END_TEST
+
+/* The features a probe reports absent (0), or -EPERM for every probe. */
+static int probe_missing_kind = -1, probe_missing_type = -1;
+static bool probe_eperm;
+
+static int fake_probe(enum dr_probe kind, int type)
+{
+	if (probe_eperm)
+		return -EPERM;
+	return !((int)kind == probe_missing_kind && type == probe_missing_type);
+}
+
+static void features_missing(struct dr_ctx *ctx, enum dr_probe kind, int type,
+			     const char *name)
+{
+	char found[96];
+
+	probe_missing_kind = (int)kind;
+	probe_missing_type = type;
+	snprintf(found, sizeof(found),
+		 "this kernel lacks what the forwarder uses: %s", name);
+	expect(ctx, dr_check_xdp_features, DR_FAIL, found,
+	       "run a newer kernel (5.9 or later) built with "
+	       "CONFIG_BPF_SYSCALL");
+}
+
+START_TEST(xdp_features_each_missing)
+{
+	struct dr_ctx ctx;
+
+	ctx_with(&ctx, xdp_cfg);
+	ctx.probe = fake_probe;
+	probe_eperm = false;
+	expect(&ctx, dr_check_xdp_features, DR_OK,
+	       "bpf() works; XDP and TC programs, 5 map types and 5 helpers "
+	       "present",
+	       NULL);
+	features_missing(&ctx, DR_PROBE_PROG, BPF_PROG_TYPE_XDP, "prog:xdp");
+	features_missing(&ctx, DR_PROBE_PROG, BPF_PROG_TYPE_SCHED_CLS,
+			 "prog:tc");
+	features_missing(&ctx, DR_PROBE_MAP, BPF_MAP_TYPE_LRU_HASH,
+			 "map:lru_hash");
+	features_missing(&ctx, DR_PROBE_MAP, BPF_MAP_TYPE_PROG_ARRAY,
+			 "map:prog_array");
+	features_missing(&ctx, DR_PROBE_HELPER, BPF_FUNC_fib_lookup,
+			 "helper:fib_lookup");
+	features_missing(&ctx, DR_PROBE_HELPER, BPF_FUNC_tail_call,
+			 "helper:tail_call");
+	probe_eperm = true;
+	expect(&ctx, dr_check_xdp_features, DR_FAIL,
+	       "the bpf() syscall refuses this process: Operation not "
+	       "permitted",
+	       "run as root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN)");
+	probe_eperm = false;
+	cfg_free(ctx.cfg);
+}
+END_TEST
+
+START_TEST(xdp_jit_and_btf_both_ways)
+{
+	/* each step writes a file in the fake tree (if any), then checks */
+	static const struct {
+		const char *file, *val;
+		check_fn fn;
+		enum dr_status st;
+		const char *found, *remedy;
+	} steps[] = {
+	    {NULL, NULL, dr_check_xdp_jit, DR_WARN,
+	     "net.core.bpf_jit_enable is absent",
+	     "a kernel built with CONFIG_BPF_JIT"},
+	    {"sys/net/core/bpf_jit_enable", "0\n", dr_check_xdp_jit, DR_WARN,
+	     "net.core.bpf_jit_enable = 0: the forwarder runs interpreted",
+	     "sysctl -w net.core.bpf_jit_enable=1"},
+	    {"sys/net/core/bpf_jit_enable", "1\n", dr_check_xdp_jit, DR_OK,
+	     "net.core.bpf_jit_enable = 1", NULL},
+	    /* BTF: a file below the fake /sys */
+	    {NULL, NULL, dr_check_xdp_btf, DR_WARN,
+	     "/sys/kernel/btf/vmlinux is absent",
+	     "a kernel built with CONFIG_DEBUG_INFO_BTF=y"},
+	    {"kernel/btf/vmlinux", "BTF", dr_check_xdp_btf, DR_OK,
+	     "/sys/kernel/btf/vmlinux present", NULL},
+	};
+	struct dr_ctx ctx;
+
+	ctx_with(&ctx, xdp_cfg);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if (steps[i].file)
+			put(steps[i].file, steps[i].val);
+		expect(&ctx, steps[i].fn, steps[i].st, steps[i].found,
+		       steps[i].remedy);
+	}
 	cfg_free(ctx.cfg);
 }
 END_TEST
@@ -361,6 +537,11 @@ Suite *test_suite(void)
 	tcase_add_test(tc, arp_is_backend_side);
 	tcase_add_test(tc, caps_by_driver_and_probe);
 	tcase_add_test(tc, ipvs_sysctls_both_ways);
+	tcase_add_test(tc, xdp_kernel_version);
+	tcase_add_test(tc, memlock_before_5_11);
+	tcase_add_test(tc, caps_before_5_8);
+	tcase_add_test(tc, xdp_features_each_missing);
+	tcase_add_test(tc, xdp_jit_and_btf_both_ways);
 	tcase_add_test(tc, ha_skips_without_mode);
 	tcase_add_test(tc, ha_provider_in_this_netns);
 	tcase_add_test(tc, ha_arp_for_frr);
