@@ -220,7 +220,8 @@ static int push_svc(struct actx *c, const struct a_svc *s)
 /*
  * The index, at this generation, and right about every service the plan
  * touches (a read just before checked it, or lb_services and lb_reals are
- * asked here); otherwise built again from the maps.
+ * asked here, once a service: its ops come together); otherwise built
+ * again from the maps.
  */
 static int index_for(struct actx *c)
 {
@@ -231,24 +232,16 @@ static int index_for(struct actx *c)
 		return err;
 	for (size_t i = 0; i < c->plan->n; i++) {
 		const struct rc_svc_key *k = &c->plan->ops[i].svc->key;
-		struct xdp_found *f = xdp_index_find(&dp->ix, k);
-		const struct xdp_ids *ids;
 		struct lb_svc_key sk;
 		struct lb_svc_val v;
 		bool there;
 
-		xdp_svc_from_key(&sk, k);
-		there = !bpf_map_lookup_elem(dp->fd[XM_SERVICES], &sk, &v);
-		if (there != !!f ||
-		    (f && (f->v.id != v.id || f->v.flags != v.flags)))
+		if (i && !rc_svc_key_cmp(&c->plan->ops[i - 1].svc->key, k))
+			continue;
+		there = xdp_service_lookup(dp, k, &sk, &v);
+		if (!xdp_index_agrees(dp, xdp_index_find(&dp->ix, k),
+				      there ? &v : NULL))
 			return xdp_index_build(dp, NULL);
-		ids = f ? &dp->ix.reals[f->v.id] : NULL;
-		for (size_t j = 0; ids && j < ids->n; j++) {
-			const struct lb_real *r = xdp_real(dp, ids->id[j]);
-
-			if (!r->family || r->svc_id != f->v.id)
-				return xdp_index_build(dp, NULL);
-		}
 	}
 	return 0;
 }

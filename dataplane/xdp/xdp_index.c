@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
+
 #include "dataplane/xdp/xdp_internal.h"
 #include "lib/array.h"
 #include "lib/log.h"
@@ -202,4 +204,31 @@ int xdp_index_ready(struct dp *dp)
 	if (dp->ix.valid && dp->ix.gen == xdp_gen(dp))
 		return 0;
 	return xdp_index_build(dp, NULL);
+}
+
+bool xdp_service_lookup(struct dp *dp, const struct rc_svc_key *k,
+			struct lb_svc_key *sk, struct lb_svc_val *v)
+{
+	xdp_svc_from_key(sk, k);
+	return !bpf_map_lookup_elem(dp->fd[XM_SERVICES], sk, v) && v->id &&
+	       v->id <= dp->meta.sz.max_services;
+}
+
+bool xdp_index_agrees(struct dp *dp, const struct xdp_found *ixf,
+		      const struct lb_svc_val *v)
+{
+	const struct xdp_ids *ids;
+
+	if (!v || !ixf)
+		return !v && !ixf;
+	if (ixf->v.id != v->id || ixf->v.flags != v->flags)
+		return false;
+	ids = &dp->ix.reals[v->id];
+	for (size_t i = 0; i < ids->n; i++) {
+		const struct lb_real *r = xdp_real(dp, ids->id[i]);
+
+		if (!r->family || r->svc_id != v->id)
+			return false;
+	}
+	return true;
 }

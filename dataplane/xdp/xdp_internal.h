@@ -293,6 +293,19 @@ void xdp_index_drop(struct xdp_index *ix);
 /* The indexed service of key k, or NULL. */
 struct xdp_found *xdp_index_find(struct xdp_index *ix,
 				 const struct rc_svc_key *k);
+/*
+ * Service k as lb_services has it: true with *sk and *v filled, false when
+ * absent or its id is out of range.
+ */
+bool xdp_service_lookup(struct dp *dp, const struct rc_svc_key *k,
+			struct lb_svc_key *sk, struct lb_svc_val *v);
+/*
+ * Is the index still right about a service? ixf is what it has (NULL:
+ * none), v what lb_services has (NULL: absent); its reals must still be
+ * live entries of lb_reals naming its id.
+ */
+bool xdp_index_agrees(struct dp *dp, const struct xdp_found *ixf,
+		      const struct lb_svc_val *v);
 /* Append id to ids. 0 or -ENOMEM. */
 int xdp_ids_push(struct xdp_ids *ids, uint32_t id)
     __attribute__((warn_unused_result));

@@ -509,24 +509,6 @@ static int read_all(struct dp *dp, struct rc_state *actual)
 	return err;
 }
 
-/*
- * The index still right about this service? Its entry in lb_services and
- * its reals in lb_reals say so or not.
- */
-static bool still_indexed(struct dp *dp, const struct xdp_found *ixf,
-			  const struct lb_svc_val *v)
-{
-	const struct xdp_ids *ids;
-
-	if (!ixf || ixf->v.id != v->id || ixf->v.flags != v->flags)
-		return false;
-	ids = &dp->ix.reals[v->id];
-	for (size_t i = 0; i < ids->n; i++)
-		if (!real_of(xdp_real(dp, ids->id[i]), v->id))
-			return false;
-	return true;
-}
-
 /* One named service, looked up in each map: 0, or -errno. */
 static int read_one(struct dp *dp, struct rc_state *actual,
 		    const struct xdp_found *f, const struct xdp_ids *ids)
@@ -566,21 +548,16 @@ static int read_some(struct dp *dp, const struct rc_svc_key *sorted, size_t n,
 		for (size_t i = 0; i < n && !err && !stale; i++) {
 			struct xdp_found f = {.key = sorted[i]};
 			struct xdp_found *ixf;
+			bool there;
 
 			if (i && !rc_svc_key_cmp(&sorted[i - 1], &sorted[i]))
 				continue;
 			ixf = xdp_index_find(&dp->ix, &sorted[i]);
-			xdp_svc_from_key(&f.sk, &sorted[i]);
-			if (bpf_map_lookup_elem(dp->fd[XM_SERVICES], &f.sk,
-						&f.v) ||
-			    !f.v.id || f.v.id > dp->meta.sz.max_services) {
-				/* Absent: the index must not have it. */
-				stale = pass == 0 && ixf;
-				continue;
-			}
+			there = xdp_service_lookup(dp, &sorted[i], &f.sk, &f.v);
 			/* The second time, read what is there. */
-			stale = pass == 0 && !still_indexed(dp, ixf, &f.v);
-			if (!stale)
+			stale = pass == 0 &&
+				!xdp_index_agrees(dp, ixf, there ? &f.v : NULL);
+			if (there && !stale)
 				err = read_one(dp, actual, &f,
 					       ixf ? &dp->ix.reals[f.v.id]
 						   : &none);
