@@ -313,7 +313,13 @@ static int check_capacity(struct actx *c)
 			reusable++;
 	}
 	xdp_reuse_untake(&c->reuse);
-	for (size_t i = 0; i < ix->freed.n; i++) {
+	/*
+	 * Freed ids count only once the never-used ones run short: a plan
+	 * that fits in those (every plan that adds no real) does not walk
+	 * them.
+	 */
+	for (size_t i = 0; real_add > free_ids + reusable && i < ix->freed.n;
+	     i++) {
 		if (!ix->freed.id[i])
 			continue; /* taken by this apply */
 		if (real_id_free(c, ix->freed.id[i]))
