@@ -281,7 +281,7 @@ static int obj_stats(struct dp *dp, struct dp_stats *out)
 	size_t nf = 0, cap = 0;
 	int err;
 
-	err = xdp_scan_services(dp, NULL, 0, &f, &nf);
+	err = xdp_scan_services(dp, &f, &nf);
 	if (err)
 		return err;
 	slot = calloc((size_t)max_s + 1, sizeof(*slot));

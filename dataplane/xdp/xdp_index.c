@@ -167,7 +167,7 @@ int xdp_index_build(struct dp *dp, struct lb_svc_state **states)
 	st = calloc((size_t)max_s + 1, sizeof(*st));
 	if (!ix->reals || !used || !st)
 		goto out;
-	err = xdp_scan_services(dp, NULL, 0, &ix->svcs, &ix->n_svcs);
+	err = xdp_scan_services(dp, &ix->svcs, &ix->n_svcs);
 	if (err)
 		goto out;
 	ix->cap_svcs = ix->n_svcs;

@@ -251,12 +251,8 @@ int xdp_ring_note(int svc_meta_fd, uint32_t svc_id, uint64_t src,
 /* The same through the handle's mapping of svc_meta, with the ring's sum. */
 void xdp_ring_note_mapped(struct dp *dp, uint32_t svc_id, uint64_t src,
 			  uint64_t sum);
-/*
- * lb_services, sorted by key, restricted to sorted keys[0..n) when keys is
- * set. *out is malloc'ed (first and n zero).
- */
-int xdp_scan_services(struct dp *dp, const struct rc_svc_key *keys, size_t n,
-		      struct xdp_found **out, size_t *n_out)
+/* lb_services, sorted by key. *out is malloc'ed (first and n zero). */
+int xdp_scan_services(struct dp *dp, struct xdp_found **out, size_t *n_out)
     __attribute__((warn_unused_result));
 int xdp_read_state(struct dp *dp, const struct rc_svc_key *keys, size_t n,
 		   struct rc_state *actual) __attribute__((warn_unused_result));

@@ -100,11 +100,6 @@ int xdp_array_read(int fd, uint32_t first, uint32_t n, size_t value_size,
 	return err;
 }
 
-static int svc_key_qcmp(const void *a, const void *b)
-{
-	return rc_svc_key_cmp(a, b);
-}
-
 /* The slow way, for kernels without batch lookups on hash maps. */
 static int hash_walk(int fd, size_t ksz, size_t vsz, uint32_t max,
 		     unsigned char *k, unsigned char *v, size_t *n)
@@ -172,9 +167,8 @@ static int found_qcmp(const void *a, const void *b)
 			      &((const struct xdp_found *)b)->key);
 }
 
-/* Collect lb_services, restricted to keys[0..n) when keys is set. */
-int xdp_scan_services(struct dp *dp, const struct rc_svc_key *keys, size_t n,
-		      struct xdp_found **out, size_t *n_out)
+/* Collect lb_services. */
+int xdp_scan_services(struct dp *dp, struct xdp_found **out, size_t *n_out)
 {
 	uint32_t max_s = dp->meta.sz.max_services;
 	struct lb_svc_key *k = NULL;
@@ -200,9 +194,6 @@ int xdp_scan_services(struct dp *dp, const struct rc_svc_key *keys, size_t n,
 		e->sk = k[i];
 		e->v = v[i];
 		xdp_key_from_svc(&e->key, &k[i]);
-		if (keys &&
-		    !bsearch(&e->key, keys, n, sizeof(*keys), svc_key_qcmp))
-			continue;
 		cnt++;
 	}
 	if (cnt)
@@ -584,12 +575,9 @@ int xdp_read_state(struct dp *dp, const struct rc_svc_key *keys, size_t n,
 	if (!dp->pinned)
 		return rc_state_sort(actual);
 	if (keys) {
-		sorted = malloc((n ? n : 1) * sizeof(*sorted));
-		if (!sorted)
-			return -ENOMEM;
-		memcpy(sorted, keys, n * sizeof(*sorted));
-		qsort(sorted, n, sizeof(*sorted), svc_key_qcmp);
-		err = read_some(dp, sorted, n, actual);
+		err = rc_svc_keys_sorted(keys, n, &sorted);
+		if (!err)
+			err = read_some(dp, sorted, n, actual);
 	} else {
 		err = read_all(dp, actual);
 	}

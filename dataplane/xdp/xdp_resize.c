@@ -383,7 +383,7 @@ int xdp_resize(struct dp *dp)
 	r.reals = calloc((size_t)os.max_reals + 1, sizeof(*r.reals));
 	if (!r.reals)
 		return -ENOMEM;
-	err = xdp_scan_services(dp, NULL, 0, &r.f, &r.nf);
+	err = xdp_scan_services(dp, &r.f, &r.nf);
 	if (!err)
 		err = xdp_array_read(dp->fd[XM_REALS], 0, os.max_reals + 1,
 				     sizeof(*r.reals), r.reals);
