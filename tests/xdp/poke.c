@@ -413,9 +413,10 @@ static int scoped(const char *pa, const char *pb)
 	struct handle h, h2;
 	const char *r1, *r2;
 	char s1[64], s2[64];
+	struct dp_result res = {0};
 	struct rc_svc_key key;
 	struct lb_svc_key sk;
-	int sets;
+	int sets, err;
 	long n;
 
 	if (cfg_load(pa, &a, &diags) || cfg_load(pb, &b, &diags) ||
@@ -466,6 +467,24 @@ static int scoped(const char *pa, const char *pb)
 	expect("scoped: a service deleted by hand is seen", n > 0, n);
 	n = h_pass(&h, a, false, false);
 	expect("scoped: and added again", n == 0, n);
+
+	/*
+	 * The same plan applied again, with no read between: the apply checks
+	 * the index against the maps itself, so a service deleted by hand
+	 * since fails its ops instead of being written as if it were there.
+	 */
+	hand_real(r1, false, 77);
+	if (h_pass(&h, a, true, true) <= 0 ||
+	    dp_xdp_service_del(get("lb_services"), sets, max_entries(sets) - 1,
+			       &sk))
+		return 1;
+	err = rc_ctl_apply(h.ctl, &res);
+	expect("scoped: an apply again sees a service deleted by hand",
+	       err && res.n_failed > 0, (long)res.n_failed);
+	dp_result_free(&res);
+	h_pass(&h, a, false, true);
+	n = h_pass(&h, a, false, false);
+	expect("scoped: and repaired by a full pass", n == 0, n);
 
 	h_pass(&h2, b, false, true);
 	h_close(&h);

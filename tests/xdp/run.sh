@@ -297,7 +297,7 @@ check "back from rings sized per service" converged c1
 while read -r verdict line; do
 	if [[ $verdict == ok ]]; then t_pass "${line% (*}"; else t_fail "${line% (*}" "$line"; fi
 done < <(grep -E '^(ok|FAIL) ' "$out")
-check "scoped: every check ran" test "$(grep -cE '^(ok|FAIL) ' "$out")" -eq 12
+check "scoped: every check ran" test "$(grep -cE '^(ok|FAIL) ' "$out")" -eq 14
 "$POKE" "$dir" age
 bl apply -c "$tmp/c1.yaml"
 check "back from the scoped passes" converged c1
