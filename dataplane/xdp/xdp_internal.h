@@ -229,7 +229,6 @@ bool xdp_pin_attached(struct dp *dp);
 int xdp_pin_reattach(struct dp *dp) __attribute__((warn_unused_result));
 int xdp_pin_detach_all(const char *dir, const char *ifname)
     __attribute__((warn_unused_result));
-int xdp_pin_path(const struct dp *dp, const char *name, char *buf, size_t len);
 
 /* xdp_read.c */
 /* One real's part of a ring's sources hash (sum over the ring's reals). */
@@ -262,11 +261,6 @@ int xdp_array_read(int fd, uint32_t first, uint32_t n, size_t value_size,
 void xdp_key_from_svc(struct rc_svc_key *k, const struct lb_svc_key *sk);
 void xdp_svc_from_key(struct lb_svc_key *sk, const struct rc_svc_key *k);
 void xdp_addr_to_bpf(const struct lb_addr *a, uint32_t out[4]);
-
-/* Read n entries of a hash map in batches: *keys and *vals malloc'ed. */
-int xdp_hash_read(int fd, size_t key_size, size_t value_size,
-		  uint32_t max_entries, void **keys, void **vals, size_t *n)
-    __attribute__((warn_unused_result));
 
 /* xdp_index.c */
 static inline struct lb_real *xdp_real(const struct dp *dp, uint32_t id)
@@ -313,9 +307,6 @@ void xdp_addr_from_bpf(struct lb_addr *a, uint8_t family, const uint32_t in[4]);
 
 /* xdp_resize.c: new maps of the config's sizes, filled, swapped in. */
 int xdp_resize(struct dp *dp) __attribute__((warn_unused_result));
-/* "<pin_path>/<interface>:new" and ":old": a resize's staging areas. */
-int xdp_resize_dir(const struct dp *dp, const char *suffix, char *buf,
-		   size_t len);
 /* Finish or undo what a resize killed half-way left behind. */
 int xdp_resize_recover(struct dp *dp) __attribute__((warn_unused_result));
 

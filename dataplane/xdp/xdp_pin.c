@@ -58,13 +58,6 @@ const char *const xdp_map_names[XM__COUNT] = {
     [XM_FLOOD] = "lb_flood",
 };
 
-int xdp_pin_path(const struct dp *dp, const char *name, char *buf, size_t len)
-{
-	if ((size_t)snprintf(buf, len, "%s/%s", dp->dir, name) >= len)
-		return -ENAMETOOLONG;
-	return 0;
-}
-
 /* bpf_obj_get of a name in the pin directory: fd, or negative errno. */
 int xdp_pin_get(const char *dir, const char *name)
 {

@@ -119,8 +119,9 @@ static int hash_walk(int fd, size_t ksz, size_t vsz, uint32_t max,
 	return 0;
 }
 
-int xdp_hash_read(int fd, size_t ksz, size_t vsz, uint32_t max, void **keys,
-		  void **vals, size_t *n)
+/* Read n entries of a hash map in batches: *keys and *vals malloc'ed. */
+static int xdp_hash_read(int fd, size_t ksz, size_t vsz, uint32_t max,
+			 void **keys, void **vals, size_t *n)
 {
 	unsigned char *k = malloc((max ? max : 1) * ksz),
 		      *v = malloc((max ? max : 1) * vsz);

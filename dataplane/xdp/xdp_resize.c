@@ -40,8 +40,9 @@
 #include "dataplane/xdp/xdp_rings.h"
 #include "lib/log.h"
 
-int xdp_resize_dir(const struct dp *dp, const char *suffix, char *buf,
-		   size_t len)
+/* "<pin_path>/<interface>:new" and ":old": a resize's staging areas. */
+static int xdp_resize_dir(const struct dp *dp, const char *suffix, char *buf,
+			  size_t len)
 {
 	/*
 	 * A colon never appears in an interface name, and bpffs refuses dots
