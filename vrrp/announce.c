@@ -16,13 +16,6 @@
 #include "lib/nl.h"
 #include "vrrp/announce.h"
 
-#ifndef SOL_NETLINK
-#define SOL_NETLINK 270
-#endif
-#ifndef NETLINK_GET_STRICT_CHK
-#define NETLINK_GET_STRICT_CHK 12
-#endif
-
 #define VA_EXT_MAX 200
 
 struct va {
@@ -68,19 +61,6 @@ static void route_name(const struct va *va, const struct lb_addr *dst,
 
 /* ---- reading ------------------------------------------------------------- */
 
-struct attrs {
-	const struct nlattr **tb;
-};
-
-static int attr_cb(const struct nlattr *a, void *data)
-{
-	struct attrs *at = data;
-
-	if (mnl_attr_type_valid(a, RTA_MAX) > 0)
-		at->tb[mnl_attr_get_type(a)] = a;
-	return MNL_CB_OK;
-}
-
 static bool u32_attr(const struct nlattr *a, uint32_t *v)
 {
 	if (!a || mnl_attr_validate(a, MNL_TYPE_U32) < 0)
@@ -93,7 +73,6 @@ static int on_route(void *arg, const struct nlmsghdr *nh)
 {
 	struct va_routes *rs = arg;
 	const struct nlattr *tb[RTA_MAX + 1] = {0};
-	struct attrs at = {tb};
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nh);
 	struct va_route r = {0};
 	uint32_t table;
@@ -106,7 +85,7 @@ static int on_route(void *arg, const struct nlmsghdr *nh)
 	if (rtm->rtm_protocol != rs->o->protocol ||
 	    (rtm->rtm_flags & RTM_F_CLONED))
 		return 0;
-	if (mnl_attr_parse(nh, sizeof(*rtm), attr_cb, &at) < 0)
+	if (lb_nl_attrs(nh, sizeof(*rtm), tb, RTA_MAX))
 		return 0;
 	if (!u32_attr(tb[RTA_TABLE], &table))
 		table = rtm->rtm_table;
@@ -424,7 +403,7 @@ static int check_opts(const struct va_opts *o, char *why, size_t why_len)
 int va_new(const struct va_opts *o, struct va **out, char *why, size_t why_len)
 {
 	struct va *va;
-	int one = 1, err;
+	int err;
 
 	*out = NULL;
 	err = check_opts(o, why, why_len);
@@ -444,9 +423,8 @@ int va_new(const struct va_opts *o, struct va **out, char *why, size_t why_len)
 	err = lb_nl_open(&va->nl, NETLINK_ROUTE, 0, why, why_len);
 	if (err)
 		goto fail;
-	/* Best effort: older kernels dump everything, filtered here. */
-	(void)setsockopt(lb_nl_fd(va->nl), SOL_NETLINK, NETLINK_GET_STRICT_CHK,
-			 &one, sizeof(one));
+	/* Older kernels dump everything: on_route filters too. */
+	lb_nl_strict_check(va->nl);
 	*out = va;
 	return 0;
 fail:
