@@ -251,9 +251,16 @@ static void first_err(int *ret, int err)
 		*ret = err;
 }
 
+/* A hold keeps what the kernel has: wanted when a route of ours is there. */
+static bool wanted(const bool *want, const bool *hold,
+		   const struct va_result *res, size_t i)
+{
+	return want[i] || (hold && hold[i] && res[i].found);
+}
+
 int va_sync(struct va *va, const struct lb_addr *vips, const bool *want,
-	    size_t n, struct va_result *res, struct va_changes *ch, char *why,
-	    size_t why_len)
+	    const bool *hold, size_t n, struct va_result *res,
+	    struct va_changes *ch, char *why, size_t why_len)
 {
 	struct va_routes rs = {0};
 	struct va_changes dummy;
@@ -281,13 +288,20 @@ int va_sync(struct va *va, const struct lb_addr *vips, const bool *want,
 	if (ret)
 		goto out;
 	for (size_t k = 0; k < rs.n; k++) {
+		ssize_t i = vip_index(ix, n, &rs.r[k]);
+
+		if (i >= 0)
+			res[i].found = true;
+	}
+	for (size_t k = 0; k < rs.n; k++) {
 		const struct va_route *r = &rs.r[k];
 		ssize_t i = vip_index(ix, n, r);
 		char *eb = i >= 0 ? res[i].error : NULL;
 		size_t el = i >= 0 ? sizeof(res[i].error) : 0;
 		char tmp[VA_ERR_MAX];
 
-		if (i >= 0 && want[i] && !have[i] && is_wanted_shape(va, r)) {
+		if (i >= 0 && wanted(want, hold, res, (size_t)i) && !have[i] &&
+		    is_wanted_shape(va, r)) {
 			have[i] = true;
 			res[i].announced = true;
 			continue;
@@ -301,7 +315,7 @@ int va_sync(struct va *va, const struct lb_addr *vips, const bool *want,
 			err = 0; /* gone meanwhile */
 		if (err && i >= 0) {
 			res[i].err = err;
-			res[i].announced = !want[i];
+			res[i].announced = !wanted(want, hold, res, (size_t)i);
 			first_err(&ret, err);
 		} else if (err) {
 			if (!why[0])
@@ -322,7 +336,7 @@ int va_sync(struct va *va, const struct lb_addr *vips, const bool *want,
 				     .has_prio = true,
 				     .prio = 0};
 
-		if (!want[i] || have[i] || res[i].err)
+		if (!wanted(want, hold, res, i) || have[i] || res[i].err)
 			continue;
 		err =
 		    route_req(va, true, &r, res[i].error, sizeof(res[i].error));
@@ -347,7 +361,7 @@ out:
 int va_withdraw_all(struct va *va, struct va_changes *ch, char *why,
 		    size_t why_len)
 {
-	return va_sync(va, NULL, NULL, 0, NULL, ch, why, why_len);
+	return va_sync(va, NULL, NULL, NULL, 0, NULL, ch, why, why_len);
 }
 
 static int addr_cmp(const void *a, const void *b)
