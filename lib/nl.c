@@ -21,6 +21,9 @@
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
+#ifndef NETLINK_GET_STRICT_CHK
+#define NETLINK_GET_STRICT_CHK 12
+#endif
 
 /*
  * Large enough for the biggest message the kernel builds for a dump (it
@@ -45,6 +48,14 @@ void lb_nl_set_ack_opts(int fd)
 	/* Best effort: older kernels simply give errors without text. */
 	(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	(void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+}
+
+int lb_nl_set_rcvbuf(int fd, int bytes)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)))
+		return -errno;
+	return 0;
 }
 
 int lb_nl_open(struct lb_nl **out, int bus, int rcvbuf, char *why,
@@ -82,14 +93,8 @@ int lb_nl_open(struct lb_nl **out, int bus, int rcvbuf, char *why,
 	nl->portid = mnl_socket_get_portid(nl->sk);
 	lb_nl_set_ack_opts(mnl_socket_get_fd(nl->sk));
 	if (rcvbuf > 0) {
-		int fd = mnl_socket_get_fd(nl->sk);
-
-		/* SO_RCVBUFFORCE ignores rmem_max but needs CAP_NET_ADMIN. */
-		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-			       sizeof(rcvbuf)) < 0 &&
-		    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-			       sizeof(rcvbuf)) < 0) {
-			err = -errno;
+		err = lb_nl_set_rcvbuf(mnl_socket_get_fd(nl->sk), rcvbuf);
+		if (err) {
 			if (why)
 				lb_nl_strerror(
 				    why, why_len,
@@ -129,6 +134,49 @@ int lb_nl_join(struct lb_nl *nl, unsigned int group)
 	if (mnl_socket_setsockopt(nl->sk, NETLINK_ADD_MEMBERSHIP, &g,
 				  sizeof(g)) < 0)
 		return -errno;
+	return 0;
+}
+
+void lb_nl_strict_check(struct lb_nl *nl)
+{
+	int one = 1;
+
+	(void)mnl_socket_setsockopt(nl->sk, NETLINK_GET_STRICT_CHK, &one,
+				    sizeof(one));
+}
+
+struct attrs {
+	const struct nlattr **tb;
+	unsigned int max;
+};
+
+static int attr_cb(const struct nlattr *a, void *data)
+{
+	const struct attrs *at = data;
+
+	/* Unknown types (newer kernels) are skipped, not an error. */
+	if (mnl_attr_type_valid(a, (uint16_t)at->max) > 0)
+		at->tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+int lb_nl_attrs(const struct nlmsghdr *nh, size_t hdrlen,
+		const struct nlattr **tb, unsigned int max)
+{
+	struct attrs at = {tb, max};
+
+	if (mnl_attr_parse(nh, (unsigned int)hdrlen, attr_cb, &at) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+int lb_nl_attrs_nested(const struct nlattr *nest, const struct nlattr **tb,
+		       unsigned int max)
+{
+	struct attrs at = {tb, max};
+
+	if (mnl_attr_parse_nested(nest, attr_cb, &at) < 0)
+		return -EBADMSG;
 	return 0;
 }
 

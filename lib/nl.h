@@ -33,6 +33,22 @@ int lb_nl_fd(const struct lb_nl *nl);
 /* Join a multicast group (RTNLGRP_LINK, ...). 0 or -errno. */
 int lb_nl_join(struct lb_nl *nl, unsigned int group)
     __attribute__((warn_unused_result));
+/*
+ * Have the kernel check dump requests strictly and filter them on the
+ * header's fields (NETLINK_GET_STRICT_CHK). Best effort: older kernels dump
+ * everything, so callers still filter what they read.
+ */
+void lb_nl_strict_check(struct lb_nl *nl);
+/*
+ * Parse the attributes after a family header of hdrlen bytes into tb
+ * (max + 1 entries, zeroed by the caller): tb[type] is the last attribute
+ * of each type up to max. 0 or -errno for a malformed message.
+ */
+int lb_nl_attrs(const struct nlmsghdr *nh, size_t hdrlen,
+		const struct nlattr **tb, unsigned int max);
+/* The same for the attributes nested in nest. */
+int lb_nl_attrs_nested(const struct nlattr *nest, const struct nlattr **tb,
+		       unsigned int max);
 /* Make recv non-blocking (for an event loop). 0 or -errno. */
 int lb_nl_set_nonblock(struct lb_nl *nl, bool on)
     __attribute__((warn_unused_result));
@@ -70,6 +86,11 @@ int lb_nl_drain(struct lb_nl *nl, lb_nl_msg_fn fn, void *arg,
 
 /* Turn on NETLINK_CAP_ACK and NETLINK_EXT_ACK (best effort) on any fd. */
 void lb_nl_set_ack_opts(int fd);
+/*
+ * Size fd's receive buffer to bytes: SO_RCVBUFFORCE, which ignores
+ * net.core.rmem_max but needs CAP_NET_ADMIN, else SO_RCVBUF. 0 or -errno.
+ */
+int lb_nl_set_rcvbuf(int fd, int bytes);
 /*
  * The error an NLMSG_ERROR message carries: 0 (an ack), -errno, or
  * -EBADMSG when the message is too short to hold one. len is what was

@@ -27,6 +27,7 @@ struct vw_adverts {
 	struct lb_watch w4, w6;
 	int joined4, joined6; /* ifindex joined on, 0: none */
 	uint64_t seen;
+	uint8_t buf[VW_ADV_BUF]; /* one datagram at a time */
 };
 
 /* Did the packet come in on ha.interface or one of its children? */
@@ -104,10 +105,8 @@ static void on_readable(struct lb_loop *loop, struct lb_watch *lw,
 {
 	struct vw *w = lw->arg;
 	bool v6 = lw == &w->adv->w6;
-	uint8_t *buf = malloc(VW_ADV_BUF);
+	uint8_t *buf = w->adv->buf;
 
-	if (!buf)
-		return; /* level-triggered: read again next round */
 	for (int i = 0; i < VW_ADV_READS; i++) {
 		struct sockaddr_storage from;
 		struct vw_advert a;
@@ -137,7 +136,6 @@ static void on_readable(struct lb_loop *loop, struct lb_watch *lw,
 		}
 		handle(w, &a, &src, ifindex);
 	}
-	free(buf);
 }
 
 static int open_raw(int family, char *why, size_t why_len)

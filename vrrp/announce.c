@@ -16,13 +16,6 @@
 #include "lib/nl.h"
 #include "vrrp/announce.h"
 
-#ifndef SOL_NETLINK
-#define SOL_NETLINK 270
-#endif
-#ifndef NETLINK_GET_STRICT_CHK
-#define NETLINK_GET_STRICT_CHK 12
-#endif
-
 #define VA_EXT_MAX 200
 
 struct va {
@@ -68,19 +61,6 @@ static void route_name(const struct va *va, const struct lb_addr *dst,
 
 /* ---- reading ------------------------------------------------------------- */
 
-struct attrs {
-	const struct nlattr **tb;
-};
-
-static int attr_cb(const struct nlattr *a, void *data)
-{
-	struct attrs *at = data;
-
-	if (mnl_attr_type_valid(a, RTA_MAX) > 0)
-		at->tb[mnl_attr_get_type(a)] = a;
-	return MNL_CB_OK;
-}
-
 static bool u32_attr(const struct nlattr *a, uint32_t *v)
 {
 	if (!a || mnl_attr_validate(a, MNL_TYPE_U32) < 0)
@@ -93,7 +73,6 @@ static int on_route(void *arg, const struct nlmsghdr *nh)
 {
 	struct va_routes *rs = arg;
 	const struct nlattr *tb[RTA_MAX + 1] = {0};
-	struct attrs at = {tb};
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nh);
 	struct va_route r = {0};
 	uint32_t table;
@@ -106,7 +85,7 @@ static int on_route(void *arg, const struct nlmsghdr *nh)
 	if (rtm->rtm_protocol != rs->o->protocol ||
 	    (rtm->rtm_flags & RTM_F_CLONED))
 		return 0;
-	if (mnl_attr_parse(nh, sizeof(*rtm), attr_cb, &at) < 0)
+	if (lb_nl_attrs(nh, sizeof(*rtm), tb, RTA_MAX))
 		return 0;
 	if (!u32_attr(tb[RTA_TABLE], &table))
 		table = rtm->rtm_table;
@@ -272,9 +251,16 @@ static void first_err(int *ret, int err)
 		*ret = err;
 }
 
+/* A hold keeps what the kernel has: wanted when a route of ours is there. */
+static bool wanted(const bool *want, const bool *hold,
+		   const struct va_result *res, size_t i)
+{
+	return want[i] || (hold && hold[i] && res[i].found);
+}
+
 int va_sync(struct va *va, const struct lb_addr *vips, const bool *want,
-	    size_t n, struct va_result *res, struct va_changes *ch, char *why,
-	    size_t why_len)
+	    const bool *hold, size_t n, struct va_result *res,
+	    struct va_changes *ch, char *why, size_t why_len)
 {
 	struct va_routes rs = {0};
 	struct va_changes dummy;
@@ -302,13 +288,20 @@ int va_sync(struct va *va, const struct lb_addr *vips, const bool *want,
 	if (ret)
 		goto out;
 	for (size_t k = 0; k < rs.n; k++) {
+		ssize_t i = vip_index(ix, n, &rs.r[k]);
+
+		if (i >= 0)
+			res[i].found = true;
+	}
+	for (size_t k = 0; k < rs.n; k++) {
 		const struct va_route *r = &rs.r[k];
 		ssize_t i = vip_index(ix, n, r);
 		char *eb = i >= 0 ? res[i].error : NULL;
 		size_t el = i >= 0 ? sizeof(res[i].error) : 0;
 		char tmp[VA_ERR_MAX];
 
-		if (i >= 0 && want[i] && !have[i] && is_wanted_shape(va, r)) {
+		if (i >= 0 && wanted(want, hold, res, (size_t)i) && !have[i] &&
+		    is_wanted_shape(va, r)) {
 			have[i] = true;
 			res[i].announced = true;
 			continue;
@@ -322,7 +315,7 @@ int va_sync(struct va *va, const struct lb_addr *vips, const bool *want,
 			err = 0; /* gone meanwhile */
 		if (err && i >= 0) {
 			res[i].err = err;
-			res[i].announced = !want[i];
+			res[i].announced = !wanted(want, hold, res, (size_t)i);
 			first_err(&ret, err);
 		} else if (err) {
 			if (!why[0])
@@ -343,7 +336,7 @@ int va_sync(struct va *va, const struct lb_addr *vips, const bool *want,
 				     .has_prio = true,
 				     .prio = 0};
 
-		if (!want[i] || have[i] || res[i].err)
+		if (!wanted(want, hold, res, i) || have[i] || res[i].err)
 			continue;
 		err =
 		    route_req(va, true, &r, res[i].error, sizeof(res[i].error));
@@ -368,7 +361,7 @@ out:
 int va_withdraw_all(struct va *va, struct va_changes *ch, char *why,
 		    size_t why_len)
 {
-	return va_sync(va, NULL, NULL, 0, NULL, ch, why, why_len);
+	return va_sync(va, NULL, NULL, NULL, 0, NULL, ch, why, why_len);
 }
 
 static int addr_cmp(const void *a, const void *b)
@@ -424,7 +417,7 @@ static int check_opts(const struct va_opts *o, char *why, size_t why_len)
 int va_new(const struct va_opts *o, struct va **out, char *why, size_t why_len)
 {
 	struct va *va;
-	int one = 1, err;
+	int err;
 
 	*out = NULL;
 	err = check_opts(o, why, why_len);
@@ -444,9 +437,8 @@ int va_new(const struct va_opts *o, struct va **out, char *why, size_t why_len)
 	err = lb_nl_open(&va->nl, NETLINK_ROUTE, 0, why, why_len);
 	if (err)
 		goto fail;
-	/* Best effort: older kernels dump everything, filtered here. */
-	(void)setsockopt(lb_nl_fd(va->nl), SOL_NETLINK, NETLINK_GET_STRICT_CHK,
-			 &one, sizeof(one));
+	/* Older kernels dump everything: on_route filters too. */
+	lb_nl_strict_check(va->nl);
 	*out = va;
 	return 0;
 fail:

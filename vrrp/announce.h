@@ -39,6 +39,7 @@ struct va_opts {
 /* Per VIP, after va_sync. */
 struct va_result {
 	bool announced;		/* our route for it is in the kernel now */
+	bool found;		/* a route of ours for it was there before */
 	int err;		/* 0 or the -errno of its add/delete */
 	char error[VA_ERR_MAX]; /* "route 198.51.100.10/32 dev lo proto 200
 				 * table 254: File exists (kernel: ...)" */
@@ -72,14 +73,18 @@ int va_reconfigure(struct va *va, const struct va_opts *o,
 
 /*
  * Converge: for each vips[i] (distinct addresses), a route when want[i],
- * none otherwise; ours for addresses not in vips are deleted. res (n
- * entries) says per VIP what holds now and why not; ch (may be NULL) counts
- * what changed. Every VIP is attempted; returns 0, the first per-VIP error,
- * or the dump's / a stale delete's -errno with `why` naming it.
+ * or when hold[i] (hold may be NULL) and a route of ours for it is in the
+ * kernel already (a hold keeps what a restart inherits without announcing
+ * anew); none otherwise. Ours for addresses not in vips are deleted. res
+ * (n entries) says per VIP what holds now and why not; ch (may be NULL)
+ * counts what changed. One dump per call. Every VIP is attempted; returns
+ * 0, the first per-VIP error, or the dump's / a stale delete's -errno with
+ * `why` naming it.
  */
 int va_sync(struct va *va, const struct lb_addr *vips, const bool *want,
-	    size_t n, struct va_result *res, struct va_changes *ch, char *why,
-	    size_t why_len) __attribute__((warn_unused_result));
+	    const bool *hold, size_t n, struct va_result *res,
+	    struct va_changes *ch, char *why, size_t why_len)
+    __attribute__((warn_unused_result));
 
 /* Delete every route of ours (a clean stop, a drain). Like va_sync. */
 int va_withdraw_all(struct va *va, struct va_changes *ch, char *why,

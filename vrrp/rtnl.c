@@ -15,25 +15,11 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
+#include "lib/nl.h"
 #include "vrrp/vrrp_internal.h"
 
 /* Addresses the kernel does not answer on yet, or never will. */
 #define VW_IFA_UNUSABLE (IFA_F_TENTATIVE | IFA_F_DADFAILED)
-
-struct attrs {
-	const struct nlattr **tb;
-	int max;
-};
-
-static int attr_cb(const struct nlattr *a, void *data)
-{
-	struct attrs *at = data;
-	int type = mnl_attr_get_type(a);
-
-	if (mnl_attr_type_valid(a, (uint16_t)at->max) > 0)
-		at->tb[type] = a;
-	return MNL_CB_OK;
-}
 
 static bool attr_ok(const struct nlattr *a, enum mnl_attr_data_type t)
 {
@@ -43,10 +29,9 @@ static bool attr_ok(const struct nlattr *a, enum mnl_attr_data_type t)
 static const char *link_kind(const struct nlattr *linkinfo)
 {
 	const struct nlattr *tb[IFLA_INFO_MAX + 1] = {0};
-	struct attrs at = {tb, IFLA_INFO_MAX};
 
 	if (!linkinfo || mnl_attr_validate(linkinfo, MNL_TYPE_NESTED) < 0 ||
-	    mnl_attr_parse_nested(linkinfo, attr_cb, &at) < 0)
+	    lb_nl_attrs_nested(linkinfo, tb, IFLA_INFO_MAX))
 		return "";
 	return attr_ok(tb[IFLA_INFO_KIND], MNL_TYPE_NUL_STRING)
 		   ? mnl_attr_get_str(tb[IFLA_INFO_KIND])
@@ -57,7 +42,6 @@ static int link_msg(struct vw_table *t, const struct nlmsghdr *nh, char *cause,
 		    size_t cause_len)
 {
 	const struct nlattr *tb[IFLA_MAX + 1] = {0};
-	struct attrs at = {tb, IFLA_MAX};
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nh);
 	struct vw_link *l, old;
 	bool created;
@@ -77,7 +61,7 @@ static int link_msg(struct vw_table *t, const struct nlmsghdr *nh, char *cause,
 		vw_table_link_del(t, ifi->ifi_index);
 		return 1;
 	}
-	if (mnl_attr_parse(nh, sizeof(*ifi), attr_cb, &at) < 0 ||
+	if (lb_nl_attrs(nh, sizeof(*ifi), tb, IFLA_MAX) ||
 	    !attr_ok(tb[IFLA_IFNAME], MNL_TYPE_NUL_STRING))
 		return 0;
 	/*
@@ -148,7 +132,6 @@ static int addr_msg(struct vw_table *t, const struct nlmsghdr *nh, char *cause,
 		    size_t cause_len)
 {
 	const struct nlattr *tb[IFA_MAX + 1] = {0};
-	struct attrs at = {tb, IFA_MAX};
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nh);
 	const struct nlattr *a;
 	char txt[LB_ADDR_STRLEN], where[VW_IFNAMSIZ + 16];
@@ -162,7 +145,7 @@ static int addr_msg(struct vw_table *t, const struct nlmsghdr *nh, char *cause,
 	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6) ||
 	    !ifa->ifa_index)
 		return 0;
-	if (mnl_attr_parse(nh, sizeof(*ifa), attr_cb, &at) < 0)
+	if (lb_nl_attrs(nh, sizeof(*ifa), tb, IFA_MAX))
 		return 0;
 	/* IFA_ADDRESS is the peer's on point-to-point links. */
 	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];

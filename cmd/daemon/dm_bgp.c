@@ -153,18 +153,6 @@ static bool unchecked(void *ctx, size_t pi, size_t bi)
 	       hs.state == HC_STATE_UNKNOWN;
 }
 
-static int addr_cmp(const void *a, const void *b)
-{
-	return lb_addr_cmp(a, b);
-}
-
-/* Is addr among ours in the kernel (va_read's sorted list)? */
-static bool in_kernel(const struct lb_addr *list, size_t n,
-		      const struct lb_addr *addr)
-{
-	return n && bsearch(addr, list, n, sizeof(*list), addr_cmp);
-}
-
 /*
  * The VIP as last converged. Both lists are in config order, so the same
  * index almost always holds it; a reload that moved VIPs costs a scan.
@@ -219,11 +207,10 @@ static void converge(struct dm_bgp *b, bool announce, const char *trigger)
 	struct lb_addr *addrs = NULL;
 	struct dm_bgp_view view = {
 	    .in_sync = in_sync, .unchecked = unchecked, .ctx = b};
-	struct lb_addr *have = NULL; /* ours in the kernel, when holding */
 	struct va_changes ch = {0};
-	bool *want = NULL, any_hold = false;
+	bool *want = NULL, *hold = NULL;
 	char why[VA_ERR_MAX];
-	size_t n = 0, n_have = 0;
+	size_t n = 0;
 	int err;
 
 	if (!b->va || !cfg)
@@ -234,29 +221,23 @@ static void converge(struct dm_bgp *b, bool announce, const char *trigger)
 	res = calloc(n + 1, sizeof(*res));
 	addrs = calloc(n + 1, sizeof(*addrs));
 	want = calloc(n + 1, sizeof(*want));
-	if (!nv || !res || !addrs || !want)
+	hold = calloc(n + 1, sizeof(*hold));
+	if (!nv || !res || !addrs || !want || !hold)
 		goto oom;
 	dm_bgp_decide(cfg, &b->layer.inner, &view, b->min_healthy, withheld(b),
 		      dv, n);
-	for (size_t i = 0; i < n; i++)
-		any_hold |= dv[i].hold;
-	/* Unreadable: nothing held, the safe side is to withdraw. */
-	if (any_hold && va_read(b->va, &have, &n_have, why, sizeof(why)))
-		have = NULL;
 	for (size_t i = 0; i < n; i++) {
 		const struct bgp_vip *o = old_vip(b, i, &dv[i].addr);
+		/* not yet: the pass that programs it announces it */
+		bool blocked = !announce && !(o && o->announced);
 
 		addrs[i] = dv[i].addr;
-		want[i] = dv[i].want ||
-			  (dv[i].hold && in_kernel(have, n_have, &dv[i].addr));
-		if (!announce && want[i] && !(o && o->announced)) {
-			/* not yet: the pass that programs it announces it */
-			want[i] = false;
-			snprintf(dv[i].reason, sizeof(dv[i].reason), "%s",
-				 o ? o->reason : "waiting for the first pass");
-		}
+		want[i] = dv[i].want && !blocked;
+		/* va_sync keeps a held VIP's route only if the kernel has it */
+		hold[i] = dv[i].hold && !blocked;
 	}
-	err = va_sync(b->va, addrs, want, n, res, &ch, why, sizeof(why));
+	/* One dump: a held VIP's route is looked up in va_sync's own. */
+	err = va_sync(b->va, addrs, want, hold, n, res, &ch, why, sizeof(why));
 	b->adds += ch.added;
 	b->dels += ch.deleted + ch.stale;
 	if (ch.stale)
@@ -271,11 +252,16 @@ static void converge(struct dm_bgp *b, bool announce, const char *trigger)
 	snprintf(b->last_error, sizeof(b->last_error), "%s", err ? why : "");
 	for (size_t i = 0; i < n; i++) {
 		const struct bgp_vip *o = old_vip(b, i, &addrs[i]);
+		const char *reason = dv[i].reason;
 
+		/* Held back above: it keeps the reason it had. */
+		if (!announce && !(o && o->announced) &&
+		    (dv[i].want || (dv[i].hold && res[i].found)))
+			reason = o ? o->reason : "waiting for the first pass";
 		nv[i].addr = addrs[i];
 		nv[i].announced = res[i].announced;
 		snprintf(nv[i].reason, sizeof(nv[i].reason), "%s",
-			 res[i].err ? res[i].error : dv[i].reason);
+			 res[i].err ? res[i].error : reason);
 		/* A change: a new VIP, announced or not, or why not. */
 		if (!o || o->announced != nv[i].announced ||
 		    (!nv[i].announced && strcmp(o->reason, nv[i].reason)))
@@ -295,7 +281,7 @@ out:
 	free(res);
 	free(addrs);
 	free(want);
-	free(have);
+	free(hold);
 }
 
 void dm_bgp_on_pass(struct dm_bgp *b, const struct rc_loop_event *ev)

@@ -113,10 +113,8 @@ int ipvs_nl_open(struct ipvs_nl **out, char *why, size_t why_len)
 		goto fail;
 	}
 	lb_nl_set_ack_opts(nl->fd);
-	if (setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz,
-		       sizeof(bufsz)) < 0)
-		(void)setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUF, &bufsz,
-				 sizeof(bufsz));
+	/* Best effort: the default buffer only makes big dumps slower. */
+	(void)lb_nl_set_rcvbuf(nl->fd, bufsz);
 	/* A lost ack must not hang the controller. */
 	(void)setsockopt(nl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	nl->seq = (uint32_t)time(NULL);

@@ -112,6 +112,38 @@ static int count_links(void *arg, const struct nlmsghdr *nh)
 	return 0;
 }
 
+/* The last of each type is kept; types past max are skipped, nested too. */
+START_TEST(attrs_into_table)
+{
+	char buf[512];
+	const struct nlattr *tb[IFLA_MAX + 1] = {0};
+	const struct nlattr *in[IFLA_INFO_MAX + 1] = {0};
+	struct nlmsghdr *nh;
+	struct nlattr *nest;
+
+	memset(buf, 0, sizeof(buf));
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = RTM_NEWLINK;
+	mnl_nlmsg_put_extra_header(nh, sizeof(struct ifinfomsg));
+	mnl_attr_put_u32(nh, IFLA_MTU, 1400);
+	mnl_attr_put_u32(nh, IFLA_MTU, 1500);
+	mnl_attr_put_u32(nh, IFLA_MAX + 1, 7);
+	nest = mnl_attr_nest_start(nh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nh, IFLA_INFO_KIND, "veth");
+	mnl_attr_nest_end(nh, nest);
+
+	ck_assert_int_eq(
+	    lb_nl_attrs(nh, sizeof(struct ifinfomsg), tb, IFLA_MAX), 0);
+	ck_assert_ptr_nonnull(tb[IFLA_MTU]);
+	ck_assert_uint_eq(mnl_attr_get_u32(tb[IFLA_MTU]), 1500);
+	ck_assert_ptr_nonnull(tb[IFLA_LINKINFO]);
+	ck_assert_ptr_null(tb[IFLA_IFNAME]);
+	ck_assert_int_eq(
+	    lb_nl_attrs_nested(tb[IFLA_LINKINFO], in, IFLA_INFO_MAX), 0);
+	ck_assert_str_eq(mnl_attr_get_str(in[IFLA_INFO_KIND]), "veth");
+}
+END_TEST
+
 START_TEST(request_against_the_kernel)
 {
 	char buf[512], ext[256], why[256];
@@ -155,6 +187,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, ext_ack_capped_and_uncapped);
 	tcase_add_test(tc, ext_ack_bounded);
 	tcase_add_test(tc, strerror_text);
+	tcase_add_test(tc, attrs_into_table);
 	tcase_add_test(tc, request_against_the_kernel);
 	suite_add_tcase(s, tc);
 	return s;

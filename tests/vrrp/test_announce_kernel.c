@@ -64,7 +64,7 @@ static void sync1(struct va *va, const char *vip, bool want,
 	struct lb_addr a = addr(vip);
 	struct va_result res;
 	char why[256];
-	int err = va_sync(va, &a, &want, 1, &res, ch, why, sizeof(why));
+	int err = va_sync(va, &a, &want, NULL, 1, &res, ch, why, sizeof(why));
 
 	ck_assert_msg(err == 0, "va_sync: %s", why);
 	ck_assert_int_eq(res.announced, want);
@@ -185,14 +185,16 @@ START_TEST(ipv6)
 	t_own_netns();
 	t_sh("ip -6 route add 2001:db8::99/128 dev lo proto 200");
 	va = open_va(200);
-	ck_assert_msg(va_sync(va, v, want, 2, res, &ch, why, sizeof(why)) == 0,
-		      "%s", why);
+	ck_assert_msg(
+	    va_sync(va, v, want, NULL, 2, res, &ch, why, sizeof(why)) == 0,
+	    "%s", why);
 	ck_assert_uint_eq(ch.added, 2);
 	ck_assert_uint_eq(ch.stale, 1);
 	ck_assert_int_eq(ip_lines(OURS6 " dev lo"), 1);
 	/* the kernel keeps IPv6 metric 0 as 1024: still ours as wanted */
-	ck_assert_msg(va_sync(va, v, want, 2, res, &ch, why, sizeof(why)) == 0,
-		      "%s", why);
+	ck_assert_msg(
+	    va_sync(va, v, want, NULL, 2, res, &ch, why, sizeof(why)) == 0,
+	    "%s", why);
 	ck_assert_uint_eq(ch.added + ch.deleted + ch.stale, 0);
 	/* an IPv6 route of another protocol with our device and metric */
 	t_sh(
@@ -203,7 +205,8 @@ START_TEST(ipv6)
 		struct va_result r;
 
 		ck_assert_int_eq(
-		    va_sync(va, &o, &w, 1, &r, &ch, why, sizeof(why)), -EEXIST);
+		    va_sync(va, &o, &w, NULL, 1, &r, &ch, why, sizeof(why)),
+		    -EEXIST);
 		ck_assert(!r.announced);
 		ck_assert_msg(strstr(r.error,
 				     "cannot add route 2001:db8::11/128 "
@@ -216,8 +219,9 @@ START_TEST(ipv6)
 		/* that sync listed only ::11: ours for the others went */
 		ck_assert_uint_eq(ch.stale, 2);
 	}
-	ck_assert_msg(va_sync(va, v, want, 2, res, &ch, why, sizeof(why)) == 0,
-		      "%s", why);
+	ck_assert_msg(
+	    va_sync(va, v, want, NULL, 2, res, &ch, why, sizeof(why)) == 0,
+	    "%s", why);
 	ck_assert_int_eq(ip_lines("ip -o -6 route show proto 200"), 1);
 	ck_assert_int_eq(va_read(va, &list, &n, why, sizeof(why)), 0);
 	ck_assert_uint_eq(n, 2);
@@ -225,10 +229,54 @@ START_TEST(ipv6)
 	ck_assert_int_eq(lb_addr_cmp(&list[1], &v[1]), 0);
 	free(list);
 	want[1] = false;
-	ck_assert_int_eq(va_sync(va, v, want, 2, res, &ch, why, sizeof(why)),
-			 0);
+	ck_assert_int_eq(
+	    va_sync(va, v, want, NULL, 2, res, &ch, why, sizeof(why)), 0);
 	ck_assert(res[0].announced && !res[1].announced);
 	ck_assert_int_eq(ip_lines(OURS6), 0);
+	ck_assert_int_eq(ip_lines(OURS4), 1);
+	va_free(va);
+}
+END_TEST
+
+/*
+ * A hold keeps what the kernel has: an inherited route stays, of the wrong
+ * metric it is put right, and a VIP with none gets none.
+ */
+START_TEST(hold_keeps_what_is_there)
+{
+	struct lb_addr v[2] = {addr(VIP4), addr("198.51.100.11")};
+	bool want[2] = {false, false}, hold[2] = {true, true};
+	struct va_result res[2];
+	struct va_changes ch;
+	struct va *va;
+	char why[256];
+
+	t_own_netns();
+	t_sh("ip route add " VIP4 "/32 dev lo proto 200");
+	va = open_va(200);
+	ck_assert_msg(
+	    va_sync(va, v, want, hold, 2, res, &ch, why, sizeof(why)) == 0,
+	    "%s", why);
+	ck_assert_uint_eq(ch.added + ch.deleted + ch.stale, 0);
+	ck_assert(res[0].found && res[0].announced);
+	ck_assert(!res[1].found && !res[1].announced);
+	ck_assert_int_eq(ip_lines(OURS4), 1);
+	ck_assert_int_eq(ip_lines("ip -o route show proto 200"), 1);
+	/* the hold ends with a no: withdrawn */
+	hold[0] = false;
+	ck_assert_int_eq(
+	    va_sync(va, v, want, hold, 2, res, &ch, why, sizeof(why)), 0);
+	ck_assert_uint_eq(ch.deleted, 1);
+	ck_assert_int_eq(ip_lines(OURS4), 0);
+	/* held with another metric: converged to ours as wanted */
+	t_sh("ip route add " VIP4 "/32 dev lo proto 200 metric 5");
+	hold[0] = true;
+	ck_assert_int_eq(
+	    va_sync(va, v, want, hold, 2, res, &ch, why, sizeof(why)), 0);
+	ck_assert_uint_eq(ch.deleted, 1);
+	ck_assert_uint_eq(ch.added, 1);
+	ck_assert(res[0].announced);
+	ck_assert_int_eq(ip_lines(OURS4 " | grep -w metric || true"), 0);
 	ck_assert_int_eq(ip_lines(OURS4), 1);
 	va_free(va);
 }
@@ -247,7 +295,7 @@ START_TEST(error_names_route)
 	t_own_netns();
 	t_sh("ip link set lo down");
 	va = open_va(200);
-	err = va_sync(va, &a, &want, 1, &res, NULL, why, sizeof(why));
+	err = va_sync(va, &a, &want, NULL, 1, &res, NULL, why, sizeof(why));
 	ck_assert_int_eq(err, -ENETDOWN);
 	ck_assert_int_eq(res.err, -ENETDOWN);
 	ck_assert(!res.announced);
@@ -316,12 +364,14 @@ START_TEST(many_vips)
 		want[i] = true;
 	}
 	t0 = now_ms();
-	ck_assert_msg(va_sync(va, v, want, N, res, &ch, why, sizeof(why)) == 0,
-		      "%s", why);
+	ck_assert_msg(
+	    va_sync(va, v, want, NULL, N, res, &ch, why, sizeof(why)) == 0,
+	    "%s", why);
 	t1 = now_ms();
 	ck_assert_uint_eq(ch.added, N);
-	ck_assert_msg(va_sync(va, v, want, N, res, &ch, why, sizeof(why)) == 0,
-		      "%s", why);
+	ck_assert_msg(
+	    va_sync(va, v, want, NULL, N, res, &ch, why, sizeof(why)) == 0,
+	    "%s", why);
 	t2 = now_ms();
 	ck_assert_uint_eq(ch.added + ch.deleted + ch.stale, 0);
 	ck_assert_int_eq(ip_lines("ip -o route show proto 200"), N);
@@ -349,6 +399,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, stale_routes_deleted);
 	tcase_add_test(tc, other_protocols_untouched);
 	tcase_add_test(tc, ipv6);
+	tcase_add_test(tc, hold_keeps_what_is_there);
 	tcase_add_test(tc, error_names_route);
 	tcase_add_test(tc, reconfigure_protocol);
 	tcase_add_test(tc, many_vips);
