@@ -296,14 +296,8 @@ struct session_gate {
 static bool gate_active(void *ctx, const struct cfg_service *svc)
 {
 	const struct session_gate *g = ctx;
-	ssize_t i = vw_group_of_service(g->groups, g->n, svc);
 
-	if (i >= 0)
-		return vw_group_active(g->w, (size_t)i);
-	for (size_t k = 0; k < g->n; k++) /* fwmark: follows the node */
-		if (vw_group_active(g->w, k))
-			return true;
-	return false;
+	return vw_serves_group(g->w, vw_group_of_service(g->groups, g->n, svc));
 }
 
 /*

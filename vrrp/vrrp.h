@@ -109,6 +109,13 @@ int vw_snapshot(const struct vw_opts *opts, struct vw **out, char *why,
 
 size_t vw_n_groups(const struct vw *w);
 bool vw_group_active(const struct vw *w, size_t group);
+/*
+ * Whether this node serves a service whose group is `group`
+ * (vw_group_of_service's answer): that group is active; -1, a service with
+ * no address of any group (fwmark), follows the node: any group is active.
+ * The daemon's gate and a one-shot plan's decide alike through this.
+ */
+bool vw_serves_group(const struct vw *w, ssize_t group);
 
 /* What status and metrics show for one group. */
 struct vw_group_status {

@@ -611,6 +611,32 @@ START_TEST(split_brain_needs_a_vrid)
 }
 END_TEST
 
+/*
+ * What the daemon's gate and a one-shot plan ask: a service of a group is
+ * served while that group is held; a fwmark service (no group) while any is.
+ */
+START_TEST(serves_group_fwmark_follows_the_node)
+{
+	struct fx f;
+	struct vw w = {0};
+
+	fx_init(&f, "eth0", "web/51/10.0.0.100;api/52/10.0.0.101");
+	two_nics(&f);
+	w.core = f.c; /* a view: the groups array is shared, freed once */
+	ck_assert(!vw_serves_group(&w, 0));
+	ck_assert(!vw_serves_group(&w, -1));
+	feed_addr(&f, RTM_NEWADDR, 2, "10.0.0.101", 0);
+	ck_assert(!vw_serves_group(&w, 0));
+	ck_assert(vw_serves_group(&w, 1));
+	ck_assert(vw_serves_group(&w, -1));
+	feed_addr(&f, RTM_DELADDR, 2, "10.0.0.101", 0);
+	ck_assert(!vw_serves_group(&w, 1));
+	ck_assert(!vw_serves_group(&w, -1));
+	ck_assert(!vw_serves_group(&w, 2)); /* no such group */
+	vw_core_free(&f.c);
+}
+END_TEST
+
 /* ---- groups from a config ------------------------------------------- */
 
 START_TEST(groups_from_services)
@@ -695,6 +721,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, reload_keeps_history);
 	tcase_add_test(tc, split_brain_rises_and_clears);
 	tcase_add_test(tc, split_brain_needs_a_vrid);
+	tcase_add_test(tc, serves_group_fwmark_follows_the_node);
 	tcase_add_test(tc, groups_from_services);
 	tcase_add_test(tc, groups_from_vrrp_section);
 	suite_add_tcase(s, tc);
