@@ -28,6 +28,12 @@ static int ix_cmp(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/* An address against an entry, for the VIPs' (distinct) addresses. */
+static int addr_ix_cmp(const void *key, const void *e)
+{
+	return lb_addr_cmp(key, &((const struct ix *)e)->addr);
+}
+
 static int ix_pos_cmp(const void *a, const void *b)
 {
 	const struct ix *x = a, *y = b;
@@ -200,23 +206,11 @@ void dm_bgp_decide(const struct cfg *cfg, const struct rc_weight_src *src,
 	qsort(ix, n, sizeof(*ix), ix_cmp);
 	for (size_t s = 0; s < cfg->n_services; s++) {
 		const struct cfg_service *cs = &cfg->services[s];
-		struct ix key = {cs->addr, 0};
 		const struct ix *hit;
-		size_t lo = 0, hi = n;
 
 		if (cs->fwmark || cs->pool >= cfg->n_pools)
 			continue;
-		/* the first entry not below the address (i 0 sorts first) */
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (ix_cmp(&ix[mid], &key) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		hit = lo < n && !lb_addr_cmp(&ix[lo].addr, &cs->addr) ? &ix[lo]
-								      : NULL;
+		hit = bsearch(&cs->addr, ix, n, sizeof(*ix), addr_ix_cmp);
 		if (hit && !acc[hit->i].no)
 			judge(cfg, src, view, min_healthy, cs, &v[hit->i],
 			      &acc[hit->i]);
