@@ -307,27 +307,18 @@ static bool gate_active(void *ctx, const struct cfg_service *svc)
  */
 static int gate_open(struct cmd_session *s, struct session_gate *g)
 {
-	struct vw_opts o = {0};
-	char why[256] = "";
+	char why[256];
 	int ret;
 
 	memset(g, 0, sizeof(*g));
 	if (s->cfg->ha.mode != CFG_HA_VRRP ||
 	    s->cfg->ha.standby != CFG_STANDBY_WITHDRAW)
 		return 0;
-	ret = vw_groups_from_cfg(s->cfg, &g->groups, &g->n);
+	ret = vw_snapshot_cfg(s->cfg, &g->w, &g->groups, &g->n, why,
+			      sizeof(why));
 	if (ret)
-		return fail(s, "ha", NULL, "HA gate: %s", strerror(-ret));
-	o.interface = s->cfg->ha.interface;
-	o.groups = g->groups;
-	o.n_groups = g->n;
-	ret = vw_snapshot(&o, &g->w, why, sizeof(why));
-	if (ret) {
-		free(g->groups);
-		g->groups = NULL;
 		return fail(s, "ha", NULL, "HA gate: %s",
 			    why[0] ? why : strerror(-ret));
-	}
 	for (size_t i = 0; i < g->n; i++) {
 		struct vw_group_status st;
 

@@ -86,3 +86,26 @@ ssize_t vw_group_of_service(const struct vw_group_spec *groups, size_t n,
 			return (ssize_t)i;
 	return -1;
 }
+
+int vw_snapshot_cfg(const struct cfg *cfg, struct vw **w,
+		    struct vw_group_spec **groups, size_t *n, char *why,
+		    size_t why_len)
+{
+	struct vw_opts o = {.interface = cfg->ha.interface};
+	int err;
+
+	*w = NULL;
+	why[0] = '\0';
+	err = vw_groups_from_cfg(cfg, groups, n);
+	if (err)
+		return err;
+	o.groups = *groups;
+	o.n_groups = *n;
+	err = vw_snapshot(&o, w, why, why_len);
+	if (err) {
+		free(*groups);
+		*groups = NULL;
+		*n = 0;
+	}
+	return err;
+}

@@ -107,6 +107,16 @@ void vw_free(struct vw *w);
 int vw_snapshot(const struct vw_opts *opts, struct vw **out, char *why,
 		size_t why_len) __attribute__((warn_unused_result));
 
+/*
+ * vw_snapshot of the groups cfg asks for (vw_groups_from_cfg) on
+ * ha.interface, for a one-shot command. 0 with *w (vw_free) and *groups
+ * (free() after *w), or -errno with nothing to free and `why` set when the
+ * snapshot said why.
+ */
+int vw_snapshot_cfg(const struct cfg *cfg, struct vw **w,
+		    struct vw_group_spec **groups, size_t *n, char *why,
+		    size_t why_len) __attribute__((warn_unused_result));
+
 size_t vw_n_groups(const struct vw *w);
 bool vw_group_active(const struct vw *w, size_t group);
 /*
