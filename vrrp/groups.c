@@ -22,31 +22,30 @@ static bool seen(const struct lb_addr *addrs, size_t n, const struct lb_addr *a)
 static int from_services(const struct cfg *cfg, struct vw_group_spec **out,
 			 size_t *n)
 {
-	size_t i, k = 0, cnt = cfg->n_services;
 	struct vw_group_spec *g;
-	struct lb_addr *addrs;
+	struct lb_addr *vips, *addrs;
 	char *names;
+	size_t k;
 
-	/* One block: specs, then their addresses, then their names. */
-	g = calloc(1, (cnt ? cnt : 1) *
-			  (sizeof(*g) + sizeof(*addrs) + LB_ADDR_STRLEN));
-	if (!g)
+	if (cfg_service_vips(cfg, &vips, &k))
 		return -ENOMEM;
-	addrs = (struct lb_addr *)(g + cnt);
-	names = (char *)(addrs + cnt);
-	for (i = 0; i < cnt; i++) {
-		const struct cfg_service *s = &cfg->services[i];
-
-		if (s->fwmark || !s->addr.family || seen(addrs, k, &s->addr))
-			continue;
-		addrs[k] = s->addr;
-		g[k].name = lb_addr_fmt(&s->addr, names + k * LB_ADDR_STRLEN,
-					LB_ADDR_STRLEN);
-		g[k].vrid = 0;
-		g[k].vips = &addrs[k];
-		g[k].n_vips = 1;
-		k++;
+	/* One block: specs, then their addresses, then their names. */
+	g = calloc(1, (k ? k : 1) *
+			  (sizeof(*g) + sizeof(*addrs) + LB_ADDR_STRLEN));
+	if (!g) {
+		free(vips);
+		return -ENOMEM;
 	}
+	addrs = (struct lb_addr *)(g + k);
+	names = (char *)(addrs + k);
+	for (size_t i = 0; i < k; i++) {
+		addrs[i] = vips[i];
+		g[i].name = lb_addr_fmt(&addrs[i], names + i * LB_ADDR_STRLEN,
+					LB_ADDR_STRLEN);
+		g[i].vips = &addrs[i];
+		g[i].n_vips = 1;
+	}
+	free(vips);
 	*out = g;
 	*n = k;
 	return 0;
