@@ -291,13 +291,22 @@ struct session_gate {
 	struct vw *w;
 	struct vw_group_spec *groups;
 	size_t n;
+	const struct cfg *cfg; /* what svc_group indexes: the session's */
+	ssize_t *svc_group;    /* per cfg service: group or -1 */
 };
 
 static bool gate_active(void *ctx, const struct cfg_service *svc)
 {
 	const struct session_gate *g = ctx;
 
-	return vw_serves_group(g->w, vw_group_of_service(g->groups, g->n, svc));
+	return vw_serves_group(g->w, g->svc_group[svc - g->cfg->services]);
+}
+
+static void gate_close(struct session_gate *g)
+{
+	vw_free(g->w);
+	free(g->groups);
+	free(g->svc_group);
 }
 
 /*
@@ -319,6 +328,16 @@ static int gate_open(struct cmd_session *s, struct session_gate *g)
 	if (ret)
 		return fail(s, "ha", NULL, "HA gate: %s",
 			    why[0] ? why : strerror(-ret));
+	g->cfg = s->cfg;
+	g->svc_group = calloc(s->cfg->n_services + 1, sizeof(*g->svc_group));
+	ret = g->svc_group
+		  ? vw_groups_of_services(g->groups, g->n, s->cfg, g->svc_group)
+		  : -ENOMEM;
+	if (ret) {
+		gate_close(g);
+		memset(g, 0, sizeof(*g));
+		return fail(s, "ha", NULL, "HA gate: %s", strerror(-ret));
+	}
 	for (size_t i = 0; i < g->n; i++) {
 		struct vw_group_status st;
 
@@ -331,12 +350,6 @@ static int gate_open(struct cmd_session *s, struct session_gate *g)
 	}
 	s->ha_told = true;
 	return 0;
-}
-
-static void gate_close(struct session_gate *g)
-{
-	vw_free(g->w);
-	free(g->groups);
 }
 
 int cmd_session_plan(struct cmd_session *s, bool prune,

@@ -86,6 +86,58 @@ ssize_t vw_group_of_service(const struct vw_group_spec *groups, size_t n,
 	return -1;
 }
 
+/* A VIP and its group, ordered by address, then group. */
+struct vip_at {
+	struct lb_addr addr;
+	size_t group;
+};
+
+static int vip_at_cmp(const void *a, const void *b)
+{
+	const struct vip_at *x = a, *y = b;
+	int c = lb_addr_cmp(&x->addr, &y->addr);
+
+	return c ? c : (x->group < y->group ? -1 : x->group > y->group);
+}
+
+static int addr_vip_at_cmp(const void *key, const void *e)
+{
+	return lb_addr_cmp(key, &((const struct vip_at *)e)->addr);
+}
+
+int vw_groups_of_services(const struct vw_group_spec *groups, size_t n,
+			  const struct cfg *cfg, ssize_t *map)
+{
+	struct vip_at *v;
+	size_t m = 0, k = 0;
+
+	for (size_t g = 0; g < n; g++)
+		m += groups[g].n_vips;
+	v = calloc(m + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	m = 0;
+	for (size_t g = 0; g < n; g++)
+		for (size_t j = 0; j < groups[g].n_vips; j++)
+			v[m++] = (struct vip_at){groups[g].vips[j], g};
+	/* Each address once, with its first group (as vw_group_of_service). */
+	qsort(v, m, sizeof(*v), vip_at_cmp);
+	for (size_t i = 0; i < m; i++)
+		if (!k || lb_addr_cmp(&v[k - 1].addr, &v[i].addr))
+			v[k++] = v[i];
+	for (size_t i = 0; i < cfg->n_services; i++) {
+		const struct cfg_service *s = &cfg->services[i];
+		const struct vip_at *hit =
+		    s->fwmark
+			? NULL
+			: bsearch(&s->addr, v, k, sizeof(*v), addr_vip_at_cmp);
+
+		map[i] = hit ? (ssize_t)hit->group : -1;
+	}
+	free(v);
+	return 0;
+}
+
 int vw_snapshot_cfg(const struct cfg *cfg, struct vw **w,
 		    struct vw_group_spec **groups, size_t *n, char *why,
 		    size_t why_len)

@@ -74,6 +74,15 @@ int vw_groups_from_cfg(const struct cfg *cfg, struct vw_group_spec **out,
 ssize_t vw_group_of_service(const struct vw_group_spec *groups, size_t n,
 			    const struct cfg_service *svc);
 
+/*
+ * vw_group_of_service for every service of cfg at once, into map[0..
+ * cfg->n_services): by a sorted index of the VIPs, not a walk of every
+ * group per service. 0 or -ENOMEM.
+ */
+int vw_groups_of_services(const struct vw_group_spec *groups, size_t n,
+			  const struct cfg *cfg, ssize_t *map)
+    __attribute__((warn_unused_result));
+
 enum vw_change {
 	VW_CH_ACTIVE = 1u << 0,      /* the group became active or standby */
 	VW_CH_SPLIT_BRAIN = 1u << 1, /* the peer-claims flag rose or cleared */

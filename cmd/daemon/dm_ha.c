@@ -259,8 +259,9 @@ int dm_ha_configure(struct dm_ha *h, const struct cfg *cfg, char *why,
 	}
 	for (size_t i = 0; i < n; i++)
 		hg[i].last_ms = -1;
-	for (size_t i = 0; i < cfg->n_services; i++)
-		map[i] = vw_group_of_service(groups, n, &cfg->services[i]);
+	ret = vw_groups_of_services(groups, n, cfg, map);
+	if (ret)
+		goto out;
 	fill_opts(cfg, groups, n, peers, &n_peers, h->d->opts.node, &o);
 	if (h->w && h->interface && !strcmp(h->interface, cfg->ha.interface)) {
 		ret = vw_reconfigure(h->w, &o);
