@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd/bgp/render.h"
 #include "cmd/cli/specs.h"
@@ -22,28 +21,15 @@
  */
 static int render(const struct cmd_vrrp_options *o, char **block, size_t *len)
 {
-	struct cfg_diags diags = {0};
 	struct cfg *cfg = NULL;
-	char host[256] = "", err[1024];
 	size_t node;
 	FILE *mem;
-	int code = CMD_EXIT_OK, r = cfg_load(o->config, &cfg, &diags);
+	int r,
+	    code = cmd_frr_load("ballast bgp", o, bg_node_select, &cfg, &node);
 
-	cmd_diags_print(stderr, &diags);
-	cfg_diags_free(&diags);
 	*block = NULL;
-	if (r) {
-		code = fail("%s is not valid; fix it first ('ballast validate "
-			    "-c %s')",
-			    o->config, o->config);
+	if (code)
 		goto out;
-	}
-	if (!o->node && gethostname(host, sizeof(host) - 1))
-		host[0] = 0;
-	if (bg_node_select(cfg, o->node, host, &node, err, sizeof(err))) {
-		code = fail("%s", err);
-		goto out;
-	}
 	mem = open_memstream(block, len);
 	r = mem ? bg_render_frr(cfg, node, mem) : -ENOMEM;
 	if ((mem && fclose(mem)) || r)

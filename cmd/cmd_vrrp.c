@@ -15,9 +15,8 @@
 
 #define fail(...) cmd_fail("ballast vrrp", __VA_ARGS__)
 
-/* Load the file and pick the node; prints why not and returns 1. */
-static int setup(const struct cmd_vrrp_options *o, enum cfg_ha_provider want,
-		 struct cfg **cfg, size_t *node)
+int cmd_frr_load(const char *who, const struct cmd_vrrp_options *o,
+		 cmd_node_select_fn sel, struct cfg **cfg, size_t *node)
 {
 	struct cfg_diags diags = {0};
 	char host[256] = "", err[1024];
@@ -26,13 +25,25 @@ static int setup(const struct cmd_vrrp_options *o, enum cfg_ha_provider want,
 	cmd_diags_print(stderr, &diags);
 	cfg_diags_free(&diags);
 	if (r)
-		return fail("%s is not valid; fix it first ('ballast validate "
-			    "-c %s')",
-			    o->config, o->config);
+		return cmd_fail(who,
+				"%s is not valid; fix it first ('ballast "
+				"validate -c %s')",
+				o->config, o->config);
 	if (!o->node && gethostname(host, sizeof(host) - 1))
 		host[0] = 0;
-	if (vr_node_select(*cfg, o->node, host, node, err, sizeof(err)))
-		return fail("%s", err);
+	if (sel(*cfg, o->node, host, node, err, sizeof(err)))
+		return cmd_fail(who, "%s", err);
+	return 0;
+}
+
+/* Load the file and pick the node; prints why not and returns 1. */
+static int setup(const struct cmd_vrrp_options *o, enum cfg_ha_provider want,
+		 struct cfg **cfg, size_t *node)
+{
+	int code = cmd_frr_load("ballast vrrp", o, vr_node_select, cfg, node);
+
+	if (code)
+		return code;
 	if ((*cfg)->ha.provider != want)
 		fprintf(stderr,
 			"ballast vrrp: warning: ha.provider is %s; the HA gate "
@@ -77,13 +88,15 @@ static int patch_frr(const struct cmd_vrrp_options *o, const char *path)
 	char *block = NULL;
 	size_t node, len = 0;
 	FILE *mem;
-	int code = setup(o, CFG_HA_PROVIDER_FRR, &cfg, &node);
+	int r, code = setup(o, CFG_HA_PROVIDER_FRR, &cfg, &node);
 
 	if (code)
 		goto out;
 	mem = open_memstream(&block, &len);
-	if (!mem || vr_render_frr(cfg, node, mem) || fclose(mem)) {
-		code = fail("rendering the block: %s", strerror(ENOMEM));
+	r = mem ? vr_render_frr(cfg, node, mem) : -ENOMEM;
+	if ((mem && fclose(mem)) || r) {
+		code =
+		    fail("rendering the block: %s", strerror(r ? -r : ENOMEM));
 		goto out;
 	}
 	code = cmd_frr_patch("ballast vrrp", &vr_frr_vrrp, o, path, block, len);

@@ -24,8 +24,22 @@ int cmd_vrrp(int argc, char **argv);
 /* ballast bgp render frr | patch-frr FILE [-c FILE] [--node NAME] */
 int cmd_bgp(int argc, char **argv);
 
+struct cfg;
 struct vr_frr_block;
 struct cmd_vrrp_options;
+
+/* vr_node_select, bg_node_select: this host's node of a section. */
+typedef int (*cmd_node_select_fn)(const struct cfg *cfg, const char *name,
+				  const char *hostname, size_t *idx, char *err,
+				  size_t errlen);
+/*
+ * `ballast vrrp` and `ballast bgp`: load o->config and pick this host's
+ * node with sel (--node, else the host name). 0 with *cfg (to cfg_free,
+ * also on failure) and *node, or the exit code after saying why on stderr
+ * after "WHO: ".
+ */
+int cmd_frr_load(const char *who, const struct cmd_vrrp_options *o,
+		 cmd_node_select_fn sel, struct cfg **cfg, size_t *node);
 /*
  * patch-frr of `ballast vrrp` and `ballast bgp`: put block (rendered with
  * k's markers) into the frr.conf at path, report on stdout, errors on

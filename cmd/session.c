@@ -291,19 +291,22 @@ struct session_gate {
 	struct vw *w;
 	struct vw_group_spec *groups;
 	size_t n;
+	const struct cfg *cfg; /* what svc_group indexes: the session's */
+	ssize_t *svc_group;    /* per cfg service: group or -1 */
 };
 
 static bool gate_active(void *ctx, const struct cfg_service *svc)
 {
 	const struct session_gate *g = ctx;
-	ssize_t i = vw_group_of_service(g->groups, g->n, svc);
 
-	if (i >= 0)
-		return vw_group_active(g->w, (size_t)i);
-	for (size_t k = 0; k < g->n; k++) /* fwmark: follows the node */
-		if (vw_group_active(g->w, k))
-			return true;
-	return false;
+	return vw_serves_group(g->w, g->svc_group[svc - g->cfg->services]);
+}
+
+static void gate_close(struct session_gate *g)
+{
+	vw_free(g->w);
+	free(g->groups);
+	free(g->svc_group);
 }
 
 /*
@@ -313,26 +316,27 @@ static bool gate_active(void *ctx, const struct cfg_service *svc)
  */
 static int gate_open(struct cmd_session *s, struct session_gate *g)
 {
-	struct vw_opts o = {0};
-	char why[256] = "";
+	char why[256];
 	int ret;
 
 	memset(g, 0, sizeof(*g));
 	if (s->cfg->ha.mode != CFG_HA_VRRP ||
 	    s->cfg->ha.standby != CFG_STANDBY_WITHDRAW)
 		return 0;
-	ret = vw_groups_from_cfg(s->cfg, &g->groups, &g->n);
+	ret = vw_snapshot_cfg(s->cfg, &g->w, &g->groups, &g->n, why,
+			      sizeof(why));
 	if (ret)
-		return fail(s, "ha", NULL, "HA gate: %s", strerror(-ret));
-	o.interface = s->cfg->ha.interface;
-	o.groups = g->groups;
-	o.n_groups = g->n;
-	ret = vw_snapshot(&o, &g->w, why, sizeof(why));
-	if (ret) {
-		free(g->groups);
-		g->groups = NULL;
 		return fail(s, "ha", NULL, "HA gate: %s",
 			    why[0] ? why : strerror(-ret));
+	g->cfg = s->cfg;
+	g->svc_group = calloc(s->cfg->n_services + 1, sizeof(*g->svc_group));
+	ret = g->svc_group
+		  ? vw_groups_of_services(g->groups, g->n, s->cfg, g->svc_group)
+		  : -ENOMEM;
+	if (ret) {
+		gate_close(g);
+		memset(g, 0, sizeof(*g));
+		return fail(s, "ha", NULL, "HA gate: %s", strerror(-ret));
 	}
 	for (size_t i = 0; i < g->n; i++) {
 		struct vw_group_status st;
@@ -346,12 +350,6 @@ static int gate_open(struct cmd_session *s, struct session_gate *g)
 	}
 	s->ha_told = true;
 	return 0;
-}
-
-static void gate_close(struct session_gate *g)
-{
-	vw_free(g->w);
-	free(g->groups);
 }
 
 int cmd_session_plan(struct cmd_session *s, bool prune,

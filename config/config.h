@@ -489,6 +489,14 @@ const char *cfg_fmt_duration(uint32_t ms, char *buf, size_t len);
 /* The path to use: explicit, else $BALLAST_CONFIG, else the default. */
 const char *cfg_default_path(const char *explicit_path);
 
+/*
+ * The distinct addresses of cfg's services that have one (not fwmark), in
+ * the order of their first service. *out (n items) is freed with free().
+ * 0 or -ENOMEM.
+ */
+int cfg_service_vips(const struct cfg *cfg, struct lb_addr **out, size_t *n)
+    __attribute__((warn_unused_result));
+
 /* Exit code for `ballast validate`: 0 ok, 1 syntax/schema, 2 semantic. */
 int cfg_diags_exit_code(const struct cfg_diags *d);
 

@@ -82,12 +82,6 @@ static void check_settings(struct cfg_ctx *c, const struct raw_bgp *rb)
 	}
 }
 
-/* A node's name for messages (a missing one is reported by the schema). */
-static const char *node_name(const struct raw_bgp_node *rn)
-{
-	return rn->n.name ? rn->n.name : "?";
-}
-
 static int nb_cmp(const void *a, const void *b)
 {
 	const struct raw_bgp_neighbor *x =
@@ -101,7 +95,10 @@ static int nb_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* A node's neighbours: real addresses, each once. */
+/*
+ * A node's neighbours: real addresses, each once. Rules run only on a file
+ * that decoded cleanly, so every required key is there.
+ */
 static void check_neighbors(struct cfg_ctx *c, const struct raw_bgp_node *rn,
 			    size_t ni)
 {
@@ -109,24 +106,22 @@ static void check_neighbors(struct cfg_ctx *c, const struct raw_bgp_node *rn,
 	    cfg_arena_calloc(c->scratch, rn->n_nbs ? rn->n_nbs : 1, sizeof(*s));
 	char path[96], a[LB_ADDR_STRLEN];
 	const char *why, *fix;
-	size_t n = 0;
+	size_t n = rn->n_nbs;
 
 	if (!s)
 		return;
-	for (size_t k = 0; k < rn->n_nbs; k++) {
+	for (size_t k = 0; k < n; k++) {
 		const struct raw_bgp_neighbor *nb = &rn->nbs[k];
 
-		if (!SEEN(nb, BB_ADDRESS))
-			continue;
-		s[n++] = nb;
+		s[k] = nb;
 		if ((why = cfg_addr_class_problem(&nb->nb.addr, &fix))) {
 			snprintf(path, sizeof(path),
 				 "bgp.nodes[%zu].neighbors[%zu].address", ni,
 				 k);
 			E(c, nb->loc[BB_ADDRESS], path,
 			  "neighbor address %s of node '%s' is %s; %s",
-			  lb_addr_fmt(&nb->nb.addr, a, sizeof(a)),
-			  node_name(rn), why, fix);
+			  lb_addr_fmt(&nb->nb.addr, a, sizeof(a)), rn->n.name,
+			  why, fix);
 		}
 	}
 	qsort(s, n, sizeof(*s), nb_cmp);
@@ -139,7 +134,7 @@ static void check_neighbors(struct cfg_ctx *c, const struct raw_bgp_node *rn,
 		E(c, s[k]->loc[BB_ADDRESS], path,
 		  "neighbor %s of node '%s' is already listed (line %u, "
 		  "column %u); list each neighbor once",
-		  lb_addr_fmt(&s[k]->nb.addr, a, sizeof(a)), node_name(rn),
+		  lb_addr_fmt(&s[k]->nb.addr, a, sizeof(a)), rn->n.name,
 		  s[k - 1]->nb.loc.line, s[k - 1]->nb.loc.col);
 	}
 }
@@ -164,27 +159,23 @@ static void check_nodes(struct cfg_ctx *c, const struct raw_bgp *rb)
 	    cfg_arena_calloc(c->scratch, n ? n : 1, sizeof(*rids));
 	char path[64], a[LB_ADDR_STRLEN];
 	const char *why, *fix;
-	size_t k = 0;
 
 	if (!names || !rids)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		const struct raw_bgp_node *rn = &rb->nodes[i];
 
-		names[i] =
-		    (struct cfg_name_key){rn->n.name ? rn->n.name : "", i};
-		if (SEEN(rn, BN_ROUTER_ID)) {
-			rids[k++] = rn;
-			why = cfg_addr_class_problem(&rn->n.router_id, &fix);
-			if (why) {
-				snprintf(path, sizeof(path),
-					 "bgp.nodes[%zu].router_id", i);
-				E(c, rn->loc[BN_ROUTER_ID], path,
-				  "router_id %s of node '%s' is %s; use the "
-				  "node's own IPv4 address",
-				  lb_addr_fmt(&rn->n.router_id, a, sizeof(a)),
-				  node_name(rn), why);
-			}
+		names[i] = (struct cfg_name_key){rn->n.name, i};
+		rids[i] = rn;
+		why = cfg_addr_class_problem(&rn->n.router_id, &fix);
+		if (why) {
+			snprintf(path, sizeof(path), "bgp.nodes[%zu].router_id",
+				 i);
+			E(c, rn->loc[BN_ROUTER_ID], path,
+			  "router_id %s of node '%s' is %s; use the node's own "
+			  "IPv4 address",
+			  lb_addr_fmt(&rn->n.router_id, a, sizeof(a)),
+			  rn->n.name, why);
 		}
 		check_neighbors(c, rn, i);
 	}
@@ -192,7 +183,7 @@ static void check_nodes(struct cfg_ctx *c, const struct raw_bgp *rb)
 	for (size_t i = 1; i < n; i++) {
 		const struct raw_bgp_node *rn = &rb->nodes[names[i].idx];
 
-		if (!*names[i].name || strcmp(names[i].name, names[i - 1].name))
+		if (strcmp(names[i].name, names[i - 1].name))
 			continue;
 		snprintf(path, sizeof(path), "bgp.nodes[%zu].name",
 			 names[i].idx);
@@ -202,8 +193,8 @@ static void check_nodes(struct cfg_ctx *c, const struct raw_bgp *rb)
 		  "select it)",
 		  rn->n.name, rb->nodes[names[i - 1].idx].n.loc.line);
 	}
-	qsort(rids, k, sizeof(*rids), rid_cmp);
-	for (size_t i = 1; i < k; i++) {
+	qsort(rids, n, sizeof(*rids), rid_cmp);
+	for (size_t i = 1; i < n; i++) {
 		if (lb_addr_cmp(&rids[i]->n.router_id,
 				&rids[i - 1]->n.router_id))
 			continue;
@@ -213,9 +204,9 @@ static void check_nodes(struct cfg_ctx *c, const struct raw_bgp *rb)
 		  "node '%s' has the router_id %s of node '%s' (line %u); "
 		  "BGP tells its speakers apart by router id, so give each "
 		  "node its own (usually its address towards the routers)",
-		  node_name(rids[i]),
+		  rids[i]->n.name,
 		  lb_addr_fmt(&rids[i]->n.router_id, a, sizeof(a)),
-		  node_name(rids[i - 1]), rids[i - 1]->n.loc.line);
+		  rids[i - 1]->n.name, rids[i - 1]->n.loc.line);
 	}
 }
 

@@ -232,23 +232,10 @@ static void check_groups(struct cfg_ctx *c, const struct raw_vrrp *rv,
 	}
 }
 
-static const struct vip_ref *vip_find(const struct vip_ref *vips, size_t n,
-				      const struct lb_addr *a)
+/* An address against a VIP of the sorted list, for bsearch. */
+static int addr_vip_cmp(const void *key, const void *e)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int r = lb_addr_cmp(&vips[mid].addr, a);
-
-		if (!r)
-			return &vips[mid];
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return lb_addr_cmp(key, &((const struct vip_ref *)e)->addr);
 }
 
 /* The groups' names, "web, api", shortened past a few hundred bytes. */
@@ -317,7 +304,8 @@ static void check_vips(struct cfg_ctx *c, const struct raw_root *root,
 		const struct cfg_service *s = &cfg->services[i];
 		const struct raw_service *rs = &root->svcs[i];
 
-		if (s->fwmark || vip_find(vips, n, &s->addr))
+		if (s->fwmark ||
+		    bsearch(&s->addr, vips, n, sizeof(*vips), addr_vip_cmp))
 			continue;
 		snprintf(path, sizeof(path), "services[%zu].address", i);
 		E(c,

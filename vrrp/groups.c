@@ -22,31 +22,30 @@ static bool seen(const struct lb_addr *addrs, size_t n, const struct lb_addr *a)
 static int from_services(const struct cfg *cfg, struct vw_group_spec **out,
 			 size_t *n)
 {
-	size_t i, k = 0, cnt = cfg->n_services;
 	struct vw_group_spec *g;
-	struct lb_addr *addrs;
+	struct lb_addr *vips, *addrs;
 	char *names;
+	size_t k;
 
-	/* One block: specs, then their addresses, then their names. */
-	g = calloc(1, (cnt ? cnt : 1) *
-			  (sizeof(*g) + sizeof(*addrs) + LB_ADDR_STRLEN));
-	if (!g)
+	if (cfg_service_vips(cfg, &vips, &k))
 		return -ENOMEM;
-	addrs = (struct lb_addr *)(g + cnt);
-	names = (char *)(addrs + cnt);
-	for (i = 0; i < cnt; i++) {
-		const struct cfg_service *s = &cfg->services[i];
-
-		if (s->fwmark || !s->addr.family || seen(addrs, k, &s->addr))
-			continue;
-		addrs[k] = s->addr;
-		g[k].name = lb_addr_fmt(&s->addr, names + k * LB_ADDR_STRLEN,
-					LB_ADDR_STRLEN);
-		g[k].vrid = 0;
-		g[k].vips = &addrs[k];
-		g[k].n_vips = 1;
-		k++;
+	/* One block: specs, then their addresses, then their names. */
+	g = calloc(1, (k ? k : 1) *
+			  (sizeof(*g) + sizeof(*addrs) + LB_ADDR_STRLEN));
+	if (!g) {
+		free(vips);
+		return -ENOMEM;
 	}
+	addrs = (struct lb_addr *)(g + k);
+	names = (char *)(addrs + k);
+	for (size_t i = 0; i < k; i++) {
+		addrs[i] = vips[i];
+		g[i].name = lb_addr_fmt(&addrs[i], names + i * LB_ADDR_STRLEN,
+					LB_ADDR_STRLEN);
+		g[i].vips = &addrs[i];
+		g[i].n_vips = 1;
+	}
+	free(vips);
 	*out = g;
 	*n = k;
 	return 0;
@@ -85,4 +84,79 @@ ssize_t vw_group_of_service(const struct vw_group_spec *groups, size_t n,
 		if (seen(groups[i].vips, groups[i].n_vips, &svc->addr))
 			return (ssize_t)i;
 	return -1;
+}
+
+/* A VIP and its group, ordered by address, then group. */
+struct vip_at {
+	struct lb_addr addr;
+	size_t group;
+};
+
+static int vip_at_cmp(const void *a, const void *b)
+{
+	const struct vip_at *x = a, *y = b;
+	int c = lb_addr_cmp(&x->addr, &y->addr);
+
+	return c ? c : (x->group < y->group ? -1 : x->group > y->group);
+}
+
+static int addr_vip_at_cmp(const void *key, const void *e)
+{
+	return lb_addr_cmp(key, &((const struct vip_at *)e)->addr);
+}
+
+int vw_groups_of_services(const struct vw_group_spec *groups, size_t n,
+			  const struct cfg *cfg, ssize_t *map)
+{
+	struct vip_at *v;
+	size_t m = 0, k = 0;
+
+	for (size_t g = 0; g < n; g++)
+		m += groups[g].n_vips;
+	v = calloc(m + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	m = 0;
+	for (size_t g = 0; g < n; g++)
+		for (size_t j = 0; j < groups[g].n_vips; j++)
+			v[m++] = (struct vip_at){groups[g].vips[j], g};
+	/* Each address once, with its first group (as vw_group_of_service). */
+	qsort(v, m, sizeof(*v), vip_at_cmp);
+	for (size_t i = 0; i < m; i++)
+		if (!k || lb_addr_cmp(&v[k - 1].addr, &v[i].addr))
+			v[k++] = v[i];
+	for (size_t i = 0; i < cfg->n_services; i++) {
+		const struct cfg_service *s = &cfg->services[i];
+		const struct vip_at *hit =
+		    s->fwmark
+			? NULL
+			: bsearch(&s->addr, v, k, sizeof(*v), addr_vip_at_cmp);
+
+		map[i] = hit ? (ssize_t)hit->group : -1;
+	}
+	free(v);
+	return 0;
+}
+
+int vw_snapshot_cfg(const struct cfg *cfg, struct vw **w,
+		    struct vw_group_spec **groups, size_t *n, char *why,
+		    size_t why_len)
+{
+	struct vw_opts o = {.interface = cfg->ha.interface};
+	int err;
+
+	*w = NULL;
+	why[0] = '\0';
+	err = vw_groups_from_cfg(cfg, groups, n);
+	if (err)
+		return err;
+	o.groups = *groups;
+	o.n_groups = *n;
+	err = vw_snapshot(&o, w, why, why_len);
+	if (err) {
+		free(*groups);
+		*groups = NULL;
+		*n = 0;
+	}
+	return err;
 }

@@ -16,6 +16,16 @@ bool vw_group_active(const struct vw *w, size_t group)
 	return group < w->core.n_groups && w->core.groups[group].active;
 }
 
+bool vw_serves_group(const struct vw *w, ssize_t group)
+{
+	if (group >= 0)
+		return vw_group_active(w, (size_t)group);
+	for (size_t i = 0; i < w->core.n_groups; i++)
+		if (w->core.groups[i].active)
+			return true;
+	return false;
+}
+
 int vw_group_status(const struct vw *w, size_t group,
 		    struct vw_group_status *out)
 {

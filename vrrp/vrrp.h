@@ -74,6 +74,15 @@ int vw_groups_from_cfg(const struct cfg *cfg, struct vw_group_spec **out,
 ssize_t vw_group_of_service(const struct vw_group_spec *groups, size_t n,
 			    const struct cfg_service *svc);
 
+/*
+ * vw_group_of_service for every service of cfg at once, into map[0..
+ * cfg->n_services): by a sorted index of the VIPs, not a walk of every
+ * group per service. 0 or -ENOMEM.
+ */
+int vw_groups_of_services(const struct vw_group_spec *groups, size_t n,
+			  const struct cfg *cfg, ssize_t *map)
+    __attribute__((warn_unused_result));
+
 enum vw_change {
 	VW_CH_ACTIVE = 1u << 0,      /* the group became active or standby */
 	VW_CH_SPLIT_BRAIN = 1u << 1, /* the peer-claims flag rose or cleared */
@@ -107,8 +116,25 @@ void vw_free(struct vw *w);
 int vw_snapshot(const struct vw_opts *opts, struct vw **out, char *why,
 		size_t why_len) __attribute__((warn_unused_result));
 
+/*
+ * vw_snapshot of the groups cfg asks for (vw_groups_from_cfg) on
+ * ha.interface, for a one-shot command. 0 with *w (vw_free) and *groups
+ * (free() after *w), or -errno with nothing to free and `why` set when the
+ * snapshot said why.
+ */
+int vw_snapshot_cfg(const struct cfg *cfg, struct vw **w,
+		    struct vw_group_spec **groups, size_t *n, char *why,
+		    size_t why_len) __attribute__((warn_unused_result));
+
 size_t vw_n_groups(const struct vw *w);
 bool vw_group_active(const struct vw *w, size_t group);
+/*
+ * Whether this node serves a service whose group is `group`
+ * (vw_group_of_service's answer): that group is active; -1, a service with
+ * no address of any group (fwmark), follows the node: any group is active.
+ * The daemon's gate and a one-shot plan's decide alike through this.
+ */
+bool vw_serves_group(const struct vw *w, ssize_t group);
 
 /* What status and metrics show for one group. */
 struct vw_group_status {

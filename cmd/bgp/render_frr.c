@@ -31,26 +31,6 @@ static int addr_cmp(const void *a, const void *b)
 	return lb_addr_cmp(a, b);
 }
 
-/* The distinct addresses of services announced by address, sorted. */
-static struct lb_addr *vips_of(const struct cfg *cfg, size_t *n)
-{
-	struct lb_addr *v =
-	    calloc(cfg->n_services ? cfg->n_services : 1, sizeof(*v));
-	size_t k = 0;
-
-	*n = 0;
-	if (!v)
-		return NULL;
-	for (size_t i = 0; i < cfg->n_services; i++)
-		if (!cfg->services[i].fwmark)
-			v[k++] = cfg->services[i].addr;
-	qsort(v, k, sizeof(*v), addr_cmp);
-	for (size_t i = 0; i < k; i++)
-		if (!*n || lb_addr_cmp(&v[*n - 1], &v[i]))
-			v[(*n)++] = v[i];
-	return v;
-}
-
 static bool has_family(const struct lb_addr *v, size_t n, int family)
 {
 	for (size_t i = 0; i < n; i++)
@@ -176,9 +156,9 @@ int bg_render_frr(const struct cfg *cfg, size_t node, FILE *out)
 	if (!b->present || node >= b->n_nodes)
 		return -EINVAL;
 	nd = &b->nodes[node];
-	vips = vips_of(cfg, &n);
-	if (!vips)
+	if (cfg_service_vips(cfg, &vips, &n))
 		return -ENOMEM;
+	qsort(vips, n, sizeof(*vips), addr_cmp); /* the prefix lists' order */
 	v4 = has_family(vips, n, AF_INET);
 	v6 = has_family(vips, n, AF_INET6);
 	/* Like the vrrp block: no path or checksum of the YAML, so an edit

@@ -136,6 +136,7 @@ static void ha_group_rows(struct cl_table *t, const json_t *ha)
 	json_array_foreach(groups, i, g)
 	{
 		const json_t *vips = json_object_get(g, "vips"), *vp;
+		bool sb = json_is_true(json_object_get(g, "split_brain"));
 		char head[96], line[512];
 		size_t j, held = 0;
 
@@ -146,14 +147,8 @@ static void ha_group_rows(struct cl_table *t, const json_t *ha)
 		snprintf(line, sizeof(line),
 			 "%s, %zu/%zu VIPs held, %s transitions%s%s; %s",
 			 txt(g, "state"), held, json_array_size(vips),
-			 txt(g, "transitions"),
-			 json_is_true(json_object_get(g, "split_brain"))
-			     ? ", SPLIT BRAIN with "
-			     : "",
-			 json_is_true(json_object_get(g, "split_brain"))
-			     ? txt(g, "peer")
-			     : "",
-			 txt(g, "cause"));
+			 txt(g, "transitions"), sb ? ", SPLIT BRAIN with " : "",
+			 sb ? txt(g, "peer") : "", txt(g, "cause"));
 		row(t, (const char *[]){head, line});
 	}
 }
@@ -180,20 +175,13 @@ static void bgp_vip_rows(struct cl_table *t, const json_t *bgp)
 
 static void bgp_head(const json_t *bgp, char *buf, size_t len)
 {
-	snprintf(buf, len, "node %s %s%s%s%s", txt(bgp, "node"),
-		 txt(bgp, "state"),
-		 json_is_string(json_object_get(bgp, "drain_until"))
-		     ? " until "
-		     : "",
-		 json_is_string(json_object_get(bgp, "drain_until"))
-		     ? txt(bgp, "drain_until")
-		     : "",
-		 json_is_string(json_object_get(bgp, "last_error"))
-		     ? "; last error: "
-		     : "");
-	if (json_is_string(json_object_get(bgp, "last_error")))
-		snprintf(buf + strlen(buf), len - strlen(buf), "%s",
-			 txt(bgp, "last_error"));
+	bool until = json_is_string(json_object_get(bgp, "drain_until"));
+	bool err = json_is_string(json_object_get(bgp, "last_error"));
+
+	snprintf(
+	    buf, len, "node %s %s%s%s%s%s", txt(bgp, "node"), txt(bgp, "state"),
+	    until ? " until " : "", until ? txt(bgp, "drain_until") : "",
+	    err ? "; last error: " : "", err ? txt(bgp, "last_error") : "");
 }
 
 void cl_render_node(FILE *f, const json_t *d)

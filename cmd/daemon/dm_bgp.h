@@ -61,7 +61,8 @@ int dm_bgp_vips(const struct cfg *cfg, struct dm_bgp_vip **out, size_t *n)
  * Decide each VIP: withheld (non-NULL: "node drained", ...) wins; otherwise
  * a VIP is wanted while every service at its address is in sync and has at
  * least min_healthy reals whose weight from src (health and overrides,
- * the fallback pool when the pool is down) is above 0.
+ * the fallback pool when the pool is down) is above 0. v[0..n) are the
+ * distinct addresses dm_bgp_vips lists.
  */
 void dm_bgp_decide(const struct cfg *cfg, const struct rc_weight_src *src,
 		   const struct dm_bgp_view *view, uint32_t min_healthy,

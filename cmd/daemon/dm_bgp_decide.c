@@ -12,56 +12,43 @@
 
 #include "cmd/daemon/dm_bgp.h"
 
-/* An address and where it stands (a service, or a VIP of the list). */
+/* A VIP's address and its index in the list. */
 struct ix {
 	struct lb_addr addr;
 	size_t i;
 };
 
+/* The VIPs' addresses are distinct: the address alone orders them. */
 static int ix_cmp(const void *a, const void *b)
 {
-	const struct ix *x = a, *y = b;
-	int c = lb_addr_cmp(&x->addr, &y->addr);
-
-	if (c)
-		return c;
-	return x->i < y->i ? -1 : x->i > y->i;
+	return lb_addr_cmp(&((const struct ix *)a)->addr,
+			   &((const struct ix *)b)->addr);
 }
 
-static int ix_pos_cmp(const void *a, const void *b)
+/* An address against an entry, for bsearch. */
+static int addr_ix_cmp(const void *key, const void *e)
 {
-	const struct ix *x = a, *y = b;
-
-	return x->i < y->i ? -1 : x->i > y->i;
+	return lb_addr_cmp(key, &((const struct ix *)e)->addr);
 }
 
 int dm_bgp_vips(const struct cfg *cfg, struct dm_bgp_vip **out, size_t *n)
 {
+	struct lb_addr *a;
 	struct dm_bgp_vip *v;
-	struct ix *ix;
-	size_t m = 0, k = 0;
+	size_t k;
 
 	*out = NULL;
 	*n = 0;
-	v = calloc(cfg->n_services + 1, sizeof(*v));
-	ix = calloc(cfg->n_services + 1, sizeof(*ix));
-	if (!v || !ix) {
-		free(v);
-		free(ix);
+	if (cfg_service_vips(cfg, &a, &k))
+		return -ENOMEM;
+	v = calloc(k + 1, sizeof(*v));
+	if (!v) {
+		free(a);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < cfg->n_services; i++)
-		if (!cfg->services[i].fwmark)
-			ix[m++] = (struct ix){cfg->services[i].addr, i};
-	/* Each address once, at its first service, then in config order. */
-	qsort(ix, m, sizeof(*ix), ix_cmp);
-	for (size_t i = 0; i < m; i++)
-		if (!k || lb_addr_cmp(&ix[k - 1].addr, &ix[i].addr))
-			ix[k++] = ix[i];
-	qsort(ix, k, sizeof(*ix), ix_pos_cmp);
 	for (size_t i = 0; i < k; i++)
-		v[i].addr = ix[i].addr;
-	free(ix);
+		v[i].addr = a[i];
+	free(a);
 	*out = v;
 	*n = k;
 	return 0;
@@ -200,23 +187,11 @@ void dm_bgp_decide(const struct cfg *cfg, const struct rc_weight_src *src,
 	qsort(ix, n, sizeof(*ix), ix_cmp);
 	for (size_t s = 0; s < cfg->n_services; s++) {
 		const struct cfg_service *cs = &cfg->services[s];
-		struct ix key = {cs->addr, 0};
 		const struct ix *hit;
-		size_t lo = 0, hi = n;
 
 		if (cs->fwmark || cs->pool >= cfg->n_pools)
 			continue;
-		/* the first entry not below the address (i 0 sorts first) */
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (ix_cmp(&ix[mid], &key) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		hit = lo < n && !lb_addr_cmp(&ix[lo].addr, &cs->addr) ? &ix[lo]
-								      : NULL;
+		hit = bsearch(&cs->addr, ix, n, sizeof(*ix), addr_ix_cmp);
 		if (hit && !acc[hit->i].no)
 			judge(cfg, src, view, min_healthy, cs, &v[hit->i],
 			      &acc[hit->i]);

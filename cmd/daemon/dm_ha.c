@@ -61,26 +61,13 @@ static ssize_t group_of(const struct dm_ha *h, const struct cfg_service *svc)
 	return vw_group_of_service(h->groups, h->n_groups, svc);
 }
 
-static bool any_active(const struct dm_ha *h)
-{
-	for (size_t i = 0; i < h->n_groups; i++)
-		if (vw_group_active(h->w, i))
-			return true;
-	return false;
-}
-
 static bool service_active(void *ctx, const struct cfg_service *svc)
 {
 	const struct dm_ha *h = ctx;
-	ssize_t g;
 
 	if (!h->w || !h->withdraw)
 		return true;
-	g = group_of(h, svc);
-	if (g < 0)
-		/* a fwmark service has no address: it follows the node */
-		return any_active(h);
-	return vw_group_active(h->w, (size_t)g);
+	return vw_serves_group(h->w, group_of(h, svc));
 }
 
 void dm_ha_weight_src(struct dm_ha *h, const struct rc_weight_src *inner,
@@ -272,8 +259,9 @@ int dm_ha_configure(struct dm_ha *h, const struct cfg *cfg, char *why,
 	}
 	for (size_t i = 0; i < n; i++)
 		hg[i].last_ms = -1;
-	for (size_t i = 0; i < cfg->n_services; i++)
-		map[i] = vw_group_of_service(groups, n, &cfg->services[i]);
+	ret = vw_groups_of_services(groups, n, cfg, map);
+	if (ret)
+		goto out;
 	fill_opts(cfg, groups, n, peers, &n_peers, h->d->opts.node, &o);
 	if (h->w && h->interface && !strcmp(h->interface, cfg->ha.interface)) {
 		ret = vw_reconfigure(h->w, &o);

@@ -41,25 +41,17 @@ void dr_check_ha_vips(struct dr_ctx *ctx, struct dr_result *r)
 	     differ[256] = "", a[LB_ADDR_STRLEN];
 	size_t ns = 0, np = 0, nd = 0, n_specs = 0;
 	struct vw_group_spec *specs = NULL;
-	struct vw_opts o = {0};
 	struct vw *w = NULL;
 	int err;
 
 	if (!dr_need_ha(ctx, r))
 		return;
-	err = vw_groups_from_cfg(ctx->cfg, &specs, &n_specs);
-	if (!err) {
-		o.interface = ctx->cfg->ha.interface;
-		o.groups = specs;
-		o.n_groups = n_specs;
-		err = vw_snapshot(&o, &w, why, sizeof(why));
-	}
+	err = vw_snapshot_cfg(ctx->cfg, &w, &specs, &n_specs, why, sizeof(why));
 	if (err) {
 		dr_set(r, DR_FAIL, "the gate cannot read ha.interface %s: %s",
 		       ctx->cfg->ha.interface, why[0] ? why : strerror(-err));
 		dr_remedy(r, "set ha.interface to the interface the VIPs "
 			     "appear on (FRR: the macvlans' parent)");
-		free(specs);
 		return;
 	}
 	for (size_t g = 0; g < vw_n_groups(w); g++) {

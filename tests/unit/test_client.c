@@ -99,6 +99,49 @@ START_TEST(services_rendered)
 }
 END_TEST
 
+/* The optional parts of the node and HA lines appear only when set. */
+START_TEST(node_and_ha_optional_parts_rendered)
+{
+	json_t *n =
+	    parse_json("{\"node\": \"lb1\", \"state\": \"draining\","
+		       " \"drain_until\": \"2026-12-06T20:05:00Z\","
+		       " \"last_error\": \"netlink: Operation not permitted\","
+		       " \"vips\": []}");
+	json_t *s = parse_json(
+	    "{\"ha\": {\"mode\": \"vrrp\", \"state\": \"active\","
+	    " \"groups\": [{\"name\": \"web\", \"vrid\": 51,"
+	    " \"state\": \"active\", \"transitions\": 3,"
+	    " \"split_brain\": true, \"peer\": \"10.0.0.12\","
+	    " \"cause\": \"address added\", \"vips\": [{\"held\": true}]},"
+	    " {\"name\": \"api\", \"vrid\": 52, \"state\": \"standby\","
+	    " \"transitions\": 0, \"split_brain\": false,"
+	    " \"cause\": \"-\", \"vips\": [{\"held\": false}]}]}}");
+	char *text = RENDER(cl_render_node, n);
+
+	ck_assert_msg(strstr(text, "node lb1 draining until "
+				   "2026-12-06T20:05:00Z; last error: netlink: "
+				   "Operation not permitted\n"),
+		      "%s", text);
+	free(text);
+	json_object_del(n, "drain_until");
+	json_object_del(n, "last_error");
+	text = RENDER(cl_render_node, n);
+	ck_assert_msg(strstr(text, "node lb1 draining\n"), "%s", text);
+	free(text);
+	text = RENDER(cl_render_status, s);
+	ck_assert_msg(strstr(text, "active, 1/1 VIPs held, 3 transitions, "
+				   "SPLIT BRAIN with 10.0.0.12; address "
+				   "added\n"),
+		      "%s", text);
+	ck_assert_msg(strstr(text, "standby, 0/1 VIPs held, 0 transitions; "
+				   "-\n"),
+		      "%s", text);
+	free(text);
+	json_decref(n);
+	json_decref(s);
+}
+END_TEST
+
 START_TEST(override_and_event_rendered)
 {
 	json_t *o =
@@ -294,6 +337,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, table_aligns_columns);
 	tcase_add_test(tc, error_object_rendered);
 	tcase_add_test(tc, services_rendered);
+	tcase_add_test(tc, node_and_ha_optional_parts_rendered);
 	tcase_add_test(tc, override_and_event_rendered);
 	tcase_add_test(tc, sse_parses_across_chunks);
 	tcase_add_test(tc, sse_bounds_a_line);

@@ -611,6 +611,32 @@ START_TEST(split_brain_needs_a_vrid)
 }
 END_TEST
 
+/*
+ * What the daemon's gate and a one-shot plan ask: a service of a group is
+ * served while that group is held; a fwmark service (no group) while any is.
+ */
+START_TEST(serves_group_fwmark_follows_the_node)
+{
+	struct fx f;
+	struct vw w = {0};
+
+	fx_init(&f, "eth0", "web/51/10.0.0.100;api/52/10.0.0.101");
+	two_nics(&f);
+	w.core = f.c; /* a view: the groups array is shared, freed once */
+	ck_assert(!vw_serves_group(&w, 0));
+	ck_assert(!vw_serves_group(&w, -1));
+	feed_addr(&f, RTM_NEWADDR, 2, "10.0.0.101", 0);
+	ck_assert(!vw_serves_group(&w, 0));
+	ck_assert(vw_serves_group(&w, 1));
+	ck_assert(vw_serves_group(&w, -1));
+	feed_addr(&f, RTM_DELADDR, 2, "10.0.0.101", 0);
+	ck_assert(!vw_serves_group(&w, 1));
+	ck_assert(!vw_serves_group(&w, -1));
+	ck_assert(!vw_serves_group(&w, 2)); /* no such group */
+	vw_core_free(&f.c);
+}
+END_TEST
+
 /* ---- groups from a config ------------------------------------------- */
 
 START_TEST(groups_from_services)
@@ -675,6 +701,43 @@ START_TEST(groups_from_vrrp_section)
 }
 END_TEST
 
+/* The per-service map answers as vw_group_of_service does, service by service.
+ */
+START_TEST(groups_of_services_map)
+{
+	struct cfg cfg;
+	struct cfg_service svc[5];
+	struct vw_group_spec g[2];
+	struct lb_addr v0[2], v1[2];
+	ssize_t map[5];
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(svc, 0, sizeof(svc));
+	ck_assert_int_eq(lb_addr_parse("10.0.0.100", &v0[0]), 0);
+	ck_assert_int_eq(lb_addr_parse("2001:db8::100", &v0[1]), 0);
+	ck_assert_int_eq(lb_addr_parse("10.0.0.101", &v1[0]), 0);
+	v1[1] = v0[0]; /* also in group 0: the first group has it */
+	g[0] = (struct vw_group_spec){.name = "web", .vips = v0, .n_vips = 2};
+	g[1] = (struct vw_group_spec){.name = "api", .vips = v1, .n_vips = 2};
+	svc[0].addr = v1[0];
+	svc[1].addr = v0[1];
+	svc[2].addr = v0[0];
+	ck_assert_int_eq(lb_addr_parse("10.9.9.9", &svc[3].addr), 0);
+	svc[4].fwmark = 7;
+	svc[4].addr.family = AF_INET;
+	cfg.services = svc;
+	cfg.n_services = 5;
+	ck_assert_int_eq(vw_groups_of_services(g, 2, &cfg, map), 0);
+	ck_assert_int_eq(map[0], 1);
+	ck_assert_int_eq(map[1], 0);
+	ck_assert_int_eq(map[2], 0);
+	ck_assert_int_eq(map[3], -1);
+	ck_assert_int_eq(map[4], -1);
+	for (size_t i = 0; i < 5; i++)
+		ck_assert_int_eq(map[i], vw_group_of_service(g, 2, &svc[i]));
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("vrrp_core");
@@ -695,8 +758,10 @@ Suite *test_suite(void)
 	tcase_add_test(tc, reload_keeps_history);
 	tcase_add_test(tc, split_brain_rises_and_clears);
 	tcase_add_test(tc, split_brain_needs_a_vrid);
+	tcase_add_test(tc, serves_group_fwmark_follows_the_node);
 	tcase_add_test(tc, groups_from_services);
 	tcase_add_test(tc, groups_from_vrrp_section);
+	tcase_add_test(tc, groups_of_services_map);
 	suite_add_tcase(s, tc);
 	return s;
 }
